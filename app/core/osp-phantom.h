@@ -1,0 +1,44 @@
+/* osp-phantom.h — a synthetic pelvis CT: the demo case and a ground truth
+ *
+ * Copyright 2026 The Osteoplan developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Two hemipelves (iliac wing, acetabulum, pubic and ischial rami around an obturator
+ * foramen), sacrum and both femoral heads; cortical shell ~1200 HU, cancellous ~300 HU, soft
+ * tissue ~40 HU, air −1000 HU, a little noise; about 1 mm voxels.  The anatomy is symmetric
+ * about a known midsagittal plane, rotated a few degrees and offset from the volume's centre.
+ * Deterministic for a given seed.
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "osp-mesh.h"
+#include "osp-volume.h"
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  guint32  seed;
+  gboolean defect;     /* remove a tumour-like region of one ilium and acetabulum */
+  double   voxel_mm;   /* default 1.0 */
+} OspPhantomOptions;
+
+#define OSP_PHANTOM_OPTIONS_INIT { 1, FALSE, 1.0 }
+
+typedef struct
+{
+  OspPlane midsagittal;  /* the true plane of symmetry, LPS mm, unit normal */
+  double   bone_volume_mm3; /* analytic volume of bone (≥ 250 HU), for tests */
+} OspPhantomTruth;
+
+OspVolume *osp_phantom_generate (const OspPhantomOptions *options,
+                                 OspPhantomTruth         *out_truth,
+                                 GCancellable            *cancellable,
+                                 GError                 **error);
+
+/* The truth as JSON (for the sidecar file "NAME.json" beside "NAME.nii.gz"). */
+char      *osp_phantom_truth_to_json (const OspPhantomTruth *truth);
+
+G_END_DECLS

@@ -1,0 +1,63 @@
+/* osp-volume-io.h — reading CT volumes: NIfTI files and DICOM series
+ *
+ * Copyright 2026 The Osteoplan developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Every reader returns an OspVolume in Hounsfield units and LPS patient coordinates (see
+ * osp-volume.h).  What a reader did that the user should know (resampled a tilted series,
+ * skipped a slice, took the first of several volumes) is added as a note on the volume.
+ * Readers never crash on bad input and fail with a GError naming the file and the problem.
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "osp-progress.h"
+#include "osp-volume.h"
+
+G_BEGIN_DECLS
+
+/* One DICOM series found in a folder. */
+typedef struct
+{
+  char    *series_uid;
+  char    *description;  /* SeriesDescription, may be empty */
+  char    *modality;     /* "CT", "MR", … */
+  guint    n_slices;
+  double   spacing[3];   /* pixel spacing (row, column) and the median slice step, mm */
+  guint32  rows, columns;
+} OspDicomSeriesInfo;
+
+void osp_dicom_series_info_free (OspDicomSeriesInfo *info);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (OspDicomSeriesInfo, osp_dicom_series_info_free)
+
+/* Scans a folder recursively for DICOM files (skipping DICOMDIR, DIRFILE and non-DICOM
+ * files) and groups them into series.  Returns a GPtrArray of OspDicomSeriesInfo*, sorted
+ * with the default series first (the CT series with the most slices). */
+GPtrArray *osp_dicom_scan_folder (const char        *folder,
+                                  GCancellable      *cancellable,
+                                  GError           **error);
+
+/* Options for osp_volume_load(). */
+typedef struct
+{
+  int series_index;    /* DICOM: index into osp_dicom_scan_folder()'s list; -1 = default */
+} OspVolumeLoadOptions;
+
+#define OSP_VOLUME_LOAD_OPTIONS_INIT { -1 }
+
+/* Loads a CT: a DICOM folder, a single DICOM file's series (its folder), or a NIfTI file
+ * (.nii, .nii.gz, .hdr/.img), detected from the content.  options may be NULL. */
+OspVolume *osp_volume_load       (const char                 *path,
+                                  const OspVolumeLoadOptions *options,
+                                  const OspProgressRange     *progress,
+                                  GCancellable               *cancellable,
+                                  GError                    **error);
+
+/* Writes a NIfTI-1 file (.nii or .nii.gz by the name) atomically: int16 voxels, qform and
+ * sform from the volume's geometry (converted to NIfTI's RAS), the description in descrip. */
+gboolean   osp_volume_save_nifti (const OspVolume            *volume,
+                                  const char                 *path,
+                                  GError                    **error);
+
+G_END_DECLS
