@@ -5,6 +5,8 @@
  */
 #include "config.h"
 
+#include <inttypes.h>
+
 #include <glib/gi18n-lib.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,12 +82,12 @@ osp_memory_check (guint64      bytes,
 
   if (display_name != NULL)
     g_set_error (error, OSP_ERROR, OSP_ERROR_TOO_LARGE,
-                 _("%s: %s needs %" G_GUINT64_FORMAT " MiB but only %" G_GUINT64_FORMAT
+                 _("%s: %s needs %" PRIu64 " MiB but only %" PRIu64
                    " MiB of memory is available"),
                  display_name, what, bytes >> 20, avail >> 20);
   else
     g_set_error (error, OSP_ERROR, OSP_ERROR_TOO_LARGE,
-                 _("%s needs %" G_GUINT64_FORMAT " MiB but only %" G_GUINT64_FORMAT
+                 _("%s needs %" PRIu64 " MiB but only %" PRIu64
                    " MiB of memory is available"),
                  what, bytes >> 20, avail >> 20);
   return FALSE;

@@ -13,6 +13,7 @@
 #include <gio/gio.h>
 
 #include "osp-mesh.h"
+#include "osp-progress.h"
 
 G_BEGIN_DECLS
 
@@ -53,6 +54,13 @@ OspMesh       *osp_mesh_load                   (const char      *path,
                                                 OspMeshLoadInfo *out_info,
                                                 GCancellable    *cancellable,
                                                 GError         **error);
+/* The same, reporting the fraction done through `progress` (may be NULL; called from the
+ * loading thread and from the welding thread). */
+OspMesh       *osp_mesh_load_full              (const char             *path,
+                                                OspMeshLoadInfo        *out_info,
+                                                const OspProgressRange *progress,
+                                                GCancellable           *cancellable,
+                                                GError                **error);
 /* The same from memory; display_name is used in messages. */
 OspMesh       *osp_mesh_load_from_data         (const guint8    *data,
                                                 gsize            len,

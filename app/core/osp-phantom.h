@@ -23,16 +23,26 @@ typedef struct
   guint32  seed;
   gboolean defect;     /* remove a tumour-like region of one ilium and acetabulum */
   double   voxel_mm;   /* default 1.0 */
+  guint32  dims[3];    /* non-zero: this grid over the same field of view (for benchmarks),
+                        * voxel_mm ignored; 0 (default): the field of view ÷ voxel_mm */
 } OspPhantomOptions;
 
-#define OSP_PHANTOM_OPTIONS_INIT { 1, FALSE, 1.0 }
+#define OSP_PHANTOM_OPTIONS_INIT { 1, FALSE, 1.0, { 0, 0, 0 } }
 
 typedef struct
 {
   OspPlane midsagittal;  /* the true plane of symmetry, LPS mm, unit normal */
-  double   bone_volume_mm3; /* analytic volume of bone (≥ 250 HU), for tests */
+  double   bone_volume_mm3; /* volume of bone (≥ 250 HU without noise), 2×2×2 supersampled */
+  guint32  seed;           /* the options it was made with */
+  gboolean defect;
+  double   voxel_mm;
 } OspPhantomTruth;
 
+/* Generates the phantom on all cores (300 × 224 × 200 voxels at 1 mm; the field of view
+ * stays the same for other voxel sizes).  options may be NULL for the defaults.
+ * Preconditions: voxel_mm in [0.25, 4], or dims set within [75, 2048] × [56, 2048] ×
+ * [50, 2048].  out_truth may be NULL, which saves the supersampling.  Fails only on
+ * cancellation (G_IO_ERROR_CANCELLED) or when memory is short (OSP_ERROR_TOO_LARGE). */
 OspVolume *osp_phantom_generate (const OspPhantomOptions *options,
                                  OspPhantomTruth         *out_truth,
                                  GCancellable            *cancellable,

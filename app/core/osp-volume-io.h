@@ -20,11 +20,12 @@ G_BEGIN_DECLS
 /* One DICOM series found in a folder. */
 typedef struct
 {
-  char    *series_uid;
+  char    *series_uid;   /* "" when the files have none (anonymised) */
   char    *description;  /* SeriesDescription, may be empty */
-  char    *modality;     /* "CT", "MR", … */
-  guint    n_slices;
-  double   spacing[3];   /* pixel spacing (row, column) and the median slice step, mm */
+  char    *modality;     /* "CT", "MR", … may be empty */
+  guint    n_slices;     /* images (frames of multi-frame files count one each) */
+  double   spacing[3];   /* mm along a row (i), down a column (j), and the median step
+                          * between slice positions along the slice normal (0 for one slice) */
   guint32  rows, columns;
 } OspDicomSeriesInfo;
 
@@ -32,8 +33,10 @@ void osp_dicom_series_info_free (OspDicomSeriesInfo *info);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (OspDicomSeriesInfo, osp_dicom_series_info_free)
 
 /* Scans a folder recursively for DICOM files (skipping DICOMDIR, DIRFILE and non-DICOM
- * files) and groups them into series.  Returns a GPtrArray of OspDicomSeriesInfo*, sorted
- * with the default series first (the CT series with the most slices). */
+ * files) and groups them into series (by SeriesInstanceUID, or by series number, description
+ * and image size where the UID is missing).  Reads headers only.  Returns a GPtrArray of
+ * OspDicomSeriesInfo*, sorted with the default series first (CT series before others, then by
+ * slice count); an empty array when there is no image. */
 GPtrArray *osp_dicom_scan_folder (const char        *folder,
                                   GCancellable      *cancellable,
                                   GError           **error);
@@ -46,8 +49,16 @@ typedef struct
 
 #define OSP_VOLUME_LOAD_OPTIONS_INIT { -1 }
 
-/* Loads a CT: a DICOM folder, a single DICOM file's series (its folder), or a NIfTI file
- * (.nii, .nii.gz, .hdr/.img), detected from the content.  options may be NULL. */
+/* Loads a CT: a DICOM folder, a single DICOM file's series (the files beside it), or a NIfTI
+ * file (.nii, .nii.gz, .hdr/.img), detected from the content.  options may be NULL.
+ *
+ * DICOM slices are sorted by ImagePositionPatient along the slice normal and decoded on every
+ * core; the volume's axes are the row and column directions and the normal (right-handed).  A
+ * gantry tilt or uneven slice steps are resampled (trilinear) onto a regular grid with a note;
+ * a few unreadable slices are skipped with a note; more fail naming the file.  NIfTI voxel
+ * (i, j, k) is volume voxel (i, j, k), placed by the sform (else qform, else pixdim) turned from
+ * RAS into LPS, so a NIfTI volume may be left-handed (det of the direction matrix < 0).  Runs
+ * on any thread; progress may be reported from worker threads, never decreasing. */
 OspVolume *osp_volume_load       (const char                 *path,
                                   const OspVolumeLoadOptions *options,
                                   const OspProgressRange     *progress,

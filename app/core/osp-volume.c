@@ -5,6 +5,8 @@
  */
 #include "config.h"
 
+#include <inttypes.h>
+
 #include <glib/gi18n-lib.h>
 #include <math.h>
 
@@ -74,7 +76,7 @@ osp_volume_new (const guint32  dims[3],
     {
       g_free (volume);
       g_set_error (error, OSP_ERROR, OSP_ERROR_TOO_LARGE,
-                   _("%s: could not allocate %" G_GUINT64_FORMAT " MiB for the volume"),
+                   _("%s: could not allocate %" PRIu64 " MiB for the volume"),
                    display_name != NULL ? display_name : "", bytes >> 20);
       return NULL;
     }
@@ -196,6 +198,41 @@ osp_volume_get_index_to_lps (const OspVolume *volume,
       out_matrix[a][c] = (float) (volume->spacing[a] * volume->direction[3 * a + c]);
   for (guint c = 0; c < 3; c++)
     out_matrix[3][c] = (float) volume->origin[c];
+}
+
+char *
+osp_volume_get_orientation_name (const OspVolume *volume)
+{
+  static const char letters[3][2] = { { 'R', 'L' }, { 'A', 'P' }, { 'I', 'S' } };
+  static const char *const planes[3] = { N_("sagittal"), N_("coronal"), N_("axial") };
+  const double *d;
+  double normal[3], len;
+  char code[4] = { 0 };
+  guint plane = 0;
+
+  g_return_val_if_fail (volume != NULL, NULL);
+
+  d = volume->direction;
+  for (guint a = 0; a < 3; a++)
+    {
+      guint best = 0;
+
+      for (guint c = 1; c < 3; c++)
+        if (fabs (d[3 * a + c]) > fabs (d[3 * a + best]))
+          best = c;
+      code[a] = letters[best][d[3 * a + best] > 0];
+    }
+  /* The slice plane is named by its normal, not by axis k (which may be sheared). */
+  normal[0] = d[1] * d[5] - d[2] * d[4];
+  normal[1] = d[2] * d[3] - d[0] * d[5];
+  normal[2] = d[0] * d[4] - d[1] * d[3];
+  len = sqrt (normal[0] * normal[0] + normal[1] * normal[1] + normal[2] * normal[2]);
+  for (guint c = 1; c < 3; c++)
+    if (fabs (normal[c]) > fabs (normal[plane]))
+      plane = c;
+  if (len > 0 && fabs (normal[plane]) / len < cos (G_PI / 180))
+    return g_strdup_printf (_("oblique %s %s"), _(planes[plane]), code);
+  return g_strdup_printf ("%s %s", _(planes[plane]), code);
 }
 
 void

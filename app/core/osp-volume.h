@@ -62,6 +62,12 @@ void          osp_volume_index_to_lps      (const OspVolume *volume,
 void          osp_volume_get_index_to_lps  (const OspVolume *volume,
                                             mat4             out_matrix);
 
+/* A short name for the orientation: the plane of the slices (the i–j plane) and where each
+ * index axis points, in DICOM's letters (L/R, P/A, S/I), e.g. "axial LPS" for a DICOM axial
+ * series, "axial RAS" for a typical NIfTI, "oblique coronal LSP" when the slices are more
+ * than 1° off the plane.  Free with g_free. */
+char         *osp_volume_get_orientation_name (const OspVolume *volume);
+
 /* Smallest and largest voxel value. */
 void          osp_volume_get_range         (const OspVolume *volume,
                                             gint16          *out_min,

@@ -1,0 +1,72 @@
+/* osp-dicom-gdcm-private.h — GDCM behind a small C API
+ *
+ * Copyright 2026 The Osteoplan developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * osp-dicom-gdcm.cpp is the only C++ in the project; nothing else sees GDCM.  These functions
+ * read one file each, never throw, never print, and may run on several threads at once (each
+ * call has its own reader).  Failures return FALSE with a short translated reason (without the
+ * file name; the caller adds it) in *out_reason, to free with g_free.
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* What the series logic needs from one file's header (everything before the pixel data). */
+typedef struct
+{
+  char     *series_uid;          /* SeriesInstanceUID; NULL when absent */
+  char     *series_description;  /* SeriesDescription, "" when absent */
+  char     *modality;            /* "CT", "MR", … "" when absent */
+  char     *sop_class_uid;
+  char     *transfer_syntax;
+  gboolean  is_image;            /* has Rows and Columns (DICOMDIR, DIRFILE, SR have not) */
+  guint32   rows;
+  guint32   columns;
+  guint32   n_frames;            /* NumberOfFrames, 1 when absent */
+  guint     samples_per_pixel;
+  gboolean  has_orientation;
+  double    orientation[6];      /* ImageOrientationPatient: row direction, column direction */
+  gboolean  has_spacing;
+  double    pixel_spacing[2];    /* DICOM order: between rows, between columns (mm) */
+  double    slice_thickness;     /* 0 when absent */
+  /* ImagePositionPatient of each frame (per-frame functional groups for enhanced
+   * multi-frame files), n_positions × 3 values; n_positions is 0 when the file has none. */
+  double   *positions;
+  guint     n_positions;
+  double    slope;               /* RescaleSlope (1 when absent) */
+  double    intercept;           /* RescaleIntercept (0 when absent) */
+  gboolean  has_padding;
+  gint32    padding_value;       /* PixelPaddingValue, as a stored value */
+  gboolean  has_padding_limit;
+  gint32    padding_limit;       /* PixelPaddingRangeLimit */
+  gint32    instance_number;
+  gint32    series_number;       /* SeriesNumber, groups files when the UID is missing */
+  double    gantry_tilt;         /* GantryDetectorTilt, degrees (informative) */
+  /* Why the pixels cannot be read, seen from the header alone (the file is shorter than the
+   * image it promises), or NULL.  Such a file still belongs to its series. */
+  char     *problem;
+} OspDicomHeader;
+
+/* Silences GDCM (warnings and errors would go to stderr) and loads its dictionaries.  Call
+ * once on one thread before reading on several. */
+void     osp_dicom_gdcm_init         (void);
+
+/* Reads the header of one file.  FALSE when the file is no readable DICOM. */
+gboolean osp_dicom_gdcm_read_header  (const char           *path,
+                                      OspDicomHeader       *out_header,
+                                      char                **out_reason);
+void     osp_dicom_header_clear      (OspDicomHeader       *header);
+
+/* Decodes every frame of one file into Hounsfield units: stored values masked to BitsStored,
+ * PixelPaddingValue (and its range) → −1000 HU, then RescaleSlope/Intercept from `header`,
+ * rounded and clamped into int16.  out_values holds rows × columns × n_frames values; the
+ * image must have the size the header promised. */
+gboolean osp_dicom_gdcm_read_pixels  (const char           *path,
+                                      const OspDicomHeader *header,
+                                      gint16               *out_values,
+                                      char                **out_reason);
+
+G_END_DECLS

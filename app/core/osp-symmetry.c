@@ -1,0 +1,1217 @@
+/* osp-symmetry.c — trimmed ICP, the plane of symmetry, deviation maps
+ *
+ * Copyright 2026 The Osteoplan developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * ICP works on a deterministic subsample of the moving mesh's vertices.  Each iteration
+ * finds the closest points on the fixed mesh through its BVH (bounded by last iteration's
+ * match, which moves little, so the searches stay short), drops untrusted pairs and the
+ * worst trim_fraction, and solves the best rigid motion: in closed form for the first steps
+ * (Horn's unit quaternion: the largest eigenvector of a symmetric 4 × 4 matrix), then
+ * point-to-plane (a linearised 6 × 6 least-squares step), which converges much faster once
+ * close.
+ */
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+#include <math.h>
+#include <string.h>
+
+#include "osp-bvh.h"
+#include "osp-error.h"
+#include "osp-symmetry.h"
+
+/* A rigid or reflecting affine map x ↦ r x + t, in double. */
+typedef struct
+{
+  double r[3][3];
+  double t[3];
+} Affine;
+
+static const Affine affine_identity = { { { 1, 0, 0 }, { 0, 1, 0 }, { 0, 0, 1 } }, { 0, 0, 0 } };
+
+static inline void
+affine_apply (const Affine *a,
+              const double  x[3],
+              double        out[3])
+{
+  for (int i = 0; i < 3; i++)
+    out[i] = a->r[i][0] * x[0] + a->r[i][1] * x[1] + a->r[i][2] * x[2] + a->t[i];
+}
+
+/* out = a ∘ b (b first). */
+static void
+affine_compose (const Affine *a,
+                const Affine *b,
+                Affine       *out)
+{
+  Affine c;
+
+  for (int i = 0; i < 3; i++)
+    {
+      for (int j = 0; j < 3; j++)
+        c.r[i][j] = a->r[i][0] * b->r[0][j] + a->r[i][1] * b->r[1][j] + a->r[i][2] * b->r[2][j];
+      c.t[i] = a->r[i][0] * b->t[0] + a->r[i][1] * b->t[1] + a->r[i][2] * b->t[2] + a->t[i];
+    }
+  *out = c;
+}
+
+static void
+affine_from_mat4 (mat4    m,
+                  Affine *out)
+{
+  for (int i = 0; i < 3; i++)
+    {
+      for (int j = 0; j < 3; j++)
+        out->r[i][j] = m[j][i];
+      out->t[i] = m[3][i];
+    }
+}
+
+static void
+affine_to_mat4 (const Affine *a,
+                mat4          out)
+{
+  glm_mat4_identity (out);
+  for (int i = 0; i < 3; i++)
+    {
+      for (int j = 0; j < 3; j++)
+        out[j][i] = (float) a->r[i][j];
+      out[3][i] = (float) a->t[i];
+    }
+}
+
+static void
+affine_reflection (const double n[3],
+                   double       d,
+                   Affine      *out)
+{
+  for (int i = 0; i < 3; i++)
+    {
+      for (int j = 0; j < 3; j++)
+        out->r[i][j] = (i == j ? 1.0 : 0.0) - 2 * n[i] * n[j];
+      out->t[i] = 2 * d * n[i];
+    }
+}
+
+/* Eigen-decomposition of a symmetric n × n matrix (n ≤ 4) by Jacobi rotations.  a (row-major)
+ * is destroyed; eigenvector k is column k of vecs.  Sorted by increasing eigenvalue. */
+static void
+jacobi_eigen (double *a,
+              int     n,
+              double *vals,
+              double *vecs)
+{
+  for (int i = 0; i < n * n; i++)
+    vecs[i] = (i % (n + 1)) == 0 ? 1.0 : 0.0;
+
+  for (int sweep = 0; sweep < 60; sweep++)
+    {
+      double off = 0, diag = 0;
+
+      for (int p = 0; p < n; p++)
+        {
+          diag += a[p * n + p] * a[p * n + p];
+          for (int q = p + 1; q < n; q++)
+            off += a[p * n + q] * a[p * n + q];
+        }
+      if (off <= 1e-30 * diag || off == 0)
+        break;
+      for (int p = 0; p < n; p++)
+        for (int q = p + 1; q < n; q++)
+          {
+            double apq = a[p * n + q], theta, t, c, s;
+
+            if (apq == 0)
+              continue;
+            theta = (a[q * n + q] - a[p * n + p]) / (2 * apq);
+            t = (theta >= 0 ? 1.0 : -1.0) / (fabs (theta) + sqrt (theta * theta + 1));
+            c = 1 / sqrt (t * t + 1);
+            s = t * c;
+            for (int k = 0; k < n; k++)
+              {
+                double akp = a[k * n + p], akq = a[k * n + q];
+
+                a[k * n + p] = c * akp - s * akq;
+                a[k * n + q] = s * akp + c * akq;
+              }
+            for (int k = 0; k < n; k++)
+              {
+                double apk = a[p * n + k], aqk = a[q * n + k];
+
+                a[p * n + k] = c * apk - s * aqk;
+                a[q * n + k] = s * apk + c * aqk;
+              }
+            for (int k = 0; k < n; k++)
+              {
+                double vkp = vecs[k * n + p], vkq = vecs[k * n + q];
+
+                vecs[k * n + p] = c * vkp - s * vkq;
+                vecs[k * n + q] = s * vkp + c * vkq;
+              }
+          }
+    }
+
+  for (int i = 0; i < n; i++)
+    vals[i] = a[i * n + i];
+  /* Selection sort, moving the columns along. */
+  for (int i = 0; i < n; i++)
+    {
+      int m = i;
+
+      for (int j = i + 1; j < n; j++)
+        if (vals[j] < vals[m])
+          m = j;
+      if (m != i)
+        {
+          double tv = vals[i];
+
+          vals[i] = vals[m];
+          vals[m] = tv;
+          for (int k = 0; k < n; k++)
+            {
+              double tc = vecs[k * n + i];
+
+              vecs[k * n + i] = vecs[k * n + m];
+              vecs[k * n + m] = tc;
+            }
+        }
+    }
+}
+
+/* The rigid motion that best maps p[i] onto q[i] (least squares), Horn 1987. */
+static void
+horn_fit (const double *p,
+          const double *q,
+          guint32       n,
+          Affine       *out)
+{
+  double pc[3] = { 0 }, qc[3] = { 0 }, s[3][3] = { { 0 } }, nm[16], vals[4], vecs[16];
+  double w, x, y, z;
+
+  for (guint32 i = 0; i < n; i++)
+    for (int k = 0; k < 3; k++)
+      {
+        pc[k] += p[3 * i + k];
+        qc[k] += q[3 * i + k];
+      }
+  for (int k = 0; k < 3; k++)
+    {
+      pc[k] /= n;
+      qc[k] /= n;
+    }
+  for (guint32 i = 0; i < n; i++)
+    for (int a = 0; a < 3; a++)
+      for (int b = 0; b < 3; b++)
+        s[a][b] += (p[3 * i + a] - pc[a]) * (q[3 * i + b] - qc[b]);
+
+  nm[0] = s[0][0] + s[1][1] + s[2][2];
+  nm[1] = s[1][2] - s[2][1];
+  nm[2] = s[2][0] - s[0][2];
+  nm[3] = s[0][1] - s[1][0];
+  nm[5] = s[0][0] - s[1][1] - s[2][2];
+  nm[6] = s[0][1] + s[1][0];
+  nm[7] = s[2][0] + s[0][2];
+  nm[10] = -s[0][0] + s[1][1] - s[2][2];
+  nm[11] = s[1][2] + s[2][1];
+  nm[15] = -s[0][0] - s[1][1] + s[2][2];
+  nm[4] = nm[1];
+  nm[8] = nm[2];
+  nm[9] = nm[6];
+  nm[12] = nm[3];
+  nm[13] = nm[7];
+  nm[14] = nm[11];
+  jacobi_eigen (nm, 4, vals, vecs);
+  w = vecs[0 * 4 + 3];
+  x = vecs[1 * 4 + 3];
+  y = vecs[2 * 4 + 3];
+  z = vecs[3 * 4 + 3];
+
+  out->r[0][0] = 1 - 2 * (y * y + z * z);
+  out->r[0][1] = 2 * (x * y - w * z);
+  out->r[0][2] = 2 * (x * z + w * y);
+  out->r[1][0] = 2 * (x * y + w * z);
+  out->r[1][1] = 1 - 2 * (x * x + z * z);
+  out->r[1][2] = 2 * (y * z - w * x);
+  out->r[2][0] = 2 * (x * z - w * y);
+  out->r[2][1] = 2 * (y * z + w * x);
+  out->r[2][2] = 1 - 2 * (x * x + y * y);
+  for (int i = 0; i < 3; i++)
+    out->t[i] = qc[i] - (out->r[i][0] * pc[0] + out->r[i][1] * pc[1] + out->r[i][2] * pc[2]);
+}
+
+/* Solves the symmetric positive 6 × 6 system a x = b by Gaussian elimination with partial
+ * pivoting; FALSE when singular. */
+static gboolean
+solve6 (double a[6][6],
+        double b[6],
+        double x[6])
+{
+  for (int c = 0; c < 6; c++)
+    {
+      int piv = c;
+
+      for (int r = c + 1; r < 6; r++)
+        if (fabs (a[r][c]) > fabs (a[piv][c]))
+          piv = r;
+      if (!(fabs (a[piv][c]) > 0))
+        return FALSE;
+      if (piv != c)
+        {
+          for (int k = 0; k < 6; k++)
+            {
+              double t = a[c][k];
+
+              a[c][k] = a[piv][k];
+              a[piv][k] = t;
+            }
+          {
+            double t = b[c];
+
+            b[c] = b[piv];
+            b[piv] = t;
+          }
+        }
+      for (int r = c + 1; r < 6; r++)
+        {
+          double f = a[r][c] / a[c][c];
+
+          for (int k = c; k < 6; k++)
+            a[r][k] -= f * a[c][k];
+          b[r] -= f * b[c];
+        }
+    }
+  for (int r = 5; r >= 0; r--)
+    {
+      double v = b[r];
+
+      for (int k = r + 1; k < 6; k++)
+        v -= a[r][k] * x[k];
+      x[r] = v / a[r][r];
+    }
+  return TRUE;
+}
+
+/* The small rigid motion that best moves p[i] onto the tangent planes (q[i], n[i]), linearised
+ * about the points' centroid (point-to-plane ICP: converges in a few steps where
+ * point-to-point creeps along the surface).  FALSE when the planes do not fix the motion. */
+static gboolean
+plane_fit (const double *p,
+           const double *q,
+           const double *nrm,
+           guint32       n,
+           Affine       *out)
+{
+  double c[3] = { 0 }, a[6][6] = { { 0 } }, b[6] = { 0 }, x[6], trace = 0, theta, axis[3];
+
+  for (guint32 i = 0; i < n; i++)
+    for (int k = 0; k < 3; k++)
+      c[k] += p[3 * i + k] / n;
+  for (guint32 i = 0; i < n; i++)
+    {
+      const double *pi = p + 3 * i, *qi = q + 3 * i, *ni = nrm + 3 * i;
+      double r[3] = { pi[0] - c[0], pi[1] - c[1], pi[2] - c[2] }, row[6], rhs;
+
+      row[0] = r[1] * ni[2] - r[2] * ni[1];
+      row[1] = r[2] * ni[0] - r[0] * ni[2];
+      row[2] = r[0] * ni[1] - r[1] * ni[0];
+      row[3] = ni[0];
+      row[4] = ni[1];
+      row[5] = ni[2];
+      rhs = (qi[0] - pi[0]) * ni[0] + (qi[1] - pi[1]) * ni[1] + (qi[2] - pi[2]) * ni[2];
+      for (int j = 0; j < 6; j++)
+        {
+          b[j] += row[j] * rhs;
+          for (int k = 0; k < 6; k++)
+            a[j][k] += row[j] * row[k];
+        }
+    }
+  for (int j = 0; j < 6; j++)
+    trace += a[j][j];
+  /* A touch of damping keeps directions the surface does not fix (a sphere's spin) still. */
+  for (int j = 0; j < 6; j++)
+    a[j][j] += 1e-9 * trace;
+  if (!solve6 (a, b, x))
+    return FALSE;
+
+  /* Rotation by the vector x[0..2] (Rodrigues), about c, then the translation. */
+  theta = sqrt (x[0] * x[0] + x[1] * x[1] + x[2] * x[2]);
+  if (theta > 0)
+    {
+      double ct = cos (theta), st = sin (theta), vt = 1 - ct;
+
+      for (int k = 0; k < 3; k++)
+        axis[k] = x[k] / theta;
+      out->r[0][0] = ct + axis[0] * axis[0] * vt;
+      out->r[0][1] = axis[0] * axis[1] * vt - axis[2] * st;
+      out->r[0][2] = axis[0] * axis[2] * vt + axis[1] * st;
+      out->r[1][0] = axis[1] * axis[0] * vt + axis[2] * st;
+      out->r[1][1] = ct + axis[1] * axis[1] * vt;
+      out->r[1][2] = axis[1] * axis[2] * vt - axis[0] * st;
+      out->r[2][0] = axis[2] * axis[0] * vt - axis[1] * st;
+      out->r[2][1] = axis[2] * axis[1] * vt + axis[0] * st;
+      out->r[2][2] = ct + axis[2] * axis[2] * vt;
+    }
+  else
+    *out = affine_identity;
+  for (int i = 0; i < 3; i++)
+    out->t[i] = c[i] + x[3 + i] -
+                (out->r[i][0] * c[0] + out->r[i][1] * c[1] + out->r[i][2] * c[2]);
+  return TRUE;
+}
+
+/* The k-th smallest of v[0..n) (0-based); reorders v. */
+static double
+select_kth (double  *v,
+            guint32  n,
+            guint32  k)
+{
+  gint64 lo = 0, hi = (gint64) n - 1;
+
+  while (lo < hi)
+    {
+      double pivot = v[lo + (hi - lo) / 2];
+      gint64 i = lo, j = hi;
+
+      while (i <= j)
+        {
+          while (v[i] < pivot)
+            i++;
+          while (v[j] > pivot)
+            j--;
+          if (i <= j)
+            {
+              double t = v[i];
+
+              v[i] = v[j];
+              v[j] = t;
+              i++;
+              j--;
+            }
+        }
+      if ((gint64) k <= j)
+        hi = j;
+      else if ((gint64) k >= i)
+        lo = i;
+      else
+        break;
+    }
+  return v[k];
+}
+
+/* Deterministic subsample: the used vertices, every k-th, at most max_points. */
+static double *
+sample_vertices (const OspMesh *mesh,
+                 guint32        max_points,
+                 guint32       *out_n)
+{
+  guint32 n_v = osp_mesh_get_n_vertices (mesh);
+  guint32 n_t = osp_mesh_get_n_triangles (mesh);
+  const guint32 *t = osp_mesh_get_indices (mesh);
+  const float *p = osp_mesh_get_positions (mesh);
+  g_autofree gboolean *used = g_new0 (gboolean, MAX (n_v, 1));
+  guint32 n_used = 0, n = 0;
+  double step, next = 0;
+  double *out;
+
+  for (gsize i = 0; i < (gsize) n_t * 3; i++)
+    if (!used[t[i]])
+      {
+        used[t[i]] = TRUE;
+        n_used++;
+      }
+  if (max_points == 0 || max_points > n_used)
+    max_points = n_used;
+  out = g_new (double, 3 * (gsize) MAX (max_points, 1));
+  step = max_points > 0 ? (double) n_used / max_points : 1;
+  for (guint32 v = 0, k = 0; v < n_v && n < max_points; v++)
+    {
+      if (!used[v])
+        continue;
+      if (k >= next)
+        {
+          for (int c = 0; c < 3; c++)
+            out[3 * n + c] = p[3 * (gsize) v + c];
+          n++;
+          next += step;
+        }
+      k++;
+    }
+  *out_n = n;
+  return out;
+}
+
+#define ICP_POINT_ITERATIONS 4
+
+/* -- ICP on points ----------------------------------------------------------------------- */
+
+typedef struct
+{
+  const OspBvh   *bvh;
+  const OspMesh  *fixed;
+  const gboolean *trusted;
+  const OspPlane *exclude;
+  guint           n_exclude;
+  double          exclude_distance;
+  double          trim;
+  guint           max_iterations;
+  double          tolerance;
+} IcpSetup;
+
+typedef struct
+{
+  const IcpSetup *setup;
+  const double   *points;
+  const Affine   *a;
+  double         *moved;   /* 3 per point */
+  double         *closest; /* 3 per point */
+  double         *normal;  /* 3 per point: the unit normal of the closest point's face */
+  double         *dist;    /* < 0: no valid pair */
+  guint32         start, end;
+} IcpChunk;
+
+static gboolean
+pair_trusted (const IcpSetup        *s,
+              const OspClosestPoint *c)
+{
+  if (s->trusted != NULL)
+    {
+      const guint32 *t = osp_mesh_get_indices (s->fixed) + 3 * (gsize) c->triangle;
+
+      if (!s->trusted[t[0]] || !s->trusted[t[1]] || !s->trusted[t[2]])
+        return FALSE;
+    }
+  for (guint k = 0; k < s->n_exclude; k++)
+    {
+      const OspPlane *pl = &s->exclude[k];
+      double len = sqrt ((double) pl->normal[0] * pl->normal[0] +
+                         (double) pl->normal[1] * pl->normal[1] +
+                         (double) pl->normal[2] * pl->normal[2]);
+      double dist = (pl->normal[0] * (double) c->point[0] + pl->normal[1] * (double) c->point[1] +
+                     pl->normal[2] * (double) c->point[2] - pl->d) / len;
+
+      if (fabs (dist) < s->exclude_distance)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+face_normal (const OspMesh *mesh,
+             guint32        triangle,
+             double         out[3])
+{
+  const float *x = osp_mesh_get_positions (mesh);
+  const guint32 *t = osp_mesh_get_indices (mesh) + 3 * (gsize) triangle;
+  const float *a = x + 3 * (gsize) t[0], *b = x + 3 * (gsize) t[1], *c = x + 3 * (gsize) t[2];
+  double e1[3], e2[3], len;
+
+  for (int k = 0; k < 3; k++)
+    {
+      e1[k] = (double) b[k] - a[k];
+      e2[k] = (double) c[k] - a[k];
+    }
+  out[0] = e1[1] * e2[2] - e1[2] * e2[1];
+  out[1] = e1[2] * e2[0] - e1[0] * e2[2];
+  out[2] = e1[0] * e2[1] - e1[1] * e2[0];
+  len = sqrt (out[0] * out[0] + out[1] * out[1] + out[2] * out[2]);
+  for (int k = 0; k < 3; k++)
+    out[k] = len > 0 ? out[k] / len : 0;
+}
+
+static gpointer
+icp_chunk_run (gpointer data)
+{
+  IcpChunk *ch = data;
+
+  for (guint32 i = ch->start; i < ch->end; i++)
+    {
+      double *y = ch->moved + 3 * i, *cp = ch->closest + 3 * i;
+      float q[3];
+      float bound = INFINITY;
+      OspClosestPoint c;
+      gboolean found;
+
+      affine_apply (ch->a, ch->points + 3 * i, y);
+      for (int k = 0; k < 3; k++)
+        q[k] = (float) y[k];
+      /* Last iteration's match bounds this one's distance: short searches. */
+      if (ch->dist[i] >= 0)
+        bound = (float) (sqrt ((y[0] - cp[0]) * (y[0] - cp[0]) + (y[1] - cp[1]) * (y[1] - cp[1]) +
+                               (y[2] - cp[2]) * (y[2] - cp[2])) * 1.001 + 1e-3);
+      found = osp_bvh_closest_point (ch->setup->bvh, q, bound, &c);
+      if (!found && isfinite (bound))
+        found = osp_bvh_closest_point (ch->setup->bvh, q, INFINITY, &c);
+      if (!found)
+        {
+          ch->dist[i] = -1;
+          continue;
+        }
+      for (int k = 0; k < 3; k++)
+        cp[k] = c.point[k];
+      face_normal (ch->setup->fixed, c.triangle, ch->normal + 3 * i);
+      ch->dist[i] = pair_trusted (ch->setup, &c) ? c.distance : -2;
+    }
+  return NULL;
+}
+
+static void
+icp_match (const IcpSetup *s,
+           const double   *points,
+           guint32         n,
+           const Affine   *a,
+           double         *moved,
+           double         *closest,
+           double         *normal,
+           double         *dist)
+{
+  guint n_threads = CLAMP (g_get_num_processors (), 1, 8);
+  IcpChunk chunks[8];
+  GThread *threads[8] = { NULL };
+
+  if (n < 4096)
+    n_threads = 1;
+  for (guint k = 0; k < n_threads; k++)
+    {
+      chunks[k] = (IcpChunk) { s, points, a, moved, closest, normal, dist,
+                               (guint32) ((guint64) n * k / n_threads),
+                               (guint32) ((guint64) n * (k + 1) / n_threads) };
+      if (k > 0)
+        threads[k] = g_thread_new ("osp-icp", icp_chunk_run, &chunks[k]);
+    }
+  icp_chunk_run (&chunks[0]);
+  for (guint k = 1; k < n_threads; k++)
+    g_thread_join (threads[k]);
+}
+
+/* Keeps the best (1 − trim) of the valid pairs; fills the residual of those pairs.  Returns
+ * the number kept and compacts their indices into `kept`. */
+static guint32
+icp_trim (const IcpSetup *s,
+          const double   *dist,
+          guint32         n,
+          guint32        *kept,
+          OspResidual    *res)
+{
+  g_autofree double *d = g_new (double, MAX (n, 1));
+  guint32 n_valid = 0, n_keep, n_kept = 0;
+  double threshold, sum2 = 0, sum = 0;
+
+  for (guint32 i = 0; i < n; i++)
+    if (dist[i] >= 0)
+      d[n_valid++] = dist[i];
+  if (n_valid < 3)
+    return 0;
+  n_keep = (guint32) ceil ((1 - s->trim) * n_valid);
+  n_keep = CLAMP (n_keep, 3, n_valid);
+  threshold = select_kth (d, n_valid, n_keep - 1);
+  for (guint32 i = 0; i < n && n_kept < n_keep; i++)
+    if (dist[i] >= 0 && dist[i] <= threshold)
+      {
+        kept[n_kept++] = i;
+        sum2 += dist[i] * dist[i];
+        sum += dist[i];
+      }
+  res->rms_mm = sqrt (sum2 / n_kept);
+  res->mean_mm = sum / n_kept;
+  res->n_pairs = n_kept;
+  /* The 95th percentile of the kept distances (d[0..n_keep) are the smallest). */
+  res->p95_mm = select_kth (d, n_keep, (guint32) floor (0.95 * (n_keep - 1)));
+  return n_kept;
+}
+
+static gboolean
+icp_points (const IcpSetup *s,
+            const double   *points,
+            guint32         n,
+            Affine         *a,
+            OspResidual    *out_res,
+            const OspProgressRange *progress,
+            GCancellable   *cancellable,
+            GError        **error)
+{
+  g_autofree double *moved = g_new (double, 3 * (gsize) MAX (n, 1));
+  g_autofree double *closest = g_new (double, 3 * (gsize) MAX (n, 1));
+  g_autofree double *normal = g_new (double, 3 * (gsize) MAX (n, 1));
+  g_autofree double *dist = g_new (double, MAX (n, 1));
+  g_autofree guint32 *kept = g_new (guint32, MAX (n, 1));
+  g_autofree double *p = g_new (double, 3 * (gsize) MAX (n, 1));
+  g_autofree double *q = g_new (double, 3 * (gsize) MAX (n, 1));
+  g_autofree double *nq = g_new (double, 3 * (gsize) MAX (n, 1));
+  OspResidual res = { 0 };
+  double prev_rms = INFINITY;
+  guint it;
+
+  for (guint32 i = 0; i < n; i++)
+    dist[i] = -1;
+
+  for (it = 0; it < s->max_iterations; it++)
+    {
+      guint32 n_kept;
+      Affine step;
+
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        return FALSE;
+      osp_progress_report (progress, (double) it / s->max_iterations);
+      icp_match (s, points, n, a, moved, closest, normal, dist);
+      n_kept = icp_trim (s, dist, n, kept, &res);
+      if (n_kept < 3)
+        {
+          g_set_error (error, OSP_ERROR, OSP_ERROR_FAILED,
+                       _("Registration failed: too few trusted point pairs"));
+          return FALSE;
+        }
+      if (fabs (prev_rms - res.rms_mm) < s->tolerance)
+        break;
+      prev_rms = res.rms_mm;
+      for (guint32 k = 0; k < n_kept; k++)
+        {
+          memcpy (p + 3 * k, moved + 3 * (gsize) kept[k], 3 * sizeof (double));
+          memcpy (q + 3 * k, closest + 3 * (gsize) kept[k], 3 * sizeof (double));
+          memcpy (nq + 3 * k, normal + 3 * (gsize) kept[k], 3 * sizeof (double));
+        }
+      /* Point-to-point (Horn) first, robust far from the goal; then point-to-plane. */
+      if (it < ICP_POINT_ITERATIONS || !plane_fit (p, q, nq, n_kept, &step))
+        horn_fit (p, q, n_kept, &step);
+      affine_compose (&step, a, a);
+    }
+  res.n_iterations = MIN (it + 1, s->max_iterations);
+  if (it == s->max_iterations)
+    {
+      /* The residual of the final transform. */
+      icp_match (s, points, n, a, moved, closest, normal, dist);
+      if (icp_trim (s, dist, n, kept, &res) < 3)
+        {
+          g_set_error (error, OSP_ERROR, OSP_ERROR_FAILED,
+                       _("Registration failed: too few trusted point pairs"));
+          return FALSE;
+        }
+      res.n_iterations = s->max_iterations;
+    }
+  osp_progress_report (progress, 1.0);
+  if (out_res != NULL)
+    *out_res = res;
+  return TRUE;
+}
+
+gboolean
+osp_icp_register (const OspMesh          *moving,
+                  const OspMesh          *fixed,
+                  const OspIcpOptions    *options,
+                  mat4                    initial,
+                  mat4                    out_matrix,
+                  OspResidual            *out_residual,
+                  const OspProgressRange *progress,
+                  GCancellable           *cancellable,
+                  GError                **error)
+{
+  const OspIcpOptions defaults = OSP_ICP_OPTIONS_INIT;
+  g_autoptr(OspBvh) bvh = NULL;
+  g_autofree double *points = NULL;
+  guint32 n = 0;
+  IcpSetup s;
+  Affine a = affine_identity;
+  OspProgressRange sub;
+
+  g_return_val_if_fail (moving != NULL, FALSE);
+  g_return_val_if_fail (fixed != NULL, FALSE);
+  g_return_val_if_fail (out_matrix != NULL, FALSE);
+  if (options == NULL)
+    options = &defaults;
+  g_return_val_if_fail (options->trim_fraction >= 0 && options->trim_fraction < 1, FALSE);
+
+  if (osp_mesh_get_n_triangles (moving) == 0 || osp_mesh_get_n_triangles (fixed) == 0)
+    {
+      g_set_error (error, OSP_ERROR, OSP_ERROR_FAILED,
+                   _("Registration failed: a mesh has no triangles"));
+      return FALSE;
+    }
+
+  sub = osp_progress_sub (progress, 0, 0.2);
+  bvh = osp_bvh_new_full ((OspMesh *) fixed, &sub, cancellable, error);
+  if (bvh == NULL)
+    return FALSE;
+  points = sample_vertices (moving, options->max_points, &n);
+
+  s = (IcpSetup) { bvh, fixed, options->fixed_trusted, options->exclude_planes,
+                   options->n_exclude_planes, options->exclude_distance_mm,
+                   options->trim_fraction, MAX (options->max_iterations, 1),
+                   options->tolerance_mm };
+  if (initial != NULL)
+    affine_from_mat4 (initial, &a);
+  sub = osp_progress_sub (progress, 0.2, 0.8);
+  if (!icp_points (&s, points, n, &a, out_residual, &sub, cancellable, error))
+    return FALSE;
+  affine_to_mat4 (&a, out_matrix);
+  return TRUE;
+}
+
+/* -- The plane of symmetry ---------------------------------------------------------------- */
+
+static void
+orient_plane (const double n_in[3],
+              double       d_in,
+              OspPlane    *out)
+{
+  int big = 0;
+  double sgn;
+
+  for (int k = 1; k < 3; k++)
+    if (fabs (n_in[k]) > fabs (n_in[big]))
+      big = k;
+  sgn = n_in[big] < 0 ? -1.0 : 1.0;
+  for (int k = 0; k < 3; k++)
+    out->normal[k] = (float) (sgn * n_in[k]);
+  out->d = (float) (sgn * d_in);
+}
+
+/* The plane of the reflection closest to the isometry a, through the midpoint of c and its
+ * image.  FALSE when a does not reverse orientation. */
+static gboolean
+plane_of_reflection (const Affine *a,
+                     const double  c[3],
+                     double        n[3],
+                     double       *d)
+{
+  double sym[9], vals[3], vecs[9], det, image[3];
+
+  det = a->r[0][0] * (a->r[1][1] * a->r[2][2] - a->r[1][2] * a->r[2][1]) -
+        a->r[0][1] * (a->r[1][0] * a->r[2][2] - a->r[1][2] * a->r[2][0]) +
+        a->r[0][2] * (a->r[1][0] * a->r[2][1] - a->r[1][1] * a->r[2][0]);
+  if (!(det < 0))
+    return FALSE;
+  /* A reflection's linear part is I − 2nnᵀ: n is the eigenvector of the symmetric part
+   * with the smallest eigenvalue (−1). */
+  for (int i = 0; i < 3; i++)
+    for (int j = 0; j < 3; j++)
+      sym[3 * i + j] = (a->r[i][j] + a->r[j][i]) / 2;
+  jacobi_eigen (sym, 3, vals, vecs);
+  for (int k = 0; k < 3; k++)
+    n[k] = vecs[3 * k + 0];
+  affine_apply (a, c, image);
+  *d = 0;
+  for (int k = 0; k < 3; k++)
+    *d += n[k] * (c[k] + image[k]) / 2;
+  return TRUE;
+}
+
+gboolean
+osp_plane_from_reflection (mat4      matrix,
+                           OspPlane *out_plane)
+{
+  Affine a;
+  double n[3], d;
+  const double origin[3] = { 0, 0, 0 };
+
+  g_return_val_if_fail (out_plane != NULL, FALSE);
+
+  affine_from_mat4 (matrix, &a);
+  if (!plane_of_reflection (&a, origin, n, &d))
+    return FALSE;
+  orient_plane (n, d, out_plane);
+  return TRUE;
+}
+
+void
+osp_plane_compare (const OspPlane *a,
+                   const OspPlane *b,
+                   const float     point[3],
+                   double         *out_angle_deg,
+                   double         *out_distance_mm)
+{
+  double na[3], nb[3], la = 0, lb = 0, dot = 0, da, db, p[3], s;
+
+  g_return_if_fail (a != NULL && b != NULL && point != NULL);
+
+  for (int k = 0; k < 3; k++)
+    {
+      na[k] = a->normal[k];
+      nb[k] = b->normal[k];
+      la += na[k] * na[k];
+      lb += nb[k] * nb[k];
+    }
+  la = sqrt (la);
+  lb = sqrt (lb);
+  da = a->d / la;
+  db = b->d / lb;
+  for (int k = 0; k < 3; k++)
+    {
+      na[k] /= la;
+      nb[k] /= lb;
+      dot += na[k] * nb[k];
+    }
+  if (out_angle_deg != NULL)
+    *out_angle_deg = acos (CLAMP (fabs (dot), 0.0, 1.0)) * 180 / G_PI;
+  s = na[0] * point[0] + na[1] * point[1] + na[2] * point[2] - da;
+  for (int k = 0; k < 3; k++)
+    p[k] = point[k] - s * na[k];
+  if (out_distance_mm != NULL)
+    *out_distance_mm = fabs (nb[0] * p[0] + nb[1] * p[1] + nb[2] * p[2] - db);
+}
+
+/* Area-weighted centroid and principal axes (columns of axes, by increasing variance). */
+static gboolean
+surface_principal_axes (const OspMesh *mesh,
+                        double         centroid[3],
+                        double         axes[9],
+                        double         variances[3])
+{
+  const float *x = osp_mesh_get_positions (mesh);
+  const guint32 *t = osp_mesh_get_indices (mesh);
+  guint32 n_t = osp_mesh_get_n_triangles (mesh);
+  double area = 0, c[3] = { 0 }, m[9] = { 0 };
+
+  for (guint32 k = 0; k < n_t; k++)
+    {
+      const float *a = x + 3 * (gsize) t[3 * k], *b = x + 3 * (gsize) t[3 * k + 1];
+      const float *cc = x + 3 * (gsize) t[3 * k + 2];
+      double e1[3], e2[3], cr[3], w, g[3];
+
+      for (int i = 0; i < 3; i++)
+        {
+          e1[i] = (double) b[i] - a[i];
+          e2[i] = (double) cc[i] - a[i];
+          g[i] = ((double) a[i] + b[i] + cc[i]) / 3;
+        }
+      cr[0] = e1[1] * e2[2] - e1[2] * e2[1];
+      cr[1] = e1[2] * e2[0] - e1[0] * e2[2];
+      cr[2] = e1[0] * e2[1] - e1[1] * e2[0];
+      w = sqrt (cr[0] * cr[0] + cr[1] * cr[1] + cr[2] * cr[2]) / 2;
+      area += w;
+      for (int i = 0; i < 3; i++)
+        {
+          c[i] += w * g[i];
+          for (int j = 0; j < 3; j++)
+            m[3 * i + j] += w * g[i] * g[j];
+        }
+    }
+  if (!(area > 0))
+    return FALSE;
+  for (int i = 0; i < 3; i++)
+    centroid[i] = c[i] / area;
+  for (int i = 0; i < 3; i++)
+    for (int j = 0; j < 3; j++)
+      m[3 * i + j] = m[3 * i + j] / area - centroid[i] * centroid[j];
+  jacobi_eigen (m, 3, variances, axes);
+  return variances[1] > 1e-12 * variances[2];
+}
+
+static gboolean
+landmark_plane (const OspSymmetryOptions *o,
+                const double              axes[9],
+                double                    n[3],
+                double                   *d)
+{
+  double c[3] = { 0 };
+
+  for (guint i = 0; i < o->n_landmarks; i++)
+    for (int k = 0; k < 3; k++)
+      c[k] += o->landmarks[3 * i + k] / (double) o->n_landmarks;
+
+  if (o->n_landmarks >= 3)
+    {
+      double m[9] = { 0 }, vals[3], vecs[9];
+
+      for (guint i = 0; i < o->n_landmarks; i++)
+        for (int a = 0; a < 3; a++)
+          for (int b = 0; b < 3; b++)
+            m[3 * a + b] += (o->landmarks[3 * i + a] - c[a]) * (o->landmarks[3 * i + b] - c[b]);
+      jacobi_eigen (m, 3, vals, vecs);
+      if (!(vals[1] > 1e-9 * (vals[2] + 1e-30)))
+        return FALSE;
+      for (int k = 0; k < 3; k++)
+        n[k] = vecs[3 * k];
+    }
+  else
+    {
+      /* The plane through both points whose normal is the principal axis most nearly
+       * perpendicular to the line between them, made exactly perpendicular. */
+      double l[3], len = 0, best = INFINITY, dot;
+      int pick = 0;
+
+      for (int k = 0; k < 3; k++)
+        {
+          l[k] = o->landmarks[3 + k] - o->landmarks[k];
+          len += l[k] * l[k];
+        }
+      len = sqrt (len);
+      if (!(len > 0))
+        return FALSE;
+      for (int k = 0; k < 3; k++)
+        l[k] /= len;
+      for (int a = 0; a < 3; a++)
+        {
+          double dd = fabs (axes[a] * l[0] + axes[3 + a] * l[1] + axes[6 + a] * l[2]);
+
+          if (dd < best)
+            {
+              best = dd;
+              pick = a;
+            }
+        }
+      dot = axes[pick] * l[0] + axes[3 + pick] * l[1] + axes[6 + pick] * l[2];
+      len = 0;
+      for (int k = 0; k < 3; k++)
+        {
+          n[k] = axes[3 * k + pick] - dot * l[k];
+          len += n[k] * n[k];
+        }
+      len = sqrt (len);
+      for (int k = 0; k < 3; k++)
+        n[k] /= len;
+    }
+  *d = n[0] * c[0] + n[1] * c[1] + n[2] * c[2];
+  return TRUE;
+}
+
+gboolean
+osp_symmetry_estimate (const OspMesh            *mesh,
+                       const OspSymmetryOptions *options,
+                       OspPlane                 *out_plane,
+                       OspResidual              *out_residual,
+                       const OspProgressRange   *progress,
+                       GCancellable             *cancellable,
+                       GError                  **error)
+{
+  const OspSymmetryOptions defaults = OSP_SYMMETRY_OPTIONS_INIT;
+  double centroid[3], axes[9], variances[3];
+  double cand_n[3][3], cand_d[3];
+  guint n_cand = 0, best = 0;
+  g_autoptr(OspBvh) bvh = NULL;
+  g_autofree double *coarse = NULL, *fine = NULL, *mirrored = NULL;
+  guint32 n_coarse = 0, n_fine = 0;
+  Affine cand_t[3];
+  OspResidual cand_res[3];
+  IcpSetup s;
+  Affine m, total;
+  OspResidual res;
+  double n[3], d;
+  OspProgressRange sub;
+
+  g_return_val_if_fail (mesh != NULL, FALSE);
+  g_return_val_if_fail (out_plane != NULL, FALSE);
+  if (options == NULL)
+    options = &defaults;
+  g_return_val_if_fail (options->n_landmarks == 0 || options->landmarks != NULL, FALSE);
+  g_return_val_if_fail (options->trim_fraction >= 0 && options->trim_fraction < 1, FALSE);
+
+  if (osp_mesh_get_n_triangles (mesh) == 0 ||
+      !surface_principal_axes (mesh, centroid, axes, variances))
+    {
+      g_set_error (error, OSP_ERROR, OSP_ERROR_FAILED,
+                   _("No plane of symmetry: the mesh has no surface or no extent"));
+      return FALSE;
+    }
+
+  if (options->has_initial_plane)
+    {
+      const float *pn = options->initial_plane.normal;
+      double len = sqrt ((double) pn[0] * pn[0] + (double) pn[1] * pn[1] +
+                         (double) pn[2] * pn[2]);
+
+      g_return_val_if_fail (len > 0, FALSE);
+      for (int k = 0; k < 3; k++)
+        cand_n[0][k] = pn[k] / len;
+      cand_d[0] = options->initial_plane.d / len;
+      n_cand = 1;
+    }
+  else if (options->n_landmarks >= 2)
+    {
+      if (!landmark_plane (options, axes, cand_n[0], &cand_d[0]))
+        {
+          g_set_error (error, OSP_ERROR, OSP_ERROR_FAILED,
+                       _("No plane of symmetry: the landmarks do not define a plane"));
+          return FALSE;
+        }
+      n_cand = 1;
+    }
+  else
+    {
+      for (guint a = 0; a < 3; a++)
+        {
+          for (int k = 0; k < 3; k++)
+            cand_n[a][k] = axes[3 * k + a];
+          cand_d[a] = cand_n[a][0] * centroid[0] + cand_n[a][1] * centroid[1] +
+                      cand_n[a][2] * centroid[2];
+        }
+      n_cand = 3;
+    }
+
+  sub = osp_progress_sub (progress, 0, 0.1);
+  bvh = osp_bvh_new_full ((OspMesh *) mesh, &sub, cancellable, error);
+  if (bvh == NULL)
+    return FALSE;
+
+  fine = sample_vertices (mesh, options->max_points, &n_fine);
+  coarse = sample_vertices (mesh, MIN (options->max_points == 0 ? G_MAXUINT32 :
+                                       options->max_points, 2000), &n_coarse);
+  mirrored = g_new (double, 3 * (gsize) MAX (n_fine, 1));
+
+  s = (IcpSetup) { bvh, mesh, NULL, NULL, 0, 0, options->trim_fraction,
+                   MIN (MAX (options->max_iterations, 1), 12), 1e-3 };
+
+  /* Each candidate: a short ICP of the mirrored coarse sample; keep the best.  The principal
+   * axes come by increasing variance; the widest (left-right for a whole pelvis) is tried
+   * first, and a fit within 0.1 % of the size needs no rival. */
+  for (guint k = 0; k < n_cand; k++)
+    {
+      guint c = n_cand - 1 - k;
+
+      affine_reflection (cand_n[c], cand_d[c], &m);
+      for (guint32 i = 0; i < n_coarse; i++)
+        affine_apply (&m, coarse + 3 * i, mirrored + 3 * i);
+      cand_t[c] = affine_identity;
+      sub = osp_progress_sub (progress, 0.1 + 0.4 * c / n_cand, 0.4 / n_cand);
+      if (!icp_points (&s, mirrored, n_coarse, &cand_t[c], &cand_res[c], &sub, cancellable,
+                       error))
+        return FALSE;
+      if (k == 0 || cand_res[c].rms_mm < cand_res[best].rms_mm)
+        best = c;
+      if (cand_res[c].rms_mm < 1e-3 * sqrt (variances[2]))
+        break;
+    }
+
+  /* Refine the best on the fine sample. */
+  affine_reflection (cand_n[best], cand_d[best], &m);
+  for (guint32 i = 0; i < n_fine; i++)
+    affine_apply (&m, fine + 3 * i, mirrored + 3 * i);
+  s.max_iterations = MAX (options->max_iterations, 1);
+  s.tolerance = 1e-4;
+  sub = osp_progress_sub (progress, 0.5, 0.5);
+  if (!icp_points (&s, mirrored, n_fine, &cand_t[best], &res, &sub, cancellable, error))
+    return FALSE;
+
+  affine_compose (&cand_t[best], &m, &total);
+  if (!plane_of_reflection (&total, centroid, n, &d))
+    {
+      g_set_error (error, OSP_ERROR, OSP_ERROR_FAILED,
+                   _("No plane of symmetry: the registration did not converge"));
+      return FALSE;
+    }
+  orient_plane (n, d, out_plane);
+  if (out_residual != NULL)
+    *out_residual = res;
+  return TRUE;
+}
+
+/* -- Deviation maps ----------------------------------------------------------------------- */
+
+typedef struct
+{
+  const OspBvh  *bvh;
+  const OspMesh *a;
+  const gboolean *used;
+  gboolean       is_signed;
+  float         *out;
+  guint32        start, end;
+} DevChunk;
+
+static gpointer
+deviation_chunk_run (gpointer data)
+{
+  DevChunk *ch = data;
+  const float *p = osp_mesh_get_positions (ch->a);
+
+  for (guint32 v = ch->start; v < ch->end; v++)
+    {
+      OspClosestPoint c;
+
+      if (!ch->used[v])
+        ch->out[v] = 0;
+      else if (ch->is_signed)
+        ch->out[v] = osp_bvh_signed_distance (ch->bvh, p + 3 * (gsize) v, NULL);
+      else if (osp_bvh_closest_point (ch->bvh, p + 3 * (gsize) v, INFINITY, &c))
+        ch->out[v] = c.distance;
+      else
+        ch->out[v] = 0;
+    }
+  return NULL;
+}
+
+gboolean
+osp_mesh_deviation (const OspMesh          *a,
+                    const OspMesh          *b,
+                    float                  *out_distances,
+                    OspResidual            *out_stats,
+                    const OspProgressRange *progress,
+                    GCancellable           *cancellable,
+                    GError                **error)
+{
+  g_autoptr(OspBvh) bvh = NULL;
+  OspMeshTopology topo;
+  guint32 n_v, n_used = 0;
+  g_autofree gboolean *used = NULL;
+  guint n_threads = CLAMP (g_get_num_processors (), 1, 8);
+  DevChunk chunks[8];
+  GThread *threads[8] = { NULL };
+  OspProgressRange sub;
+  const guint32 *t;
+
+  g_return_val_if_fail (a != NULL, FALSE);
+  g_return_val_if_fail (b != NULL, FALSE);
+  g_return_val_if_fail (out_distances != NULL, FALSE);
+
+  if (osp_mesh_get_n_triangles (b) == 0)
+    {
+      g_set_error (error, OSP_ERROR, OSP_ERROR_FAILED,
+                   _("No deviation map: the reference mesh has no triangles"));
+      return FALSE;
+    }
+  sub = osp_progress_sub (progress, 0, 0.3);
+  bvh = osp_bvh_new_full ((OspMesh *) b, &sub, cancellable, error);
+  if (bvh == NULL)
+    return FALSE;
+  osp_mesh_get_topology (b, &topo);
+
+  n_v = osp_mesh_get_n_vertices (a);
+  used = g_new0 (gboolean, MAX (n_v, 1));
+  t = osp_mesh_get_indices (a);
+  for (gsize i = 0; i < (gsize) osp_mesh_get_n_triangles (a) * 3; i++)
+    used[t[i]] = TRUE;
+
+  if (n_v < 4096)
+    n_threads = 1;
+  for (guint k = 0; k < n_threads; k++)
+    {
+      chunks[k] = (DevChunk) { bvh, a, used,
+                               topo.n_boundary_edges == 0 && topo.n_nonmanifold_edges == 0 &&
+                               topo.n_misoriented_edges == 0,
+                               out_distances,
+                               (guint32) ((guint64) n_v * k / n_threads),
+                               (guint32) ((guint64) n_v * (k + 1) / n_threads) };
+      if (k > 0)
+        threads[k] = g_thread_new ("osp-deviation", deviation_chunk_run, &chunks[k]);
+    }
+  deviation_chunk_run (&chunks[0]);
+  for (guint k = 1; k < n_threads; k++)
+    g_thread_join (threads[k]);
+  osp_progress_report (progress, 0.9);
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return FALSE;
+
+  if (out_stats != NULL)
+    {
+      g_autofree double *d = g_new (double, MAX (n_v, 1));
+      double sum = 0, sum2 = 0;
+
+      for (guint32 v = 0; v < n_v; v++)
+        if (used[v])
+          {
+            double x = fabs (out_distances[v]);
+
+            d[n_used++] = x;
+            sum += x;
+            sum2 += x * x;
+          }
+      memset (out_stats, 0, sizeof *out_stats);
+      if (n_used > 0)
+        {
+          out_stats->rms_mm = sqrt (sum2 / n_used);
+          out_stats->mean_mm = sum / n_used;
+          out_stats->p95_mm = select_kth (d, n_used, (guint32) floor (0.95 * (n_used - 1)));
+          out_stats->n_pairs = n_used;
+        }
+    }
+  osp_progress_report (progress, 1.0);
+  return TRUE;
+}

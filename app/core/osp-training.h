@@ -1,0 +1,121 @@
+/* osp-training.h — training mode: the eight steps of a case, their checks and notes
+ *
+ * Copyright 2026 The Osteoplan developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * A course walks a trainee through the main job (open, look, cut, mirror, implant, measure,
+ * export, save) on a case, by default the phantom with a defect.  An OspTraining watches a
+ * plan and says, for each step, whether its check passes now; events only the GUI sees (the
+ * camera moved, a file exported) are reported to it.  The trainee advances with
+ * osp_training_next(), which only succeeds when the current step's check passes.
+ *
+ * Instructor notes (one text per step) belong to the plan: they are saved in plan.json as an
+ * optional "training" object, so an instructor saves a course as a .osteoplan file that a
+ * trainee opens.  Files without it load as before.
+ */
+#pragma once
+
+#include <gio/gio.h>
+#include <json-glib/json-glib.h>
+
+#include "osp-plan.h"
+#include "osp-progress.h"
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  OSP_TRAINING_STEP_OPEN,     /* a model loaded */
+  OSP_TRAINING_STEP_LOOK,     /* the camera moved or a standard view chosen (reported) */
+  OSP_TRAINING_STEP_CUT,      /* a cut applied */
+  OSP_TRAINING_STEP_MIRROR,   /* a midsagittal plane estimated or a template model present */
+  OSP_TRAINING_STEP_IMPLANT,  /* an implant model present */
+  OSP_TRAINING_STEP_MEASURE,  /* a landmark or a measurement present */
+  OSP_TRAINING_STEP_EXPORT,   /* a file exported (reported, or an "export" operation) */
+  OSP_TRAINING_STEP_SAVE,     /* the work saved: a file, not modified, with undoable work */
+  OSP_TRAINING_N_STEPS
+} OspTrainingStep;
+
+/* The step's title ("Cut") and what to do (a few sentences), translated. */
+const char  *osp_training_step_get_title       (OspTrainingStep  step);
+const char  *osp_training_step_get_instructions (OspTrainingStep step);
+/* A stable key for files ("open", "look", …) and back. */
+const char  *osp_training_step_to_string       (OspTrainingStep  step);
+gboolean     osp_training_step_from_string     (const char      *text,
+                                                OspTrainingStep *out_step);
+
+/* The check of one step on the plan alone (LOOK and EXPORT also need reports: see
+ * OspTraining).  A plane counts as a midsagittal plane when its name contains "midsagittal"
+ * or "symmetry" (any case). */
+gboolean     osp_training_check_plan           (OspPlan         *plan,
+                                                OspTrainingStep  step);
+
+/* -- Instructor notes, kept in the plan --------------------------------------------------- */
+
+/* The note of a step, or NULL (owned by the plan). */
+const char  *osp_training_get_note             (OspPlan         *plan,
+                                                OspTrainingStep  step);
+/* Sets (NULL or "" removes) the note; not an undo step, but the plan becomes a course. */
+void         osp_training_set_note             (OspPlan         *plan,
+                                                OspTrainingStep  step,
+                                                const char      *note);
+/* Whether the plan is a course (it has or had notes, or osp_training_mark_course()). */
+gboolean     osp_training_is_course            (OspPlan         *plan);
+void         osp_training_mark_course          (OspPlan         *plan);
+
+/* For osp-plan-file.c: the "training" object (a new reference), or NULL when the plan is no
+ * course; and back, checking every member (a hostile file fails with a message naming
+ * `where`). */
+JsonObject  *osp_training_to_json              (OspPlan         *plan);
+gboolean     osp_training_from_json            (OspPlan         *plan,
+                                                JsonObject      *object,
+                                                const char      *where,
+                                                GError         **error);
+
+/* -- The case ------------------------------------------------------------------------------- */
+
+/* A new plan holding the training case: the phantom with a defect (voxel_mm: 1.0 normally,
+ * coarser for tests; 0 means 1.0), segmented into one bone model "Pelvis", with no undo
+ * history, marked as a course.  Takes a few seconds: run it in a thread (the plan is then
+ * used from the main thread).  Fails only on cancellation or when memory is short. */
+OspPlan     *osp_training_new_case             (double                  voxel_mm,
+                                                const OspProgressRange *progress,
+                                                GCancellable           *cancellable,
+                                                GError                **error);
+void         osp_training_new_case_async       (double                  voxel_mm,
+                                                GCancellable           *cancellable,
+                                                GAsyncReadyCallback     callback,
+                                                gpointer                user_data);
+OspPlan     *osp_training_new_case_finish      (GAsyncResult           *result,
+                                                GError                **error);
+
+/* -- OspTraining: a trainee's progress through a plan -------------------------------------- */
+
+#define OSP_TYPE_TRAINING (osp_training_get_type ())
+G_DECLARE_FINAL_TYPE (OspTraining, osp_training, OSP, TRAINING, GObject)
+
+/* Watches `plan` (may be NULL: every plan check fails); starts at the first step. */
+OspTraining     *osp_training_new              (OspPlan         *plan);
+OspPlan         *osp_training_get_plan         (OspTraining     *self);
+/* Watches another plan (after a reset or an open) and starts over at the first step. */
+void             osp_training_set_plan         (OspTraining     *self,
+                                                OspPlan         *plan);
+
+/* Events the plan cannot tell: the camera moved or a view was chosen; a file exported. */
+void             osp_training_report           (OspTraining     *self,
+                                                OspTrainingStep  step);
+
+/* Whether the step's check passes now (plan check, or a report for LOOK and EXPORT). */
+gboolean         osp_training_is_done          (OspTraining     *self,
+                                                OspTrainingStep  step);
+/* The step the trainee is on; OSP_TRAINING_N_STEPS when the course is finished. */
+OspTrainingStep  osp_training_get_current      (OspTraining     *self);
+/* Advances when the current step is done; FALSE (and no change) otherwise. */
+gboolean         osp_training_next             (OspTraining     *self);
+/* Back to the first step, forgetting the reports. */
+void             osp_training_restart          (OspTraining     *self);
+
+/* Signal "changed": a check may have flipped or the current step moved (properties:
+ * "plan", "current"). */
+
+G_END_DECLS

@@ -1,0 +1,36 @@
+/* osp-volume-io-private.h — the volume readers behind osp_volume_load()
+ *
+ * Copyright 2026 The Osteoplan developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Inside the core only.  osp-volume-io.c detects the format and calls one of these.
+ */
+#pragma once
+
+#include "osp-volume-io.h"
+
+G_BEGIN_DECLS
+
+/* TRUE when the first bytes (at least 4 of them; 132 to see a DICOM preamble) look like a
+ * NIfTI-1/-2 or ANALYZE header, plain or gzip-compressed. */
+gboolean   osp_nifti_sniff (const guint8           *head,
+                            gsize                   len);
+/* TRUE when the first bytes look like DICOM: "DICM" at 128, or a group 0002/0008 element at
+ * the start (files without the preamble). */
+gboolean   osp_dicom_sniff (const guint8           *head,
+                            gsize                   len);
+
+/* A .nii, .nii.gz or .hdr/.img (either name of the pair) file. */
+OspVolume *osp_nifti_load  (const char             *path,
+                            const OspProgressRange *progress,
+                            GCancellable           *cancellable,
+                            GError                **error);
+
+/* A DICOM folder (recursively) or one DICOM file (its series in its folder). */
+OspVolume *osp_dicom_load  (const char                 *path,
+                            const OspVolumeLoadOptions *options,
+                            const OspProgressRange     *progress,
+                            GCancellable               *cancellable,
+                            GError                    **error);
+
+G_END_DECLS
