@@ -76,6 +76,15 @@ add_json (JsonBuilder         *builder,
   json_builder_end_object (builder);
 }
 
+/* Labels padded to one column, counting characters rather than bytes (mm², ×…). */
+static void
+print_label (const char *label)
+{
+  glong width = g_utf8_strlen (label, -1);
+
+  printf ("  %s%*s ", label, (int) MAX (22 - width, 0), "");
+}
+
 static void
 print_text (const char            *path,
             const OspMeshLoadInfo *info,
@@ -84,29 +93,42 @@ print_text (const char            *path,
   const OspBox *b = &report->bounds;
 
   printf ("%s\n", path);
-  printf ("  %-22s %s\n", _("format:"), osp_mesh_format_get_name (info->format));
-  printf ("  %-22s %u\n", _("triangles:"), report->n_triangles);
-  printf ("  %-22s %u\n", _("vertices:"), report->n_vertices);
+  print_label (_("format:"));
+  printf ("%s\n", osp_mesh_format_get_name (info->format));
+  print_label (_("triangles:"));
+  printf ("%u\n", report->n_triangles);
+  print_label (_("vertices:"));
+  printf ("%u\n", report->n_vertices);
+  print_label (_("bounding box (mm):"));
   if (osp_box_is_empty (b))
-    printf ("  %-22s %s\n", _("bounding box (mm):"), _("empty"));
+    printf ("%s\n", _("empty"));
   else
-    printf ("  %-22s [%.3f, %.3f, %.3f] – [%.3f, %.3f, %.3f]  (%.3f × %.3f × %.3f)\n",
-            _("bounding box (mm):"), b->min[0], b->min[1], b->min[2], b->max[0], b->max[1],
-            b->max[2], b->max[0] - b->min[0], b->max[1] - b->min[1], b->max[2] - b->min[2]);
-  printf ("  %-22s %.4f\n", _("area (mm²):"), report->area);
-  printf ("  %-22s %.4f\n", _("volume (mm³):"), report->volume);
-  printf ("  %-22s %u\n", _("components:"), report->topology.n_components);
-  printf ("  %-22s %" G_GUINT64_FORMAT "\n", _("boundary edges:"), report->topology.n_boundary_edges);
-  printf ("  %-22s %" G_GUINT64_FORMAT "\n", _("non-manifold edges:"),
-          report->topology.n_nonmanifold_edges);
-  printf ("  %-22s %" G_GUINT64_FORMAT "\n", _("misoriented edges:"),
-          report->topology.n_misoriented_edges);
-  printf ("  %-22s %u\n", _("degenerate triangles:"), report->n_degenerate);
-  printf ("  %-22s %" G_GINT64_FORMAT "\n", _("Euler characteristic:"),
-          report->topology.euler_characteristic);
+    printf ("[%.3f, %.3f, %.3f] – [%.3f, %.3f, %.3f]  (%.3f × %.3f × %.3f)\n", b->min[0],
+            b->min[1], b->min[2], b->max[0], b->max[1], b->max[2], b->max[0] - b->min[0],
+            b->max[1] - b->min[1], b->max[2] - b->min[2]);
+  print_label (_("area (mm²):"));
+  printf ("%.4f\n", report->area);
+  print_label (_("volume (mm³):"));
+  printf ("%.4f\n", report->volume);
+  print_label (_("components:"));
+  printf ("%u\n", report->topology.n_components);
+  print_label (_("boundary edges:"));
+  printf ("%" G_GUINT64_FORMAT "\n", report->topology.n_boundary_edges);
+  print_label (_("non-manifold edges:"));
+  printf ("%" G_GUINT64_FORMAT "\n", report->topology.n_nonmanifold_edges);
+  print_label (_("misoriented edges:"));
+  printf ("%" G_GUINT64_FORMAT "\n", report->topology.n_misoriented_edges);
+  print_label (_("degenerate triangles:"));
+  printf ("%u\n", report->n_degenerate);
+  print_label (_("Euler characteristic:"));
+  printf ("%" G_GINT64_FORMAT "\n", report->topology.euler_characteristic);
   for (guint i = 0; info->warnings != NULL && i < info->warnings->len; i++)
-    printf ("  %-22s %s\n", _("warning:"), (const char *) g_ptr_array_index (info->warnings, i));
-  printf ("  %-22s %s\n", _("verdict:"), osp_mesh_report_verdict (report));
+    {
+      print_label (_("warning:"));
+      printf ("%s\n", (const char *) g_ptr_array_index (info->warnings, i));
+    }
+  print_label (_("verdict:"));
+  printf ("%s\n", osp_mesh_report_verdict (report));
 }
 
 int

@@ -26,6 +26,56 @@ typedef struct
 
 /* Commands (one file each: osp-cli-NAME.c). */
 int  osp_cli_info          (int argc, char **argv);
+int  osp_cli_convert       (int argc, char **argv);
+int  osp_cli_bench         (int argc, char **argv);
+int  osp_cli_phantom       (int argc, char **argv);
+int  osp_cli_segment       (int argc, char **argv);
+int  osp_cli_render        (int argc, char **argv);
+int  osp_cli_volume_info   (int argc, char **argv);
+int  osp_cli_cut           (int argc, char **argv);
+int  osp_cli_symmetry      (int argc, char **argv);
+int  osp_cli_mirror        (int argc, char **argv);
+int  osp_cli_check         (int argc, char **argv);
+int  osp_cli_repair        (int argc, char **argv);
+int  osp_cli_export        (int argc, char **argv);
+int  osp_cli_plan          (int argc, char **argv);
+int  osp_cli_implant       (int argc, char **argv);
+int  osp_cli_distance      (int argc, char **argv);
+
+/* Benchmarks: `osteoplan-cli bench NAME`, one file each (osp-cli-bench-NAME.c), dispatched by
+ * the table in osp-cli-bench.c.  To add one:
+ *   1. write int osp_cli_bench_NAME (int argc, char **argv) in osp-cli-bench-NAME.c (argv[0]
+ *      is NAME; parse options with osp_cli_context_new ("bench NAME", …) so --help works;
+ *      print figures, assert nothing about time);
+ *   2. declare it below;
+ *   3. add { "NAME", N_("PARAMETERS"), N_("summary"), osp_cli_bench_NAME } to the table in
+ *      osp-cli-bench.c, and the file to cli_sources in app/cli/meson.build.
+ */
+int  osp_cli_bench_stl     (int argc, char **argv);
+int  osp_cli_bench_export  (int argc, char **argv);
+int  osp_cli_bench_check   (int argc, char **argv);
+int  osp_cli_bench_iso     (int argc, char **argv);
+int  osp_cli_bench_render  (int argc, char **argv);
+int  osp_cli_bench_dicom   (int argc, char **argv);
+int  osp_cli_bench_cut     (int argc, char **argv);
+int  osp_cli_bench_symmetry (int argc, char **argv);
+int  osp_cli_bench_plan    (int argc, char **argv);
+int  osp_cli_bench_fit     (int argc, char **argv);
+
+/* A model read from a file by osp_cli_load_models() (osp-cli-export.c). */
+typedef struct
+{
+  char            *name;      /* the 3MF object's name, else the file's base name */
+  struct _OspMesh *mesh;      /* an OspMesh (osp-mesh.h) */
+  guint32          rgba;      /* 0xRRGGBBAA when has_color */
+  gboolean         has_color;
+} OspCliModel;
+
+/* The models of a mesh file: one per build item of a 3MF package, else one.  Warnings are
+ * appended to `warnings` (strings), or printed when it is NULL.  A GPtrArray of OspCliModel*. */
+GPtrArray *osp_cli_load_models (const char  *path,
+                                GPtrArray   *warnings,
+                                GError     **error);
 
 /* Common helpers (osp-cli-common.c). */
 

@@ -14,6 +14,21 @@
 
 static const OspCliCommand commands[] = {
   { "info", N_("FILE…"), N_("Describe mesh files: counts, size, area, volume, topology"), osp_cli_info },
+  { "convert", N_("IN OUT"), N_("Convert a mesh file to STL, OBJ, PLY or 3MF (from OUT's extension)"), osp_cli_convert },
+  { "phantom", N_("-o FILE.nii.gz"), N_("Write a synthetic pelvis CT with its ground truth"), osp_cli_phantom },
+  { "segment", N_("CT_PATH -o bone.stl"), N_("Extract the bone surface of a CT (DICOM folder or NIfTI)"), osp_cli_segment },
+  { "render", N_("INPUT… -o shot.png"), N_("Render meshes (or --demo) offscreen to a PNG in an anatomical view"), osp_cli_render },
+  { "volume-info", N_("CT_PATH"), N_("Describe a CT: dimensions, spacing, orientation, HU range, series"), osp_cli_volume_info },
+  { "cut", N_("IN --plane NX,NY,NZ,D [--plane …] [--margin MM] -o OUTDIR"), N_("Cut a mesh with planes into capped, closed pieces"), osp_cli_cut },
+  { "symmetry", N_("IN…"), N_("Estimate the midsagittal plane and its residual"), osp_cli_symmetry },
+  { "mirror", N_("IN --plane NX,NY,NZ,D -o OUT"), N_("Mirror a mesh across a plane (a template)"), osp_cli_mirror },
+  { "plan", N_("run PLAN | info FILE"), N_("Replay a plan’s operations headless, or describe a .osteoplan file"), osp_cli_plan },
+  { "check", N_("FILE… [--printer NAME|--build-volume X,Y,Z] [--min-wall MM] [--json]"), N_("Check that models are ready for 3D printing (closed, outward, no self-intersections, walls, build volume)"), osp_cli_check },
+  { "repair", N_("IN -o OUT"), N_("Repair a mesh for printing: merge, clean, orient, fill holes, drop crumbs"), osp_cli_repair },
+  { "export", N_("IN… -o OUT.3mf|.stl|.obj|.ply [--merge] [--names A,B,…]"), N_("Export models for printing: one 3MF with named, coloured objects, or STL/OBJ/PLY"), osp_cli_export },
+  { "implant", N_("screw|plate|cup|block [OPTION…] -o OUT"), N_("Generate a parametric implant (screw, plate, cup, block) as a closed mesh"), osp_cli_implant },
+  { "distance", N_("IMPLANT BONE [--json]"), N_("Signed distance of an implant to the bone: min, max, mean, penetration, contact area"), osp_cli_distance },
+  { "bench", N_("NAME"), N_("Run a benchmark (osteoplan-cli bench --help lists them)"), osp_cli_bench },
 };
 
 static void

@@ -1,0 +1,278 @@
+/* osp-cli-bench-export.c — osteoplan-cli bench export and bench check
+ *
+ * Copyright 2026 The Osteoplan developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * `bench export` writes a finely subdivided torus (1 M triangles by default) as 3MF and as
+ * binary STL and, where /usr/bin/python3 has VTK, times vtkSTLWriter on the same mesh
+ * (tests/bench/vtk_stl_write.py).  `bench check` times the full print-readiness check
+ * (topology, self-intersections, wall thickness) of the same torus.  Figures only; nothing
+ * is asserted about time.
+ */
+#include "config.h"
+
+#include <inttypes.h>
+
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "osp-3mf.h"
+#include "osp-cli-private.h"
+#include "osp-mesh-io.h"
+#include "osp-print-check.h"
+
+#define SYSTEM_PYTHON "/usr/bin/python3"
+#define VTK_WRITE_SCRIPT "vtk_stl_write.py"
+
+/* A torus (major radius 60 mm, minor 20 mm) of about n_triangles triangles. */
+static OspMesh *
+make_torus (guint64 n_triangles)
+{
+  guint32 nv = 500, nu = (guint32) MAX (3, n_triangles / (2 * nv));
+  gsize n_vertices = (gsize) nu * nv;
+  float *positions = g_new (float, n_vertices * 3);
+  guint32 *indices = g_new (guint32, n_vertices * 6);
+  guint32 *tri = indices;
+
+  for (guint32 i = 0; i < nu; i++)
+    for (guint32 j = 0; j < nv; j++)
+      {
+        double u = 2 * G_PI * i / nu, v = 2 * G_PI * j / nv;
+        float *p = positions + 3 * ((gsize) i * nv + j);
+
+        p[0] = (float) ((60 + 20 * cos (v)) * cos (u));
+        p[1] = (float) ((60 + 20 * cos (v)) * sin (u));
+        p[2] = (float) (20 * sin (v));
+      }
+  for (guint32 i = 0; i < nu; i++)
+    for (guint32 j = 0; j < nv; j++)
+      {
+        guint32 a = i * nv + j, b = ((i + 1) % nu) * nv + j;
+        guint32 c = ((i + 1) % nu) * nv + (j + 1) % nv, d = i * nv + (j + 1) % nv;
+
+        tri[0] = a;
+        tri[1] = b;
+        tri[2] = c;
+        tri[3] = a;
+        tri[4] = c;
+        tri[5] = d;
+        tri += 6;
+      }
+  return osp_mesh_new_take (positions, (guint32) n_vertices, indices,
+                            (guint32) (n_vertices * 2));
+}
+
+/* CPU seconds of the whole process (all threads): on a busy shared machine this says more
+ * than the wall clock. */
+static double
+cpu_now (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static char *
+find_script (const char *name)
+{
+  g_autofree char *exe = g_file_read_link ("/proc/self/exe", NULL);
+  g_autofree char *dir = NULL;
+  const char *env = g_getenv ("OSP_BENCH_DIR");
+  const char *const relatives[] = { "../../../tests/bench", "../../tests/bench" };
+
+  if (env != NULL)
+    return g_build_filename (env, name, NULL);
+  if (exe == NULL)
+    return NULL;
+  dir = g_path_get_dirname (exe);
+  for (guint i = 0; i < G_N_ELEMENTS (relatives); i++)
+    {
+      g_autofree char *path = g_build_filename (dir, relatives[i], name, NULL);
+
+      if (g_file_test (path, G_FILE_TEST_IS_REGULAR))
+        return g_steal_pointer (&path);
+    }
+  return NULL;
+}
+
+static guint64
+file_size (const char *path)
+{
+  GStatBuf st;
+
+  return g_stat (path, &st) == 0 ? (guint64) st.st_size : 0;
+}
+
+int
+osp_cli_bench_export (int    argc,
+                      char **argv)
+{
+  gint64 n_triangles = 1000000;
+  int repeat = 3;
+  gboolean no_vtk = FALSE;
+  g_autofree char *dir_arg = NULL;
+  GOptionEntry entries[] = {
+    { "triangles", 'n', 0, G_OPTION_ARG_INT64, &n_triangles,
+      N_("Triangles of the test torus (default 1000000)"), N_("N") },
+    { "repeat", 'r', 0, G_OPTION_ARG_INT, &repeat, N_("Best of R runs (default 3)"), N_("R") },
+    { "dir", 0, 0, G_OPTION_ARG_FILENAME, &dir_arg,
+      N_("Folder for the files (default: a temporary one)"), N_("DIR") },
+    { "no-vtk", 0, 0, G_OPTION_ARG_NONE, &no_vtk, N_("Skip the VTK comparison"), NULL },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context =
+    osp_cli_context_new ("bench export", "",
+                         _("Time 3MF and binary STL export of a large torus, and VTK's "
+                           "vtkSTLWriter on the same mesh."), entries);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OspMesh) mesh = NULL;
+  g_autofree char *dir = NULL, *path_3mf = NULL, *path_stl = NULL, *path_vtk = NULL;
+  double best_3mf = INFINITY, best_stl = INFINITY, cpu_3mf = INFINITY, cpu_stl = INFINITY;
+  int status = 0;
+
+  if (!osp_cli_parse (context, &argc, &argv, &status))
+    return status;
+  if (n_triangles < 2 || n_triangles > 100000000 || repeat < 1)
+    return osp_cli_failf (_("bench export: --triangles must be 2…100000000, --repeat ≥ 1"));
+  dir = dir_arg != NULL ? g_strdup (dir_arg) : g_dir_make_tmp ("osp-bench-export-XXXXXX", &error);
+  if (dir == NULL)
+    return osp_cli_fail (error);
+  path_3mf = g_build_filename (dir, "torus.3mf", NULL);
+  path_stl = g_build_filename (dir, "torus.stl", NULL);
+  path_vtk = g_build_filename (dir, "torus-vtk.stl", NULL);
+
+  mesh = make_torus ((guint64) n_triangles);
+  printf (_("mesh: %u triangles, %u vertices\n"), osp_mesh_get_n_triangles (mesh),
+          osp_mesh_get_n_vertices (mesh));
+  for (int r = 0; r < repeat; r++)
+    {
+      double t0 = osp_cli_now (), c0 = cpu_now ();
+      Osp3mfObject object;
+      gboolean ok;
+
+      osp_3mf_object_init (&object, "torus", mesh, 0xE3DAC9FFu, NULL);
+      ok = osp_3mf_save (&object, 1, path_3mf, NULL, NULL, &error);
+      osp_3mf_object_clear (&object);
+      if (!ok)
+        return osp_cli_fail (error);
+      best_3mf = MIN (best_3mf, osp_cli_now () - t0);
+      cpu_3mf = MIN (cpu_3mf, cpu_now () - c0);
+
+      t0 = osp_cli_now ();
+      c0 = cpu_now ();
+      if (!osp_mesh_save (mesh, path_stl, OSP_MESH_FORMAT_STL_BINARY, &error))
+        return osp_cli_fail (error);
+      best_stl = MIN (best_stl, osp_cli_now () - t0);
+      cpu_stl = MIN (cpu_stl, cpu_now () - c0);
+    }
+  printf (_("3MF export:  %.3f s (CPU %.3f s, 2 threads)  %.1f M triangles/s, %.1f MB\n"),
+          best_3mf, cpu_3mf, osp_mesh_get_n_triangles (mesh) / best_3mf / 1e6,
+          file_size (path_3mf) / 1e6);
+  printf (_("STL export:  %.3f s (CPU %.3f s)  %.1f M triangles/s, %.1f MB\n"), best_stl,
+          cpu_stl, osp_mesh_get_n_triangles (mesh) / best_stl / 1e6, file_size (path_stl) / 1e6);
+
+  if (!no_vtk)
+    {
+      g_autofree char *script = find_script (VTK_WRITE_SCRIPT);
+      g_autofree char *out = NULL, *err = NULL;
+      g_autofree char *repeat_text = g_strdup_printf ("%d", repeat);
+      const char *child_argv[] = { SYSTEM_PYTHON, script, path_stl, path_vtk, repeat_text,
+                                   NULL };
+      int wait_status = 0;
+      const char *seconds;
+
+      if (script == NULL || !g_file_test (SYSTEM_PYTHON, G_FILE_TEST_IS_EXECUTABLE))
+        printf (_("vtkSTLWriter: skipped (no %s or no %s)\n"), SYSTEM_PYTHON, VTK_WRITE_SCRIPT);
+      else if (!g_spawn_sync (NULL, (char **) child_argv, NULL, G_SPAWN_DEFAULT, NULL, NULL,
+                              &out, &err, &wait_status, &error) ||
+               !g_spawn_check_wait_status (wait_status, NULL) ||
+               (seconds = strstr (out, "seconds=")) == NULL)
+        {
+          printf (_("vtkSTLWriter: skipped (%s)\n"),
+                  error != NULL ? error->message : (err != NULL ? g_strstrip (err) : "?"));
+          g_clear_error (&error);
+        }
+      else
+        {
+          double vtk = g_ascii_strtod (seconds + 8, NULL);
+
+          printf (_("vtkSTLWriter: %.3f s  → Osteoplan's STL writer is %.1f× as fast\n"), vtk,
+                  vtk / best_stl);
+        }
+    }
+  if (dir_arg == NULL)
+    {
+      g_unlink (path_3mf);
+      g_unlink (path_stl);
+      g_unlink (path_vtk);
+      g_rmdir (dir);
+    }
+  return 0;
+}
+
+int
+osp_cli_bench_check (int    argc,
+                     char **argv)
+{
+  gint64 n_triangles = 1000000;
+  int repeat = 1;
+  GOptionEntry entries[] = {
+    { "triangles", 'n', 0, G_OPTION_ARG_INT64, &n_triangles,
+      N_("Triangles of the test torus (default 1000000)"), N_("N") },
+    { "repeat", 'r', 0, G_OPTION_ARG_INT, &repeat, N_("Best of R runs (default 1)"), N_("R") },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context =
+    osp_cli_context_new ("bench check", "",
+                         _("Time the full print-readiness check (topology, self-intersections, "
+                           "wall thickness) of a large torus."), entries);
+  g_autoptr(OspMesh) mesh = NULL;
+  g_autoptr(GError) error = NULL;
+  double best = INFINITY, best_cpu = INFINITY, t_report = INFINITY, t_self = INFINITY;
+  OspPrintCheckOptions options;
+  int status = 0;
+
+  if (!osp_cli_parse (context, &argc, &argv, &status))
+    return status;
+  if (n_triangles < 2 || n_triangles > 100000000 || repeat < 1)
+    return osp_cli_failf (_("bench check: --triangles must be 2…100000000, --repeat ≥ 1"));
+  mesh = make_torus ((guint64) n_triangles);
+  printf (_("mesh: %u triangles\n"), osp_mesh_get_n_triangles (mesh));
+  osp_print_check_options_init (&options);
+  for (int r = 0; r < repeat; r++)
+    {
+      g_autoptr(OspPrintReport) report = NULL;
+      double t0 = osp_cli_now (), c0 = cpu_now ();
+      guint64 pairs = 0;
+      OspMeshReport mr;
+
+      report = osp_print_check (mesh, &options, NULL, NULL, &error);
+      if (report == NULL)
+        return osp_cli_fail (error);
+      best = MIN (best, osp_cli_now () - t0);
+      best_cpu = MIN (best_cpu, cpu_now () - c0);
+      if (r == 0)
+        printf (_("verdict: %s, %" PRIu64 " self-intersections, thinnest wall "
+                  "%.2f mm (%u rays)\n"), osp_print_verdict_to_string (report->verdict),
+                report->n_self_intersections, report->min_wall, report->n_wall_samples);
+
+      /* The parts, one after the other (the check runs them on two threads). */
+      t0 = osp_cli_now ();
+      osp_mesh_report (mesh, &mr);
+      t_report = MIN (t_report, osp_cli_now () - t0);
+      t0 = osp_cli_now ();
+      if (!osp_mesh_find_self_intersections (mesh, 0, NULL, &pairs, NULL, &error))
+        return osp_cli_fail (error);
+      t_self = MIN (t_self, osp_cli_now () - t0);
+    }
+  printf (_("full check:          %.3f s (CPU %.3f s, 2 threads)  %.2f M triangles/s\n"),
+          best, best_cpu, osp_mesh_get_n_triangles (mesh) / best / 1e6);
+  printf (_("  alone, one thread: topology report %.3f s, self-intersections %.3f s\n"), t_report,
+          t_self);
+  return 0;
+}
