@@ -1,0 +1,21 @@
+/* osp-preferences-window.h — the user's preferences
+ *
+ * Copyright 2026 The Osteoplan developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Edits the preference properties of an object (the OspApplication): "orthographic",
+ * "bone-threshold", "smooth-iterations", "target-triangles".
+ */
+#pragma once
+
+#include <adwaita.h>
+
+G_BEGIN_DECLS
+
+#define OSP_TYPE_PREFERENCES_WINDOW (osp_preferences_window_get_type ())
+G_DECLARE_FINAL_TYPE (OspPreferencesWindow, osp_preferences_window, OSP, PREFERENCES_WINDOW,
+                      AdwPreferencesWindow)
+
+GtkWidget *osp_preferences_window_new (GObject *settings);
+
+G_END_DECLS

@@ -1,0 +1,1325 @@
+/* osp-viewport.c — the 3D view of the case
+ *
+ * Copyright 2026 The Osteoplan developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * GL resources follow the GtkGLArea's lifetime as in gtk4-demo's gtkgears.c: the renderer is
+ * made in "realize" and freed in "unrealize" with the context current.  The camera and the
+ * list of models live in the widget and survive a re-realize.
+ */
+#include "config.h"
+
+#include <adwaita.h>
+#include <epoxy/gl.h>
+#include <glib/gi18n.h>
+#include <math.h>
+#include <string.h>
+
+#include "osp-bvh.h"
+#include "osp-gui-private.h"
+#include "osp-model.h"
+#include "osp-renderer.h"
+#include "osp-viewport.h"
+
+/* One model of the list, mirrored in the renderer. */
+typedef struct
+{
+  OspModel         *model;
+  OspRenderModelId  id;      /* 0 while there is no renderer */
+  gulong            notify_id;
+  OspBvh           *bvh;     /* for picking, built in the background; NULL until then */
+  gboolean          hidden;  /* hidden by a tool (a cut preview), whatever the model says */
+  GBytes           *colors;  /* per-vertex colours (3 B each) for colors_mesh, or NULL */
+  OspMesh          *colors_mesh;
+} Entry;
+
+/* A model of the view that is not in the plan: a cut plane, a preview piece. */
+typedef struct
+{
+  guint             handle;
+  OspMesh          *mesh;
+  float             rgb[3];
+  float             opacity;
+  gboolean          visible;
+  OspRenderModelId  id;      /* 0 while there is no renderer */
+} Overlay;
+
+typedef enum
+{
+  DRAG_NONE,
+  DRAG_ORBIT,
+  DRAG_PAN,
+  DRAG_TOOL,   /* a tool (the cut plane's gizmo) took the drag */
+} DragMode;
+
+struct _OspViewport
+{
+  GtkWidget           parent_instance;
+
+  GtkOverlay         *overlay;
+  GtkGLArea          *gl_area;
+  GtkWidget          *view_toolbar;
+  GtkLabel           *status_label;
+  AdwStatusPage      *message_page;
+
+  OspRenderer        *renderer;
+  char               *gl_error;
+  OspCamera           camera;
+  gboolean            fit_pending;
+  gboolean            user_moved;  /* the camera moved since the last automatic fit */
+
+  GtkSingleSelection *selection;
+  GListModel         *models;
+  GPtrArray          *entries;     /* Entry*, parallel to the list */
+  GPtrArray          *overlays;    /* Overlay* */
+  guint               next_overlay;
+
+  DragMode            drag_mode;
+  double              drag_x, drag_y;   /* last drag position */
+  double              pointer_x, pointer_y;
+  gboolean            pointer_inside;
+  guint               hover_source;
+
+  GCancellable       *bvh_cancellable;  /* non-NULL while a BVH is being built */
+  gboolean            bvh_failed;
+
+  guint               n_frames;
+  gboolean            readback_wanted;
+  GBytes             *readback;
+  int                 readback_width, readback_height;
+};
+
+G_DEFINE_FINAL_TYPE (OspViewport, osp_viewport, GTK_TYPE_WIDGET)
+
+enum
+{
+  PROP_0,
+  PROP_ORTHOGRAPHIC,
+  N_PROPS
+};
+
+enum
+{
+  SIGNAL_FRAME_DRAWN,
+  SIGNAL_TOOL_CLICK,
+  SIGNAL_TOOL_DRAG_BEGIN,
+  SIGNAL_TOOL_DRAG_UPDATE,
+  SIGNAL_TOOL_DRAG_END,
+  N_SIGNALS
+};
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+
+static void overlay_push (OspViewport *self,
+                          Overlay     *overlay);
+static void set_overlays_visible (OspViewport *self,
+                                  gboolean     visible);
+
+/* -- Models ------------------------------------------------------------------------------- */
+
+static void
+entry_push_to_renderer (OspViewport *self,
+                        Entry       *entry)
+{
+  float rgb[3];
+  float matrix[16];
+
+  if (self->renderer == NULL)
+    return;
+  if (entry->id == 0)
+    entry->id = osp_renderer_add_model (self->renderer, osp_model_get_mesh (entry->model));
+  else
+    osp_renderer_set_model_mesh (self->renderer, entry->id, osp_model_get_mesh (entry->model));
+  osp_model_get_color_rgb (entry->model, rgb);
+  osp_renderer_set_model_color (self->renderer, entry->id, rgb);
+  osp_renderer_set_model_opacity (self->renderer, entry->id,
+                                  (float) osp_model_get_opacity (entry->model));
+  osp_renderer_set_model_visible (self->renderer, entry->id,
+                                  osp_model_get_visible (entry->model) && !entry->hidden);
+  /* A new mesh clears the colours in the renderer; they only apply to the mesh they were
+   * computed for. */
+  if (entry->colors != NULL && entry->colors_mesh == osp_model_get_mesh (entry->model))
+    osp_renderer_set_model_vertex_colors (self->renderer, entry->id,
+                                          g_bytes_get_data (entry->colors, NULL),
+                                          osp_mesh_get_n_vertices (entry->colors_mesh));
+  osp_model_get_transform (entry->model, matrix);
+  osp_renderer_set_model_transform (self->renderer, entry->id, matrix);
+  osp_renderer_set_model_highlight (self->renderer, entry->id,
+                                    self->selection != NULL &&
+                                    gtk_single_selection_get_selected_item (self->selection) ==
+                                    (gpointer) entry->model);
+  if (entry->bvh != NULL)
+    osp_renderer_set_model_bvh (self->renderer, entry->id, entry->bvh);
+}
+
+/* -- Picking trees -------------------------------------------------------------------------- */
+
+static void maybe_build_bvh (OspViewport *self);
+static void schedule_hover  (OspViewport *self);
+
+static void
+bvh_thread (GTask        *task,
+            gpointer      source_object,
+            gpointer      task_data,
+            GCancellable *cancellable)
+{
+  GError *error = NULL;
+  OspBvh *bvh = osp_bvh_new_full (task_data, NULL, cancellable, &error);
+
+  if (bvh != NULL)
+    g_task_return_pointer (task, bvh, (GDestroyNotify) osp_bvh_unref);
+  else
+    g_task_return_error (task, error);
+}
+
+static void
+bvh_done (GObject      *source,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  OspViewport *self = OSP_VIEWPORT (source);
+  g_autoptr(OspBvh) bvh = g_task_propagate_pointer (G_TASK (result), NULL);
+
+  if (bvh == NULL && g_cancellable_is_cancelled (g_task_get_cancellable (G_TASK (result))))
+    return;   /* the viewport went away */
+  g_clear_object (&self->bvh_cancellable);
+  if (bvh == NULL)
+    {
+      /* Short of memory: stop trying; picking then builds the tree itself when asked. */
+      self->bvh_failed = TRUE;
+      return;
+    }
+  for (guint i = 0; i < self->entries->len; i++)
+    {
+      Entry *entry = g_ptr_array_index (self->entries, i);
+
+      if (osp_model_get_mesh (entry->model) != osp_bvh_get_mesh (bvh))
+        continue;
+      g_clear_pointer (&entry->bvh, osp_bvh_unref);
+      entry->bvh = osp_bvh_ref (bvh);
+      if (self->renderer != NULL && entry->id != 0)
+        osp_renderer_set_model_bvh (self->renderer, entry->id, bvh);
+    }
+  maybe_build_bvh (self);
+  if (self->bvh_cancellable == NULL && self->pointer_inside)
+    schedule_hover (self);
+}
+
+/* Builds the picking tree of one model at a time in a thread, so the first hover or click on
+ * a million-triangle model does not freeze the window for a second. */
+static void
+maybe_build_bvh (OspViewport *self)
+{
+  g_autoptr(GTask) task = NULL;
+
+  if (self->bvh_cancellable != NULL || self->bvh_failed)
+    return;
+  for (guint i = 0; i < self->entries->len; i++)
+    {
+      Entry *entry = g_ptr_array_index (self->entries, i);
+      OspMesh *mesh = osp_model_get_mesh (entry->model);
+
+      if (entry->bvh != NULL && osp_bvh_get_mesh (entry->bvh) == mesh)
+        continue;
+      self->bvh_cancellable = g_cancellable_new ();
+      task = g_task_new (self, self->bvh_cancellable, bvh_done, NULL);
+      g_task_set_source_tag (task, maybe_build_bvh);
+      g_task_set_task_data (task, osp_mesh_ref (mesh), (GDestroyNotify) osp_mesh_unref);
+      g_task_run_in_thread (task, bvh_thread);
+      return;
+    }
+}
+
+static void
+cancel_bvh (OspViewport *self)
+{
+  if (self->bvh_cancellable != NULL)
+    {
+      g_cancellable_cancel (self->bvh_cancellable);
+      g_clear_object (&self->bvh_cancellable);
+    }
+}
+
+static void
+on_model_notify (OspModel    *model,
+                 GParamSpec  *pspec,
+                 OspViewport *self)
+{
+  for (guint i = 0; i < self->entries->len; i++)
+    {
+      Entry *entry = g_ptr_array_index (self->entries, i);
+
+      if (entry->model == model)
+        entry_push_to_renderer (self, entry);
+    }
+  gtk_gl_area_queue_render (self->gl_area);
+}
+
+static void
+entry_free (gpointer data)
+{
+  Entry *entry = data;
+
+  g_clear_signal_handler (&entry->notify_id, entry->model);
+  g_clear_pointer (&entry->bvh, osp_bvh_unref);
+  g_clear_pointer (&entry->colors, g_bytes_unref);
+  g_clear_pointer (&entry->colors_mesh, osp_mesh_unref);
+  g_object_unref (entry->model);
+  g_free (entry);
+}
+
+static void
+on_items_changed (GListModel  *list,
+                  guint        position,
+                  guint        removed,
+                  guint        added,
+                  OspViewport *self)
+{
+  gboolean was_empty = self->entries->len == 0;
+
+  for (guint i = 0; i < removed; i++)
+    {
+      Entry *entry = g_ptr_array_index (self->entries, position);
+
+      if (self->renderer != NULL && entry->id != 0)
+        osp_renderer_remove_model (self->renderer, entry->id);
+      g_ptr_array_remove_index (self->entries, position);
+    }
+  for (guint i = 0; i < added; i++)
+    {
+      Entry *entry = g_new0 (Entry, 1);
+
+      entry->model = g_list_model_get_item (list, position + i);
+      entry->notify_id = g_signal_connect (entry->model, "notify",
+                                           G_CALLBACK (on_model_notify), self);
+      g_ptr_array_insert (self->entries, position + i, entry);
+      entry_push_to_renderer (self, entry);
+    }
+  /* New models are framed at once, until the surgeon moves the camera. */
+  if (added > 0 && (was_empty || !self->user_moved))
+    osp_viewport_fit_all (self);
+  gtk_gl_area_queue_render (self->gl_area);
+}
+
+static void
+on_selection_changed (GtkSingleSelection *selection,
+                      GParamSpec         *pspec,
+                      OspViewport        *self)
+{
+  if (self->renderer != NULL)
+    {
+      gpointer selected = gtk_single_selection_get_selected_item (selection);
+
+      for (guint i = 0; i < self->entries->len; i++)
+        {
+          Entry *entry = g_ptr_array_index (self->entries, i);
+
+          osp_renderer_set_model_highlight (self->renderer, entry->id,
+                                            entry->model == selected);
+        }
+    }
+  gtk_gl_area_queue_render (self->gl_area);
+}
+
+void
+osp_viewport_set_selection (OspViewport        *self,
+                            GtkSingleSelection *selection)
+{
+  guint n;
+
+  g_return_if_fail (OSP_IS_VIEWPORT (self));
+  g_return_if_fail (selection == NULL || GTK_IS_SINGLE_SELECTION (selection));
+
+  if (self->selection == selection)
+    return;
+  if (self->selection != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->selection, self);
+      g_signal_handlers_disconnect_by_data (self->models, self);
+      on_items_changed (self->models, 0, self->entries->len, 0, self);
+      g_clear_object (&self->models);
+      g_clear_object (&self->selection);
+    }
+  if (selection == NULL)
+    return;
+  self->selection = g_object_ref (selection);
+  self->models = g_object_ref (gtk_single_selection_get_model (selection));
+  g_signal_connect (self->models, "items-changed", G_CALLBACK (on_items_changed), self);
+  g_signal_connect (self->selection, "notify::selected-item",
+                    G_CALLBACK (on_selection_changed), self);
+  n = g_list_model_get_n_items (self->models);
+  if (n > 0)
+    on_items_changed (self->models, 0, 0, n, self);
+}
+
+/* The world bounds of the visible models, from the meshes (no GL needed). */
+static void
+get_scene_bounds (OspViewport *self,
+                  OspBox      *out_box)
+{
+  out_box->min[0] = out_box->min[1] = out_box->min[2] = INFINITY;
+  out_box->max[0] = out_box->max[1] = out_box->max[2] = -INFINITY;
+
+  for (guint i = 0; i < self->entries->len; i++)
+    {
+      Entry *entry = g_ptr_array_index (self->entries, i);
+      OspBox box;
+      mat4 matrix;
+
+      if (!osp_model_get_visible (entry->model) || osp_model_get_opacity (entry->model) <= 0)
+        continue;
+      osp_mesh_get_bounds (osp_model_get_mesh (entry->model), &box);
+      if (osp_box_is_empty (&box))
+        continue;
+      osp_model_get_transform (entry->model, (float *) matrix);
+      for (int c = 0; c < 8; c++)
+        {
+          vec4 corner = { c & 1 ? box.max[0] : box.min[0], c & 2 ? box.max[1] : box.min[1],
+                          c & 4 ? box.max[2] : box.min[2], 1.0f };
+          vec4 world;
+
+          glm_mat4_mulv (matrix, corner, world);
+          for (int a = 0; a < 3; a++)
+            {
+              out_box->min[a] = MIN (out_box->min[a], world[a]);
+              out_box->max[a] = MAX (out_box->max[a], world[a]);
+            }
+        }
+    }
+}
+
+/* -- Camera ------------------------------------------------------------------------------- */
+
+static void
+update_camera_size (OspViewport *self)
+{
+  int width = MAX (1, gtk_widget_get_width (GTK_WIDGET (self->gl_area)));
+  int height = MAX (1, gtk_widget_get_height (GTK_WIDGET (self->gl_area)));
+
+  osp_camera_set_viewport (&self->camera, width, height);
+}
+
+void
+osp_viewport_fit_all (OspViewport *self)
+{
+  OspBox box;
+
+  g_return_if_fail (OSP_IS_VIEWPORT (self));
+
+  get_scene_bounds (self, &box);
+  if (osp_box_is_empty (&box))
+    return;
+  update_camera_size (self);
+  osp_camera_set_scene_bounds (&self->camera, &box);
+  osp_camera_fit_box (&self->camera, &box);
+  self->user_moved = FALSE;
+  /* The size may still change before the first frame: fit again then. */
+  self->fit_pending = !gtk_widget_get_realized (GTK_WIDGET (self->gl_area));
+  gtk_gl_area_queue_render (self->gl_area);
+}
+
+void
+osp_viewport_set_view (OspViewport *self,
+                       OspView      view)
+{
+  g_return_if_fail (OSP_IS_VIEWPORT (self));
+  g_return_if_fail ((int) view >= 0 && view < OSP_N_VIEWS);
+
+  osp_camera_set_view (&self->camera, view);
+  self->user_moved = TRUE;
+  gtk_gl_area_queue_render (self->gl_area);
+}
+
+void
+osp_viewport_set_orthographic (OspViewport *self,
+                               gboolean     orthographic)
+{
+  OspProjection projection;
+
+  g_return_if_fail (OSP_IS_VIEWPORT (self));
+
+  projection = orthographic ? OSP_PROJECTION_ORTHOGRAPHIC : OSP_PROJECTION_PERSPECTIVE;
+  if (self->camera.projection == projection)
+    return;
+  osp_camera_set_projection (&self->camera, projection);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ORTHOGRAPHIC]);
+  gtk_gl_area_queue_render (self->gl_area);
+}
+
+gboolean
+osp_viewport_get_orthographic (OspViewport *self)
+{
+  g_return_val_if_fail (OSP_IS_VIEWPORT (self), FALSE);
+  return self->camera.projection == OSP_PROJECTION_ORTHOGRAPHIC;
+}
+
+const OspCamera *
+osp_viewport_get_camera (OspViewport *self)
+{
+  g_return_val_if_fail (OSP_IS_VIEWPORT (self), NULL);
+  return &self->camera;
+}
+
+guint
+osp_viewport_get_n_frames (OspViewport *self)
+{
+  g_return_val_if_fail (OSP_IS_VIEWPORT (self), 0);
+  return self->n_frames;
+}
+
+const char *
+osp_viewport_get_gl_error (OspViewport *self)
+{
+  g_return_val_if_fail (OSP_IS_VIEWPORT (self), NULL);
+  return self->gl_error;
+}
+
+void
+osp_viewport_request_readback (OspViewport *self)
+{
+  g_return_if_fail (OSP_IS_VIEWPORT (self));
+
+  g_clear_pointer (&self->readback, g_bytes_unref);
+  self->readback_wanted = TRUE;
+  gtk_gl_area_queue_render (self->gl_area);
+}
+
+GBytes *
+osp_viewport_take_readback (OspViewport *self,
+                            int         *out_width,
+                            int         *out_height)
+{
+  g_return_val_if_fail (OSP_IS_VIEWPORT (self), NULL);
+
+  if (out_width != NULL)
+    *out_width = self->readback_width;
+  if (out_height != NULL)
+    *out_height = self->readback_height;
+  return g_steal_pointer (&self->readback);
+}
+
+/* -- GL ----------------------------------------------------------------------------------- */
+
+static void
+show_gl_error (OspViewport  *self,
+               const GError *error)
+{
+  g_autofree char *text = NULL;
+
+  g_free (self->gl_error);
+  self->gl_error = g_strdup (error->message);
+  g_message ("3D view: %s", error->message);
+  text = g_strdup_printf (_("%s\n\nThe 3D view needs OpenGL 3.3 or newer. "
+                            "The models are open and listed at the left."), error->message);
+
+  adw_status_page_set_description (self->message_page, text);
+  gtk_widget_set_visible (GTK_WIDGET (self->message_page), TRUE);
+  gtk_widget_set_visible (self->view_toolbar, FALSE);
+}
+
+static void
+on_gl_realize (GtkGLArea   *area,
+               OspViewport *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  gtk_gl_area_make_current (area);
+  if (gtk_gl_area_get_error (area) != NULL)
+    {
+      show_gl_error (self, gtk_gl_area_get_error (area));
+      return;
+    }
+  self->renderer = osp_renderer_new (&error);
+  if (self->renderer == NULL)
+    {
+      gtk_gl_area_set_error (area, error);
+      show_gl_error (self, error);
+      return;
+    }
+  osp_renderer_set_overlay_scale (self->renderer, gtk_widget_get_scale_factor (GTK_WIDGET (self)));
+  g_debug ("3D view: %s", osp_renderer_get_gl_description (self->renderer));
+  for (guint i = 0; i < self->entries->len; i++)
+    entry_push_to_renderer (self, g_ptr_array_index (self->entries, i));
+  for (guint i = 0; i < self->overlays->len; i++)
+    overlay_push (self, g_ptr_array_index (self->overlays, i));
+}
+
+static void
+on_scale_factor_changed (OspViewport *self,
+                         GParamSpec  *pspec,
+                         gpointer     user_data)
+{
+  /* The window moved to a screen of another density: letters and scale bar follow. */
+  if (self->renderer != NULL)
+    osp_renderer_set_overlay_scale (self->renderer,
+                                    gtk_widget_get_scale_factor (GTK_WIDGET (self)));
+  gtk_gl_area_queue_render (self->gl_area);
+}
+
+static void
+on_gl_unrealize (GtkGLArea   *area,
+                 OspViewport *self)
+{
+  for (guint i = 0; i < self->entries->len; i++)
+    ((Entry *) g_ptr_array_index (self->entries, i))->id = 0;
+  for (guint i = 0; i < self->overlays->len; i++)
+    ((Overlay *) g_ptr_array_index (self->overlays, i))->id = 0;
+  if (self->renderer == NULL)
+    return;
+  gtk_gl_area_make_current (area);
+  if (gtk_gl_area_get_error (area) == NULL)
+    osp_renderer_free (self->renderer);
+  self->renderer = NULL;
+}
+
+static void
+read_back (OspViewport *self,
+           int          width,
+           int          height)
+{
+  gsize stride = (gsize) width * 4;
+  guint8 *pixels = g_malloc ((gsize) height * stride);
+  guint8 *row = g_malloc (stride);
+
+  glPixelStorei (GL_PACK_ALIGNMENT, 1);
+  glReadPixels (0, 0, width, height, GL_RGBA, GL_UNSIGNED_BYTE, pixels);
+  /* GL's rows go bottom-up; tests and PNGs want the top row first. */
+  for (int y = 0; y < height / 2; y++)
+    {
+      memcpy (row, pixels + y * stride, stride);
+      memcpy (pixels + y * stride, pixels + (height - 1 - y) * stride, stride);
+      memcpy (pixels + (height - 1 - y) * stride, row, stride);
+    }
+  g_free (row);
+  g_clear_pointer (&self->readback, g_bytes_unref);
+  self->readback = g_bytes_new_take (pixels, (gsize) height * stride);
+  self->readback_width = width;
+  self->readback_height = height;
+  self->readback_wanted = FALSE;
+}
+
+static gboolean
+on_gl_render (GtkGLArea    *area,
+              GdkGLContext *context,
+              OspViewport  *self)
+{
+  g_autoptr(GError) error = NULL;
+  int scale = gtk_widget_get_scale_factor (GTK_WIDGET (area));
+  int width = MAX (1, gtk_widget_get_width (GTK_WIDGET (area)) * scale);
+  int height = MAX (1, gtk_widget_get_height (GTK_WIDGET (area)) * scale);
+
+  if (self->renderer == NULL)
+    {
+      glClearColor (0.1f, 0.1f, 0.12f, 1.0f);
+      glClear (GL_COLOR_BUFFER_BIT);
+      return TRUE;
+    }
+  update_camera_size (self);
+  if (self->fit_pending)
+    osp_viewport_fit_all (self);
+  self->fit_pending = FALSE;
+  if (!osp_renderer_draw (self->renderer, &self->camera, width, height, &error))
+    g_warning ("3D view: %s", error->message);
+  if (self->readback_wanted)
+    read_back (self, width, height);
+  if (self->n_frames == 0)
+    g_debug ("3D view: first frame drawn");
+  self->n_frames++;
+  g_signal_emit (self, signals[SIGNAL_FRAME_DRAWN], 0);
+  /* Only after a frame is out: the first picture must not wait for picking trees. */
+  maybe_build_bvh (self);
+  return TRUE;
+}
+
+/* -- Overlays ----------------------------------------------------------------------------- */
+
+static void
+overlay_push (OspViewport *self,
+              Overlay     *overlay)
+{
+  if (self->renderer == NULL)
+    return;
+  if (overlay->id == 0)
+    overlay->id = osp_renderer_add_model (self->renderer, overlay->mesh);
+  else
+    osp_renderer_set_model_mesh (self->renderer, overlay->id, overlay->mesh);
+  osp_renderer_set_model_color (self->renderer, overlay->id, overlay->rgb);
+  osp_renderer_set_model_opacity (self->renderer, overlay->id, overlay->opacity);
+  osp_renderer_set_model_visible (self->renderer, overlay->id, overlay->visible);
+}
+
+static void
+overlay_free (gpointer data)
+{
+  Overlay *overlay = data;
+
+  osp_mesh_unref (overlay->mesh);
+  g_free (overlay);
+}
+
+static Overlay *
+find_overlay (OspViewport *self,
+              guint        handle)
+{
+  for (guint i = 0; i < self->overlays->len; i++)
+    {
+      Overlay *overlay = g_ptr_array_index (self->overlays, i);
+
+      if (overlay->handle == handle)
+        return overlay;
+    }
+  return NULL;
+}
+
+/* Shows or hides every overlay in the renderer only (for picks), leaving their state. */
+static void
+set_overlays_visible (OspViewport *self,
+                      gboolean     visible)
+{
+  for (guint i = 0; i < self->overlays->len; i++)
+    {
+      Overlay *overlay = g_ptr_array_index (self->overlays, i);
+
+      if (overlay->id != 0)
+        osp_renderer_set_model_visible (self->renderer, overlay->id,
+                                        visible && overlay->visible);
+    }
+}
+
+guint
+osp_viewport_add_overlay (OspViewport *self,
+                          OspMesh     *mesh,
+                          const float *rgb,
+                          float        opacity)
+{
+  Overlay *overlay;
+
+  g_return_val_if_fail (OSP_IS_VIEWPORT (self), 0);
+  g_return_val_if_fail (mesh != NULL, 0);
+  g_return_val_if_fail (rgb != NULL, 0);
+
+  overlay = g_new0 (Overlay, 1);
+  overlay->handle = ++self->next_overlay;
+  overlay->mesh = osp_mesh_ref (mesh);
+  memcpy (overlay->rgb, rgb, sizeof overlay->rgb);
+  overlay->opacity = CLAMP (opacity, 0.0f, 1.0f);
+  overlay->visible = TRUE;
+  g_ptr_array_add (self->overlays, overlay);
+  overlay_push (self, overlay);
+  gtk_gl_area_queue_render (self->gl_area);
+  return overlay->handle;
+}
+
+void
+osp_viewport_update_overlay (OspViewport *self,
+                             guint        handle,
+                             OspMesh     *mesh,
+                             gboolean     visible)
+{
+  Overlay *overlay;
+
+  g_return_if_fail (OSP_IS_VIEWPORT (self));
+
+  overlay = find_overlay (self, handle);
+  if (overlay == NULL)
+    return;
+  if (mesh != NULL && mesh != overlay->mesh)
+    {
+      osp_mesh_unref (overlay->mesh);
+      overlay->mesh = osp_mesh_ref (mesh);
+    }
+  overlay->visible = visible;
+  overlay_push (self, overlay);
+  gtk_gl_area_queue_render (self->gl_area);
+}
+
+void
+osp_viewport_remove_overlay (OspViewport *self,
+                             guint        handle)
+{
+  g_return_if_fail (OSP_IS_VIEWPORT (self));
+
+  for (guint i = 0; i < self->overlays->len; i++)
+    {
+      Overlay *overlay = g_ptr_array_index (self->overlays, i);
+
+      if (overlay->handle != handle)
+        continue;
+      if (self->renderer != NULL && overlay->id != 0)
+        osp_renderer_remove_model (self->renderer, overlay->id);
+      g_ptr_array_remove_index (self->overlays, i);
+      gtk_gl_area_queue_render (self->gl_area);
+      return;
+    }
+}
+
+guint
+osp_viewport_get_n_overlays (OspViewport *self)
+{
+  g_return_val_if_fail (OSP_IS_VIEWPORT (self), 0);
+  return self->overlays->len;
+}
+
+static Entry *
+find_entry (OspViewport *self,
+            OspModel    *model)
+{
+  for (guint i = 0; i < self->entries->len; i++)
+    {
+      Entry *entry = g_ptr_array_index (self->entries, i);
+
+      if (entry->model == model)
+        return entry;
+    }
+  return NULL;
+}
+
+void
+osp_viewport_set_model_hidden (OspViewport *self,
+                               OspModel    *model,
+                               gboolean     hidden)
+{
+  Entry *entry;
+
+  g_return_if_fail (OSP_IS_VIEWPORT (self));
+
+  entry = find_entry (self, model);
+  if (entry == NULL || entry->hidden == hidden)
+    return;
+  entry->hidden = hidden;
+  entry_push_to_renderer (self, entry);
+  gtk_gl_area_queue_render (self->gl_area);
+}
+
+void
+osp_viewport_set_model_vertex_colors (OspViewport  *self,
+                                      OspModel     *model,
+                                      const guint8 *rgb)
+{
+  Entry *entry;
+
+  g_return_if_fail (OSP_IS_VIEWPORT (self));
+
+  entry = find_entry (self, model);
+  if (entry == NULL)
+    return;
+  g_clear_pointer (&entry->colors, g_bytes_unref);
+  g_clear_pointer (&entry->colors_mesh, osp_mesh_unref);
+  if (rgb != NULL)
+    {
+      entry->colors_mesh = osp_mesh_ref (osp_model_get_mesh (model));
+      entry->colors = g_bytes_new (rgb, (gsize) osp_mesh_get_n_vertices (entry->colors_mesh) * 3);
+    }
+  else if (self->renderer != NULL && entry->id != 0)
+    osp_renderer_set_model_vertex_colors (self->renderer, entry->id, NULL, 0);
+  entry_push_to_renderer (self, entry);
+  gtk_gl_area_queue_render (self->gl_area);
+}
+
+gboolean
+osp_viewport_pick_overlay (OspViewport *self,
+                           double       x,
+                           double       y,
+                           guint       *out_handle,
+                           float       *out_position)
+{
+  OspPickResult hit;
+  gboolean found;
+
+  g_return_val_if_fail (OSP_IS_VIEWPORT (self), FALSE);
+
+  if (self->renderer == NULL)
+    return FALSE;
+  update_camera_size (self);
+  /* Only the overlays: hide the models for the pick. */
+  for (guint i = 0; i < self->entries->len; i++)
+    {
+      Entry *entry = g_ptr_array_index (self->entries, i);
+
+      if (entry->id != 0)
+        osp_renderer_set_model_visible (self->renderer, entry->id, FALSE);
+    }
+  found = osp_renderer_pick (self->renderer, &self->camera, x, y, &hit);
+  for (guint i = 0; i < self->entries->len; i++)
+    {
+      Entry *entry = g_ptr_array_index (self->entries, i);
+
+      if (entry->id != 0)
+        osp_renderer_set_model_visible (self->renderer, entry->id,
+                                        osp_model_get_visible (entry->model) && !entry->hidden);
+    }
+  if (!found)
+    return FALSE;
+  for (guint i = 0; i < self->overlays->len; i++)
+    {
+      Overlay *overlay = g_ptr_array_index (self->overlays, i);
+
+      if (overlay->id == hit.model)
+        {
+          if (out_handle != NULL)
+            *out_handle = overlay->handle;
+          if (out_position != NULL)
+            memcpy (out_position, hit.position, sizeof hit.position);
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+void
+osp_viewport_queue_draw (OspViewport *self)
+{
+  g_return_if_fail (OSP_IS_VIEWPORT (self));
+  gtk_gl_area_queue_render (self->gl_area);
+}
+
+/* -- Input -------------------------------------------------------------------------------- */
+
+static gboolean
+pick (OspViewport   *self,
+      double         x,
+      double         y,
+      OspPickResult *out_result,
+      guint         *out_position)
+{
+  gboolean found;
+
+  if (self->renderer == NULL || self->entries->len == 0)
+    return FALSE;
+  update_camera_size (self);
+  /* Overlays (a cut plane in front of the bone) are looked through. */
+  set_overlays_visible (self, FALSE);
+  found = osp_renderer_pick (self->renderer, &self->camera, x, y, out_result);
+  set_overlays_visible (self, TRUE);
+  if (!found)
+    return FALSE;
+  for (guint i = 0; i < self->entries->len; i++)
+    if (((Entry *) g_ptr_array_index (self->entries, i))->id == out_result->model)
+      {
+        *out_position = i;
+        return TRUE;
+      }
+  return FALSE;
+}
+
+static gboolean
+update_hover (gpointer data)
+{
+  OspViewport *self = data;
+  OspPickResult hit;
+  guint position;
+
+  self->hover_source = 0;
+  /* While a picking tree is still being built, hovering waits rather than build it again
+   * on the main thread (a click does not wait). */
+  if (self->pointer_inside && self->drag_mode == DRAG_NONE && self->bvh_cancellable == NULL &&
+      pick (self, self->pointer_x, self->pointer_y, &hit, &position))
+    {
+      Entry *entry = g_ptr_array_index (self->entries, position);
+      /* LPS: +x is the patient's left, +y posterior, +z superior. */
+      g_autofree char *text =
+        g_strdup_printf (_("%s  ·  x %.1f  y %.1f  z %.1f mm (LPS)"),
+                         osp_model_get_name (entry->model),
+                         hit.position[0], hit.position[1], hit.position[2]);
+
+      gtk_label_set_text (self->status_label, text);
+      gtk_widget_set_visible (GTK_WIDGET (self->status_label), TRUE);
+    }
+  else
+    gtk_widget_set_visible (GTK_WIDGET (self->status_label), FALSE);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_hover (OspViewport *self)
+{
+  /* Picking waits until the pointer rests a moment, so fast moves cost nothing. */
+  g_clear_handle_id (&self->hover_source, g_source_remove);
+  self->hover_source = g_timeout_add (40, update_hover, self);
+}
+
+static void
+on_motion (GtkEventControllerMotion *controller,
+           double                    x,
+           double                    y,
+           OspViewport              *self)
+{
+  self->pointer_x = x;
+  self->pointer_y = y;
+  self->pointer_inside = TRUE;
+  schedule_hover (self);
+}
+
+static void
+on_leave (GtkEventControllerMotion *controller,
+          OspViewport              *self)
+{
+  self->pointer_inside = FALSE;
+  schedule_hover (self);
+}
+
+static void
+on_drag_begin (GtkGestureDrag *gesture,
+               double          x,
+               double          y,
+               OspViewport    *self)
+{
+  guint button = gtk_gesture_single_get_current_button (GTK_GESTURE_SINGLE (gesture));
+  GdkModifierType state =
+    gtk_event_controller_get_current_event_state (GTK_EVENT_CONTROLLER (gesture));
+
+  gboolean handled = FALSE;
+
+  if (button == GDK_BUTTON_PRIMARY && !(state & GDK_SHIFT_MASK))
+    g_signal_emit (self, signals[SIGNAL_TOOL_DRAG_BEGIN], 0, x, y, &handled);
+  if (handled)
+    self->drag_mode = DRAG_TOOL;
+  else if (button == GDK_BUTTON_MIDDLE ||
+           (button == GDK_BUTTON_PRIMARY && (state & GDK_SHIFT_MASK)))
+    self->drag_mode = DRAG_PAN;
+  else if (button == GDK_BUTTON_PRIMARY)
+    self->drag_mode = DRAG_ORBIT;
+  else
+    {
+      self->drag_mode = DRAG_NONE;
+      gtk_gesture_set_state (GTK_GESTURE (gesture), GTK_EVENT_SEQUENCE_DENIED);
+      return;
+    }
+  self->drag_x = x;
+  self->drag_y = y;
+  /* No multisampling while the scene moves (twice the frame rate on llvmpipe); full quality
+   * again when it rests. */
+  if (self->renderer != NULL)
+    osp_renderer_set_samples (self->renderer, 1);
+  gtk_widget_grab_focus (GTK_WIDGET (self));
+  gtk_widget_set_visible (GTK_WIDGET (self->status_label), FALSE);
+}
+
+static void
+on_drag_update (GtkGestureDrag *gesture,
+                double          offset_x,
+                double          offset_y,
+                OspViewport    *self)
+{
+  double start_x, start_y, x, y;
+
+  if (self->drag_mode == DRAG_NONE ||
+      !gtk_gesture_drag_get_start_point (gesture, &start_x, &start_y))
+    return;
+  x = start_x + offset_x;
+  y = start_y + offset_y;
+  update_camera_size (self);
+  if (self->drag_mode == DRAG_TOOL)
+    {
+      g_signal_emit (self, signals[SIGNAL_TOOL_DRAG_UPDATE], 0, x, y);
+      self->drag_x = x;
+      self->drag_y = y;
+      return;
+    }
+  if (self->drag_mode == DRAG_ORBIT)
+    osp_camera_orbit (&self->camera, self->drag_x, self->drag_y, x, y);
+  else
+    osp_camera_pan (&self->camera, x - self->drag_x, y - self->drag_y);
+  self->drag_x = x;
+  self->drag_y = y;
+  self->user_moved = TRUE;
+  gtk_gl_area_queue_render (self->gl_area);
+}
+
+static void
+on_drag_end (GtkGestureDrag *gesture,
+             double          offset_x,
+             double          offset_y,
+             OspViewport    *self)
+{
+  if (self->drag_mode == DRAG_TOOL)
+    g_signal_emit (self, signals[SIGNAL_TOOL_DRAG_END], 0);
+  self->drag_mode = DRAG_NONE;
+  if (self->renderer != NULL)
+    osp_renderer_set_samples (self->renderer, 4);
+  gtk_gl_area_queue_render (self->gl_area);
+}
+
+static gboolean
+on_scroll (GtkEventControllerScroll *controller,
+           double                    dx,
+           double                    dy,
+           OspViewport              *self)
+{
+  /* One wheel notch zooms by 12 %; touchpads send fractions of a notch. */
+  double factor = pow (1.12, -CLAMP (dy, -10.0, 10.0));
+
+  if (dy == 0.0)
+    return FALSE;
+  update_camera_size (self);
+  osp_camera_zoom (&self->camera, factor, self->pointer_x, self->pointer_y);
+  self->user_moved = TRUE;
+  gtk_gl_area_queue_render (self->gl_area);
+  schedule_hover (self);
+  return TRUE;
+}
+
+static void
+on_click_pressed (GtkGestureClick *gesture,
+                  int              n_press,
+                  double           x,
+                  double           y,
+                  OspViewport     *self)
+{
+  OspPickResult hit;
+  guint position;
+  gboolean found = pick (self, x, y, &hit, &position);
+
+  gtk_widget_grab_focus (GTK_WIDGET (self));
+  if (n_press == 2 && found)
+    {
+      osp_camera_centre_on (&self->camera, hit.position);
+      self->user_moved = TRUE;
+      gtk_gl_area_queue_render (self->gl_area);
+    }
+}
+
+gboolean
+osp_viewport_pick (OspViewport  *self,
+                   double        x,
+                   double        y,
+                   OspModel    **out_model,
+                   float        *out_position)
+{
+  OspPickResult hit;
+  guint position;
+
+  g_return_val_if_fail (OSP_IS_VIEWPORT (self), FALSE);
+
+  if (!pick (self, x, y, &hit, &position))
+    return FALSE;
+  if (out_model != NULL)
+    *out_model = ((Entry *) g_ptr_array_index (self->entries, position))->model;
+  if (out_position != NULL)
+    memcpy (out_position, hit.position, sizeof hit.position);
+  return TRUE;
+}
+
+void
+osp_viewport_select_at (OspViewport *self,
+                        double       x,
+                        double       y)
+{
+  OspPickResult hit;
+  guint position;
+
+  g_return_if_fail (OSP_IS_VIEWPORT (self));
+
+  if (self->selection == NULL)
+    return;
+  if (pick (self, x, y, &hit, &position))
+    gtk_single_selection_set_selected (self->selection, position);
+  else
+    gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
+}
+
+static void
+on_click_released (GtkGestureClick *gesture,
+                   int              n_press,
+                   double           x,
+                   double           y,
+                   OspViewport     *self)
+{
+  gboolean handled = FALSE;
+
+  /* A click (not a drag) goes to the active tool (picking points), else selects the model
+   * under the cursor, or clears the selection. */
+  if (n_press != 1)
+    return;
+  g_signal_emit (self, signals[SIGNAL_TOOL_CLICK], 0, x, y, &handled);
+  if (!handled)
+    osp_viewport_select_at (self, x, y);
+}
+
+/* -- Actions ------------------------------------------------------------------------------ */
+
+static void
+action_set_view (GtkWidget  *widget,
+                 const char *action_name,
+                 GVariant   *parameter)
+{
+  OspView view;
+
+  if (osp_view_from_name (g_variant_get_string (parameter, NULL), &view))
+    osp_viewport_set_view (OSP_VIEWPORT (widget), view);
+}
+
+static void
+action_fit_all (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  osp_viewport_fit_all (OSP_VIEWPORT (widget));
+}
+
+/* -- GObject ------------------------------------------------------------------------------ */
+
+static void
+osp_viewport_get_property (GObject    *object,
+                           guint       prop_id,
+                           GValue     *value,
+                           GParamSpec *pspec)
+{
+  OspViewport *self = OSP_VIEWPORT (object);
+
+  switch (prop_id)
+    {
+    case PROP_ORTHOGRAPHIC:
+      g_value_set_boolean (value, osp_viewport_get_orthographic (self));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+osp_viewport_set_property (GObject      *object,
+                           guint         prop_id,
+                           const GValue *value,
+                           GParamSpec   *pspec)
+{
+  OspViewport *self = OSP_VIEWPORT (object);
+
+  switch (prop_id)
+    {
+    case PROP_ORTHOGRAPHIC:
+      osp_viewport_set_orthographic (self, g_value_get_boolean (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+osp_viewport_dispose (GObject *object)
+{
+  OspViewport *self = OSP_VIEWPORT (object);
+
+  g_clear_handle_id (&self->hover_source, g_source_remove);
+  cancel_bvh (self);
+  osp_viewport_set_selection (self, NULL);
+  g_ptr_array_set_size (self->overlays, 0);
+  gtk_widget_dispose_template (GTK_WIDGET (self), OSP_TYPE_VIEWPORT);
+  G_OBJECT_CLASS (osp_viewport_parent_class)->dispose (object);
+}
+
+static void
+osp_viewport_finalize (GObject *object)
+{
+  OspViewport *self = OSP_VIEWPORT (object);
+
+  g_ptr_array_unref (self->entries);
+  g_ptr_array_unref (self->overlays);
+  g_free (self->gl_error);
+  g_clear_pointer (&self->readback, g_bytes_unref);
+  G_OBJECT_CLASS (osp_viewport_parent_class)->finalize (object);
+}
+
+static void
+osp_viewport_class_init (OspViewportClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->get_property = osp_viewport_get_property;
+  object_class->set_property = osp_viewport_set_property;
+  object_class->dispose = osp_viewport_dispose;
+  object_class->finalize = osp_viewport_finalize;
+
+  properties[PROP_ORTHOGRAPHIC] =
+    g_param_spec_boolean ("orthographic", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  signals[SIGNAL_FRAME_DRAWN] = g_signal_new ("frame-drawn", G_TYPE_FROM_CLASS (klass),
+                                              G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                              G_TYPE_NONE, 0);
+  /* For tools (the cut panel picks points and drags its plane): a click or a left drag at
+   * (x, y) widget pixels; a handler that returns TRUE takes it from the camera/selection. */
+  signals[SIGNAL_TOOL_CLICK] = g_signal_new ("tool-click", G_TYPE_FROM_CLASS (klass),
+                                             G_SIGNAL_RUN_LAST, 0,
+                                             g_signal_accumulator_true_handled, NULL, NULL,
+                                             G_TYPE_BOOLEAN, 2, G_TYPE_DOUBLE, G_TYPE_DOUBLE);
+  signals[SIGNAL_TOOL_DRAG_BEGIN] = g_signal_new ("tool-drag-begin", G_TYPE_FROM_CLASS (klass),
+                                                  G_SIGNAL_RUN_LAST, 0,
+                                                  g_signal_accumulator_true_handled, NULL,
+                                                  NULL, G_TYPE_BOOLEAN, 2, G_TYPE_DOUBLE,
+                                                  G_TYPE_DOUBLE);
+  signals[SIGNAL_TOOL_DRAG_UPDATE] = g_signal_new ("tool-drag-update",
+                                                   G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                                   0, NULL, NULL, NULL, G_TYPE_NONE, 2,
+                                                   G_TYPE_DOUBLE, G_TYPE_DOUBLE);
+  signals[SIGNAL_TOOL_DRAG_END] = g_signal_new ("tool-drag-end", G_TYPE_FROM_CLASS (klass),
+                                                G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                                G_TYPE_NONE, 0);
+
+  g_type_ensure (ADW_TYPE_STATUS_PAGE);
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               OSP_RESOURCE_PATH "/ui/osp-viewport.ui");
+  gtk_widget_class_bind_template_child (widget_class, OspViewport, overlay);
+  gtk_widget_class_bind_template_child (widget_class, OspViewport, gl_area);
+  gtk_widget_class_bind_template_child (widget_class, OspViewport, view_toolbar);
+  gtk_widget_class_bind_template_child (widget_class, OspViewport, status_label);
+  gtk_widget_class_bind_template_child (widget_class, OspViewport, message_page);
+
+  gtk_widget_class_install_action (widget_class, "viewport.set-view", "s", action_set_view);
+  gtk_widget_class_install_action (widget_class, "viewport.fit-all", NULL, action_fit_all);
+  gtk_widget_class_install_property_action (widget_class, "viewport.orthographic",
+                                            "orthographic");
+
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_css_name (widget_class, "viewport");
+}
+
+static void
+osp_viewport_init (OspViewport *self)
+{
+  GtkEventController *controller;
+  GtkGesture *gesture;
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+  self->entries = g_ptr_array_new_with_free_func (entry_free);
+  self->overlays = g_ptr_array_new_with_free_func (overlay_free);
+  osp_camera_init (&self->camera);
+
+  gtk_gl_area_set_required_version (self->gl_area, 3, 3);
+  g_signal_connect (self->gl_area, "realize", G_CALLBACK (on_gl_realize), self);
+  g_signal_connect (self->gl_area, "unrealize", G_CALLBACK (on_gl_unrealize), self);
+  g_signal_connect (self->gl_area, "render", G_CALLBACK (on_gl_render), self);
+  g_signal_connect (self, "notify::scale-factor", G_CALLBACK (on_scale_factor_changed), NULL);
+
+  controller = gtk_event_controller_motion_new ();
+  g_signal_connect (controller, "motion", G_CALLBACK (on_motion), self);
+  g_signal_connect (controller, "enter", G_CALLBACK (on_motion), self);
+  g_signal_connect (controller, "leave", G_CALLBACK (on_leave), self);
+  gtk_widget_add_controller (GTK_WIDGET (self->gl_area), controller);
+
+  gesture = gtk_gesture_drag_new ();
+  gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (gesture), 0);
+  g_signal_connect (gesture, "drag-begin", G_CALLBACK (on_drag_begin), self);
+  g_signal_connect (gesture, "drag-update", G_CALLBACK (on_drag_update), self);
+  g_signal_connect (gesture, "drag-end", G_CALLBACK (on_drag_end), self);
+  gtk_widget_add_controller (GTK_WIDGET (self->gl_area), GTK_EVENT_CONTROLLER (gesture));
+
+  gesture = gtk_gesture_click_new ();
+  gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (gesture), GDK_BUTTON_PRIMARY);
+  g_signal_connect (gesture, "pressed", G_CALLBACK (on_click_pressed), self);
+  g_signal_connect (gesture, "released", G_CALLBACK (on_click_released), self);
+  gtk_widget_add_controller (GTK_WIDGET (self->gl_area), GTK_EVENT_CONTROLLER (gesture));
+
+  controller = gtk_event_controller_scroll_new (GTK_EVENT_CONTROLLER_SCROLL_VERTICAL);
+  g_signal_connect (controller, "scroll", G_CALLBACK (on_scroll), self);
+  gtk_widget_add_controller (GTK_WIDGET (self->gl_area), controller);
+}
+
+GtkWidget *
+osp_viewport_new (void)
+{
+  return g_object_new (OSP_TYPE_VIEWPORT, NULL);
+}

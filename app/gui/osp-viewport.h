@@ -1,0 +1,105 @@
+/* osp-viewport.h — the 3D view of the case
+ *
+ * Copyright 2026 The Osteoplan developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * A GtkGLArea drawn by the render library (osp-renderer.h), showing the models of a
+ * GtkSingleSelection of OspModel: it follows the list and each model's properties, and a click
+ * on a model selects it (a selection made in the list highlights it here).
+ *
+ * Mouse: left drag orbits (trackball), middle or Shift+left drag pans, the wheel zooms towards
+ * the cursor, a double-click centres on the point under the cursor, hovering shows the 3D
+ * position in mm.  Keys are bound by the window (osp-window.c) to the functions below.
+ */
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "osp-camera.h"
+#include "osp-mesh.h"
+#include "osp-model.h"
+
+G_BEGIN_DECLS
+
+#define OSP_TYPE_VIEWPORT (osp_viewport_get_type ())
+G_DECLARE_FINAL_TYPE (OspViewport, osp_viewport, OSP, VIEWPORT, GtkWidget)
+
+GtkWidget       *osp_viewport_new              (void);
+
+/* The models to show (a GListModel of OspModel) and the selection to follow and change.
+ * NULL shows nothing. */
+void             osp_viewport_set_selection    (OspViewport        *self,
+                                                GtkSingleSelection *selection);
+
+void             osp_viewport_set_view         (OspViewport        *self,
+                                                OspView             view);
+/* Frames every visible model. */
+void             osp_viewport_fit_all          (OspViewport        *self);
+void             osp_viewport_set_orthographic (OspViewport        *self,
+                                                gboolean            orthographic);
+gboolean         osp_viewport_get_orthographic (OspViewport        *self);
+const OspCamera *osp_viewport_get_camera       (OspViewport        *self);
+
+/* The model under the pixel (x, y) of the widget (top-left origin) and the point hit, world
+ * mm, as a click or the hover read-out finds them.  FALSE when nothing is there or the 3D view
+ * is not running.  out_model (not a new reference) and out_position may be NULL. */
+gboolean         osp_viewport_pick             (OspViewport        *self,
+                                                double              x,
+                                                double              y,
+                                                OspModel          **out_model,
+                                                float              *out_position);
+/* What a click does: selects the model under (x, y) in the selection, or clears it. */
+void             osp_viewport_select_at        (OspViewport        *self,
+                                                double              x,
+                                                double              y);
+
+/* -- Tools (cutting, mirroring) -----------------------------------------------------------
+ *
+ * Overlays are models of the view that are not in the plan (a cut plane, the pieces of a cut
+ * preview): world coordinates, never picked as models, kept across a re-realize.  The
+ * "tool-click" (x, y) and "tool-drag-begin" (x, y) signals return TRUE to take a click or a
+ * left drag; a taken drag then sends "tool-drag-update" (x, y) and "tool-drag-end". */
+
+/* Returns the overlay's handle (never 0).  rgb: 3 floats 0–1. */
+guint            osp_viewport_add_overlay      (OspViewport        *self,
+                                                OspMesh            *mesh,
+                                                const float        *rgb,
+                                                float               opacity);
+/* mesh NULL keeps the mesh. */
+void             osp_viewport_update_overlay   (OspViewport        *self,
+                                                guint               overlay,
+                                                OspMesh            *mesh,
+                                                gboolean            visible);
+void             osp_viewport_remove_overlay   (OspViewport        *self,
+                                                guint               overlay);
+guint            osp_viewport_get_n_overlays   (OspViewport        *self);
+/* The overlay under (x, y), looking through the models. */
+gboolean         osp_viewport_pick_overlay     (OspViewport        *self,
+                                                double              x,
+                                                double              y,
+                                                guint              *out_handle,
+                                                float              *out_position);
+/* Hides a model in the view only (the plan is not changed): a preview shows its pieces. */
+void             osp_viewport_set_model_hidden (OspViewport        *self,
+                                                OspModel           *model,
+                                                gboolean            hidden);
+/* Per-vertex colours (3 bytes a vertex of the model's current mesh) for a colour map; NULL
+ * goes back to the model's colour.  A new mesh drops them. */
+void             osp_viewport_set_model_vertex_colors (OspViewport  *self,
+                                                       OspModel     *model,
+                                                       const guint8 *rgb);
+void             osp_viewport_queue_draw       (OspViewport        *self);
+
+/* Frames drawn so far ("frame-drawn" is emitted after each). */
+guint            osp_viewport_get_n_frames     (OspViewport        *self);
+/* Why the 3D view cannot draw (no OpenGL 3.3…), or NULL when it can. */
+const char      *osp_viewport_get_gl_error     (OspViewport        *self);
+
+/* For tests: asks for the pixels of the next frame, read back from the GtkGLArea's
+ * framebuffer, then returns them (RGBA, top row first) once drawn, or NULL before. */
+void             osp_viewport_request_readback (OspViewport        *self);
+GBytes          *osp_viewport_take_readback    (OspViewport        *self,
+                                                int                *out_width,
+                                                int                *out_height);
+
+G_END_DECLS

@@ -1,0 +1,41 @@
+/* osp-window.h — the main window: start page, model list, 3D view
+ *
+ * Copyright 2026 The Osteoplan developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <adwaita.h>
+
+#include "osp-model.h"
+#include "osp-viewport.h"
+
+G_BEGIN_DECLS
+
+#define OSP_TYPE_WINDOW (osp_window_get_type ())
+G_DECLARE_FINAL_TYPE (OspWindow, osp_window, OSP, WINDOW, AdwApplicationWindow)
+
+OspWindow   *osp_window_new            (GtkApplication *application);
+
+/* Opens meshes and CTs (files or DICOM folders), each in a background job.  A CT shows the
+ * CT dialog once loaded; a failure shows which file and why. */
+void         osp_window_open_files     (OspWindow      *self,
+                                        GFile         **files,
+                                        guint           n_files);
+/* Builds the demo case (the phantom CT, segmented) in a background job. */
+void         osp_window_open_demo      (OspWindow      *self);
+/* Adds a model to the case and selects it. */
+void         osp_window_add_model      (OspWindow      *self,
+                                        OspModel       *model);
+
+/* The models of the case (OspModel). */
+GListModel  *osp_window_get_models     (OspWindow      *self);
+/* The selection over the models, shared by the list and the viewport. */
+GtkSingleSelection *osp_window_get_selection (OspWindow *self);
+OspViewport *osp_window_get_viewport   (OspWindow      *self);
+/* Background jobs still running (tests wait for 0). */
+guint        osp_window_get_n_jobs     (OspWindow      *self);
+/* The last error shown to the user, or NULL. */
+const char  *osp_window_get_last_error (OspWindow      *self);
+
+G_END_DECLS
