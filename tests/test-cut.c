@@ -1,0 +1,549 @@
+/* test-cut.c — cutting meshes with planes: capped, closed pieces whose volumes add up
+ *
+ * Copyright 2026 The Osteoplan developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "osp-cut.h"
+#include "osp-error.h"
+#include "osp-mesh-io.h"
+#include "osp-phantom.h"
+#include "osp-segment.h"
+#include "osp-triangulate.h"
+#include "osp-test-common.h"
+
+static OspMesh *make_cube (void) { return osp_test_make_box (20, 20, 20); }
+static OspMesh *make_torus (void) { return osp_test_make_torus (10, 3, 48, 24); }
+
+/* A thick-walled hollow sphere: an outer sphere and an inward-facing inner one, so every
+ * plane through the cavity cuts a loop inside a loop. */
+static OspMesh *
+make_hollow_sphere (void)
+{
+  g_autoptr(OspMesh) outer = osp_test_make_sphere (10, 48, 24);
+  g_autoptr(OspMesh) inner_out = osp_test_make_sphere (6, 32, 16);
+  g_autoptr(OspMesh) inner = osp_mesh_flip (inner_out);
+  OspMesh *parts[2] = { outer, inner };
+
+  return osp_mesh_merge (parts, 2);
+}
+
+static void
+assert_piece_closed (const OspMesh *piece)
+{
+  OspMeshReport report;
+
+  osp_mesh_report (piece, &report);
+  g_assert_cmpuint (report.topology.n_boundary_edges, ==, 0);
+  g_assert_cmpuint (report.topology.n_nonmanifold_edges, ==, 0);
+  g_assert_cmpuint (report.topology.n_misoriented_edges, ==, 0);
+  g_assert_true (report.closed);
+  g_assert_cmpfloat (report.volume, >, 0);
+}
+
+/* Checks the result of a cut: pieces closed, outward, volumes adding up. */
+static void
+assert_cut_exact (const OspMesh      *mesh,
+                  const OspCutResult *r)
+{
+  double total = osp_mesh_get_volume (mesh);
+  double sum_in = 0, sum_out = 0;
+
+  g_assert_true (r->capped);
+  g_assert_true (r->input_closed);
+  for (guint i = 0; i < r->inside->len; i++)
+    {
+      assert_piece_closed (g_ptr_array_index (r->inside, i));
+      sum_in += osp_mesh_get_volume (g_ptr_array_index (r->inside, i));
+    }
+  for (guint i = 0; i < r->outside->len; i++)
+    {
+      assert_piece_closed (g_ptr_array_index (r->outside, i));
+      sum_out += osp_mesh_get_volume (g_ptr_array_index (r->outside, i));
+    }
+  g_assert_cmpfloat_with_epsilon (sum_in, r->inside_volume, 1e-9 * total);
+  g_assert_cmpfloat_with_epsilon (sum_out, r->outside_volume, 1e-9 * total);
+  g_assert_cmpfloat (fabs (sum_in + sum_out - total) / total, <, 1e-6);
+}
+
+typedef struct
+{
+  const char *name;
+  OspMesh  *(*make) (void);
+  float       center[3];
+  float       radius;     /* planes are offset within ±radius from the centre */
+} RandomCase;
+
+static const RandomCase random_cases[] = {
+  { "cube", make_cube, { 10, 10, 10 }, 17 },
+  { "torus", make_torus, { 0, 0, 0 }, 13 },
+  { "hollow-sphere", make_hollow_sphere, { 0, 0, 0 }, 10 },
+};
+
+static void
+test_random_planes (gconstpointer data)
+{
+  const RandomCase *tc = data;
+  g_autoptr(OspMesh) mesh = tc->make ();
+  g_autoptr(GRand) rand = g_rand_new_with_seed (20260001);
+  guint n_crossing = 0, n_missed = 0;
+
+  for (guint k = 0; k < 60; k++)
+    {
+      g_auto(OspCutResult) r = { 0 };
+      g_autoptr(GError) error = NULL;
+      double n[3], len = 0, offset;
+      OspPlane plane;
+
+      do
+        {
+          len = 0;
+          for (int i = 0; i < 3; i++)
+            {
+              n[i] = g_rand_double_range (rand, -1, 1);
+              len += n[i] * n[i];
+            }
+        }
+      while (len < 0.01 || len > 1);
+      len = sqrt (len);
+      offset = g_rand_double_range (rand, -1.2, 1.2) * tc->radius;
+      for (int i = 0; i < 3; i++)
+        plane.normal[i] = (float) (n[i] / len);
+      plane.d = (float) (plane.normal[0] * tc->center[0] + plane.normal[1] * tc->center[1] +
+                         plane.normal[2] * tc->center[2] + offset);
+      if (k % 4 == 3)
+        {
+          /* Through a vertex, and every other time along a coordinate axis, so that whole
+           * rings of vertices lie on the plane. */
+          guint32 v = g_rand_int_range (rand, 0, (gint32) osp_mesh_get_n_vertices (mesh));
+          const float *x = osp_mesh_get_positions (mesh) + 3 * (gsize) v;
+
+          if (k % 8 == 7)
+            {
+              int axis = g_rand_int_range (rand, 0, 3);
+
+              plane.normal[0] = plane.normal[1] = plane.normal[2] = 0;
+              plane.normal[axis] = 1;
+            }
+          plane.d = plane.normal[0] * x[0] + plane.normal[1] * x[1] + plane.normal[2] * x[2];
+        }
+
+      g_assert_true (osp_mesh_cut (mesh, &plane, 1, 0, &r, NULL, NULL, &error));
+      g_assert_no_error (error);
+      assert_cut_exact (mesh, &r);
+      if (r.missed)
+        n_missed++;
+      else
+        n_crossing++;
+    }
+  /* Most planes cross, some miss. */
+  g_assert_cmpuint (n_crossing, >, 30);
+  g_assert_cmpuint (n_missed, >, 0);
+}
+
+typedef struct
+{
+  const char *name;
+  OspMesh  *(*make) (void);
+  OspPlane    plane;
+  guint       n_inside, n_outside;  /* pieces */
+  guint       n_loops, n_holes;
+  double      inside_volume;        /* expected, or < 0 for any */
+  double      tolerance;            /* relative */
+} KnownCase;
+
+static const KnownCase known_cases[] = {
+  /* Through four corners exactly (the diagonal plane x = y). */
+  { "cube-diagonal", make_cube, { { 0.70710678f, -0.70710678f, 0 }, 0 }, 1, 1, 1, 0,
+    4000, 1e-6 },
+  /* Along the top face: the whole cube is inside. */
+  { "cube-top-face", make_cube, { { 0, 0, 1 }, 20 }, 1, 0, 1, 0, 8000, 1e-9 },
+  /* Along the bottom face: nothing inside. */
+  { "cube-bottom-face", make_cube, { { 0, 0, 1 }, 0 }, 0, 1, 0, 0, 0, 0 },
+  { "cube-half", make_cube, { { 0, 0, 1 }, 10 }, 1, 1, 1, 0, 4000, 1e-6 },
+  /* Through the ring of vertices at z = 0: an annulus (a loop inside a loop). */
+  { "torus-equator", make_torus, { { 0, 0, 1 }, 0 }, 1, 1, 2, 1, -1, 0 },
+  /* Through the axis: two discs, two C-shaped halves. */
+  { "torus-axis", make_torus, { { 1, 0, 0 }, 0 }, 1, 1, 2, 0, -1, 0 },
+  /* Beside the hole: the plane cuts the ring once, a cap of one loop. */
+  { "torus-side", make_torus, { { 1, 0, 0 }, 11 }, 1, 1, 1, 0, -1, 0 },
+  { "hollow-sphere-equator", make_hollow_sphere, { { 0, 0, 1 }, 0 }, 1, 1, 2, 1, -1, 0 },
+  { "hollow-sphere-shell-only", make_hollow_sphere, { { 0, 0, 1 }, 8 }, 1, 1, 1, 0, -1, 0 },
+  { "miss", make_torus, { { 0, 0, 1 }, 50 }, 1, 0, 0, 0, -1, 0 },
+};
+
+static void
+test_known (gconstpointer data)
+{
+  const KnownCase *tc = data;
+  g_autoptr(OspMesh) mesh = tc->make ();
+  g_auto(OspCutResult) r = { 0 };
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (osp_mesh_cut (mesh, &tc->plane, 1, 0, &r, NULL, NULL, &error));
+  g_assert_no_error (error);
+  assert_cut_exact (mesh, &r);
+  g_assert_cmpuint (r.inside->len, ==, tc->n_inside);
+  g_assert_cmpuint (r.outside->len, ==, tc->n_outside);
+  g_assert_cmpuint (r.n_cap_loops, ==, tc->n_loops);
+  g_assert_cmpuint (r.n_cap_holes, ==, tc->n_holes);
+  g_assert_cmpint (r.missed, ==, tc->n_inside == 0 || tc->n_outside == 0);
+  if (tc->inside_volume > 0)
+    g_assert_cmpfloat_with_epsilon (r.inside_volume, tc->inside_volume,
+                                    tc->tolerance * tc->inside_volume);
+  /* Caps add no degenerate faces in these clean cases. */
+  for (guint i = 0; i < r.inside->len; i++)
+    g_assert_cmpuint (osp_mesh_count_degenerate (g_ptr_array_index (r.inside, i)), ==, 0);
+}
+
+/* A box resection: six planes around a 4 mm cube inside a 20 mm cube, with a 1 mm margin. */
+static void
+test_box_resection (void)
+{
+  g_autoptr(OspMesh) mesh = make_cube ();
+  const OspPlane planes[6] = {
+    { { 1, 0, 0 }, 12 }, { { -1, 0, 0 }, -8 },
+    { { 0, 1, 0 }, 12 }, { { 0, -1, 0 }, -8 },
+    { { 0, 0, 1 }, 22 }, { { 0, 0, -1 }, -8 },  /* beyond the top: open at the top */
+  };
+  g_auto(OspCutResult) r = { 0 };
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (osp_mesh_cut (mesh, planes, 6, 1.0, &r, NULL, NULL, &error));
+  g_assert_no_error (error);
+  assert_cut_exact (mesh, &r);
+  g_assert_cmpuint (r.inside->len, ==, 1);
+  g_assert_cmpuint (r.outside->len, ==, 1);
+  /* 6 × 6 × (20 − 7) mm. */
+  g_assert_cmpfloat_with_epsilon (r.inside_volume, 6.0 * 6.0 * 13.0, 1e-4);
+  g_assert_cmpfloat_with_epsilon (r.outside_volume, 8000.0 - 6.0 * 6.0 * 13.0, 1e-3);
+}
+
+/* A wedge: two planes meeting inside the bone along a line. */
+static void
+test_wedge (void)
+{
+  g_autoptr(OspMesh) mesh = make_torus ();
+  const float s = 0.70710678f;
+  /* Keeps x ≥ |y|·… : the wedge between the planes y = x and y = −x, on the +x side. */
+  const OspPlane planes[2] = { { { -s, s, 0 }, 0 }, { { -s, -s, 0 }, 0 } };
+  g_auto(OspCutResult) r = { 0 };
+  g_auto(OspCutResult) r_margin = { 0 };
+  g_autoptr(GError) error = NULL;
+  double total = osp_mesh_get_volume (mesh);
+
+  g_assert_true (osp_mesh_cut (mesh, planes, 2, 0, &r, NULL, NULL, &error));
+  g_assert_no_error (error);
+  assert_cut_exact (mesh, &r);
+  g_assert_cmpuint (r.inside->len, ==, 1);
+  g_assert_cmpuint (r.outside->len, ==, 1);
+  /* A quarter of the torus (symmetric mesh, 48 segments). */
+  g_assert_cmpfloat_with_epsilon (r.inside_volume, total / 4, 1e-6 * total);
+
+  g_assert_true (osp_mesh_cut (mesh, planes, 2, 2.0, &r_margin, NULL, NULL, &error));
+  g_assert_no_error (error);
+  assert_cut_exact (mesh, &r_margin);
+  g_assert_cmpfloat (r_margin.inside_volume, >, r.inside_volume);
+}
+
+/* Open input (a cube without its top face): a plane that misses the hole is capped and the
+ * piece away from the hole is closed; a plane through the hole leaves that chain uncapped,
+ * and the result says so. */
+static void
+test_open_input (void)
+{
+  g_autoptr(OspMesh) cube = make_cube ();
+  g_autofree gboolean *keep = g_new (gboolean, osp_mesh_get_n_triangles (cube));
+  g_autoptr(OspMesh) open = NULL;
+  const OspPlane below_hole = { { 0, 0, 1 }, 10 };
+  const OspPlane through_hole = { { 0.70710678f, 0, 0.70710678f }, 0.70710678f * 25 };
+  g_auto(OspCutResult) r = { 0 };
+  g_auto(OspCutResult) r2 = { 0 };
+  g_autoptr(GError) error = NULL;
+  OspMeshReport report;
+
+  for (guint32 t = 0; t < osp_mesh_get_n_triangles (cube); t++)
+    keep[t] = t != 2 && t != 3;
+  open = osp_mesh_extract_triangles (cube, keep);
+
+  g_assert_true (osp_mesh_cut (open, &below_hole, 1, 0, &r, NULL, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_false (r.input_closed);
+  g_assert_true (r.capped);
+  g_assert_cmpuint (r.inside->len, ==, 1);
+  g_assert_cmpuint (r.outside->len, ==, 1);
+  osp_mesh_report (g_ptr_array_index (r.inside, 0), &report);
+  g_assert_true (report.closed);
+  g_assert_cmpfloat_with_epsilon (report.volume, 4000, 1e-3);
+  osp_mesh_report (g_ptr_array_index (r.outside, 0), &report);
+  g_assert_false (report.closed);
+
+  g_assert_true (osp_mesh_cut (open, &through_hole, 1, 0, &r2, NULL, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_false (r2.input_closed);
+  g_assert_false (r2.capped);
+  g_assert_cmpuint (r2.n_cap_triangles, ==, 0);
+  g_assert_cmpuint (r2.inside->len, ==, 1);
+  g_assert_cmpuint (r2.outside->len, ==, 1);
+}
+
+typedef struct
+{
+  const char *name;
+  const char *path;     /* in the shared data */
+} DataCase;
+
+static const DataCase data_cases[] = {
+  { "femur-left", "mesh/libhip_m3_left_proximal_femur.stl" },
+  { "femur-right", "mesh/libhip_m3_right_proximal_femur.stl" },
+  { "hemipelvis-left", "mesh/pelvis_atlas_11_left_surface.stl" },   /* open: 6 border edges */
+  { "hemipelvis-right", "mesh/pelvis_atlas_11_right_surface.stl" },
+  { "sacrum", "mesh/pelvis_atlas_11_sacrum_surface.stl" },
+};
+
+/* Real bones through seeded random planes: the signed volumes add up (also for open input,
+ * whose caps cancel), and for closed input every piece is closed. */
+static void
+test_data (gconstpointer data)
+{
+  const DataCase *tc = data;
+  g_autofree char *path = osp_test_shared_data (tc->path);
+  g_autoptr(OspMesh) mesh = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GRand) rand = g_rand_new_with_seed (77);
+  OspBox box;
+  double total;
+
+  if (path == NULL)
+    return;
+  mesh = osp_mesh_load (path, NULL, NULL, &error);
+  g_assert_no_error (error);
+  osp_mesh_get_bounds (mesh, &box);
+  total = osp_mesh_get_volume (mesh);
+
+  for (guint k = 0; k < 12; k++)
+    {
+      g_auto(OspCutResult) r = { 0 };
+      float point[3], n[3];
+      double sum = 0;
+      OspPlane planes[2];
+      guint n_planes = k % 3 == 2 ? 2 : 1;   /* every third a wedge */
+
+      for (guint j = 0; j < n_planes; j++)
+        {
+          for (int i = 0; i < 3; i++)
+            {
+              point[i] = (float) g_rand_double_range (rand, box.min[i], box.max[i]);
+              n[i] = (float) g_rand_double_range (rand, -1, 1);
+            }
+          glm_vec3_normalize (n);
+          memcpy (planes[j].normal, n, sizeof n);
+          planes[j].d = glm_vec3_dot (n, point);
+        }
+      g_assert_true (osp_mesh_cut (mesh, planes, n_planes, k % 2 ? 1.5 : 0, &r, NULL, NULL,
+                                   &error));
+      g_assert_no_error (error);
+      sum = r.inside_volume + r.outside_volume;
+      g_assert_cmpfloat (fabs (sum - total) / fabs (total), <, 1e-6);
+      if (r.input_closed)
+        {
+          g_assert_true (r.capped);
+          for (guint i = 0; i < r.inside->len; i++)
+            assert_piece_closed (g_ptr_array_index (r.inside, i));
+          for (guint i = 0; i < r.outside->len; i++)
+            assert_piece_closed (g_ptr_array_index (r.outside, i));
+        }
+    }
+}
+
+/* The phantom pelvis (2 mm voxels): six pieces of bone with an obturator foramen, cut by
+ * seeded random planes and a wedge through the acetabulum region. */
+static void
+test_phantom (void)
+{
+  OspPhantomOptions options = OSP_PHANTOM_OPTIONS_INIT;
+  OspSegmentOptions seg = OSP_SEGMENT_OPTIONS_INIT;
+  g_autoptr(OspVolume) volume = NULL;
+  g_autoptr(OspMesh) mesh = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GRand) rand = g_rand_new_with_seed (5);
+  OspBox box;
+
+  options.voxel_mm = 2.0;
+  options.defect = TRUE;
+  volume = osp_phantom_generate (&options, NULL, NULL, &error);
+  g_assert_no_error (error);
+  mesh = osp_segment_volume (volume, &seg, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  osp_mesh_get_bounds (mesh, &box);
+
+  for (guint k = 0; k < 8; k++)
+    {
+      g_auto(OspCutResult) r = { 0 };
+      OspPlane planes[2];
+      guint n_planes = k < 6 ? 1 : 2;
+
+      for (guint j = 0; j < n_planes; j++)
+        {
+          float n[3], point[3];
+
+          for (int i = 0; i < 3; i++)
+            {
+              n[i] = (float) g_rand_double_range (rand, -1, 1);
+              point[i] = (float) g_rand_double_range (rand, box.min[i], box.max[i]);
+            }
+          glm_vec3_normalize (n);
+          memcpy (planes[j].normal, n, sizeof n);
+          planes[j].d = glm_vec3_dot (n, point);
+        }
+      g_assert_true (osp_mesh_cut (mesh, planes, n_planes, 2.0 * (k % 2), &r, NULL, NULL,
+                                   &error));
+      g_assert_no_error (error);
+      assert_cut_exact (mesh, &r);
+    }
+}
+
+/* Bad input never crashes: an empty mesh, and a vertex at NaN. */
+static void
+test_bad_input (void)
+{
+  g_autoptr(OspMesh) empty = osp_mesh_new (NULL, 0, NULL, 0);
+  g_autoptr(OspMesh) cube = make_cube ();
+  g_autoptr(OspMesh) broken = NULL;
+  g_autofree float *p = g_memdup2 (osp_mesh_get_positions (cube), 8 * 3 * sizeof (float));
+  const OspPlane plane = { { 0, 0, 1 }, 10 };
+  g_auto(OspCutResult) r = { 0 };
+  g_auto(OspCutResult) r2 = { 0 };
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (osp_mesh_cut (empty, &plane, 1, 0, &r, NULL, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (r.missed);
+  g_assert_cmpuint (r.inside->len + r.outside->len, ==, 0);
+
+  p[3 * 6 + 2] = NAN;
+  broken = osp_mesh_new (p, 8, osp_mesh_get_indices (cube), osp_mesh_get_n_triangles (cube));
+  g_assert_true (osp_mesh_cut (broken, &plane, 1, 0, &r2, NULL, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_false (r2.capped);
+}
+
+static void
+test_cancel (void)
+{
+  g_autoptr(OspMesh) mesh = make_torus ();
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  const OspPlane plane = { { 0, 0, 1 }, 0 };
+  g_auto(OspCutResult) r = { 0 };
+  g_autoptr(GError) error = NULL;
+
+  g_cancellable_cancel (cancellable);
+  g_assert_false (osp_mesh_cut (mesh, &plane, 1, 0, &r, NULL, cancellable, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_null (r.inside);
+}
+
+static void
+test_plane_parse (void)
+{
+  OspPlane p;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (osp_plane_parse ("0,0,2,10", &p, &error));
+  g_assert_no_error (error);
+  g_assert_cmpfloat (p.normal[2], ==, 1);
+  g_assert_cmpfloat (p.d, ==, 5);
+  g_assert_false (osp_plane_parse ("0,0,0,1", &p, &error));
+  g_assert_error (error, OSP_ERROR, OSP_ERROR_FAILED);
+  g_clear_error (&error);
+  g_assert_false (osp_plane_parse ("1,2,x,1", &p, &error));
+  g_assert_error (error, OSP_ERROR, OSP_ERROR_FAILED);
+  g_clear_error (&error);
+  g_assert_false (osp_plane_parse ("1,2,3", &p, &error));
+  g_clear_error (&error);
+  {
+    const float a[3] = { 0, 0, 1 }, b[3] = { 1, 0, 1 }, c[3] = { 0, 1, 1 };
+
+    g_assert_true (osp_plane_from_points (a, b, c, &p));
+    g_assert_cmpfloat (p.normal[2], ==, 1);
+    g_assert_cmpfloat (p.d, ==, 1);
+    g_assert_false (osp_plane_from_points (a, a, c, &p));
+  }
+}
+
+/* The triangulator alone: a square with a square hole uses every point and keeps the
+ * rings' direction, and collinear points are kept. */
+static void
+test_triangulate (void)
+{
+  const double xy[] = {
+    0, 0, 1, 0, 2, 0, 2, 2, 0, 2,        /* outer, counter-clockwise, (1,0) collinear */
+    0.5, 0.5, 0.5, 1.5, 1.5, 1.5, 1.5, 0.5, /* hole, clockwise */
+  };
+  const guint32 starts[] = { 0, 5, 9 };
+  g_autoptr(GArray) tris = g_array_new (FALSE, FALSE, sizeof (guint32));
+  double area = 0;
+  g_autoptr(GHashTable) edges = g_hash_table_new (g_direct_hash, g_direct_equal);
+
+  osp_triangulate_polygon (xy, 9, starts, 2, tris);
+  g_assert_cmpuint (tris->len % 3, ==, 0);
+  for (guint k = 0; k < tris->len; k += 3)
+    {
+      const guint32 *t = &g_array_index (tris, guint32, k);
+      double a2 = (xy[2 * t[1]] - xy[2 * t[0]]) * (xy[2 * t[2] + 1] - xy[2 * t[0] + 1]) -
+                  (xy[2 * t[1] + 1] - xy[2 * t[0] + 1]) * (xy[2 * t[2]] - xy[2 * t[0]]);
+
+      g_assert_cmpfloat (a2, >=, 0);
+      area += a2 / 2;
+      for (int c = 0; c < 3; c++)
+        g_hash_table_add (edges, GUINT_TO_POINTER (t[c] * 16 + t[(c + 1) % 3]));
+    }
+  g_assert_cmpfloat_with_epsilon (area, 3.0, 1e-12);
+  /* Every ring edge appears in its own direction. */
+  for (guint r = 0; r < 2; r++)
+    for (guint32 i = starts[r]; i < starts[r + 1]; i++)
+      {
+        guint32 j = i + 1 == starts[r + 1] ? starts[r] : i + 1;
+
+        g_assert_true (g_hash_table_contains (edges, GUINT_TO_POINTER (i * 16 + j)));
+      }
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (random_cases); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/cut/random/%s", random_cases[i].name);
+
+      g_test_add_data_func (path, &random_cases[i], test_random_planes);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (known_cases); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/cut/known/%s", known_cases[i].name);
+
+      g_test_add_data_func (path, &known_cases[i], test_known);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (data_cases); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/cut/data/%s", data_cases[i].name);
+
+      g_test_add_data_func (path, &data_cases[i], test_data);
+    }
+  g_test_add_func ("/cut/box-resection", test_box_resection);
+  g_test_add_func ("/cut/wedge", test_wedge);
+  g_test_add_func ("/cut/open-input", test_open_input);
+  g_test_add_func ("/cut/cancel", test_cancel);
+  g_test_add_func ("/cut/bad-input", test_bad_input);
+  g_test_add_func ("/cut/phantom", test_phantom);
+  g_test_add_func ("/cut/plane-parse", test_plane_parse);
+  g_test_add_func ("/cut/triangulate", test_triangulate);
+
+  return g_test_run ();
+}

@@ -1,0 +1,303 @@
+/* test-gui-training.c — the training panel walks the first steps of the case, under Xvfb
+ *
+ * Copyright 2026 The Osteoplan developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * A small window holds the real viewport and the training panel on a plan: "Reset Case"
+ * builds the phantom with a defect, "Next" stays insensitive until each step's check passes
+ * (open, look — the camera turned —, cut), and an instructor's note typed in the panel lands
+ * in the plan and survives save → open.  With OSP_TEST_SCREENSHOTS=DIR it also saves
+ * screenshots of the screen (ImageMagick's import) as DIR/training-*.png.  Skips when there
+ * is no display.
+ */
+#include "config.h"
+
+#include <adwaita.h>
+#include <glib/gstdio.h>
+
+#include "osp-test-common.h"
+#include "osp-training-panel.h"
+#include "osp-viewport.h"
+
+/* Generous: the suite also runs under AddressSanitizer on two shared cores. */
+#define TIMEOUT_S 60
+
+typedef gboolean (*Condition) (gpointer data);
+
+static void
+wait_for (Condition   condition,
+          gpointer    data,
+          const char *what)
+{
+  gint64 end = g_get_monotonic_time () + TIMEOUT_S * G_USEC_PER_SEC;
+
+  while (!condition (data))
+    {
+      if (g_get_monotonic_time () > end)
+        g_error ("timed out waiting for %s", what);
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+}
+
+static void
+spin (guint ms)
+{
+  gint64 end = g_get_monotonic_time () + ms * 1000;
+
+  while (g_get_monotonic_time () < end)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+}
+
+static void
+screenshot (const char *name)
+{
+  const char *dir = g_getenv ("OSP_TEST_SCREENSHOTS");
+  g_autofree char *path = NULL;
+  g_autofree char *command = NULL;
+
+  if (dir == NULL)
+    return;
+  spin (1500);
+  path = g_build_filename (dir, name, NULL);
+  command = g_strdup_printf ("import -window root %s", path);
+  if (!g_spawn_command_line_sync (command, NULL, NULL, NULL, NULL))
+    g_test_message ("could not take %s", path);
+}
+
+/* The first widget of `type` under `widget` whose label (buttons) is `label`, or any. */
+static GtkWidget *
+find_button (GtkWidget  *widget,
+             const char *label)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (GTK_IS_BUTTON (child) && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (child)),
+                                              label) == 0)
+        return child;
+      found = find_button (child, label);
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static GtkWidget *
+find_type (GtkWidget *widget,
+           GType      type)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (child, type))
+        return child;
+      found = find_type (child, type);
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+typedef struct
+{
+  GtkWindow          *window;
+  OspTrainingPanel   *panel;
+  OspViewport        *viewport;
+  GtkSingleSelection *selection;
+  GtkWidget          *next;
+  GtkWidget          *reset;
+} Fixture;
+
+/* The window shows the case the panel built, as the main window does. */
+static void
+on_case_ready (OspTrainingPanel *panel,
+               OspPlan          *plan,
+               Fixture          *fixture)
+{
+  g_autoptr(GtkSingleSelection) selection =
+    gtk_single_selection_new (g_object_ref (G_LIST_MODEL (plan)));
+
+  g_set_object (&fixture->selection, selection);
+  osp_viewport_set_selection (fixture->viewport, selection);
+  osp_viewport_fit_all (fixture->viewport);
+}
+
+static gboolean
+case_built (gpointer data)
+{
+  Fixture *fixture = data;
+
+  return !osp_training_panel_get_busy (fixture->panel) &&
+         osp_training_panel_get_plan (fixture->panel) != NULL;
+}
+
+static gboolean
+next_sensitive (gpointer data)
+{
+  return gtk_widget_get_sensitive (data);
+}
+
+static void
+fixture_setup (Fixture *fixture)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
+  GtkWidget *viewport = osp_viewport_new ();
+  GtkWidget *panel = osp_training_panel_new ();
+
+  fixture->window = GTK_WINDOW (gtk_window_new ());
+  gtk_window_set_title (fixture->window, "Osteoplan — Training");
+  gtk_window_set_default_size (fixture->window, 1200, 800);
+  gtk_widget_set_hexpand (viewport, TRUE);
+  gtk_box_append (GTK_BOX (box), viewport);
+  gtk_box_append (GTK_BOX (box), gtk_separator_new (GTK_ORIENTATION_VERTICAL));
+  gtk_box_append (GTK_BOX (box), panel);
+  gtk_window_set_child (fixture->window, box);
+  fixture->panel = OSP_TRAINING_PANEL (panel);
+  fixture->viewport = OSP_VIEWPORT (viewport);
+  osp_training_panel_set_viewport (fixture->panel, fixture->viewport);
+  /* Coarse voxels: the same anatomy in a fraction of the time. */
+  osp_training_panel_set_case_voxel_mm (fixture->panel, 2.0);
+  g_signal_connect (panel, "case-ready", G_CALLBACK (on_case_ready), fixture);
+  fixture->next = find_button (panel, "_Next");
+  fixture->reset = find_button (panel, "_Reset Case");
+  g_assert_nonnull (fixture->next);
+  g_assert_nonnull (fixture->reset);
+  gtk_window_present (fixture->window);
+}
+
+static void
+fixture_teardown (Fixture *fixture)
+{
+  gtk_window_destroy (fixture->window);
+  g_clear_object (&fixture->selection);
+  for (int i = 0; i < 20; i++)
+    g_main_context_iteration (NULL, FALSE);
+}
+
+static void
+test_walk (void)
+{
+  Fixture fixture = { 0 };
+  OspTraining *training;
+  OspPlan *plan;
+  OspModel *pelvis;
+  g_autoptr(GError) error = NULL;
+  OspPlane plane = { { 0, 0, 1 }, 0 };
+  OspBox box;
+
+  fixture_setup (&fixture);
+  training = osp_training_panel_get_training (fixture.panel);
+  g_assert_null (osp_training_panel_get_plan (fixture.panel));
+  g_assert_false (gtk_widget_get_sensitive (fixture.next));
+  screenshot ("training-0-start.png");
+
+  /* Reset Case: the phantom with a defect, built in a thread. */
+  g_signal_emit_by_name (fixture.reset, "clicked");
+  g_assert_true (osp_training_panel_get_busy (fixture.panel));
+  wait_for (case_built, &fixture, "the training case");
+  plan = osp_training_panel_get_plan (fixture.panel);
+  g_assert_cmpuint (osp_plan_get_n_models (plan), ==, 1);
+  g_assert_true (fixture.selection != NULL);
+
+  /* 1. Open: done at once. */
+  g_assert_cmpuint (osp_training_get_current (training), ==, OSP_TRAINING_STEP_OPEN);
+  wait_for (next_sensitive, fixture.next, "Next after the case opened");
+  screenshot ("training-1-open.png");
+  g_signal_emit_by_name (fixture.next, "clicked");
+  g_assert_cmpuint (osp_training_get_current (training), ==, OSP_TRAINING_STEP_LOOK);
+  g_assert_false (gtk_widget_get_sensitive (fixture.next));
+
+  /* 2. Look: the panel sees the camera turn to a standard view. */
+  spin (600);
+  g_assert_false (gtk_widget_get_sensitive (fixture.next));
+  osp_viewport_set_view (fixture.viewport, OSP_VIEW_LEFT);
+  wait_for (next_sensitive, fixture.next, "Next after the camera turned");
+  g_signal_emit_by_name (fixture.next, "clicked");
+  g_assert_cmpuint (osp_training_get_current (training), ==, OSP_TRAINING_STEP_CUT);
+  g_assert_false (gtk_widget_get_sensitive (fixture.next));
+  osp_viewport_set_view (fixture.viewport, OSP_VIEW_ANTERIOR);
+  screenshot ("training-2-cut-todo.png");
+
+  /* 3. Cut: through the middle of the pelvis, as the cut panel applies it. */
+  pelvis = osp_plan_get_model (plan, 0);
+  osp_mesh_get_bounds (osp_model_get_mesh (pelvis), &box);
+  plane.d = (box.min[2] + box.max[2]) / 2;
+  g_assert_true (osp_plan_cut_model (plan, pelvis, &plane, 1, 0, "Cut Pelvis", NULL, &error));
+  g_assert_no_error (error);
+  wait_for (next_sensitive, fixture.next, "Next after the cut");
+  /* Undo takes it back. */
+  g_assert_true (osp_plan_undo (plan));
+  g_assert_false (gtk_widget_get_sensitive (fixture.next));
+  g_assert_true (osp_plan_redo (plan));
+  g_assert_true (gtk_widget_get_sensitive (fixture.next));
+  screenshot ("training-3-cut-done.png");
+  g_signal_emit_by_name (fixture.next, "clicked");
+  g_assert_cmpuint (osp_training_get_current (training), ==, OSP_TRAINING_STEP_MIRROR);
+  g_assert_false (gtk_widget_get_sensitive (fixture.next));
+
+  /* An instructor's note typed in the panel goes into the plan and its file. */
+  {
+    GtkWidget *edit = find_button (GTK_WIDGET (fixture.panel), "_Edit Notes");
+    GtkTextView *view = GTK_TEXT_VIEW (find_type (GTK_WIDGET (fixture.panel),
+                                                  GTK_TYPE_TEXT_VIEW));
+    g_autofree char *path = g_build_filename (osp_test_tmpdir (), "course.osteoplan", NULL);
+    const char *note = "Estimate the plane on the intact pelvis first. 先估计正中矢状面。";
+    g_autoptr(OspPlan) opened = NULL;
+
+    g_assert_nonnull (edit);
+    gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (edit), TRUE);
+    gtk_text_buffer_set_text (gtk_text_view_get_buffer (view), note, -1);
+    g_assert_cmpstr (osp_training_get_note (plan, OSP_TRAINING_STEP_MIRROR), ==, note);
+    screenshot ("training-4-notes.png");
+    gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (edit), FALSE);
+
+    g_assert_true (osp_plan_save (plan, path, NULL, NULL, &error));
+    g_assert_no_error (error);
+    opened = osp_plan_open (path, NULL, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_cmpstr (osp_training_get_note (opened, OSP_TRAINING_STEP_MIRROR), ==, note);
+
+    /* A trainee opening the course starts at the first step and sees the note there. */
+    osp_training_panel_set_plan (fixture.panel, opened);
+    on_case_ready (fixture.panel, opened, &fixture);
+    g_assert_cmpuint (osp_training_get_current (training), ==, OSP_TRAINING_STEP_OPEN);
+    g_assert_true (osp_training_is_done (training, OSP_TRAINING_STEP_CUT));
+    g_unlink (path);
+  }
+
+  fixture_teardown (&fixture);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  static const char *const xdg[] = { "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME",
+                                      "XDG_STATE_HOME" };
+
+  g_test_init (&argc, &argv, NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (xdg); i++)
+    {
+      g_autofree char *dir = g_build_filename (osp_test_tmpdir (), xdg[i], NULL);
+
+      g_setenv (xdg[i], dir, TRUE);
+    }
+
+  if (!gtk_init_check ())
+    {
+      g_test_message ("no display: run under xvfb-run");
+      return 77;
+    }
+  adw_init ();
+
+  g_test_add_func ("/gui-training/walk", test_walk);
+  return g_test_run ();
+}

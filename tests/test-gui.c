@@ -1,0 +1,731 @@
+/* test-gui.c — the window and the 3D view, under Xvfb
+ *
+ * Copyright 2026 The Osteoplan developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Runs the real OspWindow with a real GtkGLArea (Mesa llvmpipe): the demo case opens, hiding a
+ * model removes it from the pixels read back from the GLArea, view keys turn the camera, a
+ * broken file gives an error that names it and leaves the window working, and the CT dialog
+ * builds a bone model.  Skips when there is no display.
+ */
+#include "config.h"
+
+#include <adwaita.h>
+#include <glib/gstdio.h>
+#include <math.h>
+
+#include "osp-application.h"
+#include "osp-ct-dialog.h"
+#include "osp-preferences-window.h"
+#include "osp-mesh-io.h"
+#include "osp-model-row.h"
+#include "osp-model.h"
+#include "osp-test-common.h"
+#include "osp-viewport.h"
+#include "osp-window.h"
+
+/* Generous: the suite also runs under AddressSanitizer on two shared cores. */
+#define TIMEOUT_S 40
+
+typedef gboolean (*Condition) (gpointer data);
+
+/* Runs the main loop until `condition` holds; fails the test after TIMEOUT_S. */
+static void
+wait_for (Condition   condition,
+          gpointer    data,
+          const char *what)
+{
+  gint64 end = g_get_monotonic_time () + TIMEOUT_S * G_USEC_PER_SEC;
+
+  while (!condition (data))
+    {
+      if (g_get_monotonic_time () > end)
+        g_error ("timed out waiting for %s", what);
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+}
+
+static gboolean
+jobs_done (gpointer data)
+{
+  return osp_window_get_n_jobs (data) == 0;
+}
+
+typedef struct
+{
+  OspViewport *viewport;
+  guint        frames;
+} FrameWait;
+
+static gboolean
+frame_drawn (gpointer data)
+{
+  FrameWait *wait = data;
+
+  return osp_viewport_get_n_frames (wait->viewport) > wait->frames;
+}
+
+/* Waits for the next frame after now. */
+static void
+wait_frame (OspViewport *viewport)
+{
+  FrameWait wait = { viewport, osp_viewport_get_n_frames (viewport) };
+
+  /* A read-back request also queues a render of the GLArea. */
+  osp_viewport_request_readback (viewport);
+  wait_for (frame_drawn, &wait, "a frame");
+}
+
+/* The pixels of the next frame, read back from the GLArea's framebuffer. */
+static GBytes *
+read_frame (OspViewport *viewport,
+            int         *width,
+            int         *height)
+{
+  FrameWait wait = { viewport, osp_viewport_get_n_frames (viewport) };
+  GBytes *pixels;
+
+  osp_viewport_request_readback (viewport);
+  wait_for (frame_drawn, &wait, "a read-back frame");
+  pixels = osp_viewport_take_readback (viewport, width, height);
+  g_assert_nonnull (pixels);
+  g_assert_cmpint (*width, >, 0);
+  g_assert_cmpint (*height, >, 0);
+  g_assert_cmpuint (g_bytes_get_size (pixels), ==, (gsize) *width * *height * 4);
+  return pixels;
+}
+
+/* Pixels of the upper three quarters of the picture that are clearly red (the test model's
+ * colour under any shading); the orientation marker and scale bar sit in the bottom corners. */
+static guint
+count_red (GBytes *pixels,
+           int     width,
+           int     height)
+{
+  const guint8 *p = g_bytes_get_data (pixels, NULL);
+  guint n = 0;
+
+  for (int y = 0; y < height * 3 / 4; y++)
+    for (int x = 0; x < width; x++)
+      {
+        const guint8 *px = p + ((gsize) y * width + x) * 4;
+
+        if (px[0] > 60 && px[0] > px[1] + 40 && px[0] > px[2] + 40)
+          n++;
+      }
+  return n;
+}
+
+/* The first widget of `type` under `widget`, depth first. */
+static GtkWidget *
+find_descendant (GtkWidget *widget,
+                 GType      type)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (child, type))
+        return child;
+      found = find_descendant (child, type);
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static OspWindow *
+new_window (void)
+{
+  OspWindow *window = osp_window_new (NULL);
+
+  gtk_window_set_default_size (GTK_WINDOW (window), 900, 600);
+  gtk_window_present (GTK_WINDOW (window));
+  return window;
+}
+
+static void
+destroy_window (OspWindow *window)
+{
+  gtk_window_destroy (GTK_WINDOW (window));
+  for (int i = 0; i < 20; i++)
+    g_main_context_iteration (NULL, FALSE);
+}
+
+static OspModel *
+add_box (OspWindow *window,
+         guint32    color)
+{
+  g_autoptr(OspMesh) mesh = osp_test_make_box (100, 80, 60);
+  g_autoptr(OspModel) model = osp_model_new ("Box", mesh, OSP_MODEL_ROLE_BONE);
+
+  osp_model_set_color (model, color);
+  osp_window_add_model (window, model);
+  return model;
+}
+
+static gboolean
+check_gl (OspViewport *viewport)
+{
+  if (osp_viewport_get_gl_error (viewport) != NULL)
+    {
+      g_autofree char *msg = g_strdup_printf ("no OpenGL 3.3 here: %s",
+                                              osp_viewport_get_gl_error (viewport));
+      g_test_skip (msg);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* -- Tests -------------------------------------------------------------------------------- */
+
+static void
+test_demo (void)
+{
+  OspWindow *window = new_window ();
+  GListModel *models = osp_window_get_models (window);
+  g_autoptr(OspModel) model = NULL;
+  OspBox box;
+
+  osp_window_open_demo (window);
+  g_assert_cmpuint (osp_window_get_n_jobs (window), ==, 1);
+  wait_for (jobs_done, window, "the demo case");
+  g_assert_null (osp_window_get_last_error (window));
+  g_assert_cmpuint (g_list_model_get_n_items (models), ==, 1);
+  model = g_list_model_get_item (models, 0);
+  g_assert_cmpstr (osp_model_get_name (model), ==, "Demo pelvis");
+  g_assert_cmpuint (osp_model_get_n_triangles (model), >, 10000);
+  /* A pelvis: some 20–40 cm wide. */
+  osp_mesh_get_bounds (osp_model_get_mesh (model), &box);
+  g_assert_cmpfloat (box.max[0] - box.min[0], >, 150.0);
+  g_assert_cmpfloat (box.max[0] - box.min[0], <, 450.0);
+
+  wait_frame (osp_window_get_viewport (window));
+  if (check_gl (osp_window_get_viewport (window)))
+    {
+      int width, height;
+      g_autoptr(GBytes) pixels = read_frame (osp_window_get_viewport (window), &width, &height);
+
+      /* The bone fills a good part of the view. */
+      osp_model_set_color (model, 0xff0000);
+      g_clear_pointer (&pixels, g_bytes_unref);
+      pixels = read_frame (osp_window_get_viewport (window), &width, &height);
+      g_assert_cmpuint (count_red (pixels, width, height), >, (guint) (width * height / 40));
+    }
+  destroy_window (window);
+}
+
+static void
+test_visibility (void)
+{
+  OspWindow *window = new_window ();
+  OspViewport *viewport = osp_window_get_viewport (window);
+  OspModel *model = add_box (window, 0xff0000);
+  int width, height;
+  g_autoptr(GBytes) shown = NULL;
+  g_autoptr(GBytes) hidden = NULL;
+  g_autoptr(GBytes) again = NULL;
+  GtkWidget *eye;
+  guint n_shown;
+
+  wait_frame (viewport);
+  if (!check_gl (viewport))
+    {
+      destroy_window (window);
+      return;
+    }
+  shown = read_frame (viewport, &width, &height);
+  n_shown = count_red (shown, width, height);
+  /* Fitted to the view, the box covers a good part of it. */
+  g_assert_cmpuint (n_shown, >, (guint) (width * height / 10));
+
+  /* The eye button of the model's row in the side panel hides it. */
+  eye = find_descendant (GTK_WIDGET (window), OSP_TYPE_MODEL_ROW);
+  g_assert_nonnull (eye);
+  eye = find_descendant (eye, GTK_TYPE_TOGGLE_BUTTON);
+  g_assert_nonnull (eye);
+  g_assert_true (gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (eye)));
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (eye), FALSE);
+  g_assert_false (osp_model_get_visible (model));
+  hidden = read_frame (viewport, &width, &height);
+  g_assert_cmpuint (count_red (hidden, width, height), ==, 0);
+
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (eye), TRUE);
+  g_assert_true (osp_model_get_visible (model));
+  again = read_frame (viewport, &width, &height);
+  g_assert_cmpuint (count_red (again, width, height), ==, n_shown);
+  destroy_window (window);
+}
+
+/* Activates the window's key binding for keyval + modifiers, as a key press would. */
+static gboolean
+press_key (GtkWidget       *widget,
+           guint            keyval,
+           GdkModifierType  modifiers)
+{
+  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (widget);
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr(GtkEventController) controller = g_list_model_get_item (controllers, i);
+
+      if (!GTK_IS_SHORTCUT_CONTROLLER (controller))
+        continue;
+      for (guint j = 0; j < g_list_model_get_n_items (G_LIST_MODEL (controller)); j++)
+        {
+          g_autoptr(GtkShortcut) shortcut = g_list_model_get_item (G_LIST_MODEL (controller), j);
+          GtkShortcutTrigger *trigger = gtk_shortcut_get_trigger (shortcut);
+
+          if (GTK_IS_KEYVAL_TRIGGER (trigger) &&
+              gtk_keyval_trigger_get_keyval (GTK_KEYVAL_TRIGGER (trigger)) == keyval &&
+              gtk_keyval_trigger_get_modifiers (GTK_KEYVAL_TRIGGER (trigger)) == modifiers)
+            return gtk_shortcut_action_activate (gtk_shortcut_get_action (shortcut), 0, widget,
+                                                 gtk_shortcut_get_arguments (shortcut));
+        }
+    }
+  return FALSE;
+}
+
+typedef struct
+{
+  guint           keyval;
+  GdkModifierType modifiers;
+  float           direction[3];  /* the camera's viewing direction, LPS */
+} ViewKeyCase;
+
+static const ViewKeyCase view_key_cases[] = {
+  { GDK_KEY_1, 0, { 0, 1, 0 } },                   /* anterior: from the front, looking +y */
+  { GDK_KEY_1, GDK_CONTROL_MASK, { 0, -1, 0 } },   /* posterior */
+  { GDK_KEY_3, 0, { 1, 0, 0 } },                   /* right: from −x, looking +x */
+  { GDK_KEY_3, GDK_CONTROL_MASK, { -1, 0, 0 } },   /* left */
+  { GDK_KEY_7, 0, { 0, 0, -1 } },                  /* superior: from above, looking down */
+  { GDK_KEY_7, GDK_CONTROL_MASK, { 0, 0, 1 } },    /* inferior */
+  { GDK_KEY_KP_1, 0, { 0, 1, 0 } },
+  { GDK_KEY_KP_7, GDK_CONTROL_MASK, { 0, 0, 1 } },
+};
+
+static void
+test_view_keys (void)
+{
+  OspWindow *window = new_window ();
+  OspViewport *viewport = osp_window_get_viewport (window);
+  OspModel *model = add_box (window, 0xff0000);
+  int width, height;
+  g_autoptr(GBytes) before = NULL;
+  g_autoptr(GBytes) after = NULL;
+  const OspCamera *camera;
+
+  (void) model;
+  wait_frame (viewport);
+  for (guint i = 0; i < G_N_ELEMENTS (view_key_cases); i++)
+    {
+      const ViewKeyCase *tc = &view_key_cases[i];
+      vec3 direction;
+
+      g_assert_true (press_key (GTK_WIDGET (window), tc->keyval, tc->modifiers));
+      osp_camera_get_direction (osp_viewport_get_camera (viewport), direction);
+      for (int a = 0; a < 3; a++)
+        g_assert_cmpfloat_with_epsilon (direction[a], tc->direction[a], 1e-5);
+    }
+
+  /* F fits all; 5 toggles the projection. */
+  g_assert_true (press_key (GTK_WIDGET (window), GDK_KEY_f, 0));
+  camera = osp_viewport_get_camera (viewport);
+  for (int c = 0; c < 8; c++)
+    {
+      /* Every corner of the 100 × 80 × 60 box is in the picture. */
+      float corner[3] = { c & 1 ? 100 : 0, c & 2 ? 80 : 0, c & 4 ? 60 : 0 };
+      vec3 pixel;
+
+      g_assert_true (osp_camera_project (camera, corner, pixel));
+      g_assert_cmpfloat (pixel[0], >=, 0);
+      g_assert_cmpfloat (pixel[0], <=, camera->width);
+      g_assert_cmpfloat (pixel[1], >=, 0);
+      g_assert_cmpfloat (pixel[1], <=, camera->height);
+    }
+  g_assert_false (osp_viewport_get_orthographic (viewport));
+  g_assert_true (press_key (GTK_WIDGET (window), GDK_KEY_5, 0));
+  g_assert_true (osp_viewport_get_orthographic (viewport));
+
+  /* A view change changes the picture (a box 100 × 80 × 60 looks different from the side). */
+  if (check_gl (viewport))
+    {
+      g_assert_true (press_key (GTK_WIDGET (window), GDK_KEY_1, 0));
+      before = read_frame (viewport, &width, &height);
+      g_assert_true (press_key (GTK_WIDGET (window), GDK_KEY_3, 0));
+      after = read_frame (viewport, &width, &height);
+      g_assert_cmpuint (count_red (before, width, height), !=, count_red (after, width, height));
+    }
+  destroy_window (window);
+}
+
+static gboolean
+dialog_shown (gpointer data)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();  /* owned by GTK */
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWindow) toplevel = g_list_model_get_item (toplevels, i);
+
+      if (ADW_IS_MESSAGE_DIALOG (toplevel) && gtk_window_get_transient_for (toplevel) == data)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static void
+close_dialogs (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();  /* owned by GTK */
+
+  for (guint i = g_list_model_get_n_items (toplevels); i > 0; i--)
+    {
+      g_autoptr(GtkWindow) toplevel = g_list_model_get_item (toplevels, i - 1);
+
+      if (ADW_IS_MESSAGE_DIALOG (toplevel))
+        gtk_window_destroy (toplevel);
+    }
+}
+
+typedef struct
+{
+  const char   *name;
+  const guint8 *bytes;
+  gsize         len;
+} BrokenCase;
+
+/* A binary STL header that claims 4 000 000 000 triangles, with none behind it. */
+static const guint8 huge_stl[84] = { [80] = 0x00, [81] = 0x28, [82] = 0x6b, [83] = 0xee };
+static const guint8 junk[] = "this is not a mesh at all\n";
+static const guint8 ascii_cut[] = "solid cut\n facet normal 0 0 1\n  outer loop\n   vertex 0 0";
+
+static const BrokenCase broken_cases[] = {
+  { "huge.stl", huge_stl, sizeof huge_stl },
+  { "junk.obj", junk, sizeof junk - 1 },
+  { "cut.stl", ascii_cut, sizeof ascii_cut - 1 },
+  { "empty.ply", junk, 0 },
+  { "broken.nii.gz", junk, sizeof junk - 1 },
+};
+
+static void
+test_broken_file (gconstpointer data)
+{
+  const BrokenCase *tc = data;
+  OspWindow *window = new_window ();
+  g_autofree char *path = g_build_filename (osp_test_tmpdir (), tc->name, NULL);
+  g_autofree char *good = g_build_filename (osp_test_tmpdir (), "good.stl", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GFile) good_file = g_file_new_for_path (good);
+  g_autoptr(OspMesh) box = osp_test_make_box (10, 20, 30);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (g_file_set_contents (path, (const char *) tc->bytes, tc->len, &error));
+  g_assert_no_error (error);
+
+  osp_window_open_files (window, &file, 1);
+  wait_for (jobs_done, window, "the broken file");
+  /* The error names the file and the window shows it in a dialog. */
+  g_assert_nonnull (osp_window_get_last_error (window));
+  g_assert_nonnull (strstr (osp_window_get_last_error (window), tc->name));
+  g_assert_true (dialog_shown (window));
+  g_assert_cmpuint (g_list_model_get_n_items (osp_window_get_models (window)), ==, 0);
+  close_dialogs ();
+
+  /* The window still works: a good file opens. */
+  g_assert_true (osp_mesh_save (box, good, OSP_MESH_FORMAT_STL_BINARY, &error));
+  g_assert_no_error (error);
+  osp_window_open_files (window, &good_file, 1);
+  wait_for (jobs_done, window, "the good file");
+  g_assert_cmpuint (g_list_model_get_n_items (osp_window_get_models (window)), ==, 1);
+  wait_frame (osp_window_get_viewport (window));
+  destroy_window (window);
+}
+
+static void
+on_model_ready (OspCtDialog *dialog,
+                OspMesh     *mesh,
+                const char  *name,
+                OspMesh    **out_mesh)
+{
+  *out_mesh = osp_mesh_ref (mesh);
+}
+
+static gboolean
+mesh_arrived (gpointer data)
+{
+  return *(OspMesh **) data != NULL;
+}
+
+static void
+test_ct_dialog (void)
+{
+  const guint32 dims[3] = { 40, 40, 40 };
+  const double spacing[3] = { 1.0, 1.0, 1.0 };
+  const double origin[3] = { 0, 0, 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OspVolume) volume = osp_volume_new (dims, spacing, origin, NULL, "ball.nii",
+                                                &error);
+  g_autoptr(OspMesh) mesh = NULL;
+  OspWindow *window = new_window ();
+  OspCtDialog *dialog;
+  gint16 *voxels;
+  OspMeshReport report;
+
+  g_assert_no_error (error);
+  /* A ball of bone, radius 12 voxels, in water. */
+  voxels = osp_volume_get_data_mutable (volume);
+  for (guint k = 0; k < dims[2]; k++)
+    for (guint j = 0; j < dims[1]; j++)
+      for (guint i = 0; i < dims[0]; i++)
+        {
+          double r = sqrt ((i - 20.0) * (i - 20.0) + (j - 20.0) * (j - 20.0) +
+                           (k - 20.0) * (k - 20.0));
+
+          voxels[i + dims[0] * (j + dims[1] * k)] = r < 12 ? 1200 : 0;
+        }
+
+  dialog = osp_ct_dialog_new (GTK_WINDOW (window), "ball.nii", volume, NULL, -1, NULL);
+  g_signal_connect (dialog, "model-ready", G_CALLBACK (on_model_ready), &mesh);
+  gtk_window_present (GTK_WINDOW (dialog));
+  g_assert_cmpfloat (osp_ct_dialog_get_threshold (dialog), ==, 250.0);
+  osp_ct_dialog_set_threshold (dialog, 600.0);
+  g_assert_cmpfloat (osp_ct_dialog_get_threshold (dialog), ==, 600.0);
+  osp_ct_dialog_extract (dialog);
+  wait_for (mesh_arrived, &mesh, "the bone model");
+
+  /* A closed ball of about 4/3 π 12³ ≈ 7238 mm³. */
+  osp_mesh_report (mesh, &report);
+  g_assert_true (report.closed);
+  g_assert_cmpuint (report.topology.n_components, ==, 1);
+  g_assert_cmpfloat_with_epsilon (report.volume, 4.0 / 3.0 * G_PI * 12 * 12 * 12, 800.0);
+  destroy_window (window);
+}
+
+static void
+test_pick_select (void)
+{
+  OspWindow *window = new_window ();
+  OspViewport *viewport = osp_window_get_viewport (window);
+  GtkSingleSelection *selection = osp_window_get_selection (window);
+  OspModel *box = add_box (window, 0xff0000);
+  g_autoptr(OspMesh) small = osp_test_make_box (10, 10, 10);
+  g_autoptr(OspModel) other = osp_model_new ("Screw", small, OSP_MODEL_ROLE_IMPLANT);
+  const OspCamera *camera;
+  OspModel *hit_model = NULL;
+  float position[3];
+  double cx, cy;
+
+  /* A second model inside the box, hidden: hidden models are never picked. */
+  osp_model_set_visible (other, FALSE);
+  osp_window_add_model (window, other);
+  g_assert_cmpuint (gtk_single_selection_get_selected (selection), ==, 1);
+  wait_frame (viewport);
+  if (!check_gl (viewport))
+    {
+      destroy_window (window);
+      return;
+    }
+  osp_viewport_set_view (viewport, OSP_VIEW_ANTERIOR);
+  osp_viewport_fit_all (viewport);
+  wait_frame (viewport);
+  camera = osp_viewport_get_camera (viewport);
+  cx = camera->width / 2.0;
+  cy = camera->height / 2.0;
+
+  /* The centre of the view is on the box's front face, y = 0 (anterior looks along +y). */
+  g_assert_true (osp_viewport_pick (viewport, cx, cy, &hit_model, position));
+  g_assert_true (hit_model == box);
+  g_assert_cmpfloat_with_epsilon (position[1], 0.0, 0.01);
+  g_assert_cmpfloat_with_epsilon (position[0], 50.0, 2.0);
+  g_assert_cmpfloat_with_epsilon (position[2], 30.0, 2.0);
+
+  /* A click on it selects it in the list; a click on the background clears the selection. */
+  osp_viewport_select_at (viewport, cx, cy);
+  g_assert_cmpuint (gtk_single_selection_get_selected (selection), ==, 0);
+  osp_viewport_select_at (viewport, 2, 2);
+  g_assert_cmpuint (gtk_single_selection_get_selected (selection), ==,
+                    GTK_INVALID_LIST_POSITION);
+  g_assert_false (osp_viewport_pick (viewport, 2, 2, NULL, NULL));
+  destroy_window (window);
+}
+
+static void
+test_preferences (void)
+{
+  g_autoptr(OspApplication) app = osp_application_new (0);
+  GtkWidget *preferences = osp_preferences_window_new (G_OBJECT (app));
+  const guint32 dims[3] = { 4, 4, 4 };
+  const double spacing[3] = { 1, 1, 1 };
+  const double origin[3] = { 0, 0, 0 };
+  g_autoptr(OspVolume) volume = osp_volume_new (dims, spacing, origin, NULL, NULL, NULL);
+  OspCtDialog *dialog;
+
+  g_assert_nonnull (preferences);
+  /* The CT dialog starts from the preferences. */
+  g_object_set (app, "bone-threshold", 400.0, NULL);
+  g_assert_cmpfloat (osp_application_get_bone_threshold (app), ==, 400.0);
+  dialog = osp_ct_dialog_new (NULL, "scan.nii", volume, NULL, -1, NULL);
+  g_assert_cmpfloat (osp_ct_dialog_get_threshold (dialog), ==, 400.0);
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  gtk_window_destroy (GTK_WINDOW (preferences));
+}
+
+static gboolean
+has_toplevel (GType type)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();  /* owned by GTK */
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GObject) toplevel = g_list_model_get_item (toplevels, i);
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (toplevel, type))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static void
+destroy_toplevels (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();  /* owned by GTK */
+
+  while (g_list_model_get_n_items (toplevels) > 0)
+    {
+      g_autoptr(GtkWindow) toplevel = g_list_model_get_item (toplevels, 0);
+
+      gtk_window_destroy (toplevel);
+    }
+}
+
+/* The application's menu actions open their windows (About, Preferences, a new window). */
+static void
+test_app_actions (void)
+{
+  g_autoptr(OspApplication) app = osp_application_new (0);
+  g_autoptr(GError) error = NULL;
+  static const struct { const char *action; const char *type; } cases[] = {
+    { "about", "AdwAboutWindow" },
+    { "preferences", "OspPreferencesWindow" },
+    { "new-window", "OspWindow" },
+  };
+
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
+  g_assert_no_error (error);
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      GType type = g_type_from_name (cases[i].type);
+
+      g_action_group_activate_action (G_ACTION_GROUP (app), cases[i].action, NULL);
+      g_assert_true (has_toplevel (type));
+    }
+  destroy_toplevels ();
+}
+
+/* A folder of meshes (not a DICOM series) opens each mesh in it, in name order. */
+static void
+test_mesh_folder (void)
+{
+  OspWindow *window = new_window ();
+  g_autofree char *dir = g_build_filename (osp_test_tmpdir (), "meshes", NULL);
+  g_autofree char *a = g_build_filename (dir, "b-sacrum.stl", NULL);
+  g_autofree char *b = g_build_filename (dir, "a-ilium.ply", NULL);
+  g_autofree char *notes = g_build_filename (dir, "notes.txt", NULL);
+  g_autoptr(GFile) folder = g_file_new_for_path (dir);
+  g_autoptr(OspMesh) box = osp_test_make_box (10, 20, 30);
+  g_autoptr(OspMesh) tetra = osp_test_make_tetrahedron ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OspModel) first = NULL;
+  g_autoptr(OspModel) second = NULL;
+  GListModel *models = osp_window_get_models (window);
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  g_assert_true (osp_mesh_save (box, a, OSP_MESH_FORMAT_STL_BINARY, &error));
+  g_assert_true (osp_mesh_save (tetra, b, OSP_MESH_FORMAT_PLY, &error));
+  g_assert_true (g_file_set_contents (notes, "not a mesh", -1, &error));
+  g_assert_no_error (error);
+
+  osp_window_open_files (window, &folder, 1);
+  wait_for (jobs_done, window, "the meshes of the folder");
+  g_assert_null (osp_window_get_last_error (window));
+  g_assert_cmpuint (g_list_model_get_n_items (models), ==, 2);
+  first = g_list_model_get_item (models, 0);
+  second = g_list_model_get_item (models, 1);
+  /* Loads finish in any order; both are there, named after their files. */
+  g_assert_true ((g_str_equal (osp_model_get_name (first), "a-ilium") &&
+                  g_str_equal (osp_model_get_name (second), "b-sacrum")) ||
+                 (g_str_equal (osp_model_get_name (first), "b-sacrum") &&
+                  g_str_equal (osp_model_get_name (second), "a-ilium")));
+  destroy_window (window);
+}
+
+/* Cancel stops the job without an error, and the window opens the next file normally. */
+static void
+test_cancel (void)
+{
+  OspWindow *window = new_window ();
+  g_autofree char *good = g_build_filename (osp_test_tmpdir (), "after-cancel.stl", NULL);
+  g_autoptr(GFile) good_file = g_file_new_for_path (good);
+  g_autoptr(OspMesh) box = osp_test_make_box (10, 20, 30);
+  g_autoptr(GError) error = NULL;
+
+  osp_window_open_demo (window);
+  g_assert_cmpuint (osp_window_get_n_jobs (window), ==, 1);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.cancel", NULL));
+  wait_for (jobs_done, window, "the cancelled demo");
+  g_assert_null (osp_window_get_last_error (window));
+  g_assert_cmpuint (g_list_model_get_n_items (osp_window_get_models (window)), ==, 0);
+
+  g_assert_true (osp_mesh_save (box, good, OSP_MESH_FORMAT_STL_BINARY, &error));
+  g_assert_no_error (error);
+  osp_window_open_files (window, &good_file, 1);
+  wait_for (jobs_done, window, "the file after the cancel");
+  g_assert_null (osp_window_get_last_error (window));
+  g_assert_cmpuint (g_list_model_get_n_items (osp_window_get_models (window)), ==, 1);
+  destroy_window (window);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  static const char *const xdg[] = { "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME",
+                                      "XDG_STATE_HOME" };
+
+  g_test_init (&argc, &argv, NULL);
+  /* Recent files and preferences go to a scratch folder, not the user's.  (Not
+   * G_TEST_OPTION_ISOLATE_DIRS: it also hides the system's GSettings schemas from GTK.) */
+  for (guint i = 0; i < G_N_ELEMENTS (xdg); i++)
+    {
+      g_autofree char *dir = g_build_filename (osp_test_tmpdir (), xdg[i], NULL);
+
+      g_setenv (xdg[i], dir, TRUE);
+    }
+
+  if (!gtk_init_check ())
+    {
+      g_test_message ("no display: run under xvfb-run");
+      return 77;
+    }
+  adw_init ();
+
+  g_test_add_func ("/gui/demo", test_demo);
+  g_test_add_func ("/gui/visibility", test_visibility);
+  g_test_add_func ("/gui/view-keys", test_view_keys);
+  for (guint i = 0; i < G_N_ELEMENTS (broken_cases); i++)
+    {
+      g_autofree char *name = g_strdup_printf ("/gui/broken-file/%s", broken_cases[i].name);
+
+      g_test_add_data_func (name, &broken_cases[i], test_broken_file);
+    }
+  g_test_add_func ("/gui/ct-dialog", test_ct_dialog);
+  g_test_add_func ("/gui/pick-select", test_pick_select);
+  g_test_add_func ("/gui/preferences", test_preferences);
+  g_test_add_func ("/gui/app-actions", test_app_actions);
+  g_test_add_func ("/gui/mesh-folder", test_mesh_folder);
+  g_test_add_func ("/gui/cancel", test_cancel);
+  return g_test_run ();
+}

@@ -1,0 +1,1064 @@
+/* test-volume-io.c — NIfTI reading and writing on generated files, hostile headers
+ *
+ * Copyright 2026 The Osteoplan developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Every file here is made by the test, so the suite needs no shared data.
+ */
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <math.h>
+#include <nifti2_io.h>
+#include <zlib.h>
+
+#include "osp-error.h"
+#include "osp-volume-io.h"
+#include "osp-test-common.h"
+
+static char *
+tmp_path (const char *name)
+{
+  return g_build_filename (osp_test_tmpdir (), name, NULL);
+}
+
+/* A NIfTI-1 header for nx × ny × nz voxels of `datatype`, 1 mm, sform = identity (RAS). */
+static nifti_1_header
+make_n1 (int nx,
+         int ny,
+         int nz,
+         int datatype)
+{
+  nifti_1_header h;
+  int nbyper = 0, swapsize = 0;
+
+  memset (&h, 0, sizeof h);
+  nifti_datatype_sizes (datatype, &nbyper, &swapsize);
+  h.sizeof_hdr = 348;
+  h.dim[0] = 3;
+  h.dim[1] = (short) nx;
+  h.dim[2] = (short) ny;
+  h.dim[3] = (short) nz;
+  for (int a = 4; a < 8; a++)
+    h.dim[a] = 1;
+  h.datatype = (short) datatype;
+  h.bitpix = (short) (8 * nbyper);
+  for (int a = 0; a < 8; a++)
+    h.pixdim[a] = 1;
+  h.vox_offset = 352;
+  h.xyzt_units = NIFTI_UNITS_MM;
+  h.sform_code = 1;
+  h.srow_x[0] = h.srow_y[1] = h.srow_z[2] = 1;
+  memcpy (h.magic, "n+1", 4);
+  return h;
+}
+
+/* Writes header + 4 bytes of extension flag + data, as .nii or gzip, in either byte order
+ * (the data must already be in the byte order wanted). */
+static void
+write_n1 (const char           *path,
+          const nifti_1_header *header,
+          const void           *data,
+          gsize                 data_len,
+          gboolean              gzip,
+          gboolean              swap_header)
+{
+  nifti_1_header h = *header;
+  g_autoptr(GByteArray) bytes = g_byte_array_new ();
+  static const guint8 zero[4] = { 0, 0, 0, 0 };
+
+  if (swap_header)
+    nifti_swap_as_nifti1 (&h);
+  g_byte_array_append (bytes, (const guint8 *) &h, sizeof h);
+  g_byte_array_append (bytes, zero, 4);
+  if (data_len > 0)
+    g_byte_array_append (bytes, data, (guint) data_len);
+  if (gzip)
+    {
+      gzFile f = gzopen (path, "wb");
+
+      g_assert_nonnull (f);
+      g_assert_cmpint (gzwrite (f, bytes->data, bytes->len), ==, (int) bytes->len);
+      g_assert_cmpint (gzclose (f), ==, Z_OK);
+    }
+  else
+    g_assert_true (g_file_set_contents (path, (const char *) bytes->data, bytes->len, NULL));
+}
+
+static void
+assert_geometry (const OspVolume *volume,
+                 const guint32    dims[3],
+                 const double     spacing[3],
+                 const double     origin[3],
+                 const double     direction[9],
+                 double           tolerance)
+{
+  guint32 d[3];
+  double s[3], o[3], r[9];
+
+  osp_volume_get_dims (volume, d);
+  osp_volume_get_spacing (volume, s);
+  osp_volume_get_origin (volume, o);
+  osp_volume_get_direction (volume, r);
+  for (guint a = 0; a < 3; a++)
+    {
+      g_assert_cmpuint (d[a], ==, dims[a]);
+      g_assert_cmpfloat_with_epsilon (s[a], spacing[a], tolerance);
+      g_assert_cmpfloat_with_epsilon (o[a], origin[a], tolerance);
+    }
+  for (guint i = 0; i < 9; i++)
+    g_assert_cmpfloat_with_epsilon (r[i], direction[i], tolerance);
+}
+
+/* save → load keeps geometry (to float precision) and every voxel. */
+static void
+test_round_trip (gconstpointer data)
+{
+  const char *file_name = data;
+  g_autofree char *path = tmp_path (file_name);
+  const guint32 dims[3] = { 7, 5, 4 };
+  const double spacing[3] = { 0.7, 0.9, 2.5 };
+  const double origin[3] = { -120.25, 33.5, 694.21 };
+  /* A rotation of 20° about an oblique axis: not axis-aligned, right-handed. */
+  double direction[9];
+  g_autoptr(OspVolume) volume = NULL;
+  g_autoptr(OspVolume) back = NULL;
+  g_autoptr(GError) error = NULL;
+  gint16 *v;
+
+  {
+    double c = cos (20 * G_PI / 180), s = sin (20 * G_PI / 180);
+    double ax[3] = { 1 / sqrt (3.0), 1 / sqrt (3.0), 1 / sqrt (3.0) };
+
+    for (guint col = 0; col < 3; col++)
+      for (guint row = 0; row < 3; row++)
+        {
+          double e = (row == col ? c : 0) + (1 - c) * ax[row] * ax[col];
+
+          if (row != col)
+            {
+              guint k = 3 - row - col;
+              double sign = ((row + 1) % 3 == col) ? -1 : 1;
+
+              e += sign * s * ax[k];
+            }
+          direction[3 * col + row] = e;
+        }
+  }
+
+  volume = osp_volume_new (dims, spacing, origin, direction, "synthetic", &error);
+  g_assert_no_error (error);
+  v = osp_volume_get_data_mutable (volume);
+  for (guint64 i = 0; i < osp_volume_get_n_voxels (volume); i++)
+    v[i] = (gint16) ((i * 7919) % 65536 - 32768);
+  osp_volume_set_description (volume, "round trip — ünïcode");
+
+  g_assert_true (osp_volume_save_nifti (volume, path, &error));
+  g_assert_no_error (error);
+
+  back = osp_volume_load (path, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  assert_geometry (back, dims, spacing, origin, direction, 1e-4);
+  g_assert_cmpmem (osp_volume_get_data (back), 7 * 5 * 4 * 2, v, 7 * 5 * 4 * 2);
+  g_assert_cmpstr (osp_volume_get_description (back), ==, "round trip — ünïcode");
+  {
+    guint n_notes;
+
+    osp_volume_get_notes (back, &n_notes);
+    g_assert_cmpuint (n_notes, ==, 0);
+  }
+}
+
+/* Every scalar datatype, in both byte orders, with scl_slope/scl_inter applied. */
+typedef struct
+{
+  int    datatype;
+  double raw[4];
+  double slope, inter;
+  gint16 hu[4];
+} TypeCase;
+
+static const TypeCase type_cases[] = {
+  { NIFTI_TYPE_UINT8, { 0, 1, 128, 255 }, 2, -1024, { -1024, -1022, -768, -514 } },
+  { NIFTI_TYPE_INT8, { -128, -1, 0, 127 }, 10, 0, { -1280, -10, 0, 1270 } },
+  { NIFTI_TYPE_INT16, { -32768, -1000, 0, 32767 }, 0, 0, { -32768, -1000, 0, 32767 } },
+  { NIFTI_TYPE_UINT16, { 0, 1024, 2000, 65535 }, 1, -1024, { -1024, 0, 976, 32767 } },
+  { NIFTI_TYPE_INT32, { -1207, 0, 3382, 100000 }, 0, 0, { -1207, 0, 3382, 32767 } },
+  { NIFTI_TYPE_UINT32, { 0, 24, 1024, 4000000000.0 }, 1, -1024, { -1024, -1000, 0, 32767 } },
+  { NIFTI_TYPE_INT64, { -2000, -1, 0, 3000 }, 0.5, 0, { -1000, 0, 0, 1500 } },
+  { NIFTI_TYPE_UINT64, { 0, 1, 2, 3 }, 100, -50, { -50, 50, 150, 250 } },
+  { NIFTI_TYPE_FLOAT32, { -1000.4f, 0.6f, 1200.0f, 1e30f }, 0, 0, { -1000, 1, 1200, 32767 } },
+  { NIFTI_TYPE_FLOAT64, { -1024.0, NAN, 250.5, -1e300 }, 1, 0, { -1024, OSP_HU_AIR, 250, -32768 } },
+};
+
+static void
+put_value (guint8 *out,
+           int     datatype,
+           double  value,
+           gboolean swap)
+{
+  guint8 tmp[8];
+  int size = 0, swapsize = 0;
+
+  nifti_datatype_sizes (datatype, &size, &swapsize);
+  switch (datatype)
+    {
+    case NIFTI_TYPE_UINT8: { guint8 x = (guint8) value; memcpy (tmp, &x, 1); break; }
+    case NIFTI_TYPE_INT8: { gint8 x = (gint8) value; memcpy (tmp, &x, 1); break; }
+    case NIFTI_TYPE_INT16: { gint16 x = (gint16) value; memcpy (tmp, &x, 2); break; }
+    case NIFTI_TYPE_UINT16: { guint16 x = (guint16) value; memcpy (tmp, &x, 2); break; }
+    case NIFTI_TYPE_INT32: { gint32 x = (gint32) value; memcpy (tmp, &x, 4); break; }
+    case NIFTI_TYPE_UINT32: { guint32 x = (guint32) value; memcpy (tmp, &x, 4); break; }
+    case NIFTI_TYPE_INT64: { gint64 x = (gint64) value; memcpy (tmp, &x, 8); break; }
+    case NIFTI_TYPE_UINT64: { guint64 x = (guint64) value; memcpy (tmp, &x, 8); break; }
+    case NIFTI_TYPE_FLOAT32: { float x = (float) value; memcpy (tmp, &x, 4); break; }
+    case NIFTI_TYPE_FLOAT64: memcpy (tmp, &value, 8); break;
+    default: g_assert_not_reached ();
+    }
+  for (int b = 0; b < size; b++)
+    out[b] = tmp[swap ? size - 1 - b : b];
+}
+
+static void
+test_datatypes (void)
+{
+  for (guint c = 0; c < G_N_ELEMENTS (type_cases); c++)
+    for (int swap = 0; swap < 2; swap++)
+      {
+        const TypeCase *tc = &type_cases[c];
+        g_autofree char *path = tmp_path ("types.nii");
+        nifti_1_header h = make_n1 (2, 2, 1, tc->datatype);
+        g_autoptr(OspVolume) volume = NULL;
+        g_autoptr(GError) error = NULL;
+        guint8 data[32];
+        int size = 0, swapsize = 0;
+        gboolean clamps = FALSE;
+        guint n_notes;
+
+        g_test_message ("datatype %s, %s endian", nifti_datatype_string (tc->datatype),
+                        swap ? "swapped" : "native");
+        nifti_datatype_sizes (tc->datatype, &size, &swapsize);
+        h.scl_slope = (float) tc->slope;
+        h.scl_inter = (float) tc->inter;
+        for (int i = 0; i < 4; i++)
+          {
+            put_value (data + i * size, tc->datatype, tc->raw[i], swap);
+            clamps = clamps || tc->hu[i] == G_MAXINT16 || tc->hu[i] == G_MININT16;
+          }
+        write_n1 (path, &h, data, 4 * (gsize) size, FALSE, swap);
+        volume = osp_volume_load (path, NULL, NULL, NULL, &error);
+        g_assert_no_error (error);
+        for (int i = 0; i < 4; i++)
+          g_assert_cmpint (osp_volume_get_data (volume)[i], ==, tc->hu[i]);
+        osp_volume_get_notes (volume, &n_notes);
+        /* int16 ±32767/−32768 arrive exactly, not clamped. */
+        if (tc->datatype != NIFTI_TYPE_INT16)
+          g_assert_cmpuint (n_notes, ==, clamps ? 1 : 0);
+      }
+}
+
+/* The qform when there is no sform; pixdim alone when neither; RAS → LPS. */
+static void
+test_qform_and_pixdim (void)
+{
+  g_autofree char *path = tmp_path ("qform.nii.gz");
+  nifti_1_header h = make_n1 (3, 4, 5, NIFTI_TYPE_INT16);
+  gint16 data[60] = { 0 };
+  g_autoptr(GError) error = NULL;
+  const guint32 dims[3] = { 3, 4, 5 };
+  guint n_notes;
+
+  /* A rotation of 90° about z (quaternion b = c = 0, d = sin 45°): i → +y, j → −x (RAS). */
+  h.sform_code = 0;
+  h.qform_code = 1;
+  h.quatern_d = (float) sin (G_PI / 4);
+  h.qoffset_x = 10;
+  h.qoffset_y = 20;
+  h.qoffset_z = 30;
+  h.pixdim[1] = 0.5f;
+  h.pixdim[2] = 0.75f;
+  h.pixdim[3] = 3;
+  write_n1 (path, &h, data, sizeof data, TRUE, FALSE);
+  {
+    g_autoptr(OspVolume) volume = osp_volume_load (path, NULL, NULL, NULL, &error);
+    /* LPS: i → RAS +y → LPS −y; j → RAS −x → LPS +x. */
+    const double spacing[3] = { 0.5, 0.75, 3 };
+    const double origin[3] = { -10, -20, 30 };
+    const double direction[9] = { 0, -1, 0, 1, 0, 0, 0, 0, 1 };
+
+    g_assert_no_error (error);
+    assert_geometry (volume, dims, spacing, origin, direction, 1e-6);
+  }
+
+  /* Neither: the pixel sizes, with a note. */
+  h.qform_code = 0;
+  write_n1 (path, &h, data, sizeof data, TRUE, FALSE);
+  {
+    g_autoptr(OspVolume) volume = osp_volume_load (path, NULL, NULL, NULL, &error);
+    const double spacing[3] = { 0.5, 0.75, 3 };
+    const double origin[3] = { 0, 0, 0 };
+    const double direction[9] = { -1, 0, 0, 0, -1, 0, 0, 0, 1 };
+    const char *const *notes;
+
+    g_assert_no_error (error);
+    assert_geometry (volume, dims, spacing, origin, direction, 1e-6);
+    notes = osp_volume_get_notes (volume, &n_notes);
+    g_assert_cmpuint (n_notes, ==, 1);
+    g_assert_nonnull (strstr (notes[0], "orientation"));
+  }
+
+  /* Metres: ×1000. */
+  h.sform_code = 1;
+  h.xyzt_units = NIFTI_UNITS_METER;
+  h.srow_x[0] = h.srow_y[1] = h.srow_z[2] = 0.002f;
+  h.srow_z[3] = 0.1f;
+  write_n1 (path, &h, data, sizeof data, TRUE, FALSE);
+  {
+    g_autoptr(OspVolume) volume = osp_volume_load (path, NULL, NULL, NULL, &error);
+    const double spacing[3] = { 2, 2, 2 };
+    const double origin[3] = { 0, 0, 100 };
+    const double direction[9] = { -1, 0, 0, 0, -1, 0, 0, 0, 1 };
+
+    g_assert_no_error (error);
+    assert_geometry (volume, dims, spacing, origin, direction, 1e-4);
+  }
+}
+
+/* A sheared affine keeps every voxel where the affine puts it, and says so. */
+static void
+test_sheared (void)
+{
+  g_autofree char *path = tmp_path ("sheared.nii");
+  nifti_1_header h = make_n1 (2, 2, 2, NIFTI_TYPE_INT16);
+  gint16 data[8] = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OspVolume) volume = NULL;
+  const char *const *notes;
+  guint n_notes;
+  double lps[3];
+  const double ijk[3] = { 1, 1, 1 };
+
+  h.srow_x[2] = 0.5f;  /* k also moves along x: a gantry-tilt-like shear */
+  write_n1 (path, &h, data, sizeof data, FALSE, FALSE);
+  volume = osp_volume_load (path, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  osp_volume_index_to_lps (volume, ijk, lps);
+  /* RAS (1 + 0.5, 1, 1) → LPS (−1.5, −1, 1). */
+  g_assert_cmpfloat_with_epsilon (lps[0], -1.5, 1e-6);
+  g_assert_cmpfloat_with_epsilon (lps[1], -1.0, 1e-6);
+  g_assert_cmpfloat_with_epsilon (lps[2], 1.0, 1e-6);
+  notes = osp_volume_get_notes (volume, &n_notes);
+  g_assert_cmpuint (n_notes, ==, 1);
+  g_assert_nonnull (strstr (notes[0], "sheared"));
+}
+
+/* 4-D: the first volume, with a note. */
+static void
+test_four_d (void)
+{
+  g_autofree char *path = tmp_path ("fourd.nii");
+  nifti_1_header h = make_n1 (2, 2, 1, NIFTI_TYPE_INT16);
+  const gint16 data[12] = { 1, 2, 3, 4, 10, 20, 30, 40, 100, 200, 300, 400 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OspVolume) volume = NULL;
+  const char *const *notes;
+  guint n_notes;
+
+  h.dim[0] = 4;
+  h.dim[4] = 3;
+  write_n1 (path, &h, data, sizeof data, FALSE, FALSE);
+  volume = osp_volume_load (path, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpmem (osp_volume_get_data (volume), 8, data, 8);
+  notes = osp_volume_get_notes (volume, &n_notes);
+  g_assert_cmpuint (n_notes, ==, 1);
+  g_assert_nonnull (strstr (notes[0], "3 volumes"));
+}
+
+/* A 2-D image: the dimensions past dim[0] are ignored, whatever they hold. */
+static void
+test_two_d (void)
+{
+  g_autofree char *path = tmp_path ("flat.nii");
+  nifti_1_header h = make_n1 (3, 2, 1, NIFTI_TYPE_INT16);
+  const gint16 data[6] = { 1, 2, 3, 4, 5, 6 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OspVolume) volume = NULL;
+  guint32 dims[3];
+
+  h.dim[0] = 2;
+  h.dim[3] = -7;  /* unused, and garbage */
+  h.dim[4] = 0;
+  write_n1 (path, &h, data, sizeof data, FALSE, FALSE);
+  volume = osp_volume_load (path, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  osp_volume_get_dims (volume, dims);
+  g_assert_cmpuint (dims[0], ==, 3);
+  g_assert_cmpuint (dims[1], ==, 2);
+  g_assert_cmpuint (dims[2], ==, 1);
+  g_assert_cmpmem (osp_volume_get_data (volume), 12, data, 12);
+}
+
+/* NIfTI-2, big endian, gzip. */
+static void
+test_nifti2 (void)
+{
+  g_autofree char *path = tmp_path ("two.nii.gz");
+  nifti_2_header h;
+  guint8 bytes[544 + 12];
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OspVolume) volume = NULL;
+  const gint16 values[6] = { -1000, 0, 1, 250, 1200, 3000 };
+  const guint32 dims[3] = { 3, 2, 1 };
+  const double spacing[3] = { 1.25, 1.5, 4 };
+  const double origin[3] = { 5, 6, 7 };
+  const double direction[9] = { -1, 0, 0, 0, -1, 0, 0, 0, 1 };
+  gzFile f;
+
+  memset (&h, 0, sizeof h);
+  h.sizeof_hdr = 540;
+  memcpy (h.magic, "n+2\0\r\n\032\n", 8);
+  h.datatype = NIFTI_TYPE_INT16;
+  h.bitpix = 16;
+  h.dim[0] = 3;
+  h.dim[1] = 3;
+  h.dim[2] = 2;
+  h.dim[3] = 1;
+  for (int a = 4; a < 8; a++)
+    h.dim[a] = 1;
+  h.pixdim[1] = 1.25;
+  h.pixdim[2] = 1.5;
+  h.pixdim[3] = 4;
+  h.vox_offset = 544;
+  h.sform_code = 1;
+  h.srow_x[0] = 1.25;
+  h.srow_y[1] = 1.5;
+  h.srow_z[2] = 4;
+  h.srow_x[3] = -5;
+  h.srow_y[3] = -6;
+  h.srow_z[3] = 7;
+  h.xyzt_units = NIFTI_UNITS_MM;
+  nifti_swap_as_nifti2 (&h);
+  memset (bytes, 0, sizeof bytes);
+  memcpy (bytes, &h, sizeof h);
+  for (int i = 0; i < 6; i++)
+    {
+      guint16 x = GUINT16_SWAP_LE_BE ((guint16) values[i]);
+
+      memcpy (bytes + 544 + 2 * i, &x, 2);
+    }
+  f = gzopen (path, "wb");
+  g_assert_cmpint (gzwrite (f, bytes, sizeof bytes), ==, (int) sizeof bytes);
+  gzclose (f);
+
+  volume = osp_volume_load (path, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  assert_geometry (volume, dims, spacing, origin, direction, 1e-9);
+  g_assert_cmpmem (osp_volume_get_data (volume), 12, values, 12);
+}
+
+/* A .hdr/.img pair, opened by either name; a missing .img is named. */
+static void
+test_pair (void)
+{
+  g_autofree char *hdr = tmp_path ("pair.hdr");
+  g_autofree char *img = tmp_path ("pair.img");
+  g_autofree char *lonely = tmp_path ("lonely.hdr");
+  g_autofree char *orphan = tmp_path ("orphan.img");
+  nifti_1_header h = make_n1 (2, 1, 1, NIFTI_TYPE_INT16);
+  const gint16 data[2] = { 77, -77 };
+  g_autoptr(GError) error = NULL;
+
+  memcpy (h.magic, "ni1", 4);
+  h.vox_offset = 0;
+  g_assert_true (g_file_set_contents (hdr, (const char *) &h, sizeof h, NULL));
+  g_assert_true (g_file_set_contents (img, (const char *) data, sizeof data, NULL));
+  for (int by_img = 0; by_img < 2; by_img++)
+    {
+      g_autoptr(OspVolume) volume = osp_volume_load (by_img ? img : hdr, NULL, NULL, NULL,
+                                                     &error);
+
+      g_assert_no_error (error);
+      g_assert_cmpmem (osp_volume_get_data (volume), 4, data, 4);
+    }
+
+  g_assert_true (g_file_set_contents (lonely, (const char *) &h, sizeof h, NULL));
+  g_assert_null (osp_volume_load (lonely, NULL, NULL, NULL, &error));
+  g_assert_error (error, G_FILE_ERROR, G_FILE_ERROR_NOENT);
+  g_assert_nonnull (strstr (error->message, "lonely.img"));
+  g_clear_error (&error);
+
+  /* And the other way round. */
+  g_assert_true (g_file_set_contents (orphan, (const char *) data, sizeof data, NULL));
+  g_assert_null (osp_volume_load (orphan, NULL, NULL, NULL, &error));
+  g_assert_error (error, G_FILE_ERROR, G_FILE_ERROR_NOENT);
+  g_assert_nonnull (strstr (error->message, "orphan.hdr"));
+}
+
+/* Hostile headers fail with a message, before anything big is allocated. */
+typedef struct
+{
+  const char *name;
+  void      (*mutate) (nifti_1_header *h, gsize *data_len, gboolean *gzip);
+  int         code;
+} HostileCase;
+
+static void huge_dims (nifti_1_header *h, gsize *n, gboolean *gz)
+{ h->dim[1] = h->dim[2] = h->dim[3] = 32767; }
+static void huge_dims_gz (nifti_1_header *h, gsize *n, gboolean *gz)
+{ h->dim[1] = h->dim[2] = h->dim[3] = 32767; *gz = TRUE; }
+static void bomb_gz (nifti_1_header *h, gsize *n, gboolean *gz)
+{ h->dim[1] = h->dim[2] = 4096; h->dim[3] = 2048; *n = 1 << 20; *gz = TRUE; }
+static void datatype_zero (nifti_1_header *h, gsize *n, gboolean *gz) { h->datatype = 0; }
+static void datatype_unknown (nifti_1_header *h, gsize *n, gboolean *gz) { h->datatype = 3; }
+static void datatype_complex (nifti_1_header *h, gsize *n, gboolean *gz)
+{ h->datatype = NIFTI_TYPE_COMPLEX64; }
+static void negative_dim (nifti_1_header *h, gsize *n, gboolean *gz) { h->dim[2] = -4; }
+static void zero_dim (nifti_1_header *h, gsize *n, gboolean *gz) { h->dim[3] = 0; }
+static void dim0_zero (nifti_1_header *h, gsize *n, gboolean *gz) { h->dim[0] = 0; }
+static void dim0_big (nifti_1_header *h, gsize *n, gboolean *gz) { h->dim[0] = 9; }
+static void truncated (nifti_1_header *h, gsize *n, gboolean *gz) { *n -= 3; }
+static void truncated_gz (nifti_1_header *h, gsize *n, gboolean *gz) { *n -= 3; *gz = TRUE; }
+static void offset_beyond (nifti_1_header *h, gsize *n, gboolean *gz) { h->vox_offset = 1e9f; }
+static void offset_beyond_gz (nifti_1_header *h, gsize *n, gboolean *gz)
+{ h->vox_offset = 4096; *gz = TRUE; }
+static void offset_nan (nifti_1_header *h, gsize *n, gboolean *gz) { h->vox_offset = NAN; }
+static void offset_negative (nifti_1_header *h, gsize *n, gboolean *gz) { h->vox_offset = -8; }
+static void flat_affine (nifti_1_header *h, gsize *n, gboolean *gz)
+{ h->srow_x[0] = 0; h->pixdim[1] = 0; }
+
+static const HostileCase hostile_cases[] = {
+  { "dims-32767-cubed", huge_dims, OSP_ERROR_TRUNCATED },
+  { "dims-32767-cubed-gz", huge_dims_gz, OSP_ERROR_TRUNCATED },
+  { "gz-bomb", bomb_gz, OSP_ERROR_TRUNCATED },
+  { "datatype-0", datatype_zero, OSP_ERROR_CORRUPT },
+  { "datatype-3", datatype_unknown, OSP_ERROR_CORRUPT },
+  { "datatype-complex", datatype_complex, OSP_ERROR_UNSUPPORTED },
+  { "negative-dim", negative_dim, OSP_ERROR_CORRUPT },
+  { "zero-dim", zero_dim, OSP_ERROR_CORRUPT },
+  { "dim0-zero", dim0_zero, OSP_ERROR_CORRUPT },
+  { "dim0-nine", dim0_big, OSP_ERROR_CORRUPT },
+  { "truncated-data", truncated, OSP_ERROR_TRUNCATED },
+  { "truncated-data-gz", truncated_gz, OSP_ERROR_TRUNCATED },
+  { "offset-beyond-file", offset_beyond, OSP_ERROR_TRUNCATED },
+  { "offset-beyond-file-gz", offset_beyond_gz, OSP_ERROR_TRUNCATED },
+  { "offset-nan", offset_nan, OSP_ERROR_CORRUPT },
+  { "offset-negative", offset_negative, OSP_ERROR_CORRUPT },
+  { "flat-affine", flat_affine, -1 },  /* loads, falls back to 1 mm with a note */
+};
+
+static void
+test_hostile (gconstpointer data)
+{
+  const HostileCase *tc = data;
+  g_autofree char *path = NULL;
+  nifti_1_header h = make_n1 (16, 16, 4, NIFTI_TYPE_INT16);
+  gsize data_len = 16 * 16 * 4 * 2;
+  gboolean gzip = FALSE;
+  g_autofree guint8 *voxels = NULL;
+  g_autoptr(OspVolume) volume = NULL;
+  g_autoptr(GError) error = NULL;
+
+  tc->mutate (&h, &data_len, &gzip);
+  path = tmp_path (gzip ? "hostile.nii.gz" : "hostile.nii");
+  voxels = g_malloc0 (data_len);
+  write_n1 (path, &h, voxels, data_len, gzip, FALSE);
+  volume = osp_volume_load (path, NULL, NULL, NULL, &error);
+  if (tc->code < 0)
+    {
+      g_assert_no_error (error);
+      g_assert_nonnull (volume);
+      return;
+    }
+  g_assert_null (volume);
+  g_assert_error (error, OSP_ERROR, tc->code);
+  g_test_message ("%s", error->message);
+  g_assert_true (g_str_has_prefix (error->message, "hostile.nii"));
+}
+
+/* NIfTI-2 has 64-bit dimensions: 2^31 and 2^40 voxels along an axis fail before allocation. */
+static void
+test_hostile_nifti2 (void)
+{
+  static const struct { gint64 dim1; gint64 offset; int code; } cases[] = {
+    { G_GINT64_CONSTANT (1) << 31, 544, OSP_ERROR_TRUNCATED },
+    { G_GINT64_CONSTANT (1) << 40, 544, OSP_ERROR_TOO_LARGE },
+    { G_MAXINT64, 544, OSP_ERROR_TOO_LARGE },
+    { 4, -1, OSP_ERROR_CORRUPT },
+    { 4, G_MAXINT64, OSP_ERROR_CORRUPT },
+  };
+
+  for (guint c = 0; c < G_N_ELEMENTS (cases); c++)
+    {
+      g_autofree char *path = tmp_path ("hostile2.nii");
+      nifti_2_header h;
+      guint8 bytes[544 + 32] = { 0 };
+      g_autoptr(GError) error = NULL;
+
+      memset (&h, 0, sizeof h);
+      h.sizeof_hdr = 540;
+      memcpy (h.magic, "n+2\0\r\n\032\n", 8);
+      h.datatype = NIFTI_TYPE_INT16;
+      h.bitpix = 16;
+      h.dim[0] = 3;
+      h.dim[1] = cases[c].dim1;
+      h.dim[2] = 2;
+      h.dim[3] = 2;
+      h.pixdim[1] = h.pixdim[2] = h.pixdim[3] = 1;
+      h.vox_offset = cases[c].offset;
+      memcpy (bytes, &h, sizeof h);
+      g_assert_true (g_file_set_contents (path, (const char *) bytes, sizeof bytes, NULL));
+      g_assert_null (osp_volume_load (path, NULL, NULL, NULL, &error));
+      g_assert_error (error, OSP_ERROR, cases[c].code);
+      g_test_message ("%s", error->message);
+    }
+}
+
+/* Files that are no NIfTI at all. */
+static void
+test_not_nifti (void)
+{
+  static const struct { const char *name; const char *content; gssize len; int code; } cases[] = {
+    { "empty.nii", "", 0, OSP_ERROR_UNKNOWN_FORMAT },
+    { "text.nii", "hello, this is not a volume", -1, OSP_ERROR_UNKNOWN_FORMAT },
+    { "short.nii", "\x5c\x01\x00\x00 short", 10, OSP_ERROR_TRUNCATED },
+    { "garbage.nii.gz", "\x1f\x8b garbage that is not deflate", -1, -1 },
+  };
+
+  for (guint c = 0; c < G_N_ELEMENTS (cases); c++)
+    {
+      g_autofree char *path = tmp_path (cases[c].name);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(OspVolume) volume = NULL;
+      gsize len = cases[c].len < 0 ? strlen (cases[c].content) : (gsize) cases[c].len;
+
+      g_assert_true (g_file_set_contents (path, cases[c].content, (gssize) len, NULL));
+      volume = osp_volume_load (path, NULL, NULL, NULL, &error);
+      g_assert_null (volume);
+      g_assert_nonnull (error);
+      g_test_message ("%s: %s", cases[c].name, error->message);
+      if (cases[c].code >= 0)
+        g_assert_error (error, OSP_ERROR, cases[c].code);
+      g_assert_nonnull (strstr (error->message, cases[c].name));
+    }
+}
+
+/* Cancellation stops a load. */
+static void
+test_cancel (void)
+{
+  g_autofree char *path = tmp_path ("cancel.nii");
+  nifti_1_header h = make_n1 (4, 4, 4, NIFTI_TYPE_INT16);
+  gint16 data[64] = { 0 };
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GError) error = NULL;
+
+  write_n1 (path, &h, data, sizeof data, FALSE, FALSE);
+  g_cancellable_cancel (cancellable);
+  g_assert_null (osp_volume_load (path, NULL, NULL, cancellable, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+}
+
+/* ---- DICOM written by hand, one slice at a time, in several transfer syntaxes ---- */
+
+typedef struct
+{
+  GByteArray *bytes;
+  gboolean    big_endian;
+  gboolean    implicit;
+} DcmWriter;
+
+static void
+put16 (DcmWriter *w,
+       guint16    v)
+{
+  guint8 b[2] = { v & 0xff, v >> 8 };
+
+  if (w->big_endian)
+    b[0] = v >> 8, b[1] = v & 0xff;
+  g_byte_array_append (w->bytes, b, 2);
+}
+
+static void
+put32 (DcmWriter *w,
+       guint32    v)
+{
+  if (w->big_endian)
+    {
+      put16 (w, v >> 16);
+      put16 (w, v & 0xffff);
+    }
+  else
+    {
+      put16 (w, v & 0xffff);
+      put16 (w, v >> 16);
+    }
+}
+
+static void
+element (DcmWriter  *w,
+         guint16     group,
+         guint16     elem,
+         const char *vr,
+         const void *value,
+         guint32     len)
+{
+  static const guint8 zero = 0;
+  gboolean pad = len % 2 == 1;
+  gboolean long_vr = strcmp (vr, "OB") == 0 || strcmp (vr, "OW") == 0;
+
+  put16 (w, group);
+  put16 (w, elem);
+  if (w->implicit)
+    put32 (w, len + pad);
+  else
+    {
+      g_byte_array_append (w->bytes, (const guint8 *) vr, 2);
+      if (long_vr)
+        {
+          put16 (w, 0);
+          put32 (w, len == G_MAXUINT32 ? len : len + pad);
+        }
+      else
+        put16 (w, (guint16) (len + pad));
+    }
+  if (len == G_MAXUINT32)
+    return;
+  g_byte_array_append (w->bytes, value, len);
+  if (pad)
+    g_byte_array_append (w->bytes, strcmp (vr, "UI") == 0 ? &zero : (const guint8 *) " ", 1);
+}
+
+static void
+text (DcmWriter  *w,
+      guint16     group,
+      guint16     elem,
+      const char *vr,
+      const char *value)
+{
+  element (w, group, elem, vr, value, (guint32) strlen (value));
+}
+
+static void
+put_us (DcmWriter  *w,
+        guint16     group,
+        guint16     elem,
+        const char *vr,
+        guint16     value)
+{
+  guint8 b[2] = { value & 0xff, value >> 8 };
+
+  if (w->big_endian)
+    b[0] = value >> 8, b[1] = value & 0xff;
+  element (w, group, elem, vr, b, 2);
+}
+
+#define TS_IMPLICIT_LE "1.2.840.10008.1.2"
+#define TS_EXPLICIT_LE "1.2.840.10008.1.2.1"
+#define TS_DEFLATED_LE "1.2.840.10008.1.2.1.99"
+#define TS_EXPLICIT_BE "1.2.840.10008.1.2.2"
+#define TS_RLE         "1.2.840.10008.1.2.5"
+
+#define DCM_COLS 8
+#define DCM_ROWS 6
+
+/* PackBits with literal runs only: valid RLE, simple to write. */
+static void
+rle_segment (GByteArray   *out,
+             const guint8 *plane,
+             gsize         n)
+{
+  for (gsize i = 0; i < n; i += 128)
+    {
+      guint8 count = (guint8) (MIN (128, n - i) - 1);
+
+      g_byte_array_append (out, &count, 1);
+      g_byte_array_append (out, plane + i, count + 1);
+    }
+  if (out->len % 2 == 1)
+    {
+      static const guint8 noop = 0x80;  /* −128: a no-op header, pads to even */
+
+      g_byte_array_append (out, &noop, 1);
+    }
+}
+
+/* Writes one CT slice of stored values to `path` in transfer syntax `ts`. */
+static void
+write_dicom_slice (const char    *path,
+                   const char    *ts,
+                   double         z,
+                   guint          instance,
+                   const gint16  *stored)
+{
+  DcmWriter meta = { g_byte_array_new (), FALSE, FALSE };
+  DcmWriter ds = { g_byte_array_new (), strcmp (ts, TS_EXPLICIT_BE) == 0,
+                   strcmp (ts, TS_IMPLICIT_LE) == 0 };
+  g_autoptr(GByteArray) file = g_byte_array_new ();
+  g_autofree char *sop_uid = g_strdup_printf ("1.2.826.0.1.3680043.9.9999.%u", instance);
+  g_autofree char *ipp = g_strdup_printf ("-10\\20.5\\%g", z);
+  g_autofree char *number = g_strdup_printf ("%u", instance);
+  static const guint8 version[2] = { 0, 1 };
+  guint8 preamble[132] = { 0 };
+
+  element (&meta, 0x0002, 0x0001, "OB", version, 2);
+  text (&meta, 0x0002, 0x0002, "UI", "1.2.840.10008.5.1.4.1.1.2");
+  text (&meta, 0x0002, 0x0003, "UI", sop_uid);
+  text (&meta, 0x0002, 0x0010, "UI", ts);
+  text (&meta, 0x0002, 0x0012, "UI", "1.2.826.0.1.3680043.9.9999");
+
+  text (&ds, 0x0008, 0x0016, "UI", "1.2.840.10008.5.1.4.1.1.2");
+  text (&ds, 0x0008, 0x0018, "UI", sop_uid);
+  text (&ds, 0x0008, 0x0060, "CS", "CT");
+  text (&ds, 0x0008, 0x103e, "LO", "synthetic");
+  text (&ds, 0x0018, 0x0050, "DS", "2");
+  text (&ds, 0x0020, 0x000d, "UI", "1.2.826.0.1.3680043.9.9999.1");
+  text (&ds, 0x0020, 0x000e, "UI", "1.2.826.0.1.3680043.9.9999.2");
+  text (&ds, 0x0020, 0x0013, "IS", number);
+  text (&ds, 0x0020, 0x0032, "DS", ipp);
+  text (&ds, 0x0020, 0x0037, "DS", "1\\0\\0\\0\\1\\0");
+  put_us (&ds, 0x0028, 0x0002, "US", 1);
+  text (&ds, 0x0028, 0x0004, "CS", "MONOCHROME2");
+  put_us (&ds, 0x0028, 0x0010, "US", DCM_ROWS);
+  put_us (&ds, 0x0028, 0x0011, "US", DCM_COLS);
+  text (&ds, 0x0028, 0x0030, "DS", "0.5\\0.75");
+  put_us (&ds, 0x0028, 0x0100, "US", 16);
+  put_us (&ds, 0x0028, 0x0101, "US", 16);
+  put_us (&ds, 0x0028, 0x0102, "US", 15);
+  put_us (&ds, 0x0028, 0x0103, "US", 1);
+  put_us (&ds, 0x0028, 0x0120, "SS", (guint16) -2000);
+  text (&ds, 0x0028, 0x1052, "DS", "-1024");
+  text (&ds, 0x0028, 0x1053, "DS", "2");
+  if (strcmp (ts, TS_RLE) == 0)
+    {
+      g_autoptr(GByteArray) frame = g_byte_array_new ();
+      guint8 high[DCM_ROWS * DCM_COLS], low[DCM_ROWS * DCM_COLS];
+      guint32 header[16] = { 2, 64 };
+
+      for (guint i = 0; i < DCM_ROWS * DCM_COLS; i++)
+        {
+          high[i] = (guint8) ((guint16) stored[i] >> 8);
+          low[i] = (guint8) ((guint16) stored[i] & 0xff);
+        }
+      g_byte_array_append (frame, (const guint8 *) header, sizeof header);
+      rle_segment (frame, high, sizeof high);
+      header[2] = frame->len;
+      rle_segment (frame, low, sizeof low);
+      memcpy (frame->data, header, sizeof header);  /* little-endian host */
+
+      element (&ds, 0x7fe0, 0x0010, "OB", NULL, G_MAXUINT32);
+      put16 (&ds, 0xfffe), put16 (&ds, 0xe000), put32 (&ds, 0);   /* empty offset table */
+      put16 (&ds, 0xfffe), put16 (&ds, 0xe000), put32 (&ds, frame->len);
+      g_byte_array_append (ds.bytes, frame->data, frame->len);
+      put16 (&ds, 0xfffe), put16 (&ds, 0xe0dd), put32 (&ds, 0);
+    }
+  else
+    {
+      guint8 pixels[DCM_ROWS * DCM_COLS * 2];
+
+      for (guint i = 0; i < DCM_ROWS * DCM_COLS; i++)
+        {
+          guint16 v = (guint16) stored[i];
+
+          pixels[2 * i] = ds.big_endian ? v >> 8 : v & 0xff;
+          pixels[2 * i + 1] = ds.big_endian ? v & 0xff : v >> 8;
+        }
+      element (&ds, 0x7fe0, 0x0010, "OW", pixels, sizeof pixels);
+    }
+
+  memcpy (preamble + 128, "DICM", 4);
+  g_byte_array_append (file, preamble, sizeof preamble);
+  {
+    DcmWriter group = { file, FALSE, FALSE };
+    guint32 len = meta.bytes->len;
+
+    element (&group, 0x0002, 0x0000, "UL", &len, 4);
+  }
+  g_byte_array_append (file, meta.bytes->data, meta.bytes->len);
+  if (strcmp (ts, TS_DEFLATED_LE) == 0)
+    {
+      z_stream zs = { 0 };
+      guint8 out[65536];
+
+      g_assert_cmpint (deflateInit2 (&zs, 6, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY), ==, Z_OK);
+      zs.next_in = ds.bytes->data;
+      zs.avail_in = ds.bytes->len;
+      zs.next_out = out;
+      zs.avail_out = sizeof out;
+      g_assert_cmpint (deflate (&zs, Z_FINISH), ==, Z_STREAM_END);
+      g_byte_array_append (file, out, sizeof out - zs.avail_out);
+      deflateEnd (&zs);
+    }
+  else
+    g_byte_array_append (file, ds.bytes->data, ds.bytes->len);
+  g_assert_true (g_file_set_contents (path, (const char *) file->data, file->len, NULL));
+  g_byte_array_unref (meta.bytes);
+  g_byte_array_unref (ds.bytes);
+}
+
+static const char *const transfer_syntaxes[] = {
+  TS_IMPLICIT_LE, TS_EXPLICIT_LE, TS_DEFLATED_LE, TS_EXPLICIT_BE, TS_RLE,
+};
+
+/* The same two slices in every syntax: identical HU, padding as air, the same geometry.
+ * Files are named so that name order is the reverse of position order. */
+static void
+test_dicom_transfer_syntaxes (gconstpointer data)
+{
+  const char *ts = data;
+  g_autofree char *folder = g_build_filename (osp_test_tmpdir (), ts, NULL);
+  gint16 stored[2][DCM_ROWS * DCM_COLS];
+  g_autoptr(OspVolume) volume = NULL;
+  g_autoptr(GError) error = NULL;
+  const guint32 dims[3] = { DCM_COLS, DCM_ROWS, 2 };
+  const double spacing[3] = { 0.75, 0.5, 2.0 };
+  const double origin[3] = { -10, 20.5, -3 };
+  const double direction[9] = { 1, 0, 0, 0, 1, 0, 0, 0, 1 };
+  const gint16 *hu;
+  guint n_notes;
+
+  for (guint k = 0; k < 2; k++)
+    for (guint i = 0; i < DCM_ROWS * DCM_COLS; i++)
+      stored[k][i] = (gint16) (i == 5 ? -2000 : (int) (i * 37 + k * 500) - 300);
+  g_assert_cmpint (g_mkdir_with_parents (folder, 0700), ==, 0);
+  for (guint k = 0; k < 2; k++)
+    {
+      g_autofree char *name = g_strdup_printf ("slice-%u.dcm", 9 - k);
+      g_autofree char *path = g_build_filename (folder, name, NULL);
+
+      write_dicom_slice (path, ts, -3 + 2.0 * k, k + 1, stored[k]);
+    }
+
+  volume = osp_volume_load (folder, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  assert_geometry (volume, dims, spacing, origin, direction, 1e-9);
+  hu = osp_volume_get_data (volume);
+  for (guint k = 0; k < 2; k++)
+    for (guint i = 0; i < DCM_ROWS * DCM_COLS; i++)
+      g_assert_cmpint (hu[k * DCM_ROWS * DCM_COLS + i], ==,
+                       i == 5 ? OSP_HU_AIR : stored[k][i] * 2 - 1024);
+  osp_volume_get_notes (volume, &n_notes);
+  g_assert_cmpuint (n_notes, ==, 0);
+  g_assert_cmpstr (osp_volume_get_description (volume), ==, "CT — synthetic");
+}
+
+static char *
+find_bytes (char       *haystack,
+            gsize       len,
+            const char *needle,
+            gsize       needle_len)
+{
+  for (gsize i = 0; i + needle_len <= len; i++)
+    if (memcmp (haystack + i, needle, needle_len) == 0)
+      return haystack + i;
+  return NULL;
+}
+
+/* Sets the US value of the explicit-VR element that starts with `element` to 65535. */
+static void
+set_us_max (char       *contents,
+            gsize       len,
+            const char *element)
+{
+  char *at = find_bytes (contents, len, element, 8);
+
+  if (at == NULL)
+    g_error ("element not found");
+  at[8] = (char) 0xff;
+  at[9] = (char) 0xff;
+}
+
+/* A header that promises a 65535 × 65535 image in a file of a few hundred bytes is refused
+ * before anything is allocated for it. */
+static void
+test_dicom_size_lie (void)
+{
+  g_autofree char *folder = g_build_filename (osp_test_tmpdir (), "size-lie", NULL);
+  g_autofree char *path = g_build_filename (folder, "lie.dcm", NULL);
+  gint16 stored[DCM_ROWS * DCM_COLS] = { 0 };
+  g_autofree char *contents = NULL;
+  g_autoptr(GError) error = NULL;
+  gsize len;
+
+  g_assert_cmpint (g_mkdir_with_parents (folder, 0700), ==, 0);
+  write_dicom_slice (path, TS_EXPLICIT_LE, 0, 1, stored);
+  /* Rows and Columns become 65535, in place. */
+  g_assert_true (g_file_get_contents (path, &contents, &len, NULL));
+  set_us_max (contents, len, "\x28\x00\x10\x00US\x02\x00");
+  set_us_max (contents, len, "\x28\x00\x11\x00US\x02\x00");
+  g_assert_true (g_file_set_contents (path, contents, (gssize) len, NULL));
+  g_assert_null (osp_volume_load (path, NULL, NULL, NULL, &error));
+  g_assert_nonnull (error);
+  g_test_message ("%s", error->message);
+  g_assert_true (g_str_has_prefix (error->message, "lie.dcm"));
+}
+
+/* An element that claims 2 GB in a file of a few hundred bytes: refused before GDCM would
+ * allocate by it. */
+static void
+test_dicom_element_lie (void)
+{
+  g_autofree char *folder = g_build_filename (osp_test_tmpdir (), "element-lie", NULL);
+  g_autofree char *path = g_build_filename (folder, "claims.dcm", NULL);
+  gint16 stored[DCM_ROWS * DCM_COLS] = { 0 };
+  static const guint8 lie[12] = { 0xd0, 0x7f, 0x10, 0x00, 'U', 'T', 0, 0, 0xf0, 0xff, 0xff, 0x7f };
+  g_autofree char *contents = NULL;
+  g_autoptr(GByteArray) patched = g_byte_array_new ();
+  g_autoptr(GError) error = NULL;
+  gsize len;
+  char *pixels;
+
+  g_assert_cmpint (g_mkdir_with_parents (folder, 0700), ==, 0);
+  write_dicom_slice (path, TS_EXPLICIT_LE, 0, 1, stored);
+  g_assert_true (g_file_get_contents (path, &contents, &len, NULL));
+  pixels = find_bytes (contents, len, "\xe0\x7f\x10\x00OW", 6);
+  if (pixels == NULL)
+    g_error ("no pixel data");
+  g_byte_array_append (patched, (const guint8 *) contents, (guint) (pixels - contents));
+  g_byte_array_append (patched, lie, sizeof lie);
+  g_byte_array_append (patched, (const guint8 *) pixels, (guint) (len - (pixels - contents)));
+  g_assert_true (g_file_set_contents (path, (const char *) patched->data, patched->len, NULL));
+
+  g_assert_null (osp_volume_load (path, NULL, NULL, NULL, &error));
+  g_assert_error (error, OSP_ERROR, OSP_ERROR_CORRUPT);
+  g_test_message ("%s", error->message);
+  g_assert_true (g_str_has_prefix (error->message, "claims.dcm"));
+  g_assert_nonnull (strstr (error->message, "7FD0,0010"));
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_data_func ("/volume-io/nifti/round-trip/nii", "rt.nii", test_round_trip);
+  g_test_add_data_func ("/volume-io/nifti/round-trip/nii.gz", "rt.nii.gz", test_round_trip);
+  g_test_add_func ("/volume-io/nifti/datatypes", test_datatypes);
+  g_test_add_func ("/volume-io/nifti/qform-pixdim-units", test_qform_and_pixdim);
+  g_test_add_func ("/volume-io/nifti/sheared", test_sheared);
+  g_test_add_func ("/volume-io/nifti/four-d", test_four_d);
+  g_test_add_func ("/volume-io/nifti/two-d", test_two_d);
+  g_test_add_func ("/volume-io/nifti/nifti2-big-endian-gz", test_nifti2);
+  g_test_add_func ("/volume-io/nifti/hdr-img-pair", test_pair);
+  for (guint c = 0; c < G_N_ELEMENTS (hostile_cases); c++)
+    {
+      g_autofree char *name = g_strdup_printf ("/volume-io/nifti/hostile/%s",
+                                               hostile_cases[c].name);
+
+      g_test_add_data_func (name, &hostile_cases[c], test_hostile);
+    }
+  g_test_add_func ("/volume-io/nifti/hostile-nifti2", test_hostile_nifti2);
+  g_test_add_func ("/volume-io/nifti/not-nifti", test_not_nifti);
+  g_test_add_func ("/volume-io/cancel", test_cancel);
+  for (guint t = 0; t < G_N_ELEMENTS (transfer_syntaxes); t++)
+    {
+      g_autofree char *name = g_strdup_printf ("/volume-io/dicom/transfer-syntax/%s",
+                                               transfer_syntaxes[t]);
+
+      g_test_add_data_func (name, transfer_syntaxes[t], test_dicom_transfer_syntaxes);
+    }
+  g_test_add_func ("/volume-io/dicom/size-lie", test_dicom_size_lie);
+  g_test_add_func ("/volume-io/dicom/element-lie", test_dicom_element_lie);
+  return g_test_run ();
+}
