@@ -1,10 +1,11 @@
-/* fuzz-mesh.c — libFuzzer target for the mesh readers (STL, OBJ, PLY)
+/* fuzz-mesh.c — libFuzzer target for the mesh readers (STL, OBJ, PLY, 3MF)
  *
  * Copyright 2026 The Osteoplan developers
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * The readers detect the format from the content, so one entry point serves every mesh
- * format; the targets fuzz-stl, fuzz-obj and fuzz-ply differ in their seeds and dictionaries.
+ * format; the targets fuzz-stl, fuzz-obj, fuzz-ply and fuzz-3mf differ in their seeds and
+ * dictionaries.
  */
 #include "config.h"
 

@@ -3,7 +3,7 @@
  * Copyright 2026 The Osteoplan developers
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Usage: fuzz-seeds OUTDIR — writes OUTDIR/{stl,obj,ply,nifti}/… small valid files made by our
+ * Usage: fuzz-seeds OUTDIR — writes OUTDIR/{stl,obj,ply,3mf,nifti,plan}/… small valid files made by our
  * own writers, plus hand-written variants that exercise rarer syntax.
  */
 #include "config.h"
@@ -51,6 +51,7 @@ main (int    argc,
                               2, 3, 7, 2, 7, 6, 1, 2, 6, 1, 6, 5, 3, 0, 4, 3, 4, 7 };
   g_autoptr(OspMesh) box = osp_mesh_new (p, 8, t, 12);
   g_autofree char *stl = NULL, *obj = NULL, *ply = NULL, *nifti = NULL, *plan_dir = NULL;
+  g_autofree char *tmf = NULL;
 
   if (argc != 2)
     {
@@ -63,6 +64,8 @@ main (int    argc,
   nifti = g_build_filename (argv[1], "nifti", NULL);
   plan_dir = g_build_filename (argv[1], "plan", NULL);
   g_mkdir_with_parents (plan_dir, 0755);
+  tmf = g_build_filename (argv[1], "3mf", NULL);
+  g_mkdir_with_parents (tmf, 0755);
   g_mkdir_with_parents (stl, 0755);
   g_mkdir_with_parents (obj, 0755);
   g_mkdir_with_parents (ply, 0755);
@@ -81,6 +84,8 @@ main (int    argc,
               "mtllib x.mtl\no cube\nv 0 0 0\nv 1 0 0\nv 1 1 0\nv 0 1 0\nvt 0 0\nvn 0 0 1\n"
               "usemtl m\ns off\nf -4/1/1 -3/1/1 -2/1/1 -1/1/1\nl 1 2\np 3\n"
               "v 0 0 1\nv 2 0 1\nv 2 2 1\nv 1 1 1\nv 0 2 1\nf 5//1 6//1 7//1 8//1 9//1\n");
+
+  save_mesh (box, tmf, "box.3mf", OSP_MESH_FORMAT_3MF);
 
   save_mesh (box, ply, "box-binary.ply", OSP_MESH_FORMAT_PLY);
   save_mesh (box, ply, "box-ascii.ply", OSP_MESH_FORMAT_PLY_ASCII);

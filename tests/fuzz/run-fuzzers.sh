@@ -9,7 +9,7 @@ build=$(realpath "$1"); seconds=${2:-60}; shift 2 || shift $#
 src=$(cd "$(dirname "$0")" && pwd)
 data=${OSP_SHARED_DATA:-$src/../../../shared/data}
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(fuzz-stl fuzz-obj fuzz-ply fuzz-nifti fuzz-dicom fuzz-plan)
+[ ${#targets[@]} -gt 0 ] || targets=(fuzz-stl fuzz-obj fuzz-ply fuzz-3mf fuzz-nifti fuzz-dicom fuzz-plan)
 
 seeds=$build/fuzz-seeds-out
 rm -rf "$seeds"; "$build/tests/fuzz/fuzz-seeds" "$seeds" || exit 1
@@ -24,10 +24,13 @@ for t in "${targets[@]}"; do
   corpus=$build/fuzz-corpus/$t; crashes=$build/fuzz-crashes/$t
   mkdir -p "$corpus" "$crashes"
   [ -d "$seeds/$fmt" ] && cp -n "$seeds/$fmt"/* "$corpus"/ 2>/dev/null
+  # Past findings seed the corpus too.
+  [ -d "$src/regressions/$fmt" ] && cp -n "$src/regressions/$fmt"/* "$corpus"/ 2>/dev/null
   if [ -d "$data" ]; then
     case $fmt in
       stl) find "$data/conformance/stl" "$data/implant" -name '*.stl' -size -200k -exec cp -n {} "$corpus"/ \; ;;
       ply) find "$data/mesh" -name '*.ply' -size -200k -exec cp -n {} "$corpus"/ \; ;;
+      3mf) find "$data/conformance/3mf" -name '*.3mf' -size -100k -exec cp -n {} "$corpus"/ \; ;;
       nifti) find "$data/nifti" -name '*.nii.gz' -size -100k -exec sh -c 'gzip -dc "$1" > "$2/$(basename "$1" .gz)"' _ {} "$corpus" \; ;;
       dicom) find "$data/conformance/dicom" -name '*.dcm' -size -200k -exec cp -n {} "$corpus"/ \; ;;
     esac
