@@ -32,84 +32,6 @@
 #define SYSTEM_PYTHON "/usr/bin/python3"
 #define VTK_SCRIPT    "vtk_clip.py"
 
-/* A torus (radii R, r) of nu × nv quads; inward = TRUE faces inwards. */
-static OspMesh *
-make_torus (double   R,
-            double   r,
-            guint32  nu,
-            guint32  nv,
-            gboolean inward)
-{
-  gsize n_vertices = (gsize) nu * nv;
-  float *positions = g_new (float, n_vertices * 3);
-  guint32 *indices = g_new (guint32, n_vertices * 6);
-  guint32 *tri = indices;
-
-  for (guint32 i = 0; i < nu; i++)
-    for (guint32 j = 0; j < nv; j++)
-      {
-        double u = 2 * G_PI * i / nu, v = 2 * G_PI * j / nv;
-        float *p = positions + 3 * ((gsize) i * nv + j);
-
-        p[0] = (float) ((R + r * cos (v)) * cos (u));
-        p[1] = (float) ((R + r * cos (v)) * sin (u));
-        p[2] = (float) (r * sin (v));
-      }
-  for (guint32 i = 0; i < nu; i++)
-    for (guint32 j = 0; j < nv; j++)
-      {
-        guint32 a = i * nv + j, b = ((i + 1) % nu) * nv + j;
-        guint32 c = ((i + 1) % nu) * nv + (j + 1) % nv, d = i * nv + (j + 1) % nv;
-
-        if (inward)
-          {
-            *tri++ = a, *tri++ = c, *tri++ = b;
-            *tri++ = a, *tri++ = d, *tri++ = c;
-          }
-        else
-          {
-            *tri++ = a, *tri++ = b, *tri++ = c;
-            *tri++ = a, *tri++ = c, *tri++ = d;
-          }
-      }
-  return osp_mesh_new_take (positions, (guint32) n_vertices, indices, (guint32) (n_vertices * 2));
-}
-
-static char *
-find_script (const char *given)
-{
-  g_autofree char *exe = g_file_read_link ("/proc/self/exe", NULL);
-  g_autofree char *dir = NULL;
-  const char *env = g_getenv ("OSP_BENCH_DIR");
-  const char *const relatives[] = { "../../../tests/bench", "../../tests/bench" };
-
-  if (given != NULL)
-    return g_strdup (given);
-  if (env != NULL)
-    return g_build_filename (env, VTK_SCRIPT, NULL);
-  if (exe == NULL)
-    return NULL;
-  dir = g_path_get_dirname (exe);
-  for (guint i = 0; i < G_N_ELEMENTS (relatives); i++)
-    {
-      g_autofree char *path = g_build_filename (dir, relatives[i], VTK_SCRIPT, NULL);
-
-      if (g_file_test (path, G_FILE_TEST_IS_REGULAR))
-        return g_steal_pointer (&path);
-    }
-  return NULL;
-}
-
-/* CPU seconds of the whole process (all threads), to tell a busy machine from slow code. */
-static double
-cpu_now (void)
-{
-  struct timespec ts;
-
-  clock_gettime (CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static double
 load_average (void)
 {
@@ -118,15 +40,6 @@ load_average (void)
   if (!g_file_get_contents ("/proc/loadavg", &text, NULL, NULL))
     return -1;
   return g_ascii_strtod (text, NULL);
-}
-
-static double
-field_value (const char *text,
-             const char *key)
-{
-  const char *at = text != NULL ? strstr (text, key) : NULL;
-
-  return at != NULL ? g_ascii_strtod (at + strlen (key), NULL) : -1.0;
 }
 
 int
@@ -195,8 +108,8 @@ osp_cli_bench_cut (int    argc,
       guint32 total = (guint32) CLAMP (triangles, 1000, 100000000);
       guint32 nv_o = MAX ((guint32) sqrt (total * 0.75 / 8.0), 3);
       guint32 nv_i = MAX ((guint32) sqrt (total * 0.25 / 8.0), 3);
-      g_autoptr(OspMesh) outer = make_torus (60, 20, 4 * nv_o, nv_o, FALSE);
-      g_autoptr(OspMesh) inner = make_torus (60, 14, 4 * nv_i, nv_i, TRUE);
+      g_autoptr(OspMesh) outer = osp_cli_make_torus (60, 20, 4 * nv_o, nv_o, FALSE);
+      g_autoptr(OspMesh) inner = osp_cli_make_torus (60, 14, 4 * nv_i, nv_i, TRUE);
       OspMesh *parts[2] = { outer, inner };
 
       mesh = osp_mesh_merge (parts, 2);
@@ -206,12 +119,12 @@ osp_cli_bench_cut (int    argc,
   for (int r = 0; r < repeat; r++)
     {
       g_auto(OspCutResult) result = { 0 };
-      double t0 = osp_cli_now (), c0 = cpu_now ();
+      double t0 = osp_cli_now (), c0 = osp_cli_cpu_now ();
 
       if (!osp_mesh_cut (mesh, &plane, 1, 0, &result, NULL, NULL, &error))
         return osp_cli_fail (error);
       best = MIN (best, osp_cli_now () - t0);
-      best_cpu = MIN (best_cpu, cpu_now () - c0);
+      best_cpu = MIN (best_cpu, osp_cli_cpu_now () - c0);
       if (r == 0)
         {
           n_in = result.inside->len;
@@ -249,7 +162,7 @@ osp_cli_bench_cut (int    argc,
 
   if (!no_vtk)
     {
-      script = find_script (script_arg);
+      script = osp_cli_find_bench_script (script_arg, VTK_SCRIPT);
       if (script == NULL || !g_file_test (SYSTEM_PYTHON, G_FILE_TEST_IS_EXECUTABLE))
         no_vtk = TRUE;
     }
@@ -269,21 +182,18 @@ osp_cli_bench_cut (int    argc,
     char nums[4][G_ASCII_DTOSTR_BUF_SIZE];
     g_autofree char *repeat_text = g_strdup_printf ("%d", repeat);
     const char *child[] = { SYSTEM_PYTHON, script, stl, NULL, NULL, NULL, NULL, NULL, NULL };
-    g_autofree char *out = NULL, *err = NULL;
-    int wait_status = 0;
+    g_autofree char *out = NULL;
 
     for (int k = 0; k < 3; k++)
       child[3 + k] = g_ascii_dtostr (nums[k], sizeof nums[k], plane.normal[k]);
     child[6] = g_ascii_dtostr (nums[3], sizeof nums[3], plane.d);
     child[7] = repeat_text;
-    if (g_spawn_sync (NULL, (char **) child, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err,
-                      &wait_status, NULL) &&
-        g_spawn_check_wait_status (wait_status, NULL))
+    if (osp_cli_run_child (child, &out))
       {
-        double seconds = field_value (out, "seconds=");
+        double seconds = osp_cli_output_field (out, NULL, "seconds=");
 
         printf ("  %-34s %8.1f ms  (one side; %.0f cells)\n", "vtkClipClosedSurface",
-                seconds * 1000, field_value (out, "cells="));
+                seconds * 1000, osp_cli_output_field (out, NULL, "cells="));
         printf ("  %-34s %8.1f ×\n", _("VTK time ÷ osteoplan time"), seconds / best);
       }
     else
@@ -349,12 +259,12 @@ osp_cli_bench_symmetry (int    argc,
 
   for (int r = 0; r < repeat; r++)
     {
-      double t0 = osp_cli_now (), c0 = cpu_now ();
+      double t0 = osp_cli_now (), c0 = osp_cli_cpu_now ();
 
       if (!osp_symmetry_estimate (mesh, NULL, &plane, &res, NULL, NULL, &error))
         return osp_cli_fail (error);
       best = MIN (best, osp_cli_now () - t0);
-      best_cpu = MIN (best_cpu, cpu_now () - c0);
+      best_cpu = MIN (best_cpu, osp_cli_cpu_now () - c0);
     }
 
   printf ("bench symmetry: %d CPUs, best of %d runs, load average %.2f\n",

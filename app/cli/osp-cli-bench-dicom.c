@@ -63,26 +63,6 @@ folder_bytes (const char *folder,
   return total;
 }
 
-/* CPU seconds of the whole process (all threads): on a shared machine this says what a load
- * costs better than the wall clock does. */
-static double
-cpu_now (void)
-{
-  struct timespec ts;
-
-  clock_gettime (CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-static int
-compare_doubles (const void *a,
-                 const void *b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-
-  return x < y ? -1 : x > y ? 1 : 0;
-}
-
 int
 osp_cli_bench_dicom (int    argc,
                      char **argv)
@@ -125,12 +105,12 @@ osp_cli_bench_dicom (int    argc,
       g_autoptr(OspVolume) volume = NULL;
       guint32 dims[3];
 
-      double cpu = cpu_now ();
+      double cpu = osp_cli_cpu_now ();
 
       start = osp_cli_now ();
       volume = osp_volume_load (folder, NULL, NULL, NULL, &error);
       times[r] = osp_cli_now () - start;
-      cpu = cpu_now () - cpu;
+      cpu = osp_cli_cpu_now () - cpu;
       if (volume == NULL)
         return osp_cli_fail (error);
       osp_volume_get_dims (volume, dims);
@@ -148,7 +128,7 @@ osp_cli_bench_dicom (int    argc,
       return osp_cli_fail (error);
   }
 
-  qsort (times, repeat, sizeof (double), compare_doubles);
+  qsort (times, repeat, sizeof (double), osp_cli_compare_doubles);
   printf ("  %-24s %.3f s\n", _("header scan alone:"), scan_seconds);
   printf ("  %-24s %.3f s  (%.0f MB/s)\n", _("load, best:"), times[0], mb / times[0]);
   printf ("  %-24s %.3f s  (%.0f MB/s)\n", _("load, median:"), times[repeat / 2],

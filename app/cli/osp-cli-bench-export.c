@@ -33,71 +33,8 @@ static OspMesh *
 make_torus (guint64 n_triangles)
 {
   guint32 nv = 500, nu = (guint32) MAX (3, n_triangles / (2 * nv));
-  gsize n_vertices = (gsize) nu * nv;
-  float *positions = g_new (float, n_vertices * 3);
-  guint32 *indices = g_new (guint32, n_vertices * 6);
-  guint32 *tri = indices;
 
-  for (guint32 i = 0; i < nu; i++)
-    for (guint32 j = 0; j < nv; j++)
-      {
-        double u = 2 * G_PI * i / nu, v = 2 * G_PI * j / nv;
-        float *p = positions + 3 * ((gsize) i * nv + j);
-
-        p[0] = (float) ((60 + 20 * cos (v)) * cos (u));
-        p[1] = (float) ((60 + 20 * cos (v)) * sin (u));
-        p[2] = (float) (20 * sin (v));
-      }
-  for (guint32 i = 0; i < nu; i++)
-    for (guint32 j = 0; j < nv; j++)
-      {
-        guint32 a = i * nv + j, b = ((i + 1) % nu) * nv + j;
-        guint32 c = ((i + 1) % nu) * nv + (j + 1) % nv, d = i * nv + (j + 1) % nv;
-
-        tri[0] = a;
-        tri[1] = b;
-        tri[2] = c;
-        tri[3] = a;
-        tri[4] = c;
-        tri[5] = d;
-        tri += 6;
-      }
-  return osp_mesh_new_take (positions, (guint32) n_vertices, indices,
-                            (guint32) (n_vertices * 2));
-}
-
-/* CPU seconds of the whole process (all threads): on a busy shared machine this says more
- * than the wall clock. */
-static double
-cpu_now (void)
-{
-  struct timespec ts;
-
-  clock_gettime (CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-static char *
-find_script (const char *name)
-{
-  g_autofree char *exe = g_file_read_link ("/proc/self/exe", NULL);
-  g_autofree char *dir = NULL;
-  const char *env = g_getenv ("OSP_BENCH_DIR");
-  const char *const relatives[] = { "../../../tests/bench", "../../tests/bench" };
-
-  if (env != NULL)
-    return g_build_filename (env, name, NULL);
-  if (exe == NULL)
-    return NULL;
-  dir = g_path_get_dirname (exe);
-  for (guint i = 0; i < G_N_ELEMENTS (relatives); i++)
-    {
-      g_autofree char *path = g_build_filename (dir, relatives[i], name, NULL);
-
-      if (g_file_test (path, G_FILE_TEST_IS_REGULAR))
-        return g_steal_pointer (&path);
-    }
-  return NULL;
+  return osp_cli_make_torus (60, 20, nu, nv, FALSE);
 }
 
 static guint64
@@ -151,7 +88,7 @@ osp_cli_bench_export (int    argc,
           osp_mesh_get_n_vertices (mesh));
   for (int r = 0; r < repeat; r++)
     {
-      double t0 = osp_cli_now (), c0 = cpu_now ();
+      double t0 = osp_cli_now (), c0 = osp_cli_cpu_now ();
       Osp3mfObject object;
       gboolean ok;
 
@@ -161,14 +98,14 @@ osp_cli_bench_export (int    argc,
       if (!ok)
         return osp_cli_fail (error);
       best_3mf = MIN (best_3mf, osp_cli_now () - t0);
-      cpu_3mf = MIN (cpu_3mf, cpu_now () - c0);
+      cpu_3mf = MIN (cpu_3mf, osp_cli_cpu_now () - c0);
 
       t0 = osp_cli_now ();
-      c0 = cpu_now ();
+      c0 = osp_cli_cpu_now ();
       if (!osp_mesh_save (mesh, path_stl, OSP_MESH_FORMAT_STL_BINARY, &error))
         return osp_cli_fail (error);
       best_stl = MIN (best_stl, osp_cli_now () - t0);
-      cpu_stl = MIN (cpu_stl, cpu_now () - c0);
+      cpu_stl = MIN (cpu_stl, osp_cli_cpu_now () - c0);
     }
   printf (_("3MF export:  %.3f s (CPU %.3f s, 2 threads)  %.1f M triangles/s, %.1f MB\n"),
           best_3mf, cpu_3mf, osp_mesh_get_n_triangles (mesh) / best_3mf / 1e6,
@@ -178,7 +115,7 @@ osp_cli_bench_export (int    argc,
 
   if (!no_vtk)
     {
-      g_autofree char *script = find_script (VTK_WRITE_SCRIPT);
+      g_autofree char *script = osp_cli_find_bench_script (NULL, VTK_WRITE_SCRIPT);
       g_autofree char *out = NULL, *err = NULL;
       g_autofree char *repeat_text = g_strdup_printf ("%d", repeat);
       const char *child_argv[] = { SYSTEM_PYTHON, script, path_stl, path_vtk, repeat_text,
@@ -247,7 +184,7 @@ osp_cli_bench_check (int    argc,
   for (int r = 0; r < repeat; r++)
     {
       g_autoptr(OspPrintReport) report = NULL;
-      double t0 = osp_cli_now (), c0 = cpu_now ();
+      double t0 = osp_cli_now (), c0 = osp_cli_cpu_now ();
       guint64 pairs = 0;
       OspMeshReport mr;
 
@@ -255,7 +192,7 @@ osp_cli_bench_check (int    argc,
       if (report == NULL)
         return osp_cli_fail (error);
       best = MIN (best, osp_cli_now () - t0);
-      best_cpu = MIN (best_cpu, cpu_now () - c0);
+      best_cpu = MIN (best_cpu, osp_cli_cpu_now () - c0);
       if (r == 0)
         printf (_("verdict: %s, %" PRIu64 " self-intersections, thinnest wall "
                   "%.2f mm (%u rays)\n"), osp_print_verdict_to_string (report->verdict),

@@ -27,21 +27,6 @@
 #define SYSTEM_PYTHON "/usr/bin/python3"
 #define VTK_SCRIPT    "vtk_iso.py"
 
-/* A field of /proc/self/status in bytes, 0 where absent. */
-static guint64
-status_bytes (const char *field)
-{
-  g_autofree char *status = NULL;
-  const char *line;
-
-  if (!g_file_get_contents ("/proc/self/status", &status, NULL, NULL))
-    return 0;
-  line = strstr (status, field);
-  if (line == NULL)
-    return 0;
-  return g_ascii_strtoull (line + strlen (field) + 1, NULL, 10) * 1024;
-}
-
 /* Resets VmHWM to the current RSS (Linux ≥ 4.0); FALSE where that is not possible. */
 static gboolean
 reset_peak (void)
@@ -54,60 +39,6 @@ reset_peak (void)
   ok = write (fd, "5", 1) == 1;
   close (fd);
   return ok;
-}
-
-static char *
-find_vtk_script (const char *given)
-{
-  g_autofree char *exe = g_file_read_link ("/proc/self/exe", NULL);
-  g_autofree char *dir = NULL;
-  const char *env = g_getenv ("OSP_BENCH_DIR");
-  const char *const relatives[] = { "../../../tests/bench", "../../tests/bench" };
-
-  if (given != NULL)
-    return g_strdup (given);
-  if (env != NULL)
-    return g_build_filename (env, VTK_SCRIPT, NULL);
-  if (exe == NULL)
-    return NULL;
-  /* In-tree build folders: BUILD/app/cli/osteoplan-cli next to SOURCE/tests/bench. */
-  dir = g_path_get_dirname (exe);
-  for (guint i = 0; i < G_N_ELEMENTS (relatives); i++)
-    {
-      g_autofree char *path = g_build_filename (dir, relatives[i], VTK_SCRIPT, NULL);
-
-      if (g_file_test (path, G_FILE_TEST_IS_REGULAR))
-        return g_steal_pointer (&path);
-    }
-  return NULL;
-}
-
-/* The value after "KEY" on the line that starts with `name`, or -1. */
-static double
-vtk_field (const char *output,
-           const char *name,
-           const char *key)
-{
-  const char *line = output != NULL ? strstr (output, name) : NULL;
-  const char *end, *at;
-
-  if (line == NULL)
-    return -1;
-  end = strchr (line, '\n');
-  at = strstr (line, key);
-  if (at == NULL || (end != NULL && at > end))
-    return -1;
-  return g_ascii_strtod (at + strlen (key), NULL);
-}
-
-/* CPU time of the whole process (all threads), seconds. */
-static double
-cpu_now (void)
-{
-  struct timespec ts;
-
-  clock_gettime (CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 /* The best wall and CPU times of `repeat` runs.  On a shared machine the CPU time is the
@@ -130,12 +61,12 @@ time_extraction (const OspVolume *volume,
 
       g_clear_pointer (&mesh, osp_mesh_unref);
       t0 = osp_cli_now ();
-      c0 = cpu_now ();
+      c0 = osp_cli_cpu_now ();
       mesh = osp_isosurface_extract (volume, iso, n_threads, NULL, NULL, error);
       if (mesh == NULL)
         return NULL;
       *out_seconds = MIN (*out_seconds, osp_cli_now () - t0);
-      *out_cpu = MIN (*out_cpu, cpu_now () - c0);
+      *out_cpu = MIN (*out_cpu, osp_cli_cpu_now () - c0);
     }
   return mesh;
 }
@@ -220,11 +151,11 @@ osp_cli_bench_iso (int    argc,
   /* The peak of one parallel run, above what was resident before (the volume and the
    * program). */
   peak_ok = reset_peak ();
-  baseline = status_bytes ("VmRSS:");
+  baseline = osp_cli_proc_status_bytes ("VmRSS:");
   parallel = osp_isosurface_extract (volume, iso, (guint) threads, NULL, NULL, &error);
   if (parallel == NULL)
     return osp_cli_fail (error);
-  peak = status_bytes ("VmHWM:");
+  peak = osp_cli_proc_status_bytes ("VmHWM:");
   g_clear_pointer (&parallel, osp_mesh_unref);
   parallel = time_extraction (volume, iso, (guint) threads, repeat, &t_parallel, &c_parallel,
                               &error);
@@ -254,7 +185,7 @@ osp_cli_bench_iso (int    argc,
 
   if (!no_vtk)
     {
-      vtk_script = find_vtk_script (vtk_script_arg);
+      vtk_script = osp_cli_find_bench_script (vtk_script_arg, VTK_SCRIPT);
       if (vtk_script == NULL || !g_file_test (SYSTEM_PYTHON, G_FILE_TEST_IS_EXECUTABLE))
         no_vtk = TRUE;
     }
@@ -267,9 +198,8 @@ osp_cli_bench_iso (int    argc,
   {
     g_autofree char *raw = NULL;
     g_autofree char *out = NULL;
-    g_autofree char *err = NULL;
     char args[9][G_ASCII_DTOSTR_BUF_SIZE];
-    int fd, wait_status = 0;
+    int fd;
     static const char *const names[] = { "vtkFlyingEdges3D", "vtkMarchingCubes" };
 
     fd = g_file_open_tmp ("osteoplan-bench-iso-XXXXXX.raw", &raw, &error);
@@ -293,10 +223,7 @@ osp_cli_bench_iso (int    argc,
       const char *child[] = { SYSTEM_PYTHON, vtk_script, raw, args[0], args[1], args[2],
                               args[3], args[4], args[5], args[6], args[7], NULL };
 
-      if (!g_spawn_sync (NULL, (char **) child, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err,
-                         &wait_status, NULL) ||
-          !g_spawn_check_wait_status (wait_status, NULL))
-        g_clear_pointer (&out, g_free);
+      osp_cli_run_child (child, &out);
     }
     g_unlink (raw);
     if (out == NULL)
@@ -306,15 +233,15 @@ osp_cli_bench_iso (int    argc,
       }
     for (guint f = 0; f < G_N_ELEMENTS (names); f++)
       {
-        double seconds = vtk_field (out, names[f], "seconds=");
-        double cpu = vtk_field (out, names[f], "cpu=");
-        double cells = vtk_field (out, names[f], "cells=");
+        double seconds = osp_cli_output_field (out, names[f], "seconds=");
+        double cpu = osp_cli_output_field (out, names[f], "cpu=");
+        double cells = osp_cli_output_field (out, names[f], "cells=");
 
         if (seconds <= 0)
           continue;
         printf ("  %-26s %8.3f s %8.3f s  %6.1f M voxels/s  %.0f VTK threads\n", names[f],
                 seconds, cpu, osp_volume_get_n_voxels (volume) / seconds / 1e6,
-                vtk_field (out, names[f], "threads="));
+                osp_cli_output_field (out, names[f], "threads="));
         printf ("  %-26s ours is %.2f × faster (wall), %.2f × less CPU; %.0f triangles "
                 "(ours %+.3f %%)\n", "", seconds / t_parallel, cpu / c_parallel, cells,
                 100.0 * (nt - cells) / MAX (cells, 1));

@@ -61,21 +61,12 @@ make_sphere (float r,
   return osp_mesh_new_take (p, nv, t, nt);
 }
 
-static int
-compare_doubles (const void *a,
-                 const void *b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-
-  return x < y ? -1 : x > y;
-}
-
 static void
 print_times (const char *what,
              double     *ms,
              guint       n)
 {
-  qsort (ms, n, sizeof *ms, compare_doubles);
+  qsort (ms, n, sizeof *ms, osp_cli_compare_doubles);
   printf ("  %-28s min %9.1f µs   median %9.1f µs   max %9.1f µs\n", what, 1000 * ms[0],
           1000 * ms[n / 2], 1000 * ms[n - 1]);
 }

@@ -28,38 +28,6 @@
 #define SYSTEM_PYTHON "/usr/bin/python3"
 #define VTK_SCRIPT    "vtk_stl_read.py"
 
-/* A torus (major radius 60 mm, minor 20 mm) of nu × nv quads, 2 nu nv triangles. */
-static OspMesh *
-make_torus (guint32 nu,
-            guint32 nv)
-{
-  gsize n_vertices = (gsize) nu * nv;
-  float *positions = g_new (float, n_vertices * 3);
-  guint32 *indices = g_new (guint32, n_vertices * 6);
-  guint32 *tri = indices;
-
-  for (guint32 i = 0; i < nu; i++)
-    for (guint32 j = 0; j < nv; j++)
-      {
-        double u = 2 * G_PI * i / nu, v = 2 * G_PI * j / nv;
-        float *p = positions + 3 * ((gsize) i * nv + j);
-
-        p[0] = (float) ((60 + 20 * cos (v)) * cos (u));
-        p[1] = (float) ((60 + 20 * cos (v)) * sin (u));
-        p[2] = (float) (20 * sin (v));
-      }
-  for (guint32 i = 0; i < nu; i++)
-    for (guint32 j = 0; j < nv; j++)
-      {
-        guint32 a = i * nv + j, b = ((i + 1) % nu) * nv + j;
-        guint32 c = ((i + 1) % nu) * nv + (j + 1) % nv, d = i * nv + (j + 1) % nv;
-
-        *tri++ = a, *tri++ = b, *tri++ = c;
-        *tri++ = a, *tri++ = c, *tri++ = d;
-      }
-  return osp_mesh_new_take (positions, (guint32) n_vertices, indices, (guint32) (n_vertices * 2));
-}
-
 static gboolean
 read_raw (const char *path,
           gsize       size,
@@ -89,89 +57,21 @@ read_raw (const char *path,
   return TRUE;
 }
 
-/* A field of /proc/self/status in bytes, 0 where absent. */
-static guint64
-proc_status_bytes (const char *field)
-{
-  g_autofree char *status = NULL;
-  const char *line;
-
-  if (!g_file_get_contents ("/proc/self/status", &status, NULL, NULL))
-    return 0;
-  line = strstr (status, field);
-  if (line == NULL)
-    return 0;
-  return g_ascii_strtoull (line + strlen (field) + 1, NULL, 10) * 1024;
-}
-
 /* The child: loads one file and prints its peak memory. */
 static int
 measure_load (const char *path)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(OspMesh) mesh = NULL;
-  guint64 before = proc_status_bytes ("VmRSS:");
+  guint64 before = osp_cli_proc_status_bytes ("VmRSS:");
   guint64 peak;
 
   mesh = osp_mesh_load (path, NULL, NULL, &error);
   if (mesh == NULL)
     return osp_cli_fail (error);
-  peak = proc_status_bytes ("VmHWM:");
+  peak = osp_cli_proc_status_bytes ("VmHWM:");
   printf ("peak=%" G_GUINT64_FORMAT " baseline=%" G_GUINT64_FORMAT "\n", peak, before);
   return 0;
-}
-
-static gboolean
-run_child (const char *const *argv,
-           char              **out_stdout)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree char *err = NULL;
-  int wait_status = 0;
-
-  if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, out_stdout, &err,
-                     &wait_status, &error) ||
-      !g_spawn_check_wait_status (wait_status, NULL))
-    {
-      g_clear_pointer (out_stdout, g_free);
-      return FALSE;
-    }
-  return TRUE;
-}
-
-static double
-field_value (const char *text,
-             const char *key)
-{
-  const char *at = text != NULL ? strstr (text, key) : NULL;
-
-  return at != NULL ? g_ascii_strtod (at + strlen (key), NULL) : -1.0;
-}
-
-static char *
-find_vtk_script (const char *given)
-{
-  g_autofree char *exe = g_file_read_link ("/proc/self/exe", NULL);
-  g_autofree char *dir = NULL;
-  const char *env = g_getenv ("OSP_BENCH_DIR");
-  const char *const relatives[] = { "../../../tests/bench", "../../tests/bench" };
-
-  if (given != NULL)
-    return g_strdup (given);
-  if (env != NULL)
-    return g_build_filename (env, VTK_SCRIPT, NULL);
-  if (exe == NULL)
-    return NULL;
-  /* In-tree build folders: BUILD/app/cli/osteoplan-cli next to SOURCE/tests/bench. */
-  dir = g_path_get_dirname (exe);
-  for (guint i = 0; i < G_N_ELEMENTS (relatives); i++)
-    {
-      g_autofree char *path = g_build_filename (dir, relatives[i], VTK_SCRIPT, NULL);
-
-      if (g_file_test (path, G_FILE_TEST_IS_REGULAR))
-        return g_steal_pointer (&path);
-    }
-  return NULL;
 }
 
 static void
@@ -229,7 +129,7 @@ osp_cli_bench_stl (int    argc,
   self = g_file_read_link ("/proc/self/exe", NULL);
   if (!no_vtk)
     {
-      vtk_script = find_vtk_script (vtk_script_arg);
+      vtk_script = osp_cli_find_bench_script (vtk_script_arg, VTK_SCRIPT);
       if (vtk_script == NULL || !g_file_test (SYSTEM_PYTHON, G_FILE_TEST_IS_EXECUTABLE))
         no_vtk = TRUE;
     }
@@ -272,7 +172,7 @@ osp_cli_bench_stl (int    argc,
       /* Quads twice as long around the ring as around the tube: nu = 2 nv. */
       nv = MAX ((guint32) sqrt (requested / 4.0), 2);
       nu = MAX ((guint32) (requested / (2.0 * nv) + 0.5), 3);
-      torus = make_torus (nu, nv);
+      torus = osp_cli_make_torus (60, 20, nu, nv, FALSE);
       n_triangles = osp_mesh_get_n_triangles (torus);
       path = g_strdup_printf ("%s/torus-%u.stl", tmpdir, n_triangles);
 
@@ -322,9 +222,10 @@ osp_cli_bench_stl (int    argc,
         const char *child[] = { self, "bench", "stl", "--measure-load", path, NULL };
         g_autofree char *out = NULL;
 
-        if (self != NULL && run_child (child, &out))
+        if (self != NULL && osp_cli_run_child (child, &out))
           {
-            double peak = field_value (out, "peak="), base = field_value (out, "baseline=");
+            double peak = osp_cli_output_field (out, NULL, "peak=");
+            double base = osp_cli_output_field (out, NULL, "baseline=");
             double used = peak - base;
 
             printf ("  %-22s %8.1f MiB  = %.2f × (file + mesh = %.1f MiB) (goal ≤ 1.5)\n",
@@ -342,13 +243,13 @@ osp_cli_bench_stl (int    argc,
           const char *child[] = { SYSTEM_PYTHON, vtk_script, path, repeat_text, NULL };
           g_autofree char *out = NULL;
 
-          if (run_child (child, &out))
+          if (osp_cli_run_child (child, &out))
             {
-              double t_vtk = field_value (out, "seconds=");
+              double t_vtk = osp_cli_output_field (out, NULL, "seconds=");
 
               print_rate (_("vtkSTLReader"), t_vtk, n_triangles);
               printf ("  load + weld is %.1f × faster (goal ≥ 4); %.0f points\n", t_vtk / t_load,
-                      field_value (out, "points="));
+                      osp_cli_output_field (out, NULL, "points="));
             }
           else
             printf ("  %-22s %s\n", "vtkSTLReader", _("not available (no VTK for "

@@ -6,10 +6,15 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <json-glib/json-glib.h>
+#include <math.h>
 #include <stdio.h>
+#include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "osp-cli-private.h"
+#include "osp-mesh.h"
 
 GOptionContext *
 osp_cli_context_new (const char   *name,
@@ -133,4 +138,157 @@ double
 osp_cli_now (void)
 {
   return g_get_monotonic_time () / 1e6;
+}
+
+void
+osp_cli_print_json (JsonNode *root)
+{
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autofree char *text = NULL;
+
+  json_generator_set_pretty (generator, TRUE);
+  json_generator_set_root (generator, root);
+  text = json_generator_to_data (generator, NULL);
+  printf ("%s\n", text);
+}
+
+double
+osp_cli_cpu_now (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+double
+osp_cli_output_field (const char *text,
+                      const char *line,
+                      const char *key)
+{
+  const char *start = text, *end = NULL, *at;
+
+  if (text == NULL)
+    return -1;
+  if (line != NULL)
+    {
+      start = strstr (text, line);
+      if (start == NULL)
+        return -1;
+      end = strchr (start, '\n');
+    }
+  at = strstr (start, key);
+  if (at == NULL || (end != NULL && at > end))
+    return -1;
+  return g_ascii_strtod (at + strlen (key), NULL);
+}
+
+gboolean
+osp_cli_run_child (const char *const *argv,
+                   char              **out_stdout)
+{
+  g_autofree char *err = NULL;
+  int wait_status = 0;
+
+  if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, out_stdout, &err,
+                     &wait_status, NULL) ||
+      !g_spawn_check_wait_status (wait_status, NULL))
+    {
+      g_clear_pointer (out_stdout, g_free);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+char *
+osp_cli_find_bench_script (const char *given,
+                           const char *name)
+{
+  g_autofree char *exe = NULL;
+  g_autofree char *dir = NULL;
+  const char *env = g_getenv ("OSP_BENCH_DIR");
+  const char *const relatives[] = { "../../../tests/bench", "../../tests/bench" };
+
+  if (given != NULL)
+    return g_strdup (given);
+  if (env != NULL)
+    return g_build_filename (env, name, NULL);
+  exe = g_file_read_link ("/proc/self/exe", NULL);
+  if (exe == NULL)
+    return NULL;
+  /* In-tree build folders: BUILD/app/cli/osteoplan-cli next to SOURCE/tests/bench. */
+  dir = g_path_get_dirname (exe);
+  for (guint i = 0; i < G_N_ELEMENTS (relatives); i++)
+    {
+      g_autofree char *path = g_build_filename (dir, relatives[i], name, NULL);
+
+      if (g_file_test (path, G_FILE_TEST_IS_REGULAR))
+        return g_steal_pointer (&path);
+    }
+  return NULL;
+}
+
+guint64
+osp_cli_proc_status_bytes (const char *field)
+{
+  g_autofree char *status = NULL;
+  const char *line;
+
+  if (!g_file_get_contents ("/proc/self/status", &status, NULL, NULL))
+    return 0;
+  line = strstr (status, field);
+  if (line == NULL)
+    return 0;
+  return g_ascii_strtoull (line + strlen (field) + 1, NULL, 10) * 1024;
+}
+
+int
+osp_cli_compare_doubles (const void *a,
+                         const void *b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+OspMesh *
+osp_cli_make_torus (double   R,
+                    double   r,
+                    guint32  nu,
+                    guint32  nv,
+                    gboolean inward)
+{
+  gsize n_vertices = (gsize) nu * nv;
+  float *positions = g_new (float, n_vertices * 3);
+  guint32 *indices = g_new (guint32, n_vertices * 6);
+  guint32 *tri = indices;
+
+  for (guint32 i = 0; i < nu; i++)
+    for (guint32 j = 0; j < nv; j++)
+      {
+        double u = 2 * G_PI * i / nu, v = 2 * G_PI * j / nv;
+        float *p = positions + 3 * ((gsize) i * nv + j);
+
+        p[0] = (float) ((R + r * cos (v)) * cos (u));
+        p[1] = (float) ((R + r * cos (v)) * sin (u));
+        p[2] = (float) (r * sin (v));
+      }
+  for (guint32 i = 0; i < nu; i++)
+    for (guint32 j = 0; j < nv; j++)
+      {
+        guint32 a = i * nv + j, b = ((i + 1) % nu) * nv + j;
+        guint32 c = ((i + 1) % nu) * nv + (j + 1) % nv, d = i * nv + (j + 1) % nv;
+
+        if (inward)
+          {
+            *tri++ = a, *tri++ = c, *tri++ = b;
+            *tri++ = a, *tri++ = d, *tri++ = c;
+          }
+        else
+          {
+            *tri++ = a, *tri++ = b, *tri++ = c;
+            *tri++ = a, *tri++ = c, *tri++ = d;
+          }
+      }
+  return osp_mesh_new_take (positions, (guint32) n_vertices, indices, (guint32) (n_vertices * 2));
 }

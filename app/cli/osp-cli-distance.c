@@ -82,8 +82,6 @@ osp_cli_distance (int    argc,
     {
       g_autoptr(JsonObject) root = json_object_new ();
       g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
-      g_autoptr(JsonGenerator) gen = json_generator_new ();
-      g_autofree char *text = NULL;
 
       json_object_set_string_member (root, "implant", argv[1]);
       json_object_set_string_member (root, "bone", argv[2]);
@@ -103,10 +101,7 @@ osp_cli_distance (int    argc,
       json_object_set_double_member (root, "bvh_seconds", t_bvh);
       json_object_set_double_member (root, "map_seconds", t_map);
       json_node_set_object (node, root);
-      json_generator_set_root (gen, node);
-      json_generator_set_pretty (gen, TRUE);
-      text = json_generator_to_data (gen, NULL);
-      printf ("%s\n", text);
+      osp_cli_print_json (node);
     }
   else
     {

@@ -335,8 +335,6 @@ osp_cli_implant (int    argc,
     {
       g_autoptr(JsonObject) root = json_object_new ();
       g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
-      g_autoptr(JsonGenerator) gen = json_generator_new ();
-      g_autofree char *text = NULL;
 
       json_object_set_string_member (root, "file", output);
       json_object_set_string_member (root, "description", description);
@@ -371,10 +369,7 @@ osp_cli_implant (int    argc,
           json_object_set_object_member (root, "trajectory", t);
         }
       json_node_set_object (node, root);
-      json_generator_set_root (gen, node);
-      json_generator_set_pretty (gen, TRUE);
-      text = json_generator_to_data (gen, NULL);
-      printf ("%s\n", text);
+      osp_cli_print_json (node);
     }
   else
     {

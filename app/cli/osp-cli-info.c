@@ -182,14 +182,9 @@ osp_cli_info (int    argc,
 
   if (json)
     {
-      g_autoptr(JsonGenerator) generator = json_generator_new ();
       g_autoptr(JsonNode) root = json_builder_get_root (builder);
-      g_autofree char *text = NULL;
 
-      json_generator_set_pretty (generator, TRUE);
-      json_generator_set_root (generator, root);
-      text = json_generator_to_data (generator, NULL);
-      printf ("%s\n", text);
+      osp_cli_print_json (root);
     }
   return status;
 }

@@ -107,4 +107,39 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (OspCliProgress, osp_cli_progress_free)
 /* Monotonic time in seconds. */
 double   osp_cli_now         (void);
 
+/* Prints a JSON document, pretty, and a newline on stdout. */
+struct _JsonNode;
+void     osp_cli_print_json  (struct _JsonNode *root);
+
+/* Helpers of the benchmarks (osp-cli-bench-*.c). */
+
+/* CPU time of the whole process (all threads) in seconds: on a busy shared machine the
+ * steadier figure. */
+double   osp_cli_cpu_now     (void);
+/* The value after `key` in `text` (on the first line containing `line` when not NULL), or -1
+ * where absent; for the "key=value" output of a child process.  `text` may be NULL. */
+double   osp_cli_output_field (const char *text,
+                               const char *line,
+                               const char *key);
+/* Runs argv[0] with its arguments and waits; TRUE with its stdout in *out_stdout when it
+ * exited with status 0, else FALSE with *out_stdout NULL. */
+gboolean osp_cli_run_child   (const char *const *argv,
+                              char              **out_stdout);
+/* The path of the benchmark script `name`: `given` when not NULL, else in $OSP_BENCH_DIR,
+ * else in SOURCE/tests/bench next to an in-tree build; NULL where not found. */
+char    *osp_cli_find_bench_script (const char *given,
+                                    const char *name);
+/* A field of /proc/self/status ("VmRSS:", "VmHWM:") in bytes, 0 where absent. */
+guint64  osp_cli_proc_status_bytes (const char *field);
+/* qsort() comparison of doubles, ascending. */
+int      osp_cli_compare_doubles (const void *a,
+                                  const void *b);
+/* A torus around z (major radius R, minor r) of nu × nv quads, 2 nu nv triangles, facing
+ * outwards, or inwards when `inward`.  nu, nv ≥ 3. */
+struct _OspMesh *osp_cli_make_torus (double   R,
+                                     double   r,
+                                     guint32  nu,
+                                     guint32  nv,
+                                     gboolean inward);
+
 G_END_DECLS

@@ -33,9 +33,7 @@ print_json (const char      *path,
             double           seconds)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonGenerator) generator = json_generator_new ();
   g_autoptr(JsonNode) root = NULL;
-  g_autofree char *text = NULL;
   g_autofree char *orientation = osp_volume_get_orientation_name (volume);
   const char *const *notes;
   guint32 dims[3];
@@ -107,10 +105,7 @@ print_json (const char      *path,
   json_builder_end_object (builder);
 
   root = json_builder_get_root (builder);
-  json_generator_set_pretty (generator, TRUE);
-  json_generator_set_root (generator, root);
-  text = json_generator_to_data (generator, NULL);
-  printf ("%s\n", text);
+  osp_cli_print_json (root);
 }
 
 static void

@@ -21,6 +21,7 @@
 #include "osp-cut.h"
 #include "osp-error.h"
 #include "osp-memory.h"
+#include "osp-mesh-private.h"
 #include "osp-triangulate.h"
 
 enum
@@ -650,18 +651,6 @@ cut_by_plane (CutWork      *w,
 
 /* -- Pieces ----------------------------------------------------------------------------- */
 
-static guint32
-uf_find (guint32 *parent,
-         guint32  x)
-{
-  while (parent[x] != x)
-    {
-      parent[x] = parent[parent[x]];
-      x = parent[x];
-    }
-  return x;
-}
-
 typedef struct
 {
   OspMesh *mesh;
@@ -873,30 +862,15 @@ build_pieces (CutWork       *w,
   for (guint32 k = 0; k < n_chosen; k++)
     {
       const guint32 *t = tris + 3 * (gsize) chosen[k];
-      guint32 r0 = uf_find (parent, t[0]);
 
-      for (int c = 1; c < 3; c++)
-        {
-          guint32 r = uf_find (parent, t[c]);
-
-          if (r != r0)
-            {
-              /* Lower index as root keeps the numbering deterministic. */
-              if (r < r0)
-                {
-                  parent[r0] = r;
-                  r0 = r;
-                }
-              else
-                parent[r] = r0;
-            }
-        }
+      osp_union_find_join (parent, t[0], t[1]);
+      osp_union_find_join (parent, t[0], t[2]);
     }
 
   for (guint32 k = 0; k < n_chosen; k++)
     {
       const guint32 *t = tris + 3 * (gsize) chosen[k];
-      guint32 r = uf_find (parent, t[0]);
+      guint32 r = osp_union_find_root (parent, t[0]);
       guint32 piece = piece_of_root[r];
       guint8 flags = g_array_index (w->flags, guint8, chosen[k]);
 

@@ -98,40 +98,41 @@ osp_measure_plane_angle (const OspPlane *p,
   return a > 90 ? 180 - a : a;
 }
 
+/* The mesh moved by `matrix` (a column-major 4 × 4), or the mesh itself when it is NULL. */
+static OspMesh *
+moved_mesh (const OspMesh *mesh,
+            const float   *matrix)
+{
+  mat4 m;
+
+  if (matrix == NULL)
+    return osp_mesh_ref ((OspMesh *) mesh);
+  memcpy (m, matrix, sizeof m);
+  return osp_mesh_transform (mesh, m);
+}
+
 double
 osp_measure_volume (const OspMesh *mesh,
                     const float   *matrix)
 {
+  g_autoptr(OspMesh) moved = NULL;
+
   g_return_val_if_fail (mesh != NULL, 0);
 
-  if (matrix != NULL)
-    {
-      mat4 m;
-      g_autoptr(OspMesh) moved = NULL;
-
-      memcpy (m, matrix, sizeof m);
-      moved = osp_mesh_transform (mesh, m);
-      return osp_mesh_get_volume (moved);
-    }
-  return osp_mesh_get_volume (mesh);
+  moved = moved_mesh (mesh, matrix);
+  return osp_mesh_get_volume (moved);
 }
 
 double
 osp_measure_area (const OspMesh *mesh,
                   const float   *matrix)
 {
+  g_autoptr(OspMesh) moved = NULL;
+
   g_return_val_if_fail (mesh != NULL, 0);
 
-  if (matrix != NULL)
-    {
-      mat4 m;
-      g_autoptr(OspMesh) moved = NULL;
-
-      memcpy (m, matrix, sizeof m);
-      moved = osp_mesh_transform (mesh, m);
-      return osp_mesh_get_area (moved);
-    }
-  return osp_mesh_get_area (mesh);
+  moved = moved_mesh (mesh, matrix);
+  return osp_mesh_get_area (moved);
 }
 
 /* -- Measurements --------------------------------------------------------------------------- */

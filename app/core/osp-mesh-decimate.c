@@ -9,6 +9,7 @@
 #include <meshoptimizer.h>
 #include <string.h>
 
+#include "osp-mesh-private.h"
 #include "osp-segment.h"
 
 static gboolean
@@ -173,31 +174,6 @@ compare_angles (gconstpointer a,
   return ea->corner < eb->corner ? -1 : ea->corner > eb->corner;
 }
 
-static guint32
-find_corner (guint32 *parent,
-             guint32  c)
-{
-  while (parent[c] != c)
-    {
-      parent[c] = parent[parent[c]];
-      c = parent[c];
-    }
-  return c;
-}
-
-static void
-join_corners (guint32 *parent,
-              guint32  a,
-              guint32  b)
-{
-  a = find_corner (parent, a);
-  b = find_corner (parent, b);
-  if (a < b)
-    parent[b] = a;
-  else if (b < a)
-    parent[a] = b;
-}
-
 /* Two triangles glued along an edge (u runs a → b, w runs b → a): their corners at a are
  * the same surface point, and so are those at b. */
 static void
@@ -207,8 +183,8 @@ glue (guint32       *parent,
 {
   guint32 tu = u->corner / 3 * 3, tw = w->corner / 3 * 3;
 
-  join_corners (parent, u->corner, tw + (w->corner % 3 + 1) % 3);
-  join_corners (parent, tu + (u->corner % 3 + 1) % 3, w->corner);
+  osp_union_find_join (parent, u->corner, tw + (w->corner % 3 + 1) % 3);
+  osp_union_find_join (parent, tu + (u->corner % 3 + 1) % 3, w->corner);
 }
 
 /* The angle of each use's triangle around the edge (lo, hi). */
@@ -335,7 +311,7 @@ cut_pinches (const float *positions,
     source[v] = v;
   for (gsize c = 0; c < n_corners; c++)
     {
-      guint32 root = find_corner (parent, (guint32) c), v = indices[c];
+      guint32 root = osp_union_find_root (parent, (guint32) c), v = indices[c];
 
       if (assigned[root] == G_MAXUINT32)
         {

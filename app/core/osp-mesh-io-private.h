@@ -92,6 +92,15 @@ gboolean  osp_polygon_triangulate_budget (const float   *positions,
                                           guint32        n,
                                           GArray        *out,
                                           guint64       *work_left);
+/* Triangulates the polygon faces a reader collected: face f has face_sizes[f] corners (≥ 3),
+ * listed face after face in `corners` (guint32 vertex numbers into `positions`).  Ear clipping
+ * within a budget proportionate to the corners; faces beyond it are fanned, with a warning.
+ * Returns a GArray of guint32, three per triangle, or NULL with OSP_ERROR_TOO_LARGE. */
+GArray   *osp_mesh_reader_triangulate_faces (OspMeshReader *reader,
+                                             const float   *positions,
+                                             const GArray  *corners,
+                                             const GArray  *face_sizes,
+                                             GError       **error);
 
 /* Turns positions + triangles (g_malloc()ed, taken) into a mesh after dropping triangles that
  * use a vertex with a NaN or infinite coordinate (warning) and vertices no triangle uses.

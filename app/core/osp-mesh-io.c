@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
+#include <inttypes.h>
 #include <math.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -631,6 +632,45 @@ osp_polygon_triangulate_budget (const float   *positions,
     }
   emit_triangle (out, poly[prev[i]], poly[i], poly[next[i]]);
   return TRUE;
+}
+
+GArray *
+osp_mesh_reader_triangulate_faces (OspMeshReader *reader,
+                                   const float   *positions,
+                                   const GArray  *corners,
+                                   const GArray  *face_sizes,
+                                   GError       **error)
+{
+  g_autoptr(GArray) triangles = NULL;
+  guint64 n_fanned = 0, work_left;
+  gsize next = 0;
+
+  g_return_val_if_fail (reader != NULL, NULL);
+  g_return_val_if_fail (corners != NULL && face_sizes != NULL, NULL);
+
+  /* Ample for real polygons, bounded for hostile ones. */
+  work_left = 100000000 + 256 * (guint64) corners->len;
+  triangles = g_array_sized_new (FALSE, FALSE, sizeof (guint32), corners->len);
+  for (guint f = 0; f < face_sizes->len; f++)
+    {
+      guint32 n = g_array_index (face_sizes, guint32, f);
+
+      if (!osp_polygon_triangulate_budget (positions, &g_array_index (corners, guint32, next),
+                                           n, triangles, &work_left))
+        n_fanned++;
+      next += n;
+      if (triangles->len / 3 > OSP_MESH_MAX_ELEMENTS)
+        {
+          g_set_error (error, OSP_ERROR, OSP_ERROR_TOO_LARGE,
+                       _("%s: more triangles than this program can hold"), reader->name);
+          return NULL;
+        }
+    }
+  if (n_fanned > 0)
+    osp_mesh_reader_warn (reader, _("%s: %" PRIu64 " faces too large or too tangled "
+                                    "for ear clipping were split as fans"),
+                          reader->name, n_fanned);
+  return g_steal_pointer (&triangles);
 }
 
 /* -- Finishing ------------------------------------------------------------------------------ */

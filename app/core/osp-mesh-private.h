@@ -21,4 +21,32 @@ struct _OspMesh
 gboolean osp_mesh_triangle_is_degenerate (const OspMesh *mesh,
                                           guint32        t);
 
+/* Union–find over guint32 elements (parent[x] == x at a root), with path halving.  The
+ * smaller root wins a union, so a set's root is its smallest element: labelling by roots
+ * stays deterministic.  Inline: it runs once or more per triangle in hot loops. */
+static inline guint32
+osp_union_find_root (guint32 *parent,
+                     guint32  x)
+{
+  while (parent[x] != x)
+    {
+      parent[x] = parent[parent[x]];
+      x = parent[x];
+    }
+  return x;
+}
+
+static inline void
+osp_union_find_join (guint32 *parent,
+                     guint32  a,
+                     guint32  b)
+{
+  a = osp_union_find_root (parent, a);
+  b = osp_union_find_root (parent, b);
+  if (a < b)
+    parent[b] = a;
+  else if (b < a)
+    parent[a] = b;
+}
+
 G_END_DECLS

@@ -564,32 +564,6 @@ build_sorted_half_edges (const OspMesh *mesh,
 }
 
 static guint32
-uf_find (guint32 *parent,
-         guint32  x)
-{
-  while (parent[x] != x)
-    {
-      parent[x] = parent[parent[x]];
-      x = parent[x];
-    }
-  return x;
-}
-
-static void
-uf_union (guint32 *parent,
-          guint32  a,
-          guint32  b)
-{
-  a = uf_find (parent, a);
-  b = uf_find (parent, b);
-  /* The smaller root wins, which keeps labelling deterministic. */
-  if (a < b)
-    parent[b] = a;
-  else if (b < a)
-    parent[a] = b;
-}
-
-static guint32
 label_from_edges (const OspMesh  *mesh,
                   const HalfEdge *edges,
                   gsize           n_edges,
@@ -606,11 +580,11 @@ label_from_edges (const OspMesh  *mesh,
     }
   for (gsize i = 1; i < n_edges; i++)
     if (edges[i].key == edges[i - 1].key)
-      uf_union (parent, edges[i].triangle, edges[i - 1].triangle);
+      osp_union_find_join (parent, edges[i].triangle, edges[i - 1].triangle);
 
   for (guint32 t = 0; t < mesh->n_triangles; t++)
     {
-      guint32 r = uf_find (parent, t);
+      guint32 r = osp_union_find_root (parent, t);
 
       if (root_label[r] == G_MAXUINT32)
         root_label[r] = n_components++;

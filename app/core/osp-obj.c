@@ -59,8 +59,6 @@ osp_obj_read (OspMeshReader *reader,
   OspTextCursor cursor;
   guint64 max_index = 0, max_index_line = 0;
   guint64 n_short_faces = 0, n_unknown = 0, first_unknown_line = 0;
-  guint64 n_fanned = 0, work_left;
-  gsize next = 0;
 
   /* Every vertex and corner takes at least two bytes of the file. */
   if (!osp_memory_check ((guint64) reader->len * 2, reader->name, _("reading the OBJ"), error))
@@ -204,29 +202,10 @@ osp_obj_read (OspMeshReader *reader,
       return fail_line (reader, max_index_line, error, what);
     }
 
-  /* Ear clipping within a budget: ample for real polygons, bounded for hostile ones. */
-  work_left = 100000000 + 256 * (guint64) corners->len;
-  triangles = g_array_sized_new (FALSE, FALSE, sizeof (guint32), corners->len);
-  for (guint f = 0; f < face_sizes->len; f++)
-    {
-      guint32 n = g_array_index (face_sizes, guint32, f);
-
-      if (!osp_polygon_triangulate_budget ((const float *) positions->data,
-                                           &g_array_index (corners, guint32, next), n, triangles,
-                                           &work_left))
-        n_fanned++;
-      next += n;
-      if (triangles->len / 3 > OSP_MESH_MAX_ELEMENTS)
-        {
-          g_set_error (error, OSP_ERROR, OSP_ERROR_TOO_LARGE,
-                       _("%s: more triangles than this program can hold"), reader->name);
-          return NULL;
-        }
-    }
-  if (n_fanned > 0)
-    osp_mesh_reader_warn (reader, _("%s: %" PRIu64 " faces too large or too tangled "
-                                    "for ear clipping were split as fans"),
-                          reader->name, n_fanned);
+  triangles = osp_mesh_reader_triangulate_faces (reader, (const float *) positions->data,
+                                                 corners, face_sizes, error);
+  if (triangles == NULL)
+    return NULL;
 
   reader->info->n_file_triangles = triangles->len / 3;
   {

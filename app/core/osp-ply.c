@@ -439,10 +439,8 @@ osp_ply_read (OspMeshReader *reader,
   g_autoptr(GArray) face_sizes = NULL;
   g_autoptr(GArray) triangles = NULL;
   g_autofree float *positions = NULL;
-  guint64 n_vertices = 0, needed = 0, n_short_faces = 0, n_fanned = 0;
-  guint64 work_left;
+  guint64 n_vertices = 0, needed = 0, n_short_faces = 0;
   const PlyElement *vertex_element = NULL, *face_element = NULL;
-  gsize next = 0;
 
   g_array_set_clear_func (elements, ply_element_clear);
   ply.elements = elements;
@@ -611,28 +609,9 @@ osp_ply_read (OspMeshReader *reader,
     osp_mesh_reader_warn (reader, _("%s: %" PRIu64 " faces with fewer than three "
                                     "corners were ignored"), reader->name, n_short_faces);
 
-  /* Ear clipping within a budget: ample for real polygons, bounded for hostile ones. */
-  work_left = 100000000 + 256 * (guint64) corners->len;
-  triangles = g_array_sized_new (FALSE, FALSE, sizeof (guint32), corners->len);
-  for (guint f = 0; f < face_sizes->len; f++)
-    {
-      guint32 n = g_array_index (face_sizes, guint32, f);
-
-      if (!osp_polygon_triangulate_budget (positions, &g_array_index (corners, guint32, next),
-                                           n, triangles, &work_left))
-        n_fanned++;
-      next += n;
-      if (triangles->len / 3 > OSP_MESH_MAX_ELEMENTS)
-        {
-          g_set_error (error, OSP_ERROR, OSP_ERROR_TOO_LARGE,
-                       _("%s: more triangles than this program can hold"), reader->name);
-          return NULL;
-        }
-    }
-  if (n_fanned > 0)
-    osp_mesh_reader_warn (reader, _("%s: %" PRIu64 " faces too large or too tangled "
-                                    "for ear clipping were split as fans"),
-                          reader->name, n_fanned);
+  triangles = osp_mesh_reader_triangulate_faces (reader, positions, corners, face_sizes, error);
+  if (triangles == NULL)
+    return NULL;
 
   reader->info->n_file_triangles = triangles->len / 3;
   {

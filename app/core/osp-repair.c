@@ -192,17 +192,28 @@ merge_vertices (Work          *w,
 
 /* -- 2. Degenerate and duplicate triangles ----------------------------------------------- */
 
-static gboolean
-zero_area (const float *p, const guint32 *t)
+/* (b − a) × (c − a) of triangle t (corners a, b, c), in double. */
+static void
+tri_cross (const float   *p,
+           const guint32 *t,
+           double         n[3])
 {
   const float *a = p + 3 * (gsize) t[0], *b = p + 3 * (gsize) t[1], *c = p + 3 * (gsize) t[2];
   double e1[3] = { (double) b[0] - a[0], (double) b[1] - a[1], (double) b[2] - a[2] };
   double e2[3] = { (double) c[0] - a[0], (double) c[1] - a[1], (double) c[2] - a[2] };
-  double n0 = e1[1] * e2[2] - e1[2] * e2[1];
-  double n1 = e1[2] * e2[0] - e1[0] * e2[2];
-  double n2 = e1[0] * e2[1] - e1[1] * e2[0];
 
-  return n0 == 0 && n1 == 0 && n2 == 0;
+  n[0] = e1[1] * e2[2] - e1[2] * e2[1];
+  n[1] = e1[2] * e2[0] - e1[0] * e2[2];
+  n[2] = e1[0] * e2[1] - e1[1] * e2[0];
+}
+
+static gboolean
+zero_area (const float *p, const guint32 *t)
+{
+  double n[3];
+
+  tri_cross (p, t, n);
+  return n[0] == 0 && n[1] == 0 && n[2] == 0;
 }
 
 typedef struct
@@ -542,14 +553,10 @@ work_to_mesh (const Work *w)
 static double
 tri_area (const float *p, const guint32 *t)
 {
-  const float *a = p + 3 * (gsize) t[0], *b = p + 3 * (gsize) t[1], *c = p + 3 * (gsize) t[2];
-  double e1[3] = { (double) b[0] - a[0], (double) b[1] - a[1], (double) b[2] - a[2] };
-  double e2[3] = { (double) c[0] - a[0], (double) c[1] - a[1], (double) c[2] - a[2] };
-  double n0 = e1[1] * e2[2] - e1[2] * e2[1];
-  double n1 = e1[2] * e2[0] - e1[0] * e2[2];
-  double n2 = e1[0] * e2[1] - e1[1] * e2[0];
+  double n[3];
 
-  return 0.5 * sqrt (n0 * n0 + n1 * n1 + n2 * n2);
+  tri_cross (p, t, n);
+  return 0.5 * sqrt (n[0] * n[0] + n[1] * n[1] + n[2] * n[2]);
 }
 
 static void
