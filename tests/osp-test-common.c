@@ -8,6 +8,7 @@
 #include <glib/gstdio.h>
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "osp-test-common.h"
 
@@ -176,4 +177,85 @@ osp_test_make_sphere (float r, guint slices, guint stacks)
         t[k++] = a; t[k++] = c; t[k++] = d;
       }
   return osp_mesh_new_take (p, n_v, t, (guint32) (k / 3));
+}
+
+char *
+osp_test_tmp_path (const char *name)
+{
+  return g_build_filename (osp_test_tmpdir (), name, NULL);
+}
+
+void
+osp_test_isolate_state (void)
+{
+  /* Not G_TEST_OPTION_ISOLATE_DIRS: GLib 2.74 leaks its strings, which LeakSanitizer
+   * reports. */
+  g_autofree char *state = osp_test_tmp_path ("state");
+
+  g_setenv ("XDG_STATE_HOME", state, TRUE);
+}
+
+OspMesh *
+osp_test_translate (const OspMesh *mesh,
+                    float          dx,
+                    float          dy,
+                    float          dz)
+{
+  mat4 m = GLM_MAT4_IDENTITY_INIT;
+
+  m[3][0] = dx;
+  m[3][1] = dy;
+  m[3][2] = dz;
+  return osp_mesh_transform (mesh, m);
+}
+
+OspMesh *
+osp_test_merge2 (OspMesh *a,
+                 OspMesh *b)
+{
+  OspMesh *both[2] = { a, b };
+
+  return osp_mesh_merge (both, 2);
+}
+
+OspMesh *
+osp_test_welded (const OspMesh *mesh)
+{
+  const float *p = osp_mesh_get_positions (mesh);
+  const guint32 *t = osp_mesh_get_indices (mesh);
+  guint32 nt = osp_mesh_get_n_triangles (mesh);
+  g_autofree float *soup = g_new (float, 9 * (gsize) nt + 1);
+
+  for (gsize i = 0; i < 3 * (gsize) nt; i++)
+    memcpy (soup + 3 * i, p + 3 * (gsize) t[i], 3 * sizeof (float));
+  return osp_mesh_weld_soup (soup, nt);
+}
+
+gboolean
+osp_test_has_warning (const OspMeshLoadInfo *info,
+                      const char            *fragment)
+{
+  for (guint i = 0; info->warnings != NULL && i < info->warnings->len; i++)
+    if (strstr (g_ptr_array_index (info->warnings, i), fragment) != NULL)
+      return TRUE;
+  return FALSE;
+}
+
+void
+osp_test_execute_ok (OspPlan    *plan,
+                     OspCommand *command)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OspCommand) owned = command;
+
+  g_assert_true (osp_plan_execute (plan, owned, &error));
+  g_assert_no_error (error);
+}
+
+void
+osp_test_store_result (GObject      *source,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
 }

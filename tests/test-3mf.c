@@ -16,12 +16,6 @@
 #include "osp-test-common.h"
 #include "osp-test-lib3mf.h"
 
-static char *
-tmp_path (const char *name)
-{
-  return g_build_filename (osp_test_tmpdir (), name, NULL);
-}
-
 /* -- Round trips ------------------------------------------------------------------------- */
 
 typedef struct
@@ -69,7 +63,7 @@ test_round_trip (gconstpointer data)
 {
   const RoundTripCase *tc = data;
   g_autoptr(OspMesh) mesh = tc->make ();
-  g_autofree char *path = tmp_path ("round-trip.3mf");
+  g_autofree char *path = osp_test_tmp_path ("round-trip.3mf");
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) objects = NULL;
   g_autoptr(GPtrArray) lib3mf = NULL;
@@ -109,7 +103,7 @@ test_several_objects (void)
 {
   g_autoptr(OspMesh) box = osp_test_make_box (10, 10, 10);
   g_autoptr(OspMesh) sphere = osp_test_make_sphere (5, 16, 8);
-  g_autofree char *path = tmp_path ("several.3mf");
+  g_autofree char *path = osp_test_tmp_path ("several.3mf");
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) objects = NULL;
   g_autoptr(GPtrArray) lib3mf = NULL;
@@ -175,7 +169,7 @@ static void
 test_mesh_io_hooks (void)
 {
   g_autoptr(OspMesh) mesh = osp_test_make_torus (20, 5, 32, 16);
-  g_autofree char *path = tmp_path ("hook.3mf");
+  g_autofree char *path = osp_test_tmp_path ("hook.3mf");
   g_autoptr(GError) error = NULL;
   g_autoptr(OspMesh) back = NULL;
   OspMeshLoadInfo info = { 0 };
@@ -220,7 +214,7 @@ static char *
 write_package (const char *name,
                const char *model_xml)
 {
-  char *path = tmp_path (name);
+  char *path = osp_test_tmp_path (name);
   int zerr = 0;
   zip_t *za = zip_open (path, ZIP_CREATE | ZIP_TRUNCATE, &zerr);
   const char *ct =
@@ -245,6 +239,18 @@ write_package (const char *name,
                      >=, 0);
   g_assert_cmpint (zip_close (za), ==, 0);
   return path;
+}
+
+/* A package of one tetrahedron (object 1), built. */
+static char *
+write_tetra_package (const char *name)
+{
+  g_autofree char *object = tetra_object (1, "0", "");
+  g_autofree char *head = g_strdup_printf (model_head, "millimeter");
+  g_autofree char *xml = g_strconcat (head, "<resources>", object, "</resources><build>"
+                                      "<item objectid=\"1\"/></build></model>", NULL);
+
+  return write_package (name, xml);
 }
 
 /* Adds an entry to an existing package. */
@@ -485,11 +491,7 @@ test_zip_bomb (void)
 static void
 test_forged_size (void)
 {
-  g_autofree char *object = tetra_object (1, "0", "");
-  g_autofree char *head = g_strdup_printf (model_head, "millimeter");
-  g_autofree char *xml = g_strconcat (head, "<resources>", object, "</resources><build>"
-                                      "<item objectid=\"1\"/></build></model>", NULL);
-  g_autofree char *path = write_package ("forged.3mf", xml);
+  g_autofree char *path = write_tetra_package ("forged.3mf");
   g_autofree char *data = NULL;
   gsize len;
   g_autoptr(GError) error = NULL;
@@ -520,11 +522,7 @@ test_forged_size (void)
 static void
 test_broken_packages (void)
 {
-  g_autofree char *object = tetra_object (1, "0", "");
-  g_autofree char *head = g_strdup_printf (model_head, "millimeter");
-  g_autofree char *xml = g_strconcat (head, "<resources>", object, "</resources><build>"
-                                      "<item objectid=\"1\"/></build></model>", NULL);
-  g_autofree char *path = write_package ("whole.3mf", xml);
+  g_autofree char *path = write_tetra_package ("whole.3mf");
   g_autofree char *missing = write_package ("missing.3mf", NULL);
   g_autofree char *data = NULL;
   gsize len;
@@ -582,20 +580,6 @@ test_write_errors (void)
 
 /* -- The export API: every format round trips -------------------------------------------- */
 
-/* The mesh as a reader that welds (STL) sees it: corners numbered by first appearance. */
-static OspMesh *
-welded (const OspMesh *mesh)
-{
-  const float *p = osp_mesh_get_positions (mesh);
-  const guint32 *t = osp_mesh_get_indices (mesh);
-  guint32 nt = osp_mesh_get_n_triangles (mesh);
-  g_autofree float *soup = g_new (float, 9 * (gsize) nt);
-
-  for (gsize i = 0; i < 3 * (gsize) nt; i++)
-    memcpy (soup + 3 * i, p + 3 * (gsize) t[i], 3 * sizeof (float));
-  return osp_mesh_weld_soup (soup, nt);
-}
-
 typedef struct
 {
   const char *extension;
@@ -621,7 +605,7 @@ test_export_round_trip (gconstpointer data)
     { "Box", box, 0x00FF00FFu, shift },
   };
   g_autofree char *name = g_strdup_printf ("export.%s", tc->extension);
-  g_autofree char *path = tmp_path (name);
+  g_autofree char *path = osp_test_tmp_path (name);
   g_auto(GStrv) written = NULL;
   g_autoptr(GError) error = NULL;
   OspExportFormat format;
@@ -652,7 +636,7 @@ test_export_round_trip (gconstpointer data)
                  g_str_has_suffix (written[0], "export-Torus.ply"));
   {
     g_autoptr(OspMesh) back = osp_mesh_load (written[0], NULL, NULL, &error);
-    g_autoptr(OspMesh) expected = tc->welds ? welded (torus) : osp_mesh_ref (torus);
+    g_autoptr(OspMesh) expected = tc->welds ? osp_test_welded (torus) : osp_mesh_ref (torus);
 
     g_assert_no_error (error);
     g_assert_true (osp_mesh_equal (back, expected));
@@ -660,7 +644,7 @@ test_export_round_trip (gconstpointer data)
   /* Merged: one file with both. */
   {
     g_autofree char *merged_name = g_strdup_printf ("merged.%s", tc->extension);
-    g_autofree char *merged_path = tmp_path (merged_name);
+    g_autofree char *merged_path = osp_test_tmp_path (merged_name);
     g_auto(GStrv) merged_written = NULL;
     g_autoptr(OspMesh) back = NULL;
 
@@ -712,7 +696,7 @@ export_done (GObject      *source,
 static void
 test_export_async (void)
 {
-  g_autofree char *path = tmp_path ("async.3mf");
+  g_autofree char *path = osp_test_tmp_path ("async.3mf");
   g_auto(GStrv) written = NULL;
   g_autoptr(GPtrArray) objects = NULL;
 

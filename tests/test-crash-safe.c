@@ -304,13 +304,7 @@ main (int    argc,
       char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  /* Autosaves go to a private state folder (not G_TEST_OPTION_ISOLATE_DIRS: GLib 2.74 leaks
-   * its strings, which LeakSanitizer reports). */
-  {
-    g_autofree char *state = g_build_filename (osp_test_tmpdir (), "state", NULL);
-
-    g_setenv ("XDG_STATE_HOME", state, TRUE);
-  }
+  osp_test_isolate_state ();
 
   g_test_add_func ("/crash-safe/kill-during-save", test_kill_during_save);
   g_test_add_func ("/crash-safe/autosave-after-kill", test_autosave_after_kill);

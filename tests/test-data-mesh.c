@@ -91,16 +91,6 @@ static const DataCase data_cases[] = {
     1100, ANY, ANY, 1000, ANY, FALSE, 0, 1, "more than a whole pelvis" },
 };
 
-static gboolean
-has_warning (const OspMeshLoadInfo *info,
-             const char            *fragment)
-{
-  for (guint i = 0; info->warnings != NULL && i < info->warnings->len; i++)
-    if (strstr (g_ptr_array_index (info->warnings, i), fragment) != NULL)
-      return TRUE;
-  return FALSE;
-}
-
 static void
 test_data_file (gconstpointer data)
 {
@@ -147,7 +137,7 @@ test_data_file (gconstpointer data)
   g_assert_cmpuint (report.topology.n_components, >=, tc->min_components);
 
   if (tc->warning != NULL)
-    g_assert_true (has_warning (&info, tc->warning));
+    g_assert_true (osp_test_has_warning (&info, tc->warning));
   else
     g_assert_null (info.warnings);
   osp_mesh_load_info_clear (&info);

@@ -44,7 +44,7 @@ if have glib-compile-schemas; then
   if have gsettings; then
     check "default bone threshold is 250 HU" sh -c \
       "[ \"\$(GSETTINGS_SCHEMA_DIR='$build/resources' GSETTINGS_BACKEND=memory \
-         gsettings get $id bone-threshold)\" = 250 ]"
+         gsettings get $id bone-threshold)\" = 250.0 ]"
   fi
 fi
 if have xmllint; then

@@ -36,7 +36,7 @@ def check(ok, what):
 
 
 def meson_dependencies(src):
-    """The names in dependency('…') and find_library('…') of the meson files (not build dirs)."""
+    """The names in dependency('…') and find_library('…') of the meson files (no build dirs)."""
     names = set()
     for dirpath, dirnames, filenames in os.walk(src):
         rel = os.path.relpath(dirpath, src)
@@ -132,8 +132,9 @@ def main():
                 found.add(os.path.relpath(os.path.join(dirpath, f), root))
         # Caches the post-install scripts may write (icon cache, compiled schemas, MIME database)
         # are rebuilt by Flatpak itself: not part of the file list.
-        caches = re.compile(r'^share/(icons/hicolor/icon-theme\.cache|glib-2\.0/schemas/'
-                            r'gschemas\.compiled|mime/(?!packages/).*|applications/mimeinfo\.cache)$')
+        caches = re.compile(r'^share/(icons/hicolor/icon-theme\.cache'
+                            r'|glib-2\.0/schemas/gschemas\.compiled'
+                            r'|mime/(?!packages/).*|applications/mimeinfo\.cache)$')
         found = {f for f in found if not caches.match(f)}
         want = set(expected['installed-files'])
         for f in sorted(want - found):

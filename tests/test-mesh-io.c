@@ -69,30 +69,6 @@ load_fails (const char *path,
   g_assert_true (g_str_has_prefix (error->message, base));
 }
 
-static gboolean
-has_warning (const OspMeshLoadInfo *info,
-             const char            *fragment)
-{
-  for (guint i = 0; info->warnings != NULL && i < info->warnings->len; i++)
-    if (strstr (g_ptr_array_index (info->warnings, i), fragment) != NULL)
-      return TRUE;
-  return FALSE;
-}
-
-/* The mesh with its vertices in order of first use, as welding numbers them. */
-static OspMesh *
-welded_copy (const OspMesh *mesh)
-{
-  const float *p = osp_mesh_get_positions (mesh);
-  const guint32 *t = osp_mesh_get_indices (mesh);
-  guint32 n = osp_mesh_get_n_triangles (mesh);
-  g_autofree float *soup = g_new (float, (gsize) n * 9 + 1);
-
-  for (gsize i = 0; i < (gsize) n * 3; i++)
-    memcpy (soup + 3 * i, p + 3 * (gsize) t[i], 3 * sizeof (float));
-  return osp_mesh_weld_soup (soup, n);
-}
-
 static void
 put_le32 (guint8  *out,
           guint32  value)
@@ -159,9 +135,9 @@ test_round_trip (gconstpointer data)
 {
   const WriterCase *wc = data;
   g_autoptr(OspMesh) box = osp_test_make_box (2, 2, 2);
-  g_autoptr(OspMesh) cube = welded_copy (box);
+  g_autoptr(OspMesh) cube = osp_test_welded (box);
   g_autoptr(OspMesh) torus0 = osp_test_make_torus (10, 3, 48, 24);
-  g_autoptr(OspMesh) torus = welded_copy (torus0);
+  g_autoptr(OspMesh) torus = osp_test_welded (torus0);
   OspMesh *meshes[] = { cube, torus };
 
   for (guint m = 0; m < G_N_ELEMENTS (meshes); m++)
@@ -382,7 +358,7 @@ test_ascii_stl (gconstpointer data)
   g_assert_cmpuint (osp_mesh_get_n_triangles (mesh), ==, tc->n_triangles);
   g_assert_cmpuint (osp_mesh_get_n_vertices (mesh), ==, tc->n_vertices);
   if (tc->warning != NULL)
-    g_assert_true (has_warning (&info, tc->warning));
+    g_assert_true (osp_test_has_warning (&info, tc->warning));
   else
     g_assert_null (info.warnings);
   osp_mesh_load_info_clear (&info);
@@ -419,10 +395,10 @@ static const BadCase bad_ascii_stl_cases[] = {
 };
 
 static void
-test_bad_ascii_stl (gconstpointer data)
+check_bad_case (const BadCase *tc,
+                const char    *extension)
 {
-  const BadCase *tc = data;
-  g_autofree char *name = g_strdup_printf ("bad-%s.stl", tc->name);
+  g_autofree char *name = g_strdup_printf ("bad-%s.%s", tc->name, extension);
   g_autofree char *path = write_text (name, tc->text);
   g_autoptr(GError) error = NULL;
   g_autoptr(OspMesh) mesh = osp_mesh_load (path, NULL, NULL, &error);
@@ -432,6 +408,12 @@ test_bad_ascii_stl (gconstpointer data)
   g_test_message ("%s", error->message);
   g_assert_true (g_str_has_prefix (error->message, name));
   g_assert_nonnull (strstr (error->message, tc->fragment));
+}
+
+static void
+test_bad_ascii_stl (gconstpointer data)
+{
+  check_bad_case (data, "stl");
 }
 
 /* -- Binary STL ----------------------------------------------------------------------------- */
@@ -453,7 +435,7 @@ test_binary_stl_counts (void)
     path = write_file ("trailing.stl", bytes->data, bytes->len);
     mesh = load_ok (path, &info);
     g_assert_cmpuint (osp_mesh_get_n_triangles (mesh), ==, 2);
-    g_assert_true (has_warning (&info, "8 bytes after the 2 triangles"));
+    g_assert_true (osp_test_has_warning (&info, "8 bytes after the 2 triangles"));
     osp_mesh_load_info_clear (&info);
   }
   /* An absurd count. */
@@ -495,7 +477,7 @@ test_binary_stl_counts (void)
 
     mesh = load_ok (path, &info);
     g_assert_cmpuint (osp_mesh_get_n_triangles (mesh), ==, 2);
-    g_assert_true (has_warning (&info, "header says 0 triangles"));
+    g_assert_true (osp_test_has_warning (&info, "header says 0 triangles"));
     osp_mesh_load_info_clear (&info);
   }
   /* NaN and infinite coordinates: those triangles are left out, with a warning. */
@@ -512,7 +494,7 @@ test_binary_stl_counts (void)
     g_assert_cmpuint (osp_mesh_get_n_triangles (mesh), ==, 1);
     g_assert_cmpuint (osp_mesh_get_n_vertices (mesh), ==, 3);
     g_assert_cmpuint (info.n_file_triangles, ==, 3);
-    g_assert_true (has_warning (&info, "2 triangles with NaN or infinite"));
+    g_assert_true (osp_test_has_warning (&info, "2 triangles with NaN or infinite"));
     osp_mesh_load_info_clear (&info);
   }
 }
@@ -543,7 +525,7 @@ test_plausibility (void)
 
       mesh = load_ok (path, &info);
       if (cases[i].warning != NULL)
-        g_assert_true (has_warning (&info, cases[i].warning));
+        g_assert_true (osp_test_has_warning (&info, cases[i].warning));
       else
         g_assert_null (info.warnings);
       osp_mesh_load_info_clear (&info);
@@ -677,7 +659,7 @@ test_obj_big_polygons (void)
       g_assert_cmpuint (osp_mesh_get_n_triangles (mesh), ==, n - 2);
       if (c == 0)
         {
-          g_assert_true (has_warning (&info, "split as fans"));
+          g_assert_true (osp_test_has_warning (&info, "split as fans"));
           g_assert_cmpfloat_with_epsilon (osp_mesh_get_area (mesh), G_PI * 1e4, 1.0);
         }
       osp_mesh_load_info_clear (&info);
@@ -702,17 +684,7 @@ static const BadCase bad_obj_cases[] = {
 static void
 test_bad_obj (gconstpointer data)
 {
-  const BadCase *tc = data;
-  g_autofree char *name = g_strdup_printf ("bad-%s.obj", tc->name);
-  g_autofree char *path = write_text (name, tc->text);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(OspMesh) mesh = osp_mesh_load (path, NULL, NULL, &error);
-
-  g_assert_null (mesh);
-  g_assert_error (error, OSP_ERROR, tc->code);
-  g_test_message ("%s", error->message);
-  g_assert_true (g_str_has_prefix (error->message, name));
-  g_assert_nonnull (strstr (error->message, tc->fragment));
+  check_bad_case (data, "obj");
 }
 
 /* -- PLY ------------------------------------------------------------------------------------ */
@@ -875,7 +847,7 @@ test_ply_types (void)
         g_assert_cmpfloat (report.area, ==, 24.0);
         g_assert_true (report.closed);
         /* Only that a cube of 2 mm is suspiciously small. */
-        g_assert_true (has_warning (&info, "metres"));
+        g_assert_true (osp_test_has_warning (&info, "metres"));
         g_assert_cmpuint (info.warnings->len, ==, 1);
         osp_mesh_load_info_clear (&info);
       }
@@ -929,17 +901,7 @@ static const BadCase bad_ply_cases[] = {
 static void
 test_bad_ply (gconstpointer data)
 {
-  const BadCase *tc = data;
-  g_autofree char *name = g_strdup_printf ("bad-%s.ply", tc->name);
-  g_autofree char *path = write_text (name, tc->text);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(OspMesh) mesh = osp_mesh_load (path, NULL, NULL, &error);
-
-  g_assert_null (mesh);
-  g_assert_error (error, OSP_ERROR, tc->code);
-  g_test_message ("%s", error->message);
-  g_assert_true (g_str_has_prefix (error->message, name));
-  g_assert_nonnull (strstr (error->message, tc->fragment));
+  check_bad_case (data, "ply");
 }
 
 static void

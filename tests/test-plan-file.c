@@ -14,17 +14,6 @@
 #include "osp-plan.h"
 #include "osp-test-common.h"
 
-static void
-execute_ok (OspPlan    *plan,
-            OspCommand *command)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(OspCommand) owned = command;
-
-  g_assert_true (osp_plan_execute (plan, owned, &error));
-  g_assert_no_error (error);
-}
-
 /* A plan using every feature: shared meshes, every role, awkward floats, Unicode names. */
 static OspPlan *
 make_plan (void)
@@ -43,20 +32,21 @@ make_plan (void)
     {
       g_autoptr(OspModel) model = osp_model_new (names[i], i % 2 ? torus : sphere, i);
 
-      execute_ok (plan, osp_command_new_add_model (model, -1, i == 0 ? "/data/pelvis.stl" : NULL));
+      osp_test_execute_ok (plan, osp_command_new_add_model (model, -1,
+                                                            i == 0 ? "/data/pelvis.stl" : NULL));
       m[0] += 0.1f;
-      execute_ok (plan, osp_command_new_set_transform (model, m));
-      execute_ok (plan, osp_command_new_set_opacity (model, 0.1 * i + 1.0 / 3.0));
-      execute_ok (plan, osp_command_new_set_color (model, 0x102030u * (i + 1)));
+      osp_test_execute_ok (plan, osp_command_new_set_transform (model, m));
+      osp_test_execute_ok (plan, osp_command_new_set_opacity (model, 0.1 * i + 1.0 / 3.0));
+      osp_test_execute_ok (plan, osp_command_new_set_color (model, 0x102030u * (i + 1)));
       if (i == 3)
-        execute_ok (plan, osp_command_new_set_visible (model, FALSE));
+        osp_test_execute_ok (plan, osp_command_new_set_visible (model, FALSE));
     }
-  execute_ok (plan, osp_command_new_add_plane ("Midsagittal", &plane));
+  osp_test_execute_ok (plan, osp_command_new_add_plane ("Midsagittal", &plane));
   plane.d = -3;
-  execute_ok (plan, osp_command_new_add_plane ("Cut ✂", &plane));
-  execute_ok (plan, osp_command_new_add_landmark ("ASIS L", position));
+  osp_test_execute_ok (plan, osp_command_new_add_plane ("Cut ✂", &plane));
+  osp_test_execute_ok (plan, osp_command_new_add_landmark ("ASIS L", position));
   position[0] = 1e30f;
-  execute_ok (plan, osp_command_new_add_landmark ("Pubic symphysis", position));
+  osp_test_execute_ok (plan, osp_command_new_add_landmark ("Pubic symphysis", position));
   return plan;
 }
 
@@ -135,14 +125,6 @@ test_cancel (void)
 }
 
 static void
-on_done (GObject      *source,
-         GAsyncResult *result,
-         gpointer      user_data)
-{
-  *(GAsyncResult **) user_data = g_object_ref (result);
-}
-
-static void
 test_save_async (void)
 {
   g_autoptr(OspPlan) plan = make_plan ();
@@ -156,7 +138,7 @@ test_save_async (void)
   OspAutosave *autosave;
   OspCommand *command;
 
-  osp_plan_save_async (plan, path, NULL, on_done, &result);
+  osp_plan_save_async (plan, path, NULL, osp_test_store_result, &result);
   /* The window goes on changing the plan while the thread writes. */
   command = osp_command_new_set_visible (osp_plan_get_model (plan, 0), FALSE);
   g_assert_true (osp_plan_execute (plan, command, NULL));
@@ -177,7 +159,7 @@ test_save_async (void)
 
   autosave = osp_autosave_new (&error);
   g_assert_no_error (error);
-  osp_autosave_save_async (autosave, plan, NULL, on_done, &autosave_result);
+  osp_autosave_save_async (autosave, plan, NULL, osp_test_store_result, &autosave_result);
   while (autosave_result == NULL)
     g_main_context_iteration (NULL, TRUE);
   g_assert_true (osp_autosave_save_finish (plan, autosave_result, &error));
@@ -458,7 +440,7 @@ test_memory_limit (void)
   g_autoptr(OspModel) model = osp_model_new ("Big", sphere, OSP_MODEL_ROLE_BONE);
   g_autofree char *path = g_build_filename (osp_test_tmpdir (), "big.osteoplan", NULL);
 
-  execute_ok (plan, osp_command_new_add_model (model, -1, NULL));
+  osp_test_execute_ok (plan, osp_command_new_add_model (model, -1, NULL));
   g_assert_true (osp_plan_save (plan, path, NULL, NULL, &error));
   g_assert_no_error (error);
 
@@ -583,13 +565,7 @@ main (int    argc,
       char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  /* Autosaves go to a private state folder (not G_TEST_OPTION_ISOLATE_DIRS: GLib 2.74 leaks
-   * its strings, which LeakSanitizer reports). */
-  {
-    g_autofree char *state = g_build_filename (osp_test_tmpdir (), "state", NULL);
-
-    g_setenv ("XDG_STATE_HOME", state, TRUE);
-  }
+  osp_test_isolate_state ();
 
   g_test_add_func ("/plan-file/roundtrip", test_roundtrip);
   g_test_add_func ("/plan-file/cancel", test_cancel);

@@ -14,17 +14,6 @@
 #include "osp-plan.h"
 #include "osp-test-common.h"
 
-static void
-execute_ok (OspPlan    *plan,
-            OspCommand *command)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(OspCommand) owned = command;
-
-  g_assert_true (osp_plan_execute (plan, owned, &error));
-  g_assert_no_error (error);
-}
-
 static OspModel *
 add_box (OspPlan    *plan,
          const char *name,
@@ -33,7 +22,7 @@ add_box (OspPlan    *plan,
   g_autoptr(OspMesh) mesh = osp_test_make_box (size, size * 2, size * 3);
   g_autoptr(OspModel) model = osp_model_new (name, mesh, OSP_MODEL_ROLE_BONE);
 
-  execute_ok (plan, osp_command_new_add_model (model, -1, NULL));
+  osp_test_execute_ok (plan, osp_command_new_add_model (model, -1, NULL));
   return model;
 }
 
@@ -88,7 +77,7 @@ test_basic (void)
 
   command = osp_command_new_rename_model (pelvis, "Ilium");
   osp_command_set_label (command, "Rename Ilium");
-  execute_ok (plan, command);
+  osp_test_execute_ok (plan, command);
   g_assert_cmpstr (osp_model_get_name (pelvis), ==, "Ilium");
   g_assert_cmpstr (osp_plan_get_undo_label (plan), ==, "Undo Rename Ilium");
   g_assert_true (osp_plan_find_model (plan, "Ilium") == pelvis);
@@ -103,7 +92,7 @@ test_basic (void)
   g_assert_cmpstr (osp_model_get_name (pelvis), ==, "Ilium");
   g_assert_cmpuint (osp_plan_get_n_undo (plan), ==, 3);
 
-  execute_ok (plan, osp_command_new_set_color (pelvis, 0x123456));
+  osp_test_execute_ok (plan, osp_command_new_set_color (pelvis, 0x123456));
   g_assert_cmphex (osp_model_get_color (pelvis), ==, 0x123456);
   g_assert_true (osp_plan_undo (plan));
   g_assert_cmphex (osp_model_get_color (pelvis), !=, 0x123456);
@@ -111,7 +100,7 @@ test_basic (void)
   g_assert_true (osp_plan_redo (plan));
   g_assert_cmphex (osp_model_get_color (pelvis), ==, 0x123456);
 
-  execute_ok (plan, osp_command_new_delete_model (pelvis));
+  osp_test_execute_ok (plan, osp_command_new_delete_model (pelvis));
   g_assert_cmpuint (osp_plan_get_n_models (plan), ==, 1);
   g_assert_cmpint (osp_plan_get_model_index (plan, pelvis), ==, -1);
   g_assert_true (osp_plan_undo (plan));
@@ -134,7 +123,7 @@ test_basic (void)
     OspPlane plane = { { 0, 0, 2 }, 4 }, got;
     float position[3] = { 1, 2, 3 }, back[3];
 
-    execute_ok (plan, osp_command_new_add_plane ("Cut 1", &plane));
+    osp_test_execute_ok (plan, osp_command_new_add_plane ("Cut 1", &plane));
     osp_plan_get_plane (plan, 0, &got);
     g_assert_cmpfloat (got.normal[2], ==, 1.0f);
     g_assert_cmpfloat (got.d, ==, 2.0f);
@@ -149,10 +138,10 @@ test_basic (void)
     g_clear_error (&error);
     osp_command_unref (command);
 
-    execute_ok (plan, osp_command_new_add_landmark ("ASIS L", position));
+    osp_test_execute_ok (plan, osp_command_new_add_landmark ("ASIS L", position));
     osp_plan_get_landmark (plan, 0, back);
     g_assert_cmpmem (back, sizeof back, position, sizeof position);
-    execute_ok (plan, osp_command_new_delete_landmark ("ASIS L"));
+    osp_test_execute_ok (plan, osp_command_new_delete_landmark ("ASIS L"));
     g_assert_cmpuint (osp_plan_get_n_landmarks (plan), ==, 0);
     g_assert_true (osp_plan_undo (plan));
     g_assert_cmpint (osp_plan_find_landmark (plan, "ASIS L"), ==, 0);
@@ -180,7 +169,7 @@ test_merge (void)
   OspModel *model;
   float m[16] = { 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1 };
 
-  execute_ok (plan, osp_command_new_add_plane ("Midline", &start));
+  osp_test_execute_ok (plan, osp_command_new_add_plane ("Midline", &start));
   g_assert_cmpuint (osp_plan_get_n_undo (plan), ==, 1);
 
   /* A drag of 100 steps is one undo step; the record holds the last position. */
@@ -190,7 +179,7 @@ test_merge (void)
       OspCommand *command = osp_command_new_move_plane ("Midline", &p);
 
       osp_command_set_mergeable (command, TRUE);
-      execute_ok (plan, command);
+      osp_test_execute_ok (plan, command);
     }
   osp_plan_seal_undo (plan);
   g_assert_cmpuint (osp_plan_get_n_undo (plan), ==, 2);
@@ -206,7 +195,7 @@ test_merge (void)
       OspCommand *command = osp_command_new_move_plane ("Midline", &p);
 
       osp_command_set_mergeable (command, TRUE);
-      execute_ok (plan, command);
+      osp_test_execute_ok (plan, command);
     }
   g_assert_cmpuint (osp_plan_get_n_undo (plan), ==, 3);
   g_assert_true (osp_plan_undo (plan));
@@ -230,10 +219,10 @@ test_merge (void)
       m[12] = (float) i;
       command = osp_command_new_set_transform (model, m);
       osp_command_set_mergeable (command, TRUE);
-      execute_ok (plan, command);
+      osp_test_execute_ok (plan, command);
     }
   g_assert_cmpuint (osp_plan_get_n_undo (plan), ==, 5);
-  execute_ok (plan, osp_command_new_set_visible (model, FALSE));
+  osp_test_execute_ok (plan, osp_command_new_set_visible (model, FALSE));
   g_assert_cmpuint (osp_plan_get_n_undo (plan), ==, 6);
   g_assert_true (osp_plan_undo (plan));
   g_assert_true (osp_plan_undo (plan));
@@ -256,7 +245,7 @@ test_budget (void)
       g_autoptr(OspMesh) mesh = osp_test_make_sphere (5 + i, 64, 32);
       g_autoptr(OspModel) model = osp_model_new (name, mesh, OSP_MODEL_ROLE_BONE);
 
-      execute_ok (plan, osp_command_new_add_model (model, -1, NULL));
+      osp_test_execute_ok (plan, osp_command_new_add_model (model, -1, NULL));
       models[i] = model;
     }
   sphere_bytes = (guint64) osp_mesh_get_n_vertices (osp_model_get_mesh (models[0])) * 12 +
@@ -264,13 +253,13 @@ test_budget (void)
   /* Meshes in the plan cost the history nothing. */
   g_assert_cmpuint (osp_plan_get_history_bytes (plan), ==, 0);
 
-  execute_ok (plan, osp_command_new_delete_model (models[0]));
+  osp_test_execute_ok (plan, osp_command_new_delete_model (models[0]));
   g_assert_cmpuint (osp_plan_get_history_bytes (plan), ==, sphere_bytes);
 
   /* A budget of 2.5 spheres: deleting four keeps only the newest steps that fit. */
   osp_plan_set_history_budget (plan, sphere_bytes * 5 / 2);
   for (guint i = 1; i < 4; i++)
-    execute_ok (plan, osp_command_new_delete_model (models[i]));
+    osp_test_execute_ok (plan, osp_command_new_delete_model (models[i]));
   g_assert_cmpuint (osp_plan_get_history_bytes (plan), <=, sphere_bytes * 5 / 2);
   g_assert_cmpuint (osp_plan_get_history_bytes (plan), ==, 2 * sphere_bytes);
   g_assert_cmpuint (osp_plan_get_n_undo (plan), ==, 2);
@@ -313,7 +302,7 @@ test_modified (void)
   g_assert_false (osp_plan_get_modified (plan));
   g_assert_cmpstr (osp_plan_get_path (plan), ==, path);
 
-  execute_ok (plan, osp_command_new_set_opacity (model, 0.5));
+  osp_test_execute_ok (plan, osp_command_new_set_opacity (model, 0.5));
   g_assert_true (osp_plan_get_modified (plan));
   g_assert_true (osp_plan_undo (plan));
   g_assert_false (osp_plan_get_modified (plan));
@@ -327,7 +316,7 @@ test_modified (void)
     OspCommand *command = osp_command_new_set_opacity (model, 0.2);
 
     osp_command_set_mergeable (command, TRUE);
-    execute_ok (plan, command);
+    osp_test_execute_ok (plan, command);
     g_assert_true (osp_plan_get_modified (plan));
   }
 }
@@ -692,21 +681,13 @@ test_cut_undo (void)
     OspMeshReport report;
 
     moved = add_box (plan, "Moved", 10);
-    execute_ok (plan, osp_command_new_set_transform (moved, m));
+    osp_test_execute_ok (plan, osp_command_new_set_transform (moved, m));
     g_assert_true (osp_plan_cut_model (plan, moved, &shifted, 1, 0, NULL, NULL, &error));
     g_assert_no_error (error);
     osp_mesh_report (osp_model_get_mesh (osp_plan_find_model (plan, "Moved resected 1")),
                      &report);
     g_assert_cmpfloat_with_epsilon (report.volume, 10 * 20 * 10, 1e-3);
   }
-}
-
-static void
-on_done (GObject      *source,
-         GAsyncResult *result,
-         gpointer      user_data)
-{
-  *(GAsyncResult **) user_data = g_object_ref (result);
 }
 
 static void
@@ -721,7 +702,8 @@ test_cut_async (void)
   OspPlane plane = { { 0, 0, 2 }, 20 };   /* z = 10, normalised on the way */
   OspModel *model = add_box (plan, "Pelvis", 10);
 
-  osp_plan_cut_model_async (plan, model, &plane, 1, 0, "Cut Ilium", NULL, on_done, &result);
+  osp_plan_cut_model_async (plan, model, &plane, 1, 0, "Cut Ilium", NULL, osp_test_store_result,
+                            &result);
   while (result == NULL)
     g_main_context_iteration (NULL, TRUE);
   g_assert_true (osp_plan_cut_model_finish (plan, result, &error));
@@ -731,12 +713,12 @@ test_cut_async (void)
   g_assert_true (osp_plan_undo (plan));
 
   /* The model moves while the thread cuts: the result is refused, the plan keeps the move. */
-  osp_plan_cut_model_async (plan, model, &plane, 1, 0, NULL, NULL, on_done, &stale);
-  execute_ok (plan, osp_command_new_set_opacity (model, 0.5));
+  osp_plan_cut_model_async (plan, model, &plane, 1, 0, NULL, NULL, osp_test_store_result, &stale);
+  osp_test_execute_ok (plan, osp_command_new_set_opacity (model, 0.5));
   {
     float m[16] = { 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 5, 0, 0, 1 };
 
-    execute_ok (plan, osp_command_new_set_transform (model, m));
+    osp_test_execute_ok (plan, osp_command_new_set_transform (model, m));
   }
   before = osp_plan_dump (plan);
   while (stale == NULL)

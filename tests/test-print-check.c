@@ -11,29 +11,6 @@
 #include "osp-print-check.h"
 #include "osp-test-common.h"
 
-static OspMesh *
-translate (const OspMesh *mesh,
-           float          dx,
-           float          dy,
-           float          dz)
-{
-  mat4 m = GLM_MAT4_IDENTITY_INIT;
-
-  m[3][0] = dx;
-  m[3][1] = dy;
-  m[3][2] = dz;
-  return osp_mesh_transform (mesh, m);
-}
-
-static OspMesh *
-merge2 (OspMesh *a,
-        OspMesh *b)
-{
-  OspMesh *both[2] = { a, b };
-
-  return osp_mesh_merge (both, 2);
-}
-
 /* -- Defects ----------------------------------------------------------------------------- */
 
 static OspMesh *make_box20 (void) { return osp_test_make_box (20, 20, 20); }
@@ -78,9 +55,9 @@ static OspMesh *
 make_overlapping_boxes (void)
 {
   g_autoptr(OspMesh) a = make_box20 ();
-  g_autoptr(OspMesh) b = translate (a, 10, 10, 10);
+  g_autoptr(OspMesh) b = osp_test_translate (a, 10, 10, 10);
 
-  return merge2 (a, b);
+  return osp_test_merge2 (a, b);
 }
 
 /* Two separate boxes: fine. */
@@ -88,9 +65,9 @@ static OspMesh *
 make_separate_boxes (void)
 {
   g_autoptr(OspMesh) a = make_box20 ();
-  g_autoptr(OspMesh) b = translate (a, 30, 0, 0);
+  g_autoptr(OspMesh) b = osp_test_translate (a, 30, 0, 0);
 
-  return merge2 (a, b);
+  return osp_test_merge2 (a, b);
 }
 
 /* A 0.5 mm plate. */
@@ -106,10 +83,10 @@ make_hollow (void)
 {
   g_autoptr(OspMesh) outer = osp_test_make_box (20, 20, 20);
   g_autoptr(OspMesh) inner0 = osp_test_make_box (19, 19, 19);
-  g_autoptr(OspMesh) inner1 = translate (inner0, 0.5f, 0.5f, 0.5f);
+  g_autoptr(OspMesh) inner1 = osp_test_translate (inner0, 0.5f, 0.5f, 0.5f);
   g_autoptr(OspMesh) inner = osp_mesh_flip (inner1);
 
-  return merge2 (outer, inner);
+  return osp_test_merge2 (outer, inner);
 }
 
 static OspMesh *
@@ -146,7 +123,7 @@ make_degenerate (void)
   const guint32 t[3] = { 0, 1, 2 };
   g_autoptr(OspMesh) sliver = osp_mesh_new (p, 3, t, 1);
 
-  return merge2 (box, sliver);
+  return osp_test_merge2 (box, sliver);
 }
 
 typedef struct

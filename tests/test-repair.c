@@ -12,29 +12,6 @@
 #include "osp-repair.h"
 #include "osp-test-common.h"
 
-static OspMesh *
-merge2 (OspMesh *a,
-        OspMesh *b)
-{
-  OspMesh *both[2] = { a, b };
-
-  return osp_mesh_merge (both, 2);
-}
-
-static OspMesh *
-translate (const OspMesh *mesh,
-           float          dx,
-           float          dy,
-           float          dz)
-{
-  mat4 m = GLM_MAT4_IDENTITY_INIT;
-
-  m[3][0] = dx;
-  m[3][1] = dy;
-  m[3][2] = dz;
-  return osp_mesh_transform (mesh, m);
-}
-
 /* A mesh without the triangles for which drop() says so. */
 static OspMesh *
 without (const OspMesh *mesh,
@@ -157,9 +134,9 @@ make_crumb (void)
 {
   g_autoptr(OspMesh) box = make_box ();
   g_autoptr(OspMesh) tiny = osp_test_make_box (0.1f, 0.1f, 0.1f);
-  g_autoptr(OspMesh) far = translate (tiny, 100, 0, 0);
+  g_autoptr(OspMesh) far = osp_test_translate (tiny, 100, 0, 0);
 
-  return merge2 (box, far);
+  return osp_test_merge2 (box, far);
 }
 
 /* A hollow box: its inner shell faces inward on purpose and must stay so. */
@@ -168,10 +145,10 @@ make_hollow (void)
 {
   g_autoptr(OspMesh) outer = osp_test_make_box (20, 20, 20);
   g_autoptr(OspMesh) inner0 = osp_test_make_box (10, 10, 10);
-  g_autoptr(OspMesh) inner1 = translate (inner0, 5, 5, 5);
+  g_autoptr(OspMesh) inner1 = osp_test_translate (inner0, 5, 5, 5);
   g_autoptr(OspMesh) inner = osp_mesh_flip (inner1);
 
-  return merge2 (outer, inner);
+  return osp_test_merge2 (outer, inner);
 }
 
 typedef struct

@@ -16,12 +16,6 @@
 #include "osp-volume-io.h"
 #include "osp-test-common.h"
 
-static char *
-tmp_path (const char *name)
-{
-  return g_build_filename (osp_test_tmpdir (), name, NULL);
-}
-
 /* A NIfTI-1 header for nx × ny × nz voxels of `datatype`, 1 mm, sform = identity (RAS). */
 static nifti_1_header
 make_n1 (int nx,
@@ -115,7 +109,7 @@ static void
 test_round_trip (gconstpointer data)
 {
   const char *file_name = data;
-  g_autofree char *path = tmp_path (file_name);
+  g_autofree char *path = osp_test_tmp_path (file_name);
   const guint32 dims[3] = { 7, 5, 4 };
   const double spacing[3] = { 0.7, 0.9, 2.5 };
   const double origin[3] = { -120.25, 33.5, 694.21 };
@@ -226,7 +220,7 @@ test_datatypes (void)
     for (int swap = 0; swap < 2; swap++)
       {
         const TypeCase *tc = &type_cases[c];
-        g_autofree char *path = tmp_path ("types.nii");
+        g_autofree char *path = osp_test_tmp_path ("types.nii");
         nifti_1_header h = make_n1 (2, 2, 1, tc->datatype);
         g_autoptr(OspVolume) volume = NULL;
         g_autoptr(GError) error = NULL;
@@ -261,7 +255,7 @@ test_datatypes (void)
 static void
 test_qform_and_pixdim (void)
 {
-  g_autofree char *path = tmp_path ("qform.nii.gz");
+  g_autofree char *path = osp_test_tmp_path ("qform.nii.gz");
   nifti_1_header h = make_n1 (3, 4, 5, NIFTI_TYPE_INT16);
   gint16 data[60] = { 0 };
   g_autoptr(GError) error = NULL;
@@ -328,7 +322,7 @@ test_qform_and_pixdim (void)
 static void
 test_sheared (void)
 {
-  g_autofree char *path = tmp_path ("sheared.nii");
+  g_autofree char *path = osp_test_tmp_path ("sheared.nii");
   nifti_1_header h = make_n1 (2, 2, 2, NIFTI_TYPE_INT16);
   gint16 data[8] = { 0 };
   g_autoptr(GError) error = NULL;
@@ -356,7 +350,7 @@ test_sheared (void)
 static void
 test_four_d (void)
 {
-  g_autofree char *path = tmp_path ("fourd.nii");
+  g_autofree char *path = osp_test_tmp_path ("fourd.nii");
   nifti_1_header h = make_n1 (2, 2, 1, NIFTI_TYPE_INT16);
   const gint16 data[12] = { 1, 2, 3, 4, 10, 20, 30, 40, 100, 200, 300, 400 };
   g_autoptr(GError) error = NULL;
@@ -379,7 +373,7 @@ test_four_d (void)
 static void
 test_two_d (void)
 {
-  g_autofree char *path = tmp_path ("flat.nii");
+  g_autofree char *path = osp_test_tmp_path ("flat.nii");
   nifti_1_header h = make_n1 (3, 2, 1, NIFTI_TYPE_INT16);
   const gint16 data[6] = { 1, 2, 3, 4, 5, 6 };
   g_autoptr(GError) error = NULL;
@@ -403,7 +397,7 @@ test_two_d (void)
 static void
 test_nifti2 (void)
 {
-  g_autofree char *path = tmp_path ("two.nii.gz");
+  g_autofree char *path = osp_test_tmp_path ("two.nii.gz");
   nifti_2_header h;
   guint8 bytes[544 + 12];
   g_autoptr(GError) error = NULL;
@@ -461,10 +455,10 @@ test_nifti2 (void)
 static void
 test_pair (void)
 {
-  g_autofree char *hdr = tmp_path ("pair.hdr");
-  g_autofree char *img = tmp_path ("pair.img");
-  g_autofree char *lonely = tmp_path ("lonely.hdr");
-  g_autofree char *orphan = tmp_path ("orphan.img");
+  g_autofree char *hdr = osp_test_tmp_path ("pair.hdr");
+  g_autofree char *img = osp_test_tmp_path ("pair.img");
+  g_autofree char *lonely = osp_test_tmp_path ("lonely.hdr");
+  g_autofree char *orphan = osp_test_tmp_path ("orphan.img");
   nifti_1_header h = make_n1 (2, 1, 1, NIFTI_TYPE_INT16);
   const gint16 data[2] = { 77, -77 };
   g_autoptr(GError) error = NULL;
@@ -560,7 +554,7 @@ test_hostile (gconstpointer data)
   g_autoptr(GError) error = NULL;
 
   tc->mutate (&h, &data_len, &gzip);
-  path = tmp_path (gzip ? "hostile.nii.gz" : "hostile.nii");
+  path = osp_test_tmp_path (gzip ? "hostile.nii.gz" : "hostile.nii");
   voxels = g_malloc0 (data_len);
   write_n1 (path, &h, voxels, data_len, gzip, FALSE);
   volume = osp_volume_load (path, NULL, NULL, NULL, &error);
@@ -590,7 +584,7 @@ test_hostile_nifti2 (void)
 
   for (guint c = 0; c < G_N_ELEMENTS (cases); c++)
     {
-      g_autofree char *path = tmp_path ("hostile2.nii");
+      g_autofree char *path = osp_test_tmp_path ("hostile2.nii");
       nifti_2_header h;
       guint8 bytes[544 + 32] = { 0 };
       g_autoptr(GError) error = NULL;
@@ -627,7 +621,7 @@ test_not_nifti (void)
 
   for (guint c = 0; c < G_N_ELEMENTS (cases); c++)
     {
-      g_autofree char *path = tmp_path (cases[c].name);
+      g_autofree char *path = osp_test_tmp_path (cases[c].name);
       g_autoptr(GError) error = NULL;
       g_autoptr(OspVolume) volume = NULL;
       gsize len = cases[c].len < 0 ? strlen (cases[c].content) : (gsize) cases[c].len;
@@ -647,7 +641,7 @@ test_not_nifti (void)
 static void
 test_cancel (void)
 {
-  g_autofree char *path = tmp_path ("cancel.nii");
+  g_autofree char *path = osp_test_tmp_path ("cancel.nii");
   nifti_1_header h = make_n1 (4, 4, 4, NIFTI_TYPE_INT16);
   gint16 data[64] = { 0 };
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
