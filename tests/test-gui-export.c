@@ -75,8 +75,8 @@ make_open_box (void)
   return osp_mesh_extract_triangles (box, keep);
 }
 
-/* Two models: a closed 30 × 20 × 150 mm bar (bone) and the open box (implant), moved aside
- * so the two do not overlap in the exported file. */
+/* Two models: a closed 30 × 20 × 150 mm bar (bone) and the open box (implant, with a name that
+ * is not valid markup), moved aside so the two do not overlap in the exported file. */
 static void
 add_models (GListStore *store)
 {
@@ -84,7 +84,7 @@ add_models (GListStore *store)
   g_autoptr(OspMesh) bar = osp_test_make_box (30, 20, 150);
   g_autoptr(OspMesh) open_box = make_open_box ();
   g_autoptr(OspModel) bone = osp_model_new ("Left hemipelvis", bar, OSP_MODEL_ROLE_BONE);
-  g_autoptr(OspModel) implant = osp_model_new ("Acetabular cup", open_box,
+  g_autoptr(OspModel) implant = osp_model_new ("Cup <L> & liner", open_box,
                                                OSP_MODEL_ROLE_IMPLANT);
 
   osp_model_set_transform (implant, moved);
@@ -142,6 +142,17 @@ test_check (void)
 }
 
 static void
+on_exported (OspExportDialog *dialog,
+             const char      *path,
+             gpointer         user_data)
+{
+  char **exported = user_data;
+
+  g_free (*exported);
+  *exported = g_strdup (path);
+}
+
+static void
 test_repair_export (void)
 {
   g_autoptr(GListStore) store = g_list_store_new (OSP_TYPE_MODEL);
@@ -149,6 +160,7 @@ test_repair_export (void)
   g_autoptr(OspMesh) loaded = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *path = g_build_filename (osp_test_tmpdir (), "pelvis.3mf", NULL);
+  g_autofree char *exported = NULL;
   OspExportDialog *dialog;
   const char *summary;
 
@@ -174,9 +186,11 @@ test_repair_export (void)
   g_assert_cmpuint (osp_model_get_n_triangles (implant), ==, 12);
   g_assert_cmpint (verdict_of (dialog, 1), ==, OSP_PRINT_READY);
 
+  g_signal_connect (dialog, "exported", G_CALLBACK (on_exported), &exported);
   osp_export_dialog_set_format (dialog, OSP_EXPORT_3MF, FALSE);
   osp_export_dialog_export_to (dialog, path);
   wait_idle (dialog);
+  g_assert_cmpstr (exported, ==, path);
   g_assert_null (osp_export_dialog_get_last_error (dialog));
   g_assert_cmpstr (osp_export_dialog_get_last_message (dialog), ==,
                    "Exported 2 models to pelvis.3mf");
@@ -251,6 +265,88 @@ test_plan_undo (void)
   gtk_window_destroy (GTK_WINDOW (dialog));
 }
 
+/* Cancel stops the check; closing the dialog while it checks drops the result safely. */
+static void
+test_cancel (void)
+{
+  g_autoptr(GListStore) store = g_list_store_new (OSP_TYPE_MODEL);
+  g_autoptr(OspMesh) sphere = osp_test_make_sphere (40, 256, 128);
+  g_autoptr(OspModel) model = osp_model_new ("Femoral head", sphere, OSP_MODEL_ROLE_BONE);
+  OspExportDialog *dialog;
+  gint64 end;
+
+  g_list_store_append (store, model);
+  dialog = osp_export_dialog_new (NULL, G_LIST_MODEL (store), NULL);
+  gtk_window_present (GTK_WINDOW (dialog));
+  g_assert_true (osp_export_dialog_get_busy (dialog));
+  osp_export_dialog_cancel (dialog);
+  wait_idle (dialog);
+  g_assert_false (osp_export_dialog_get_verdict (dialog, 0, NULL));
+  /* A change of settings checks again. */
+  osp_export_dialog_set_min_wall (dialog, 1.0);
+  wait_idle (dialog);
+  g_assert_cmpint (verdict_of (dialog, 0), ==, OSP_PRINT_READY);
+
+  osp_export_dialog_set_min_wall (dialog, 2.0);
+  osp_export_dialog_repair (dialog, 0);
+  g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *) &dialog);
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  end = g_get_monotonic_time () + TIMEOUT_S * G_USEC_PER_SEC;
+  while (dialog != NULL)
+    {
+      if (g_get_monotonic_time () > end)
+        g_error ("timed out waiting for the closed dialog's work");
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+}
+
+static gboolean
+has_toplevel (GType type)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();  /* not owned */
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GObject) toplevel = g_list_model_get_item (toplevels, i);
+
+      if (g_type_is_a (G_OBJECT_TYPE (toplevel), type))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* Export… (Ctrl+E) asks to confirm when a model is not ready, then asks for the file. */
+static void
+test_export_action (void)
+{
+  g_autoptr(GListStore) store = g_list_store_new (OSP_TYPE_MODEL);
+  OspExportDialog *dialog;
+
+  add_models (store);
+  dialog = osp_export_dialog_new (NULL, G_LIST_MODEL (store), "pelvis");
+  gtk_window_present (GTK_WINDOW (dialog));
+  wait_idle (dialog);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (dialog), "export.export", NULL));
+  g_assert_true (has_toplevel (ADW_TYPE_MESSAGE_DIALOG));
+  g_assert_false (has_toplevel (GTK_TYPE_FILE_CHOOSER_DIALOG));
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+
+  /* Only the ready model: straight to the file chooser. */
+  g_list_store_remove (store, 1);
+  dialog = osp_export_dialog_new (NULL, G_LIST_MODEL (store), "pelvis");
+  gtk_window_present (GTK_WINDOW (dialog));
+  wait_idle (dialog);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (dialog), "export.export", NULL));
+  g_assert_true (has_toplevel (GTK_TYPE_FILE_CHOOSER_DIALOG));
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_assert_false (has_toplevel (GTK_TYPE_FILE_CHOOSER_DIALOG));
+}
+
 /* The report widget: seven lines, the failed ones marked. */
 static void
 test_report_widget (void)
@@ -286,9 +382,10 @@ test_window (void)
 {
   OspWindow *window = osp_window_new (NULL);
   g_autoptr(GListStore) store = g_list_store_new (OSP_TYPE_MODEL);
-  g_autoptr(GListModel) toplevels = gtk_window_get_toplevels ();
+  GListModel *toplevels = gtk_window_get_toplevels ();  /* not owned */
   OspExportDialog *dialog = NULL;
   const char *hold_s = g_getenv ("OSP_TEST_HOLD_S");
+  g_autofree char *path = g_build_filename (osp_test_tmpdir (), "pelvis.3mf", NULL);
 
   gtk_window_set_default_size (GTK_WINDOW (window), 1200, 800);
   gtk_window_present (GTK_WINDOW (window));
@@ -321,6 +418,10 @@ test_window (void)
       osp_export_dialog_repair (dialog, 1);
       wait_idle (dialog);
       hold (g_ascii_strtod (hold_s, NULL));
+      osp_export_dialog_use_repaired (dialog, 1);
+      osp_export_dialog_export_to (dialog, path);
+      wait_idle (dialog);
+      hold (g_ascii_strtod (hold_s, NULL));
     }
   gtk_window_destroy (GTK_WINDOW (dialog));
   gtk_window_destroy (GTK_WINDOW (window));
@@ -333,6 +434,9 @@ main (int    argc,
       char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+  /* The file chooser saves its state in GSettings: keep that off the user's dconf (and dconf
+   * warns, fatally in a test, without a session bus). */
+  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
   if (!gtk_init_check ())
     {
       g_test_message ("no display: run under xvfb-run");
@@ -344,6 +448,8 @@ main (int    argc,
   g_test_add_func ("/gui-export/check", test_check);
   g_test_add_func ("/gui-export/repair-export", test_repair_export);
   g_test_add_func ("/gui-export/plan-undo", test_plan_undo);
+  g_test_add_func ("/gui-export/cancel", test_cancel);
+  g_test_add_func ("/gui-export/export-action", test_export_action);
   g_test_add_func ("/gui-export/window", test_window);
   return g_test_run ();
 }

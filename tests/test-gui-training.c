@@ -13,6 +13,7 @@
 #include "config.h"
 
 #include <adwaita.h>
+#include <glib/gi18n.h>
 #include <glib/gstdio.h>
 
 #include "osp-test-common.h"
@@ -166,8 +167,8 @@ fixture_setup (Fixture *fixture)
   /* Coarse voxels: the same anatomy in a fraction of the time. */
   osp_training_panel_set_case_voxel_mm (fixture->panel, 2.0);
   g_signal_connect (panel, "case-ready", G_CALLBACK (on_case_ready), fixture);
-  fixture->next = find_button (panel, "_Next");
-  fixture->reset = find_button (panel, "_Reset Case");
+  fixture->next = find_button (panel, _("_Next"));
+  fixture->reset = find_button (panel, _("_Reset Case"));
   g_assert_nonnull (fixture->next);
   g_assert_nonnull (fixture->reset);
   gtk_window_present (fixture->window);
@@ -245,7 +246,7 @@ test_walk (void)
 
   /* An instructor's note typed in the panel goes into the plan and its file. */
   {
-    GtkWidget *edit = find_button (GTK_WIDGET (fixture.panel), "_Edit Notes");
+    GtkWidget *edit = find_button (GTK_WIDGET (fixture.panel), _("_Edit Notes"));
     GtkTextView *view = GTK_TEXT_VIEW (find_type (GTK_WIDGET (fixture.panel),
                                                   GTK_TYPE_TEXT_VIEW));
     g_autofree char *path = g_build_filename (osp_test_tmpdir (), "course.osteoplan", NULL);
@@ -291,6 +292,14 @@ main (int    argc,
       g_setenv (xdg[i], dir, TRUE);
     }
 
+  /* For screenshots in another language: OSP_TEST_LOCALEDIR holds LANG/LC_MESSAGES/osteoplan.mo
+   * (the programs bind it themselves, from the install prefix). */
+  if (g_getenv ("OSP_TEST_LOCALEDIR") != NULL)
+    {
+      bindtextdomain (GETTEXT_PACKAGE, g_getenv ("OSP_TEST_LOCALEDIR"));
+      bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+      textdomain (GETTEXT_PACKAGE);
+    }
   if (!gtk_init_check ())
     {
       g_test_message ("no display: run under xvfb-run");

@@ -62,7 +62,6 @@ struct _OspExportDialog
 
   AdwToastOverlay     *toast_overlay;
   AdwWindowTitle      *window_title;
-  GtkWidget           *export_button;
   AdwPreferencesGroup *models_group;
   AdwComboRow         *format_row;
   AdwComboRow         *printer_row;
@@ -74,7 +73,6 @@ struct _OspExportDialog
   GtkRevealer         *progress_revealer;
   GtkLabel            *progress_label;
   GtkProgressBar      *progress_bar;
-  GtkButton           *stop_button;
 
   GListModel          *models;
   GPtrArray           *entries;          /* Entry */
@@ -86,6 +84,7 @@ struct _OspExportDialog
   int                  checking;         /* entry index, -1: none */
   gboolean             check_stopped;    /* the user cancelled the check */
   int                  check_progress;   /* millionths, written by the worker */
+  guint                last_printer;     /* printer_row's previous choice */
   guint                recheck_source;
 
   GCancellable        *work_cancellable; /* a repair or the export */
@@ -97,9 +96,18 @@ struct _OspExportDialog
   GtkFileChooserNative *chooser;
   char                *last_message;
   char                *last_error;
+  char                *export_path;      /* of the running export */
 };
 
 G_DEFINE_FINAL_TYPE (OspExportDialog, osp_export_dialog, ADW_TYPE_WINDOW)
+
+enum
+{
+  SIGNAL_EXPORTED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
 
 static void schedule_check (OspExportDialog *self);
 static void update_busy    (OspExportDialog *self);
@@ -518,8 +526,9 @@ update_busy (OspExportDialog *self)
   else
     g_clear_handle_id (&self->progress_source, g_source_remove);
 
-  gtk_widget_set_sensitive (self->export_button, !self->exporting && self->repairing < 0 &&
-                                                 count_checked (self) > 0);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "export.export",
+                                 !self->exporting && self->repairing < 0 &&
+                                 count_checked (self) > 0);
   gtk_widget_set_sensitive (GTK_WIDGET (self->format_row), !self->exporting);
 }
 
@@ -540,9 +549,11 @@ start_work (OspExportDialog *self)
   g_atomic_int_set (&self->work_progress, 0);
 }
 
-static void
-on_stop_clicked (OspExportDialog *self)
+void
+osp_export_dialog_cancel (OspExportDialog *self)
 {
+  g_return_if_fail (OSP_IS_EXPORT_DIALOG (self));
+
   if (self->exporting || self->repairing >= 0)
     g_cancellable_cancel (self->work_cancellable);
   else if (self->checking >= 0)
@@ -550,6 +561,14 @@ on_stop_clicked (OspExportDialog *self)
       self->check_stopped = TRUE;
       restart_check (self);
     }
+}
+
+static void
+action_cancel (GtkWidget  *widget,
+               const char *name,
+               GVariant   *parameter)
+{
+  osp_export_dialog_cancel (OSP_EXPORT_DIALOG (widget));
 }
 
 /* -- Repair -------------------------------------------------------------------------------- */
@@ -809,6 +828,7 @@ export_done (GObject      *source,
                                   n_models, n_paths, name);
         }
       show_toast (self, text);
+      g_signal_emit (self, signals[SIGNAL_EXPORTED], 0, self->export_path);
     }
   update_entries (self);
   update_busy (self);
@@ -849,6 +869,8 @@ osp_export_dialog_export_to (OspExportDialog *self,
   index = get_format_index (self);
   start_work (self);
   self->exporting = TRUE;
+  g_free (self->export_path);
+  self->export_path = g_strdup (path);
   /* The items are copied: the arrays can go when this returns. */
   osp_export_async (items, n, path, formats[index].format, formats[index].merge, &progress,
                     self->work_cancellable, export_done, g_object_ref (self));
@@ -943,8 +965,11 @@ on_confirm_response (AdwMessageDialog *dialog,
 }
 
 static void
-on_export_clicked (OspExportDialog *self)
+action_export (GtkWidget  *widget,
+               const char *name,
+               GVariant   *parameter)
 {
+  OspExportDialog *self = OSP_EXPORT_DIALOG (widget);
   guint n_not_ready = 0;
 
   for (guint i = 0; i < self->entries->len; i++)
@@ -1095,7 +1120,21 @@ add_entry (OspExportDialog *self,
 static void
 on_printer_selected (OspExportDialog *self)
 {
-  gtk_widget_set_visible (GTK_WIDGET (self->size_row), custom_printer_selected (self));
+  guint n_printers = 0;
+  const OspPrinter *printers = osp_printers_get (&n_printers);
+  gboolean custom = custom_printer_selected (self);
+
+  /* A custom size starts from the printer chosen before. */
+  if (custom && self->last_printer < n_printers)
+    {
+      const float *size = printers[self->last_printer].size;
+
+      gtk_adjustment_set_value (self->size_x_adjustment, size[0]);
+      gtk_adjustment_set_value (self->size_y_adjustment, size[1]);
+      gtk_adjustment_set_value (self->size_z_adjustment, size[2]);
+    }
+  self->last_printer = adw_combo_row_get_selected (self->printer_row);
+  gtk_widget_set_visible (GTK_WIDGET (self->size_row), custom);
   queue_recheck (self);
 }
 
@@ -1296,6 +1335,7 @@ osp_export_dialog_finalize (GObject *object)
   g_free (self->case_name);
   g_free (self->last_message);
   g_free (self->last_error);
+  g_free (self->export_path);
   G_OBJECT_CLASS (osp_export_dialog_parent_class)->finalize (object);
 }
 
@@ -1308,11 +1348,16 @@ osp_export_dialog_class_init (OspExportDialogClass *klass)
   object_class->dispose = osp_export_dialog_dispose;
   object_class->finalize = osp_export_dialog_finalize;
 
+  /* (path): an export succeeded; path is the file chosen (with one file per model, the
+   * files are named after it). */
+  signals[SIGNAL_EXPORTED] = g_signal_new ("exported", G_TYPE_FROM_CLASS (klass),
+                                           G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                           G_TYPE_NONE, 1, G_TYPE_STRING);
+
   gtk_widget_class_set_template_from_resource (widget_class,
                                                OSP_RESOURCE_PATH "/ui/osp-export-dialog.ui");
   gtk_widget_class_bind_template_child (widget_class, OspExportDialog, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, OspExportDialog, window_title);
-  gtk_widget_class_bind_template_child (widget_class, OspExportDialog, export_button);
   gtk_widget_class_bind_template_child (widget_class, OspExportDialog, models_group);
   gtk_widget_class_bind_template_child (widget_class, OspExportDialog, format_row);
   gtk_widget_class_bind_template_child (widget_class, OspExportDialog, printer_row);
@@ -1324,7 +1369,11 @@ osp_export_dialog_class_init (OspExportDialogClass *klass)
   gtk_widget_class_bind_template_child (widget_class, OspExportDialog, progress_revealer);
   gtk_widget_class_bind_template_child (widget_class, OspExportDialog, progress_label);
   gtk_widget_class_bind_template_child (widget_class, OspExportDialog, progress_bar);
-  gtk_widget_class_bind_template_child (widget_class, OspExportDialog, stop_button);
+
+  gtk_widget_class_install_action (widget_class, "export.export", NULL, action_export);
+  gtk_widget_class_install_action (widget_class, "export.cancel", NULL, action_cancel);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_e, GDK_CONTROL_MASK,
+                                       "export.export", NULL);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "window.close", NULL);
 }
@@ -1350,6 +1399,7 @@ osp_export_dialog_init (OspExportDialog *self)
   adw_combo_row_set_model (self->printer_row, G_LIST_MODEL (names));
   adw_combo_row_set_selected (self->printer_row,
                               preferred != NULL ? (guint) (preferred - printers) : 0);
+  self->last_printer = adw_combo_row_get_selected (self->printer_row);
 
   g_signal_connect_swapped (self->printer_row, "notify::selected",
                             G_CALLBACK (on_printer_selected), self);
@@ -1363,7 +1413,4 @@ osp_export_dialog_init (OspExportDialog *self)
                             G_CALLBACK (on_size_changed), self);
   g_signal_connect_swapped (self->format_row, "notify::selected",
                             G_CALLBACK (update_busy), self);
-  g_signal_connect_swapped (self->export_button, "clicked", G_CALLBACK (on_export_clicked),
-                            self);
-  g_signal_connect_swapped (self->stop_button, "clicked", G_CALLBACK (on_stop_clicked), self);
 }

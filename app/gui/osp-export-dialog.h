@@ -11,6 +11,8 @@
  * "Repair…" runs osp_mesh_repair() in the background and shows what it did; the model keeps
  * its mesh until "Use Repaired" (through a plan command when the models are an OspPlan).
  * "Export…" asks for a file and writes it in the background, atomically.
+ *
+ * Signals: "exported" (const char *path) after each successful export, with the path chosen.
  */
 #pragma once
 
@@ -65,6 +67,9 @@ void             osp_export_dialog_set_min_wall (OspExportDialog  *self,
  * chosen (no confirmation asked). */
 void             osp_export_dialog_export_to    (OspExportDialog  *self,
                                                  const char       *path);
+/* Stops what runs, as the progress bar's Cancel does: the export or repair if one runs,
+ * else the check (which then waits for a change of settings or of the checked models). */
+void             osp_export_dialog_cancel       (OspExportDialog  *self);
 /* The last toast's text ("Exported 3 models to pelvis.3mf") and the last error shown, or
  * NULL. */
 const char      *osp_export_dialog_get_last_message (OspExportDialog *self);

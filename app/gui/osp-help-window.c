@@ -65,33 +65,33 @@ new_page_box (void)
   return box;
 }
 
+/* Appends the paragraph collected in @text (Pango markup) to @box and empties @text. */
 static void
 add_paragraph (GtkWidget *box,
                GString   *text)
 {
-  GtkWidget *label;
+  g_autofree char *markup = g_strstrip (g_strdup (text->str));
   g_autoptr(GError) error = NULL;
+  GtkWidget *label;
 
-  g_strstrip (text->str);
-  text->len = strlen (text->str);
-  if (text->len == 0)
+  g_string_truncate (text, 0);
+  if (*markup == '\0')
     return;
   /* A markup mistake in one translation must not hide the paragraph: show it as plain text. */
-  if (!pango_parse_markup (text->str, -1, 0, NULL, NULL, NULL, &error))
+  if (!pango_parse_markup (markup, -1, 0, NULL, NULL, NULL, &error))
     {
-      g_warning ("%s", error->message);
-      label = gtk_label_new (text->str);
+      g_warning ("user guide: %s", error->message);
+      label = gtk_label_new (markup);
     }
   else
     {
       label = gtk_label_new (NULL);
-      gtk_label_set_markup (GTK_LABEL (label), text->str);
+      gtk_label_set_markup (GTK_LABEL (label), markup);
     }
   gtk_label_set_wrap (GTK_LABEL (label), TRUE);
   gtk_label_set_xalign (GTK_LABEL (label), 0.0f);
   gtk_label_set_selectable (GTK_LABEL (label), TRUE);
   gtk_box_append (GTK_BOX (box), label);
-  g_string_truncate (text, 0);
 }
 
 static void
@@ -149,7 +149,7 @@ load_guide (OspHelpWindow *self)
   lines = g_strsplit (text, "\n", -1);
   for (guint i = 0; lines[i] != NULL; i++)
     {
-      const char *line = lines[i];
+      char *line = lines[i];
 
       if (g_str_has_prefix (line, "== "))
         {
@@ -172,13 +172,15 @@ load_guide (OspHelpWindow *self)
       else if (g_str_has_prefix (line, "@figure "))
         {
           add_paragraph (box, para);
-          add_figure (box, g_strstrip ((char *) line + 8));
+          add_figure (box, g_strstrip (line + 8));
         }
       else if (*line == '\0')
         add_paragraph (box, para);
       else
         {
-          if (para->len > 0)
+          /* Lines join with a space, except where either side is not ASCII: Chinese text
+           * has no spaces between words. */
+          if (para->len > 0 && (guchar) para->str[para->len - 1] < 0x80 && (guchar) *line < 0x80)
             g_string_append_c (para, ' ');
           g_string_append (para, line);
         }

@@ -12,6 +12,8 @@
 /* Segments of a ring (around, across). */
 #define RING_SEGMENTS 48
 #define RING_SIDES    6
+/* The arrow's length, relative to the square: it must stick out of the bone. */
+#define ARROW_LENGTH  0.35f
 
 typedef enum
 {
@@ -151,7 +153,7 @@ rebuild (OspPlaneGizmo *self)
   mat4 frame;
   float half = self->size / 2;
   float thin = MAX (0.2f, self->size * 0.001f);
-  float arrow = self->size * 0.25f;
+  float arrow = self->size * ARROW_LENGTH;
   float shaft = MAX (0.5f, self->size * 0.006f);
   GArray *positions, *indices;
   g_autoptr(OspMesh) square = NULL;
@@ -169,8 +171,8 @@ rebuild (OspPlaneGizmo *self)
   positions = g_array_new (FALSE, FALSE, sizeof (float));
   indices = g_array_new (FALSE, FALSE, sizeof (guint32));
   add_box (positions, indices, -shaft, -shaft, 0, shaft, shaft, arrow);
-  add_box (positions, indices, -3 * shaft, -3 * shaft, arrow, 3 * shaft, 3 * shaft,
-           arrow + 6 * shaft);
+  add_box (positions, indices, -4 * shaft, -4 * shaft, arrow, 4 * shaft, 4 * shaft,
+           arrow + 8 * shaft);
   arrow_mesh = finish_mesh (positions, indices, frame);
 
   /* The rings turn the plane about its in-plane axes u (x) and v (y). */
@@ -195,6 +197,9 @@ rebuild (OspPlaneGizmo *self)
       self->arrow = osp_viewport_add_overlay (self->viewport, arrow_mesh, blue, 1.0f);
       self->ring_u = osp_viewport_add_overlay (self->viewport, ring_u, red, 1.0f);
       self->ring_v = osp_viewport_add_overlay (self->viewport, ring_v, green, 1.0f);
+      osp_viewport_set_overlay_pickable (self->viewport, self->arrow, TRUE);
+      osp_viewport_set_overlay_pickable (self->viewport, self->ring_u, TRUE);
+      osp_viewport_set_overlay_pickable (self->viewport, self->ring_v, TRUE);
     }
   osp_viewport_update_overlay (self->viewport, self->square, square, self->visible);
   osp_viewport_update_overlay (self->viewport, self->arrow, arrow_mesh,
@@ -345,7 +350,7 @@ osp_plane_gizmo_drag_update (OspPlaneGizmo *self,
   if (self->dragging == HANDLE_ARROW)
     {
       /* Along the normal: the pointer's motion projected on the arrow's image. */
-      float length = self->size * 0.25f;
+      float length = self->size * ARROW_LENGTH;
       vec2 axis;
       float pixels, mm;
 

@@ -41,6 +41,7 @@ typedef struct
   float             rgb[3];
   float             opacity;
   gboolean          visible;
+  gboolean          pickable;  /* a handle: osp_viewport_pick_overlay() finds it */
   OspRenderModelId  id;      /* 0 while there is no renderer */
 } Overlay;
 
@@ -754,6 +755,20 @@ osp_viewport_remove_overlay (OspViewport *self,
     }
 }
 
+void
+osp_viewport_set_overlay_pickable (OspViewport *self,
+                                   guint        handle,
+                                   gboolean     pickable)
+{
+  Overlay *overlay;
+
+  g_return_if_fail (OSP_IS_VIEWPORT (self));
+
+  overlay = find_overlay (self, handle);
+  if (overlay != NULL)
+    overlay->pickable = pickable;
+}
+
 guint
 osp_viewport_get_n_overlays (OspViewport *self)
 {
@@ -840,7 +855,16 @@ osp_viewport_pick_overlay (OspViewport *self,
       if (entry->id != 0)
         osp_renderer_set_model_visible (self->renderer, entry->id, FALSE);
     }
+  /* …and the overlays that are not handles (a preview's pieces). */
+  for (guint i = 0; i < self->overlays->len; i++)
+    {
+      Overlay *overlay = g_ptr_array_index (self->overlays, i);
+
+      if (overlay->id != 0 && !overlay->pickable)
+        osp_renderer_set_model_visible (self->renderer, overlay->id, FALSE);
+    }
   found = osp_renderer_pick (self->renderer, &self->camera, x, y, &hit);
+  set_overlays_visible (self, TRUE);
   for (guint i = 0; i < self->entries->len; i++)
     {
       Entry *entry = g_ptr_array_index (self->entries, i);

@@ -73,7 +73,11 @@ void             osp_viewport_update_overlay   (OspViewport        *self,
 void             osp_viewport_remove_overlay   (OspViewport        *self,
                                                 guint               overlay);
 guint            osp_viewport_get_n_overlays   (OspViewport        *self);
-/* The overlay under (x, y), looking through the models. */
+/* Handles (default: not) are what osp_viewport_pick_overlay() finds. */
+void             osp_viewport_set_overlay_pickable (OspViewport    *self,
+                                                    guint           overlay,
+                                                    gboolean        pickable);
+/* The handle overlay under (x, y), looking through the models and other overlays. */
 gboolean         osp_viewport_pick_overlay     (OspViewport        *self,
                                                 double              x,
                                                 double              y,

@@ -10,8 +10,14 @@
 #include <glib/gi18n.h>
 
 #include "osp-ct-dialog.h"
+#include "osp-cut-panel.h"
+#include "osp-mirror-panel.h"
 #include "osp-error.h"
 #include "osp-export-dialog.h"
+#include "osp-help-window.h"
+#include "osp-implant-panel.h"
+#include "osp-measure-panel.h"
+#include "osp-training-panel.h"
 #include "osp-gui-private.h"
 #include "osp-jobs.h"
 #include "osp-mesh-io.h"
@@ -46,6 +52,13 @@ struct _OspWindow
   GtkListBox           *recover_list;
   GMenu                *undo_menu;
   GtkButton            *undo_button;
+  GtkWidget            *tools_box;
+  OspCutPanel          *cut_panel;
+  OspMirrorPanel       *mirror_panel;
+  AdwViewStack         *sidebar_stack;
+  OspImplantPanel      *implant_panel;
+  OspMeasurePanel      *measure_panel;
+  OspTrainingPanel     *training_panel;
   GtkButton            *redo_button;
   GtkWidget            *sidebar;
   GtkListView          *model_list_view;
@@ -76,6 +89,11 @@ static void set_plan  (OspWindow  *self,
                        OspPlan    *plan);
 static void open_plan (OspWindow  *self,
                        const char *path);
+static gboolean in_case (OspWindow *self);
+typedef struct _Pending Pending;
+static void save_to   (OspWindow  *self,
+                       const char *path,
+                       Pending    *pending);
 
 /* -- Messages ----------------------------------------------------------------------------- */
 
@@ -134,6 +152,19 @@ update_summary (OspWindow *self)
   gtk_label_set_text (self->summary_label, text);
 }
 
+/* Tools need a selected model and no other tool running. */
+static void
+update_tools (OspWindow *self)
+{
+  gboolean selected = self->selection != NULL &&
+                      gtk_single_selection_get_selected_item (self->selection) != NULL;
+  gboolean idle = !osp_cut_panel_get_active (self->cut_panel) &&
+                  !osp_mirror_panel_get_active (self->mirror_panel);
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.cut", selected && idle);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.mirror", selected && idle);
+}
+
 static void
 on_models_changed (GListModel *list,
                    guint       position,
@@ -146,6 +177,8 @@ on_models_changed (GListModel *list,
   update_summary (self);
   gtk_stack_set_visible_child_name (self->main_stack, has_case ? "case" : "start");
   gtk_widget_set_visible (GTK_WIDGET (self->sidebar_button), has_case);
+  gtk_widget_set_visible (self->tools_box, has_case);
+  update_tools (self);
   if (!has_case)
     adw_window_title_set_subtitle (self->window_title, NULL);
 }
@@ -575,6 +608,65 @@ osp_window_get_models (OspWindow *self)
   return G_LIST_MODEL (self->plan);
 }
 
+OspPlan *
+osp_window_get_plan (OspWindow *self)
+{
+  g_return_val_if_fail (OSP_IS_WINDOW (self), NULL);
+  return self->plan;
+}
+
+void
+osp_window_save_to_path (OspWindow  *self,
+                         const char *path)
+{
+  g_return_if_fail (OSP_IS_WINDOW (self));
+  g_return_if_fail (path != NULL);
+
+  save_to (self, path, NULL);
+}
+
+OspMirrorPanel *
+osp_window_get_mirror_panel (OspWindow *self)
+{
+  g_return_val_if_fail (OSP_IS_WINDOW (self), NULL);
+  return self->mirror_panel;
+}
+
+OspImplantPanel *
+osp_window_get_implant_panel (OspWindow *self)
+{
+  g_return_val_if_fail (OSP_IS_WINDOW (self), NULL);
+  return self->implant_panel;
+}
+
+OspMeasurePanel *
+osp_window_get_measure_panel (OspWindow *self)
+{
+  g_return_val_if_fail (OSP_IS_WINDOW (self), NULL);
+  return self->measure_panel;
+}
+
+OspTrainingPanel *
+osp_window_get_training_panel (OspWindow *self)
+{
+  g_return_val_if_fail (OSP_IS_WINDOW (self), NULL);
+  return self->training_panel;
+}
+
+const char *
+osp_window_get_sidebar_page (OspWindow *self)
+{
+  g_return_val_if_fail (OSP_IS_WINDOW (self), NULL);
+  return adw_view_stack_get_visible_child_name (self->sidebar_stack);
+}
+
+OspCutPanel *
+osp_window_get_cut_panel (OspWindow *self)
+{
+  g_return_val_if_fail (OSP_IS_WINDOW (self), NULL);
+  return self->cut_panel;
+}
+
 GtkSingleSelection *
 osp_window_get_selection (OspWindow *self)
 {
@@ -755,6 +847,15 @@ on_plan_notify (OspPlan    *plan,
   update_title (self);
 }
 
+/* Shows the side panel's page `name` (models, implants, measure, training). */
+static void
+show_sidebar_page (OspWindow  *self,
+                   const char *name)
+{
+  gtk_toggle_button_set_active (self->sidebar_button, TRUE);
+  adw_view_stack_set_visible_child_name (self->sidebar_stack, name);
+}
+
 /* Shows `plan` (the window keeps a reference); the previous one is dropped. */
 static void
 set_plan (OspWindow *self,
@@ -764,6 +865,8 @@ set_plan (OspWindow *self,
 
   if (self->plan != NULL)
     g_signal_handlers_disconnect_by_data (self->plan, self);
+  osp_cut_panel_stop (self->cut_panel);
+  osp_mirror_panel_stop (self->mirror_panel);
   osp_viewport_set_selection (self->viewport, NULL);
   gtk_list_view_set_model (self->model_list_view, NULL);
   g_clear_object (&self->selection);
@@ -776,12 +879,88 @@ set_plan (OspWindow *self,
   gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
   g_signal_connect (plan, "items-changed", G_CALLBACK (on_models_changed), self);
   g_signal_connect (plan, "notify", G_CALLBACK (on_plan_notify), self);
+  g_signal_connect_swapped (self->selection, "notify::selected-item", G_CALLBACK (update_tools),
+                            self);
   gtk_list_view_set_model (self->model_list_view, GTK_SELECTION_MODEL (self->selection));
   osp_viewport_set_selection (self->viewport, self->selection);
+  osp_implant_panel_set_context (self->implant_panel, plan, self->selection, self->viewport);
+  osp_measure_panel_set_context (self->measure_panel, plan, self->selection, self->viewport);
+  osp_training_panel_set_plan (self->training_panel, plan);
+  /* A course an instructor saved opens on its guided steps. */
+  if (osp_training_is_course (plan))
+    show_sidebar_page (self, "training");
   on_models_changed (G_LIST_MODEL (plan), 0, n_old, g_list_model_get_n_items (G_LIST_MODEL (plan)),
                      self);
   update_undo (self);
   update_title (self);
+}
+
+/* -- Tools ------------------------------------------------------------------------------- */
+
+static void
+on_tool_finished (OspWindow *self,
+                  gboolean   applied)
+{
+  gtk_widget_set_visible (GTK_WIDGET (self->cut_panel), FALSE);
+  gtk_widget_set_visible (GTK_WIDGET (self->mirror_panel), FALSE);
+  update_tools (self);
+}
+
+static void
+action_mirror (GtkWidget  *widget,
+               const char *name,
+               GVariant   *parameter)
+{
+  OspWindow *self = OSP_WINDOW (widget);
+  OspModel *model = gtk_single_selection_get_selected_item (self->selection);
+
+  if (model == NULL || osp_mirror_panel_get_active (self->mirror_panel) ||
+      osp_cut_panel_get_active (self->cut_panel))
+    return;
+  show_sidebar_page (self, "models");
+  gtk_widget_set_visible (GTK_WIDGET (self->mirror_panel), TRUE);
+  osp_mirror_panel_start (self->mirror_panel, self->plan, self->viewport, model);
+  update_tools (self);
+}
+
+static void
+action_cut (GtkWidget  *widget,
+            const char *name,
+            GVariant   *parameter)
+{
+  OspWindow *self = OSP_WINDOW (widget);
+  OspModel *model = gtk_single_selection_get_selected_item (self->selection);
+
+  if (model == NULL || osp_cut_panel_get_active (self->cut_panel))
+    return;
+  show_sidebar_page (self, "models");
+  gtk_widget_set_visible (GTK_WIDGET (self->cut_panel), TRUE);
+  osp_cut_panel_start (self->cut_panel, self->plan, self->viewport, model);
+  update_tools (self);
+}
+
+static void
+action_implants (GtkWidget  *widget,
+                 const char *name,
+                 GVariant   *parameter)
+{
+  show_sidebar_page (OSP_WINDOW (widget), "implants");
+}
+
+static void
+action_measure (GtkWidget  *widget,
+                const char *name,
+                GVariant   *parameter)
+{
+  show_sidebar_page (OSP_WINDOW (widget), "measure");
+}
+
+static void
+action_help (GtkWidget  *widget,
+             const char *name,
+             GVariant   *parameter)
+{
+  osp_help_window_present (GTK_WINDOW (widget));
 }
 
 static void
@@ -811,14 +990,14 @@ action_redo (GtkWidget  *widget,
 typedef void (*ThenFunc) (OspWindow *self,
                           gpointer   data);
 
-typedef struct
+struct _Pending
 {
   OspWindow      *window;
   ThenFunc        then;
   gpointer        data;
   GDestroyNotify  destroy;
   char           *path;
-} Pending;
+};
 
 static Pending *
 pending_new (OspWindow      *self,
@@ -1344,11 +1523,60 @@ action_cancel (GtkWidget  *widget,
 }
 
 static void
+close_case_now (OspWindow *self,
+                gpointer   data)
+{
+  close_case (self);
+}
+
+static void
 action_close_case (GtkWidget  *widget,
                    const char *name,
                    GVariant   *parameter)
 {
-  close_case (OSP_WINDOW (widget));
+  /* Unsaved changes: Save, Discard or Cancel first. */
+  confirm_discard (OSP_WINDOW (widget), close_case_now, NULL, NULL);
+}
+
+static void
+on_exported (OspWindow  *self,
+             const char *path)
+{
+  osp_training_panel_report (self->training_panel, OSP_TRAINING_STEP_EXPORT);
+}
+
+/* -- Training ------------------------------------------------------------------------------ */
+
+static void
+use_training_case (OspWindow *self,
+                   gpointer   data)
+{
+  set_plan (self, data);
+  show_sidebar_page (self, "training");
+}
+
+/* The panel built a new case (the phantom with a defect): it replaces the open plan once the
+ * surgeon has saved or discarded what is unsaved there. */
+static void
+on_training_case_ready (OspTrainingPanel *panel,
+                        OspPlan          *plan,
+                        OspWindow        *self)
+{
+  confirm_discard (self, use_training_case, g_object_ref (plan), g_object_unref);
+}
+
+static void
+action_training (GtkWidget  *widget,
+                 const char *name,
+                 GVariant   *parameter)
+{
+  OspWindow *self = OSP_WINDOW (widget);
+
+  /* Without a case, training starts on its own one. */
+  if (!in_case (self))
+    osp_training_panel_reset_case (self->training_panel);
+  else
+    show_sidebar_page (self, "training");
 }
 
 /* The export dialog reads the plan's models when it opens; it is modal, so they stay put. */
@@ -1361,6 +1589,8 @@ action_export_for_printing (GtkWidget  *widget,
   OspExportDialog *dialog = osp_export_dialog_new (GTK_WINDOW (self),
                                                    osp_window_get_models (self), NULL);
 
+  g_signal_connect_object (dialog, "exported", G_CALLBACK (on_exported), self,
+                           G_CONNECT_SWAPPED);
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
@@ -1543,6 +1773,11 @@ osp_window_class_init (OspWindowClass *klass)
   object_class->finalize = osp_window_finalize;
 
   g_type_ensure (OSP_TYPE_VIEWPORT);
+  g_type_ensure (OSP_TYPE_CUT_PANEL);
+  g_type_ensure (OSP_TYPE_MIRROR_PANEL);
+  g_type_ensure (OSP_TYPE_IMPLANT_PANEL);
+  g_type_ensure (OSP_TYPE_MEASURE_PANEL);
+  g_type_ensure (OSP_TYPE_TRAINING_PANEL);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                OSP_RESOURCE_PATH "/ui/osp-window.ui");
   gtk_widget_class_bind_template_child (widget_class, OspWindow, toast_overlay);
@@ -1558,6 +1793,13 @@ osp_window_class_init (OspWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, OspWindow, recover_list);
   gtk_widget_class_bind_template_child (widget_class, OspWindow, undo_menu);
   gtk_widget_class_bind_template_child (widget_class, OspWindow, undo_button);
+  gtk_widget_class_bind_template_child (widget_class, OspWindow, tools_box);
+  gtk_widget_class_bind_template_child (widget_class, OspWindow, cut_panel);
+  gtk_widget_class_bind_template_child (widget_class, OspWindow, mirror_panel);
+  gtk_widget_class_bind_template_child (widget_class, OspWindow, sidebar_stack);
+  gtk_widget_class_bind_template_child (widget_class, OspWindow, implant_panel);
+  gtk_widget_class_bind_template_child (widget_class, OspWindow, measure_panel);
+  gtk_widget_class_bind_template_child (widget_class, OspWindow, training_panel);
   gtk_widget_class_bind_template_child (widget_class, OspWindow, redo_button);
   gtk_widget_class_bind_template_child (widget_class, OspWindow, sidebar);
   gtk_widget_class_bind_template_child (widget_class, OspWindow, model_list_view);
@@ -1574,6 +1816,12 @@ osp_window_class_init (OspWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.toggle-sidebar", NULL,
                                    action_toggle_sidebar);
   gtk_widget_class_install_action (widget_class, "win.undo", NULL, action_undo);
+  gtk_widget_class_install_action (widget_class, "win.cut", NULL, action_cut);
+  gtk_widget_class_install_action (widget_class, "win.mirror", NULL, action_mirror);
+  gtk_widget_class_install_action (widget_class, "win.implants", NULL, action_implants);
+  gtk_widget_class_install_action (widget_class, "win.measure", NULL, action_measure);
+  gtk_widget_class_install_action (widget_class, "win.training", NULL, action_training);
+  gtk_widget_class_install_action (widget_class, "win.help", NULL, action_help);
   gtk_widget_class_install_action (widget_class, "win.redo", NULL, action_redo);
   gtk_widget_class_install_action (widget_class, "win.save", NULL, action_save);
   gtk_widget_class_install_action (widget_class, "win.save-as", NULL, action_save_as);
@@ -1622,6 +1870,11 @@ osp_window_init (OspWindow *self)
   GType types[] = { GDK_TYPE_FILE_LIST };
 
   gtk_widget_init_template (GTK_WIDGET (self));
+  g_signal_connect_swapped (self->cut_panel, "finished", G_CALLBACK (on_tool_finished), self);
+  g_signal_connect_swapped (self->mirror_panel, "finished", G_CALLBACK (on_tool_finished), self);
+  g_signal_connect (self->training_panel, "case-ready", G_CALLBACK (on_training_case_ready),
+                    self);
+  osp_training_panel_set_viewport (self->training_panel, self->viewport);
 
   self->cancellable = g_cancellable_new ();
   self->jobs = g_ptr_array_new ();

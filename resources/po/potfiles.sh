@@ -6,8 +6,8 @@
 set -eu
 cd "$(dirname "$0")/../.."
 {
-  grep -rlE '(^|[^A-Za-z0-9_])(N?C?_|g_dngettext|ngettext) ?\(' app --include='*.c' --include='*.cpp' \
-    --include='*.h' || true
+  grep -rlE '(^|[^A-Za-z0-9_])(N?C?_|g_dngettext|ngettext) ?\(' app \
+    --include='*.c' --include='*.cpp' --include='*.h' || true
   grep -rl 'translatable="yes"' ui --include='*.ui' || true
   ls resources/io.github.osteoplan.Osteoplan.desktop.in \
      resources/io.github.osteoplan.Osteoplan.metainfo.xml.in 2>/dev/null || true

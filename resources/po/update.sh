@@ -1,5 +1,5 @@
 #!/bin/sh
-# Regenerates POTFILES.in and osteoplan.pot from the sources, merges zh_CN.po with msgmerge and
+# Regenerates POTFILES.in and the template from the sources, merges zh_CN.po with msgmerge and
 # lists the strings still untranslated or fuzzy.  Run it from anywhere after adding strings.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
@@ -13,9 +13,11 @@ if [ "${1:-}" = "--pot" ]; then
   potfiles=$list
   pot=$2
 else
+  # The template is generated, never kept: `ninja osteoplan-pot` writes one if you want it.
   "$here/potfiles.sh" > "$here/POTFILES.in"
   potfiles=$here/POTFILES.in
-  pot=$here/osteoplan.pot
+  pot=$(mktemp --suffix=.pot)
+  trap 'rm -f "$pot"' EXIT
 fi
 cd "$root"
 # The keywords of meson's 'glib' preset, so this .pot matches the osteoplan-pot target's.
@@ -31,7 +33,7 @@ xgettext --package-name=osteoplan --from-code=UTF-8 --add-comments=TRANSLATORS \
 [ "${1:-}" = "--pot" ] && exit 0
 
 for lang in $(cat "$here/LINGUAS"); do
-  msgmerge --quiet --update --backup=none --no-fuzzy-matching "$here/$lang.po" "$here/osteoplan.pot"
+  msgmerge --quiet --update --backup=none --no-fuzzy-matching "$here/$lang.po" "$pot"
   msgfmt --check --statistics -o /dev/null "$here/$lang.po"
   echo "== $lang: untranslated =="
   msgattrib --untranslated --no-obsolete "$here/$lang.po" | grep -A1 '^msgid' || true

@@ -1,0 +1,702 @@
+/* test-gui-plan.c — the plan in the window: undo, save and open, cutting, mirroring
+ *
+ * Copyright 2026 The Osteoplan developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Runs the real OspWindow under Xvfb: edits made through the window (its actions, the model
+ * row, the cut and mirror panels) go through the plan's commands and undo exactly; a plan
+ * saved from the window opens again with the same models; a cut applied through the cut panel
+ * gives closed pieces whose volumes add up; the symmetry estimate of the demo is close to the
+ * phantom's true plane; a broken .osteoplan shows an error and leaves the window usable.
+ *
+ * With OSP_GUIPLAN_SHOTS=DIR set, screenshots of the screen are written there (`import`).
+ */
+#include "config.h"
+
+#include <adwaita.h>
+#include <glib/gstdio.h>
+#include <math.h>
+
+#include "osp-cut-panel.h"
+#include "osp-mirror-panel.h"
+#include "osp-model-row.h"
+#include "osp-phantom.h"
+#include "osp-plan.h"
+#include "osp-symmetry.h"
+#include "osp-test-common.h"
+#include "osp-viewport.h"
+#include "osp-window.h"
+
+/* Generous: the suite also runs under AddressSanitizer on two shared cores. */
+#define TIMEOUT_S 90
+
+typedef gboolean (*Condition) (gpointer data);
+
+static void
+wait_for (Condition   condition,
+          gpointer    data,
+          const char *what)
+{
+  gint64 end = g_get_monotonic_time () + TIMEOUT_S * G_USEC_PER_SEC;
+
+  while (!condition (data))
+    {
+      if (g_get_monotonic_time () > end)
+        g_error ("timed out waiting for %s", what);
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+}
+
+static gboolean
+jobs_done (gpointer data)
+{
+  return osp_window_get_n_jobs (data) == 0;
+}
+
+static gboolean
+cut_idle (gpointer data)
+{
+  return !osp_cut_panel_get_busy (data);
+}
+
+static gboolean
+mirror_idle (gpointer data)
+{
+  return !osp_mirror_panel_get_busy (data);
+}
+
+/* Runs the main loop for a while (lets the view draw). */
+static void
+spin (guint ms)
+{
+  gint64 end = g_get_monotonic_time () + ms * 1000;
+
+  while (g_get_monotonic_time () < end)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (2000);
+    }
+}
+
+static void
+screenshot (const char *name)
+{
+  const char *dir = g_getenv ("OSP_GUIPLAN_SHOTS");
+  g_autofree char *path = NULL;
+  g_autofree char *command = NULL;
+
+  if (dir == NULL)
+    return;
+  spin (1500);
+  path = g_build_filename (dir, name, NULL);
+  command = g_strdup_printf ("import -window root %s", path);
+  g_spawn_command_line_sync (command, NULL, NULL, NULL, NULL);
+}
+
+typedef struct
+{
+  OspViewport *viewport;
+  guint        frames;
+} FrameWait;
+
+static gboolean
+frame_drawn (gpointer data)
+{
+  FrameWait *wait = data;
+
+  return osp_viewport_get_n_frames (wait->viewport) > wait->frames;
+}
+
+static void
+wait_frame (OspViewport *viewport)
+{
+  FrameWait wait = { viewport, osp_viewport_get_n_frames (viewport) };
+
+  osp_viewport_request_readback (viewport);
+  wait_for (frame_drawn, &wait, "a frame");
+  g_bytes_unref (osp_viewport_take_readback (viewport, NULL, NULL));
+}
+
+static OspWindow *
+new_window (void)
+{
+  OspWindow *window = osp_window_new (NULL);
+
+  if (g_getenv ("OSP_GUIPLAN_SHOTS") != NULL)
+    gtk_window_set_default_size (GTK_WINDOW (window), 1400, 900);
+  else
+    gtk_window_set_default_size (GTK_WINDOW (window), 900, 600);
+  gtk_window_present (GTK_WINDOW (window));
+  return window;
+}
+
+static void
+destroy_window (OspWindow *window)
+{
+  gtk_window_destroy (GTK_WINDOW (window));
+  for (int i = 0; i < 20; i++)
+    g_main_context_iteration (NULL, FALSE);
+}
+
+static OspModel *
+add_box (OspWindow  *window,
+         const char *name,
+         float       size)
+{
+  g_autoptr(OspMesh) mesh = osp_test_make_box (size, size, size);
+  g_autoptr(OspModel) model = osp_model_new (name, mesh, OSP_MODEL_ROLE_BONE);
+
+  osp_window_add_model (window, model);
+  return model;
+}
+
+static gboolean
+dialog_shown (gpointer data)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();  /* owned by GTK */
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWindow) toplevel = g_list_model_get_item (toplevels, i);
+
+      if (ADW_IS_MESSAGE_DIALOG (toplevel) && gtk_window_get_transient_for (toplevel) == data)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static void
+close_dialogs (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();  /* owned by GTK */
+
+  for (guint i = g_list_model_get_n_items (toplevels); i > 0; i--)
+    {
+      g_autoptr(GtkWindow) toplevel = g_list_model_get_item (toplevels, i - 1);
+
+      if (ADW_IS_MESSAGE_DIALOG (toplevel))
+        gtk_window_destroy (toplevel);
+    }
+}
+
+/* The first widget of `type` under `widget`, depth first. */
+static GtkWidget *
+find_descendant (GtkWidget *widget,
+                 GType      type)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (child, type))
+        return child;
+      found = find_descendant (child, type);
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static void find_primary_menu (GtkWidget  *widget,
+                               GtkWidget **out_button);
+
+/* -- Tests -------------------------------------------------------------------------------- */
+
+/* Every edit is a command: undo and redo through the window's actions restore the plan. */
+static void
+test_undo_redo (void)
+{
+  OspWindow *window = new_window ();
+  OspPlan *plan = osp_window_get_plan (window);
+  g_autofree char *empty = osp_plan_dump (plan);
+  g_autofree char *one = NULL;
+  g_autofree char *renamed = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OspCommand) rename = NULL;
+  OspModel *box;
+  GtkWidget *row, *scale;
+  guint n_undo;
+
+  g_assert_false (osp_plan_can_undo (plan));
+  box = add_box (window, "Ilium", 20);
+  /* Added through a command: the window selects it and can undo it. */
+  g_assert_cmpuint (g_list_model_get_n_items (osp_window_get_models (window)), ==, 1);
+  g_assert_true (osp_plan_can_undo (plan));
+  one = osp_plan_dump (plan);
+  g_assert_true (osp_plan_get_modified (plan));
+  g_assert_nonnull (strstr (gtk_window_get_title (GTK_WINDOW (window)), "•"));
+
+  rename = osp_command_new_rename_model (box, "Left ilium");
+  g_assert_true (osp_plan_execute (plan, rename, &error));
+  g_assert_no_error (error);
+  renamed = osp_plan_dump (plan);
+  /* The menu and the Undo button name the operation. */
+  g_assert_true (g_str_has_prefix (osp_plan_get_undo_label (plan), "Undo "));
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.undo", NULL));
+  {
+    g_autofree char *dump = osp_plan_dump (plan);
+
+    g_assert_cmpstr (dump, ==, one);
+  }
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.undo", NULL));
+  {
+    g_autofree char *dump = osp_plan_dump (plan);
+
+    g_assert_cmpstr (dump, ==, empty);
+    g_assert_cmpuint (g_list_model_get_n_items (osp_window_get_models (window)), ==, 0);
+  }
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.redo", NULL));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.redo", NULL));
+  {
+    g_autofree char *dump = osp_plan_dump (plan);
+
+    g_assert_cmpstr (dump, ==, renamed);
+  }
+
+  /* A drag of the opacity slider in the model's row is one undo step. */
+  spin (200);
+  row = find_descendant (GTK_WIDGET (window), OSP_TYPE_MODEL_ROW);
+  g_assert_nonnull (row);
+  scale = find_descendant (row, GTK_TYPE_SCALE);
+  g_assert_nonnull (scale);
+  n_undo = osp_plan_get_n_undo (plan);
+  for (int i = 1; i <= 5; i++)
+    gtk_range_set_value (GTK_RANGE (scale), 1.0 - 0.1 * i);
+  g_assert_cmpfloat_with_epsilon (osp_model_get_opacity (box), 0.5, 1e-6);
+  g_assert_cmpuint (osp_plan_get_n_undo (plan), ==, n_undo + 1);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.undo", NULL));
+  g_assert_cmpfloat_with_epsilon (osp_model_get_opacity (box), 1.0, 1e-6);
+  /* The row follows the model. */
+  g_assert_cmpfloat_with_epsilon (gtk_range_get_value (GTK_RANGE (scale)), 1.0, 1e-6);
+  g_assert_cmpuint (osp_plan_get_n_undo (plan), ==, n_undo);
+
+  /* Removing from the list is undoable too. */
+  g_signal_emit_by_name (row, "remove", box);
+  g_assert_cmpuint (g_list_model_get_n_items (osp_window_get_models (window)), ==, 0);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.undo", NULL));
+  g_assert_cmpuint (g_list_model_get_n_items (osp_window_get_models (window)), ==, 1);
+  destroy_window (window);
+}
+
+/* Save from the window, open again through the window: the same models. */
+static void
+test_save_open (void)
+{
+  OspWindow *window = new_window ();
+  g_autofree char *path = g_build_filename (osp_test_tmpdir (), "window.osteoplan", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  g_autofree char *title = NULL;
+  g_autoptr(OspMesh) tetra = osp_test_make_tetrahedron ();
+  g_autoptr(OspModel) screw = osp_model_new ("Screw", tetra, OSP_MODEL_ROLE_IMPLANT);
+  OspPlan *plan;
+
+  add_box (window, "Sacrum", 30);
+  osp_window_add_model (window, screw);
+  plan = osp_window_get_plan (window);
+  osp_window_save_to_path (window, path);
+  wait_for (jobs_done, window, "the save");
+  g_assert_null (osp_window_get_last_error (window));
+  g_assert_false (osp_plan_get_modified (plan));
+  /* The title names the file, without the modified marker now. */
+  g_assert_nonnull (strstr (gtk_window_get_title (GTK_WINDOW (window)), "window.osteoplan"));
+  g_assert_null (strstr (gtk_window_get_title (GTK_WINDOW (window)), "•"));
+  before = osp_plan_dump (plan);
+  destroy_window (window);
+
+  window = new_window ();
+  osp_window_open_files (window, &file, 1);
+  wait_for (jobs_done, window, "the plan to open");
+  g_assert_null (osp_window_get_last_error (window));
+  plan = osp_window_get_plan (window);
+  g_assert_cmpuint (g_list_model_get_n_items (osp_window_get_models (window)), ==, 2);
+  g_assert_nonnull (osp_plan_find_model (plan, "Sacrum"));
+  g_assert_nonnull (osp_plan_find_model (plan, "Screw"));
+  g_assert_cmpuint (osp_model_get_n_triangles (osp_plan_find_model (plan, "Sacrum")), ==, 12);
+  after = osp_plan_dump (plan);
+  g_assert_cmpstr (after, ==, before);
+  g_assert_cmpstr (osp_plan_get_path (plan), ==, path);
+  destroy_window (window);
+}
+
+/* A cut applied through the panel: closed pieces whose volumes add up; one undo step. */
+static void
+test_cut (void)
+{
+  OspWindow *window = new_window ();
+  OspPlan *plan = osp_window_get_plan (window);
+  OspCutPanel *panel = osp_window_get_cut_panel (window);
+  OspModel *box = add_box (window, "Ilium", 40);
+  OspViewport *viewport = osp_window_get_viewport (window);
+  OspPlane planes[2] = { { { 0, 0, 1 }, 10 }, { { 1, 0, 0 }, 25 } };
+  g_autofree char *before = osp_plan_dump (plan);
+  double volume = 0;
+  guint n_pieces = 0;
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.cut", NULL));
+  g_assert_true (osp_cut_panel_get_active (panel));
+  /* The plane and its gizmo are in the view, not in the plan. */
+  g_assert_cmpuint (osp_viewport_get_n_overlays (osp_window_get_viewport (window)), >=, 1);
+  g_assert_cmpuint (g_list_model_get_n_items (osp_window_get_models (window)), ==, 1);
+
+  /* The gizmo: dragging its arrow upwards (seen from the front, +z is up) raises the axial
+   * plane through the middle (z = 20). */
+  wait_frame (viewport);
+  if (osp_viewport_get_gl_error (viewport) == NULL)
+    {
+      /* On the arrow, above the rings (the square is 1.1 × the box's diagonal, 76 mm; the
+       * rings' radii are a fifth of that, the arrow a third). */
+      const float tip[3] = { 20.0f, 20.0f, 42.0f };
+      gboolean handled = FALSE;
+      vec3 pixel;
+      OspPlane moved;
+
+      osp_viewport_set_view (viewport, OSP_VIEW_ANTERIOR);
+      osp_viewport_fit_all (viewport);
+      wait_frame (viewport);
+      g_assert_true (osp_camera_project (osp_viewport_get_camera (viewport), tip, pixel));
+      g_signal_emit_by_name (viewport, "tool-drag-begin", (double) pixel[0], (double) pixel[1],
+                             &handled);
+      g_assert_true (handled);
+      g_signal_emit_by_name (viewport, "tool-drag-update", (double) pixel[0],
+                             (double) pixel[1] - 40.0);
+      g_signal_emit_by_name (viewport, "tool-drag-end");
+      g_assert_cmpuint (osp_cut_panel_get_planes (panel, &moved, 1), ==, 1);
+      g_assert_cmpfloat_with_epsilon (moved.normal[2], 1.0, 1e-5);
+      g_assert_cmpfloat (moved.d, >, 21.0);
+      /* Away from the handles, a drag still turns the camera. */
+      handled = FALSE;
+      g_signal_emit_by_name (viewport, "tool-drag-begin", 5.0, 5.0, &handled);
+      g_assert_false (handled);
+    }
+
+  /* A wedge: z ≤ 10 and x ≤ 25 is resected (a 25 × 40 × 10 block). */
+  osp_cut_panel_set_planes (panel, planes, 2);
+  osp_cut_panel_set_margin (panel, 0.0);
+  wait_for (cut_idle, panel, "the cut preview");
+  g_assert_cmpuint (osp_cut_panel_get_n_preview_pieces (panel, TRUE), ==, 1);
+  g_assert_cmpuint (osp_cut_panel_get_n_preview_pieces (panel, FALSE), ==, 1);
+  screenshot ("guiplan-cut-preview-box.png");
+
+  osp_cut_panel_apply (panel);
+  wait_for (cut_idle, panel, "the cut");
+  g_assert_null (osp_cut_panel_get_last_error (panel));
+  g_assert_false (osp_cut_panel_get_active (panel));
+  g_assert_cmpuint (osp_viewport_get_n_overlays (osp_window_get_viewport (window)), ==, 0);
+  g_assert_cmpstr (osp_plan_get_undo_label (plan), ==, "Undo Cut Ilium");
+
+  for (guint i = 0; i < osp_plan_get_n_models (plan); i++)
+    {
+      OspModel *model = osp_plan_get_model (plan, i);
+      OspMeshReport report;
+
+      if (model == box || !osp_model_get_visible (model))
+        continue;
+      osp_mesh_report (osp_model_get_mesh (model), &report);
+      g_assert_true (report.closed);
+      volume += report.volume;
+      n_pieces++;
+    }
+  g_assert_cmpuint (n_pieces, ==, 2);
+  g_assert_cmpfloat_with_epsilon (volume, 40.0 * 40 * 40, 1e-3);
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.undo", NULL));
+  {
+    g_autofree char *dump = osp_plan_dump (plan);
+
+    g_assert_cmpstr (dump, ==, before);
+  }
+
+  /* Cancel leaves the plan alone and the model visible. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.cut", NULL));
+  wait_for (cut_idle, panel, "the preview");
+  osp_cut_panel_stop (panel);
+  {
+    g_autofree char *dump = osp_plan_dump (plan);
+
+    g_assert_cmpstr (dump, ==, before);
+  }
+  destroy_window (window);
+}
+
+/* The demo: the symmetry estimate is close to the phantom's true plane; mirror, register and
+ * the deviation map work. */
+static void
+test_mirror_demo (void)
+{
+  OspWindow *window = new_window ();
+  OspPlan *plan = osp_window_get_plan (window);
+  OspMirrorPanel *panel = osp_window_get_mirror_panel (window);
+  OspPhantomOptions options = OSP_PHANTOM_OPTIONS_INIT;
+  OspPhantomTruth truth;
+  g_autoptr(OspVolume) coarse = NULL;
+  g_autoptr(GError) error = NULL;
+  OspPlane plane;
+  OspResidual residual, deviation;
+  OspBox box;
+  float centre[3];
+  double angle, distance;
+  OspModel *template_model;
+
+  /* The truth does not depend on the voxel size: a coarse phantom gives it quickly. */
+  options.voxel_mm = 4.0;
+  coarse = osp_phantom_generate (&options, &truth, NULL, &error);
+  g_assert_no_error (error);
+
+  osp_window_open_demo (window);
+  wait_for (jobs_done, window, "the demo case");
+  g_assert_cmpuint (osp_plan_get_n_models (plan), ==, 1);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.mirror", NULL));
+  g_assert_true (osp_mirror_panel_get_active (panel));
+
+  osp_mirror_panel_estimate (panel);
+  wait_for (mirror_idle, panel, "the symmetry estimate");
+  g_assert_null (osp_mirror_panel_get_last_error (panel));
+  g_assert_true (osp_mirror_panel_get_plane (panel, &plane, &residual));
+  osp_mesh_get_bounds (osp_model_get_mesh (osp_plan_get_model (plan, 0)), &box);
+  for (int a = 0; a < 3; a++)
+    centre[a] = (box.min[a] + box.max[a]) / 2;
+  osp_plane_compare (&plane, &truth.midsagittal, centre, &angle, &distance);
+  g_test_message ("estimate vs truth: %.2f° %.2f mm, residual RMS %.2f mm", angle, distance,
+                  residual.rms_mm);
+  g_assert_cmpfloat (angle, <, 1.0);
+  g_assert_cmpfloat (distance, <, 1.5);
+
+  osp_mirror_panel_mirror (panel);
+  template_model = osp_mirror_panel_get_template (panel);
+  g_assert_nonnull (template_model);
+  g_assert_cmpint (osp_model_get_role (template_model), ==, OSP_MODEL_ROLE_TEMPLATE);
+  g_assert_cmpuint (osp_plan_get_n_models (plan), ==, 2);
+
+  osp_mirror_panel_register (panel);
+  wait_for (mirror_idle, panel, "the registration");
+  g_assert_null (osp_mirror_panel_get_last_error (panel));
+  g_assert_true (osp_mirror_panel_get_deviation (panel, &deviation));
+  /* A symmetric phantom: the registered mirror lies on the bone within a voxel or so. */
+  g_assert_cmpfloat (deviation.p95_mm, <, 3.0);
+  g_assert_nonnull (strstr (osp_plan_get_undo_label (plan), "Register"));
+  {
+    /* The main menu names the operation to undo. */
+    GtkWidget *button = NULL;
+
+    find_primary_menu (GTK_WIDGET (window), &button);
+    if (button != NULL && g_getenv ("OSP_GUIPLAN_SHOTS") != NULL)
+      {
+        gtk_menu_button_popup (GTK_MENU_BUTTON (button));
+        screenshot ("guiplan-undo-menu.png");
+        gtk_menu_button_popdown (GTK_MENU_BUTTON (button));
+      }
+  }
+  screenshot ("guiplan-mirror-deviation.png");
+
+  /* Undo the registration, the mirror, then the plane kept in the plan. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.undo", NULL));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.undo", NULL));
+  g_assert_cmpuint (osp_plan_get_n_models (plan), ==, 1);
+  g_assert_cmpint (osp_plan_find_plane (plan, "Midsagittal"), >=, 0);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.undo", NULL));
+  g_assert_cmpint (osp_plan_find_plane (plan, "Midsagittal"), <, 0);
+  osp_mirror_panel_stop (panel);
+  g_assert_false (osp_mirror_panel_get_active (panel));
+  destroy_window (window);
+}
+
+/* The demo cut in the window, for a look (screenshots only). */
+static void
+test_cut_demo (void)
+{
+  OspWindow *window = new_window ();
+  OspCutPanel *panel = osp_window_get_cut_panel (window);
+  OspPlan *plan = osp_window_get_plan (window);
+  OspBox box;
+  OspPlane plane;
+
+  if (g_getenv ("OSP_GUIPLAN_SHOTS") == NULL)
+    {
+      g_test_skip ("screenshots only (OSP_GUIPLAN_SHOTS)");
+      destroy_window (window);
+      return;
+    }
+  osp_window_open_demo (window);
+  wait_for (jobs_done, window, "the demo case");
+  osp_mesh_get_bounds (osp_model_get_mesh (osp_plan_get_model (plan, 0)), &box);
+  /* The plane of symmetry of the intact pelvis, kept in the plan for after the cut. */
+  {
+    OspMirrorPanel *mirror = osp_window_get_mirror_panel (window);
+
+    g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.mirror", NULL));
+    osp_mirror_panel_estimate (mirror);
+    wait_for (mirror_idle, mirror, "the estimate");
+    g_assert_cmpint (osp_plan_find_plane (plan, "Midsagittal"), >=, 0);
+    osp_mirror_panel_stop (mirror);
+  }
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.cut", NULL));
+  /* The left iliac wing: x ≥ 60 % of the width, tilted. */
+  plane.normal[0] = -0.94f;
+  plane.normal[1] = 0.0f;
+  plane.normal[2] = -0.34f;
+  plane.d = -0.94f * (box.min[0] + 0.62f * (box.max[0] - box.min[0])) -
+            0.34f * (box.min[2] + 0.5f * (box.max[2] - box.min[2]));
+  osp_cut_panel_set_planes (panel, &plane, 1);
+  wait_for (cut_idle, panel, "the preview");
+  screenshot ("guiplan-cut-preview.png");
+
+  /* Resect, hide the resected pieces, mirror what remains and fit it: the deviation map
+   * shows where the template fills the defect. */
+  osp_cut_panel_apply (panel);
+  wait_for (cut_idle, panel, "the cut");
+  {
+    OspMirrorPanel *mirror = osp_window_get_mirror_panel (window);
+    g_autofree char *remaining_name = g_strdup_printf ("%s remaining 1", "Demo pelvis");
+    OspModel *remaining = osp_plan_find_model (plan, remaining_name);
+
+    g_assert_nonnull (remaining);
+    for (guint i = 0; i < osp_plan_get_n_models (plan); i++)
+      {
+        OspModel *model = osp_plan_get_model (plan, i);
+
+        if (strstr (osp_model_get_name (model), "resected") != NULL)
+          {
+            g_autoptr(OspCommand) hide = osp_command_new_set_visible (model, FALSE);
+
+            g_assert_true (osp_plan_execute (plan, hide, NULL));
+          }
+      }
+    gtk_single_selection_set_selected (osp_window_get_selection (window),
+                                       osp_plan_get_model_index (plan, remaining));
+    g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.mirror", NULL));
+    /* The plane from before the cut is there. */
+    g_assert_true (osp_mirror_panel_get_plane (mirror, NULL, NULL));
+    osp_mirror_panel_mirror (mirror);
+    osp_mirror_panel_register (mirror);
+    wait_for (mirror_idle, mirror, "the registration");
+    osp_viewport_set_view (osp_window_get_viewport (window), OSP_VIEW_ANTERIOR);
+    screenshot ("guiplan-mirror-defect.png");
+  }
+  destroy_window (window);
+}
+
+static void
+find_primary_menu (GtkWidget  *widget,
+                   GtkWidget **out_button)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      if (GTK_IS_MENU_BUTTON (child) && gtk_menu_button_get_primary (GTK_MENU_BUTTON (child)))
+        *out_button = child;
+      find_primary_menu (child, out_button);
+    }
+}
+
+static void
+find_recover_button (GtkWidget  *widget,
+                     GtkWidget **out_button)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      if (GTK_IS_BUTTON (child) && g_object_get_data (G_OBJECT (child), "path") != NULL &&
+          g_strcmp0 (gtk_button_get_label (GTK_BUTTON (child)), "_Recover") == 0)
+        *out_button = child;
+      find_recover_button (child, out_button);
+    }
+}
+
+/* A crashed session's autosave is offered at start and opens as an unsaved plan. */
+static void
+test_recover (void)
+{
+  g_autoptr(OspPlan) plan = osp_plan_new ();
+  g_autoptr(OspMesh) mesh = osp_test_make_box (10, 20, 30);
+  g_autoptr(OspModel) model = osp_model_new ("Crashed", mesh, OSP_MODEL_ROLE_BONE);
+  g_autoptr(OspCommand) add = osp_command_new_add_model (model, -1, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) left = NULL;
+  OspAutosave *autosave = osp_autosave_new (&error);
+  GtkWidget *button = NULL;
+  OspWindow *window;
+
+  g_assert_no_error (error);
+  g_assert_true (osp_plan_execute (plan, add, &error));
+  g_assert_true (osp_autosave_save (autosave, plan, &error));
+  g_assert_no_error (error);
+  /* As if the session crashed: the file stays, the lock goes. */
+  osp_autosave_free (autosave);
+
+  window = new_window ();
+  find_recover_button (GTK_WIDGET (window), &button);
+  g_assert_nonnull (button);
+  screenshot ("guiplan-recover.png");
+  g_signal_emit_by_name (button, "clicked");
+  wait_for (jobs_done, window, "the recovery");
+  g_assert_null (osp_window_get_last_error (window));
+  g_assert_nonnull (osp_plan_find_model (osp_window_get_plan (window), "Crashed"));
+  g_assert_nonnull (strstr (gtk_window_get_title (GTK_WINDOW (window)), "Recovered"));
+  left = osp_autosave_list_recoverable ();
+  g_assert_cmpuint (left->len, ==, 0);
+  destroy_window (window);
+}
+
+/* A broken .osteoplan: an error that names it, and the window keeps working. */
+static void
+test_broken_plan (void)
+{
+  OspWindow *window = new_window ();
+  g_autofree char *path = g_build_filename (osp_test_tmpdir (), "broken.osteoplan", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (g_file_set_contents (path, "PK\003\004 this is not a zip", -1, &error));
+  g_assert_no_error (error);
+  osp_window_open_files (window, &file, 1);
+  wait_for (jobs_done, window, "the broken plan");
+  g_assert_nonnull (osp_window_get_last_error (window));
+  g_assert_nonnull (strstr (osp_window_get_last_error (window), "broken.osteoplan"));
+  g_assert_true (dialog_shown (window));
+  close_dialogs ();
+  g_assert_cmpuint (g_list_model_get_n_items (osp_window_get_models (window)), ==, 0);
+
+  add_box (window, "Box", 10);
+  g_assert_cmpuint (g_list_model_get_n_items (osp_window_get_models (window)), ==, 1);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.undo", NULL));
+  g_assert_cmpuint (g_list_model_get_n_items (osp_window_get_models (window)), ==, 0);
+  destroy_window (window);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  static const char *const xdg[] = { "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME",
+                                      "XDG_STATE_HOME" };
+
+  g_test_init (&argc, &argv, NULL);
+  /* Recent files, autosaves and preferences go to a scratch folder, not the user's. */
+  for (guint i = 0; i < G_N_ELEMENTS (xdg); i++)
+    {
+      g_autofree char *dir = g_build_filename (osp_test_tmpdir (), xdg[i], NULL);
+
+      g_setenv (xdg[i], dir, TRUE);
+    }
+
+  if (!gtk_init_check ())
+    {
+      g_test_message ("no display: run under xvfb-run");
+      return 77;
+    }
+  adw_init ();
+
+  g_test_add_func ("/gui-plan/undo-redo", test_undo_redo);
+  g_test_add_func ("/gui-plan/save-open", test_save_open);
+  g_test_add_func ("/gui-plan/cut", test_cut);
+  g_test_add_func ("/gui-plan/broken-plan", test_broken_plan);
+  g_test_add_func ("/gui-plan/recover", test_recover);
+  g_test_add_func ("/gui-plan/mirror-demo", test_mirror_demo);
+  g_test_add_func ("/gui-plan/cut-demo", test_cut_demo);
+  return g_test_run ();
+}

@@ -1,0 +1,252 @@
+/* test-gui-tools.c — the window's side panel: implants, measurements, training, the guide
+ *
+ * Copyright 2026 The Osteoplan developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Runs the real OspWindow under Xvfb and works through its side panel as a surgeon would:
+ * the Implant and Measure buttons open their pages; a screw added from the Implants page is a
+ * closed implant model that undoes and redoes; a screw planned from an entry and a target
+ * through a bone block gets the length to the far cortex; the fit of a screw inside the bone
+ * reports penetration; landmarks and a distance added on the Measure page give the exact
+ * value, undo, and export as CSV; Training Mode on the start page builds the training case and
+ * shows its steps; F1's action opens the user guide.
+ *
+ * With OSP_GUITOOLS_SHOTS=DIR set, screenshots of the screen are written there (`import`).
+ */
+#include "config.h"
+
+#include <adwaita.h>
+#include <glib/gstdio.h>
+#include <math.h>
+
+#include "osp-help-window.h"
+#include "osp-implant-panel.h"
+#include "osp-measure-panel.h"
+#include "osp-plan.h"
+#include "osp-test-common.h"
+#include "osp-test-gui.h"
+#include "osp-training-panel.h"
+#include "osp-window.h"
+
+#define SHOTS "OSP_GUITOOLS_SHOTS"
+
+static OspWindow *
+new_window (void)
+{
+  OspWindow *window = osp_window_new (NULL);
+
+  gtk_window_set_default_size (GTK_WINDOW (window), 1400, 900);
+  gtk_window_present (GTK_WINDOW (window));
+  return window;
+}
+
+/* A block of bone 60 × 40 × 30 mm with a corner at the origin. */
+static OspModel *
+add_bone (OspWindow *window)
+{
+  g_autoptr(OspMesh) mesh = osp_test_make_box (60, 40, 30);
+  g_autoptr(OspModel) model = osp_model_new ("Ilium", mesh, OSP_MODEL_ROLE_BONE);
+
+  osp_window_add_model (window, model);
+  return model;
+}
+
+static gboolean
+implant_idle (gpointer data)
+{
+  return !osp_implant_panel_get_busy (data);
+}
+
+static gboolean
+training_case_open (gpointer data)
+{
+  OspWindow *window = data;
+
+  return !osp_training_panel_get_busy (osp_window_get_training_panel (window)) &&
+         osp_plan_get_n_models (osp_window_get_plan (window)) > 0;
+}
+
+static OspModel *
+last_model (OspWindow *window)
+{
+  OspPlan *plan = osp_window_get_plan (window);
+
+  return osp_plan_get_model (plan, osp_plan_get_n_models (plan) - 1);
+}
+
+static void
+assert_closed (OspModel *model)
+{
+  OspMeshReport report;
+
+  osp_mesh_report (osp_model_get_mesh (model), &report);
+  g_assert_true (report.closed);
+  g_assert_cmpfloat (osp_mesh_get_volume (osp_model_get_mesh (model)), >, 0);
+}
+
+/* -- Implants ------------------------------------------------------------------------------- */
+
+static void
+test_implants (void)
+{
+  OspWindow *window = new_window ();
+  OspPlan *plan = osp_window_get_plan (window);
+  OspImplantPanel *panel = osp_window_get_implant_panel (window);
+  OspFitStats stats;
+  OspModel *screw;
+  const float entry[3] = { 30, 20, 30 }, target[3] = { 30, 20, -10 };
+  double volume;
+
+  add_bone (window);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.implants", NULL));
+  g_assert_cmpstr (osp_window_get_sidebar_page (window), ==, "implants");
+
+  /* Add: a 6.5 × 40 mm screw at the origin, a closed implant model, one undo step. */
+  osp_implant_panel_set_kind (panel, OSP_IMPLANT_SCREW);
+  g_assert_true (osp_implant_panel_set_value (panel, "diameter", 6.5));
+  g_assert_true (osp_implant_panel_set_value (panel, "length", 40));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "implant.add", NULL));
+  osp_test_wait_for (implant_idle, panel, "the screw");
+  g_assert_cmpuint (osp_plan_get_n_models (plan), ==, 2);
+  screw = last_model (window);
+  g_assert_cmpint (osp_model_get_role (screw), ==, OSP_MODEL_ROLE_IMPLANT);
+  assert_closed (screw);
+  /* Between the core (3.25 mm radius) and the thread's crest, over 40 mm. */
+  volume = osp_mesh_get_volume (osp_model_get_mesh (screw));
+  g_assert_cmpfloat (volume, >, G_PI * 2.0 * 2.0 * 40);
+  g_assert_cmpfloat (volume, <, G_PI * 5.0 * 5.0 * 44);
+  osp_test_screenshot (SHOTS, "tools-1-implants.png");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.undo", NULL));
+  g_assert_cmpuint (osp_plan_get_n_models (plan), ==, 1);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.redo", NULL));
+  g_assert_cmpuint (osp_plan_get_n_models (plan), ==, 2);
+  osp_plan_undo (plan);
+
+  /* Plan a screw from the top of the block straight down: the far cortex is 30 mm deep. */
+  osp_implant_panel_set_screw_points (panel, entry, target);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "implant.plan-screw", NULL));
+  osp_test_wait_for (implant_idle, panel, "the planned screw");
+  g_assert_nonnull (strstr (osp_implant_panel_get_trajectory_text (panel), "30.0 mm"));
+  g_assert_cmpuint (osp_plan_get_n_models (plan), ==, 2);
+  screw = last_model (window);
+  g_assert_cmpint (osp_model_get_role (screw), ==, OSP_MODEL_ROLE_IMPLANT);
+
+  /* Its fit: inside the bone, so the map reports penetration. */
+  gtk_single_selection_set_selected (osp_window_get_selection (window), 1);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "implant.fit", NULL));
+  osp_test_wait_for (implant_idle, panel, "the fit");
+  g_assert_true (osp_implant_panel_get_fit_stats (panel, &stats));
+  g_assert_cmpfloat (stats.min_mm, <, 0);
+  g_assert_cmpfloat (stats.penetration_mm, >, 0);
+  g_assert_cmpuint (stats.n_inside, >, 0);
+  osp_test_screenshot (SHOTS, "tools-2-fit.png");
+  osp_test_destroy_window (GTK_WINDOW (window));
+}
+
+/* -- Measurements --------------------------------------------------------------------------- */
+
+static void
+test_measure (void)
+{
+  OspWindow *window = new_window ();
+  OspPlan *plan = osp_window_get_plan (window);
+  OspMeasurePanel *panel = osp_window_get_measure_panel (window);
+  const float a[3] = { 0, 0, 0 }, b[3] = { 30, 40, 0 };
+  g_autofree char *csv_path = osp_test_tmp_path ("measurements.csv");
+  g_autofree char *csv = NULL;
+  g_autoptr(GError) error = NULL;
+
+  add_bone (window);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.measure", NULL));
+  g_assert_cmpstr (osp_window_get_sidebar_page (window), ==, "measure");
+
+  osp_measure_panel_set_landmark (panel, "A", a);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "measure.add-landmark", NULL));
+  osp_measure_panel_set_landmark (panel, "B", b);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "measure.add-landmark", NULL));
+  g_assert_cmpuint (osp_plan_get_n_landmarks (plan), ==, 2);
+
+  osp_measure_panel_set_measurement (panel, "AB", OSP_MEASURE_DISTANCE, "A", "B", NULL);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "measure.add", NULL));
+  g_assert_cmpuint (osp_measure_get_n (plan), ==, 1);
+  g_assert_nonnull (strstr (osp_measure_panel_get_value_text (panel, "AB"), "50.0"));
+
+  /* The volume of the selected model: 60 × 40 × 30 mm³. */
+  gtk_single_selection_set_selected (osp_window_get_selection (window), 0);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "measure.add-model", NULL));
+  g_assert_cmpuint (osp_measure_get_n (plan), >=, 2);
+  osp_test_screenshot (SHOTS, "tools-3-measure.png");
+
+  g_assert_true (osp_measure_panel_export (panel, csv_path, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_get_contents (csv_path, &csv, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (csv, "AB"));
+  g_assert_nonnull (strstr (csv, "50"));
+  g_assert_nonnull (strstr (csv, "72000"));
+
+  /* Undo takes the measurements and landmarks back one by one. */
+  while (osp_measure_get_n (plan) > 0)
+    g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.undo", NULL));
+  /* The list shows landmarks and measurements: the two landmarks are left. */
+  g_assert_cmpuint (osp_measure_panel_get_n_rows (panel), ==, 2);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.undo", NULL));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.undo", NULL));
+  g_assert_cmpuint (osp_plan_get_n_landmarks (plan), ==, 0);
+  g_assert_cmpuint (osp_measure_panel_get_n_rows (panel), ==, 0);
+  osp_test_destroy_window (GTK_WINDOW (window));
+}
+
+/* -- Training and help ---------------------------------------------------------------------- */
+
+static void
+test_training (void)
+{
+  OspWindow *window = new_window ();
+  OspTrainingPanel *panel = osp_window_get_training_panel (window);
+  OspTraining *training = osp_training_panel_get_training (panel);
+
+  /* Coarse voxels: the same anatomy in a fraction of the time. */
+  osp_training_panel_set_case_voxel_mm (panel, 2.0);
+  g_assert_cmpuint (osp_plan_get_n_models (osp_window_get_plan (window)), ==, 0);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.training", NULL));
+  osp_test_wait_for (training_case_open, window, "the training case");
+  g_assert_cmpstr (osp_window_get_sidebar_page (window), ==, "training");
+  /* The panel follows the window's plan: the case is open, the first step done. */
+  g_assert_true (osp_training_panel_get_plan (panel) == osp_window_get_plan (window));
+  g_assert_true (osp_training_is_done (training, OSP_TRAINING_STEP_OPEN));
+  osp_test_screenshot (SHOTS, "tools-4-training.png");
+  osp_test_destroy_window (GTK_WINDOW (window));
+}
+
+static void
+test_help (void)
+{
+  OspWindow *window = new_window ();
+  GtkWindow *help;
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.help", NULL));
+  osp_test_spin (200);
+  help = osp_test_find_toplevel (OSP_TYPE_HELP_WINDOW, GTK_WINDOW (window));
+  g_assert_nonnull (help);
+  g_assert_cmpuint (osp_help_window_get_n_pages (OSP_HELP_WINDOW (help)), >, 0);
+  osp_test_screenshot (SHOTS, "tools-5-help.png");
+  osp_test_destroy_window (help);
+  osp_test_destroy_window (GTK_WINDOW (window));
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  osp_test_isolate_xdg ();
+  if (!osp_test_init_display ())
+    return 77;
+
+  g_test_add_func ("/gui-tools/implants", test_implants);
+  g_test_add_func ("/gui-tools/measure", test_measure);
+  g_test_add_func ("/gui-tools/training", test_training);
+  g_test_add_func ("/gui-tools/help", test_help);
+  return g_test_run ();
+}
