@@ -6,11 +6,11 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
-#include <locale.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "osp-cli-private.h"
+#include "osp-locale.h"
 
 static const OspCliCommand commands[] = {
   { "info", N_("FILE…"), N_("Describe mesh files: counts, size, area, volume, topology"), osp_cli_info },
@@ -44,10 +44,7 @@ int
 main (int    argc,
       char **argv)
 {
-  setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
-  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
-  textdomain (GETTEXT_PACKAGE);
+  osp_locale_init ();
   g_set_prgname ("osteoplan-cli");
 
   if (argc < 2)

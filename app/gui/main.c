@@ -6,9 +6,9 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
-#include <locale.h>
 
 #include "osp-application.h"
+#include "osp-locale.h"
 
 int
 main (int    argc,
@@ -17,10 +17,7 @@ main (int    argc,
   gint64 start_us = g_get_monotonic_time ();
   g_autoptr(OspApplication) app = NULL;
 
-  setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
-  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
-  textdomain (GETTEXT_PACKAGE);
+  osp_locale_init ();
   g_set_application_name (_("Osteoplan"));
 
   app = osp_application_new (start_us);
