@@ -140,6 +140,46 @@ test_implants (void)
   g_assert_cmpfloat (stats.penetration_mm, >, 0);
   g_assert_cmpuint (stats.n_inside, >, 0);
   osp_test_screenshot (SHOTS, "tools-2-fit.png");
+
+  /* The gizmo on the selected implant: a drag of its z arrow moves the screw along z in the
+   * view, then in the plan as one undoable step. */
+  {
+    OspViewport *viewport = osp_window_get_viewport (window);
+    OspTransformGizmo *gizmo = osp_implant_panel_get_gizmo (panel);
+    const OspCamera *camera;
+    float before[16], after[16], local[16], gizmo_matrix[16];
+    float on_arrow[3];
+    vec3 p0, p1;
+    gboolean handled = FALSE;
+
+    g_assert_nonnull (gizmo);
+    osp_viewport_set_view (viewport, OSP_VIEW_ANTERIOR);
+    osp_test_spin (300);
+    camera = osp_viewport_get_camera (viewport);
+    osp_model_get_transform (screw, before);
+    osp_transform_gizmo_get_matrix (gizmo, gizmo_matrix);
+    g_assert_cmpmem (gizmo_matrix, sizeof gizmo_matrix, before, sizeof before);
+    /* A point on the z arrow, and the arrow's direction on the screen. */
+    memcpy (on_arrow, &before[12], sizeof on_arrow);
+    on_arrow[2] += 0.85f * osp_transform_gizmo_get_size (gizmo);
+    g_assert_true (osp_camera_project (camera, &before[12], p0));
+    g_assert_true (osp_camera_project (camera, on_arrow, p1));
+    g_signal_emit_by_name (viewport, "tool-drag-begin", (double) p1[0], (double) p1[1],
+                           &handled);
+    g_assert_true (handled);
+    g_signal_emit_by_name (viewport, "tool-drag-update", (double) p1[0],
+                           (double) (p1[1] + (p1[1] - p0[1])));
+    g_signal_emit_by_name (viewport, "tool-drag-end");
+    osp_model_get_transform (screw, after);
+    /* Moved along +z only, by as much as the pointer moved along the arrow's image. */
+    g_assert_cmpfloat (fabsf (after[12] - before[12]), <, 1e-3f);
+    g_assert_cmpfloat (fabsf (after[13] - before[13]), <, 1e-3f);
+    g_assert_cmpfloat (fabsf (after[14] - before[14] - 0.85f * osp_transform_gizmo_get_size (gizmo)),
+                       <, 0.01f * osp_transform_gizmo_get_size (gizmo));
+    g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.undo", NULL));
+    osp_model_get_transform (screw, local);
+    g_assert_cmpmem (local, sizeof local, before, sizeof before);
+  }
   osp_test_destroy_window (GTK_WINDOW (window));
 }
 

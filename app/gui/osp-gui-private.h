@@ -8,3 +8,28 @@
 /* The base of the GResource bundle (resources/osteoplan.gresource.xml); GtkApplication also
  * finds gtk/help-overlay.ui, style.css and the icons under it. */
 #define OSP_RESOURCE_PATH "/io/github/osteoplan/Osteoplan"
+
+#include <cglm/cglm.h>
+
+#include "osp-mesh.h"
+
+/* Handles of the 3D view (osp-gizmo.c).  Meshes are built into GArrays of float positions
+ * and guint32 indices, then moved by a frame. */
+void     osp_gizmo_add_box      (GArray *positions,
+                                 GArray *indices,
+                                 float   x0, float y0, float z0,
+                                 float   x1, float y1, float z1);
+/* A torus of `radius` and tube `thickness` around axis 0, 1 or 2 through the origin. */
+void     osp_gizmo_add_ring     (GArray *positions,
+                                 GArray *indices,
+                                 float   radius,
+                                 float   thickness,
+                                 int     axis);
+/* The mesh of positions and indices (both freed) moved by `frame`. */
+OspMesh *osp_gizmo_finish_mesh  (GArray *positions,
+                                 GArray *indices,
+                                 mat4    frame);
+/* Turns v about the unit axis by angle (radians; Rodrigues). */
+void     osp_gizmo_rotate_about (const vec3 axis,
+                                 float      angle,
+                                 vec3       v);

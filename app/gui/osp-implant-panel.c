@@ -13,6 +13,7 @@
 #include "osp-bvh.h"
 #include "osp-implant-panel.h"
 #include "osp-gui-private.h"
+#include "osp-transform-gizmo.h"
 
 /* The colour map spans ±FIT_RANGE_MM: deep red at that penetration, blue that far away. */
 #define FIT_RANGE_MM 2.0f
@@ -118,6 +119,7 @@ struct _OspImplantPanel
   GtkSpinButton      *angle_spins[3];
   GtkSpinButton      *entry_spins[3];
   GtkSpinButton      *target_spins[3];
+  GtkCheckButton     *local_check;
 
   OspPlan            *plan;
   GtkSingleSelection *selection;
@@ -125,6 +127,9 @@ struct _OspImplantPanel
   gulong              selection_handler;
   gulong              operations_handler;
   gulong              click_handler;
+  gulong              drag_handlers[3];
+  OspTransformGizmo  *gizmo;        /* on the selected implant while the page is shown */
+  OspModel           *gizmo_model;  /* the model it moves (the plan keeps it alive) */
 
   char               *custom_path;
   gboolean            loading_form; /* filling the form from a model: no live edits */
@@ -1156,6 +1161,85 @@ update_sensitivity (OspImplantPanel *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "implant.cancel", busy);
 }
 
+/* -- The gizmo ------------------------------------------------------------------------------ */
+
+/* The gizmo sits on the selected implant while this page is on screen. */
+static void
+update_gizmo (OspImplantPanel *self)
+{
+  OspModel *model = get_selected (self);
+  gboolean show = self->viewport != NULL && gtk_widget_get_mapped (GTK_WIDGET (self)) &&
+                  is_implant (model);
+  float matrix[16];
+  OspBox box;
+
+  if (self->gizmo != NULL && osp_transform_gizmo_get_dragging (self->gizmo))
+    return;
+  if (!show)
+    {
+      g_clear_pointer (&self->gizmo, osp_transform_gizmo_free);
+      self->gizmo_model = NULL;
+      return;
+    }
+  /* Arrows a little longer than the implant, so they stick out of it. */
+  osp_mesh_get_bounds (osp_model_get_mesh (model), &box);
+  float size = 0.6f * sqrtf (glm_vec3_distance2 (box.min, box.max));
+
+  size = CLAMP (size, 10.0f, 150.0f);
+  if (self->gizmo == NULL)
+    self->gizmo = osp_transform_gizmo_new (self->viewport, size);
+  else
+    osp_transform_gizmo_set_size (self->gizmo, size);
+  self->gizmo_model = model;
+  osp_transform_gizmo_set_local (self->gizmo,
+                                 gtk_check_button_get_active (self->local_check));
+  osp_model_get_transform (model, matrix);
+  osp_transform_gizmo_set_matrix (self->gizmo, matrix);
+}
+
+static gboolean
+on_drag_begin (OspViewport     *viewport,
+               double           x,
+               double           y,
+               OspImplantPanel *self)
+{
+  if (self->gizmo == NULL || self->cancellable != NULL)
+    return FALSE;
+  return osp_transform_gizmo_drag_begin (self->gizmo, x, y);
+}
+
+static void
+on_drag_update (OspViewport     *viewport,
+                double           x,
+                double           y,
+                OspImplantPanel *self)
+{
+  float matrix[16];
+
+  if (self->gizmo == NULL || !osp_transform_gizmo_drag_update (self->gizmo, x, y))
+    return;
+  /* The view follows the drag; the plan changes once, when it ends. */
+  osp_transform_gizmo_get_matrix (self->gizmo, matrix);
+  osp_viewport_set_model_preview_transform (self->viewport, self->gizmo_model, matrix);
+}
+
+static void apply_transform (OspImplantPanel *self,
+                             OspModel        *model,
+                             const float     *matrix);
+
+static void
+on_drag_end (OspViewport     *viewport,
+             OspImplantPanel *self)
+{
+  float matrix[16];
+
+  if (self->gizmo == NULL || !osp_transform_gizmo_drag_end (self->gizmo))
+    return;
+  osp_transform_gizmo_get_matrix (self->gizmo, matrix);
+  osp_viewport_set_model_preview_transform (self->viewport, self->gizmo_model, NULL);
+  apply_transform (self, self->gizmo_model, matrix);
+}
+
 static void
 on_selected_changed (OspImplantPanel *self)
 {
@@ -1174,6 +1258,7 @@ on_selected_changed (OspImplantPanel *self)
       spins_set (self->angle_spins, angles);
     }
   update_sensitivity (self);
+  update_gizmo (self);
 }
 
 void
@@ -1194,7 +1279,14 @@ osp_implant_panel_set_context (OspImplantPanel    *self,
   if (self->plan != NULL)
     g_clear_signal_handler (&self->operations_handler, self->plan);
   if (self->viewport != NULL)
-    g_clear_signal_handler (&self->click_handler, self->viewport);
+    {
+      g_clear_signal_handler (&self->click_handler, self->viewport);
+      for (guint i = 0; i < G_N_ELEMENTS (self->drag_handlers); i++)
+        g_clear_signal_handler (&self->drag_handlers[i], self->viewport);
+    }
+  /* The gizmo's handles live in the old view. */
+  g_clear_pointer (&self->gizmo, osp_transform_gizmo_free);
+  self->gizmo_model = NULL;
   g_set_object (&self->plan, plan);
   g_set_object (&self->selection, (plan != NULL ? selection : NULL));
   g_set_object (&self->viewport, (plan != NULL ? viewport : NULL));
@@ -1209,8 +1301,16 @@ osp_implant_panel_set_context (OspImplantPanel    *self,
                                                          G_CALLBACK (on_selected_changed),
                                                          self);
   if (self->viewport != NULL)
-    self->click_handler = g_signal_connect (self->viewport, "tool-click",
-                                            G_CALLBACK (on_tool_click), self);
+    {
+      self->click_handler = g_signal_connect (self->viewport, "tool-click",
+                                              G_CALLBACK (on_tool_click), self);
+      self->drag_handlers[0] = g_signal_connect (self->viewport, "tool-drag-begin",
+                                                 G_CALLBACK (on_drag_begin), self);
+      self->drag_handlers[1] = g_signal_connect (self->viewport, "tool-drag-update",
+                                                 G_CALLBACK (on_drag_update), self);
+      self->drag_handlers[2] = g_signal_connect (self->viewport, "tool-drag-end",
+                                                 G_CALLBACK (on_drag_end), self);
+    }
   on_selected_changed (self);
 }
 
@@ -1361,6 +1461,12 @@ build_form (OspImplantPanel *self)
                self->position_spins);
   add_xyz_row (self->placement_grid, 1, _("An_gles (°)"),
                _("Rotation about X, then Y, then Z, in degrees"), 360.0, self->angle_spins);
+  self->local_check = GTK_CHECK_BUTTON (gtk_check_button_new_with_mnemonic (_("_Local axes")));
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->local_check),
+                               _("Drag the arrows and rings in the 3D view along the implant's "
+                                 "own axes instead of the patient's"));
+  gtk_grid_attach (self->placement_grid, GTK_WIDGET (self->local_check), 1, 2, 1, 1);
+  g_signal_connect_swapped (self->local_check, "toggled", G_CALLBACK (update_gizmo), self);
   add_xyz_row (self->screw_grid, 0, _("_Entry (mm)"),
                _("Where the screw enters the bone, X Y Z in mm"), 10000.0, self->entry_spins);
   add_xyz_row (self->screw_grid, 1, _("_Target (mm)"),
@@ -1428,6 +1534,13 @@ osp_implant_panel_set_screw_points (OspImplantPanel *self,
 
   spins_set (self->entry_spins, entry);
   spins_set (self->target_spins, target);
+}
+
+OspTransformGizmo *
+osp_implant_panel_get_gizmo (OspImplantPanel *self)
+{
+  g_return_val_if_fail (OSP_IS_IMPLANT_PANEL (self), NULL);
+  return self->gizmo;
 }
 
 gboolean
@@ -1548,6 +1661,8 @@ osp_implant_panel_init (OspImplantPanel *self)
   g_signal_connect_swapped (self->kind_dropdown, "notify::selected",
                             G_CALLBACK (on_kind_changed), self);
   g_signal_connect_swapped (self->custom_button, "clicked", G_CALLBACK (on_custom_clicked), self);
+  g_signal_connect (self, "map", G_CALLBACK (update_gizmo), NULL);
+  g_signal_connect (self, "unmap", G_CALLBACK (update_gizmo), NULL);
   osp_implant_params_init (&params, OSP_IMPLANT_SCREW);
   params_to_form (self, &params);
   osp_implant_panel_set_custom_path (self, NULL);

@@ -25,6 +25,7 @@
 #include "osp-fit.h"
 #include "osp-implant.h"
 #include "osp-plan.h"
+#include "osp-transform-gizmo.h"
 #include "osp-viewport.h"
 
 G_BEGIN_DECLS
@@ -59,6 +60,8 @@ void        osp_implant_panel_set_screw_points (OspImplantPanel *self,
                                                 const float     *target);
 
 /* TRUE while a block is generated or the fit computed (tests wait for FALSE). */
+/* The move/turn gizmo on the selected implant while the panel is on screen, or NULL. */
+OspTransformGizmo *osp_implant_panel_get_gizmo (OspImplantPanel *self);
 gboolean    osp_implant_panel_get_busy     (OspImplantPanel    *self);
 /* The texts shown: form validation / last error, the trajectory, the fit. */
 const char *osp_implant_panel_get_status   (OspImplantPanel    *self);

@@ -7,11 +7,9 @@
 
 #include <math.h>
 
+#include "osp-gui-private.h"
 #include "osp-plane-gizmo.h"
 
-/* Segments of a ring (around, across). */
-#define RING_SEGMENTS 48
-#define RING_SIDES    6
 /* The arrow's length, relative to the square: it must stick out of the bone. */
 #define ARROW_LENGTH  0.35f
 
@@ -41,86 +39,6 @@ struct _OspPlaneGizmo
 };
 
 /* -- Meshes (built in the plane's frame: the plane is z = 0, the normal +z) ------------------ */
-
-static void
-add_box (GArray *positions,
-         GArray *indices,
-         float   x0, float y0, float z0,
-         float   x1, float y1, float z1)
-{
-  static const guint32 faces[] = {
-    0, 2, 1, 1, 2, 3,  4, 5, 6, 5, 7, 6,  0, 1, 4, 1, 5, 4,
-    2, 6, 3, 3, 6, 7,  0, 4, 2, 2, 4, 6,  1, 3, 5, 3, 7, 5,
-  };
-  guint32 base = positions->len / 3;
-
-  for (int c = 0; c < 8; c++)
-    {
-      float p[3] = { c & 1 ? x1 : x0, c & 2 ? y1 : y0, c & 4 ? z1 : z0 };
-
-      g_array_append_vals (positions, p, 3);
-    }
-  for (guint i = 0; i < G_N_ELEMENTS (faces); i++)
-    {
-      guint32 index = base + faces[i];
-
-      g_array_append_val (indices, index);
-    }
-}
-
-/* A torus around the z axis (axis 2) or, rotated, around x (0) or y (1). */
-static void
-add_ring (GArray *positions,
-          GArray *indices,
-          float   radius,
-          float   thickness,
-          int     axis)
-{
-  guint32 base = positions->len / 3;
-
-  for (int i = 0; i < RING_SEGMENTS; i++)
-    {
-      double a = 2 * G_PI * i / RING_SEGMENTS;
-
-      for (int j = 0; j < RING_SIDES; j++)
-        {
-          double b = 2 * G_PI * j / RING_SIDES;
-          double r = radius + thickness * cos (b);
-          float local[3] = { r * cos (a), r * sin (a), thickness * sin (b) };
-          float p[3];
-
-          /* The ring around `axis`: its plane is spanned by the two other axes. */
-          p[(axis + 1) % 3] = local[0];
-          p[(axis + 2) % 3] = local[1];
-          p[axis] = local[2];
-          g_array_append_vals (positions, p, 3);
-        }
-    }
-  for (int i = 0; i < RING_SEGMENTS; i++)
-    for (int j = 0; j < RING_SIDES; j++)
-      {
-        guint32 a = base + i * RING_SIDES + j;
-        guint32 b = base + ((i + 1) % RING_SEGMENTS) * RING_SIDES + j;
-        guint32 c = base + ((i + 1) % RING_SEGMENTS) * RING_SIDES + (j + 1) % RING_SIDES;
-        guint32 d = base + i * RING_SIDES + (j + 1) % RING_SIDES;
-        guint32 quad[] = { a, b, c, a, c, d };
-
-        g_array_append_vals (indices, quad, 6);
-      }
-}
-
-static OspMesh *
-finish_mesh (GArray *positions,
-             GArray *indices,
-             mat4    frame)
-{
-  g_autoptr(OspMesh) local = osp_mesh_new ((const float *) positions->data, positions->len / 3,
-                                           (const guint32 *) indices->data, indices->len / 3);
-
-  g_array_unref (positions);
-  g_array_unref (indices);
-  return osp_mesh_transform (local, frame);
-}
 
 /* The plane's frame: columns u, v, n and the centre of the square. */
 static void
@@ -165,26 +83,26 @@ rebuild (OspPlaneGizmo *self)
 
   positions = g_array_new (FALSE, FALSE, sizeof (float));
   indices = g_array_new (FALSE, FALSE, sizeof (guint32));
-  add_box (positions, indices, -half, -half, -thin, half, half, thin);
-  square = finish_mesh (positions, indices, frame);
+  osp_gizmo_add_box (positions, indices, -half, -half, -thin, half, half, thin);
+  square = osp_gizmo_finish_mesh (positions, indices, frame);
 
   positions = g_array_new (FALSE, FALSE, sizeof (float));
   indices = g_array_new (FALSE, FALSE, sizeof (guint32));
-  add_box (positions, indices, -shaft, -shaft, 0, shaft, shaft, arrow);
-  add_box (positions, indices, -4 * shaft, -4 * shaft, arrow, 4 * shaft, 4 * shaft,
+  osp_gizmo_add_box (positions, indices, -shaft, -shaft, 0, shaft, shaft, arrow);
+  osp_gizmo_add_box (positions, indices, -4 * shaft, -4 * shaft, arrow, 4 * shaft, 4 * shaft,
            arrow + 8 * shaft);
-  arrow_mesh = finish_mesh (positions, indices, frame);
+  arrow_mesh = osp_gizmo_finish_mesh (positions, indices, frame);
 
   /* The rings turn the plane about its in-plane axes u (x) and v (y). */
   positions = g_array_new (FALSE, FALSE, sizeof (float));
   indices = g_array_new (FALSE, FALSE, sizeof (guint32));
-  add_ring (positions, indices, self->size * 0.18f, shaft, 0);
-  ring_u = finish_mesh (positions, indices, frame);
+  osp_gizmo_add_ring (positions, indices, self->size * 0.18f, shaft, 0);
+  ring_u = osp_gizmo_finish_mesh (positions, indices, frame);
 
   positions = g_array_new (FALSE, FALSE, sizeof (float));
   indices = g_array_new (FALSE, FALSE, sizeof (guint32));
-  add_ring (positions, indices, self->size * 0.2f, shaft, 1);
-  ring_v = finish_mesh (positions, indices, frame);
+  osp_gizmo_add_ring (positions, indices, self->size * 0.2f, shaft, 1);
+  ring_v = osp_gizmo_finish_mesh (positions, indices, frame);
 
   if (self->square == 0)
     {
@@ -312,21 +230,6 @@ osp_plane_gizmo_drag_begin (OspPlaneGizmo *self,
   return TRUE;
 }
 
-/* Turns v about the unit axis by angle (Rodrigues). */
-static void
-rotate_about (const vec3 axis,
-              float      angle,
-              vec3       v)
-{
-  vec3 cross, out;
-  float c = cosf (angle), s = sinf (angle), dot = glm_vec3_dot ((float *) axis, v);
-
-  glm_vec3_cross ((float *) axis, v, cross);
-  for (int a = 0; a < 3; a++)
-    out[a] = v[a] * c + cross[a] * s + axis[a] * dot * (1 - c);
-  glm_vec3_copy (out, v);
-}
-
 gboolean
 osp_plane_gizmo_drag_update (OspPlaneGizmo *self,
                              double         x,
@@ -382,7 +285,7 @@ osp_plane_gizmo_drag_update (OspPlaneGizmo *self,
       /* Screen angles grow clockwise (y down): turn the same way as the pointer as seen. */
       if (glm_vec3_dot (axis, view) > 0)
         angle = -angle;
-      rotate_about (axis, -angle, normal);
+      osp_gizmo_rotate_about (axis, -angle, normal);
       glm_vec3_normalize (normal);
       memcpy (self->plane.normal, normal, sizeof self->plane.normal);
       self->plane.d = glm_vec3_dot (normal, origin);

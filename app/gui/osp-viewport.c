@@ -31,6 +31,8 @@ typedef struct
   gboolean          hidden;  /* hidden by a tool (a cut preview), whatever the model says */
   GBytes           *colors;  /* per-vertex colours (3 B each) for colors_mesh, or NULL */
   OspMesh          *colors_mesh;
+  gboolean          has_preview;  /* a tool shows it moved (a drag of the implant gizmo) */
+  float             preview[16];
 } Entry;
 
 /* A model of the view that is not in the plan: a cut plane, a preview piece. */
@@ -144,7 +146,10 @@ entry_push_to_renderer (OspViewport *self,
     osp_renderer_set_model_vertex_colors (self->renderer, entry->id,
                                           g_bytes_get_data (entry->colors, NULL),
                                           osp_mesh_get_n_vertices (entry->colors_mesh));
-  osp_model_get_transform (entry->model, matrix);
+  if (entry->has_preview)
+    memcpy (matrix, entry->preview, sizeof matrix);
+  else
+    osp_model_get_transform (entry->model, matrix);
   osp_renderer_set_model_transform (self->renderer, entry->id, matrix);
   osp_renderer_set_model_highlight (self->renderer, entry->id,
                                     self->selection != NULL &&
@@ -804,6 +809,33 @@ osp_viewport_set_model_hidden (OspViewport *self,
     return;
   entry->hidden = hidden;
   entry_push_to_renderer (self, entry);
+  gtk_gl_area_queue_render (self->gl_area);
+}
+
+void
+osp_viewport_set_model_preview_transform (OspViewport *self,
+                                          OspModel    *model,
+                                          const float *matrix)
+{
+  Entry *entry;
+  float current[16];
+
+  g_return_if_fail (OSP_IS_VIEWPORT (self));
+
+  entry = find_entry (self, model);
+  if (entry == NULL)
+    return;
+  entry->has_preview = matrix != NULL;
+  if (matrix != NULL)
+    memcpy (entry->preview, matrix, sizeof entry->preview);
+  /* Only the matrix changes: no upload, so a drag keeps the frame rate. */
+  if (self->renderer != NULL && entry->id != 0)
+    {
+      if (matrix == NULL)
+        osp_model_get_transform (entry->model, current);
+      osp_renderer_set_model_transform (self->renderer, entry->id,
+                                        matrix != NULL ? matrix : current);
+    }
   gtk_gl_area_queue_render (self->gl_area);
 }
 

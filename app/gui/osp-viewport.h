@@ -87,6 +87,11 @@ gboolean         osp_viewport_pick_overlay     (OspViewport        *self,
 void             osp_viewport_set_model_hidden (OspViewport        *self,
                                                 OspModel           *model,
                                                 gboolean            hidden);
+/* Shows a model moved by `matrix` (16 floats, column-major) in the view only, as a drag
+ * previews it before the plan is changed; NULL goes back to the model's own transform. */
+void             osp_viewport_set_model_preview_transform (OspViewport *self,
+                                                           OspModel    *model,
+                                                           const float *matrix);
 /* Per-vertex colours (3 bytes a vertex of the model's current mesh) for a colour map; NULL
  * goes back to the model's colour.  A new mesh drops them. */
 void             osp_viewport_set_model_vertex_colors (OspViewport  *self,
