@@ -29,7 +29,6 @@
 #include "osp-segment.h"
 #include "osp-symmetry.h"
 
-#define SYSTEM_PYTHON "/usr/bin/python3"
 #define VTK_SCRIPT    "vtk_clip.py"
 
 static double
@@ -163,7 +162,7 @@ osp_cli_bench_cut (int    argc,
   if (!no_vtk)
     {
       script = osp_cli_find_bench_script (script_arg, VTK_SCRIPT);
-      if (script == NULL || !g_file_test (SYSTEM_PYTHON, G_FILE_TEST_IS_EXECUTABLE))
+      if (script == NULL || !g_file_test (OSP_CLI_SYSTEM_PYTHON, G_FILE_TEST_IS_EXECUTABLE))
         no_vtk = TRUE;
     }
   if (no_vtk)
@@ -181,7 +180,7 @@ osp_cli_bench_cut (int    argc,
   {
     char nums[4][G_ASCII_DTOSTR_BUF_SIZE];
     g_autofree char *repeat_text = g_strdup_printf ("%d", repeat);
-    const char *child[] = { SYSTEM_PYTHON, script, stl, NULL, NULL, NULL, NULL, NULL, NULL };
+    const char *child[] = { OSP_CLI_SYSTEM_PYTHON, script, stl, NULL, NULL, NULL, NULL, NULL, NULL };
     g_autofree char *out = NULL;
 
     for (int k = 0; k < 3; k++)

@@ -25,7 +25,6 @@
 #include "osp-mesh-io.h"
 #include "osp-print-check.h"
 
-#define SYSTEM_PYTHON "/usr/bin/python3"
 #define VTK_WRITE_SCRIPT "vtk_stl_write.py"
 
 /* A torus (major radius 60 mm, minor 20 mm) of about n_triangles triangles. */
@@ -118,13 +117,13 @@ osp_cli_bench_export (int    argc,
       g_autofree char *script = osp_cli_find_bench_script (NULL, VTK_WRITE_SCRIPT);
       g_autofree char *out = NULL, *err = NULL;
       g_autofree char *repeat_text = g_strdup_printf ("%d", repeat);
-      const char *child_argv[] = { SYSTEM_PYTHON, script, path_stl, path_vtk, repeat_text,
+      const char *child_argv[] = { OSP_CLI_SYSTEM_PYTHON, script, path_stl, path_vtk, repeat_text,
                                    NULL };
       int wait_status = 0;
       const char *seconds;
 
-      if (script == NULL || !g_file_test (SYSTEM_PYTHON, G_FILE_TEST_IS_EXECUTABLE))
-        printf (_("vtkSTLWriter: skipped (no %s or no %s)\n"), SYSTEM_PYTHON, VTK_WRITE_SCRIPT);
+      if (script == NULL || !g_file_test (OSP_CLI_SYSTEM_PYTHON, G_FILE_TEST_IS_EXECUTABLE))
+        printf (_("vtkSTLWriter: skipped (no %s or no %s)\n"), OSP_CLI_SYSTEM_PYTHON, VTK_WRITE_SCRIPT);
       else if (!g_spawn_sync (NULL, (char **) child_argv, NULL, G_SPAWN_DEFAULT, NULL, NULL,
                               &out, &err, &wait_status, &error) ||
                !g_spawn_check_wait_status (wait_status, NULL) ||

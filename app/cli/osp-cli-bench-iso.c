@@ -24,7 +24,6 @@
 #include "osp-phantom.h"
 #include "osp-segment.h"
 
-#define SYSTEM_PYTHON "/usr/bin/python3"
 #define VTK_SCRIPT    "vtk_iso.py"
 
 /* Resets VmHWM to the current RSS (Linux ≥ 4.0); FALSE where that is not possible. */
@@ -186,7 +185,7 @@ osp_cli_bench_iso (int    argc,
   if (!no_vtk)
     {
       vtk_script = osp_cli_find_bench_script (vtk_script_arg, VTK_SCRIPT);
-      if (vtk_script == NULL || !g_file_test (SYSTEM_PYTHON, G_FILE_TEST_IS_EXECUTABLE))
+      if (vtk_script == NULL || !g_file_test (OSP_CLI_SYSTEM_PYTHON, G_FILE_TEST_IS_EXECUTABLE))
         no_vtk = TRUE;
     }
   if (no_vtk)
@@ -220,7 +219,7 @@ osp_cli_bench_iso (int    argc,
     g_ascii_dtostr (args[6], sizeof args[6], iso);
     g_snprintf (args[7], sizeof args[7], "%d", repeat);
     {
-      const char *child[] = { SYSTEM_PYTHON, vtk_script, raw, args[0], args[1], args[2],
+      const char *child[] = { OSP_CLI_SYSTEM_PYTHON, vtk_script, raw, args[0], args[1], args[2],
                               args[3], args[4], args[5], args[6], args[7], NULL };
 
       osp_cli_run_child (child, &out);
@@ -228,7 +227,7 @@ osp_cli_bench_iso (int    argc,
     g_unlink (raw);
     if (out == NULL)
       {
-        printf ("  VTK: %s\n", _("not available (no VTK or numpy for " SYSTEM_PYTHON ")"));
+        printf ("  VTK: %s\n", _("not available (no VTK or numpy for " OSP_CLI_SYSTEM_PYTHON ")"));
         return 0;
       }
     for (guint f = 0; f < G_N_ELEMENTS (names); f++)

@@ -25,7 +25,6 @@
 #include "osp-cli-private.h"
 #include "osp-mesh-io.h"
 
-#define SYSTEM_PYTHON "/usr/bin/python3"
 #define VTK_SCRIPT    "vtk_stl_read.py"
 
 static gboolean
@@ -130,7 +129,7 @@ osp_cli_bench_stl (int    argc,
   if (!no_vtk)
     {
       vtk_script = osp_cli_find_bench_script (vtk_script_arg, VTK_SCRIPT);
-      if (vtk_script == NULL || !g_file_test (SYSTEM_PYTHON, G_FILE_TEST_IS_EXECUTABLE))
+      if (vtk_script == NULL || !g_file_test (OSP_CLI_SYSTEM_PYTHON, G_FILE_TEST_IS_EXECUTABLE))
         no_vtk = TRUE;
     }
   if (dir_arg != NULL)
@@ -240,7 +239,7 @@ osp_cli_bench_stl (int    argc,
       if (!no_vtk)
         {
           g_autofree char *repeat_text = g_strdup_printf ("%d", repeat);
-          const char *child[] = { SYSTEM_PYTHON, vtk_script, path, repeat_text, NULL };
+          const char *child[] = { OSP_CLI_SYSTEM_PYTHON, vtk_script, path, repeat_text, NULL };
           g_autofree char *out = NULL;
 
           if (osp_cli_run_child (child, &out))
@@ -253,7 +252,7 @@ osp_cli_bench_stl (int    argc,
             }
           else
             printf ("  %-22s %s\n", "vtkSTLReader", _("not available (no VTK for "
-                                                      SYSTEM_PYTHON ")"));
+                                                      OSP_CLI_SYSTEM_PYTHON ")"));
         }
       if (dir_arg == NULL)
         g_unlink (path);

@@ -112,6 +112,9 @@ struct _JsonNode;
 void     osp_cli_print_json  (struct _JsonNode *root);
 
 /* Helpers of the benchmarks (osp-cli-bench-*.c). */
+/* The Python with Debian's VTK (python3-vtk9), for the reference timings: not the first
+ * python3 on PATH, which may be another installation without it. */
+#define OSP_CLI_SYSTEM_PYTHON "/usr/bin/python3"
 
 /* CPU time of the whole process (all threads) in seconds: on a busy shared machine the
  * steadier figure. */
