@@ -259,6 +259,50 @@ test_visibility (void)
   destroy_window (window);
 }
 
+/* The section plane cuts every model away beyond it; the wireframe draws the edges over. */
+static void
+test_section_wireframe (void)
+{
+  OspWindow *window = new_window ();
+  OspViewport *viewport = osp_window_get_viewport (window);
+  int width, height;
+  g_autoptr(GBytes) whole = NULL;
+  g_autoptr(GBytes) cut = NULL;
+  g_autoptr(GBytes) lines = NULL;
+  g_autoptr(GBytes) again = NULL;
+  guint n_whole, n_cut;
+
+  add_box (window, 0xff0000);
+  wait_frame (viewport);
+  if (!check_gl (viewport))
+    {
+      destroy_window (window);
+      return;
+    }
+  osp_viewport_set_view (viewport, OSP_VIEW_ANTERIOR);
+  whole = read_frame (viewport, &width, &height);
+  n_whole = count_red (whole, width, height);
+  g_assert_cmpuint (n_whole, >, (guint) (width * height / 10));
+
+  /* Axial, half way up: the upper half of the box (seen from the front) is gone. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (viewport), "viewport.section", NULL));
+  g_object_set (viewport, "section-axis", 2u, "section-position", 0.5, NULL);
+  cut = read_frame (viewport, &width, &height);
+  n_cut = count_red (cut, width, height);
+  g_assert_cmpuint (n_cut, >, n_whole * 35 / 100);
+  g_assert_cmpuint (n_cut, <, n_whole * 65 / 100);
+  osp_viewport_set_section (viewport, FALSE, 2, 0.5);
+
+  /* Dark edges over the red faces. */
+  osp_viewport_set_wireframe (viewport, TRUE);
+  lines = read_frame (viewport, &width, &height);
+  g_assert_false (g_bytes_equal (lines, whole));
+  osp_viewport_set_wireframe (viewport, FALSE);
+  again = read_frame (viewport, &width, &height);
+  g_assert_cmpuint (count_red (again, width, height), ==, n_whole);
+  destroy_window (window);
+}
+
 /* Activates the window's key binding for keyval + modifiers, as a key press would. */
 static gboolean
 press_key (GtkWidget       *widget,
@@ -715,6 +759,7 @@ main (int    argc,
   g_test_add_func ("/gui/demo", test_demo);
   g_test_add_func ("/gui/visibility", test_visibility);
   g_test_add_func ("/gui/view-keys", test_view_keys);
+  g_test_add_func ("/gui/section-wireframe", test_section_wireframe);
   for (guint i = 0; i < G_N_ELEMENTS (broken_cases); i++)
     {
       g_autofree char *name = g_strdup_printf ("/gui/broken-file/%s", broken_cases[i].name);

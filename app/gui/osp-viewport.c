@@ -90,6 +90,11 @@ struct _OspViewport
   gboolean            readback_wanted;
   GBytes             *readback;
   int                 readback_width, readback_height;
+
+  gboolean            wireframe;
+  gboolean            section;
+  guint               section_axis;      /* 0 sagittal (x), 1 coronal (y), 2 axial (z) */
+  double              section_position;  /* 0–1 across the visible models */
 };
 
 G_DEFINE_FINAL_TYPE (OspViewport, osp_viewport, GTK_TYPE_WIDGET)
@@ -98,6 +103,10 @@ enum
 {
   PROP_0,
   PROP_ORTHOGRAPHIC,
+  PROP_WIREFRAME,
+  PROP_SECTION,
+  PROP_SECTION_AXIS,
+  PROP_SECTION_POSITION,
   N_PROPS
 };
 
@@ -275,6 +284,8 @@ entry_free (gpointer data)
   g_free (entry);
 }
 
+static void push_display (OspViewport *self);
+
 static void
 on_items_changed (GListModel  *list,
                   guint        position,
@@ -305,6 +316,8 @@ on_items_changed (GListModel  *list,
   /* New models are framed at once, until the surgeon moves the camera. */
   if (added > 0 && (was_empty || !self->user_moved))
     osp_viewport_fit_all (self);
+  /* The section stays at the same fraction of what is shown. */
+  push_display (self);
   gtk_gl_area_queue_render (self->gl_area);
 }
 
@@ -549,6 +562,79 @@ on_gl_realize (GtkGLArea   *area,
     entry_push_to_renderer (self, g_ptr_array_index (self->entries, i));
   for (guint i = 0; i < self->overlays->len; i++)
     overlay_push (self, g_ptr_array_index (self->overlays, i));
+  push_display (self);
+}
+
+/* The wireframe and the section plane, into the renderer (after a realize too). */
+static void
+push_display (OspViewport *self)
+{
+  OspPlane plane = { { 0, 0, 0 }, 0 };
+  OspBox box;
+
+  if (self->renderer == NULL)
+    return;
+  osp_renderer_set_wireframe (self->renderer, self->wireframe);
+  get_scene_bounds (self, &box);
+  if (!self->section || osp_box_is_empty (&box))
+    {
+      osp_renderer_set_section (self->renderer, NULL);
+      return;
+    }
+  /* What lies beyond the plane (to the left, the back or the head) is cut away. */
+  plane.normal[self->section_axis] = 1.0f;
+  plane.d = box.min[self->section_axis] +
+            (float) self->section_position * (box.max[self->section_axis] -
+                                              box.min[self->section_axis]);
+  osp_renderer_set_section (self->renderer, &plane);
+}
+
+static void
+display_changed (OspViewport *self,
+                 int          prop)
+{
+  push_display (self);
+  gtk_gl_area_queue_render (self->gl_area);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[prop]);
+}
+
+void
+osp_viewport_set_wireframe (OspViewport *self,
+                            gboolean     wireframe)
+{
+  g_return_if_fail (OSP_IS_VIEWPORT (self));
+
+  if (self->wireframe == !!wireframe)
+    return;
+  self->wireframe = !!wireframe;
+  display_changed (self, PROP_WIREFRAME);
+}
+
+void
+osp_viewport_set_section (OspViewport *self,
+                          gboolean     section,
+                          guint        axis,
+                          double       position)
+{
+  g_return_if_fail (OSP_IS_VIEWPORT (self));
+  g_return_if_fail (axis < 3);
+
+  position = CLAMP (position, 0.0, 1.0);
+  if (self->section != !!section)
+    {
+      self->section = !!section;
+      display_changed (self, PROP_SECTION);
+    }
+  if (self->section_axis != axis)
+    {
+      self->section_axis = axis;
+      display_changed (self, PROP_SECTION_AXIS);
+    }
+  if (self->section_position != position)
+    {
+      self->section_position = position;
+      display_changed (self, PROP_SECTION_POSITION);
+    }
 }
 
 static void
@@ -1229,6 +1315,18 @@ osp_viewport_get_property (GObject    *object,
     case PROP_ORTHOGRAPHIC:
       g_value_set_boolean (value, osp_viewport_get_orthographic (self));
       break;
+    case PROP_WIREFRAME:
+      g_value_set_boolean (value, self->wireframe);
+      break;
+    case PROP_SECTION:
+      g_value_set_boolean (value, self->section);
+      break;
+    case PROP_SECTION_AXIS:
+      g_value_set_uint (value, self->section_axis);
+      break;
+    case PROP_SECTION_POSITION:
+      g_value_set_double (value, self->section_position);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -1246,6 +1344,21 @@ osp_viewport_set_property (GObject      *object,
     {
     case PROP_ORTHOGRAPHIC:
       osp_viewport_set_orthographic (self, g_value_get_boolean (value));
+      break;
+    case PROP_WIREFRAME:
+      osp_viewport_set_wireframe (self, g_value_get_boolean (value));
+      break;
+    case PROP_SECTION:
+      osp_viewport_set_section (self, g_value_get_boolean (value), self->section_axis,
+                                self->section_position);
+      break;
+    case PROP_SECTION_AXIS:
+      osp_viewport_set_section (self, self->section, g_value_get_uint (value),
+                                self->section_position);
+      break;
+    case PROP_SECTION_POSITION:
+      osp_viewport_set_section (self, self->section, self->section_axis,
+                                g_value_get_double (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1291,6 +1404,18 @@ osp_viewport_class_init (OspViewportClass *klass)
   properties[PROP_ORTHOGRAPHIC] =
     g_param_spec_boolean ("orthographic", NULL, NULL, FALSE,
                           G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_WIREFRAME] =
+    g_param_spec_boolean ("wireframe", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_SECTION] =
+    g_param_spec_boolean ("section", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_SECTION_AXIS] =
+    g_param_spec_uint ("section-axis", NULL, NULL, 0, 2, 0,
+                       G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_SECTION_POSITION] =
+    g_param_spec_double ("section-position", NULL, NULL, 0.0, 1.0, 0.5,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   signals[SIGNAL_FRAME_DRAWN] = g_signal_new ("frame-drawn", G_TYPE_FROM_CLASS (klass),
@@ -1328,6 +1453,8 @@ osp_viewport_class_init (OspViewportClass *klass)
   gtk_widget_class_install_action (widget_class, "viewport.fit-all", NULL, action_fit_all);
   gtk_widget_class_install_property_action (widget_class, "viewport.orthographic",
                                             "orthographic");
+  gtk_widget_class_install_property_action (widget_class, "viewport.wireframe", "wireframe");
+  gtk_widget_class_install_property_action (widget_class, "viewport.section", "section");
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "viewport");
@@ -1339,6 +1466,8 @@ osp_viewport_init (OspViewport *self)
   GtkEventController *controller;
   GtkGesture *gesture;
 
+  /* Before the template: its widgets bind to the properties. */
+  self->section_position = 0.5;
   gtk_widget_init_template (GTK_WIDGET (self));
   self->entries = g_ptr_array_new_with_free_func (entry_free);
   self->overlays = g_ptr_array_new_with_free_func (overlay_free);

@@ -38,6 +38,16 @@ void             osp_viewport_fit_all          (OspViewport        *self);
 void             osp_viewport_set_orthographic (OspViewport        *self,
                                                 gboolean            orthographic);
 gboolean         osp_viewport_get_orthographic (OspViewport        *self);
+/* The triangles' edges drawn over the shading. */
+void             osp_viewport_set_wireframe    (OspViewport        *self,
+                                                gboolean            wireframe);
+/* A section plane across the visible models, perpendicular to axis 0 (sagittal, x), 1 (coronal,
+ * y) or 2 (axial, z), at `position` 0–1 of their extent; what lies beyond it is cut away and
+ * the cut faces are filled. */
+void             osp_viewport_set_section      (OspViewport        *self,
+                                                gboolean            section,
+                                                guint               axis,
+                                                double              position);
 const OspCamera *osp_viewport_get_camera       (OspViewport        *self);
 
 /* The model under the pixel (x, y) of the widget (top-left origin) and the point hit, world
