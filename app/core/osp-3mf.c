@@ -22,10 +22,15 @@
 #define NS_CORE       "http://schemas.microsoft.com/3dmanufacturing/core/2015/02"
 #define NS_MATERIAL   "http://schemas.microsoft.com/3dmanufacturing/material/2015/02"
 #define NS_PRODUCTION "http://schemas.microsoft.com/3dmanufacturing/production/2015/06"
+#define NS_TRIANGLESETS "http://schemas.microsoft.com/3dmanufacturing/trianglesets/2021/07"
+#define NS_SECURE_CONTENT "http://schemas.microsoft.com/3dmanufacturing/securecontent/"
 #define NS_RELS       "http://schemas.openxmlformats.org/package/2006/relationships"
 #define NS_TYPES      "http://schemas.openxmlformats.org/package/2006/content-types"
 #define REL_3DMODEL   "http://schemas.microsoft.com/3dmanufacturing/2013/01/3dmodel"
 #define REL_PRINTTICKET "http://schemas.microsoft.com/3dmanufacturing/2013/01/printticket"
+#define REL_TEXTURE   "http://schemas.microsoft.com/3dmanufacturing/2013/01/3dtexture"
+#define REL_THUMBNAIL \
+  "http://schemas.openxmlformats.org/package/2006/relationships/metadata/thumbnail"
 #define MODEL_PART    "3D/3dmodel.model"
 
 void
@@ -179,6 +184,7 @@ typedef struct
   zip_error_t  zerror;
   /* the job */
   const Osp3mfObject     *objects;
+  char                  **names;   /* the objects' names, fit for XML */
   OspMesh               **meshes;  /* transformed */
   guint                   n_objects;
   guint64                 total_triangles;
@@ -368,7 +374,8 @@ write_model_xml (Pipe             *pipe,
       g_snprintf (color, sizeof color, "#%08X", o->rgba);
       WRITER_OK (xmlTextWriterStartElement (writer, BAD_CAST "base"));
       WRITER_OK (xmlTextWriterWriteAttribute (writer, BAD_CAST "name",
-                                              BAD_CAST (o->name[0] ? o->name : "Material")));
+                                              BAD_CAST (pipe->names[i][0] != '\0'
+                                                        ? pipe->names[i] : "Material")));
       WRITER_OK (xmlTextWriterWriteAttribute (writer, BAD_CAST "displaycolor", BAD_CAST color));
       WRITER_OK (xmlTextWriterEndElement (writer));
     }
@@ -379,9 +386,9 @@ write_model_xml (Pipe             *pipe,
       WRITER_OK (xmlTextWriterStartElement (writer, BAD_CAST "object"));
       WRITER_OK (xmlTextWriterWriteFormatAttribute (writer, BAD_CAST "id", "%u", i + 2));
       WRITER_OK (xmlTextWriterWriteAttribute (writer, BAD_CAST "type", BAD_CAST "model"));
-      if (pipe->objects[i].name[0] != '\0')
+      if (pipe->names[i][0] != '\0')
         WRITER_OK (xmlTextWriterWriteAttribute (writer, BAD_CAST "name",
-                                                BAD_CAST pipe->objects[i].name));
+                                                BAD_CAST pipe->names[i]));
       WRITER_OK (xmlTextWriterWriteAttribute (writer, BAD_CAST "pid", BAD_CAST "1"));
       WRITER_OK (xmlTextWriterWriteFormatAttribute (writer, BAD_CAST "pindex", "%u", i));
       if (!write_mesh_xml (pipe, writer, pipe->meshes[i], &triangles_done))
@@ -570,6 +577,45 @@ add_static_entry (zip_t       *za,
   return TRUE;
 }
 
+/* Text as XML 1.0 can carry it in an attribute: valid UTF-8 (a stray byte becomes U+FFFD),
+ * without the control characters XML forbids even as references.  Names come from anywhere
+ * (an STL header, a file name), and one such character would make the whole model
+ * unreadable.  Tabs and line breaks become spaces, as an XML parser normalises them in
+ * attributes anyway (written as references instead, lib3mf 1.8 refuses them). */
+static char *
+xml_safe_text (const char *text)
+{
+  g_autofree char *valid = g_utf8_make_valid (text, -1);
+  GString *out = g_string_sized_new (strlen (valid));
+
+  for (const char *p = valid; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (c == '\t' || c == '\n' || c == '\r')
+        g_string_append_c (out, ' ');
+      else if (c >= 0x20 && c != 0xFFFE && c != 0xFFFF)
+        g_string_append_unichar (out, c);
+    }
+  return g_string_free (out, FALSE);
+}
+
+/* Triangles the writer keeps: those with three distinct vertices. */
+static guint32
+count_proper_triangles (const OspMesh *mesh)
+{
+  const guint32 *idx = osp_mesh_get_indices (mesh);
+  guint32 nt = osp_mesh_get_n_triangles (mesh), n = 0;
+
+  for (guint32 t = 0; t < nt; t++)
+    {
+      const guint32 *c = idx + 3 * (gsize) t;
+
+      n += c[0] != c[1] && c[1] != c[2] && c[0] != c[2];
+    }
+  return n;
+}
+
 static gboolean
 mesh_is_finite (const OspMesh *mesh)
 {
@@ -580,6 +626,98 @@ mesh_is_finite (const OspMesh *mesh)
     if (!isfinite (p[i]))
       return FALSE;
   return TRUE;
+}
+
+static guint16
+get_le16 (const guint8 *p)
+{
+  return (guint16) (p[0] | p[1] << 8);
+}
+
+static guint32
+get_le32 (const guint8 *p)
+{
+  return (guint32) p[0] | (guint32) p[1] << 8 | (guint32) p[2] << 16 | (guint32) p[3] << 24;
+}
+
+static void
+put_le16 (guint8  *p,
+          guint16  v)
+{
+  p[0] = (guint8) v;
+  p[1] = (guint8) (v >> 8);
+}
+
+/* libzip does not know the model's size before it is streamed, so it reserves a Zip64 field
+ * in the entry's local header and marks the entry as needing Zip64 (version 4.5), even when
+ * the sizes fit in 32 bits and the central directory has no Zip64 field.  The specification
+ * asks for plain zip whenever the data fits, and describes this very reservation as a block
+ * of id 0x9999: when the entry turned out small, the block is renamed so and the entry marked
+ * as plain deflate (2.0).  Anything unexpected is left as it is. */
+static void
+zip_drop_unneeded_zip64 (guint8 *buf,
+                         gsize   len)
+{
+  gsize eocd, lowest, cd, cd_end, pos;
+  guint n_entries;
+
+  if (len < 22)
+    return;
+  /* The end of central directory record: 22 bytes and a comment of at most 65535. */
+  lowest = len > 22 + 65535 ? len - 22 - 65535 : 0;
+  for (eocd = len - 22; memcmp (buf + eocd, "PK\005\006", 4) != 0; eocd--)
+    if (eocd == lowest)
+      return;
+  /* A real Zip64 archive (a Zip64 end of central directory locator) stays so. */
+  if (eocd >= 20 && memcmp (buf + eocd - 20, "PK\006\007", 4) == 0)
+    return;
+  n_entries = get_le16 (buf + eocd + 10);
+  cd = get_le32 (buf + eocd + 16);
+  cd_end = cd + (gsize) get_le32 (buf + eocd + 12);
+  if (cd_end > eocd || cd > cd_end)
+    return;
+  pos = cd;
+  for (guint e = 0; e < n_entries; e++)
+    {
+      guint8 *central = buf + pos, *local;
+      guint32 comp, size, offset;
+      guint16 name_len, extra_len, comment_len, local_name_len, local_extra_len;
+      gboolean central_zip64 = FALSE;
+      guint8 *zip64_field = NULL;
+
+      if (pos + 46 > cd_end || memcmp (central, "PK\001\002", 4) != 0)
+        return;
+      comp = get_le32 (central + 20);
+      size = get_le32 (central + 24);
+      name_len = get_le16 (central + 28);
+      extra_len = get_le16 (central + 30);
+      comment_len = get_le16 (central + 32);
+      offset = get_le32 (central + 42);
+      if (pos + 46 + name_len + extra_len + comment_len > cd_end)
+        return;
+      for (gsize x = 0; x + 4 <= extra_len; x += 4 + get_le16 (central + 46 + name_len + x + 2))
+        central_zip64 |= get_le16 (central + 46 + name_len + x) == 0x0001;
+      pos += 46 + (gsize) name_len + extra_len + comment_len;
+      if (get_le16 (central + 6) != 45 || central_zip64 || comp == G_MAXUINT32 ||
+          size == G_MAXUINT32 || offset == G_MAXUINT32 || (gsize) offset + 30 > cd)
+        continue;
+      local = buf + offset;
+      if (memcmp (local, "PK\003\004", 4) != 0 || (get_le16 (local + 6) & 0x0008) != 0 ||
+          get_le32 (local + 18) != comp || get_le32 (local + 22) != size)
+        continue;
+      local_name_len = get_le16 (local + 26);
+      local_extra_len = get_le16 (local + 28);
+      if ((gsize) offset + 30 + local_name_len + local_extra_len > cd)
+        continue;
+      for (gsize x = 0; x + 4 <= local_extra_len;
+           x += 4 + get_le16 (local + 30 + local_name_len + x + 2))
+        if (get_le16 (local + 30 + local_name_len + x) == 0x0001)
+          zip64_field = local + 30 + local_name_len + x;
+      if (zip64_field != NULL)
+        put_le16 (zip64_field, 0x9999);
+      put_le16 (local + 4, 20);
+      put_le16 (central + 6, 20);
+    }
 }
 
 /* Builds the package in memory (compressed, so far smaller than the meshes), then writes it
@@ -594,6 +732,7 @@ osp_3mf_save (const Osp3mfObject     *objects,
 {
   g_autofree char *display_name = NULL;
   g_autofree OspMesh **meshes = NULL;
+  g_auto(GStrv) names = NULL;
   zip_error_t zerror;
   zip_source_t *archive_src = NULL;
   zip_t *za = NULL;
@@ -613,11 +752,14 @@ osp_3mf_save (const Osp3mfObject     *objects,
   xmlInitParser ();
   display_name = osp_error_display_name (path);
   meshes = g_new0 (OspMesh *, n_objects);
+  names = g_new0 (char *, n_objects + 1);
   for (guint i = 0; i < n_objects; i++)
     {
       const Osp3mfObject *o = &objects[i];
 
-      if (osp_mesh_get_n_triangles (o->mesh) == 0)
+      names[i] = xml_safe_text (o->name);
+      /* Triangles that repeat a vertex are left out (3MF forbids them). */
+      if (count_proper_triangles (o->mesh) == 0)
         {
           g_set_error (error, OSP_ERROR, OSP_ERROR_NO_SURFACE,
                        _("%s: model “%s” has no triangles"), display_name, o->name);
@@ -672,6 +814,7 @@ osp_3mf_save (const Osp3mfObject     *objects,
     g_async_queue_push (pipe->empty, &pipe->chunks[i]);
   zip_error_init (&pipe->zerror);
   pipe->objects = objects;
+  pipe->names = names;
   pipe->meshes = meshes;
   pipe->n_objects = n_objects;
   pipe->total_triangles = total;
@@ -734,6 +877,7 @@ osp_3mf_save (const Osp3mfObject     *objects,
         zip_fail (error, display_name, zip_source_error (archive_src));
         goto out;
       }
+    zip_drop_unneeded_zip64 (buf, st.size);
     file = osp_atomic_file_new (path, error);
     if (file == NULL || !osp_atomic_file_write (file, buf, st.size, error) ||
         !osp_atomic_file_commit (file, error))
@@ -896,6 +1040,8 @@ typedef struct
   GHashTable      *parts;    /* path → ModelPart* */
   GArray          *model_rels; /* Relationship: those of the root model part */
   guint64          inflated; /* bytes inflated so far */
+  GHashTable      *ct_defaults;  /* [Content_Types].xml: lower-case extension → type */
+  GHashTable      *ct_overrides; /* casefolded part name (no leading '/') → type */
 } Package;
 
 static void
@@ -985,20 +1131,74 @@ corrupt (GError    **error,
 #define MAX_RATIO          200
 #define RATIO_CHECK_BYTES  (16u << 20)
 
-/* Part names are case-insensitive; a few producers store them with the leading '/'. */
 static zip_int64_t
-locate_entry (Package    *pkg,
-              const char *entry)
+locate_name (Package    *pkg,
+             const char *name)
 {
-  zip_int64_t index = zip_name_locate (pkg->za, entry, ZIP_FL_NOCASE | ZIP_FL_ENC_GUESS);
+  zip_int64_t index = zip_name_locate (pkg->za, name, ZIP_FL_NOCASE | ZIP_FL_ENC_GUESS);
 
   if (index < 0)
     {
-      g_autofree char *slashed = g_strconcat ("/", entry, NULL);
+      /* A few producers store part names with the leading '/'. */
+      g_autofree char *slashed = g_strconcat ("/", name, NULL);
 
       index = zip_name_locate (pkg->za, slashed, ZIP_FL_NOCASE | ZIP_FL_ENC_GUESS);
     }
   return index;
+}
+
+/* `entry` is a part name without its leading '/', percent-decoded.  Part names are
+ * case-insensitive (OPC), and the zip item of a part is its name as a URI: packagers such as
+ * System.IO.Packaging store "3D/My%20Part.model" where others store "3D/My Part.model", so
+ * both spellings are looked up. */
+static zip_int64_t
+locate_entry (Package    *pkg,
+              const char *entry)
+{
+  zip_int64_t index = locate_name (pkg, entry);
+
+  if (index < 0)
+    {
+      g_autofree char *escaped = g_uri_escape_string (entry, "/!$&'()*+,;=:@", FALSE);
+
+      if (strcmp (escaped, entry) != 0)
+        index = locate_name (pkg, escaped);
+    }
+  return index;
+}
+
+/* OPC forbids two parts whose names differ only in case (or in escaping): which one a reader
+ * picks would be arbitrary. */
+static gboolean
+check_part_names (Package  *pkg,
+                  GError  **error)
+{
+  zip_int64_t n = zip_get_num_entries (pkg->za, 0);
+  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+  for (zip_int64_t i = 0; i < n; i++)
+    {
+      const char *name = zip_get_name (pkg->za, (zip_uint64_t) i, ZIP_FL_ENC_GUESS);
+      g_autofree char *decoded = NULL;
+      char *key;
+
+      if (name == NULL || name[0] == '\0' || g_str_has_suffix (name, "/"))
+        continue;
+      if (name[0] == '/')
+        name++;
+      decoded = g_uri_unescape_string (name, NULL);
+      if (decoded == NULL || !g_utf8_validate (decoded, -1, NULL))
+        {
+          g_free (decoded);
+          decoded = g_strdup (name);
+        }
+      key = g_utf8_validate (decoded, -1, NULL) ? g_utf8_casefold (decoded, -1)
+                                                 : g_ascii_strdown (decoded, -1);
+      if (!g_hash_table_add (seen, key))
+        return corrupt (error, pkg, _("the package holds the part “%s” twice (part names "
+                                      "ignore case)"), name);
+    }
+  return TRUE;
 }
 
 /* The entry's bytes (NUL-terminated), or NULL: with *out_missing set when there is no such
@@ -1317,13 +1517,23 @@ parse_transform (const char *s,
     }
   if (n != 12)
     return FALSE;
+  /* Row vectors: x' = x·m00 + y·m10 + z·m20 + m30, so 3MF's rows are our columns. */
   for (int r = 0; r < 3; r++)
     {
       for (int c = 0; c < 3; c++)
         out->m[r][c] = v[c * 3 + r];
       out->m[r][3] = v[9 + r];
     }
-  return fabs (affine_det (out)) > 1e-20;
+  /* Singular or nearly so, whatever the scale: compared with the product of the column
+   * lengths (Hadamard's bound), which is what an orthogonal matrix reaches. */
+  {
+    double bound = 1.0;
+
+    for (int c = 0; c < 3; c++)
+      bound *= sqrt (out->m[0][c] * out->m[0][c] + out->m[1][c] * out->m[1][c] +
+                     out->m[2][c] * out->m[2][c]);
+    return isfinite (bound) && bound > 0 && fabs (affine_det (out)) > 1e-9 * bound;
+  }
 }
 
 /* "#RRGGBB" or "#RRGGBBAA". */
@@ -1498,10 +1708,21 @@ read_relationships (Package     *pkg,
         }
       if (!entry_exists (pkg, rel.target))
         {
-          corrupt (error, pkg, _("“%s” links to the part “%s”, which is missing"), rels_name,
-                   target);
+          /* The specification makes it an error for the parts a 3MF consumer reads; other
+           * links (custom parts) are not ours to judge. */
+          if (g_ascii_strcasecmp (type, REL_3DMODEL) == 0 ||
+              g_ascii_strcasecmp (type, REL_PRINTTICKET) == 0 ||
+              g_ascii_strcasecmp (type, REL_THUMBNAIL) == 0)
+            {
+              corrupt (error, pkg, _("“%s” links to the part “%s”, which is missing"),
+                       rels_name, target);
+              g_free (rel.target);
+              break;
+            }
+          package_warn (pkg, _("%s: “%s” links to the part “%s”, which is missing"), pkg->name,
+                        rels_name, target);
           g_free (rel.target);
-          break;
+          continue;
         }
       rel.type = g_steal_pointer (&type);
       g_array_append_val (rels, rel);
@@ -1514,6 +1735,130 @@ read_relationships (Package     *pkg,
       return NULL;
     }
   return g_steal_pointer (&rels);
+}
+
+/* -- Content types ----------------------------------------------------------------------- */
+
+#define CT_3DMODEL "application/vnd.ms-package.3dmanufacturing-3dmodel+xml"
+
+static char *
+part_key (const char *part_name)
+{
+  g_autofree char *decoded = NULL;
+
+  while (part_name[0] == '/')
+    part_name++;
+  decoded = g_uri_unescape_string (part_name, NULL);
+  if (decoded == NULL || !g_utf8_validate (decoded, -1, NULL))
+    return g_ascii_strdown (part_name, -1);
+  return g_utf8_casefold (decoded, -1);
+}
+
+/* Reads [Content_Types].xml (OPC): the Default content type of each extension and the
+ * Override of single parts. */
+static gboolean
+read_content_types (Package  *pkg,
+                    GError  **error)
+{
+  const char *entry = "[Content_Types].xml";
+  g_autofree guint8 *data = NULL;
+  XmlErrorSink sink = { pkg, entry, error, FALSE };
+  xmlTextReaderPtr reader;
+  gboolean missing, end = FALSE, saw_root = FALSE;
+  gsize len;
+
+  data = read_entry (pkg, entry, &len, &missing, error);
+  if (data == NULL)
+    {
+      if (missing)
+        corrupt (error, pkg, _("not a 3MF package: no [Content_Types].xml"));
+      return FALSE;
+    }
+  reader = xml_reader_new (data, len, entry, &sink);
+  if (reader == NULL)
+    return corrupt (error, pkg, _("cannot parse “%s”"), entry);
+  while (xml_next (reader, &sink, &end, error))
+    {
+      const char *name;
+      g_autofree char *type = NULL;
+
+      if (xmlTextReaderNodeType (reader) != XML_READER_TYPE_ELEMENT)
+        continue;
+      name = (const char *) xmlTextReaderConstLocalName (reader);
+      if (xmlTextReaderDepth (reader) == 0)
+        {
+          saw_root = TRUE;
+          if (strcmp (name, "Types") != 0)
+            {
+              corrupt (error, pkg, _("“%s” is not a content types stream (its root is “%s”)"),
+                       entry, name);
+              break;
+            }
+          continue;
+        }
+      type = (char *) xmlTextReaderGetAttribute (reader, BAD_CAST "ContentType");
+      if (type == NULL)
+        continue;
+      if (strcmp (name, "Default") == 0)
+        {
+          g_autofree char *ext = (char *) xmlTextReaderGetAttribute (reader,
+                                                                     BAD_CAST "Extension");
+
+          if (ext != NULL)
+            g_hash_table_replace (pkg->ct_defaults, g_ascii_strdown (ext, -1),
+                                  g_steal_pointer (&type));
+        }
+      else if (strcmp (name, "Override") == 0)
+        {
+          g_autofree char *part = (char *) xmlTextReaderGetAttribute (reader,
+                                                                      BAD_CAST "PartName");
+
+          if (part != NULL)
+            g_hash_table_replace (pkg->ct_overrides, part_key (part), g_steal_pointer (&type));
+        }
+    }
+  xmlFreeTextReader (reader);
+  if (!end || !saw_root)
+    {
+      if (error != NULL && *error == NULL)
+        corrupt (error, pkg, _("cannot parse “%s”"), entry);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* The content type of a part (no leading '/'), or NULL when the package gives none. */
+static const char *
+part_content_type (Package    *pkg,
+                   const char *part_name)
+{
+  g_autofree char *key = part_key (part_name);
+  const char *type = g_hash_table_lookup (pkg->ct_overrides, key);
+  const char *slash = strrchr (part_name, '/');
+  const char *dot = strrchr (slash != NULL ? slash : part_name, '.');
+
+  if (type == NULL && dot != NULL)
+    {
+      g_autofree char *ext = g_ascii_strdown (dot + 1, -1);
+
+      type = g_hash_table_lookup (pkg->ct_defaults, ext);
+    }
+  return type;
+}
+
+/* A model part of another content type is still read (its markup is checked anyway). */
+static void
+check_model_content_type (Package    *pkg,
+                          const char *part_name)
+{
+  const char *type = part_content_type (pkg, part_name);
+
+  if (type == NULL)
+    package_warn (pkg, _("%s: [Content_Types].xml gives no content type for the model part "
+                         "“%s”"), pkg->name, part_name);
+  else if (g_ascii_strcasecmp (type, CT_3DMODEL) != 0)
+    package_warn (pkg, _("%s: the model part “%s” has the content type “%s”, not %s"),
+                  pkg->name, part_name, type, CT_3DMODEL);
 }
 
 /* -- The model part ---------------------------------------------------------------------- */
@@ -1662,6 +2007,24 @@ read_metadata (ModelParser  *mp,
   return TRUE;
 }
 
+/* Extensions whose elements describe shapes (beams, slices, displacement, volumes, boolean
+ * shapes) rather than properties. */
+static gboolean
+is_geometry_extension (const char *ns)
+{
+  static const char *const prefixes[] = {
+    "http://schemas.microsoft.com/3dmanufacturing/beamlattice/",
+    "http://schemas.microsoft.com/3dmanufacturing/slice/",
+    "http://schemas.microsoft.com/3dmanufacturing/displacement/",
+    "http://schemas.3mf.io/3dmanufacturing/",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (prefixes); i++)
+    if (g_str_has_prefix (ns, prefixes[i]))
+      return TRUE;
+  return FALSE;
+}
+
 static gboolean
 read_required_extensions (ModelParser  *mp,
                           const char   *value,
@@ -1679,19 +2042,36 @@ read_required_extensions (ModelParser  *mp,
       if (ns == NULL)
         return corrupt (error, mp->pkg, _("%s: the required extension “%s” has no namespace"),
                         mp->entry, prefixes[i]);
-      if (strcmp ((const char *) ns, NS_MATERIAL) != 0 &&
-          strcmp ((const char *) ns, NS_PRODUCTION) != 0)
-        package_warn (mp->pkg, _("%s: the file requires the 3MF extension %s, which Osteoplan "
-                                 "reads as core only: some geometry may be missing"),
-                      mp->pkg->name, (const char *) ns);
+      /* The specification: a consumer MUST NOT process a document that requires an
+       * extension it does not support.  Materials (colours read, the rest does not change
+       * the shape), production (p:path followed) and triangle sets (mere groups) are
+       * supported.  Extensions known to carry shapes we do not read (beams, slices…) or
+       * encrypted parts are refused.  Others (private ones, Microsoft's early drafts that
+       * 3D Builder wrote) are not known to change the shape: read as core, with a warning,
+       * as lib3mf does. */
+      if (strcmp ((const char *) ns, NS_MATERIAL) == 0 ||
+          strcmp ((const char *) ns, NS_PRODUCTION) == 0 ||
+          strcmp ((const char *) ns, NS_TRIANGLESETS) == 0 ||
+          strcmp ((const char *) ns, NS_CORE) == 0)
+        ;
+      else if (is_geometry_extension ((const char *) ns) ||
+               g_str_has_prefix ((const char *) ns, NS_SECURE_CONTENT))
+        {
+          g_set_error (error, OSP_ERROR, OSP_ERROR_UNSUPPORTED,
+                       _("%s: %s requires the 3MF extension “%s” (%s), which Osteoplan does "
+                         "not support"), mp->pkg->name, mp->entry, prefixes[i],
+                       (const char *) ns);
+          xmlFree (ns);
+          return FALSE;
+        }
+      else
+        package_warn (mp->pkg, _("%s: the file requires the 3MF extension %s, unknown to "
+                                 "Osteoplan, which reads it as core: some content may be "
+                                 "missing"), mp->pkg->name, (const char *) ns);
       xmlFree (ns);
     }
   return TRUE;
 }
-
-#define REL_TEXTURE "http://schemas.microsoft.com/3dmanufacturing/2013/01/3dtexture"
-#define REL_THUMBNAIL \
-  "http://schemas.openxmlformats.org/package/2006/relationships/metadata/thumbnail"
 
 /* An object's thumbnail that the model part links with a relationship of another kind is
  * suspicious (lib3mf warns too). */
@@ -1709,7 +2089,8 @@ check_thumbnail (ModelParser *mp,
 
         if (g_ascii_strcasecmp (r->target, target) != 0)
           continue;
-        if (strcmp (r->type, REL_THUMBNAIL) == 0 || strcmp (r->type, REL_TEXTURE) == 0)
+        if (g_ascii_strcasecmp (r->type, REL_THUMBNAIL) == 0 ||
+            g_ascii_strcasecmp (r->type, REL_TEXTURE) == 0)
           return;
         wrong = TRUE;
       }
@@ -1792,11 +2173,15 @@ read_vertex (ModelParser  *mp,
       const char *s = find_attr (attrs, n, "", names[c]);
       double d;
 
-      if (!parse_number (s, &d) || fabs (d) > G_MAXFLOAT)
+      if (!parse_number (s, &d))
         return corrupt (error, mp->pkg, _("%s line %d: the vertex coordinate %s=“%s” is not a "
                                           "valid number"), mp->entry,
                         xmlTextReaderGetParserLineNumber (mp->reader), names[c],
                         s != NULL ? s : "");
+      if (fabs (d) > G_MAXFLOAT)
+        return corrupt (error, mp->pkg, _("%s line %d: the vertex coordinate %s=“%s” is out of "
+                                          "range"), mp->entry,
+                        xmlTextReaderGetParserLineNumber (mp->reader), names[c], s);
       v[c] = (float) d;
     }
   if (mp->object->positions->len / 3 >= OSP_MESH_MAX_ELEMENTS)
@@ -1880,7 +2265,7 @@ read_reference (ModelParser  *mp,
       if (out->path == NULL)
         return corrupt (error, mp->pkg, _("%s line %d: invalid path “%s”"), mp->entry, line,
                         path);
-      if (strcmp (out->path, mp->part->path) == 0)
+      if (g_ascii_strcasecmp (out->path, mp->part->path) == 0)
         g_clear_pointer (&out->path, g_free);
     }
   return TRUE;
@@ -1938,7 +2323,7 @@ parse_model_part (Package     *pkg,
   ModelPart *part;
   gboolean missing, end = FALSE, ok = TRUE, saw_model = FALSE, saw_resources = FALSE;
   gboolean in_resources = FALSE, in_build = FALSE, in_vertices = FALSE, in_triangles = FALSE;
-  gboolean in_components = FALSE, in_mesh = FALSE;
+  gboolean in_components = FALSE, in_mesh = FALSE, have_node = FALSE;
   gsize len;
 
   data = read_entry (pkg, entry, &len, &missing, error);
@@ -1970,14 +2355,20 @@ parse_model_part (Package     *pkg,
       return NULL;
     }
 
-  while (ok && xml_next (mp.reader, &sink, &end, error))
+  while (ok)
     {
-      int type = xmlTextReaderNodeType (mp.reader);
+      int type;
       const char *ns, *name;
       Attr attrs[MAX_ATTRS];
       guint n_attrs = 0;
       int depth;
 
+      /* After skipping a foreign element the reader already stands on the next node. */
+      if (have_node)
+        have_node = FALSE;
+      else if (!xml_next (mp.reader, &sink, &end, error))
+        break;
+      type = xmlTextReaderNodeType (mp.reader);
       if ((++mp.n_elements & 0xFFFF) == 0 &&
           g_cancellable_set_error_if_cancelled (pkg->cancellable, error))
         {
@@ -2099,6 +2490,9 @@ parse_model_part (Package     *pkg,
       /* Elements of extensions and unknown namespaces: skipped whole. */
       if (strcmp (ns, NS_CORE) != 0)
         {
+          if (type == XML_READER_TYPE_ELEMENT && is_geometry_extension (ns))
+            package_warn (pkg, _("%s: %s: <%s> (3MF extension %s) is not read; any shape it "
+                                 "adds is missing"), pkg->name, entry, name, ns);
           if (in_resources && depth == 2)
             {
               /* Extension resources (materials…) still own ids that objects may name. */
@@ -2117,10 +2511,21 @@ parse_model_part (Package     *pkg,
                   g_hash_table_add (part->resource_ids, GUINT_TO_POINTER (rid));
               }
             }
-          if (!xmlTextReaderIsEmptyElement (mp.reader) && xmlTextReaderNext (mp.reader) < 0)
+          if (!xmlTextReaderIsEmptyElement (mp.reader))
             {
-              ok = FALSE;
-              break;
+              int rc = xmlTextReaderNext (mp.reader);
+
+              if (sink.failed || rc < 0)
+                {
+                  if (error != NULL && *error == NULL)
+                    corrupt (error, pkg, _("“%s” is not well-formed XML"), entry);
+                  ok = FALSE;
+                  break;
+                }
+              end = rc == 0;
+              if (end)
+                break;
+              have_node = TRUE;
             }
           continue;
         }
@@ -2135,6 +2540,8 @@ parse_model_part (Package     *pkg,
         ok = read_vertex (&mp, attrs, n_attrs, error);
       else if (in_triangles && strcmp (name, "triangle") == 0)
         ok = read_triangle (&mp, attrs, n_attrs, error);
+      else if (depth == 1 && strcmp (name, "metadata") == 0 && !is_root)
+        ; /* Production extension: the metadata of other model parts is ignored. */
       else if (depth == 1 && strcmp (name, "metadata") == 0)
         {
           mp.metadata = model_metadata;
@@ -2210,6 +2617,15 @@ parse_model_part (Package     *pkg,
         {
           Component c;
 
+          /* Production extension 3.2: only the root model part may point into others. */
+          if (!is_root && find_attr (attrs, n_attrs, NS_PRODUCTION, "path") != NULL)
+            {
+              ok = corrupt (error, pkg, _("%s line %d: a component of a model part other "
+                                          "than the root names another part (p:path), which "
+                                          "the production extension forbids"), entry,
+                            xmlTextReaderGetParserLineNumber (mp.reader));
+              break;
+            }
           ok = read_reference (&mp, attrs, n_attrs, &c, error);
           if (ok && c.path == NULL &&
               !g_hash_table_contains (part->objects, GUINT_TO_POINTER (c.objectid)))
@@ -2275,16 +2691,19 @@ get_part (Package     *pkg,
           const char  *path,
           GError     **error)
 {
+  g_autofree char *key = NULL;
   ModelPart *part;
 
   if (path == NULL)
     return from;
-  part = g_hash_table_lookup (pkg->parts, path);
+  key = part_key (path);
+  part = g_hash_table_lookup (pkg->parts, key);
   if (part != NULL)
     return part;
+  check_model_content_type (pkg, path);
   part = parse_model_part (pkg, path, FALSE, error);
   if (part != NULL)
-    g_hash_table_insert (pkg->parts, part->path, part);
+    g_hash_table_insert (pkg->parts, g_steal_pointer (&key), part);
   return part;
 }
 
@@ -2369,53 +2788,80 @@ check_object_mesh (Package *pkg,
 
 typedef struct
 {
-  GArray *positions;
-  GArray *indices;
+  GArray   *positions;
+  GArray   *indices;
+  Object   *first;      /* the first mesh object emitted */
+  ModelPart *first_part;
 } Emit;
 
+/* `m` ∘ scale(s): the map of a child whose coordinates are in another unit. */
+static void
+affine_scale_input (Affine *m,
+                    double  s)
+{
+  for (int r = 0; r < 3; r++)
+    for (int c = 0; c < 3; c++)
+      m->m[r][c] *= s;
+}
+
+/* Emits the meshes an object expands to.  `to_mm` maps the object's coordinates (in the unit
+ * of its own model part) to build coordinates in millimetres.  The type of an object made of
+ * components is ignored (the specification says so); mesh objects of type "other" must not
+ * be reached from the build; support structures ("support", "solidsupport") are not part of
+ * the printed model and are left out. */
 static gboolean
 emit_object (Package       *pkg,
              ModelPart     *part,
              Object        *o,
-             const Affine  *transform,
-             double         unit,
+             const Affine  *to_mm,
              Emit          *out,
              GError       **error)
 {
-  if (o->type == OBJECT_OTHER)
-    {
-      package_warn (pkg, _("%s: a component of type “other” is ignored"), pkg->name);
-      return TRUE;
-    }
   if (o->indices != NULL && o->indices->len > 0)
     {
       const float *p = (const float *) o->positions->data;
       const guint32 *t = (const guint32 *) o->indices->data;
       guint32 nv = o->positions->len / 3, nt = o->indices->len / 3;
       guint32 base = out->positions->len / 3;
-      gboolean flip = affine_det (transform) < 0;
+      gboolean flip = affine_det (to_mm) < 0;
 
+      if (o->type == OBJECT_OTHER)
+        return corrupt (error, pkg, _("a build item reaches object %u, of type “other”, "
+                                      "through its components"), o->id);
+      if (o->type == OBJECT_SUPPORT || o->type == OBJECT_SOLIDSUPPORT)
+        {
+          package_warn (pkg, _("%s: support structures (object %u) are not part of the model; "
+                               "left out"), pkg->name, o->id);
+          return TRUE;
+        }
       check_object_mesh (pkg, o);
+      if (out->first == NULL)
+        {
+          out->first = o;
+          out->first_part = part;
+        }
       for (guint32 v = 0; v < nv; v++)
         {
           float q[3];
 
           for (int r = 0; r < 3; r++)
             {
-              double x = transform->m[r][0] * p[3 * v] + transform->m[r][1] * p[3 * v + 1] +
-                         transform->m[r][2] * p[3 * v + 2] + transform->m[r][3];
+              double x = to_mm->m[r][0] * p[3 * v] + to_mm->m[r][1] * p[3 * v + 1] +
+                         to_mm->m[r][2] * p[3 * v + 2] + to_mm->m[r][3];
 
-              q[r] = (float) (x * unit);
+              /* Checked before the conversion, which is undefined out of float's range. */
+              if (!(fabs (x) <= G_MAXFLOAT))
+                return corrupt (error, pkg, _("object %u, once placed in the build, has a "
+                                              "vertex beyond the range of coordinates"), o->id);
+              q[r] = (float) x;
             }
-          if (!isfinite (q[0]) || !isfinite (q[1]) || !isfinite (q[2]))
-            return corrupt (error, pkg, _("a transformed vertex of object %u is not finite"),
-                            o->id);
           g_array_append_vals (out->positions, q, 3);
         }
       for (guint32 i = 0; i < nt; i++)
         {
           guint32 tri[3] = { base + t[3 * i], base + t[3 * i + 1], base + t[3 * i + 2] };
 
+          /* A mirroring transform turns the triangles inside out: keep them outward. */
           if (flip)
             {
               guint32 tmp = tri[1];
@@ -2431,14 +2877,15 @@ emit_object (Package       *pkg,
       Component *c = &g_array_index (o->components, Component, i);
       ModelPart *cpart = get_part (pkg, part, c->path, error);
       Object *child = cpart != NULL ? get_object (pkg, cpart, c->objectid, error) : NULL;
-      Affine composed;
+      Affine local = c->transform, composed;
 
       if (child == NULL)
         return FALSE;
-      /* The root part's unit applies to the whole build (positions are scaled when
-       * emitted, after every transform). */
-      affine_compose (transform, &c->transform, &composed);
-      if (!emit_object (pkg, cpart, child, &composed, unit, out, error))
+      /* Each model part has its own unit: a child's coordinates are converted to its
+       * parent's unit before the component transform applies. */
+      affine_scale_input (&local, cpart->unit / part->unit);
+      affine_compose (to_mm, &local, &composed);
+      if (!emit_object (pkg, cpart, child, &composed, out, error))
         return FALSE;
     }
   return TRUE;
@@ -2472,12 +2919,8 @@ load_package (Package     *pkg,
   ModelPart *root;
   guint n_tickets = 0;
 
-  if (!entry_exists (pkg, "[Content_Types].xml"))
-    {
-      g_set_error (error, OSP_ERROR, OSP_ERROR_CORRUPT,
-                   _("%s: not a 3MF package: no [Content_Types].xml"), pkg->name);
-      return NULL;
-    }
+  if (!check_part_names (pkg, error) || !read_content_types (pkg, error))
+    return NULL;
   root_rels = read_relationships (pkg, "", error);
   if (root_rels == NULL)
     return NULL;
@@ -2485,7 +2928,8 @@ load_package (Package     *pkg,
     {
       Relationship *r = &g_array_index (root_rels, Relationship, i);
 
-      if (strcmp (r->type, REL_3DMODEL) != 0)
+      /* Relationship types are URIs that OPC compares case-insensitively. */
+      if (g_ascii_strcasecmp (r->type, REL_3DMODEL) != 0)
         continue;
       if (start == NULL)
         start = r->target;
@@ -2504,8 +2948,8 @@ load_package (Package     *pkg,
   if (model_rels == NULL)
     return NULL;
   for (guint i = 0; i < model_rels->len; i++)
-    n_tickets += strcmp (g_array_index (model_rels, Relationship, i).type,
-                         REL_PRINTTICKET) == 0;
+    n_tickets += g_ascii_strcasecmp (g_array_index (model_rels, Relationship, i).type,
+                                     REL_PRINTTICKET) == 0;
   if (n_tickets > 1)
     {
       g_set_error (error, OSP_ERROR, OSP_ERROR_CORRUPT,
@@ -2513,12 +2957,13 @@ load_package (Package     *pkg,
       return NULL;
     }
 
+  check_model_content_type (pkg, start);
   pkg->model_rels = model_rels;
   root = parse_model_part (pkg, start, TRUE, error);
   pkg->model_rels = NULL;
   if (root == NULL)
     return NULL;
-  g_hash_table_insert (pkg->parts, root->path, root);
+  g_hash_table_insert (pkg->parts, part_key (root->path), root);
 
   for (guint i = 0; i < root->items->len; i++)
     {
@@ -2526,6 +2971,8 @@ load_package (Package     *pkg,
       ModelPart *part = get_part (pkg, root, item->path, error);
       Object *o = part != NULL ? get_object (pkg, part, item->objectid, error) : NULL;
       Emit emit;
+      Affine to_mm;
+      const char *name;
       Osp3mfObject *result_object;
       guint64 bytes;
 
@@ -2557,23 +3004,49 @@ load_package (Package     *pkg,
                          i + 1);
           return NULL;
         }
+      /* The item's transform is in the root part's unit; the object may live in another
+       * part (p:path) with a unit of its own. */
+      {
+        const Affine to_root_mm = { { { root->unit, 0, 0, 0 }, { 0, root->unit, 0, 0 },
+                                      { 0, 0, root->unit, 0 } } };
+        Affine local = item->transform;
+
+        affine_scale_input (&local, part->unit / root->unit);
+        affine_compose (&to_root_mm, &local, &to_mm);
+      }
+      memset (&emit, 0, sizeof emit);
       emit.positions = g_array_new (FALSE, FALSE, sizeof (float));
       emit.indices = g_array_new (FALSE, FALSE, sizeof (guint32));
-      if (!emit_object (pkg, part, o, &item->transform, root->unit, &emit, error))
+      if (!emit_object (pkg, part, o, &to_mm, &emit, error))
         {
           g_array_unref (emit.positions);
           g_array_unref (emit.indices);
           return NULL;
         }
+      if (emit.indices->len == 0)
+        {
+          package_warn (pkg, _("%s: build item %u (object %u) holds only support structures; "
+                               "left out"), pkg->name, i + 1, o->id);
+          g_array_unref (emit.positions);
+          g_array_unref (emit.indices);
+          continue;
+        }
       result_object = g_new0 (Osp3mfObject, 1);
-      osp_3mf_object_init (result_object, o->name != NULL && o->name[0] != '\0' ? o->name : "",
-                           NULL, 0xFFFFFFFFu, NULL);
+      /* An assembly of components rarely has a name or a colour of its own (the
+       * specification forbids it a pid): its first part lends them. */
+      name = o->name;
+      if ((name == NULL || name[0] == '\0') && o->components != NULL)
+        name = emit.first->name;
+      osp_3mf_object_init (result_object, name != NULL ? name : "", NULL, 0xFFFFFFFFu, NULL);
       if (result_object->name[0] == '\0')
         {
           g_free (result_object->name);
           result_object->name = g_strdup_printf (_("Object %u"), o->id);
         }
       result_object->rgba = object_color (part, o, &result_object->has_color);
+      if (!result_object->has_color && o->components != NULL)
+        result_object->rgba = object_color (emit.first_part, emit.first,
+                                            &result_object->has_color);
       {
         guint32 nv = emit.positions->len / 3, nt = emit.indices->len / 3;
 
@@ -2628,11 +3101,15 @@ osp_3mf_load_from_data (const guint8     *data,
       return NULL;
     }
   zip_error_fini (&zerror);
-  pkg.parts = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, model_part_free);
+  pkg.parts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, model_part_free);
+  pkg.ct_defaults = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  pkg.ct_overrides = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 
   result = load_package (&pkg, error);
 
   g_hash_table_unref (pkg.parts);
+  g_hash_table_unref (pkg.ct_defaults);
+  g_hash_table_unref (pkg.ct_overrides);
   zip_discard (pkg.za);
   if (result != NULL && info != NULL)
     {

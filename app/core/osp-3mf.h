@@ -4,24 +4,31 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * A 3MF file is a zip (OPC package) holding [Content_Types].xml, _rels/.rels (whose StartPart
- * relationship names the model part) and the model part, usually 3D/3dmodel.model: XML with a
- * unit, <resources> (objects with a mesh or components, base materials) and a <build> of items
- * with 3 × 4 transforms.
+ * relationship names the model part, anywhere in the package, usually 3D/3dmodel.model) and
+ * the model part: XML with a unit, <resources> (objects with a mesh or components, base
+ * materials) and a <build> of items with 3 × 4 transforms.
  *
  * The writer streams the XML (xmlTextWriter) into the zip entry, so a mesh of millions of
- * triangles never exists as a DOM; the file is written atomically.  The reader streams too
- * (xmlTextReader), checks every zip entry's sizes and compression ratio against memory before
- * inflating it (zip bombs are refused), converts every unit to millimetres, resolves components
- * (nested, transformed; cycles refused) and applies build item transforms.  Rules of the core
+ * triangles never exists as a DOM; the file is written atomically, as plain zip (no Zip64
+ * unless needed).  The reader streams too (xmlTextReader), checks every zip entry's sizes and
+ * compression ratio against memory before inflating it (zip bombs are refused), finds parts
+ * as OPC names them (case-insensitive, percent-escaped or not; two parts differing only in
+ * case are refused), reads the content types, converts every unit to millimetres (each model
+ * part in its own unit), resolves components (nested, transformed, the component's transform
+ * before its parent's; cycles refused) and applies build item transforms.  Rules of the core
  * specification that matter for geometry are enforced: indices present, in range and
  * distinct; numbers in the specification's syntax (no decimal commas, finite); transforms of 12
- * numbers, not singular; unique resource ids, objects defined before use, build items not of
- * type "other"; well-formed XML in UTF-8 without a DTD or xml:space, no duplicated attributes;
- * relationships with unique ids to parts that exist inside the package.  Objects of type
- * model or solidsupport that are open or non-manifold load with a warning (the print check
- * and the repair deal with them).  The production extension's p:path (Bambu Studio) is
- * followed; other extensions (materials, slices, beams…) are read as core where possible,
- * with a warning when the file requires them.
+ * numbers, not singular; unique resource ids, objects defined before use, build items not
+ * reaching a mesh of type "other"; well-formed XML in UTF-8 without a DTD or xml:space, no
+ * duplicated attributes; relationships with unique ids to parts that exist inside the
+ * package.  Objects of type model that are open or non-manifold load with a warning (the
+ * print check and the repair deal with them); support structures (types support and
+ * solidsupport) are left out, with a warning, as they are not part of the patient's model;
+ * surfaces are kept.  The production extension's p:path (Bambu Studio) is followed from the
+ * root part only, as that extension requires.  Other extensions (materials, slices, beams…)
+ * are skipped, colours excepted; a file that requires one that carries shapes we do not read
+ * (beam lattice, slices, displacement, volumetric…) or secure content is refused, an unknown
+ * required extension loads with a warning.
  */
 #pragma once
 
@@ -77,11 +84,12 @@ gboolean      osp_3mf_save_mesh       (const OspMesh          *mesh,
 /* -- Reading ------------------------------------------------------------------------------ */
 
 /* Reads a package from memory: one Osp3mfObject per build item (an item of a component
- * object gives one mesh of all its parts), in millimetres, in build coordinates.  Returns a
- * GPtrArray of Osp3mfObject* (free function set), or NULL with the error naming display_name
- * and the problem.  Warnings (ignored parts, extensions, a second StartPart…) go to
- * info->warnings when info is non-NULL.  Preconditions: data non-NULL when len > 0,
- * display_name non-NULL. */
+ * object gives one mesh of all its parts, named and coloured after its first part when it has
+ * no name or colour of its own; an item of support structures only gives none), in
+ * millimetres, in build coordinates.  Returns a GPtrArray of Osp3mfObject* (free function
+ * set), or NULL with the error naming display_name and the problem.  Warnings (ignored parts,
+ * extensions, a second StartPart…) go to info->warnings when info is non-NULL.
+ * Preconditions: data non-NULL when len > 0, display_name non-NULL. */
 GPtrArray    *osp_3mf_load_from_data  (const guint8           *data,
                                        gsize                   len,
                                        const char             *display_name,
