@@ -246,6 +246,10 @@ test_detect (void)
     { "v 0 0 0\nv 1 0 0\nv 0 1 0\nf 1 2 3\n", OSP_MESH_FORMAT_OBJ },
     { "ply\nformat ascii 1.0\n", OSP_MESH_FORMAT_PLY_ASCII },
     { "ply\r\nformat binary_big_endian 1.0\r\n", OSP_MESH_FORMAT_PLY },
+    { "ply \t\nformat ascii 1.0\n", OSP_MESH_FORMAT_PLY_ASCII },
+    { "ply\rformat ascii 1.0\r", OSP_MESH_FORMAT_PLY_ASCII },
+    { "plywood\n", OSP_MESH_FORMAT_UNKNOWN },
+    { "# Mac\r# lines\rv 0 0 0\r", OSP_MESH_FORMAT_OBJ },
     { "PK\003\004", OSP_MESH_FORMAT_3MF },
     { "hello world\n", OSP_MESH_FORMAT_UNKNOWN },
     { "solidworks\n", OSP_MESH_FORMAT_UNKNOWN },
@@ -294,6 +298,45 @@ test_binary_stl_solid_header (void)
   osp_mesh_load_info_clear (&info);
 }
 
+/* A header that reads like the start of an ASCII STL, and a size that is not exactly that of
+ * the triangles: still binary, by the bytes after the header. */
+static void
+test_binary_stl_ascii_like_header (void)
+{
+  const float soup[18] = { 0, 0, 0, 10, 0, 0, 0, 10, 0, 0, 0, 0, 0, 10, 0, 0, 0, 10 };
+  const char *header = "solid part\nfacet normal 0 0 1\n outer loop\n  vertex 0 0 0\n";
+
+  /* Trailing bytes after a correct count: loaded, with a warning. */
+  {
+    g_autoptr(GByteArray) bytes = binary_stl (header, soup, 2, 2);
+    g_autofree char *path = NULL;
+    g_autoptr(OspMesh) mesh = NULL;
+    OspMeshLoadInfo info = { 0 };
+
+    g_byte_array_append (bytes, (const guint8 *) "\0\0\0", 3);
+    path = write_file ("ascii-header-trailing.stl", bytes->data, bytes->len);
+    mesh = load_ok (path, &info);
+    g_assert_cmpint (info.format, ==, OSP_MESH_FORMAT_STL_BINARY);
+    g_assert_cmpuint (osp_mesh_get_n_triangles (mesh), ==, 2);
+    g_assert_cmpuint (osp_mesh_get_n_vertices (mesh), ==, 4);
+    g_assert_true (osp_test_has_warning (&info, "3 bytes after the 2 triangles"));
+    g_assert_cmpuint (info.warnings->len, ==, 1);
+    osp_mesh_load_info_clear (&info);
+  }
+  /* A count larger than the file: the binary reader's message, not an ASCII parse error. */
+  {
+    g_autoptr(GByteArray) bytes = binary_stl (header, soup, 2, 3);
+    g_autofree char *path = write_file ("ascii-header-short.stl", bytes->data, bytes->len);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(OspMesh) mesh = osp_mesh_load (path, NULL, NULL, &error);
+
+    g_assert_null (mesh);
+    g_assert_error (error, OSP_ERROR, OSP_ERROR_TRUNCATED);
+    g_assert_cmpstr (error->message, ==,
+                     "ascii-header-short.stl: binary STL says 3 triangles but the file holds 2");
+  }
+}
+
 /* -- ASCII STL ------------------------------------------------------------------------------ */
 
 #define FACET(a, b, c) \
@@ -337,6 +380,26 @@ static const AsciiStlCase ascii_stl_cases[] = {
     "endfacet endsolid one solid two endsolid two", 2, 4, NULL },
   { "normal-garbage", "solid t\nfacet normal -1.#QNAN 0 x\nouter loop\nvertex 0 0 0\n"
     "vertex 10 0 0\nvertex 0 10 0\nendloop\nendfacet\nendsolid\n", 1, 3, NULL },
+  /* "solid" as a solid's name, after "endsolid" too: a name, not the start of the next. */
+  { "named-solid",
+    "solid Solid\n" FACET ("0 0 0", "10 0 0", "0 10 0") "endsolid Solid\n"
+    "solid solid\n" FACET ("0 0 0", "0 10 0", "0 0 10") "endsolid solid\n", 2, 4, NULL },
+  /* The next solid on the line of the last one's "endsolid". */
+  { "solid-after-endsolid",
+    "solid a\n" FACET ("0 0 0", "10 0 0", "0 10 0") "endsolid a solid b\n"
+    FACET ("0 0 0", "0 10 0", "0 0 10") "endsolid b\n", 2, 4, NULL },
+  { "one-line-named-solid",
+    "solid a facet normal 0 0 1 outer loop vertex 0 0 0 vertex 10 0 0 vertex 0 10 0 endloop "
+    "endfacet endsolid solid solid b facet normal 0 0 1 outer loop vertex 0 0 0 vertex 0 10 0 "
+    "vertex 0 0 10 endloop endfacet endsolid b", 2, 4, NULL },
+  { "exponents", "solid t\r\n  FACET NORMAL 0.0E+00 -1.0E+00 NaN\r\n    OUTER   LOOP\r\n"
+    "      vertex 0.0E+00 0e0 -0.0e-5\r\n      vertex 1.0E+01 0 0\r\n"
+    "      vertex 0 1.0e1 0\r\n    endloop\r\n  endfacet\r\nendsolid t\r\n", 1, 3, NULL },
+  /* Lines that end with a carriage return alone (classic Mac OS). */
+  { "mac-line-ends",
+    "solid a\rfacet normal 0 0 1\router loop\rvertex 0 0 0\rvertex 10 0 0\rvertex 0 10 0\r"
+    "endloop\rendfacet\rendsolid a\rsolid b\rfacet normal 0 0 1\router loop\rvertex 0 0 0\r"
+    "vertex 0 10 0\rvertex 0 0 10\rendloop\rendfacet\rendsolid b\r", 2, 4, NULL },
 };
 
 static void
@@ -567,6 +630,51 @@ test_obj_forms (void)
   osp_mesh_load_info_clear (&info);
 }
 
+/* A backslash at the end of a line joins the next to it, in any statement but a comment. */
+static void
+test_obj_continuation (void)
+{
+  const char *text =
+    "v 0 0 0\nv 10 0 0\nv 10 10 0\nv 0 10 0\nv 0 0 \\\r\n  10\r\nv 10 0 10\n"
+    "v \\\n10 10 10 1.0 \\\n\nv 0 10 10\n"
+    "vt 0 \\\n 1\n"                  /* an ignored statement: its "1" is no statement */
+    "f 1 4 \\\n 3 2\n"               /* a backslash on its own */
+    "f 5 6 7\\\n8\n"                 /* glued to the index */
+    "# a comment \\\nf 1 2 6 5\n"     /* a comment ends with its line */
+    "f 3 4 8 7 # right \\\nf 2 3 7 6\n"
+    "f 4 \\\n\t1 \\\n 5 \\\n 8";    /* continued to the end of the file */
+  g_autofree char *mac = g_malloc (strlen (text) + 1);
+  char *paths[2];
+  gsize n = 0;
+
+  /* The same with a carriage return alone at every line end (classic Mac OS). */
+  for (const char *c = text; *c != '\0'; c++)
+    if (*c != '\r')
+      mac[n++] = *c == '\n' ? '\r' : *c;
+  mac[n] = '\0';
+  paths[0] = write_text ("continuation.obj", text);
+  paths[1] = write_text ("continuation-mac.obj", mac);
+
+  for (guint i = 0; i < G_N_ELEMENTS (paths); i++)
+    {
+      g_autoptr(OspMesh) mesh = NULL;
+      OspMeshLoadInfo info = { 0 };
+      OspMeshReport report;
+
+      mesh = load_ok (paths[i], &info);
+      g_assert_cmpint (info.format, ==, OSP_MESH_FORMAT_OBJ);
+      osp_mesh_report (mesh, &report);
+      g_assert_cmpuint (report.n_triangles, ==, 12);
+      g_assert_cmpuint (report.n_vertices, ==, 8);
+      g_assert_cmpfloat (report.volume, ==, 1000.0);
+      g_assert_true (report.closed);
+      g_assert_null (info.warnings);
+      osp_mesh_load_info_clear (&info);
+    }
+  g_free (paths[0]);
+  g_free (paths[1]);
+}
+
 typedef struct
 {
   const char *name;
@@ -679,6 +787,11 @@ static const BadCase bad_obj_cases[] = {
   { "short-vertex", "v 0 0\nv 1 0 0\nv 0 1 0\nf 1 2 3\n", OSP_ERROR_CORRUPT,
     "line 1: a vertex needs three coordinates" },
   { "garbage-index", "v 0 0 0\nv 1 0 0\nv 0 1 0\nf 1 2 x/3\n", OSP_ERROR_CORRUPT, "line 4" },
+  /* A statement continued over lines: the line it starts on. */
+  { "continued-out-of-range", "v 0 0 0\nv 1 0 0\nv 0 1 0\nf 1 \\\n 2 \\\n 9\nf 1 2 3\n",
+    OSP_ERROR_CORRUPT, "line 4: vertex index 9 is out of range" },
+  { "backslash-inside", "v 0 0 0\nv 1 0 0\nv 0 1 0\nf 1 2\\3\n", OSP_ERROR_CORRUPT,
+    "line 4: “2\\3” is not a vertex index" },
 };
 
 static void
@@ -851,6 +964,94 @@ test_ply_types (void)
         g_assert_cmpuint (info.warnings->len, ==, 1);
         osp_mesh_load_info_clear (&info);
       }
+}
+
+/* Headers as real writers have them: blanks after "ply", line ends of every kind (a carriage
+ * return alone, with a binary body that starts with a line feed byte), an index list of
+ * another name, triangle strips. */
+static void
+test_ply_variants (void)
+{
+  /* A triangle of 10 mm; the first coordinate, 10, is a line feed byte in a binary body. */
+  static const guint8 body[] = { 10, 0, 0, 0, 10, 0, 0, 0, 0, 3, 0, 1, 2 };
+  const char *binary_header[] = { "ply", "format binary_little_endian 1.0", "element vertex 3",
+                                  "property uchar x", "property uchar y", "property uchar z",
+                                  "element face 1",
+                                  "property list uchar uchar vertex_indices", "end_header",
+                                  "", NULL };
+  const char *ascii_triangle = "ply \r\nformat ascii 1.0\r\nelement vertex 3\r\n"
+                               "property float x\r\nproperty float y\r\nproperty float z\r\n"
+                               "element face 1\r\nproperty list uchar float texcoord\r\n"
+                               "property list uchar int indices\r\nproperty uchar flags\r\n"
+                               "end_header\r\n10 0 0\r\n0 10 0\r\n0 0 0\r\n"
+                               "2 0.5 0.5 3 0 1 2 7\r\n";
+  /* A cube of side 10 as strips: the four walls, then bottom and top after -1 restarts. */
+  const char *strips = "ply\nformat ascii 1.0\nelement vertex 8\nproperty float x\n"
+                       "property float y\nproperty float z\nelement tristrips 1\n"
+                       "property list int int vertex_indices\nend_header\n"
+                       "0 0 0\n10 0 0\n10 10 0\n0 10 0\n0 0 10\n10 0 10\n10 10 10\n0 10 10\n"
+                       "20 4 0 5 1 6 2 7 3 4 0 -1 0 3 1 2 -1 4 5 7 6\n";
+  /* Strips beside faces are read past. */
+  const char *strips_and_faces = "ply\nformat ascii 1.0\nelement vertex 3\nproperty float x\n"
+                                 "property float y\nproperty float z\nelement tristrips 1\n"
+                                 "property list int int vertex_indices\nelement face 1\n"
+                                 "property list uchar int vertex_indices\nend_header\n"
+                                 "10 0 0\n0 10 0\n0 0 0\n5 0 1 2 1 0\n3 0 1 2\n";
+  const char *line_ends[] = { "\n", "\r\n", "\r" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (line_ends); i++)
+    {
+      const char *e = line_ends[i];
+      g_autofree char *header = g_strjoinv (e, (char **) binary_header);
+      g_autoptr(GByteArray) bytes = g_byte_array_new ();
+      g_autofree char *name = g_strdup_printf ("line-ends-%u.ply", i);
+      g_autofree char *path = NULL;
+      g_autoptr(OspMesh) mesh = NULL;
+      OspMeshLoadInfo info = { 0 };
+
+      g_byte_array_append (bytes, (const guint8 *) header, strlen (header));
+      g_byte_array_append (bytes, body, sizeof body);
+      path = write_file (name, bytes->data, bytes->len);
+      mesh = load_ok (path, &info);
+      g_assert_cmpint (info.format, ==, OSP_MESH_FORMAT_PLY);
+      g_assert_cmpuint (osp_mesh_get_n_triangles (mesh), ==, 1);
+      g_assert_cmpfloat (osp_mesh_get_area (mesh), ==, 50.0);
+      g_assert_null (info.warnings);
+      osp_mesh_load_info_clear (&info);
+    }
+  {
+    g_autofree char *path = write_text ("ascii-variant.ply", ascii_triangle);
+    g_autofree char *mac = g_strdup (ascii_triangle);
+    g_autofree char *mac_path = NULL;
+    g_autoptr(OspMesh) mesh = NULL;
+    g_autoptr(OspMesh) mac_mesh = NULL;
+
+    mesh = load_ok (path, NULL);
+    g_assert_cmpuint (osp_mesh_get_n_triangles (mesh), ==, 1);
+    g_assert_cmpfloat (osp_mesh_get_area (mesh), ==, 50.0);
+    /* The same with carriage returns alone ("\r\r" is an empty line in it). */
+    g_strdelimit (mac, "\n", '\r');
+    mac_path = write_text ("ascii-variant-mac.ply", mac);
+    mac_mesh = load_ok (mac_path, NULL);
+    g_assert_true (osp_mesh_equal (mesh, mac_mesh));
+  }
+  {
+    g_autofree char *path = write_text ("strips.ply", strips);
+    g_autoptr(OspMesh) mesh = load_ok (path, NULL);
+    OspMeshReport report;
+
+    osp_mesh_report (mesh, &report);
+    g_assert_cmpuint (report.n_triangles, ==, 12);
+    g_assert_cmpuint (report.n_vertices, ==, 8);
+    g_assert_cmpfloat (report.volume, ==, 1000.0);
+    g_assert_true (report.closed);
+  }
+  {
+    g_autofree char *path = write_text ("strips-and-faces.ply", strips_and_faces);
+    g_autoptr(OspMesh) mesh = load_ok (path, NULL);
+
+    g_assert_cmpuint (osp_mesh_get_n_triangles (mesh), ==, 1);
+  }
 }
 
 static const BadCase bad_ply_cases[] = {
@@ -1119,6 +1320,7 @@ main (int    argc,
   g_test_add_func ("/mesh-io/save-atomic", test_save_atomic);
   g_test_add_func ("/mesh-io/detect", test_detect);
   g_test_add_func ("/mesh-io/stl/binary-solid-header", test_binary_stl_solid_header);
+  g_test_add_func ("/mesh-io/stl/binary-ascii-like-header", test_binary_stl_ascii_like_header);
   g_test_add_func ("/mesh-io/stl/binary-counts", test_binary_stl_counts);
   g_test_add_func ("/mesh-io/plausibility", test_plausibility);
   for (guint i = 0; i < G_N_ELEMENTS (ascii_stl_cases); i++)
@@ -1135,6 +1337,7 @@ main (int    argc,
       g_test_add_data_func (path, &bad_ascii_stl_cases[i], test_bad_ascii_stl);
     }
   g_test_add_func ("/mesh-io/obj/forms", test_obj_forms);
+  g_test_add_func ("/mesh-io/obj/continuation", test_obj_continuation);
   for (guint i = 0; i < G_N_ELEMENTS (polygon_cases); i++)
     {
       g_autofree char *path = g_strdup_printf ("/mesh-io/obj/polygon/%s", polygon_cases[i].name);
@@ -1150,6 +1353,7 @@ main (int    argc,
   g_test_add_func ("/mesh-io/obj/big-polygons", test_obj_big_polygons);
   g_test_add_func ("/mesh-io/ply/types", test_ply_types);
   g_test_add_func ("/mesh-io/ply/binary-truncated", test_ply_binary_truncated);
+  g_test_add_func ("/mesh-io/ply/variants", test_ply_variants);
   for (guint i = 0; i < G_N_ELEMENTS (bad_ply_cases); i++)
     {
       g_autofree char *path = g_strdup_printf ("/mesh-io/ply/bad/%s", bad_ply_cases[i].name);

@@ -130,6 +130,29 @@ is_obj_keyword (const char *token,
   return FALSE;
 }
 
+/* "ply" alone on the first line (blanks after it tolerated). */
+static gboolean
+is_ply_magic (const guint8 *data,
+              gsize         len)
+{
+  gsize i = 3;
+
+  if (len < 4 || memcmp (data, "ply", 3) != 0)
+    return FALSE;
+  while (i < len && (data[i] == ' ' || data[i] == '\t'))
+    i++;
+  return i < len && (data[i] == '\n' || data[i] == '\r');
+}
+
+/* Whether a file that starts with "solid" but does not read as ASCII is a binary STL: binary
+ * bytes in its count or in the first triangles after it. */
+static gboolean
+looks_like_binary_stl (const guint8 *data,
+                       gsize         len)
+{
+  return len >= 84 && !looks_like_text (data + 80, MIN (len - 80, 4 + 512));
+}
+
 OspMeshFormat
 osp_mesh_detect_format (const guint8 *data,
                         gsize         len,
@@ -153,7 +176,7 @@ osp_mesh_detect_format (const guint8 *data,
     }
   if (len >= 4 && memcmp (data, "PK\003\004", 4) == 0)
     return OSP_MESH_FORMAT_3MF;
-  if (len >= 4 && memcmp (data, "ply", 3) == 0 && (data[3] == '\n' || data[3] == '\r'))
+  if (is_ply_magic (data, len))
     {
       gsize header = MIN (len, 4096);
 
@@ -207,7 +230,9 @@ osp_mesh_detect_format (const guint8 *data,
           if (token[0] != '#')
             return is_obj_keyword (token, token_len) ? OSP_MESH_FORMAT_OBJ
                                                      : OSP_MESH_FORMAT_UNKNOWN;
-          osp_text_next_line (&cursor);
+          /* Past the comment, to a line feed or a carriage return (old Mac line ends). */
+          while (cursor.p < cursor.end && *cursor.p != '\n' && *cursor.p != '\r')
+            cursor.p++;
         }
       return OSP_MESH_FORMAT_UNKNOWN;
     }
@@ -811,7 +836,27 @@ load_from_data (const guint8           *data,
       mesh = osp_stl_read_binary (&reader, error);
       break;
     case OSP_MESH_FORMAT_STL_ASCII:
-      mesh = osp_stl_read_ascii (&reader, error);
+      {
+        GError *ascii_error = NULL;
+
+        mesh = osp_stl_read_ascii (&reader, &ascii_error);
+        /* A binary STL whose header starts with "solid" and whose size is not exactly that
+         * of its triangles (trailing bytes, or too few) reads as ASCII only up to its
+         * numbers: it is read, or its error told, as binary. */
+        if (mesh == NULL && !g_error_matches (ascii_error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
+            looks_like_binary_stl (data, len))
+          {
+            g_clear_error (&ascii_error);
+            g_clear_pointer (&reader.info->warnings, g_ptr_array_unref);
+            reader.info->n_file_triangles = 0;
+            reader.info->format = OSP_MESH_FORMAT_STL_BINARY;
+            mesh = osp_stl_read_binary (&reader, &ascii_error);
+          }
+        if (mesh == NULL)
+          g_propagate_error (error, ascii_error);
+        else
+          g_clear_error (&ascii_error);
+      }
       break;
     case OSP_MESH_FORMAT_OBJ:
       mesh = osp_obj_read (&reader, error);

@@ -36,6 +36,72 @@ is_ignored_keyword (const char *token,
   return FALSE;
 }
 
+static inline gboolean
+is_blank (char c)
+{
+  return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
+}
+
+/* TRUE when nothing but blanks is left on the line (looks no further than those blanks, which
+ * the next token skips anyway: linear however long the line). */
+static gboolean
+rest_of_line_blank (const OspTextCursor *cursor)
+{
+  const char *q = cursor->p;
+
+  while (q < cursor->end && is_blank (*q))
+    q++;
+  return q == cursor->end || *q == '\n';
+}
+
+/* The next token of a statement, FALSE at its end.  A backslash that ends a line joins the
+ * next line to the statement (a blank in between). */
+static gboolean
+statement_token (OspTextCursor  *cursor,
+                 const char    **out_token,
+                 gsize          *out_len)
+{
+  while (osp_text_token (cursor, out_token, out_len))
+    {
+      if ((*out_token)[*out_len - 1] != '\\' || !rest_of_line_blank (cursor))
+        return TRUE;
+      osp_text_next_line (cursor);
+      if (*out_len > 1)
+        {
+          (*out_len)--;
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+/* Moves past the end of the statement the cursor is in: past its line, and past the lines that
+ * a backslash at the end joins to it (but a comment ends with its line). */
+static void
+skip_statement (OspTextCursor *cursor,
+                gboolean       in_comment)
+{
+  for (;;)
+    {
+      const char *nl = memchr (cursor->p, '\n', (gsize) (cursor->end - cursor->p));
+      const char *q = nl != NULL ? nl : cursor->end;
+      gboolean more;
+
+      while (q > cursor->p && is_blank (q[-1]))
+        q--;
+      more = !in_comment && q > cursor->p && q[-1] == '\\';
+      if (nl == NULL)
+        {
+          cursor->p = cursor->end;
+          return;
+        }
+      cursor->p = nl + 1;
+      cursor->line++;
+      if (!more)
+        return;
+    }
+}
+
 /* Sets the error for a line; returns NULL for the reader to return. */
 static OspMesh *
 fail_line (OspMeshReader  *reader,
@@ -56,6 +122,8 @@ osp_obj_read (OspMeshReader *reader,
   g_autoptr(GArray) corners = NULL;     /* 0-based vertex numbers of every face, in order */
   g_autoptr(GArray) face_sizes = NULL;
   g_autoptr(GArray) triangles = NULL;
+  g_autofree guint8 *mac_copy = NULL;
+  const guint8 *text = reader->data;
   OspTextCursor cursor;
   guint64 max_index = 0, max_index_line = 0;
   guint64 n_short_faces = 0, n_unknown = 0, first_unknown_line = 0;
@@ -66,24 +134,39 @@ osp_obj_read (OspMeshReader *reader,
   positions = g_array_new (FALSE, FALSE, sizeof (float));
   corners = g_array_new (FALSE, FALSE, sizeof (guint32));
   face_sizes = g_array_new (FALSE, FALSE, sizeof (guint32));
-  osp_text_cursor_init (&cursor, reader->data, reader->len);
-  if (reader->len >= 3 && memcmp (reader->data, "\xef\xbb\xbf", 3) == 0)
+  /* Lines that end with a carriage return alone (classic Mac OS): read from a copy with line
+   * feeds instead. */
+  if (memchr (text, '\n', reader->len) == NULL && memchr (text, '\r', reader->len) != NULL)
+    {
+      guint8 *copy = g_malloc (reader->len);
+
+      for (gsize i = 0; i < reader->len; i++)
+        copy[i] = text[i] == '\r' ? '\n' : text[i];
+      text = mac_copy = copy;
+    }
+  osp_text_cursor_init (&cursor, text, reader->len);
+  if (reader->len >= 3 && memcmp (text, "\xef\xbb\xbf", 3) == 0)
     cursor.p += 3;
 
-  for (; !osp_text_at_end (&cursor); osp_text_next_line (&cursor))
+  /* One statement a turn: a line, or lines that backslashes join. */
+  for (guint64 n_statements = 1; !osp_text_at_end (&cursor); n_statements++)
     {
       const char *token;
       gsize len;
       guint64 line = cursor.line;
+      gboolean in_comment = FALSE;
 
-      if (line % 65536 == 0)
+      if (n_statements % 65536 == 0)
         {
           if (osp_mesh_reader_cancelled (reader, error))
             return NULL;
-          osp_mesh_reader_progress (reader, cursor.p);
+          osp_mesh_reader_progress (reader, reader->data + ((const guint8 *) cursor.p - text));
         }
-      if (!osp_text_token (&cursor, &token, &len) || token[0] == '#')
-        continue;
+      if (!statement_token (&cursor, &token, &len) || token[0] == '#')
+        {
+          skip_statement (&cursor, TRUE);
+          continue;
+        }
 
       if (osp_token_is (token, len, "v", FALSE))
         {
@@ -93,7 +176,7 @@ osp_obj_read (OspMeshReader *reader,
             {
               double value;
 
-              if (!osp_text_token (&cursor, &token, &len))
+              if (!statement_token (&cursor, &token, &len) || token[0] == '#')
                 return fail_line (reader, line, error, _("a vertex needs three coordinates"));
               if (!osp_token_to_double (token, len, &value))
                 {
@@ -115,7 +198,7 @@ osp_obj_read (OspMeshReader *reader,
           guint64 n_vertices = positions->len / 3;
 
           /* A comment may end the line. */
-          while (osp_text_token (&cursor, &token, &len) && token[0] != '#')
+          while (statement_token (&cursor, &token, &len) && !(in_comment = token[0] == '#'))
             {
               const char *slash = memchr (token, '/', len);
               gsize index_len = slash != NULL ? (gsize) (slash - token) : len;
@@ -169,15 +252,16 @@ osp_obj_read (OspMeshReader *reader,
             {
               g_array_set_size (corners, corners->len - n);
               n_short_faces++;
-              continue;
             }
-          g_array_append_val (face_sizes, n);
+          else
+            g_array_append_val (face_sizes, n);
         }
       else if (!is_ignored_keyword (token, len))
         {
           if (n_unknown++ == 0)
             first_unknown_line = line;
         }
+      skip_statement (&cursor, in_comment);
     }
 
   if (n_unknown > 0)

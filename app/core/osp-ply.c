@@ -124,16 +124,41 @@ header_error (Ply         *ply,
   return FALSE;
 }
 
+/* Moves past the end of a header line: a line feed (after a carriage return or not) or, in a
+ * header whose lines end with a carriage return alone (classic Mac OS), that. */
+static void
+header_next_line (OspTextCursor *cursor,
+                  gboolean       cr_only)
+{
+  const char *end;
+
+  if (!cr_only)
+    {
+      osp_text_next_line (cursor);
+      return;
+    }
+  end = memchr (cursor->p, '\r', (gsize) (cursor->end - cursor->p));
+  cursor->p = end != NULL ? end + 1 : cursor->end;
+  cursor->line++;
+}
+
 static gboolean
 parse_header (Ply     *ply,
               GError **error)
 {
   OspTextCursor cursor;
   gboolean have_format = FALSE;
+  gboolean cr_only;
 
   osp_text_cursor_init (&cursor, ply->reader->data, ply->reader->len);
-  /* "ply" was checked by the detection. */
-  osp_text_next_line (&cursor);
+  /* "ply" and blanks were checked by the detection; how that line ends tells how every header
+   * line does. */
+  cursor.p += 3;
+  while (cursor.p < cursor.end && (*cursor.p == ' ' || *cursor.p == '\t'))
+    cursor.p++;
+  cr_only = cursor.p < cursor.end && *cursor.p == '\r' &&
+            (cursor.p + 1 == cursor.end || cursor.p[1] != '\n');
+  header_next_line (&cursor, cr_only);
 
   for (;;)
     {
@@ -149,13 +174,13 @@ parse_header (Ply     *ply,
         }
       if (!osp_text_token (&cursor, &token, &len))
         {
-          osp_text_next_line (&cursor);
+          header_next_line (&cursor, cr_only);
           continue;
         }
 
       if (osp_token_is (token, len, "end_header", FALSE))
         {
-          osp_text_next_line (&cursor);
+          header_next_line (&cursor, cr_only);
           break;
         }
       else if (osp_token_is (token, len, "comment", FALSE) ||
@@ -234,7 +259,7 @@ parse_header (Ply     *ply,
 
           return header_error (ply, line, what, error);
         }
-      osp_text_next_line (&cursor);
+      header_next_line (&cursor, cr_only);
     }
 
   if (!have_format)
@@ -429,6 +454,26 @@ find_property (const PlyElement *element,
   return -1;
 }
 
+/* The face element's one list of integers, whatever its name; -1 unless there is one only. */
+static gint
+find_only_list (const PlyElement *element)
+{
+  gint found = -1;
+
+  for (guint i = 0; i < element->properties->len; i++)
+    {
+      const PlyProperty *property = &g_array_index (element->properties, PlyProperty, i);
+
+      if (property->count_type == PLY_INVALID || property->type == PLY_FLOAT32 ||
+          property->type == PLY_FLOAT64)
+        continue;
+      if (found >= 0)
+        return -1;
+      found = (gint) i;
+    }
+  return found;
+}
+
 OspMesh *
 osp_ply_read (OspMeshReader *reader,
               GError       **error)
@@ -439,8 +484,8 @@ osp_ply_read (OspMeshReader *reader,
   g_autoptr(GArray) face_sizes = NULL;
   g_autoptr(GArray) triangles = NULL;
   g_autofree float *positions = NULL;
-  guint64 n_vertices = 0, needed = 0, n_short_faces = 0;
-  const PlyElement *vertex_element = NULL, *face_element = NULL;
+  guint64 n_vertices = 0, needed = 0, n_short_faces = 0, n_faces;
+  const PlyElement *vertex_element = NULL, *face_element = NULL, *strip_element = NULL;
 
   g_array_set_clear_func (elements, ply_element_clear);
   ply.elements = elements;
@@ -476,27 +521,38 @@ osp_ply_read (OspMeshReader *reader,
         vertex_element = element;
       else if (strcmp (element->name, "face") == 0 && face_element == NULL)
         face_element = element;
+      else if (strcmp (element->name, "tristrips") == 0 && strip_element == NULL)
+        strip_element = element;
     }
-  if (vertex_element == NULL || face_element == NULL || face_element->count == 0)
+  /* Triangle strips (as Cyberware scanners wrote them) only in a file without faces. */
+  if (face_element != NULL && face_element->count > 0)
+    strip_element = NULL;
+  if (strip_element != NULL && strip_element->count > 0)
+    face_element = NULL;
+  n_faces = face_element != NULL ? face_element->count : 0;
+  if (vertex_element == NULL || (n_faces == 0 && (strip_element == NULL ||
+                                                  strip_element->count == 0)))
     {
       g_set_error (error, OSP_ERROR, OSP_ERROR_NO_SURFACE,
                    _("%s: no surface: the PLY file has no faces"), reader->name);
       return NULL;
     }
   n_vertices = vertex_element->count;
-  if (n_vertices > OSP_MESH_MAX_ELEMENTS || face_element->count > OSP_MESH_MAX_ELEMENTS)
+  if (n_vertices > OSP_MESH_MAX_ELEMENTS || n_faces > OSP_MESH_MAX_ELEMENTS)
     {
       g_set_error (error, OSP_ERROR, OSP_ERROR_TOO_LARGE,
                    _("%s: more vertices or faces than this program can hold"), reader->name);
       return NULL;
     }
-  if (!osp_memory_check (n_vertices * 12 + face_element->count * 16, reader->name,
-                         _("reading the PLY"), error))
+  /* Strips: at most three corners (and a face size) an index, each at least a byte. */
+  if (!osp_memory_check (n_vertices * 12 + n_faces * 16 +
+                         (strip_element != NULL ? (guint64) (ply.end - ply.p) * 16 : 0),
+                         reader->name, _("reading the PLY"), error))
     return NULL;
 
   positions = g_new (float, n_vertices * 3 + 1);
-  corners = g_array_sized_new (FALSE, FALSE, sizeof (guint32), face_element->count * 3);
-  face_sizes = g_array_sized_new (FALSE, FALSE, sizeof (guint32), face_element->count);
+  corners = g_array_sized_new (FALSE, FALSE, sizeof (guint32), n_faces * 3);
+  face_sizes = g_array_sized_new (FALSE, FALSE, sizeof (guint32), n_faces);
 
   for (guint e = 0; e < elements->len; e++)
     {
@@ -516,15 +572,18 @@ osp_ply_read (OspMeshReader *reader,
               return NULL;
             }
         }
-      else if (element == face_element)
+      else if (element == face_element || element == strip_element)
         {
           list = find_property (element, "vertex_indices", TRUE);
           if (list < 0)
             list = find_property (element, "vertex_index", TRUE);
           if (list < 0)
+            list = find_only_list (element);
+          if (list < 0)
             {
               g_set_error (error, OSP_ERROR, OSP_ERROR_CORRUPT,
-                           _("%s: the PLY faces have no vertex_indices list"), reader->name);
+                           _("%s: the PLY %s have no vertex_indices list"), reader->name,
+                           element == face_element ? "faces" : "tristrips");
               return NULL;
             }
         }
@@ -554,7 +613,8 @@ osp_ply_read (OspMeshReader *reader,
                 }
               else
                 {
-                  guint64 count = 0;
+                  guint64 count = 0, strip_length = 0;
+                  guint32 strip[2] = { 0, 0 };
 
                   if (!read_list_count (&ply, property, &count, error))
                     return NULL;
@@ -562,7 +622,44 @@ osp_ply_read (OspMeshReader *reader,
                     {
                       if (!read_value (&ply, property->type, &value, error))
                         return NULL;
-                      if (list == (gint) i)
+                      if (list == (gint) i && element == strip_element)
+                        {
+                          /* -1 ends a strip; each corner after the second makes a triangle
+                           * with the two before it, every other one turned over. */
+                          if (value == -1 ||
+                              (property->type == PLY_UINT32 && value == (double) G_MAXUINT32))
+                            {
+                              strip_length = 0;
+                              continue;
+                            }
+                          if (!(value >= 0) || value >= (double) n_vertices ||
+                              value != floor (value))
+                            {
+                              body_error (&ply, error, _("triangle strip %" PRIu64 ": vertex "
+                                                         "index %.0f is out of range (%"
+                                                         PRIu64 " vertices)"),
+                                          item, value, n_vertices);
+                              return NULL;
+                            }
+                          if (strip_length >= 2)
+                            {
+                              guint32 older = strip[strip_length % 2];
+                              guint32 newer = strip[1 - strip_length % 2];
+                              gboolean odd = strip_length % 2 == 1;
+                              guint32 tri[3] = { odd ? newer : older, odd ? older : newer,
+                                                 (guint32) value };
+                              guint32 three = 3;
+
+                              /* Repeated corners join strips: no triangle. */
+                              if (tri[0] != tri[1] && tri[1] != tri[2] && tri[0] != tri[2])
+                                {
+                                  g_array_append_vals (corners, tri, 3);
+                                  g_array_append_val (face_sizes, three);
+                                }
+                            }
+                          strip[strip_length++ % 2] = (guint32) value;
+                        }
+                      else if (list == (gint) i)
                         {
                           guint32 v;
 
@@ -579,7 +676,7 @@ osp_ply_read (OspMeshReader *reader,
                           g_array_append_val (corners, v);
                         }
                     }
-                  if (list == (gint) i)
+                  if (list == (gint) i && element == face_element)
                     {
                       guint32 n = (guint32) count;
 

@@ -157,6 +157,47 @@ lex_skip_line_until (StlLexer   *lex,
   osp_text_next_line (&lex->cursor);
 }
 
+/* Skips the name after "endsolid": the rest of its line, whatever it holds ("endsolid Solid"
+ * is common).  But a "solid" there starts the next solid when "facet" or "endsolid" follows
+ * it, on the same line (a file written on one line) or first thing on the next.  The text
+ * after the first "solid" is looked at once, so that a long line of names stays linear. */
+static void
+lex_skip_endsolid_name (StlLexer *lex)
+{
+  const char *token;
+  gsize len;
+
+  while (osp_text_token (&lex->cursor, &token, &len))
+    if (osp_token_is (token, len, "solid", TRUE))
+      {
+        OspTextCursor ahead = lex->cursor;
+        const char *next;
+        gsize next_len;
+        gboolean starts = FALSE;
+
+        while (!starts && osp_text_token (&ahead, &next, &next_len))
+          starts = osp_token_is (next, next_len, "facet", TRUE) ||
+                   osp_token_is (next, next_len, "endsolid", TRUE);
+        if (!starts)
+          {
+            osp_text_skip_space (&ahead);
+            starts = osp_text_token (&ahead, &next, &next_len) &&
+                     (osp_token_is (next, next_len, "facet", TRUE) ||
+                      osp_token_is (next, next_len, "endsolid", TRUE));
+          }
+        if (starts)
+          {
+            lex->token = token;
+            lex->token_len = len;
+            lex->token_line = lex->cursor.line;
+            lex->pushed_back = TRUE;
+            return;
+          }
+        break;
+      }
+  osp_text_next_line (&lex->cursor);
+}
+
 static gboolean
 lex_is (const StlLexer *lex,
         const char     *keyword)
@@ -253,7 +294,7 @@ osp_stl_read_ascii (OspMeshReader *reader,
           if (lex_is (&lex, "endsolid"))
             {
               /* Its name need not match the solid's. */
-              lex_skip_line_until (&lex, "solid", NULL);
+              lex_skip_endsolid_name (&lex);
               break;
             }
           if (!lex_is (&lex, "facet"))
