@@ -478,6 +478,78 @@ test_broken_folder (void)
   }
 }
 
+/* Real slices without their preamble and file meta information (a data set alone, as old
+ * exports write it) load as the originals do; a folder missing a slice names the gap. */
+static void
+test_no_preamble_and_gap (void)
+{
+  static const char *const gapped[] = { "I10", "I20", "I30", "I40", "I60", "I70", "I80" };
+  g_autofree char *folder = make_folder ("plain", "ct/dcmqa_philips_skullphantom_1mm",
+                                         philips_files, 6);
+  g_autofree char *bare = NULL;
+  g_autofree char *gap = NULL;
+  g_autoptr(OspVolume) original = NULL;
+  g_autoptr(OspVolume) stripped = NULL;
+  g_autoptr(OspVolume) gapped_volume = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (folder == NULL)
+    return;
+  bare = g_build_filename (osp_test_tmpdir (), "bare", NULL);
+  g_assert_cmpint (g_mkdir_with_parents (bare, 0700), ==, 0);
+  for (guint f = 0; f < 6; f++)
+    {
+      g_autofree char *from = g_build_filename (folder, philips_files[f], NULL);
+      g_autofree char *to = g_build_filename (bare, philips_files[f], NULL);
+      g_autofree char *contents = NULL;
+      gsize len, start;
+      guint32 meta_length;
+
+      g_assert_true (g_file_get_contents (from, &contents, &len, NULL));
+      /* "DICM", then (0002,0000) UL 4 holding the length of the rest of the meta group. */
+      g_assert_cmpmem (contents + 128, 4, "DICM", 4);
+      g_assert_cmpmem (contents + 132, 8, "\x02\x00\x00\x00UL\x04\x00", 8);
+      memcpy (&meta_length, contents + 140, 4);
+      meta_length = GUINT32_FROM_LE (meta_length);
+      start = 144 + meta_length;
+      g_assert_cmpuint (start, <, len);
+      g_assert_true (g_file_set_contents (to, contents + start, (gssize) (len - start), NULL));
+    }
+  original = osp_volume_load (folder, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  stripped = osp_volume_load (bare, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  {
+    guint32 a[3], b[3];
+
+    osp_volume_get_dims (original, a);
+    osp_volume_get_dims (stripped, b);
+    g_assert_cmpmem (a, sizeof a, b, sizeof b);
+    g_assert_cmpmem (osp_volume_get_data (original), osp_volume_get_n_voxels (original) * 2,
+                     osp_volume_get_data (stripped), osp_volume_get_n_voxels (stripped) * 2);
+  }
+
+  gap = make_folder ("gapped", "ct/dcmqa_philips_skullphantom_1mm", gapped,
+                     G_N_ELEMENTS (gapped));
+  gapped_volume = osp_volume_load (gap, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  {
+    guint32 dims[3];
+    guint n_notes;
+    const char *const *notes = osp_volume_get_notes (gapped_volume, &n_notes);
+    gboolean named = FALSE;
+
+    osp_volume_get_dims (gapped_volume, dims);
+    g_assert_cmpuint (dims[2], ==, 8);
+    for (guint i = 0; i < n_notes; i++)
+      {
+        g_test_message ("note: %s", notes[i]);
+        named = named || strstr (notes[i], "gap") != NULL;
+      }
+    g_assert_true (named);
+  }
+}
+
 /* Two series in one folder: listed, the larger CT by default, the other by index. */
 static void
 test_two_series (void)
@@ -587,6 +659,7 @@ main (int    argc,
     }
   g_test_add_func ("/data/dicom/broken-folder", test_broken_folder);
   g_test_add_func ("/data/dicom/two-series", test_two_series);
+  g_test_add_func ("/data/dicom/no-preamble-and-gap", test_no_preamble_and_gap);
   g_test_add_func ("/data/dicom/progress-and-cancel", test_progress_and_cancel);
   return g_test_run ();
 }

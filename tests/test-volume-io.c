@@ -653,6 +653,37 @@ test_cancel (void)
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
 }
 
+/* A qform with negative pixdim and qfac −1: the voxel sizes are |pixdim| (nifticlib would
+ * have made a negative one 1 mm), the flip of k comes from qfac alone. */
+static void
+test_qform_negative_pixdim (void)
+{
+  g_autofree char *path = osp_test_tmp_path ("negpix.nii");
+  nifti_1_header h = make_n1 (3, 4, 5, NIFTI_TYPE_INT16);
+  gint16 data[60] = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OspVolume) volume = NULL;
+  const guint32 dims[3] = { 3, 4, 5 };
+  const double spacing[3] = { 0.9, 1.25, 2.5 };
+  /* Identity rotation, qfac −1: RAS i → +x, j → +y, k → −z; LPS negates x and y. */
+  const double origin[3] = { -10, -20, 30 };
+  const double direction[9] = { -1, 0, 0, 0, -1, 0, 0, 0, -1 };
+
+  h.sform_code = 0;
+  h.qform_code = 1;
+  h.qoffset_x = 10;
+  h.qoffset_y = 20;
+  h.qoffset_z = 30;
+  h.pixdim[0] = -1;
+  h.pixdim[1] = -0.9f;
+  h.pixdim[2] = 1.25f;
+  h.pixdim[3] = -2.5f;
+  write_n1 (path, &h, data, sizeof data, FALSE, FALSE);
+  volume = osp_volume_load (path, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  assert_geometry (volume, dims, spacing, origin, direction, 1e-6);
+}
+
 /* ---- DICOM written by hand, one slice at a time, in several transfer syntaxes ---- */
 
 typedef struct
@@ -936,6 +967,623 @@ test_dicom_transfer_syntaxes (gconstpointer data)
   g_assert_cmpstr (osp_volume_get_description (volume), ==, "CT — synthetic");
 }
 
+/* ---- DICOM series written by hand: one CT file of any shape (classic or enhanced) ---- */
+
+typedef struct
+{
+  const char    *ts;              /* TS_EXPLICIT_LE or TS_IMPLICIT_LE */
+  gboolean       no_preamble;     /* the data set alone: no preamble, no file meta */
+  guint          instance;
+  guint          n_frames;        /* > 1: an enhanced CT (functional groups; explicit VR) */
+  const double  *positions;       /* 3 per frame; NULL for none */
+  const char    *orientation;     /* NULL for none */
+  const char    *pixel_spacing;   /* NULL for none */
+  const char    *photometric;
+  guint          representation;  /* 0 unsigned, 1 signed */
+  guint          bits_stored;
+  const double  *slopes;          /* per frame (enhanced) or [0] */
+  const double  *intercepts;
+  const guint16 *stored;          /* n_frames × DCM_ROWS × DCM_COLS */
+} CtSpec;
+
+static const double unit_slope[1] = { 1 };
+static const double no_intercept[1] = { 0 };
+
+static CtSpec
+ct_spec (guint          instance,
+         const double  *position,
+         const guint16 *stored)
+{
+  CtSpec spec = { TS_EXPLICIT_LE, FALSE, instance, 1, position, "1\\0\\0\\0\\1\\0", "0.5\\0.75",
+                  "MONOCHROME2", 1, 16, unit_slope, no_intercept, stored };
+
+  return spec;
+}
+
+static void
+ds_number (DcmWriter  *w,
+           guint16     group,
+           guint16     elem,
+           double      value)
+{
+  char text_value[G_ASCII_DTOSTR_BUF_SIZE];
+
+  g_ascii_formatd (text_value, sizeof text_value, "%.10g", value);
+  text (w, group, elem, "DS", text_value);
+}
+
+/* A sequence of items (explicit VR little endian, defined lengths). */
+static void
+sequence (DcmWriter   *w,
+          guint16      group,
+          guint16      elem,
+          GByteArray **items,
+          guint        n_items)
+{
+  guint32 len = 0;
+
+  for (guint i = 0; i < n_items; i++)
+    len += 8 + items[i]->len;
+  put16 (w, group);
+  put16 (w, elem);
+  g_byte_array_append (w->bytes, (const guint8 *) "SQ\0\0", 4);
+  put32 (w, len);
+  for (guint i = 0; i < n_items; i++)
+    {
+      put16 (w, 0xfffe);
+      put16 (w, 0xe000);
+      put32 (w, items[i]->len);
+      g_byte_array_append (w->bytes, items[i]->data, items[i]->len);
+      g_byte_array_unref (items[i]);
+    }
+}
+
+/* One item holding one sequence of one item: a functional group macro. */
+static GByteArray *
+macro_item (guint16     group,
+            guint16     elem,
+            GByteArray *inner)
+{
+  DcmWriter w = { g_byte_array_new (), FALSE, FALSE };
+
+  sequence (&w, group, elem, &inner, 1);
+  return w.bytes;
+}
+
+static GByteArray *
+concat (GByteArray *a,
+        GByteArray *b)
+{
+  g_byte_array_append (a, b->data, b->len);
+  g_byte_array_unref (b);
+  return a;
+}
+
+static void
+write_ct (const char   *path,
+          const CtSpec *spec)
+{
+  DcmWriter meta = { g_byte_array_new (), FALSE, FALSE };
+  DcmWriter ds = { g_byte_array_new (), FALSE, strcmp (spec->ts, TS_IMPLICIT_LE) == 0 };
+  g_autoptr(GByteArray) file = g_byte_array_new ();
+  gboolean enhanced = spec->n_frames > 1;
+  const char *sop_class = enhanced ? "1.2.840.10008.5.1.4.1.1.2.1" : "1.2.840.10008.5.1.4.1.1.2";
+  g_autofree char *sop_uid = g_strdup_printf ("1.2.826.0.1.3680043.9.9999.7.%u", spec->instance);
+  g_autofree char *number = g_strdup_printf ("%u", spec->instance);
+  g_autofree char *frames = g_strdup_printf ("%u", spec->n_frames);
+  g_autofree guint8 *pixels = NULL;
+  gsize n_values = (gsize) spec->n_frames * DCM_ROWS * DCM_COLS;
+  static const guint8 version[2] = { 0, 1 };
+
+  g_assert_true (!enhanced || !ds.implicit);
+  text (&ds, 0x0008, 0x0016, "UI", sop_class);
+  text (&ds, 0x0008, 0x0018, "UI", sop_uid);
+  text (&ds, 0x0008, 0x0060, "CS", "CT");
+  text (&ds, 0x0008, 0x103e, "LO", "spec");
+  if (!enhanced)
+    text (&ds, 0x0018, 0x0050, "DS", "2");
+  text (&ds, 0x0020, 0x000d, "UI", "1.2.826.0.1.3680043.9.9999.7.1");
+  text (&ds, 0x0020, 0x000e, "UI", "1.2.826.0.1.3680043.9.9999.7.2");
+  text (&ds, 0x0020, 0x0013, "IS", number);
+  if (!enhanced && spec->positions != NULL)
+    {
+      g_autofree char *ipp = g_strdup_printf ("%.10g\\%.10g\\%.10g", spec->positions[0],
+                                              spec->positions[1], spec->positions[2]);
+
+      text (&ds, 0x0020, 0x0032, "DS", ipp);
+    }
+  if (!enhanced && spec->orientation != NULL)
+    text (&ds, 0x0020, 0x0037, "DS", spec->orientation);
+  put_us (&ds, 0x0028, 0x0002, "US", 1);
+  text (&ds, 0x0028, 0x0004, "CS", spec->photometric);
+  if (enhanced)
+    text (&ds, 0x0028, 0x0008, "IS", frames);
+  put_us (&ds, 0x0028, 0x0010, "US", DCM_ROWS);
+  put_us (&ds, 0x0028, 0x0011, "US", DCM_COLS);
+  if (!enhanced && spec->pixel_spacing != NULL)
+    text (&ds, 0x0028, 0x0030, "DS", spec->pixel_spacing);
+  put_us (&ds, 0x0028, 0x0100, "US", 16);
+  put_us (&ds, 0x0028, 0x0101, "US", (guint16) spec->bits_stored);
+  put_us (&ds, 0x0028, 0x0102, "US", (guint16) (spec->bits_stored - 1));
+  put_us (&ds, 0x0028, 0x0103, "US", (guint16) spec->representation);
+  if (!enhanced)
+    {
+      ds_number (&ds, 0x0028, 0x1052, spec->intercepts[0]);
+      ds_number (&ds, 0x0028, 0x1053, spec->slopes[0]);
+    }
+  else
+    {
+      GByteArray *shared, **per_frame = g_new (GByteArray *, spec->n_frames);
+      DcmWriter orientation = { g_byte_array_new (), FALSE, FALSE };
+      DcmWriter measures = { g_byte_array_new (), FALSE, FALSE };
+
+      text (&orientation, 0x0020, 0x0037, "DS", spec->orientation);
+      text (&measures, 0x0018, 0x0050, "DS", "2");
+      text (&measures, 0x0028, 0x0030, "DS", spec->pixel_spacing);
+      shared = concat (macro_item (0x0020, 0x9116, orientation.bytes),
+                       macro_item (0x0028, 0x9110, measures.bytes));
+      sequence (&ds, 0x5200, 0x9229, &shared, 1);
+      for (guint f = 0; f < spec->n_frames; f++)
+        {
+          DcmWriter position = { g_byte_array_new (), FALSE, FALSE };
+          DcmWriter transform = { g_byte_array_new (), FALSE, FALSE };
+          g_autofree char *ipp = g_strdup_printf ("%.10g\\%.10g\\%.10g",
+                                                  spec->positions[3 * f],
+                                                  spec->positions[3 * f + 1],
+                                                  spec->positions[3 * f + 2]);
+
+          text (&position, 0x0020, 0x0032, "DS", ipp);
+          ds_number (&transform, 0x0028, 0x1052, spec->intercepts[f]);
+          ds_number (&transform, 0x0028, 0x1053, spec->slopes[f]);
+          text (&transform, 0x0028, 0x1054, "LO", "HU");
+          per_frame[f] = concat (macro_item (0x0020, 0x9113, position.bytes),
+                                 macro_item (0x0028, 0x9145, transform.bytes));
+        }
+      sequence (&ds, 0x5200, 0x9230, per_frame, spec->n_frames);
+      g_free (per_frame);
+    }
+  pixels = g_new (guint8, 2 * n_values);
+  for (gsize i = 0; i < n_values; i++)
+    {
+      pixels[2 * i] = spec->stored[i] & 0xff;
+      pixels[2 * i + 1] = spec->stored[i] >> 8;
+    }
+  element (&ds, 0x7fe0, 0x0010, "OW", pixels, (guint32) (2 * n_values));
+
+  if (!spec->no_preamble)
+    {
+      guint8 preamble[132] = { 0 };
+      DcmWriter group = { file, FALSE, FALSE };
+      guint32 len;
+
+      element (&meta, 0x0002, 0x0001, "OB", version, 2);
+      text (&meta, 0x0002, 0x0002, "UI", sop_class);
+      text (&meta, 0x0002, 0x0003, "UI", sop_uid);
+      text (&meta, 0x0002, 0x0010, "UI", spec->ts);
+      text (&meta, 0x0002, 0x0012, "UI", "1.2.826.0.1.3680043.9.9999");
+      memcpy (preamble + 128, "DICM", 4);
+      g_byte_array_append (file, preamble, sizeof preamble);
+      len = meta.bytes->len;
+      element (&group, 0x0002, 0x0000, "UL", &len, 4);
+      g_byte_array_append (file, meta.bytes->data, meta.bytes->len);
+    }
+  g_byte_array_append (file, ds.bytes->data, ds.bytes->len);
+  g_assert_true (g_file_set_contents (path, (const char *) file->data, file->len, NULL));
+  g_byte_array_unref (meta.bytes);
+  g_byte_array_unref (ds.bytes);
+}
+
+/* A fresh folder under the test's temporary folder. */
+static char *
+fresh_folder (const char *name)
+{
+  char *folder = g_build_filename (osp_test_tmpdir (), name, NULL);
+
+  g_assert_cmpint (g_mkdir_with_parents (folder, 0700), ==, 0);
+  return folder;
+}
+
+static char *
+slice_path (const char *folder,
+            guint       k)
+{
+  g_autofree char *name = g_strdup_printf ("s%02u.dcm", k);
+
+  return g_build_filename (folder, name, NULL);
+}
+
+/* The HU of voxel i of slice k in the series tests below: even, for a slope of 2. */
+static gint16
+test_hu (guint k,
+         guint i)
+{
+  return (gint16) (2 * ((int) i * 29 + (int) k * 51) - 1000);
+}
+
+static gboolean
+has_note (const OspVolume *volume,
+          const char      *word)
+{
+  guint n_notes;
+  const char *const *notes = osp_volume_get_notes (volume, &n_notes);
+  gboolean found = FALSE;
+
+  for (guint i = 0; i < n_notes; i++)
+    {
+      g_test_message ("note: %s", notes[i]);
+      found = found || strstr (notes[i], word) != NULL;
+    }
+  return found;
+}
+
+static void
+assert_slice (const OspVolume *volume,
+              guint            k,
+              guint            source)
+{
+  const gint16 *hu = osp_volume_get_data (volume) + (gsize) k * DCM_ROWS * DCM_COLS;
+
+  for (guint i = 0; i < DCM_ROWS * DCM_COLS; i++)
+    g_assert_cmpint (hu[i], ==, test_hu (source, i));
+}
+
+/* Every slice rescaled its own way, unsigned values above 32767 among them: the HU are the
+ * same whatever the encoding. */
+static void
+test_dicom_rescale_per_slice (void)
+{
+  static const struct { guint representation; double slope, intercept; } codings[] = {
+    { 1, 1, 0 }, { 1, 2, -1024 }, { 0, 1, -41000 }, { 0, 0.5, -3000 }, { 1, 1, 1000 },
+  };
+  g_autofree char *folder = fresh_folder ("rescale-per-slice");
+  g_autoptr(OspVolume) volume = NULL;
+  g_autoptr(GError) error = NULL;
+
+  for (guint k = 0; k < G_N_ELEMENTS (codings); k++)
+    {
+      g_autofree char *path = slice_path (folder, 9 - k);
+      guint16 stored[DCM_ROWS * DCM_COLS];
+      double position[3] = { 0, 0, 3.0 * k };
+      CtSpec spec = ct_spec (k + 1, position, stored);
+
+      spec.representation = codings[k].representation;
+      spec.slopes = &codings[k].slope;
+      spec.intercepts = &codings[k].intercept;
+      for (guint i = 0; i < DCM_ROWS * DCM_COLS; i++)
+        {
+          double value = (test_hu (k, i) - codings[k].intercept) / codings[k].slope;
+
+          g_assert_cmpfloat (value, >=, codings[k].representation ? -32768 : 0);
+          g_assert_cmpfloat (value, <=, codings[k].representation ? 32767 : 65535);
+          stored[i] = (guint16) (gint32) value;
+        }
+      write_ct (path, &spec);
+    }
+  volume = osp_volume_load (folder, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  for (guint k = 0; k < G_N_ELEMENTS (codings); k++)
+    assert_slice (volume, k, k);
+}
+
+/* An enhanced CT: frames out of order, each with its own rescaling in its functional group,
+ * and the first frame's position also at the top level. */
+static void
+test_dicom_enhanced_per_frame (void)
+{
+  static const guint order[4] = { 2, 0, 3, 1 };
+  static const double slopes[4] = { 1, 2, 1, 0.5 };
+  static const double intercepts[4] = { -1024, 0, 500, -2000 };
+  g_autofree char *folder = fresh_folder ("enhanced");
+  g_autofree char *path = g_build_filename (folder, "enhanced.dcm", NULL);
+  guint16 stored[4 * DCM_ROWS * DCM_COLS];
+  double positions[12];
+  CtSpec spec = ct_spec (1, positions, stored);
+  g_autoptr(OspVolume) volume = NULL;
+  g_autoptr(GError) error = NULL;
+  guint32 dims[3];
+  double spacing[3];
+
+  for (guint f = 0; f < 4; f++)
+    {
+      positions[3 * f] = 5;
+      positions[3 * f + 1] = -7;
+      positions[3 * f + 2] = 2.5 * order[f];
+      for (guint i = 0; i < DCM_ROWS * DCM_COLS; i++)
+        stored[f * DCM_ROWS * DCM_COLS + i] =
+          (guint16) (gint16) ((test_hu (order[f], i) - intercepts[f]) / slopes[f]);
+    }
+  spec.n_frames = 4;
+  spec.slopes = slopes;
+  spec.intercepts = intercepts;
+  write_ct (path, &spec);
+
+  volume = osp_volume_load (path, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  osp_volume_get_dims (volume, dims);
+  osp_volume_get_spacing (volume, spacing);
+  g_assert_cmpuint (dims[2], ==, 4);
+  g_assert_cmpfloat_with_epsilon (spacing[2], 2.5, 1e-9);
+  for (guint k = 0; k < 4; k++)
+    assert_slice (volume, k, k);
+}
+
+/* BitsStored 12 of 16: what lies above is masked (overlays, garbage), the sign taken from bit
+ * 11; MONOCHROME1 only changes the display, and is noted. */
+static void
+test_dicom_bits_stored (void)
+{
+  for (guint representation = 0; representation < 2; representation++)
+    {
+      g_autofree char *name = g_strdup_printf ("bits-stored-%u", representation);
+      g_autofree char *folder = fresh_folder (name);
+      g_autoptr(OspVolume) volume = NULL;
+      g_autoptr(GError) error = NULL;
+      const double intercept = representation ? 0 : -1024;
+
+      for (guint k = 0; k < 2; k++)
+        {
+          g_autofree char *path = slice_path (folder, k);
+          guint16 stored[DCM_ROWS * DCM_COLS];
+          double position[3] = { 0, 0, k };
+          CtSpec spec = ct_spec (k + 1, position, stored);
+
+          spec.representation = representation;
+          spec.bits_stored = 12;
+          spec.intercepts = &intercept;
+          spec.photometric = representation ? "MONOCHROME1" : "MONOCHROME2";
+          for (guint i = 0; i < DCM_ROWS * DCM_COLS; i++)
+            stored[i] = (guint16) (((int) (test_hu (k, i) - intercept) & 0x0fff) | 0xa000);
+          write_ct (path, &spec);
+        }
+      volume = osp_volume_load (folder, NULL, NULL, NULL, &error);
+      g_assert_no_error (error);
+      for (guint k = 0; k < 2; k++)
+        assert_slice (volume, k, k);
+      g_assert_true (has_note (volume, "MONOCHROME1") == (representation == 1));
+    }
+}
+
+/* Implicit VR little endian without the 128-byte preamble and the file meta information, as
+ * old exports write them. */
+static void
+test_dicom_no_preamble (void)
+{
+  g_autofree char *folder = fresh_folder ("no-preamble");
+  g_autoptr(OspVolume) volume = NULL;
+  g_autoptr(GError) error = NULL;
+  guint n_notes;
+
+  for (guint k = 0; k < 3; k++)
+    {
+      g_autofree char *path = slice_path (folder, k);
+      guint16 stored[DCM_ROWS * DCM_COLS];
+      double position[3] = { 0, 0, -2.0 * k };
+      CtSpec spec = ct_spec (k + 1, position, stored);
+
+      spec.ts = TS_IMPLICIT_LE;
+      spec.no_preamble = TRUE;
+      for (guint i = 0; i < DCM_ROWS * DCM_COLS; i++)
+        stored[i] = (guint16) test_hu (k, i);
+      write_ct (path, &spec);
+    }
+  volume = osp_volume_load (folder, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  /* Sorted along the normal: the last file first. */
+  for (guint k = 0; k < 3; k++)
+    assert_slice (volume, k, 2 - k);
+  osp_volume_get_notes (volume, &n_notes);
+  g_assert_cmpuint (n_notes, ==, 0);
+}
+
+/* DICOM files named .IMG (as some old systems write them) are DICOM, not the voxel half of an
+ * ANALYZE pair. */
+static void
+test_dicom_img_name (void)
+{
+  g_autofree char *folder = fresh_folder ("img-name");
+  g_autofree char *path = g_build_filename (folder, "SLICE1.IMG", NULL);
+  guint16 stored[DCM_ROWS * DCM_COLS];
+  double position[3] = { 1, 2, 3 };
+  CtSpec spec = ct_spec (1, position, stored);
+  g_autoptr(OspVolume) volume = NULL;
+  g_autoptr(GError) error = NULL;
+
+  for (guint i = 0; i < DCM_ROWS * DCM_COLS; i++)
+    stored[i] = (guint16) test_hu (0, i);
+  write_ct (path, &spec);
+  volume = osp_volume_load (path, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  assert_slice (volume, 0, 0);
+}
+
+/* Writes n slices of HU test_hu (k, ·) at z[k], with orientation[k] (NULL: the default). */
+static void
+write_stack (const char        *folder,
+             guint              n,
+             const double      *z,
+             const char *const *orientations)
+{
+  for (guint k = 0; k < n; k++)
+    {
+      g_autofree char *path = slice_path (folder, k);
+      guint16 stored[DCM_ROWS * DCM_COLS];
+      double position[3] = { -3, 4, z[k] };
+      CtSpec spec = ct_spec (k + 1, position, stored);
+
+      if (orientations != NULL && orientations[k] != NULL)
+        spec.orientation = orientations[k];
+      for (guint i = 0; i < DCM_ROWS * DCM_COLS; i++)
+        stored[i] = (guint16) test_hu (k, i);
+      write_ct (path, &spec);
+    }
+}
+
+/* Direction cosines written with different rounding from slice to slice (across a rounding
+ * boundary of 4 decimals) still make one stack. */
+static void
+test_dicom_orientation_rounding (void)
+{
+  static const char *const orientations[4] = {
+    "1\\0.000049\\0\\-0.000049\\1\\0", "1\\0.000051\\0\\-0.000051\\1\\0",
+    "0.99999999\\0.00005\\0\\-0.00005\\1\\0", "1\\0\\0\\0\\1\\0",
+  };
+  static const double z[4] = { 0, 1, 2, 3 };
+  g_autofree char *folder = fresh_folder ("orientation-rounding");
+  g_autoptr(OspVolume) volume = NULL;
+  g_autoptr(GError) error = NULL;
+  guint32 dims[3];
+  guint n_notes;
+
+  write_stack (folder, 4, z, orientations);
+  volume = osp_volume_load (folder, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  osp_volume_get_dims (volume, dims);
+  g_assert_cmpuint (dims[2], ==, 4);
+  osp_volume_get_notes (volume, &n_notes);
+  g_assert_cmpuint (n_notes, ==, 0);
+}
+
+/* Positions rounded to 0.01 mm (0.625 mm slices: 0, 0.63, 1.25, 1.88…) are a regular stack of
+ * the mean step, not of the median one (which would stretch the series). */
+static void
+test_dicom_rounded_positions (void)
+{
+  g_autofree char *folder = fresh_folder ("rounded-positions");
+  double z[40];
+  g_autoptr(OspVolume) volume = NULL;
+  g_autoptr(GError) error = NULL;
+  double spacing[3], ijk[3] = { 0, 0, 39 }, lps[3];
+  guint n_notes;
+
+  for (guint k = 0; k < G_N_ELEMENTS (z); k++)
+    z[k] = round (62.5 * k) / 100;
+  write_stack (folder, G_N_ELEMENTS (z), z, NULL);
+  volume = osp_volume_load (folder, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  osp_volume_get_spacing (volume, spacing);
+  g_assert_cmpfloat_with_epsilon (spacing[2], 24.38 / 39, 1e-9);
+  osp_volume_index_to_lps (volume, ijk, lps);
+  g_assert_cmpfloat_with_epsilon (lps[2], 24.38, 1e-9);
+  osp_volume_get_notes (volume, &n_notes);
+  g_assert_cmpuint (n_notes, ==, 0);
+}
+
+/* A slice missing in the middle: resampled across the gap, and the gap is named. */
+static void
+test_dicom_gap (void)
+{
+  static const double z[5] = { 0, 2, 4, 8, 10 };
+  g_autofree char *folder = fresh_folder ("gap");
+  g_autoptr(OspVolume) volume = NULL;
+  g_autoptr(GError) error = NULL;
+  guint32 dims[3];
+
+  write_stack (folder, 5, z, NULL);
+  volume = osp_volume_load (folder, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  osp_volume_get_dims (volume, dims);
+  g_assert_cmpuint (dims[2], ==, 6);
+  g_assert_true (has_note (volume, "gap"));
+  assert_slice (volume, 4, 3);
+  {
+    /* z = 6 is halfway between the slices at 4 and 8. */
+    const gint16 *hu = osp_volume_get_data (volume) + (gsize) 3 * DCM_ROWS * DCM_COLS;
+
+    for (guint i = 0; i < DCM_ROWS * DCM_COLS; i++)
+      g_assert_cmpint (hu[i], ==, (test_hu (2, i) + test_hu (3, i)) / 2);
+  }
+}
+
+/* A slice without ImagePositionPatient among placed ones is left out (with a note), not put
+ * anywhere; when no slice has a position they are stacked by instance number, not by name. */
+static void
+test_dicom_missing_positions (void)
+{
+  for (guint all = 0; all < 2; all++)
+    {
+      g_autofree char *name = g_strdup_printf ("missing-positions-%u", all);
+      g_autofree char *folder = fresh_folder (name);
+      g_autoptr(OspVolume) volume = NULL;
+      g_autoptr(GError) error = NULL;
+      guint32 dims[3];
+
+      for (guint k = 0; k < 6; k++)
+        {
+          g_autofree char *path = slice_path (folder, k);
+          guint16 stored[DCM_ROWS * DCM_COLS];
+          double position[3] = { 0, 0, 2.0 * k };
+          /* Instance numbers count down while the names count up. */
+          CtSpec spec = ct_spec (10 - k, all || k == 2 ? NULL : position, stored);
+
+          for (guint i = 0; i < DCM_ROWS * DCM_COLS; i++)
+            stored[i] = (guint16) test_hu (k, i);
+          write_ct (path, &spec);
+        }
+      volume = osp_volume_load (folder, NULL, NULL, NULL, &error);
+      g_assert_no_error (error);
+      osp_volume_get_dims (volume, dims);
+      g_assert_cmpuint (dims[2], ==, 6);
+      if (all)
+        {
+          for (guint k = 0; k < 6; k++)
+            assert_slice (volume, k, 5 - k);
+          g_assert_true (has_note (volume, "instance number"));
+        }
+      else
+        {
+          /* 0, 2, 6, 8, 10 mm: resampled at 2 mm over the gap left by the slice at 4 mm. */
+          for (guint k = 0; k < 6; k++)
+            if (k != 2)
+              assert_slice (volume, k, k);
+          g_assert_true (has_note (volume, "no position"));
+        }
+    }
+}
+
+/* No PixelSpacing: 1 mm, said; images of another pixel spacing in the series are left out. */
+static void
+test_dicom_pixel_spacing (void)
+{
+  g_autofree char *folder = fresh_folder ("pixel-spacing");
+  g_autofree char *other = fresh_folder ("pixel-spacing-mixed");
+  g_autoptr(GError) error = NULL;
+
+  for (guint k = 0; k < 3; k++)
+    {
+      g_autofree char *path = slice_path (folder, k);
+      g_autofree char *mixed = slice_path (other, k);
+      guint16 stored[DCM_ROWS * DCM_COLS];
+      double position[3] = { 0, 0, k };
+      CtSpec spec = ct_spec (k + 1, position, stored);
+
+      for (guint i = 0; i < DCM_ROWS * DCM_COLS; i++)
+        stored[i] = (guint16) test_hu (k, i);
+      spec.pixel_spacing = k == 1 ? "0.25\\0.375" : "0.5\\0.75";
+      write_ct (mixed, &spec);
+      spec.pixel_spacing = NULL;
+      write_ct (path, &spec);
+    }
+  {
+    g_autoptr(OspVolume) volume = osp_volume_load (folder, NULL, NULL, NULL, &error);
+    double spacing[3];
+
+    g_assert_no_error (error);
+    osp_volume_get_spacing (volume, spacing);
+    g_assert_cmpfloat (spacing[0], ==, 1.0);
+    g_assert_cmpfloat (spacing[1], ==, 1.0);
+    g_assert_true (has_note (volume, "pixel spacing"));
+  }
+  {
+    g_autoptr(OspVolume) volume = osp_volume_load (other, NULL, NULL, NULL, &error);
+    guint32 dims[3];
+
+    g_assert_no_error (error);
+    osp_volume_get_dims (volume, dims);
+    g_assert_cmpuint (dims[2], ==, 2);
+    g_assert_true (has_note (volume, "left out"));
+  }
+}
+
 static char *
 find_bytes (char       *haystack,
             gsize       len,
@@ -1020,6 +1668,80 @@ test_dicom_element_lie (void)
   g_assert_nonnull (strstr (error->message, "7FD0,0010"));
 }
 
+/* Writes an explicit-VR slice to folder/name with `extra` inserted before its pixel data. */
+static char *
+write_slice_with (const char   *folder,
+                  const char   *name,
+                  const guint8 *extra,
+                  gsize         extra_len,
+                  const gint16 *stored)
+{
+  char *path = g_build_filename (folder, name, NULL);
+  g_autofree char *contents = NULL;
+  g_autoptr(GByteArray) patched = g_byte_array_new ();
+  gsize len;
+  char *pixels;
+
+  g_assert_cmpint (g_mkdir_with_parents (folder, 0700), ==, 0);
+  write_dicom_slice (path, TS_EXPLICIT_LE, 0, 1, stored);
+  g_assert_true (g_file_get_contents (path, &contents, &len, NULL));
+  pixels = find_bytes (contents, len, "\xe0\x7f\x10\x00OW", 6);
+  if (pixels == NULL)
+    g_error ("no pixel data");
+  g_byte_array_append (patched, (const guint8 *) contents, (guint) (pixels - contents));
+  g_byte_array_append (patched, extra, (guint) extra_len);
+  g_byte_array_append (patched, (const guint8 *) pixels, (guint) (len - (pixels - contents)));
+  g_assert_true (g_file_set_contents (path, (const char *) patched->data, patched->len, NULL));
+  return path;
+}
+
+/* A UN of undefined length holds implicit-VR items (CP 246), as GDCM reads it: the file
+ * loads. */
+static void
+test_dicom_un_sequence (void)
+{
+  g_autofree char *folder = g_build_filename (osp_test_tmpdir (), "un-sequence", NULL);
+  static const guint8 un[] = {
+    0xd1, 0x7f, 0x10, 0x10, 'U', 'N', 0, 0, 0xff, 0xff, 0xff, 0xff,  /* (7FD1,1010) UN */
+    0xfe, 0xff, 0x00, 0xe0, 0xff, 0xff, 0xff, 0xff,                  /* item */
+    0xd1, 0x7f, 0x11, 0x10, 4, 0, 0, 0, 'a', 'b', 'c', 'd',          /* implicit VR */
+    0xfe, 0xff, 0x0d, 0xe0, 0, 0, 0, 0,                              /* item end */
+    0xfe, 0xff, 0xdd, 0xe0, 0, 0, 0, 0,                              /* sequence end */
+  };
+  gint16 stored[DCM_ROWS * DCM_COLS];
+  g_autofree char *path = NULL;
+  g_autoptr(OspVolume) volume = NULL;
+  g_autoptr(GError) error = NULL;
+  const gint16 *hu;
+
+  for (guint i = 0; i < G_N_ELEMENTS (stored); i++)
+    stored[i] = (gint16) (i * 11);
+  path = write_slice_with (folder, "un.dcm", un, sizeof un, stored);
+  volume = osp_volume_load (path, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  hu = osp_volume_get_data (volume);
+  for (guint i = 0; i < G_N_ELEMENTS (stored); i++)
+    g_assert_cmpint (hu[i], ==, stored[i] * 2 - 1024);
+}
+
+/* An element without a valid VR in an explicit-VR data set: GDCM would start guessing
+ * encodings from there, so the file is refused, by name. */
+static void
+test_dicom_bad_vr (void)
+{
+  g_autofree char *folder = g_build_filename (osp_test_tmpdir (), "bad-vr", NULL);
+  static const guint8 bad[] = { 0xd1, 0x7f, 0x10, 0x10, 0, 0, 4, 0, 'a', 'b', 'c', 'd' };
+  gint16 stored[DCM_ROWS * DCM_COLS] = { 0 };
+  g_autofree char *path = write_slice_with (folder, "bad-vr.dcm", bad, sizeof bad, stored);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_null (osp_volume_load (path, NULL, NULL, NULL, &error));
+  g_assert_error (error, OSP_ERROR, OSP_ERROR_CORRUPT);
+  g_test_message ("%s", error->message);
+  g_assert_true (g_str_has_prefix (error->message, "bad-vr.dcm"));
+  g_assert_nonnull (strstr (error->message, "7FD1,1010"));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1045,6 +1767,7 @@ main (int    argc,
   g_test_add_func ("/volume-io/nifti/hostile-nifti2", test_hostile_nifti2);
   g_test_add_func ("/volume-io/nifti/not-nifti", test_not_nifti);
   g_test_add_func ("/volume-io/cancel", test_cancel);
+  g_test_add_func ("/volume-io/nifti/qform-negative-pixdim", test_qform_negative_pixdim);
   for (guint t = 0; t < G_N_ELEMENTS (transfer_syntaxes); t++)
     {
       g_autofree char *name = g_strdup_printf ("/volume-io/dicom/transfer-syntax/%s",
@@ -1052,7 +1775,19 @@ main (int    argc,
 
       g_test_add_data_func (name, transfer_syntaxes[t], test_dicom_transfer_syntaxes);
     }
+  g_test_add_func ("/volume-io/dicom/rescale-per-slice", test_dicom_rescale_per_slice);
+  g_test_add_func ("/volume-io/dicom/enhanced-per-frame", test_dicom_enhanced_per_frame);
+  g_test_add_func ("/volume-io/dicom/bits-stored", test_dicom_bits_stored);
+  g_test_add_func ("/volume-io/dicom/no-preamble", test_dicom_no_preamble);
+  g_test_add_func ("/volume-io/dicom/img-name", test_dicom_img_name);
+  g_test_add_func ("/volume-io/dicom/orientation-rounding", test_dicom_orientation_rounding);
+  g_test_add_func ("/volume-io/dicom/rounded-positions", test_dicom_rounded_positions);
+  g_test_add_func ("/volume-io/dicom/gap", test_dicom_gap);
+  g_test_add_func ("/volume-io/dicom/missing-positions", test_dicom_missing_positions);
+  g_test_add_func ("/volume-io/dicom/pixel-spacing", test_dicom_pixel_spacing);
   g_test_add_func ("/volume-io/dicom/size-lie", test_dicom_size_lie);
   g_test_add_func ("/volume-io/dicom/element-lie", test_dicom_element_lie);
+  g_test_add_func ("/volume-io/dicom/un-sequence", test_dicom_un_sequence);
+  g_test_add_func ("/volume-io/dicom/bad-vr", test_dicom_bad_vr);
   return g_test_run ();
 }

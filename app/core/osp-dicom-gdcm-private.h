@@ -38,6 +38,12 @@ typedef struct
   guint     n_positions;
   double    slope;               /* RescaleSlope (1 when absent) */
   double    intercept;           /* RescaleIntercept (0 when absent) */
+  /* Enhanced multi-frame files may rescale each frame differently (per-frame Pixel Value
+   * Transformation): n_frames values each, or NULL when every frame uses slope/intercept. */
+  double   *frame_slopes;
+  double   *frame_intercepts;
+  gboolean  monochrome1;         /* PhotometricInterpretation MONOCHROME1 (display only) */
+  double    slice_spacing;       /* SpacingBetweenSlices, 0 when absent */
   gboolean  has_padding;
   gint32    padding_value;       /* PixelPaddingValue, as a stored value */
   gboolean  has_padding_limit;
@@ -54,19 +60,31 @@ typedef struct
  * once on one thread before reading on several. */
 void     osp_dicom_gdcm_init         (void);
 
-/* Reads the header of one file.  FALSE when the file is no readable DICOM. */
+/* Reads the header of one file (up to its pixel data).  FALSE when the file is no readable
+ * DICOM.  As for the pixels, the file's structure must have been checked first. */
 gboolean osp_dicom_gdcm_read_header  (const char           *path,
                                       OspDicomHeader       *out_header,
                                       char                **out_reason);
 void     osp_dicom_header_clear      (OspDicomHeader       *header);
 
 /* Decodes every frame of one file into Hounsfield units: stored values masked to BitsStored,
- * PixelPaddingValue (and its range) → −1000 HU, then RescaleSlope/Intercept from `header`,
+ * PixelPaddingValue (and its range) → −1000 HU, then RescaleSlope/Intercept from `header` (per
+ * frame where it has them),
  * rounded and clamped into int16.  out_values holds rows × columns × n_frames values; the
- * image must have the size the header promised. */
+ * image must have the size the header promised.  GDCM allocates by the element lengths it
+ * reads: only files whose structure osp-dicom.c has checked (read_checked_header) may come
+ * here. */
 gboolean osp_dicom_gdcm_read_pixels  (const char           *path,
                                       const OspDicomHeader *header,
                                       gint16               *out_values,
                                       char                **out_reason);
+
+/* How GDCM reads the data set under the transfer syntax `uid` (`length` bytes, the raw value
+ * of (0002,0010)): FALSE when GDCM does not know the syntax (and then refuses the file). */
+gboolean osp_dicom_gdcm_syntax       (const char           *uid,
+                                      gsize                 length,
+                                      gboolean             *out_explicit_vr,
+                                      gboolean             *out_big_endian,
+                                      gboolean             *out_deflated);
 
 G_END_DECLS

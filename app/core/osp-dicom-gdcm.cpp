@@ -29,7 +29,9 @@
 #include <gdcmImplicitDataElement.h>
 #include <gdcmGlobal.h>
 #include <gdcmImage.h>
+#include <gdcmImageHelper.h>
 #include <gdcmImageReader.h>
+#include <gdcmJPEGCodec.h>
 #include <gdcmReader.h>
 #include <gdcmSequenceOfItems.h>
 #include <gdcmStringFilter.h>
@@ -68,6 +70,8 @@ const gdcm::Tag tag_pixel_spacing (0x0028, 0x0030);
 const gdcm::Tag tag_slice_thickness (0x0018, 0x0050);
 const gdcm::Tag tag_intercept (0x0028, 0x1052);
 const gdcm::Tag tag_slope (0x0028, 0x1053);
+const gdcm::Tag tag_photometric (0x0028, 0x0004);
+const gdcm::Tag tag_spacing_between_slices (0x0018, 0x0088);
 
 std::string
 trim (std::string s)
@@ -123,6 +127,24 @@ parse_numbers (const std::string &text,
   return n;
 }
 
+/* Whether GetValueAsSQ () may parse the element: a sequence GDCM has read as one already, or
+ * the bytes of an implicit-VR element that start with an item (the structure walk in
+ * osp-dicom.c checked those as implicit items).  For anything else GDCM guesses encodings
+ * (implicit, then explicit either byte order) and reads lengths nobody checked. */
+bool
+parsed_or_checked_sequence (const gdcm::DataElement &de)
+{
+  if (de.IsEmpty ())
+    return false;
+  if (dynamic_cast<const gdcm::SequenceOfItems *> (&de.GetValue ()) != nullptr)
+    return true;
+  const gdcm::ByteValue *bv = de.GetByteValue ();
+  if (bv == nullptr || bv->GetPointer () == nullptr || bv->GetLength () < 8 ||
+      de.GetVR () != gdcm::VR::INVALID)
+    return false;
+  return memcmp (bv->GetPointer (), "\xfe\xff\x00\xe0", 4) == 0;
+}
+
 /* The first item's data set of a sequence, or nullptr. */
 const gdcm::DataSet *
 first_item (const gdcm::DataSet &ds,
@@ -131,7 +153,10 @@ first_item (const gdcm::DataSet &ds,
 {
   if (!ds.FindDataElement (seq_tag))
     return nullptr;
-  gdcm::SmartPointer<gdcm::SequenceOfItems> sq = ds.GetDataElement (seq_tag).GetValueAsSQ ();
+  const gdcm::DataElement &de = ds.GetDataElement (seq_tag);
+  if (!parsed_or_checked_sequence (de))
+    return nullptr;
+  gdcm::SmartPointer<gdcm::SequenceOfItems> sq = de.GetValueAsSQ ();
   if (!sq || sq->GetNumberOfItems () < index)
     return nullptr;
   return &sq->GetItem (index).GetNestedDataSet ();
@@ -181,7 +206,10 @@ read_header (const char     *path,
              char          **out_reason)
 {
   gdcm::Reader reader;
-  std::set<gdcm::Tag> skip;
+  /* GDCM reads the value of the tag it stops at unless that tag is skipped: without this the
+   * header pass would load (and zero-fill first) all the pixel data, whatever length the file
+   * claims for it. */
+  std::set<gdcm::Tag> skip = { tag_pixel_data };
 
   reader.SetFileName (path);
   if (!reader.ReadUpToTag (tag_pixel_data, skip))
@@ -276,6 +304,49 @@ read_header (const char     *path,
     h->slope = 1;
   parse_numbers (intercept, &h->intercept, 1);
 
+  /* Enhanced files may rescale every frame its own way (per-frame Pixel Value Transformation
+   * macro); a frame without one uses the shared values. */
+  if (raw_string (ds, tag_slope).empty () && raw_string (ds, tag_intercept).empty () &&
+      h->problem == nullptr && h->n_frames > 1 && ds.FindDataElement (tag_per_frame_groups))
+    {
+      const gdcm::DataElement &de = ds.GetDataElement (tag_per_frame_groups);
+      gdcm::SmartPointer<gdcm::SequenceOfItems> sq =
+        parsed_or_checked_sequence (de) ? de.GetValueAsSQ () : nullptr;
+      size_t n = sq ? sq->GetNumberOfItems () : 0;
+
+      if (n == h->n_frames)
+        {
+          std::vector<double> slopes (n, h->slope), intercepts (n, h->intercept);
+          bool differs = false;
+
+          for (size_t f = 0; f < n; f++)
+            {
+              const gdcm::DataSet &frame = sq->GetItem (f + 1).GetNestedDataSet ();
+              const gdcm::DataSet *vt = first_item (frame, tag_value_transform_seq);
+
+              if (vt == nullptr)
+                continue;
+              if (parse_numbers (raw_string (*vt, tag_slope), &slopes[f], 1) == 1 &&
+                  slopes[f] == 0)
+                slopes[f] = 1;
+              parse_numbers (raw_string (*vt, tag_intercept), &intercepts[f], 1);
+              differs = differs || slopes[f] != h->slope || intercepts[f] != h->intercept;
+            }
+          if (differs)
+            {
+              h->frame_slopes = g_new (double, n);
+              h->frame_intercepts = g_new (double, n);
+              memcpy (h->frame_slopes, slopes.data (), n * sizeof (double));
+              memcpy (h->frame_intercepts, intercepts.data (), n * sizeof (double));
+            }
+        }
+    }
+
+  h->monochrome1 = raw_string (ds, tag_photometric) == "MONOCHROME1";
+  if (parse_numbers (raw_string (ds, tag_spacing_between_slices), &h->slice_spacing, 1) != 1 ||
+      !(h->slice_spacing > 0))
+    h->slice_spacing = 0;
+
   /* Padding values are stored values: US or SS by PixelRepresentation. */
   long representation = to_long (str (0x0028, 0x0103), 0);
   std::string padding = str (0x0028, 0x0120);
@@ -292,22 +363,16 @@ read_header (const char     *path,
   h->has_padding_limit = h->has_padding && !limit.empty ();
   h->padding_limit = h->has_padding_limit ? as_stored (to_long (limit, 0)) : 0;
 
-  /* Positions: the file's own, or one per frame from the functional groups. */
-  std::string ipp = raw_string (ds, tag_position);
-  double p[3];
-  if (parse_numbers (ipp, p, 3) == 3)
+  /* Positions: one per frame from the functional groups of an enhanced file (some writers
+   * also put the first frame's at the top level), else the file's own. */
+  if (ds.FindDataElement (tag_per_frame_groups))
     {
-      h->positions = g_new (double, 3);
-      memcpy (h->positions, p, sizeof p);
-      h->n_positions = 1;
-    }
-  else if (ds.FindDataElement (tag_per_frame_groups))
-    {
+      const gdcm::DataElement &de = ds.GetDataElement (tag_per_frame_groups);
       gdcm::SmartPointer<gdcm::SequenceOfItems> sq =
-        ds.GetDataElement (tag_per_frame_groups).GetValueAsSQ ();
+        parsed_or_checked_sequence (de) ? de.GetValueAsSQ () : nullptr;
       size_t n = sq ? sq->GetNumberOfItems () : 0;
 
-      if (n == h->n_frames && n > 0)
+      if (n == h->n_frames)
         {
           h->positions = g_new (double, 3 * n);
           h->n_positions = (guint) n;
@@ -324,6 +389,17 @@ read_header (const char     *path,
                   break;
                 }
             }
+        }
+    }
+  if (h->n_positions == 0)
+    {
+      double p[3];
+
+      if (parse_numbers (raw_string (ds, tag_position), p, 3) == 3)
+        {
+          h->positions = g_new (double, 3);
+          memcpy (h->positions, p, sizeof p);
+          h->n_positions = 1;
         }
     }
   return true;
@@ -345,6 +421,8 @@ void
 convert (const char           *raw,
          size_t                n,
          const OspDicomHeader *h,
+         double                rescale_slope,
+         double                rescale_intercept,
          unsigned              bits_stored,
          bool                  is_signed,
          gint16               *out)
@@ -363,11 +441,11 @@ convert (const char           *raw,
     }
   /* Integer rescaling (slope and intercept whole numbers, as CT nearly always has) needs no
    * rounding: the common case runs several times faster. */
-  if (std::is_integral<T>::value && h->slope == std::floor (h->slope) &&
-      h->intercept == std::floor (h->intercept) && std::fabs (h->slope) < 65536 &&
-      std::fabs (h->intercept) < 1e9)
+  if (std::is_integral<T>::value && rescale_slope == std::floor (rescale_slope) &&
+      rescale_intercept == std::floor (rescale_intercept) && std::fabs (rescale_slope) < 65536 &&
+      std::fabs (rescale_intercept) < 1e9)
     {
-      const gint64 slope = (gint64) h->slope, intercept = (gint64) h->intercept;
+      const gint64 slope = (gint64) rescale_slope, intercept = (gint64) rescale_intercept;
 
       for (size_t i = 0; i < n; i++)
         {
@@ -423,8 +501,43 @@ convert (const char           *raw,
               continue;
             }
         }
-      out[i] = to_hu (v * h->slope + h->intercept);
+      out[i] = to_hu (v * rescale_slope + rescale_intercept);
     }
+}
+
+/* Decodes JPEG pixel data (baseline, extended or lossless) with GDCM's JPEG codec.  Such files
+ * never go through gdcm::ImageReader and Image::GetBuffer (): where the JPEG codec refuses a
+ * stream (already while ImageReader::Read () works out the lossy flag) GDCM goes on to its PVRG
+ * codec, which in Debian's build writes the fragments to a temporary file and runs
+ * /usr/bin/pvrg-jpeg on it through system () — a process per corrupt slice, its messages on
+ * stderr, and the temporary file left in /tmp with its name leaked; and a stream whose pixel
+ * format differs from the header's trips an assertion there. */
+bool
+decode_jpeg (const gdcm::DataElement   &pixel_data,
+             const unsigned int         dims[3],
+             const gdcm::PixelFormat   &pf,
+             const gdcm::File          &file,
+             std::vector<char>         &buffer)
+{
+  gdcm::JPEGCodec jpeg;
+
+  if (pixel_data.GetSequenceOfFragments () == nullptr)
+    return false;
+  jpeg.SetNumberOfDimensions (dims[2] > 1 ? 3 : 2);
+  jpeg.SetDimensions (dims);
+  jpeg.SetPlanarConfiguration (gdcm::ImageHelper::GetPlanarConfigurationValue (file));
+  jpeg.SetPhotometricInterpretation (gdcm::ImageHelper::GetPhotometricInterpretationValue (file));
+  jpeg.SetPixelFormat (pf);
+  /* Bits above BitsStored are masked when converting (convert ()). */
+  jpeg.SetNeedOverlayCleanup (false);
+  gdcm::DataElement out;
+  if (!jpeg.Decode (pixel_data, out) || jpeg.GetPixelFormat () != pf)
+    return false;
+  const gdcm::ByteValue *bv = out.GetByteValue ();
+  if (bv == nullptr || bv->GetPointer () == nullptr || bv->GetLength () < buffer.size ())
+    return false;
+  memcpy (buffer.data (), bv->GetPointer (), buffer.size ());
+  return true;
 }
 
 bool
@@ -433,7 +546,12 @@ read_pixels (const char           *path,
              gint16               *out,
              char                **out_reason)
 {
-  gdcm::ImageReader reader;
+  const gdcm::TransferSyntax ts (gdcm::TransferSyntax::GetTSType (h->transfer_syntax != NULL
+                                                                    ? h->transfer_syntax : ""));
+  const bool is_jpeg = ts.IsValid () && gdcm::JPEGCodec ().CanDecode (ts);
+  gdcm::ImageReader image_reader;
+  gdcm::Reader plain_reader;
+  gdcm::Reader &reader = is_jpeg ? plain_reader : image_reader;
 
   reader.SetFileName (path);
   if (!reader.Read ())
@@ -441,34 +559,33 @@ read_pixels (const char           *path,
       *out_reason = g_strdup (_("the file cannot be read to its end (truncated or corrupt)"));
       return false;
     }
-  /* GDCM pads a file that ends inside its pixel data and reads on; the encoded length of
-   * what it read tells us the file was shorter. */
-  {
-    const gdcm::File &file = reader.GetFile ();
-    const gdcm::DataSet &ds = file.GetDataSet ();
-    bool implicit = file.GetHeader ().GetDataSetTransferSyntax ().GetNegociatedType () ==
-                    gdcm::TransferSyntax::Implicit;
-    guint64 expected = (guint64) file.GetHeader ().GetFullLength () +
-                       (implicit ? (guint64) ds.GetLength<gdcm::ImplicitDataElement> ()
-                                 : (guint64) ds.GetLength<gdcm::ExplicitDataElement> ());
-    bool deflated = file.GetHeader ().GetDataSetTransferSyntax () ==
-                    gdcm::TransferSyntax::DeflatedExplicitVRLittleEndian;
-    GStatBuf st;
+  /* GDCM pads a file that ends inside its pixel data and reads on.  That needs no check
+   * here: the structure walk in osp-dicom.c (read_checked_header) has found every element,
+   * the pixel data included, inside the file before GDCM reads it, and a header whose pixel
+   * data runs past the end carries a problem, for which osp_dicom_gdcm_read_pixels () never
+   * gets here.  (Recomputing the encoded length from what GDCM read is wrong for a UN of
+   * undefined length, whose items GDCM reads as implicit VR but counts as explicit.) */
 
-    /* (A deflated data set is shorter than its encoded length; zlib notices truncation.) */
-    if (!deflated && g_stat (path, &st) == 0 && (guint64) st.st_size < expected)
-      {
-        *out_reason = g_strdup_printf (_("the file is truncated (%" PRIu64 " of %"
-                                         PRIu64 " bytes)"),
-                                       (guint64) st.st_size, expected);
-        return false;
-      }
-  }
+  unsigned int dims[3] = { 0, 0, 1 };
+  gdcm::PixelFormat pf;
+  if (is_jpeg)
+    {
+      std::vector<unsigned int> d = gdcm::ImageHelper::GetDimensionsValue (reader.GetFile ());
 
-  const gdcm::Image &image = reader.GetImage ();
-  const unsigned int *dims = image.GetDimensions ();
-  unsigned ndim = image.GetNumberOfDimensions ();
-  guint64 frames = ndim > 2 ? dims[2] : 1;
+      for (size_t a = 0; a < 3 && a < d.size (); a++)
+        dims[a] = d[a];
+      pf = gdcm::ImageHelper::GetPixelFormatValue (reader.GetFile ());
+    }
+  else
+    {
+      const gdcm::Image &image = image_reader.GetImage ();
+
+      dims[0] = image.GetDimensions ()[0];
+      dims[1] = image.GetDimensions ()[1];
+      dims[2] = image.GetNumberOfDimensions () > 2 ? image.GetDimensions ()[2] : 1;
+      pf = image.GetPixelFormat ();
+    }
+  guint64 frames = dims[2];
 
   if (dims[0] != h->columns || dims[1] != h->rows || frames != h->n_frames)
     {
@@ -477,15 +594,21 @@ read_pixels (const char           *path,
                                      h->columns, h->rows, h->n_frames);
       return false;
     }
-  const gdcm::PixelFormat &pf = image.GetPixelFormat ();
   if (pf.GetSamplesPerPixel () != 1)
     {
       *out_reason = g_strdup_printf (_("a colour image (%u samples per pixel) is not a CT"),
                                      (unsigned) pf.GetSamplesPerPixel ());
       return false;
     }
+  if (is_jpeg && pf.GetBitsAllocated () != 8 && pf.GetBitsAllocated () != 16)
+    {
+      *out_reason = g_strdup_printf (_("JPEG pixel data of %u bits allocated is not supported"),
+                                     (unsigned) pf.GetBitsAllocated ());
+      return false;
+    }
 
-  unsigned long length = image.GetBufferLength ();
+  guint64 length = is_jpeg ? (guint64) dims[0] * dims[1] * frames * (pf.GetBitsAllocated () / 8)
+                           : (guint64) image_reader.GetImage ().GetBufferLength ();
   GError *error = nullptr;
   if (!osp_memory_check (length, nullptr, _("the pixel data"), &error))
     {
@@ -494,7 +617,9 @@ read_pixels (const char           *path,
       return false;
     }
   std::vector<char> buffer (length);
-  if (!image.GetBuffer (buffer.data ()))
+  if (is_jpeg ? !decode_jpeg (reader.GetFile ().GetDataSet ().GetDataElement (tag_pixel_data),
+                              dims, pf, reader.GetFile (), buffer)
+              : !image_reader.GetImage ().GetBuffer (buffer.data ()))
     {
       *out_reason = g_strdup (_("the pixel data cannot be decoded (truncated or corrupt)"));
       return false;
@@ -526,25 +651,48 @@ read_pixels (const char           *path,
       *out_reason = g_strdup (_("the pixel data is shorter than the image"));
       return false;
     }
-  switch (pf.GetScalarType ())
+  size_t frame_values = (size_t) h->rows * h->columns;
+  size_t value_size = needed / MAX (n, (size_t) 1);
+
+  /* Frame by frame: each may have its own rescaling. */
+  for (size_t f = 0; f < frames; f++)
     {
-    case gdcm::PixelFormat::UINT8: convert<guint8> (buffer.data (), n, h, bits, false, out); break;
-    case gdcm::PixelFormat::INT8: convert<gint8> (buffer.data (), n, h, bits, true, out); break;
-    case gdcm::PixelFormat::UINT12:
-    case gdcm::PixelFormat::UINT16:
-      convert<guint16> (buffer.data (), n, h, bits, false, out);
-      break;
-    case gdcm::PixelFormat::INT12:
-    case gdcm::PixelFormat::INT16:
-      convert<gint16> (buffer.data (), n, h, bits, is_signed, out);
-      break;
-    case gdcm::PixelFormat::UINT32:
-      convert<guint32> (buffer.data (), n, h, bits, false, out);
-      break;
-    case gdcm::PixelFormat::INT32: convert<gint32> (buffer.data (), n, h, bits, true, out); break;
-    case gdcm::PixelFormat::FLOAT32: convert<float> (buffer.data (), n, h, 0, true, out); break;
-    case gdcm::PixelFormat::FLOAT64: convert<double> (buffer.data (), n, h, 0, true, out); break;
-    default: break;
+      const char *raw = buffer.data () + f * frame_values * value_size;
+      gint16 *target = out + f * frame_values;
+      double slope = h->frame_slopes != nullptr ? h->frame_slopes[f] : h->slope;
+      double intercept = h->frame_intercepts != nullptr ? h->frame_intercepts[f] : h->intercept;
+
+      switch (pf.GetScalarType ())
+        {
+        case gdcm::PixelFormat::UINT8:
+          convert<guint8> (raw, frame_values, h, slope, intercept, bits, false, target);
+          break;
+        case gdcm::PixelFormat::INT8:
+          convert<gint8> (raw, frame_values, h, slope, intercept, bits, true, target);
+          break;
+        case gdcm::PixelFormat::UINT12:
+        case gdcm::PixelFormat::UINT16:
+          convert<guint16> (raw, frame_values, h, slope, intercept, bits, false, target);
+          break;
+        case gdcm::PixelFormat::INT12:
+        case gdcm::PixelFormat::INT16:
+          convert<gint16> (raw, frame_values, h, slope, intercept, bits, is_signed, target);
+          break;
+        case gdcm::PixelFormat::UINT32:
+          convert<guint32> (raw, frame_values, h, slope, intercept, bits, false, target);
+          break;
+        case gdcm::PixelFormat::INT32:
+          convert<gint32> (raw, frame_values, h, slope, intercept, bits, true, target);
+          break;
+        case gdcm::PixelFormat::FLOAT32:
+          convert<float> (raw, frame_values, h, slope, intercept, 0, true, target);
+          break;
+        case gdcm::PixelFormat::FLOAT64:
+          convert<double> (raw, frame_values, h, slope, intercept, 0, true, target);
+          break;
+        default:
+          break;
+        }
     }
   return true;
 }
@@ -596,6 +744,34 @@ osp_dicom_gdcm_read_header (const char     *path,
   return FALSE;
 }
 
+gboolean
+osp_dicom_gdcm_syntax (const char *uid,
+                       gsize       length,
+                       gboolean   *out_explicit_vr,
+                       gboolean   *out_big_endian,
+                       gboolean   *out_deflated)
+{
+  g_return_val_if_fail (uid != NULL || length == 0, FALSE);
+
+  try
+    {
+      /* As FileMetaInformation::ComputeDataSetTransferSyntax reads it: up to the first NUL. */
+      std::string value (uid != NULL ? uid : "", length);
+      gdcm::TransferSyntax ts (gdcm::TransferSyntax::GetTSType (value.c_str ()));
+
+      if (!ts.IsValid ())
+        return FALSE;
+      *out_explicit_vr = ts.GetNegociatedType () == gdcm::TransferSyntax::Explicit;
+      *out_big_endian = ts.GetSwapCode () == gdcm::SwapCode::BigEndian;
+      *out_deflated = ts == gdcm::TransferSyntax::DeflatedExplicitVRLittleEndian;
+      return TRUE;
+    }
+  catch (...)
+    {
+      return FALSE;
+    }
+}
+
 void
 osp_dicom_header_clear (OspDicomHeader *header)
 {
@@ -607,6 +783,8 @@ osp_dicom_header_clear (OspDicomHeader *header)
   g_free (header->sop_class_uid);
   g_free (header->transfer_syntax);
   g_free (header->positions);
+  g_free (header->frame_slopes);
+  g_free (header->frame_intercepts);
   g_free (header->problem);
   memset (header, 0, sizeof *header);
 }

@@ -9,16 +9,19 @@
  *    files without an image (DICOMDIR, a Philips DIRFILE, reports) are skipped, files that
  *    fail are remembered for a note;
  *  - images are grouped by SeriesInstanceUID; the default is the CT series with most slices;
+ *    within a series, the images of the most common size, pixel spacing and orientation (to
+ *    rounding) make the stack;
  *  - slices (frames, for enhanced multi-frame files) are sorted by ImagePositionPatient along
- *    the slice normal, never by file name;
+ *    the slice normal, never by file name; a regular stack takes the mean step;
  *  - the files are decoded in parallel straight into the volume;
  *  - a gantry tilt (positions not along the normal) or uneven steps are resampled onto a
- *    regular grid in patient space (trilinear), with a note.
+ *    regular grid in patient space (trilinear), with a note; missing slices are named as a gap.
  */
 #include "config.h"
 
 #include <inttypes.h>
 
+#include <gio/gio.h>
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
 #include <math.h>
@@ -338,6 +341,36 @@ walk_items (Walk     *w,
   return !undefined;
 }
 
+/* The value representations GDCM 3.0 knows.  In an explicit-VR data set any other pair of
+ * bytes makes GDCM drop its normal parse and guess again from there (16-bit lengths
+ * throughout, or a mixture of explicit and implicit elements), reading lengths this walk never
+ * checked: such files are refused instead. */
+static gboolean
+known_vr (const guint8 *vr)
+{
+  static const char *const names[] = { "AE", "AS", "AT", "CS", "DA", "DS", "DT", "FD", "FL",
+                                       "IS", "LO", "LT", "OB", "OD", "OF", "OL", "OV", "OW",
+                                       "PN", "SH", "SL", "SQ", "SS", "ST", "SV", "TM", "UC",
+                                       "UI", "UL", "UN", "UR", "US", "UT", "UV" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    if (vr[0] == names[i][0] && vr[1] == names[i][1])
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
+walk_bad_vr (Walk         *w,
+             guint16       group,
+             guint16       element,
+             const guint8 *vr)
+{
+  if (w->reason == NULL)
+    w->reason = g_strdup_printf (_("element (%04X,%04X) has no valid value representation "
+                                   "(bytes %02X %02X)"), group, element, vr[0], vr[1]);
+  return FALSE;
+}
+
 static gboolean
 long_vr (const guint8 *vr)
 {
@@ -369,6 +402,7 @@ walk_dataset (Walk     *w,
       guint16 group, element;
       guint32 length;
       gboolean is_sequence = FALSE;
+      gboolean is_unknown = FALSE;
       gsize start = *at;
 
       if (end - *at < 8)
@@ -377,18 +411,28 @@ walk_dataset (Walk     *w,
       element = walk_u16 (w, *at + 2);
       if (group == 0xfffe)
         {
-          length = walk_u32 (w, *at + 4);
+          /* An item delimiter ends an item; a stray one GDCM skips.  Any other item tag
+           * throws GDCM off its normal parse. */
+          if (element != 0xe00d)
+            {
+              if (w->reason == NULL)
+                w->reason = g_strdup_printf (_("(FFFE,%04X) stands where a data element "
+                                               "belongs"), element);
+              return FALSE;
+            }
           *at += 8;
-          if (element == 0xe00d && in_item)
-            return TRUE;  /* item delimiter */
-          continue;       /* stray delimiters: GDCM copes */
+          if (in_item)
+            return TRUE;
+          continue;
         }
-      if (w->explicit_vr && g_ascii_isupper (w->data[*at + 4]) &&
-          g_ascii_isupper (w->data[*at + 5]))
+      if (w->explicit_vr)
         {
           const guint8 *vr = w->data + *at + 4;
 
+          if (!known_vr (vr))
+            return walk_bad_vr (w, group, element, vr);
           is_sequence = vr[0] == 'S' && vr[1] == 'Q';
+          is_unknown = vr[0] == 'U' && vr[1] == 'N';
           if (long_vr (vr))
             {
               if (end - *at < 12)
@@ -413,25 +457,125 @@ walk_dataset (Walk     *w,
       if (length == UNDEFINED_LENGTH)
         {
           gboolean pixels = group == 0x7fe0 && element == 0x0010;
+          gboolean explicit_vr = w->explicit_vr;
+          gboolean ok;
 
-          if (!walk_items (w, at, end, TRUE, pixels, depth))
+          /* GDCM reads the items of an undefined length that is neither an explicit SQ nor
+           * the pixel data (a UN, by CP 246) as implicit VR. */
+          if (!is_sequence && !pixels)
+            w->explicit_vr = FALSE;
+          ok = walk_items (w, at, end, TRUE, pixels, depth);
+          w->explicit_vr = explicit_vr;
+          if (!ok)
             return FALSE;
           continue;
         }
       if (length > end - *at)
         return walk_fail (w, group, element, length, end - *at);
-      /* Nested lengths count too: explicit SQ, or what starts like an item. */
-      if (is_sequence || (length >= 8 && walk_u16 (w, *at) == 0xfffe &&
-                          walk_u16 (w, *at + 2) == 0xe000))
+      /* Nested lengths count too: those of an explicit SQ, which GDCM reads as it goes, and
+       * those of a value that starts like an item, which GDCM parses as a sequence on demand
+       * (an implicit-VR element; a UN, as implicit VR by CP 246).  Other values stay bytes. */
+      if (is_sequence ||
+          ((!w->explicit_vr || is_unknown) && length >= 8 && walk_u16 (w, *at) == 0xfffe &&
+           walk_u16 (w, *at + 2) == 0xe000))
         {
           gsize inner = *at;
+          gboolean explicit_vr = w->explicit_vr;
+          gboolean ok;
 
-          if (!walk_items (w, &inner, *at + length, FALSE, FALSE, depth))
+          w->explicit_vr = is_sequence;
+          ok = walk_items (w, &inner, *at + length, FALSE, FALSE, depth);
+          w->explicit_vr = explicit_vr;
+          if (!ok)
             return FALSE;
         }
       *at += length;
     }
   return TRUE;
+}
+
+/* A data set without file meta information (no preamble, or a preamble alone): GDCM takes it
+ * for little endian when it starts with group 0008, explicit VR when the first element's VR is
+ * one GDCM names ("??" included); other starts make it guess byte orders, which is refused. */
+static gboolean
+guess_syntax (Walk   *w,
+              gsize   at,
+              char  **out_reason)
+{
+  const guint8 *vr;
+
+  if (w->size - at < 8 || walk_u16 (w, at) != 0x0008)
+    {
+      *out_reason = g_strdup (_("the data set does not start with group 0008 and there is no "
+                                "file meta information"));
+      return FALSE;
+    }
+  vr = w->data + at + 4;
+  w->explicit_vr = known_vr (vr) || (vr[0] == '?' && vr[1] == '?');
+  w->big_endian = FALSE;
+  return TRUE;
+}
+
+/* How often the inflated data set's size is checked against the memory available. */
+#define INFLATE_CHECK_BYTES (16u << 20)
+
+/* The data set of a deflated file (raw deflate), inflated so that it can be walked: GDCM reads
+ * element lengths from the inflated stream and allocates each before reading it, so a few
+ * compressed bytes could claim gigabytes.  A stream cut short gives what inflated (GDCM reads
+ * that far, then fails).  NULL with a reason when the stream is corrupt or its data set would
+ * not fit in memory. */
+static GByteArray *
+inflate_data_set (const guint8  *data,
+                  gsize          size,
+                  char         **out_reason)
+{
+  g_autoptr(GZlibDecompressor) zlib = g_zlib_decompressor_new (G_ZLIB_COMPRESSOR_FORMAT_RAW);
+  g_autoptr(GByteArray) out = g_byte_array_new ();
+  g_autofree guint8 *chunk = g_malloc (64 * 1024);
+  guint64 checked = 0;
+  gsize at = 0;
+
+  for (;;)
+    {
+      g_autoptr(GError) error = NULL;
+      gsize read = 0, written = 0;
+      GConverterResult result;
+
+      result = g_converter_convert (G_CONVERTER (zlib), data + at, size - at, chunk, 64 * 1024,
+                                    G_CONVERTER_INPUT_AT_END, &read, &written, &error);
+      if (result == G_CONVERTER_ERROR)
+        {
+          if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT))
+            break;
+          *out_reason = g_strdup_printf (_("the deflated data set is corrupt (%s)"),
+                                         error->message);
+          return NULL;
+        }
+      at += read;
+      if (written > 0)
+        {
+          if (out->len + written > G_MAXUINT32)
+            {
+              *out_reason = g_strdup (_("the deflated data set inflates to more than 4 GiB"));
+              return NULL;
+            }
+          if (out->len + written >= checked + INFLATE_CHECK_BYTES)
+            {
+              g_autoptr(GError) memory_error = NULL;
+
+              checked = out->len + written;
+              if (!osp_memory_check (checked, NULL, _("the inflated data set"), &memory_error))
+                {
+                  *out_reason = g_strdup (memory_error->message);
+                  return NULL;
+                }
+            }
+          g_byte_array_append (out, chunk, (guint) written);
+        }
+      if (result == G_CONVERTER_FINISHED || (read == 0 && written == 0))
+        break;
+    }
+  return g_steal_pointer (&out);
 }
 
 typedef enum
@@ -446,6 +590,7 @@ check_structure (const char  *path,
                  char       **out_reason)
 {
   g_autoptr(GMappedFile) mapped = g_mapped_file_new (path, FALSE, NULL);
+  g_autoptr(GByteArray) inflated = NULL;
   Walk w = { NULL, 0, TRUE, FALSE, G_MAXSIZE, NULL };
   gsize at = 0;
   gboolean ok;
@@ -459,7 +604,8 @@ check_structure (const char  *path,
   w.size = g_mapped_file_get_length (mapped);
   if (w.size >= 132 && memcmp (w.data + 128, "DICM", 4) == 0)
     {
-      g_autofree char *syntax = NULL;
+      const char *syntax = NULL;
+      guint32 syntax_length = 0;
 
       /* The file meta group: explicit VR little endian, always. */
       at = 132;
@@ -467,9 +613,24 @@ check_structure (const char  *path,
         {
           gsize value;
           guint16 element = walk_u16 (&w, at + 2);
+          const guint8 *vr = w.data + at + 4;
           guint32 length;
 
-          if (long_vr (w.data + at + 4))
+          /* Without a VR GDCM rereads the group as implicit VR, with 32-bit lengths; after a
+           * sequence it reads the data set from inside the sequence. */
+          if (!known_vr (vr))
+            {
+              walk_bad_vr (&w, 0x0002, element, vr);
+              *out_reason = w.reason;
+              return STRUCTURE_BAD_HEADER;
+            }
+          if (vr[0] == 'S' && vr[1] == 'Q')
+            {
+              *out_reason = g_strdup_printf (_("the file meta information holds a sequence "
+                                               "(0002,%04X)"), element);
+              return STRUCTURE_BAD_HEADER;
+            }
+          if (long_vr (vr))
             {
               if (at + 12 > w.size)
                 break;
@@ -487,21 +648,49 @@ check_structure (const char  *path,
               *out_reason = w.reason;
               return STRUCTURE_BAD_HEADER;
             }
-          if (element == 0x0010)
-            syntax = g_strndup ((const char *) w.data + value, length);
+          /* GDCM keeps the first of two equal tags. */
+          if (element == 0x0010 && syntax == NULL)
+            {
+              syntax = (const char *) w.data + value;
+              syntax_length = length;
+            }
           at = value + length;
         }
-      if (syntax != NULL)
+      if (at == 132)
         {
-          g_strstrip (syntax);
-          if (strcmp (syntax, "1.2.840.10008.1.2.1.99") == 0)
-            return STRUCTURE_OK;  /* deflated: zlib bounds it; nothing to walk */
-          w.explicit_vr = strcmp (syntax, "1.2.840.10008.1.2") != 0;
-          w.big_endian = strcmp (syntax, "1.2.840.10008.1.2.2") == 0;
+          /* A preamble without file meta information: GDCM guesses as for no preamble. */
+          if (!guess_syntax (&w, at, out_reason))
+            return STRUCTURE_BAD_HEADER;
+        }
+      else
+        {
+          gboolean deflated = FALSE;
+
+          /* Read the data set the way GDCM will: ask it what the syntax means. */
+          if (syntax == NULL ||
+              !osp_dicom_gdcm_syntax (syntax, syntax_length, &w.explicit_vr, &w.big_endian,
+                                      &deflated))
+            {
+              *out_reason = g_strdup (syntax == NULL
+                                        ? _("the file meta information names no transfer "
+                                            "syntax")
+                                        : _("the transfer syntax is unknown"));
+              return STRUCTURE_BAD_HEADER;
+            }
+          if (deflated)
+            {
+              /* Walk the data set as GDCM reads it: inflated, explicit VR little endian. */
+              inflated = inflate_data_set (w.data + at, w.size - at, out_reason);
+              if (inflated == NULL)
+                return STRUCTURE_BAD_HEADER;
+              w.data = inflated->data;
+              w.size = inflated->len;
+              at = 0;
+            }
         }
     }
-  else
-    w.explicit_vr = g_ascii_isupper (w.data[4]) && g_ascii_isupper (w.data[5]);
+  else if (!guess_syntax (&w, at, out_reason))
+    return STRUCTURE_BAD_HEADER;
 
   ok = walk_dataset (&w, &at, w.size, 0, FALSE);
   if (ok)
@@ -661,7 +850,7 @@ series_median_step (GPtrArray *files)
   if (steps->len == 0)
     return 0;
   g_array_sort (steps, compare_doubles);
-  return g_array_index (steps, double, steps->len / 2);
+  return g_array_index (steps, double, (steps->len - 1) / 2);
 }
 
 static guint
@@ -892,6 +1081,8 @@ typedef struct
   double median_step;
   double min_step;
   double max_step;
+  double mean_step;   /* (last − first) / (n − 1): the step of a regular stack */
+  double max_offset;  /* largest distance of a slice from its place on the mean-step grid */
   double max_shear;   /* largest in-plane offset of a slice from the first, mm */
   double tilt_deg;    /* the angle between the slice stack and the normal */
   gboolean regular;
@@ -914,7 +1105,14 @@ measure_stack (const Slice   *slices,
   qsort (steps, n - 1, sizeof (double), compare_doubles);
   g->min_step = steps[0];
   g->max_step = steps[n - 2];
-  g->median_step = steps[(n - 1) / 2];
+  /* The lower median of the n − 1 steps: a grid made from it is never the coarser one. */
+  g->median_step = steps[(n - 2) / 2];
+  /* A regular stack takes the mean step, not the median: positions rounded to 0.01 mm (0.62,
+   * 0.63, 0.62… for 0.625 mm slices) would otherwise stretch a long series by millimetres. */
+  g->mean_step = (slices[n - 1].d - slices[0].d) / (n - 1);
+  for (guint k = 1; k < n; k++)
+    g->max_offset = MAX (g->max_offset,
+                         fabs (slices[k].d - slices[0].d - k * g->mean_step));
   for (guint k = 1; k < n; k++)
     {
       double off[3], along = slices[k].d - slices[0].d, len;
@@ -931,8 +1129,10 @@ measure_stack (const Slice   *slices,
   {
     double tol = MAX (STEP_TOLERANCE_ABS, STEP_TOLERANCE_REL * g->median_step);
 
+    /* Every slice within the tolerance of its place on the grid (a few small steps in a row
+     * cannot add up to a displaced slice). */
     g->regular = g->max_step - g->median_step <= tol && g->median_step - g->min_step <= tol &&
-                 g->max_shear <= SHEAR_TOLERANCE_MM;
+                 g->max_offset <= tol && g->max_shear <= SHEAR_TOLERANCE_MM;
   }
 }
 
@@ -1048,7 +1248,7 @@ build_volume (const Slice            *slices,
 
   if (g.regular)
     {
-      spacing[2] = n > 1 ? g.median_step
+      spacing[2] = n > 1 ? g.mean_step
                          : (h->slice_thickness > 0 ? h->slice_thickness : 1.0);
       memcpy (origin, slices[0].position, sizeof origin);
       dims[0] = h->columns;
@@ -1149,30 +1349,75 @@ build_volume (const Slice            *slices,
                               name, g.min_step, g.max_step, rs.dims[0], rs.dims[1], rs.dims[2],
                               spacing[0], spacing[1], spacing[2]);
     g_ptr_array_add (notes, g_steal_pointer (&note));
+
+    /* Steps of two or more whole slice distances are missing slices, not a change of
+     * spacing: say so. */
+    {
+      guint missing = 0;
+      double from = 0, to = 0;
+
+      for (guint k = 1; k < n; k++)
+        {
+          double ratio = (slices[k].d - slices[k - 1].d) / g.median_step;
+          long whole = lround (ratio);
+
+          if (whole >= 2 && fabs (ratio - whole) < 0.2)
+            {
+              if (missing == 0)
+                from = slices[k - 1].d, to = slices[k].d;
+              missing += (guint) (whole - 1);
+            }
+        }
+      if (missing > 0)
+        g_ptr_array_add (notes,
+                         g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                                       "%s: the series has a gap: %u slice "
+                                                       "is missing (the first gap lies between "
+                                                       "%.2f and %.2f mm along the slice "
+                                                       "normal); it was filled by interpolation",
+                                                       "%s: the series has gaps: %u slices "
+                                                       "are missing (the first gap lies between "
+                                                       "%.2f and %.2f mm along the slice "
+                                                       "normal); they were filled by "
+                                                       "interpolation", missing),
+                                          name, missing, from, to));
+    }
     return g_steal_pointer (&volume);
   }
 }
 
-static int
-compare_counts (gconstpointer a,
-                gconstpointer b,
-                gpointer      user_data)
+/* How far two slices' direction cosines may differ and the slices still stack: scanners write
+ * the same orientation with different rounding from slice to slice. */
+#define ORIENTATION_TOLERANCE 1e-3
+
+/* Whether two images stack: the same size, pixel spacing (to 0.1 %) and, within the
+ * tolerance, the same orientation. */
+static gboolean
+same_stack (const OspDicomHeader *a,
+            const OspDicomHeader *b)
 {
-  GHashTable *counts = user_data;
-
-  int d = GPOINTER_TO_INT (g_hash_table_lookup (counts, b)) -
-          GPOINTER_TO_INT (g_hash_table_lookup (counts, a));
-
-  return d != 0 ? d : strcmp (a, b);
+  if (a->rows != b->rows || a->columns != b->columns ||
+      a->has_orientation != b->has_orientation || a->has_spacing != b->has_spacing)
+    return FALSE;
+  for (guint i = 0; i < 6; i++)
+    if (!(fabs (a->orientation[i] - b->orientation[i]) <= ORIENTATION_TOLERANCE))
+      return FALSE;
+  for (guint i = 0; i < 2 && a->has_spacing; i++)
+    if (!(fabs (a->pixel_spacing[i] - b->pixel_spacing[i]) <= 1e-3 * a->pixel_spacing[i]))
+      return FALSE;
+  return TRUE;
 }
 
-/* The key that makes slices stackable: same size and orientation (to 1e-4). */
-static char *
-stack_key (const OspDicomHeader *h)
+/* Without positions: instance numbers, then names (for reproducibility). */
+static int
+compare_instances (gconstpointer a,
+                   gconstpointer b)
 {
-  return g_strdup_printf ("%ux%u/%.4f,%.4f,%.4f,%.4f,%.4f,%.4f", h->columns, h->rows,
-                          h->orientation[0], h->orientation[1], h->orientation[2],
-                          h->orientation[3], h->orientation[4], h->orientation[5]);
+  const FileEntry *x = *(FileEntry *const *) a, *y = *(FileEntry *const *) b;
+
+  if (x->header.instance_number != y->header.instance_number)
+    return x->header.instance_number < y->header.instance_number ? -1 : 1;
+  return strcmp (x->path, y->path);
 }
 
 static OspVolume *
@@ -1186,49 +1431,62 @@ load_series (Series                 *series,
 {
   g_autoptr(GArray) slices = g_array_new (FALSE, TRUE, sizeof (Slice));
   g_autoptr(GHashTable) slots = NULL;
-  g_autoptr(GHashTable) counts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_autoptr(GPtrArray) files = g_ptr_array_new ();
   g_autoptr(GPtrArray) broken = g_ptr_array_new ();  /* too short for their pixels */
   g_autoptr(GPtrArray) notes = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(OspVolume) stack_volume = NULL;
   g_autoptr(OspVolume) volume = NULL;
   g_autofree gint16 *stack_buf = NULL;
-  g_autofree char *key = NULL;
   g_autofree char **reasons = NULL;
+  const OspDicomHeader *stack_header = NULL;
   OspDicomHeader *h;
   double normal[3];
-  guint n_dropped = 0, n_duplicates = 0, n_failed = 0;
+  guint n_dropped = 0, n_duplicates = 0, n_failed = 0, n_unplaced = 0;
+  gboolean positions_missing = FALSE;
   gsize slice_values;
   gint16 *stack;
   Decode dc;
   OspProgressRange decode_progress = osp_progress_sub (progress, 0.0, 0.85);
   OspProgressRange resample_progress = osp_progress_sub (progress, 0.85, 0.15);
 
-  /* Keep the slices of the most common size and orientation. */
+  /* Keep the slices of the most common size, pixel spacing and orientation (a scout in the
+   * series goes). */
   {
-    g_autoptr(GList) keys = NULL;
+    g_autoptr(GPtrArray) stacks = g_ptr_array_new ();       /* OspDicomHeader*: the first */
+    g_autoptr(GArray) votes = g_array_new (FALSE, TRUE, sizeof (gint64));
+    gint64 best = -1;
 
     for (guint f = 0; f < series->files->len; f++)
       {
         FileEntry *e = series->files->pdata[f];
-        char *k = stack_key (&e->header);
         /* Files that cannot hold their pixels do not vote, unless none can. */
-        int c = GPOINTER_TO_INT (g_hash_table_lookup (counts, k));
+        gint64 vote = (e->header.problem != NULL ? 0 : 1000000) + MIN (e->header.n_frames, 100000);
+        guint s;
 
-        g_hash_table_replace (counts, k,
-                              GINT_TO_POINTER (c + (e->header.problem != NULL ? 0 : 1000000) +
-                                               (int) MIN (e->header.n_frames, 100000)));
+        for (s = 0; s < stacks->len; s++)
+          if (same_stack (stacks->pdata[s], &e->header))
+            break;
+        if (s == stacks->len)
+          {
+            gint64 none = 0;
+
+            g_ptr_array_add (stacks, &e->header);
+            g_array_append_val (votes, none);
+          }
+        g_array_index (votes, gint64, s) += vote;
       }
-    keys = g_hash_table_get_keys (counts);
-    keys = g_list_sort_with_data (keys, compare_counts, counts);
-    key = g_strdup (keys->data);
+    for (guint s = 0; s < stacks->len; s++)
+      if (g_array_index (votes, gint64, s) > best)
+        {
+          best = g_array_index (votes, gint64, s);
+          stack_header = stacks->pdata[s];
+        }
   }
   for (guint f = 0; f < series->files->len; f++)
     {
       FileEntry *e = series->files->pdata[f];
-      g_autofree char *k = stack_key (&e->header);
 
-      if (strcmp (k, key) != 0)
+      if (!same_stack (stack_header, &e->header))
         n_dropped += e->header.n_frames;
       else if (e->header.problem != NULL)
         g_ptr_array_add (broken, e);
@@ -1243,6 +1501,40 @@ load_series (Series                 *series,
       g_set_error (error, OSP_ERROR, OSP_ERROR_TRUNCATED, "%s: %s", file_name, e->header.problem);
       return NULL;
     }
+
+  /* A slice without a position has no place among slices with one: leave it out.  When none
+   * has one, stack them by instance number. */
+  {
+    guint n_placed = 0;
+
+    for (guint f = 0; f < files->len; f++)
+      {
+        FileEntry *e = files->pdata[f];
+
+        if (e->header.n_positions == e->header.n_frames)
+          n_placed++;
+      }
+    if (n_placed == 0)
+      {
+        positions_missing = TRUE;
+        g_ptr_array_sort (files, compare_instances);
+      }
+    else if (n_placed < files->len)
+      {
+        guint w = 0;
+
+        for (guint f = 0; f < files->len; f++)
+          {
+            FileEntry *e = files->pdata[f];
+
+            if (e->header.n_positions == e->header.n_frames)
+              files->pdata[w++] = e;
+            else
+              n_unplaced += e->header.n_frames;
+          }
+        g_ptr_array_set_size (files, w);
+      }
+  }
   h = &((FileEntry *) files->pdata[0])->header;
   {
     guint64 values = 0;
@@ -1275,20 +1567,30 @@ load_series (Series                 *series,
       g_ptr_array_add (notes, g_strdup_printf (_("%s: the images have no orientation; the "
                                                  "slices were taken as axial"), name));
     }
+  if (!h->has_spacing)
+    g_ptr_array_add (notes, g_strdup_printf (_("%s: the images have no pixel spacing; 1 mm "
+                                               "pixels were assumed"), name));
+  for (guint f = 0; f < files->len; f++)
+    if (((FileEntry *) files->pdata[f])->header.monochrome1)
+      {
+        g_ptr_array_add (notes, g_strdup_printf (_("%s: the images are MONOCHROME1 (meant to be "
+                                                   "shown inverted); the Hounsfield units are "
+                                                   "not affected"), name));
+        break;
+      }
   slice_normal (h->orientation, normal);
 
   /* One slice per frame, with its position. */
   {
-    gboolean positions_missing = FALSE;
     guint index = 0;
+    /* Without positions: SpacingBetweenSlices apart, else a thickness, from the first file's
+     * position if it has one (a legacy multi-frame file). */
+    double step = h->slice_spacing > 0 ? h->slice_spacing
+                                       : h->slice_thickness > 0 ? h->slice_thickness : 1.0;
+    double base[3] = { 0, 0, 0 };
 
-    for (guint f = 0; f < files->len; f++)
-      {
-        FileEntry *e = files->pdata[f];
-
-        if (e->header.n_positions != e->header.n_frames)
-          positions_missing = TRUE;
-      }
+    if (positions_missing && h->n_positions > 0)
+      memcpy (base, h->positions, sizeof base);
     for (guint f = 0; f < files->len; f++)
       {
         FileEntry *e = files->pdata[f];
@@ -1301,11 +1603,6 @@ load_series (Series                 *series,
               memcpy (s.position, e->header.positions + 3 * fr, sizeof s.position);
             else
               {
-                /* No positions: stack in the order found, one thickness apart. */
-                double step = h->slice_thickness > 0 ? h->slice_thickness : 1.0;
-                const double *base = e->header.n_positions > 0 ? e->header.positions
-                                                                : s.position;
-
                 for (guint c = 0; c < 3; c++)
                   s.position[c] = base[c] + index * step * normal[c];
               }
@@ -1316,7 +1613,16 @@ load_series (Series                 *series,
       }
     if (positions_missing && slices->len > 1)
       g_ptr_array_add (notes, g_strdup_printf (_("%s: the slices have no positions; they were "
-                                                 "stacked in file order"), name));
+                                                 "stacked by instance number (and frame), %.3f "
+                                                 "mm apart"), name, step));
+    if (n_unplaced > 0)
+      g_ptr_array_add (notes,
+                       g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                                     "%s: %u image has no position and was "
+                                                     "left out",
+                                                     "%s: %u images have no position and were "
+                                                     "left out", n_unplaced),
+                                        name, n_unplaced));
   }
   g_array_sort (slices, compare_slices);
 
@@ -1375,7 +1681,7 @@ load_series (Series                 *series,
     if (g.regular)
       {
         if (slices->len > 1)
-          spacing[2] = g.median_step;
+          spacing[2] = g.mean_step;
         else if (h->slice_thickness > 0)
           spacing[2] = h->slice_thickness;
         memcpy (direction, h->orientation, 6 * sizeof (double));
@@ -1494,10 +1800,11 @@ load_series (Series                 *series,
   if (n_dropped > 0)
     g_ptr_array_add (notes,
                      g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
-                                                   "%s: %u image of another size or orientation "
-                                                   "was left out",
-                                                   "%s: %u images of another size or orientation "
-                                                   "were left out", n_dropped),
+                                                   "%s: %u image of another size, pixel "
+                                                   "spacing or orientation was left out",
+                                                   "%s: %u images of another size, pixel "
+                                                   "spacing or orientation were left out",
+                                                   n_dropped),
                                       name, n_dropped));
   if (n_duplicates > 0)
     g_ptr_array_add (notes,

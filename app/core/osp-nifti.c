@@ -398,9 +398,13 @@ header_geometry (const NiftiHeader *h,
 
           if (h->qform_code <= 0)
             continue;
+          /* The voxel sizes are |pixdim| (nifti1.h; nifticlib's own reader takes fabs()):
+           * nifti_quatern_to_dmat44() would turn a negative one into 1 mm.  The sign of a
+           * flipped axis lives in qfac, not in pixdim. */
           q = nifti_quatern_to_dmat44 (h->quatern[0], h->quatern[1], h->quatern[2],
                                        h->qoffset[0], h->qoffset[1], h->qoffset[2],
-                                       h->pixdim[1], h->pixdim[2], h->pixdim[3], qfac);
+                                       fabs (h->pixdim[1]), fabs (h->pixdim[2]),
+                                       fabs (h->pixdim[3]), qfac);
           for (guint r = 0; r < 3; r++)
             for (guint c = 0; c < 4; c++)
               m[r][c] = q.m[r][c];

@@ -12,6 +12,7 @@
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
 #include <errno.h>
+#include <string.h>
 
 #include "osp-error.h"
 #include "osp-volume-io-private.h"
@@ -60,8 +61,10 @@ osp_volume_load (const char                 *path,
   len = fread (head, 1, sizeof head, file);
   fclose (file);
 
-  /* The voxel half of an ANALYZE/NIfTI pair has no header of its own. */
-  if (has_suffix_ci (path, ".img") || has_suffix_ci (path, ".img.gz"))
+  /* The voxel half of an ANALYZE/NIfTI pair has no header of its own; but some old systems
+   * name their DICOM files .IMG, and raw voxels never carry the DICM mark at byte 128. */
+  if ((has_suffix_ci (path, ".img") || has_suffix_ci (path, ".img.gz")) &&
+      !(len >= 132 && memcmp (head + 128, "DICM", 4) == 0))
     return osp_nifti_load (path, progress, cancellable, error);
   if (osp_dicom_sniff (head, len))
     return osp_dicom_load (path, options, progress, cancellable, error);

@@ -53,9 +53,12 @@ typedef struct
  * file (.nii, .nii.gz, .hdr/.img), detected from the content.  options may be NULL.
  *
  * DICOM slices are sorted by ImagePositionPatient along the slice normal and decoded on every
- * core; the volume's axes are the row and column directions and the normal (right-handed).  A
- * gantry tilt or uneven slice steps are resampled (trilinear) onto a regular grid with a note;
- * a few unreadable slices are skipped with a note; more fail naming the file.  NIfTI voxel
+ * core, each rescaled by its own RescaleSlope/Intercept (per frame in enhanced files); the
+ * volume's axes are the row and column directions and the normal (right-handed).  A gantry tilt
+ * or uneven slice steps are resampled (trilinear) onto a regular grid with a note, missing
+ * slices (a gap) are named; a few unreadable slices are skipped with a note; more fail naming
+ * the file.  A slice without a position is left out with a note (when none has one, the slices
+ * are stacked by InstanceNumber).  NIfTI voxel
  * (i, j, k) is volume voxel (i, j, k), placed by the sform (else qform, else pixdim) turned from
  * RAS into LPS, so a NIfTI volume may be left-handed (det of the direction matrix < 0).  Runs
  * on any thread; progress may be reported from worker threads, never decreasing. */
