@@ -582,8 +582,10 @@ osp_ply_read (OspMeshReader *reader,
           if (list < 0)
             {
               g_set_error (error, OSP_ERROR, OSP_ERROR_CORRUPT,
-                           _("%s: the PLY %s have no vertex_indices list"), reader->name,
-                           element == face_element ? "faces" : "tristrips");
+                           element == face_element
+                           ? _("%s: the PLY faces have no vertex_indices list")
+                           : _("%s: the PLY triangle strips have no vertex_indices list"),
+                           reader->name);
               return NULL;
             }
         }
