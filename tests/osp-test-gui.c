@@ -6,18 +6,19 @@
 #include "config.h"
 
 #include <adwaita.h>
+#include <glib/gi18n.h>
 
 #include "osp-test-common.h"
 #include "osp-test-gui.h"
 
-#define TIMEOUT_S 90
+static guint timeout_s = 90;
 
 void
 osp_test_wait_for (OspTestCondition  condition,
                    gpointer          data,
                    const char       *what)
 {
-  gint64 end = g_get_monotonic_time () + TIMEOUT_S * G_USEC_PER_SEC;
+  gint64 end = g_get_monotonic_time () + (gint64) timeout_s * G_USEC_PER_SEC;
 
   while (!condition (data))
     {
@@ -26,6 +27,12 @@ osp_test_wait_for (OspTestCondition  condition,
       g_main_context_iteration (NULL, FALSE);
       g_usleep (1000);
     }
+}
+
+void
+osp_test_set_wait_timeout (guint seconds)
+{
+  timeout_s = seconds;
 }
 
 void
@@ -41,6 +48,15 @@ osp_test_spin (guint ms)
 }
 
 void
+osp_test_hold (void)
+{
+  const char *seconds = g_getenv ("OSP_TEST_HOLD_S");
+
+  if (seconds != NULL)
+    osp_test_spin ((guint) (g_ascii_strtod (seconds, NULL) * 1000));
+}
+
+void
 osp_test_screenshot (const char *env_var,
                      const char *name)
 {
@@ -53,7 +69,8 @@ osp_test_screenshot (const char *env_var,
   osp_test_spin (1500);
   path = g_build_filename (dir, name, NULL);
   command = g_strdup_printf ("import -window root %s", path);
-  g_spawn_command_line_sync (command, NULL, NULL, NULL, NULL);
+  if (!g_spawn_command_line_sync (command, NULL, NULL, NULL, NULL))
+    g_test_message ("could not take %s", path);
 }
 
 void
@@ -62,12 +79,26 @@ osp_test_isolate_xdg (void)
   static const char *const xdg[] = { "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME",
                                       "XDG_STATE_HOME" };
 
+  /* Not G_TEST_OPTION_ISOLATE_DIRS: it also hides the system's GSettings schemas from GTK. */
   for (guint i = 0; i < G_N_ELEMENTS (xdg); i++)
     {
       g_autofree char *dir = g_build_filename (osp_test_tmpdir (), xdg[i], NULL);
 
       g_setenv (xdg[i], dir, TRUE);
     }
+}
+
+void
+osp_test_bind_locale (void)
+{
+  const char *dir = g_getenv ("OSP_TEST_LOCALEDIR");
+
+  /* The programs bind their translations themselves, from the install prefix. */
+  if (dir == NULL)
+    return;
+  bindtextdomain (GETTEXT_PACKAGE, dir);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
 }
 
 gboolean
@@ -80,6 +111,17 @@ osp_test_init_display (void)
     }
   adw_init ();
   return TRUE;
+}
+
+OspWindow *
+osp_test_new_window (int width,
+                     int height)
+{
+  OspWindow *window = osp_window_new (NULL);
+
+  gtk_window_set_default_size (GTK_WINDOW (window), width, height);
+  gtk_window_present (GTK_WINDOW (window));
+  return window;
 }
 
 void
@@ -108,9 +150,11 @@ osp_test_find_descendant (GtkWidget *widget,
   return NULL;
 }
 
-GtkWindow *
-osp_test_find_toplevel (GType      type,
-                        GtkWindow *parent)
+/* The first toplevel of `type` transient for `parent`, or for anything with any_parent. */
+static GtkWindow *
+find_toplevel (GType      type,
+               gboolean   any_parent,
+               GtkWindow *parent)
 {
   GListModel *toplevels = gtk_window_get_toplevels ();  /* owned by GTK */
 
@@ -119,8 +163,64 @@ osp_test_find_toplevel (GType      type,
       g_autoptr(GtkWindow) toplevel = g_list_model_get_item (toplevels, i);
 
       if (G_TYPE_CHECK_INSTANCE_TYPE (toplevel, type) &&
-          gtk_window_get_transient_for (toplevel) == parent)
+          (any_parent || gtk_window_get_transient_for (toplevel) == parent))
         return toplevel;  /* GTK keeps it */
     }
   return NULL;
+}
+
+GtkWindow *
+osp_test_find_toplevel (GType      type,
+                        GtkWindow *parent)
+{
+  return find_toplevel (type, FALSE, parent);
+}
+
+GtkWindow *
+osp_test_find_any_toplevel (GType type)
+{
+  return find_toplevel (type, TRUE, NULL);
+}
+
+void
+osp_test_destroy_toplevels (GType type)
+{
+  GtkWindow *toplevel;
+
+  /* gtk_window_destroy() takes the window off the list of toplevels at once. */
+  while ((toplevel = osp_test_find_any_toplevel (type)) != NULL)
+    gtk_window_destroy (toplevel);
+}
+
+typedef struct
+{
+  OspViewport *viewport;
+  guint        frames;
+} FrameWait;
+
+static gboolean
+frame_drawn (gpointer data)
+{
+  FrameWait *wait = data;
+
+  return osp_viewport_get_n_frames (wait->viewport) > wait->frames;
+}
+
+GBytes *
+osp_test_read_frame (OspViewport *viewport,
+                     int         *width,
+                     int         *height)
+{
+  FrameWait wait = { viewport, osp_viewport_get_n_frames (viewport) };
+
+  /* A read-back request also queues a render of the GLArea. */
+  osp_viewport_request_readback (viewport);
+  osp_test_wait_for (frame_drawn, &wait, "a frame");
+  return osp_viewport_take_readback (viewport, width, height);
+}
+
+void
+osp_test_wait_frame (OspViewport *viewport)
+{
+  g_bytes_unref (osp_test_read_frame (viewport, NULL, NULL));
 }

@@ -21,9 +21,10 @@
 #include "osp-model.h"
 #include "osp-plan.h"
 #include "osp-test-common.h"
+#include "osp-test-gui.h"
 #include "osp-window.h"
 
-/* Generous: the suite also runs under AddressSanitizer on two shared cores. */
+/* Generous for these waits, even under AddressSanitizer on two shared cores. */
 #define TIMEOUT_S 40
 
 static gboolean
@@ -36,30 +37,10 @@ dialog_idle (gpointer data)
 static void
 wait_idle (OspExportDialog *dialog)
 {
-  gint64 end = g_get_monotonic_time () + TIMEOUT_S * G_USEC_PER_SEC;
-
-  while (!dialog_idle (dialog))
-    {
-      if (g_get_monotonic_time () > end)
-        g_error ("timed out waiting for the export dialog");
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (1000);
-    }
+  osp_test_wait_for (dialog_idle, dialog, "the export dialog");
   /* Let the rows and toasts update. */
   while (g_main_context_iteration (NULL, FALSE))
     ;
-}
-
-static void
-hold (double seconds)
-{
-  gint64 end = g_get_monotonic_time () + (gint64) (seconds * G_USEC_PER_SEC);
-
-  while (g_get_monotonic_time () < end)
-    {
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (10000);
-    }
 }
 
 /* A 20 mm box with one face (two triangles) missing: a hole of four edges. */
@@ -265,6 +246,13 @@ test_plan_undo (void)
   gtk_window_destroy (GTK_WINDOW (dialog));
 }
 
+/* The weak pointer to a dialog is NULL: it is finalized. */
+static gboolean
+dialog_gone (gpointer data)
+{
+  return *(OspExportDialog **) data == NULL;
+}
+
 /* Cancel stops the check; closing the dialog while it checks drops the result safely. */
 static void
 test_cancel (void)
@@ -273,7 +261,6 @@ test_cancel (void)
   g_autoptr(OspMesh) sphere = osp_test_make_sphere (40, 256, 128);
   g_autoptr(OspModel) model = osp_model_new ("Femoral head", sphere, OSP_MODEL_ROLE_BONE);
   OspExportDialog *dialog;
-  gint64 end;
 
   g_list_store_append (store, model);
   dialog = osp_export_dialog_new (NULL, G_LIST_MODEL (store), NULL);
@@ -291,29 +278,7 @@ test_cancel (void)
   osp_export_dialog_repair (dialog, 0);
   g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *) &dialog);
   gtk_window_destroy (GTK_WINDOW (dialog));
-  end = g_get_monotonic_time () + TIMEOUT_S * G_USEC_PER_SEC;
-  while (dialog != NULL)
-    {
-      if (g_get_monotonic_time () > end)
-        g_error ("timed out waiting for the closed dialog's work");
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (1000);
-    }
-}
-
-static gboolean
-has_toplevel (GType type)
-{
-  GListModel *toplevels = gtk_window_get_toplevels ();  /* not owned */
-
-  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
-    {
-      g_autoptr(GObject) toplevel = g_list_model_get_item (toplevels, i);
-
-      if (g_type_is_a (G_OBJECT_TYPE (toplevel), type))
-        return TRUE;
-    }
-  return FALSE;
+  osp_test_wait_for (dialog_gone, &dialog, "the closed dialog's work");
 }
 
 /* Export… (Ctrl+E) asks to confirm when a model is not ready, then asks for the file. */
@@ -328,8 +293,8 @@ test_export_action (void)
   gtk_window_present (GTK_WINDOW (dialog));
   wait_idle (dialog);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (dialog), "export.export", NULL));
-  g_assert_true (has_toplevel (ADW_TYPE_MESSAGE_DIALOG));
-  g_assert_false (has_toplevel (GTK_TYPE_FILE_CHOOSER_DIALOG));
+  g_assert_nonnull (osp_test_find_any_toplevel (ADW_TYPE_MESSAGE_DIALOG));
+  g_assert_null (osp_test_find_any_toplevel (GTK_TYPE_FILE_CHOOSER_DIALOG));
   gtk_window_destroy (GTK_WINDOW (dialog));
   while (g_main_context_iteration (NULL, FALSE))
     ;
@@ -340,11 +305,11 @@ test_export_action (void)
   gtk_window_present (GTK_WINDOW (dialog));
   wait_idle (dialog);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (dialog), "export.export", NULL));
-  g_assert_true (has_toplevel (GTK_TYPE_FILE_CHOOSER_DIALOG));
+  g_assert_nonnull (osp_test_find_any_toplevel (GTK_TYPE_FILE_CHOOSER_DIALOG));
   gtk_window_destroy (GTK_WINDOW (dialog));
   while (g_main_context_iteration (NULL, FALSE))
     ;
-  g_assert_false (has_toplevel (GTK_TYPE_FILE_CHOOSER_DIALOG));
+  g_assert_null (osp_test_find_any_toplevel (GTK_TYPE_FILE_CHOOSER_DIALOG));
 }
 
 /* The report widget: seven lines, the failed ones marked. */
@@ -380,15 +345,11 @@ test_report_widget (void)
 static void
 test_window (void)
 {
-  OspWindow *window = osp_window_new (NULL);
+  OspWindow *window = osp_test_new_window (1200, 800);
   g_autoptr(GListStore) store = g_list_store_new (OSP_TYPE_MODEL);
-  GListModel *toplevels = gtk_window_get_toplevels ();  /* not owned */
-  OspExportDialog *dialog = NULL;
-  const char *hold_s = g_getenv ("OSP_TEST_HOLD_S");
+  OspExportDialog *dialog;
   g_autofree char *path = g_build_filename (osp_test_tmpdir (), "pelvis.3mf", NULL);
 
-  gtk_window_set_default_size (GTK_WINDOW (window), 1200, 800);
-  gtk_window_present (GTK_WINDOW (window));
   add_models (store);
   for (guint i = 0; i < 2; i++)
     {
@@ -398,35 +359,27 @@ test_window (void)
     }
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.export-for-printing",
                                              NULL));
-  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
-    {
-      g_autoptr(GObject) toplevel = g_list_model_get_item (toplevels, i);
-
-      if (OSP_IS_EXPORT_DIALOG (toplevel))
-        dialog = OSP_EXPORT_DIALOG (toplevel);
-    }
+  dialog = (OspExportDialog *) osp_test_find_any_toplevel (OSP_TYPE_EXPORT_DIALOG);
   g_assert_nonnull (dialog);
   g_assert_true (gtk_window_get_transient_for (GTK_WINDOW (dialog)) == GTK_WINDOW (window));
   wait_idle (dialog);
   g_assert_cmpuint (osp_export_dialog_get_n_models (dialog), ==, 2);
   g_assert_cmpint (verdict_of (dialog, 0), ==, OSP_PRINT_READY);
   g_assert_cmpint (verdict_of (dialog, 1), ==, OSP_PRINT_NOT_READY);
-  if (hold_s != NULL)
+  if (g_getenv ("OSP_TEST_HOLD_S") != NULL)
     {
       /* The report, then the repair waiting for "Use Repaired". */
-      hold (g_ascii_strtod (hold_s, NULL));
+      osp_test_hold ();
       osp_export_dialog_repair (dialog, 1);
       wait_idle (dialog);
-      hold (g_ascii_strtod (hold_s, NULL));
+      osp_test_hold ();
       osp_export_dialog_use_repaired (dialog, 1);
       osp_export_dialog_export_to (dialog, path);
       wait_idle (dialog);
-      hold (g_ascii_strtod (hold_s, NULL));
+      osp_test_hold ();
     }
   gtk_window_destroy (GTK_WINDOW (dialog));
-  gtk_window_destroy (GTK_WINDOW (window));
-  for (int i = 0; i < 20; i++)
-    g_main_context_iteration (NULL, FALSE);
+  osp_test_destroy_window (GTK_WINDOW (window));
 }
 
 int
@@ -437,12 +390,9 @@ main (int    argc,
   /* The file chooser saves its state in GSettings: keep that off the user's dconf (and dconf
    * warns, fatally in a test, without a session bus). */
   g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
-  if (!gtk_init_check ())
-    {
-      g_test_message ("no display: run under xvfb-run");
-      return 77;
-    }
-  adw_init ();
+  osp_test_set_wait_timeout (TIMEOUT_S);
+  if (!osp_test_init_display ())
+    return 77;
 
   g_test_add_func ("/gui-export/report-widget", test_report_widget);
   g_test_add_func ("/gui-export/check", test_check);

@@ -11,9 +11,9 @@
 #include "config.h"
 
 #include <adwaita.h>
-#include <glib/gi18n.h>
 
 #include "osp-help-window.h"
+#include "osp-test-gui.h"
 
 static guint
 count_pages (const char *lang)
@@ -69,17 +69,7 @@ test_help_pages (void)
   g_assert_nonnull (window);
   g_assert_cmpuint (osp_help_window_get_n_pages (window), ==, n_en);
   /* OSP_TEST_HOLD_S=N keeps the guide on screen N seconds, for a screenshot by hand. */
-  if (g_getenv ("OSP_TEST_HOLD_S") != NULL)
-    {
-      gint64 end = g_get_monotonic_time ()
-                   + g_ascii_strtoll (g_getenv ("OSP_TEST_HOLD_S"), NULL, 10) * G_USEC_PER_SEC;
-
-      while (g_get_monotonic_time () < end)
-        {
-          g_main_context_iteration (NULL, FALSE);
-          g_usleep (10000);
-        }
-    }
+  osp_test_hold ();
   gtk_window_destroy (GTK_WINDOW (window));
   while (g_main_context_iteration (NULL, FALSE))
     ;
@@ -151,19 +141,12 @@ main (int    argc,
       char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  /* For screenshots in another language: OSP_TEST_LOCALEDIR holds LANG/LC_MESSAGES/osteoplan.mo. */
-  if (g_getenv ("OSP_TEST_LOCALEDIR") != NULL)
-    {
-      bindtextdomain (GETTEXT_PACKAGE, g_getenv ("OSP_TEST_LOCALEDIR"));
-      bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
-      textdomain (GETTEXT_PACKAGE);
-    }
-  if (!gtk_init_check ())
+  osp_test_bind_locale ();
+  if (!osp_test_init_display ())
     {
       g_test_skip ("no display");
       return g_test_run ();
     }
-  adw_init ();
 
   g_test_add_func ("/help/pages", test_help_pages);
   g_test_add_func ("/help/language", test_help_language);

@@ -24,29 +24,11 @@
 #include "osp-plan.h"
 #include "osp-symmetry.h"
 #include "osp-test-common.h"
+#include "osp-test-gui.h"
 #include "osp-viewport.h"
 #include "osp-window.h"
 
-/* Generous: the suite also runs under AddressSanitizer on two shared cores. */
-#define TIMEOUT_S 90
-
-typedef gboolean (*Condition) (gpointer data);
-
-static void
-wait_for (Condition   condition,
-          gpointer    data,
-          const char *what)
-{
-  gint64 end = g_get_monotonic_time () + TIMEOUT_S * G_USEC_PER_SEC;
-
-  while (!condition (data))
-    {
-      if (g_get_monotonic_time () > end)
-        g_error ("timed out waiting for %s", what);
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (1000);
-    }
-}
+#define SHOTS "OSP_GUIPLAN_SHOTS"
 
 static gboolean
 jobs_done (gpointer data)
@@ -66,77 +48,12 @@ mirror_idle (gpointer data)
   return !osp_mirror_panel_get_busy (data);
 }
 
-/* Runs the main loop for a while (lets the view draw). */
-static void
-spin (guint ms)
-{
-  gint64 end = g_get_monotonic_time () + ms * 1000;
-
-  while (g_get_monotonic_time () < end)
-    {
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (2000);
-    }
-}
-
-static void
-screenshot (const char *name)
-{
-  const char *dir = g_getenv ("OSP_GUIPLAN_SHOTS");
-  g_autofree char *path = NULL;
-  g_autofree char *command = NULL;
-
-  if (dir == NULL)
-    return;
-  spin (1500);
-  path = g_build_filename (dir, name, NULL);
-  command = g_strdup_printf ("import -window root %s", path);
-  g_spawn_command_line_sync (command, NULL, NULL, NULL, NULL);
-}
-
-typedef struct
-{
-  OspViewport *viewport;
-  guint        frames;
-} FrameWait;
-
-static gboolean
-frame_drawn (gpointer data)
-{
-  FrameWait *wait = data;
-
-  return osp_viewport_get_n_frames (wait->viewport) > wait->frames;
-}
-
-static void
-wait_frame (OspViewport *viewport)
-{
-  FrameWait wait = { viewport, osp_viewport_get_n_frames (viewport) };
-
-  osp_viewport_request_readback (viewport);
-  wait_for (frame_drawn, &wait, "a frame");
-  g_bytes_unref (osp_viewport_take_readback (viewport, NULL, NULL));
-}
-
 static OspWindow *
 new_window (void)
 {
-  OspWindow *window = osp_window_new (NULL);
-
-  if (g_getenv ("OSP_GUIPLAN_SHOTS") != NULL)
-    gtk_window_set_default_size (GTK_WINDOW (window), 1400, 900);
-  else
-    gtk_window_set_default_size (GTK_WINDOW (window), 900, 600);
-  gtk_window_present (GTK_WINDOW (window));
-  return window;
-}
-
-static void
-destroy_window (OspWindow *window)
-{
-  gtk_window_destroy (GTK_WINDOW (window));
-  for (int i = 0; i < 20; i++)
-    g_main_context_iteration (NULL, FALSE);
+  if (g_getenv (SHOTS) != NULL)
+    return osp_test_new_window (1400, 900);
+  return osp_test_new_window (900, 600);
 }
 
 static OspModel *
@@ -149,54 +66,6 @@ add_box (OspWindow  *window,
 
   osp_window_add_model (window, model);
   return model;
-}
-
-static gboolean
-dialog_shown (gpointer data)
-{
-  GListModel *toplevels = gtk_window_get_toplevels ();  /* owned by GTK */
-
-  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
-    {
-      g_autoptr(GtkWindow) toplevel = g_list_model_get_item (toplevels, i);
-
-      if (ADW_IS_MESSAGE_DIALOG (toplevel) && gtk_window_get_transient_for (toplevel) == data)
-        return TRUE;
-    }
-  return FALSE;
-}
-
-static void
-close_dialogs (void)
-{
-  GListModel *toplevels = gtk_window_get_toplevels ();  /* owned by GTK */
-
-  for (guint i = g_list_model_get_n_items (toplevels); i > 0; i--)
-    {
-      g_autoptr(GtkWindow) toplevel = g_list_model_get_item (toplevels, i - 1);
-
-      if (ADW_IS_MESSAGE_DIALOG (toplevel))
-        gtk_window_destroy (toplevel);
-    }
-}
-
-/* The first widget of `type` under `widget`, depth first. */
-static GtkWidget *
-find_descendant (GtkWidget *widget,
-                 GType      type)
-{
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found;
-
-      if (G_TYPE_CHECK_INSTANCE_TYPE (child, type))
-        return child;
-      found = find_descendant (child, type);
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
 }
 
 static void find_primary_menu (GtkWidget  *widget,
@@ -257,10 +126,10 @@ test_undo_redo (void)
   }
 
   /* A drag of the opacity slider in the model's row is one undo step. */
-  spin (200);
-  row = find_descendant (GTK_WIDGET (window), OSP_TYPE_MODEL_ROW);
+  osp_test_spin (200);
+  row = osp_test_find_descendant (GTK_WIDGET (window), OSP_TYPE_MODEL_ROW);
   g_assert_nonnull (row);
-  scale = find_descendant (row, GTK_TYPE_SCALE);
+  scale = osp_test_find_descendant (row, GTK_TYPE_SCALE);
   g_assert_nonnull (scale);
   n_undo = osp_plan_get_n_undo (plan);
   for (int i = 1; i <= 5; i++)
@@ -278,7 +147,7 @@ test_undo_redo (void)
   g_assert_cmpuint (g_list_model_get_n_items (osp_window_get_models (window)), ==, 0);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.undo", NULL));
   g_assert_cmpuint (g_list_model_get_n_items (osp_window_get_models (window)), ==, 1);
-  destroy_window (window);
+  osp_test_destroy_window (GTK_WINDOW (window));
 }
 
 /* Save from the window, open again through the window: the same models. */
@@ -299,18 +168,18 @@ test_save_open (void)
   osp_window_add_model (window, screw);
   plan = osp_window_get_plan (window);
   osp_window_save_to_path (window, path);
-  wait_for (jobs_done, window, "the save");
+  osp_test_wait_for (jobs_done, window, "the save");
   g_assert_null (osp_window_get_last_error (window));
   g_assert_false (osp_plan_get_modified (plan));
   /* The title names the file, without the modified marker now. */
   g_assert_nonnull (strstr (gtk_window_get_title (GTK_WINDOW (window)), "window.osteoplan"));
   g_assert_null (strstr (gtk_window_get_title (GTK_WINDOW (window)), "•"));
   before = osp_plan_dump (plan);
-  destroy_window (window);
+  osp_test_destroy_window (GTK_WINDOW (window));
 
   window = new_window ();
   osp_window_open_files (window, &file, 1);
-  wait_for (jobs_done, window, "the plan to open");
+  osp_test_wait_for (jobs_done, window, "the plan to open");
   g_assert_null (osp_window_get_last_error (window));
   plan = osp_window_get_plan (window);
   g_assert_cmpuint (g_list_model_get_n_items (osp_window_get_models (window)), ==, 2);
@@ -320,7 +189,7 @@ test_save_open (void)
   after = osp_plan_dump (plan);
   g_assert_cmpstr (after, ==, before);
   g_assert_cmpstr (osp_plan_get_path (plan), ==, path);
-  destroy_window (window);
+  osp_test_destroy_window (GTK_WINDOW (window));
 }
 
 /* A cut applied through the panel: closed pieces whose volumes add up; one undo step. */
@@ -345,7 +214,7 @@ test_cut (void)
 
   /* The gizmo: dragging its arrow upwards (seen from the front, +z is up) raises the axial
    * plane through the middle (z = 20). */
-  wait_frame (viewport);
+  osp_test_wait_frame (viewport);
   if (osp_viewport_get_gl_error (viewport) == NULL)
     {
       /* On the arrow, above the rings (the square is 1.1 × the box's diagonal, 76 mm; the
@@ -357,7 +226,7 @@ test_cut (void)
 
       osp_viewport_set_view (viewport, OSP_VIEW_ANTERIOR);
       osp_viewport_fit_all (viewport);
-      wait_frame (viewport);
+      osp_test_wait_frame (viewport);
       g_assert_true (osp_camera_project (osp_viewport_get_camera (viewport), tip, pixel));
       g_signal_emit_by_name (viewport, "tool-drag-begin", (double) pixel[0], (double) pixel[1],
                              &handled);
@@ -377,13 +246,13 @@ test_cut (void)
   /* A wedge: z ≤ 10 and x ≤ 25 is resected (a 25 × 40 × 10 block). */
   osp_cut_panel_set_planes (panel, planes, 2);
   osp_cut_panel_set_margin (panel, 0.0);
-  wait_for (cut_idle, panel, "the cut preview");
+  osp_test_wait_for (cut_idle, panel, "the cut preview");
   g_assert_cmpuint (osp_cut_panel_get_n_preview_pieces (panel, TRUE), ==, 1);
   g_assert_cmpuint (osp_cut_panel_get_n_preview_pieces (panel, FALSE), ==, 1);
-  screenshot ("guiplan-cut-preview-box.png");
+  osp_test_screenshot (SHOTS, "guiplan-cut-preview-box.png");
 
   osp_cut_panel_apply (panel);
-  wait_for (cut_idle, panel, "the cut");
+  osp_test_wait_for (cut_idle, panel, "the cut");
   g_assert_null (osp_cut_panel_get_last_error (panel));
   g_assert_false (osp_cut_panel_get_active (panel));
   g_assert_cmpuint (osp_viewport_get_n_overlays (osp_window_get_viewport (window)), ==, 0);
@@ -413,14 +282,14 @@ test_cut (void)
 
   /* Cancel leaves the plan alone and the model visible. */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.cut", NULL));
-  wait_for (cut_idle, panel, "the preview");
+  osp_test_wait_for (cut_idle, panel, "the preview");
   osp_cut_panel_stop (panel);
   {
     g_autofree char *dump = osp_plan_dump (plan);
 
     g_assert_cmpstr (dump, ==, before);
   }
-  destroy_window (window);
+  osp_test_destroy_window (GTK_WINDOW (window));
 }
 
 /* The demo: the symmetry estimate is close to the phantom's true plane; mirror, register and
@@ -448,13 +317,13 @@ test_mirror_demo (void)
   g_assert_no_error (error);
 
   osp_window_open_demo (window);
-  wait_for (jobs_done, window, "the demo case");
+  osp_test_wait_for (jobs_done, window, "the demo case");
   g_assert_cmpuint (osp_plan_get_n_models (plan), ==, 1);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.mirror", NULL));
   g_assert_true (osp_mirror_panel_get_active (panel));
 
   osp_mirror_panel_estimate (panel);
-  wait_for (mirror_idle, panel, "the symmetry estimate");
+  osp_test_wait_for (mirror_idle, panel, "the symmetry estimate");
   g_assert_null (osp_mirror_panel_get_last_error (panel));
   g_assert_true (osp_mirror_panel_get_plane (panel, &plane, &residual));
   osp_mesh_get_bounds (osp_model_get_mesh (osp_plan_get_model (plan, 0)), &box);
@@ -473,7 +342,7 @@ test_mirror_demo (void)
   g_assert_cmpuint (osp_plan_get_n_models (plan), ==, 2);
 
   osp_mirror_panel_register (panel);
-  wait_for (mirror_idle, panel, "the registration");
+  osp_test_wait_for (mirror_idle, panel, "the registration");
   g_assert_null (osp_mirror_panel_get_last_error (panel));
   g_assert_true (osp_mirror_panel_get_deviation (panel, &deviation));
   /* A symmetric phantom: the registered mirror lies on the bone within a voxel or so. */
@@ -484,14 +353,14 @@ test_mirror_demo (void)
     GtkWidget *button = NULL;
 
     find_primary_menu (GTK_WIDGET (window), &button);
-    if (button != NULL && g_getenv ("OSP_GUIPLAN_SHOTS") != NULL)
+    if (button != NULL && g_getenv (SHOTS) != NULL)
       {
         gtk_menu_button_popup (GTK_MENU_BUTTON (button));
-        screenshot ("guiplan-undo-menu.png");
+        osp_test_screenshot (SHOTS, "guiplan-undo-menu.png");
         gtk_menu_button_popdown (GTK_MENU_BUTTON (button));
       }
   }
-  screenshot ("guiplan-mirror-deviation.png");
+  osp_test_screenshot (SHOTS, "guiplan-mirror-deviation.png");
 
   /* Undo the registration, the mirror, then the plane kept in the plan. */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.undo", NULL));
@@ -502,7 +371,7 @@ test_mirror_demo (void)
   g_assert_cmpint (osp_plan_find_plane (plan, "Midsagittal"), <, 0);
   osp_mirror_panel_stop (panel);
   g_assert_false (osp_mirror_panel_get_active (panel));
-  destroy_window (window);
+  osp_test_destroy_window (GTK_WINDOW (window));
 }
 
 /* The demo cut in the window, for a look (screenshots only). */
@@ -515,14 +384,14 @@ test_cut_demo (void)
   OspBox box;
   OspPlane plane;
 
-  if (g_getenv ("OSP_GUIPLAN_SHOTS") == NULL)
+  if (g_getenv (SHOTS) == NULL)
     {
       g_test_skip ("screenshots only (OSP_GUIPLAN_SHOTS)");
-      destroy_window (window);
+      osp_test_destroy_window (GTK_WINDOW (window));
       return;
     }
   osp_window_open_demo (window);
-  wait_for (jobs_done, window, "the demo case");
+  osp_test_wait_for (jobs_done, window, "the demo case");
   osp_mesh_get_bounds (osp_model_get_mesh (osp_plan_get_model (plan, 0)), &box);
   /* The plane of symmetry of the intact pelvis, kept in the plan for after the cut. */
   {
@@ -530,7 +399,7 @@ test_cut_demo (void)
 
     g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.mirror", NULL));
     osp_mirror_panel_estimate (mirror);
-    wait_for (mirror_idle, mirror, "the estimate");
+    osp_test_wait_for (mirror_idle, mirror, "the estimate");
     g_assert_cmpint (osp_plan_find_plane (plan, "Midsagittal"), >=, 0);
     osp_mirror_panel_stop (mirror);
   }
@@ -542,13 +411,13 @@ test_cut_demo (void)
   plane.d = -0.94f * (box.min[0] + 0.62f * (box.max[0] - box.min[0])) -
             0.34f * (box.min[2] + 0.5f * (box.max[2] - box.min[2]));
   osp_cut_panel_set_planes (panel, &plane, 1);
-  wait_for (cut_idle, panel, "the preview");
-  screenshot ("guiplan-cut-preview.png");
+  osp_test_wait_for (cut_idle, panel, "the preview");
+  osp_test_screenshot (SHOTS, "guiplan-cut-preview.png");
 
   /* Resect, hide the resected pieces, mirror what remains and fit it: the deviation map
    * shows where the template fills the defect. */
   osp_cut_panel_apply (panel);
-  wait_for (cut_idle, panel, "the cut");
+  osp_test_wait_for (cut_idle, panel, "the cut");
   {
     OspMirrorPanel *mirror = osp_window_get_mirror_panel (window);
     g_autofree char *remaining_name = g_strdup_printf ("%s remaining 1", "Demo pelvis");
@@ -573,11 +442,11 @@ test_cut_demo (void)
     g_assert_true (osp_mirror_panel_get_plane (mirror, NULL, NULL));
     osp_mirror_panel_mirror (mirror);
     osp_mirror_panel_register (mirror);
-    wait_for (mirror_idle, mirror, "the registration");
+    osp_test_wait_for (mirror_idle, mirror, "the registration");
     osp_viewport_set_view (osp_window_get_viewport (window), OSP_VIEW_ANTERIOR);
-    screenshot ("guiplan-mirror-defect.png");
+    osp_test_screenshot (SHOTS, "guiplan-mirror-defect.png");
   }
-  destroy_window (window);
+  osp_test_destroy_window (GTK_WINDOW (window));
 }
 
 static void
@@ -631,15 +500,15 @@ test_recover (void)
   window = new_window ();
   find_recover_button (GTK_WIDGET (window), &button);
   g_assert_nonnull (button);
-  screenshot ("guiplan-recover.png");
+  osp_test_screenshot (SHOTS, "guiplan-recover.png");
   g_signal_emit_by_name (button, "clicked");
-  wait_for (jobs_done, window, "the recovery");
+  osp_test_wait_for (jobs_done, window, "the recovery");
   g_assert_null (osp_window_get_last_error (window));
   g_assert_nonnull (osp_plan_find_model (osp_window_get_plan (window), "Crashed"));
   g_assert_nonnull (strstr (gtk_window_get_title (GTK_WINDOW (window)), "Recovered"));
   left = osp_autosave_list_recoverable ();
   g_assert_cmpuint (left->len, ==, 0);
-  destroy_window (window);
+  osp_test_destroy_window (GTK_WINDOW (window));
 }
 
 /* A broken .osteoplan: an error that names it, and the window keeps working. */
@@ -654,42 +523,28 @@ test_broken_plan (void)
   g_assert_true (g_file_set_contents (path, "PK\003\004 this is not a zip", -1, &error));
   g_assert_no_error (error);
   osp_window_open_files (window, &file, 1);
-  wait_for (jobs_done, window, "the broken plan");
+  osp_test_wait_for (jobs_done, window, "the broken plan");
   g_assert_nonnull (osp_window_get_last_error (window));
   g_assert_nonnull (strstr (osp_window_get_last_error (window), "broken.osteoplan"));
-  g_assert_true (dialog_shown (window));
-  close_dialogs ();
+  g_assert_nonnull (osp_test_find_toplevel (ADW_TYPE_MESSAGE_DIALOG, GTK_WINDOW (window)));
+  osp_test_destroy_toplevels (ADW_TYPE_MESSAGE_DIALOG);
   g_assert_cmpuint (g_list_model_get_n_items (osp_window_get_models (window)), ==, 0);
 
   add_box (window, "Box", 10);
   g_assert_cmpuint (g_list_model_get_n_items (osp_window_get_models (window)), ==, 1);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.undo", NULL));
   g_assert_cmpuint (g_list_model_get_n_items (osp_window_get_models (window)), ==, 0);
-  destroy_window (window);
+  osp_test_destroy_window (GTK_WINDOW (window));
 }
 
 int
 main (int    argc,
       char **argv)
 {
-  static const char *const xdg[] = { "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME",
-                                      "XDG_STATE_HOME" };
-
   g_test_init (&argc, &argv, NULL);
-  /* Recent files, autosaves and preferences go to a scratch folder, not the user's. */
-  for (guint i = 0; i < G_N_ELEMENTS (xdg); i++)
-    {
-      g_autofree char *dir = g_build_filename (osp_test_tmpdir (), xdg[i], NULL);
-
-      g_setenv (xdg[i], dir, TRUE);
-    }
-
-  if (!gtk_init_check ())
-    {
-      g_test_message ("no display: run under xvfb-run");
-      return 77;
-    }
-  adw_init ();
+  osp_test_isolate_xdg ();
+  if (!osp_test_init_display ())
+    return 77;
 
   g_test_add_func ("/gui-plan/undo-redo", test_undo_redo);
   g_test_add_func ("/gui-plan/save-open", test_save_open);

@@ -33,11 +33,7 @@
 static OspWindow *
 new_window (void)
 {
-  OspWindow *window = osp_window_new (NULL);
-
-  gtk_window_set_default_size (GTK_WINDOW (window), 1400, 900);
-  gtk_window_present (GTK_WINDOW (window));
-  return window;
+  return osp_test_new_window (1400, 900);
 }
 
 /* A block of bone 60 × 40 × 30 mm with a corner at the origin. */
@@ -148,7 +144,7 @@ test_implants (void)
     OspTransformGizmo *gizmo = osp_implant_panel_get_gizmo (panel);
     const OspCamera *camera;
     float before[16], after[16], local[16], gizmo_matrix[16];
-    float on_arrow[3];
+    float on_arrow[3], size;
     vec3 p0, p1;
     gboolean handled = FALSE;
 
@@ -174,8 +170,8 @@ test_implants (void)
     /* Moved along +z only, by as much as the pointer moved along the arrow's image. */
     g_assert_cmpfloat (fabsf (after[12] - before[12]), <, 1e-3f);
     g_assert_cmpfloat (fabsf (after[13] - before[13]), <, 1e-3f);
-    g_assert_cmpfloat (fabsf (after[14] - before[14] - 0.85f * osp_transform_gizmo_get_size (gizmo)),
-                       <, 0.01f * osp_transform_gizmo_get_size (gizmo));
+    size = osp_transform_gizmo_get_size (gizmo);
+    g_assert_cmpfloat (fabsf (after[14] - before[14] - 0.85f * size), <, 0.01f * size);
     g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.undo", NULL));
     osp_model_get_transform (screw, local);
     g_assert_cmpmem (local, sizeof local, before, sizeof before);

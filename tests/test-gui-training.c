@@ -17,59 +17,16 @@
 #include <glib/gstdio.h>
 
 #include "osp-test-common.h"
+#include "osp-test-gui.h"
 #include "osp-training-panel.h"
 #include "osp-viewport.h"
 
-/* Generous: the suite also runs under AddressSanitizer on two shared cores. */
+/* Generous for these waits, even under AddressSanitizer on two shared cores. */
 #define TIMEOUT_S 60
 
-typedef gboolean (*Condition) (gpointer data);
+#define SHOTS "OSP_TEST_SCREENSHOTS"
 
-static void
-wait_for (Condition   condition,
-          gpointer    data,
-          const char *what)
-{
-  gint64 end = g_get_monotonic_time () + TIMEOUT_S * G_USEC_PER_SEC;
-
-  while (!condition (data))
-    {
-      if (g_get_monotonic_time () > end)
-        g_error ("timed out waiting for %s", what);
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (1000);
-    }
-}
-
-static void
-spin (guint ms)
-{
-  gint64 end = g_get_monotonic_time () + ms * 1000;
-
-  while (g_get_monotonic_time () < end)
-    {
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (1000);
-    }
-}
-
-static void
-screenshot (const char *name)
-{
-  const char *dir = g_getenv ("OSP_TEST_SCREENSHOTS");
-  g_autofree char *path = NULL;
-  g_autofree char *command = NULL;
-
-  if (dir == NULL)
-    return;
-  spin (1500);
-  path = g_build_filename (dir, name, NULL);
-  command = g_strdup_printf ("import -window root %s", path);
-  if (!g_spawn_command_line_sync (command, NULL, NULL, NULL, NULL))
-    g_test_message ("could not take %s", path);
-}
-
-/* The first widget of `type` under `widget` whose label (buttons) is `label`, or any. */
+/* The first button under `widget` whose label is `label`, depth first. */
 static GtkWidget *
 find_button (GtkWidget  *widget,
              const char *label)
@@ -83,24 +40,6 @@ find_button (GtkWidget  *widget,
                                               label) == 0)
         return child;
       found = find_button (child, label);
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
-static GtkWidget *
-find_type (GtkWidget *widget,
-           GType      type)
-{
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found;
-
-      if (G_TYPE_CHECK_INSTANCE_TYPE (child, type))
-        return child;
-      found = find_type (child, type);
       if (found != NULL)
         return found;
     }
@@ -177,10 +116,8 @@ fixture_setup (Fixture *fixture)
 static void
 fixture_teardown (Fixture *fixture)
 {
-  gtk_window_destroy (fixture->window);
+  osp_test_destroy_window (fixture->window);
   g_clear_object (&fixture->selection);
-  for (int i = 0; i < 20; i++)
-    g_main_context_iteration (NULL, FALSE);
 }
 
 static void
@@ -198,34 +135,34 @@ test_walk (void)
   training = osp_training_panel_get_training (fixture.panel);
   g_assert_null (osp_training_panel_get_plan (fixture.panel));
   g_assert_false (gtk_widget_get_sensitive (fixture.next));
-  screenshot ("training-0-start.png");
+  osp_test_screenshot (SHOTS, "training-0-start.png");
 
   /* Reset Case: the phantom with a defect, built in a thread. */
   g_signal_emit_by_name (fixture.reset, "clicked");
   g_assert_true (osp_training_panel_get_busy (fixture.panel));
-  wait_for (case_built, &fixture, "the training case");
+  osp_test_wait_for (case_built, &fixture, "the training case");
   plan = osp_training_panel_get_plan (fixture.panel);
   g_assert_cmpuint (osp_plan_get_n_models (plan), ==, 1);
   g_assert_true (fixture.selection != NULL);
 
   /* 1. Open: done at once. */
   g_assert_cmpuint (osp_training_get_current (training), ==, OSP_TRAINING_STEP_OPEN);
-  wait_for (next_sensitive, fixture.next, "Next after the case opened");
-  screenshot ("training-1-open.png");
+  osp_test_wait_for (next_sensitive, fixture.next, "Next after the case opened");
+  osp_test_screenshot (SHOTS, "training-1-open.png");
   g_signal_emit_by_name (fixture.next, "clicked");
   g_assert_cmpuint (osp_training_get_current (training), ==, OSP_TRAINING_STEP_LOOK);
   g_assert_false (gtk_widget_get_sensitive (fixture.next));
 
   /* 2. Look: the panel sees the camera turn to a standard view. */
-  spin (600);
+  osp_test_spin (600);
   g_assert_false (gtk_widget_get_sensitive (fixture.next));
   osp_viewport_set_view (fixture.viewport, OSP_VIEW_LEFT);
-  wait_for (next_sensitive, fixture.next, "Next after the camera turned");
+  osp_test_wait_for (next_sensitive, fixture.next, "Next after the camera turned");
   g_signal_emit_by_name (fixture.next, "clicked");
   g_assert_cmpuint (osp_training_get_current (training), ==, OSP_TRAINING_STEP_CUT);
   g_assert_false (gtk_widget_get_sensitive (fixture.next));
   osp_viewport_set_view (fixture.viewport, OSP_VIEW_ANTERIOR);
-  screenshot ("training-2-cut-todo.png");
+  osp_test_screenshot (SHOTS, "training-2-cut-todo.png");
 
   /* 3. Cut: through the middle of the pelvis, as the cut panel applies it. */
   pelvis = osp_plan_get_model (plan, 0);
@@ -233,13 +170,13 @@ test_walk (void)
   plane.d = (box.min[2] + box.max[2]) / 2;
   g_assert_true (osp_plan_cut_model (plan, pelvis, &plane, 1, 0, "Cut Pelvis", NULL, &error));
   g_assert_no_error (error);
-  wait_for (next_sensitive, fixture.next, "Next after the cut");
+  osp_test_wait_for (next_sensitive, fixture.next, "Next after the cut");
   /* Undo takes it back. */
   g_assert_true (osp_plan_undo (plan));
   g_assert_false (gtk_widget_get_sensitive (fixture.next));
   g_assert_true (osp_plan_redo (plan));
   g_assert_true (gtk_widget_get_sensitive (fixture.next));
-  screenshot ("training-3-cut-done.png");
+  osp_test_screenshot (SHOTS, "training-3-cut-done.png");
   g_signal_emit_by_name (fixture.next, "clicked");
   g_assert_cmpuint (osp_training_get_current (training), ==, OSP_TRAINING_STEP_MIRROR);
   g_assert_false (gtk_widget_get_sensitive (fixture.next));
@@ -247,8 +184,8 @@ test_walk (void)
   /* An instructor's note typed in the panel goes into the plan and its file. */
   {
     GtkWidget *edit = find_button (GTK_WIDGET (fixture.panel), _("_Edit Notes"));
-    GtkTextView *view = GTK_TEXT_VIEW (find_type (GTK_WIDGET (fixture.panel),
-                                                  GTK_TYPE_TEXT_VIEW));
+    GtkTextView *view = GTK_TEXT_VIEW (osp_test_find_descendant (GTK_WIDGET (fixture.panel),
+                                                                 GTK_TYPE_TEXT_VIEW));
     g_autofree char *path = g_build_filename (osp_test_tmpdir (), "course.osteoplan", NULL);
     const char *note = "Estimate the plane on the intact pelvis first. 先估计正中矢状面。";
     g_autoptr(OspPlan) opened = NULL;
@@ -257,7 +194,7 @@ test_walk (void)
     gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (edit), TRUE);
     gtk_text_buffer_set_text (gtk_text_view_get_buffer (view), note, -1);
     g_assert_cmpstr (osp_training_get_note (plan, OSP_TRAINING_STEP_MIRROR), ==, note);
-    screenshot ("training-4-notes.png");
+    osp_test_screenshot (SHOTS, "training-4-notes.png");
     gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (edit), FALSE);
 
     g_assert_true (osp_plan_save (plan, path, NULL, NULL, &error));
@@ -281,31 +218,12 @@ int
 main (int    argc,
       char **argv)
 {
-  static const char *const xdg[] = { "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME",
-                                      "XDG_STATE_HOME" };
-
   g_test_init (&argc, &argv, NULL);
-  for (guint i = 0; i < G_N_ELEMENTS (xdg); i++)
-    {
-      g_autofree char *dir = g_build_filename (osp_test_tmpdir (), xdg[i], NULL);
-
-      g_setenv (xdg[i], dir, TRUE);
-    }
-
-  /* For screenshots in another language: OSP_TEST_LOCALEDIR holds LANG/LC_MESSAGES/osteoplan.mo
-   * (the programs bind it themselves, from the install prefix). */
-  if (g_getenv ("OSP_TEST_LOCALEDIR") != NULL)
-    {
-      bindtextdomain (GETTEXT_PACKAGE, g_getenv ("OSP_TEST_LOCALEDIR"));
-      bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
-      textdomain (GETTEXT_PACKAGE);
-    }
-  if (!gtk_init_check ())
-    {
-      g_test_message ("no display: run under xvfb-run");
-      return 77;
-    }
-  adw_init ();
+  osp_test_isolate_xdg ();
+  osp_test_set_wait_timeout (TIMEOUT_S);
+  osp_test_bind_locale ();
+  if (!osp_test_init_display ())
+    return 77;
 
   g_test_add_func ("/gui-training/walk", test_walk);
   return g_test_run ();

@@ -21,60 +21,17 @@
 #include "osp-model-row.h"
 #include "osp-model.h"
 #include "osp-test-common.h"
+#include "osp-test-gui.h"
 #include "osp-viewport.h"
 #include "osp-window.h"
 
-/* Generous: the suite also runs under AddressSanitizer on two shared cores. */
+/* Generous for these waits, even under AddressSanitizer on two shared cores. */
 #define TIMEOUT_S 40
-
-typedef gboolean (*Condition) (gpointer data);
-
-/* Runs the main loop until `condition` holds; fails the test after TIMEOUT_S. */
-static void
-wait_for (Condition   condition,
-          gpointer    data,
-          const char *what)
-{
-  gint64 end = g_get_monotonic_time () + TIMEOUT_S * G_USEC_PER_SEC;
-
-  while (!condition (data))
-    {
-      if (g_get_monotonic_time () > end)
-        g_error ("timed out waiting for %s", what);
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (1000);
-    }
-}
 
 static gboolean
 jobs_done (gpointer data)
 {
   return osp_window_get_n_jobs (data) == 0;
-}
-
-typedef struct
-{
-  OspViewport *viewport;
-  guint        frames;
-} FrameWait;
-
-static gboolean
-frame_drawn (gpointer data)
-{
-  FrameWait *wait = data;
-
-  return osp_viewport_get_n_frames (wait->viewport) > wait->frames;
-}
-
-/* Waits for the next frame after now. */
-static void
-wait_frame (OspViewport *viewport)
-{
-  FrameWait wait = { viewport, osp_viewport_get_n_frames (viewport) };
-
-  /* A read-back request also queues a render of the GLArea. */
-  osp_viewport_request_readback (viewport);
-  wait_for (frame_drawn, &wait, "a frame");
 }
 
 /* The pixels of the next frame, read back from the GLArea's framebuffer. */
@@ -83,12 +40,8 @@ read_frame (OspViewport *viewport,
             int         *width,
             int         *height)
 {
-  FrameWait wait = { viewport, osp_viewport_get_n_frames (viewport) };
-  GBytes *pixels;
+  GBytes *pixels = osp_test_read_frame (viewport, width, height);
 
-  osp_viewport_request_readback (viewport);
-  wait_for (frame_drawn, &wait, "a read-back frame");
-  pixels = osp_viewport_take_readback (viewport, width, height);
   g_assert_nonnull (pixels);
   g_assert_cmpint (*width, >, 0);
   g_assert_cmpint (*height, >, 0);
@@ -117,41 +70,10 @@ count_red (GBytes *pixels,
   return n;
 }
 
-/* The first widget of `type` under `widget`, depth first. */
-static GtkWidget *
-find_descendant (GtkWidget *widget,
-                 GType      type)
-{
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found;
-
-      if (G_TYPE_CHECK_INSTANCE_TYPE (child, type))
-        return child;
-      found = find_descendant (child, type);
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
 static OspWindow *
 new_window (void)
 {
-  OspWindow *window = osp_window_new (NULL);
-
-  gtk_window_set_default_size (GTK_WINDOW (window), 900, 600);
-  gtk_window_present (GTK_WINDOW (window));
-  return window;
-}
-
-static void
-destroy_window (OspWindow *window)
-{
-  gtk_window_destroy (GTK_WINDOW (window));
-  for (int i = 0; i < 20; i++)
-    g_main_context_iteration (NULL, FALSE);
+  return osp_test_new_window (900, 600);
 }
 
 static OspModel *
@@ -191,7 +113,7 @@ test_demo (void)
 
   osp_window_open_demo (window);
   g_assert_cmpuint (osp_window_get_n_jobs (window), ==, 1);
-  wait_for (jobs_done, window, "the demo case");
+  osp_test_wait_for (jobs_done, window, "the demo case");
   g_assert_null (osp_window_get_last_error (window));
   g_assert_cmpuint (g_list_model_get_n_items (models), ==, 1);
   model = g_list_model_get_item (models, 0);
@@ -202,7 +124,7 @@ test_demo (void)
   g_assert_cmpfloat (box.max[0] - box.min[0], >, 150.0);
   g_assert_cmpfloat (box.max[0] - box.min[0], <, 450.0);
 
-  wait_frame (osp_window_get_viewport (window));
+  osp_test_wait_frame (osp_window_get_viewport (window));
   if (check_gl (osp_window_get_viewport (window)))
     {
       int width, height;
@@ -214,7 +136,7 @@ test_demo (void)
       pixels = read_frame (osp_window_get_viewport (window), &width, &height);
       g_assert_cmpuint (count_red (pixels, width, height), >, (guint) (width * height / 40));
     }
-  destroy_window (window);
+  osp_test_destroy_window (GTK_WINDOW (window));
 }
 
 static void
@@ -230,10 +152,10 @@ test_visibility (void)
   GtkWidget *eye;
   guint n_shown;
 
-  wait_frame (viewport);
+  osp_test_wait_frame (viewport);
   if (!check_gl (viewport))
     {
-      destroy_window (window);
+      osp_test_destroy_window (GTK_WINDOW (window));
       return;
     }
   shown = read_frame (viewport, &width, &height);
@@ -242,9 +164,9 @@ test_visibility (void)
   g_assert_cmpuint (n_shown, >, (guint) (width * height / 10));
 
   /* The eye button of the model's row in the side panel hides it. */
-  eye = find_descendant (GTK_WIDGET (window), OSP_TYPE_MODEL_ROW);
+  eye = osp_test_find_descendant (GTK_WIDGET (window), OSP_TYPE_MODEL_ROW);
   g_assert_nonnull (eye);
-  eye = find_descendant (eye, GTK_TYPE_TOGGLE_BUTTON);
+  eye = osp_test_find_descendant (eye, GTK_TYPE_TOGGLE_BUTTON);
   g_assert_nonnull (eye);
   g_assert_true (gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (eye)));
   gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (eye), FALSE);
@@ -256,7 +178,7 @@ test_visibility (void)
   g_assert_true (osp_model_get_visible (model));
   again = read_frame (viewport, &width, &height);
   g_assert_cmpuint (count_red (again, width, height), ==, n_shown);
-  destroy_window (window);
+  osp_test_destroy_window (GTK_WINDOW (window));
 }
 
 /* The section plane cuts every model away beyond it; the wireframe draws the edges over. */
@@ -273,10 +195,10 @@ test_section_wireframe (void)
   guint n_whole, n_cut;
 
   add_box (window, 0xff0000);
-  wait_frame (viewport);
+  osp_test_wait_frame (viewport);
   if (!check_gl (viewport))
     {
-      destroy_window (window);
+      osp_test_destroy_window (GTK_WINDOW (window));
       return;
     }
   osp_viewport_set_view (viewport, OSP_VIEW_ANTERIOR);
@@ -300,7 +222,7 @@ test_section_wireframe (void)
   osp_viewport_set_wireframe (viewport, FALSE);
   again = read_frame (viewport, &width, &height);
   g_assert_cmpuint (count_red (again, width, height), ==, n_whole);
-  destroy_window (window);
+  osp_test_destroy_window (GTK_WINDOW (window));
 }
 
 /* Activates the window's key binding for keyval + modifiers, as a key press would. */
@@ -362,7 +284,7 @@ test_view_keys (void)
   const OspCamera *camera;
 
   (void) model;
-  wait_frame (viewport);
+  osp_test_wait_frame (viewport);
   for (guint i = 0; i < G_N_ELEMENTS (view_key_cases); i++)
     {
       const ViewKeyCase *tc = &view_key_cases[i];
@@ -402,36 +324,7 @@ test_view_keys (void)
       after = read_frame (viewport, &width, &height);
       g_assert_cmpuint (count_red (before, width, height), !=, count_red (after, width, height));
     }
-  destroy_window (window);
-}
-
-static gboolean
-dialog_shown (gpointer data)
-{
-  GListModel *toplevels = gtk_window_get_toplevels ();  /* owned by GTK */
-
-  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
-    {
-      g_autoptr(GtkWindow) toplevel = g_list_model_get_item (toplevels, i);
-
-      if (ADW_IS_MESSAGE_DIALOG (toplevel) && gtk_window_get_transient_for (toplevel) == data)
-        return TRUE;
-    }
-  return FALSE;
-}
-
-static void
-close_dialogs (void)
-{
-  GListModel *toplevels = gtk_window_get_toplevels ();  /* owned by GTK */
-
-  for (guint i = g_list_model_get_n_items (toplevels); i > 0; i--)
-    {
-      g_autoptr(GtkWindow) toplevel = g_list_model_get_item (toplevels, i - 1);
-
-      if (ADW_IS_MESSAGE_DIALOG (toplevel))
-        gtk_window_destroy (toplevel);
-    }
+  osp_test_destroy_window (GTK_WINDOW (window));
 }
 
 typedef struct
@@ -470,22 +363,22 @@ test_broken_file (gconstpointer data)
   g_assert_no_error (error);
 
   osp_window_open_files (window, &file, 1);
-  wait_for (jobs_done, window, "the broken file");
+  osp_test_wait_for (jobs_done, window, "the broken file");
   /* The error names the file and the window shows it in a dialog. */
   g_assert_nonnull (osp_window_get_last_error (window));
   g_assert_nonnull (strstr (osp_window_get_last_error (window), tc->name));
-  g_assert_true (dialog_shown (window));
+  g_assert_nonnull (osp_test_find_toplevel (ADW_TYPE_MESSAGE_DIALOG, GTK_WINDOW (window)));
   g_assert_cmpuint (g_list_model_get_n_items (osp_window_get_models (window)), ==, 0);
-  close_dialogs ();
+  osp_test_destroy_toplevels (ADW_TYPE_MESSAGE_DIALOG);
 
   /* The window still works: a good file opens. */
   g_assert_true (osp_mesh_save (box, good, OSP_MESH_FORMAT_STL_BINARY, &error));
   g_assert_no_error (error);
   osp_window_open_files (window, &good_file, 1);
-  wait_for (jobs_done, window, "the good file");
+  osp_test_wait_for (jobs_done, window, "the good file");
   g_assert_cmpuint (g_list_model_get_n_items (osp_window_get_models (window)), ==, 1);
-  wait_frame (osp_window_get_viewport (window));
-  destroy_window (window);
+  osp_test_wait_frame (osp_window_get_viewport (window));
+  osp_test_destroy_window (GTK_WINDOW (window));
 }
 
 static void
@@ -538,14 +431,14 @@ test_ct_dialog (void)
   osp_ct_dialog_set_threshold (dialog, 600.0);
   g_assert_cmpfloat (osp_ct_dialog_get_threshold (dialog), ==, 600.0);
   osp_ct_dialog_extract (dialog);
-  wait_for (mesh_arrived, &mesh, "the bone model");
+  osp_test_wait_for (mesh_arrived, &mesh, "the bone model");
 
   /* A closed ball of about 4/3 π 12³ ≈ 7238 mm³. */
   osp_mesh_report (mesh, &report);
   g_assert_true (report.closed);
   g_assert_cmpuint (report.topology.n_components, ==, 1);
   g_assert_cmpfloat_with_epsilon (report.volume, 4.0 / 3.0 * G_PI * 12 * 12 * 12, 800.0);
-  destroy_window (window);
+  osp_test_destroy_window (GTK_WINDOW (window));
 }
 
 static void
@@ -566,15 +459,15 @@ test_pick_select (void)
   osp_model_set_visible (other, FALSE);
   osp_window_add_model (window, other);
   g_assert_cmpuint (gtk_single_selection_get_selected (selection), ==, 1);
-  wait_frame (viewport);
+  osp_test_wait_frame (viewport);
   if (!check_gl (viewport))
     {
-      destroy_window (window);
+      osp_test_destroy_window (GTK_WINDOW (window));
       return;
     }
   osp_viewport_set_view (viewport, OSP_VIEW_ANTERIOR);
   osp_viewport_fit_all (viewport);
-  wait_frame (viewport);
+  osp_test_wait_frame (viewport);
   camera = osp_viewport_get_camera (viewport);
   cx = camera->width / 2.0;
   cy = camera->height / 2.0;
@@ -593,7 +486,7 @@ test_pick_select (void)
   g_assert_cmpuint (gtk_single_selection_get_selected (selection), ==,
                     GTK_INVALID_LIST_POSITION);
   g_assert_false (osp_viewport_pick (viewport, 2, 2, NULL, NULL));
-  destroy_window (window);
+  osp_test_destroy_window (GTK_WINDOW (window));
 }
 
 static void
@@ -617,34 +510,6 @@ test_preferences (void)
   gtk_window_destroy (GTK_WINDOW (preferences));
 }
 
-static gboolean
-has_toplevel (GType type)
-{
-  GListModel *toplevels = gtk_window_get_toplevels ();  /* owned by GTK */
-
-  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
-    {
-      g_autoptr(GObject) toplevel = g_list_model_get_item (toplevels, i);
-
-      if (G_TYPE_CHECK_INSTANCE_TYPE (toplevel, type))
-        return TRUE;
-    }
-  return FALSE;
-}
-
-static void
-destroy_toplevels (void)
-{
-  GListModel *toplevels = gtk_window_get_toplevels ();  /* owned by GTK */
-
-  while (g_list_model_get_n_items (toplevels) > 0)
-    {
-      g_autoptr(GtkWindow) toplevel = g_list_model_get_item (toplevels, 0);
-
-      gtk_window_destroy (toplevel);
-    }
-}
-
 /* The application's menu actions open their windows (About, Preferences, a new window). */
 static void
 test_app_actions (void)
@@ -664,9 +529,9 @@ test_app_actions (void)
       GType type = g_type_from_name (cases[i].type);
 
       g_action_group_activate_action (G_ACTION_GROUP (app), cases[i].action, NULL);
-      g_assert_true (has_toplevel (type));
+      g_assert_nonnull (osp_test_find_any_toplevel (type));
     }
-  destroy_toplevels ();
+  osp_test_destroy_toplevels (GTK_TYPE_WINDOW);
 }
 
 /* A folder of meshes (not a DICOM series) opens each mesh in it, in name order. */
@@ -693,7 +558,7 @@ test_mesh_folder (void)
   g_assert_no_error (error);
 
   osp_window_open_files (window, &folder, 1);
-  wait_for (jobs_done, window, "the meshes of the folder");
+  osp_test_wait_for (jobs_done, window, "the meshes of the folder");
   g_assert_null (osp_window_get_last_error (window));
   g_assert_cmpuint (g_list_model_get_n_items (models), ==, 2);
   first = g_list_model_get_item (models, 0);
@@ -703,7 +568,7 @@ test_mesh_folder (void)
                   g_str_equal (osp_model_get_name (second), "b-sacrum")) ||
                  (g_str_equal (osp_model_get_name (first), "b-sacrum") &&
                   g_str_equal (osp_model_get_name (second), "a-ilium")));
-  destroy_window (window);
+  osp_test_destroy_window (GTK_WINDOW (window));
 }
 
 /* Cancel stops the job without an error, and the window opens the next file normally. */
@@ -719,42 +584,28 @@ test_cancel (void)
   osp_window_open_demo (window);
   g_assert_cmpuint (osp_window_get_n_jobs (window), ==, 1);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.cancel", NULL));
-  wait_for (jobs_done, window, "the cancelled demo");
+  osp_test_wait_for (jobs_done, window, "the cancelled demo");
   g_assert_null (osp_window_get_last_error (window));
   g_assert_cmpuint (g_list_model_get_n_items (osp_window_get_models (window)), ==, 0);
 
   g_assert_true (osp_mesh_save (box, good, OSP_MESH_FORMAT_STL_BINARY, &error));
   g_assert_no_error (error);
   osp_window_open_files (window, &good_file, 1);
-  wait_for (jobs_done, window, "the file after the cancel");
+  osp_test_wait_for (jobs_done, window, "the file after the cancel");
   g_assert_null (osp_window_get_last_error (window));
   g_assert_cmpuint (g_list_model_get_n_items (osp_window_get_models (window)), ==, 1);
-  destroy_window (window);
+  osp_test_destroy_window (GTK_WINDOW (window));
 }
 
 int
 main (int    argc,
       char **argv)
 {
-  static const char *const xdg[] = { "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME",
-                                      "XDG_STATE_HOME" };
-
   g_test_init (&argc, &argv, NULL);
-  /* Recent files and preferences go to a scratch folder, not the user's.  (Not
-   * G_TEST_OPTION_ISOLATE_DIRS: it also hides the system's GSettings schemas from GTK.) */
-  for (guint i = 0; i < G_N_ELEMENTS (xdg); i++)
-    {
-      g_autofree char *dir = g_build_filename (osp_test_tmpdir (), xdg[i], NULL);
-
-      g_setenv (xdg[i], dir, TRUE);
-    }
-
-  if (!gtk_init_check ())
-    {
-      g_test_message ("no display: run under xvfb-run");
-      return 77;
-    }
-  adw_init ();
+  osp_test_isolate_xdg ();
+  osp_test_set_wait_timeout (TIMEOUT_S);
+  if (!osp_test_init_display ())
+    return 77;
 
   g_test_add_func ("/gui/demo", test_demo);
   g_test_add_func ("/gui/visibility", test_visibility);
