@@ -219,19 +219,19 @@ run_preview (gpointer data)
   OspCutPanel *self = data;
   g_autoptr(GTask) task = NULL;
   PreviewData *preview;
-  float matrix[16];
+  mat4 matrix;   /* aligned: cglm's SSE code loads whole columns */
+  const float *m = (const float *) matrix;
   gboolean identity = TRUE;
 
   self->preview_source = 0;
   if (self->model == NULL)
     return G_SOURCE_REMOVE;
   preview = g_new0 (PreviewData, 1);
-  osp_model_get_transform (self->model, matrix);
+  osp_model_get_transform (self->model, (float *) matrix);
   for (int i = 0; i < 16; i++)
-    identity = identity && matrix[i] == ((i % 5 == 0) ? 1.0f : 0.0f);
+    identity = identity && m[i] == ((i % 5 == 0) ? 1.0f : 0.0f);
   preview->mesh = identity ? osp_mesh_ref (osp_model_get_mesh (self->model))
-                           : osp_mesh_transform (osp_model_get_mesh (self->model),
-                                                 (vec4 *) matrix);
+                           : osp_mesh_transform (osp_model_get_mesh (self->model), matrix);
   preview->n_planes = self->planes->len;
   memcpy (preview->planes, self->planes->data, sizeof (OspPlane) * self->planes->len);
   preview->margin = gtk_adjustment_get_value (self->margin_adjustment);

@@ -708,7 +708,7 @@ action_plan_screw (GtkWidget  *widget,
   OspImplantPanel *self = OSP_IMPLANT_PANEL (widget);
   OspModel *bone = find_bone (self);
   float entry[3], target[3], local_entry[3], local_target[3];
-  mat4 bone_matrix, inverse, world;
+  mat4 bone_matrix, inverse, world, screw_matrix;
   OspScrewTrajectory trajectory;
   OspAcetabulum acetabulum = { NULL, { 0 }, 0.0f };
   g_autoptr(GError) error = NULL;
@@ -785,7 +785,9 @@ action_plan_screw (GtkWidget  *widget,
       set_status (self, error->message, TRUE);
       return;
     }
-  glm_mat4_mul (bone_matrix, (vec4 *) trajectory.matrix, world);
+  /* The trajectory's matrix is a plain float[16]: copy it where SSE loads are aligned. */
+  memcpy (screw_matrix, trajectory.matrix, sizeof screw_matrix);
+  glm_mat4_mul (bone_matrix, screw_matrix, world);
   commit_mesh (self, &params, mesh, NULL, (const float *) world);
 }
 
@@ -892,7 +894,7 @@ typedef struct
   OspMesh  *bone;
   OspBvh   *bvh;       /* cached, or built in the thread */
   OspModel *model;     /* the implant model coloured */
-  float     matrix[16];
+  mat4      matrix;    /* aligned: cglm's SSE code loads whole columns */
   gint     *permille;
   float    *distances;
 } FitJob;
@@ -933,8 +935,8 @@ fit_thread (GTask        *task,
         }
       progress = osp_progress_sub (&progress, 0.5, 0.5);
     }
-  job->distances = osp_fit_distance_map (job->implant, job->matrix, job->bvh, 2, &progress,
-                                         cancellable, &error);
+  job->distances = osp_fit_distance_map (job->implant, (const float *) job->matrix, job->bvh, 2,
+                                         &progress, cancellable, &error);
   if (job->distances == NULL)
     g_task_return_error (task, error);
   else
@@ -1075,7 +1077,7 @@ action_fit (GtkWidget  *widget,
   osp_model_get_transform (implant, (float *) implant_matrix);
   osp_model_get_transform (bone, (float *) bone_matrix);
   glm_mat4_inv (bone_matrix, inverse);
-  glm_mat4_mul (inverse, implant_matrix, *(mat4 *) job->matrix);
+  glm_mat4_mul (inverse, implant_matrix, job->matrix);
   job_begin (self);
   job->permille = g_atomic_rc_box_acquire (self->job_permille);
   {

@@ -93,15 +93,16 @@ set_error (OspMirrorPanel *self,
 static OspMesh *
 world_mesh (OspModel *model)
 {
-  float matrix[16];
+  mat4 matrix;   /* aligned: cglm's SSE code loads whole columns */
+  const float *m = (const float *) matrix;
   gboolean identity = TRUE;
 
-  osp_model_get_transform (model, matrix);
+  osp_model_get_transform (model, (float *) matrix);
   for (int i = 0; i < 16; i++)
-    identity = identity && matrix[i] == ((i % 5 == 0) ? 1.0f : 0.0f);
+    identity = identity && m[i] == ((i % 5 == 0) ? 1.0f : 0.0f);
   if (identity)
     return osp_mesh_ref (osp_model_get_mesh (model));
-  return osp_mesh_transform (osp_model_get_mesh (model), (vec4 *) matrix);
+  return osp_mesh_transform (osp_model_get_mesh (model), matrix);
 }
 
 /* The bone as the view shows it: every visible bone and piece of the plan, merged (the
