@@ -288,6 +288,15 @@ test_export_action (void)
   g_autoptr(GListStore) store = g_list_store_new (OSP_TYPE_MODEL);
   OspExportDialog *dialog;
 
+  /* In a process of its own: once a window of ours has lived in the same process, GTK's file
+   * chooser leaves a 16 KiB buffer behind at exit under AddressSanitizer (inside GTK; valgrind
+   * on the plain build finds no leak of ours). */
+  if (!g_test_subprocess ())
+    {
+      g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
+      g_test_trap_assert_passed ();
+      return;
+    }
   add_models (store);
   dialog = osp_export_dialog_new (NULL, G_LIST_MODEL (store), "pelvis");
   gtk_window_present (GTK_WINDOW (dialog));
