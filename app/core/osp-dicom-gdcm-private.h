@@ -87,4 +87,11 @@ gboolean osp_dicom_gdcm_syntax       (const char           *uid,
                                       gboolean             *out_big_endian,
                                       gboolean             *out_deflated);
 
+/* Whether an explicit VR `vr` (two bytes, one GDCM knows) suits the tag as GDCM's dictionary
+ * defines it (private and unknown tags suit any).  GDCM asserts (aborts) when it reads an
+ * attribute whose VR contradicts its dictionary. */
+gboolean osp_dicom_gdcm_vr_fits      (guint16               group,
+                                      guint16               element,
+                                      const guint8         *vr);
+
 G_END_DECLS

@@ -24,6 +24,8 @@
 #include <vector>
 
 #include <gdcmDataSet.h>
+#include <gdcmDictEntry.h>
+#include <gdcmDicts.h>
 #include <gdcmExplicitDataElement.h>
 #include <gdcmFileMetaInformation.h>
 #include <gdcmImplicitDataElement.h>
@@ -505,6 +507,55 @@ convert (const char           *raw,
     }
 }
 
+/* Whether a JPEG stream starts with a whole, clean header (SOI up to and including the SOS
+ * segment) for one grey component.  GDCM's JPEG codec asserts (aborts, as Debian builds it)
+ * when IJG warns while reading the header: bytes between markers, a segment running past the
+ * data, a JFIF major version other than 1; and further on for colour spaces it does not expect
+ * and for a sample precision it has no codec for.  IJG errors are safe (they fail the
+ * decode). */
+bool
+jpeg_header_is_clean (const guint8 *p,
+                      size_t        n)
+{
+  size_t at = 2;
+  bool frame_seen = false;
+
+  if (n < 4 || p[0] != 0xff || p[1] != 0xd8)
+    return false;
+  for (;;)
+    {
+      if (at >= n || p[at] != 0xff)
+        return false;
+      while (at < n && p[at] == 0xff)
+        at++;                                   /* fill bytes */
+      if (at + 3 > n)
+        return false;
+      guint8 marker = p[at++];
+      if (marker == 0x00 || marker == 0x01 || (marker >= 0xd0 && marker <= 0xd9))
+        return false;                           /* no RSTn, TEM, SOI or EOI in a header */
+      size_t length = (size_t) p[at] << 8 | p[at + 1];
+      if (length < 2 || length > n - at)
+        return false;
+      const guint8 *seg = p + at + 2;
+      size_t seg_len = length - 2;
+
+      if (marker >= 0xc0 && marker <= 0xcf && marker != 0xc4 && marker != 0xc8 &&
+          marker != 0xcc)
+        {
+          /* SOFn: precision, height, width, components (one, grey).  GDCM has IJG codecs
+           * for up to 16 bits. */
+          if (seg_len < 9 || seg[5] != 1 || seg[0] < 2 || seg[0] > 16)
+            return false;
+          frame_seen = true;
+        }
+      else if (marker == 0xe0 && seg_len >= 14 && memcmp (seg, "JFIF", 5) == 0 && seg[5] != 1)
+        return false;                           /* JFIF major version */
+      else if (marker == 0xda)
+        return frame_seen;                      /* SOS: the header ends with its segment */
+      at += length;
+    }
+}
+
 /* Decodes JPEG pixel data (baseline, extended or lossless) with GDCM's JPEG codec.  Such files
  * never go through gdcm::ImageReader and Image::GetBuffer (): where the JPEG codec refuses a
  * stream (already while ImageReader::Read () works out the lossy flag) GDCM goes on to its PVRG
@@ -520,13 +571,35 @@ decode_jpeg (const gdcm::DataElement   &pixel_data,
              std::vector<char>         &buffer)
 {
   gdcm::JPEGCodec jpeg;
+  /* Grey levels only (one sample per pixel was checked).  Not through ImageHelper, which
+   * asserts on a photometric interpretation it does not know. */
+  gdcm::PhotometricInterpretation::PIType pi = gdcm::PhotometricInterpretation::GetPIType (
+    raw_string (file.GetDataSet (), gdcm::Tag (0x0028, 0x0004)).c_str ());
 
-  if (pixel_data.GetSequenceOfFragments () == nullptr)
+  const gdcm::SequenceOfFragments *fragments = pixel_data.GetSequenceOfFragments ();
+
+  if (fragments == nullptr || fragments->GetNumberOfFragments () == 0 ||
+      (pi != gdcm::PhotometricInterpretation::MONOCHROME1 &&
+       pi != gdcm::PhotometricInterpretation::MONOCHROME2) ||
+      pf.GetBitsStored () < 1 || pf.GetBitsStored () > pf.GetBitsAllocated ())
     return false;
+  /* Every fragment that starts a frame (the first one, and any other that starts with SOI). */
+  for (unsigned int i = 0; i < fragments->GetNumberOfFragments (); i++)
+    {
+      const gdcm::ByteValue *bv = fragments->GetFragment (i).GetByteValue ();
+
+      if (bv == nullptr || bv->GetPointer () == nullptr)
+        return false;
+      const guint8 *bytes = (const guint8 *) bv->GetPointer ();
+      size_t len = bv->GetLength ();
+      if ((i == 0 || (len >= 2 && bytes[0] == 0xff && bytes[1] == 0xd8)) &&
+          !jpeg_header_is_clean (bytes, len))
+        return false;
+    }
   jpeg.SetNumberOfDimensions (dims[2] > 1 ? 3 : 2);
   jpeg.SetDimensions (dims);
-  jpeg.SetPlanarConfiguration (gdcm::ImageHelper::GetPlanarConfigurationValue (file));
-  jpeg.SetPhotometricInterpretation (gdcm::ImageHelper::GetPhotometricInterpretationValue (file));
+  jpeg.SetPlanarConfiguration (0);
+  jpeg.SetPhotometricInterpretation (pi);
   jpeg.SetPixelFormat (pf);
   /* Bits above BitsStored are masked when converting (convert ()). */
   jpeg.SetNeedOverlayCleanup (false);
@@ -765,6 +838,34 @@ osp_dicom_gdcm_syntax (const char *uid,
       *out_big_endian = ts.GetSwapCode () == gdcm::SwapCode::BigEndian;
       *out_deflated = ts == gdcm::TransferSyntax::DeflatedExplicitVRLittleEndian;
       return TRUE;
+    }
+  catch (...)
+    {
+      return FALSE;
+    }
+}
+
+gboolean
+osp_dicom_gdcm_vr_fits (guint16       group,
+                        guint16       element,
+                        const guint8 *vr)
+{
+  g_return_val_if_fail (vr != NULL, FALSE);
+
+  if (group % 2 == 1)
+    return TRUE;  /* private: no dictionary */
+  try
+    {
+      const char name[3] = { (char) vr[0], (char) vr[1], '\0' };
+      gdcm::VR file_vr (gdcm::VR::GetVRType (name));
+      const gdcm::DictEntry &entry =
+        gdcm::Global::GetInstance ().GetDicts ().GetDictEntry (gdcm::Tag (group, element));
+      const gdcm::VR &dict_vr = entry.GetVR ();
+
+      if (dict_vr == gdcm::VR::INVALID || file_vr == gdcm::VR::VR_END)
+        return TRUE;
+      /* As gdcm::Attribute::SetFromDataElement () asserts it. */
+      return dict_vr.Compatible (file_vr);
     }
   catch (...)
     {

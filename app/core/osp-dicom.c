@@ -372,6 +372,19 @@ walk_bad_vr (Walk         *w,
 }
 
 static gboolean
+walk_wrong_vr (Walk         *w,
+               guint16       group,
+               guint16       element,
+               const guint8 *vr)
+{
+  if (w->reason == NULL)
+    w->reason = g_strdup_printf (_("element (%04X,%04X) has the value representation %c%c, "
+                                   "which its definition does not allow"),
+                                 group, element, vr[0], vr[1]);
+  return FALSE;
+}
+
+static gboolean
 long_vr (const guint8 *vr)
 {
   static const char *const names[] = { "OB", "OD", "OF", "OL", "OV", "OW", "SQ", "SV", "UC",
@@ -431,6 +444,8 @@ walk_dataset (Walk     *w,
 
           if (!known_vr (vr))
             return walk_bad_vr (w, group, element, vr);
+          if (!osp_dicom_gdcm_vr_fits (group, element, vr))
+            return walk_wrong_vr (w, group, element, vr);
           is_sequence = vr[0] == 'S' && vr[1] == 'Q';
           is_unknown = vr[0] == 'U' && vr[1] == 'N';
           if (long_vr (vr))
@@ -451,7 +466,9 @@ walk_dataset (Walk     *w,
           length = walk_u32 (w, *at + 4);
           *at += 8;
         }
-      if (group == 0x7fe0 && element == 0x0010 && w->pixel_offset == G_MAXSIZE)
+      /* The pixel data of the data set itself, where GDCM's header read stops (one nested in
+       * an item does not stop it). */
+      if (group == 0x7fe0 && element == 0x0010 && depth == 0 && w->pixel_offset == G_MAXSIZE)
         w->pixel_offset = start;
 
       if (length == UNDEFINED_LENGTH)
@@ -490,6 +507,14 @@ walk_dataset (Walk     *w,
             return FALSE;
         }
       *at += length;
+    }
+  /* An item of undefined length ends with its delimiter, never with the sequence or the file:
+   * GDCM reads on past either to find one (and asserts when the file ends first). */
+  if (in_item)
+    {
+      if (w->reason == NULL)
+        w->reason = g_strdup (_("an item of undefined length has no item delimiter"));
+      return FALSE;
     }
   return TRUE;
 }
@@ -618,9 +643,12 @@ check_structure (const char  *path,
 
           /* Without a VR GDCM rereads the group as implicit VR, with 32-bit lengths; after a
            * sequence it reads the data set from inside the sequence. */
-          if (!known_vr (vr))
+          if (!known_vr (vr) || !osp_dicom_gdcm_vr_fits (0x0002, element, vr))
             {
-              walk_bad_vr (&w, 0x0002, element, vr);
+              if (known_vr (vr))
+                walk_wrong_vr (&w, 0x0002, element, vr);
+              else
+                walk_bad_vr (&w, 0x0002, element, vr);
               *out_reason = w.reason;
               return STRUCTURE_BAD_HEADER;
             }
@@ -666,6 +694,12 @@ check_structure (const char  *path,
         {
           gboolean deflated = FALSE;
 
+          /* GDCM reads on after the group for the next tag and asserts when there is none. */
+          if (w.size - at < 4)
+            {
+              *out_reason = g_strdup (_("the file ends after its file meta information"));
+              return STRUCTURE_BAD_HEADER;
+            }
           /* Read the data set the way GDCM will: ask it what the syntax means. */
           if (syntax == NULL ||
               !osp_dicom_gdcm_syntax (syntax, syntax_length, &w.explicit_vr, &w.big_endian,
