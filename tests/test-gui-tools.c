@@ -145,6 +145,9 @@ test_implants (void)
     const OspCamera *camera;
     float before[16], after[16], local[16], gizmo_matrix[16];
     float on_arrow[3], size;
+    mat4 before_aligned;
+    vec3 centre, origin;
+    OspBox box;
     vec3 p0, p1;
     gboolean handled = FALSE;
 
@@ -153,12 +156,18 @@ test_implants (void)
     osp_test_spin (300);
     camera = osp_viewport_get_camera (viewport);
     osp_model_get_transform (screw, before);
+    memcpy (before_aligned, before, sizeof before_aligned);
     osp_transform_gizmo_get_matrix (gizmo, gizmo_matrix);
     g_assert_cmpmem (gizmo_matrix, sizeof gizmo_matrix, before, sizeof before);
-    /* A point on the z arrow, and the arrow's direction on the screen. */
-    memcpy (on_arrow, &before[12], sizeof on_arrow);
+    /* The handles sit on the screw's middle: a point on the z arrow, and the arrow's
+     * direction on the screen. */
+    osp_mesh_get_bounds (osp_model_get_mesh (screw), &box);
+    for (int i = 0; i < 3; i++)
+      centre[i] = (box.min[i] + box.max[i]) / 2;
+    glm_mat4_mulv3 (before_aligned, centre, 1.0f, origin);
+    memcpy (on_arrow, origin, sizeof on_arrow);
     on_arrow[2] += 0.85f * osp_transform_gizmo_get_size (gizmo);
-    g_assert_true (osp_camera_project (camera, &before[12], p0));
+    g_assert_true (osp_camera_project (camera, origin, p0));
     g_assert_true (osp_camera_project (camera, on_arrow, p1));
     g_signal_emit_by_name (viewport, "tool-drag-begin", (double) p1[0], (double) p1[1],
                            &handled);
@@ -176,6 +185,51 @@ test_implants (void)
     osp_model_get_transform (screw, local);
     g_assert_cmpmem (local, sizeof local, before, sizeof before);
   }
+  osp_test_destroy_window (GTK_WINDOW (window));
+}
+
+/* A plate contoured along points picked on the bone lies on them, in world coordinates. */
+static void
+test_contoured_plate (void)
+{
+  OspWindow *window = new_window ();
+  OspPlan *plan = osp_window_get_plan (window);
+  OspImplantPanel *panel = osp_window_get_implant_panel (window);
+  /* Along the top of the block (z = 30), bending down its end face (x = 60). */
+  const float points[][3] = { { 5, 20, 30 }, { 30, 20, 30 }, { 55, 20, 30 } };
+  const float up[3] = { 0, 0, 1 };
+  float matrix[16];
+  OspModel *plate;
+  OspBox box;
+
+  add_bone (window);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.implants", NULL));
+  osp_implant_panel_set_kind (panel, OSP_IMPLANT_PLATE);
+  for (guint i = 0; i < G_N_ELEMENTS (points); i++)
+    osp_implant_panel_add_plate_path_point (panel, points[i], up);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "implant.add", NULL));
+  osp_test_wait_for (implant_idle, panel, "the plate");
+  g_assert_cmpuint (osp_plan_get_n_models (plan), ==, 2);
+  plate = last_model (window);
+  assert_closed (plate);
+  g_assert_cmpuint (osp_implant_get_params (plate)->n_points, ==, 3);
+  /* Made where the path is: identity placement, bone side on the top face. */
+  osp_model_get_transform (plate, matrix);
+  for (int i = 0; i < 16; i++)
+    g_assert_cmpfloat (matrix[i], ==, (i % 5 == 0) ? 1.0f : 0.0f);
+  osp_mesh_get_bounds (osp_model_get_mesh (plate), &box);
+  g_assert_cmpfloat (fabsf (box.min[2] - 30.0f), <, 0.01f);
+  g_assert_cmpfloat (box.max[2], >, 30.5f);
+  g_assert_cmpfloat (box.min[0], <, 10.0f);
+  g_assert_cmpfloat (box.max[0], >, 50.0f);
+  g_assert_cmpfloat (fabsf ((box.min[1] + box.max[1]) / 2 - 20.0f), <, 0.01f);
+  osp_test_screenshot (SHOTS, "tools-plate.png");
+
+  /* Cleared, the next plate is straight again. */
+  osp_implant_panel_clear_plate_path (panel);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "implant.add", NULL));
+  osp_test_wait_for (implant_idle, panel, "the straight plate");
+  g_assert_cmpuint (osp_implant_get_params (last_model (window))->n_points, ==, 0);
   osp_test_destroy_window (GTK_WINDOW (window));
 }
 
@@ -281,6 +335,7 @@ main (int    argc,
     return 77;
 
   g_test_add_func ("/gui-tools/implants", test_implants);
+  g_test_add_func ("/gui-tools/contoured-plate", test_contoured_plate);
   g_test_add_func ("/gui-tools/measure", test_measure);
   g_test_add_func ("/gui-tools/training", test_training);
   g_test_add_func ("/gui-tools/help", test_help);

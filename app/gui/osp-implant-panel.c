@@ -90,6 +90,7 @@ typedef enum
   PICK_SNAP,
   PICK_ENTRY,
   PICK_TARGET,
+  PICK_PATH,
 } PickMode;
 
 struct _OspImplantPanel
@@ -120,6 +121,11 @@ struct _OspImplantPanel
   GtkSpinButton      *entry_spins[3];
   GtkSpinButton      *target_spins[3];
   GtkCheckButton     *local_check;
+  GtkWidget          *path_box;
+  GtkToggleButton    *path_button;
+  GtkLabel           *path_label;
+  GArray             *path_points;   /* floats, 3 a point, world: a contoured plate's path */
+  GArray             *path_normals;  /* the bone's outward normal at each */
 
   OspPlan            *plan;
   GtkSingleSelection *selection;
@@ -149,6 +155,8 @@ struct _OspImplantPanel
 G_DEFINE_FINAL_TYPE (OspImplantPanel, osp_implant_panel, GTK_TYPE_BOX)
 
 static void update_sensitivity (OspImplantPanel *self);
+static void on_pick_toggled    (GtkToggleButton *button,
+                                OspImplantPanel *self);
 
 /* -- Helpers ------------------------------------------------------------------------------ */
 
@@ -287,6 +295,13 @@ form_to_params (OspImplantPanel  *self,
       g_free (params->path);
       params->path = g_strdup (self->custom_path);
     }
+  if (kind == OSP_IMPLANT_PLATE && self->path_points->len >= 6)
+    {
+      params->n_points = self->path_points->len / 3;
+      params->points = g_memdup2 (self->path_points->data, sizeof (float) * 3 * params->n_points);
+      params->normals = g_memdup2 (self->path_normals->data,
+                                   sizeof (float) * 3 * params->n_points);
+    }
   if (kind == OSP_IMPLANT_BLOCK)
     {
       OspModel *bone = find_bone (self);
@@ -309,6 +324,8 @@ show_kind_rows (OspImplantPanel *self)
       gtk_widget_set_visible (GTK_WIDGET (self->param_spins[i]), visible);
     }
   gtk_widget_set_visible (GTK_WIDGET (self->custom_box), kind == OSP_IMPLANT_CUSTOM);
+  if (self->path_box != NULL)
+    gtk_widget_set_visible (self->path_box, kind == OSP_IMPLANT_PLATE);
 }
 
 /* Fills the form with parameters (a kind's defaults, or a selected implant's). */
@@ -623,7 +640,8 @@ action_add (GtkWidget  *widget,
   spins_get (self->position_spins, position);
   spins_get (self->angle_spins, angles);
   osp_matrix_from_euler (position, angles, matrix);
-  commit_mesh (self, &params, mesh, NULL, matrix);
+  /* A plate contoured along a picked path is made in world coordinates, where the path is. */
+  commit_mesh (self, &params, mesh, NULL, params.n_points >= 2 ? NULL : matrix);
 }
 
 static void
@@ -802,6 +820,8 @@ get_pick_mode (OspImplantPanel *self)
     return PICK_ENTRY;
   if (gtk_toggle_button_get_active (self->target_button))
     return PICK_TARGET;
+  if (self->path_button != NULL && gtk_toggle_button_get_active (self->path_button))
+    return PICK_PATH;
   return PICK_NONE;
 }
 
@@ -878,6 +898,17 @@ on_tool_click (OspViewport     *viewport,
     case PICK_TARGET:
       spins_set (self->target_spins, point);
       gtk_toggle_button_set_active (self->target_button, FALSE);
+      break;
+    case PICK_PATH:
+      {
+        float normal[3];
+
+        /* Each click adds a point; the plate follows them in order. */
+        if (!surface_normal (self, model, point, normal))
+          return TRUE;
+        glm_vec3_normalize (normal);
+        osp_implant_panel_add_plate_path_point (self, point, normal);
+      }
       break;
     case PICK_NONE:
     default:
@@ -1172,7 +1203,7 @@ update_gizmo (OspImplantPanel *self)
   OspModel *model = get_selected (self);
   gboolean show = self->viewport != NULL && gtk_widget_get_mapped (GTK_WIDGET (self)) &&
                   is_implant (model);
-  float matrix[16];
+  float matrix[16], centre[3], size;
   OspBox box;
 
   if (self->gizmo != NULL && osp_transform_gizmo_get_dragging (self->gizmo))
@@ -1185,9 +1216,7 @@ update_gizmo (OspImplantPanel *self)
     }
   /* Arrows a little longer than the implant, so they stick out of it. */
   osp_mesh_get_bounds (osp_model_get_mesh (model), &box);
-  float size = 0.6f * sqrtf (glm_vec3_distance2 (box.min, box.max));
-
-  size = CLAMP (size, 10.0f, 150.0f);
+  size = CLAMP (0.6f * sqrtf (glm_vec3_distance2 (box.min, box.max)), 10.0f, 150.0f);
   if (self->gizmo == NULL)
     self->gizmo = osp_transform_gizmo_new (self->viewport, size);
   else
@@ -1195,6 +1224,11 @@ update_gizmo (OspImplantPanel *self)
   self->gizmo_model = model;
   osp_transform_gizmo_set_local (self->gizmo,
                                  gtk_check_button_get_active (self->local_check));
+  /* The handles on the implant's middle: a contoured plate or a block is made in world
+   * coordinates, far from its own origin. */
+  for (int i = 0; i < 3; i++)
+    centre[i] = (box.min[i] + box.max[i]) / 2;
+  osp_transform_gizmo_set_pivot (self->gizmo, centre);
   osp_model_get_transform (model, matrix);
   osp_transform_gizmo_set_matrix (self->gizmo, matrix);
 }
@@ -1381,7 +1415,8 @@ static void
 on_pick_toggled (GtkToggleButton *button,
                  OspImplantPanel *self)
 {
-  GtkToggleButton *buttons[] = { self->snap_button, self->entry_button, self->target_button };
+  GtkToggleButton *buttons[] = { self->snap_button, self->entry_button, self->target_button,
+                                 self->path_button };
 
   if (!gtk_toggle_button_get_active (button))
     return;
@@ -1458,6 +1493,28 @@ build_form (OspImplantPanel *self)
       g_signal_connect_swapped (self->param_spins[i], "value-changed",
                                 G_CALLBACK (on_param_changed), self);
     }
+  {
+    GtkWidget *clear = gtk_button_new_with_mnemonic (_("C_lear Path"));
+
+    self->path_box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+    self->path_button = GTK_TOGGLE_BUTTON (gtk_toggle_button_new_with_mnemonic (
+                                             _("Pick Pat_h on Bone")));
+    gtk_widget_set_tooltip_text (GTK_WIDGET (self->path_button),
+                                 _("Click points along the bone in the 3D view: the plate is "
+                                   "bent to follow them, lying on the surface"));
+    gtk_widget_set_tooltip_text (clear, _("Forget the picked points: a straight plate"));
+    self->path_label = GTK_LABEL (gtk_label_new (NULL));
+    gtk_label_set_xalign (self->path_label, 0.0f);
+    gtk_widget_set_hexpand (GTK_WIDGET (self->path_label), TRUE);
+    gtk_widget_add_css_class (GTK_WIDGET (self->path_label), "dim-label");
+    gtk_box_append (GTK_BOX (self->path_box), GTK_WIDGET (self->path_button));
+    gtk_box_append (GTK_BOX (self->path_box), GTK_WIDGET (self->path_label));
+    gtk_box_append (GTK_BOX (self->path_box), clear);
+    gtk_grid_attach (self->params_grid, self->path_box, 0, (int) N_PARAMS, 2, 1);
+    g_signal_connect (self->path_button, "toggled", G_CALLBACK (on_pick_toggled), self);
+    g_signal_connect_swapped (clear, "clicked", G_CALLBACK (osp_implant_panel_clear_plate_path),
+                              self);
+  }
   add_xyz_row (self->placement_grid, 0, _("_Position (mm)"),
                _("Position of the implant's origin, X Y Z in mm (patient LPS)"), 10000.0,
                self->position_spins);
@@ -1538,6 +1595,46 @@ osp_implant_panel_set_screw_points (OspImplantPanel *self,
   spins_set (self->target_spins, target);
 }
 
+static void
+update_path_label (OspImplantPanel *self)
+{
+  guint n = self->path_points->len / 3;
+  g_autofree char *text = NULL;
+
+  if (n == 0)
+    text = g_strdup (_("Straight"));
+  else
+    text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u point", "%u points", n), n);
+  gtk_label_set_text (self->path_label, text);
+}
+
+void
+osp_implant_panel_add_plate_path_point (OspImplantPanel *self,
+                                        const float     *point,
+                                        const float     *normal)
+{
+  static const float up[3] = { 0.0f, 0.0f, 1.0f };
+
+  g_return_if_fail (OSP_IS_IMPLANT_PANEL (self));
+  g_return_if_fail (point != NULL);
+
+  g_array_append_vals (self->path_points, point, 3);
+  g_array_append_vals (self->path_normals, normal != NULL ? normal : up, 3);
+  update_path_label (self);
+  validate_form (self);
+}
+
+void
+osp_implant_panel_clear_plate_path (OspImplantPanel *self)
+{
+  g_return_if_fail (OSP_IS_IMPLANT_PANEL (self));
+
+  g_array_set_size (self->path_points, 0);
+  g_array_set_size (self->path_normals, 0);
+  update_path_label (self);
+  validate_form (self);
+}
+
 OspTransformGizmo *
 osp_implant_panel_get_gizmo (OspImplantPanel *self)
 {
@@ -1611,6 +1708,8 @@ osp_implant_panel_finalize (GObject *object)
   g_clear_pointer (&self->bvh_mesh, osp_mesh_unref);
   g_free (self->custom_path);
   g_free (self->last_error);
+  g_array_unref (self->path_points);
+  g_array_unref (self->path_normals);
   G_OBJECT_CLASS (osp_implant_panel_parent_class)->finalize (object);
 }
 
@@ -1655,7 +1754,10 @@ osp_implant_panel_init (OspImplantPanel *self)
   g_auto(OspImplantParams) params = { 0 };
 
   gtk_widget_init_template (GTK_WIDGET (self));
+  self->path_points = g_array_new (FALSE, FALSE, sizeof (float));
+  self->path_normals = g_array_new (FALSE, FALSE, sizeof (float));
   build_form (self);
+  update_path_label (self);
   gtk_drawing_area_set_draw_func (self->legend_area, draw_legend, self, NULL);
   g_signal_connect (self->snap_button, "toggled", G_CALLBACK (on_pick_toggled), self);
   g_signal_connect (self->entry_button, "toggled", G_CALLBACK (on_pick_toggled), self);

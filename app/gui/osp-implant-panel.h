@@ -60,6 +60,12 @@ void        osp_implant_panel_set_screw_points (OspImplantPanel *self,
                                                 const float     *target);
 
 /* TRUE while a block is generated or the fit computed (tests wait for FALSE). */
+/* A contoured plate's path: points picked on the bone (world mm) and the bone's outward
+ * normals there (NULL: +z), in order; a plate added with two or more follows them. */
+void        osp_implant_panel_add_plate_path_point (OspImplantPanel *self,
+                                                    const float     *point,
+                                                    const float     *normal);
+void        osp_implant_panel_clear_plate_path (OspImplantPanel   *self);
 /* The move/turn gizmo on the selected implant while the panel is on screen, or NULL. */
 OspTransformGizmo *osp_implant_panel_get_gizmo (OspImplantPanel *self);
 gboolean    osp_implant_panel_get_busy     (OspImplantPanel    *self);

@@ -22,6 +22,7 @@ struct _OspTransformGizmo
   OspViewport *viewport;
   float        size;
   mat4         matrix;
+  vec3         pivot;       /* in the model's own frame: where the handles sit */
   gboolean     local;
   gboolean     visible;
 
@@ -52,7 +53,7 @@ get_frame (OspTransformGizmo *self,
       glm_vec3_normalize (axis);
       glm_vec3_copy (axis, out_frame[c]);
     }
-  glm_vec3_copy (self->matrix[3], out_frame[3]);
+  glm_mat4_mulv3 (self->matrix, self->pivot, 1.0f, out_frame[3]);
 }
 
 static void
@@ -139,6 +140,16 @@ osp_transform_gizmo_set_matrix (OspTransformGizmo *self,
   g_return_if_fail (self != NULL && matrix != NULL);
 
   memcpy (self->matrix, matrix, sizeof self->matrix);
+  rebuild (self);
+}
+
+void
+osp_transform_gizmo_set_pivot (OspTransformGizmo *self,
+                               const float       *pivot)
+{
+  g_return_if_fail (self != NULL && pivot != NULL);
+
+  glm_vec3_copy ((float *) pivot, self->pivot);
   rebuild (self);
 }
 

@@ -10,7 +10,7 @@
 G_BEGIN_DECLS
 
 /* Three arrows move along, and three rings turn about, the x (red), y (green) and z (blue)
- * axes through the model's origin: the world's axes, or the model's own ("local").  The
+ * axes through the model's pivot (its origin unless set): the world's axes, or the model's own ("local").  The
  * gizmo only changes its matrix; its owner previews and applies it. */
 typedef struct _OspTransformGizmo OspTransformGizmo;
 
@@ -21,6 +21,10 @@ void               osp_transform_gizmo_free        (OspTransformGizmo *gizmo);
 /* matrix: 16 floats, column-major, rigid. */
 void               osp_transform_gizmo_set_matrix  (OspTransformGizmo *gizmo,
                                                     const float       *matrix);
+/* Where the handles sit and what the rings turn about, in the model's own frame (default:
+ * its origin; a mesh made in world coordinates wants its centre). */
+void               osp_transform_gizmo_set_pivot   (OspTransformGizmo *gizmo,
+                                                    const float       *pivot);
 void               osp_transform_gizmo_get_matrix  (OspTransformGizmo *gizmo,
                                                     float             *out_matrix);
 void               osp_transform_gizmo_set_size    (OspTransformGizmo *gizmo,
