@@ -24,6 +24,7 @@ struct _OspApplication
   gint64         start_us;
   gboolean       demo;
   gboolean       quit_after_first_frame;
+  gboolean       quitting;        /* Quit is closing the windows one by one */
 
   /* Preferences. */
   gboolean       orthographic;
@@ -242,21 +243,64 @@ osp_application_handle_local_options (GApplication *application,
 
 /* -- Actions ------------------------------------------------------------------------------ */
 
+/* Quit closes the main windows one at a time, each through its close request: a window with
+ * unsaved work asks "Save Changes?" and the next one is closed only once it has gone.  Cancel
+ * stops the quit there, and the plan, its window and its autosave stay. */
+static void
+quit_next (OspApplication *self)
+{
+  GList *windows = gtk_application_get_windows (GTK_APPLICATION (self));
+
+  for (GList *l = windows; l != NULL; l = l->next)
+    if (OSP_IS_WINDOW (l->data))
+      {
+        self->quitting = TRUE;
+        /* Closes at once without unsaved work: window-removed calls quit_next again. */
+        gtk_window_close (l->data);
+        return;
+      }
+  /* Every case is closed: the other windows (preferences, help) go too. */
+  self->quitting = FALSE;
+  while ((windows = gtk_application_get_windows (GTK_APPLICATION (self))) != NULL)
+    gtk_window_destroy (windows->data);
+}
+
+static void
+on_close_cancelled (OspWindow      *window,
+                    OspApplication *self)
+{
+  self->quitting = FALSE;
+}
+
+static void
+on_window_added (GtkApplication *application,
+                 GtkWindow      *window,
+                 gpointer        data)
+{
+  if (OSP_IS_WINDOW (window))
+    g_signal_connect_object (window, "close-cancelled", G_CALLBACK (on_close_cancelled),
+                             application, 0);
+}
+
+static void
+on_window_removed (GtkApplication *application,
+                   GtkWindow      *window,
+                   gpointer        data)
+{
+  OspApplication *self = OSP_APPLICATION (application);
+
+  if (self->quitting)
+    quit_next (self);
+}
+
 static void
 action_quit (GSimpleAction *action,
              GVariant      *parameter,
              gpointer       user_data)
 {
-  GList *windows = gtk_application_get_windows (GTK_APPLICATION (user_data));
-
-  /* Closing the windows (rather than g_application_quit) lets them cancel their jobs. */
-  while (windows != NULL)
-    {
-      GList *next = windows->next;
-
-      gtk_window_destroy (windows->data);
-      windows = next;
-    }
+  /* Closing the windows (rather than g_application_quit) lets them ask about unsaved work and
+   * cancel their jobs. */
+  quit_next (OSP_APPLICATION (user_data));
 }
 
 static void
@@ -338,6 +382,8 @@ osp_application_startup (GApplication *application)
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "window.close", close_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.help", help_accels);
   load_settings (self);
+  g_signal_connect (self, "window-added", G_CALLBACK (on_window_added), NULL);
+  g_signal_connect (self, "window-removed", G_CALLBACK (on_window_removed), NULL);
 }
 
 static void

@@ -23,6 +23,42 @@ autosave_done (GObject      *source,
   self->autosave_running = FALSE;
   if (!osp_autosave_save_finish (OSP_PLAN (source), result, &error))
     g_message ("autosave: %s", error->message);
+  if (self->autosave_again && !self->disposed)
+    {
+      self->autosave_again = FALSE;
+      osp_window_autosave_now (self);
+    }
+}
+
+void
+osp_window_autosave_now (OspWindow *self)
+{
+  if (self->autosave == NULL || !osp_window_has_unsaved_work (self))
+    return;
+  /* The running save may have started before the last edit. */
+  if (self->autosave_running)
+    {
+      self->autosave_again = TRUE;
+      return;
+    }
+  self->autosave_running = TRUE;
+  /* The window (and so the autosave) lives until the save completes. */
+  osp_autosave_save_async (self->autosave, self->plan, NULL, autosave_done,
+                           g_object_ref (self));
+}
+
+void
+osp_window_keep_autosave (OspWindow *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (self->autosave == NULL)
+    return;
+  self->keep_autosave = TRUE;
+  /* A running save finishes on its own (it holds the window); else the last state is written
+   * now, while the plan is still there. */
+  if (!self->autosave_running && !osp_autosave_save (self->autosave, self->plan, &error))
+    g_message ("autosave: %s", error->message);
 }
 
 static gboolean
@@ -30,15 +66,8 @@ autosave_tick (gpointer data)
 {
   OspWindow *self = data;
 
-  if (self->autosave != NULL && !self->autosave_running &&
-      osp_plan_get_modified (self->plan) &&
-      g_list_model_get_n_items (G_LIST_MODEL (self->plan)) > 0)
-    {
-      self->autosave_running = TRUE;
-      /* The window (and so the autosave) lives until the save completes. */
-      osp_autosave_save_async (self->autosave, self->plan, NULL, autosave_done,
-                               g_object_ref (self));
-    }
+  if (!self->autosave_running)
+    osp_window_autosave_now (self);
   return G_SOURCE_CONTINUE;
 }
 

@@ -21,6 +21,8 @@
 
 static void open_plan (OspWindow  *self,
                        const char *path);
+static void close_now (OspWindow  *self,
+                       gpointer    data);
 typedef struct _Pending Pending;
 static void save_to   (OspWindow  *self,
                        const char *path,
@@ -491,11 +493,30 @@ pending_new (OspWindow         *self,
 static void
 pending_free (Pending *pending)
 {
+  if (pending->then == close_now)
+    pending->window->close_asking = FALSE;
   if (pending->destroy != NULL)
     pending->destroy (pending->data);
   g_object_unref (pending->window);
   g_free (pending->path);
   g_free (pending);
+}
+
+/* The surgeon cancelled (or the save failed): neither close nor open. */
+static void
+pending_cancel (Pending *pending)
+{
+  g_autoptr(OspWindow) self = g_object_ref (pending->window);
+  gboolean closing = pending->then == close_now;
+
+  pending->then = NULL;
+  pending_free (pending);
+  if (closing)
+    {
+      self->close_asking = FALSE;
+      if (!self->disposed)
+        g_signal_emit_by_name (self, "close-cancelled");
+    }
 }
 
 static void
@@ -530,8 +551,7 @@ save_done (GObject      *source,
           adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", _("_Close"));
           gtk_window_present (GTK_WINDOW (dialog));
         }
-      pending->then = NULL;
-      pending_free (pending);
+      pending_cancel (pending);
       return;
     }
   if (!self->disposed && OSP_PLAN (source) == self->plan)
@@ -583,8 +603,7 @@ on_save_chooser_response (GtkNativeDialog *native,
   if (pending != NULL)
     {
       /* Cancelled: neither close nor open. */
-      pending->then = NULL;
-      pending_free (pending);
+      pending_cancel (pending);
     }
   gtk_native_dialog_destroy (native);
   g_object_unref (native);
@@ -665,8 +684,7 @@ on_discard_response (AdwMessageDialog *dialog,
     pending_run (pending);
   else
     {
-      pending->then = NULL;
-      pending_free (pending);
+      pending_cancel (pending);
     }
 }
 
@@ -680,8 +698,7 @@ osp_window_confirm_discard (OspWindow         *self,
   Pending *pending = pending_new (self, then, data, destroy);
   GtkWidget *dialog;
 
-  if (!osp_plan_get_modified (self->plan) ||
-      g_list_model_get_n_items (G_LIST_MODEL (self->plan)) == 0)
+  if (!osp_window_has_unsaved_work (self))
     {
       pending_run (pending);
       return;
@@ -704,12 +721,24 @@ osp_window_confirm_discard (OspWindow         *self,
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
+static gboolean
+close_idle (gpointer data)
+{
+  OspWindow *self = data;
+
+  if (!self->disposed)
+    gtk_window_close (GTK_WINDOW (self));
+  return G_SOURCE_REMOVE;
+}
+
 static void
 close_now (OspWindow *self,
            gpointer   data)
 {
   self->close_confirmed = TRUE;
-  gtk_window_close (GTK_WINDOW (self));
+  /* Once the question has gone: a dialog must not outlive the window it is transient for
+   * (GTK would touch the freed window when it lets the dialog go). */
+  g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, close_idle, g_object_ref (self), g_object_unref);
 }
 
 gboolean
@@ -718,9 +747,14 @@ osp_window_on_close_request (GtkWindow *window,
 {
   OspWindow *self = OSP_WINDOW (window);
 
-  if (self->close_confirmed || !osp_plan_get_modified (self->plan) ||
-      g_list_model_get_n_items (G_LIST_MODEL (self->plan)) == 0)
+  if (self->close_confirmed || !osp_window_has_unsaved_work (self))
     return FALSE;
+  /* Asked once: a second Quit or Ctrl+W while the question shows changes nothing. */
+  if (self->close_asking)
+    return TRUE;
+  self->close_asking = TRUE;
+  /* The work is kept in the autosave while the question waits (the session may end). */
+  osp_window_autosave_now (self);
   osp_window_confirm_discard (self, close_now, NULL, NULL);
   return TRUE;
 }

@@ -168,6 +168,13 @@ osp_window_cancel_jobs (OspWindow *self)
   self->cancellable = g_cancellable_new ();
 }
 
+gboolean
+osp_window_has_unsaved_work (OspWindow *self)
+{
+  return (osp_plan_get_modified (self->plan) || self->path_is_autosave) &&
+         g_list_model_get_n_items (G_LIST_MODEL (self->plan)) > 0;
+}
+
 void
 osp_window_close_case (OspWindow *self)
 {
@@ -464,6 +471,11 @@ osp_window_dispose (GObject *object)
 {
   OspWindow *self = OSP_WINDOW (object);
 
+  /* Destroyed without Save or Discard (the session ends, a caller quits the application):
+   * the plan stays in its autosave, offered for recovery at the next start. */
+  if (!self->disposed && self->plan != NULL && !self->close_confirmed &&
+      osp_window_has_unsaved_work (self))
+    osp_window_keep_autosave (self);
   self->disposed = TRUE;
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->progress_source, g_source_remove);
@@ -488,8 +500,11 @@ osp_window_finalize (GObject *object)
   g_ptr_array_unref (self->jobs);
   g_free (self->last_error);
   /* A clean exit: the session's autosave is not needed any more.  (A running autosave holds
-   * the window, so none is in flight here.) */
-  g_clear_pointer (&self->autosave, osp_autosave_discard);
+   * the window, so none is in flight here.)  Unsaved work keeps it, for recovery. */
+  if (self->keep_autosave)
+    g_clear_pointer (&self->autosave, osp_autosave_free);
+  else
+    g_clear_pointer (&self->autosave, osp_autosave_discard);
   G_OBJECT_CLASS (osp_window_parent_class)->finalize (object);
 }
 
@@ -501,6 +516,16 @@ osp_window_class_init (OspWindowClass *klass)
 
   object_class->dispose = osp_window_dispose;
   object_class->finalize = osp_window_finalize;
+
+  /**
+   * OspWindow::close-cancelled:
+   *
+   * A close (the close button, Ctrl+W, or Quit closing every window) was stopped: the surgeon
+   * answered Cancel to "Save Changes?", cancelled the file chooser of Save, or the save
+   * failed.  The window stays open; Quit stops there.
+   */
+  g_signal_new ("close-cancelled", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                NULL, G_TYPE_NONE, 0);
 
   g_type_ensure (OSP_TYPE_VIEWPORT);
   g_type_ensure (OSP_TYPE_CUT_PANEL);
