@@ -9,9 +9,6 @@
 
 #include "osp-window-private.h"
 
-/* Autosave interval when the preferences say nothing (minutes). */
-#define AUTOSAVE_DEFAULT_MINUTES 3
-
 static void
 autosave_done (GObject      *source,
                GAsyncResult *result,
@@ -71,32 +68,18 @@ autosave_tick (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
-static guint
-autosave_minutes (void)
-{
-  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
-  g_autoptr(GSettingsSchema) schema =
-    source != NULL ? g_settings_schema_source_lookup (source, APPLICATION_ID, TRUE) : NULL;
-
-  /* The preferences hold the interval when the schema is installed. */
-  if (schema != NULL && g_settings_schema_has_key (schema, "autosave-interval"))
-    {
-      g_autoptr(GSettings) settings = g_settings_new_full (schema, NULL, NULL);
-
-      return g_settings_get_uint (settings, "autosave-interval");
-    }
-  return AUTOSAVE_DEFAULT_MINUTES;
-}
-
+/* (Re)starts the timer at the preferences' interval (0: autosave off). */
 void
 osp_window_start_autosave (OspWindow *self)
 {
   g_autoptr(GError) error = NULL;
-  guint minutes = autosave_minutes ();
+  guint minutes = g_settings_get_uint (self->settings, "autosave-interval");
 
+  g_clear_handle_id (&self->autosave_source, g_source_remove);
   if (minutes == 0)
     return;
-  self->autosave = osp_autosave_new (&error);
+  if (self->autosave == NULL)
+    self->autosave = osp_autosave_new (&error);
   if (self->autosave == NULL)
     {
       g_message ("autosave: %s", error->message);

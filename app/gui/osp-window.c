@@ -15,6 +15,7 @@
 #include "osp-measure-panel.h"
 #include "osp-training-panel.h"
 #include "osp-model-row.h"
+#include "osp-settings.h"
 #include "osp-window-private.h"
 
 G_DEFINE_FINAL_TYPE (OspWindow, osp_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -464,6 +465,36 @@ on_factory_unbind (GtkSignalListItemFactory *factory,
   osp_model_row_set_model (OSP_MODEL_ROW (gtk_list_item_get_child (item)), NULL);
 }
 
+/* -- Size and state ----------------------------------------------------------------------- */
+
+/* The next window opens as the last one closed: its size, and maximized or not. */
+static void
+restore_window_state (OspWindow *self)
+{
+  gtk_window_set_default_size (GTK_WINDOW (self),
+                               g_settings_get_int (self->settings, "window-width"),
+                               g_settings_get_int (self->settings, "window-height"));
+  if (g_settings_get_boolean (self->settings, "window-maximized"))
+    gtk_window_maximize (GTK_WINDOW (self));
+}
+
+static void
+save_window_state (OspWindow *self)
+{
+  int width = 0, height = 0;
+
+  /* The size before maximizing (GTK keeps the default size while maximized). */
+  gtk_window_get_default_size (GTK_WINDOW (self), &width, &height);
+  if (width > 0 && height > 0)
+    {
+      /* Within the schema's ranges: a smaller window is stored at the smallest. */
+      g_settings_set_int (self->settings, "window-width", CLAMP (width, 360, 32767));
+      g_settings_set_int (self->settings, "window-height", CLAMP (height, 294, 32767));
+    }
+  g_settings_set_boolean (self->settings, "window-maximized",
+                          gtk_window_is_maximized (GTK_WINDOW (self)));
+}
+
 /* -- GObject ------------------------------------------------------------------------------ */
 
 static void
@@ -476,6 +507,8 @@ osp_window_dispose (GObject *object)
   if (!self->disposed && self->plan != NULL && !self->close_confirmed &&
       osp_window_has_unsaved_work (self))
     osp_window_keep_autosave (self);
+  if (!self->disposed && self->settings != NULL)
+    save_window_state (self);
   self->disposed = TRUE;
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->progress_source, g_source_remove);
@@ -488,6 +521,9 @@ osp_window_dispose (GObject *object)
     g_signal_handlers_disconnect_by_data (self->plan, self);
   g_clear_object (&self->selection);
   g_clear_object (&self->plan);
+  if (self->settings != NULL)
+    g_signal_handlers_disconnect_by_data (self->settings, self);
+  g_clear_object (&self->settings);
   G_OBJECT_CLASS (osp_window_parent_class)->dispose (object);
 }
 
@@ -573,6 +609,8 @@ osp_window_init (OspWindow *self)
   GType types[] = { GDK_TYPE_FILE_LIST };
 
   gtk_widget_init_template (GTK_WIDGET (self));
+  self->settings = osp_settings_new ();
+  restore_window_state (self);
   g_signal_connect_swapped (self->cut_panel, "finished", G_CALLBACK (on_tool_finished), self);
   g_signal_connect_swapped (self->mirror_panel, "finished", G_CALLBACK (on_tool_finished), self);
   g_signal_connect (self->training_panel, "case-ready", G_CALLBACK (on_training_case_ready),
@@ -610,6 +648,8 @@ osp_window_init (OspWindow *self)
   update_summary (self);
   g_signal_connect (self, "close-request", G_CALLBACK (osp_window_on_close_request), NULL);
   osp_window_start_autosave (self);
+  g_signal_connect_swapped (self->settings, "changed::autosave-interval",
+                            G_CALLBACK (osp_window_start_autosave), self);
 }
 
 OspWindow *
