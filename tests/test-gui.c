@@ -660,6 +660,122 @@ test_preferences_locked (void)
   gtk_window_destroy (GTK_WINDOW (preferences));
 }
 
+/* The mnemonic letters of a menu's items, its sections' included (submenus are menus of their
+ * own), into `seen`: a letter twice fails, naming both items. */
+static void
+check_menu_mnemonics (GMenuModel *menu,
+                      GHashTable *seen)
+{
+  for (int i = 0; i < g_menu_model_get_n_items (menu); i++)
+    {
+      g_autofree char *label = NULL;
+      g_autoptr(GMenuModel) section = g_menu_model_get_item_link (menu, i, G_MENU_LINK_SECTION);
+      g_autoptr(GMenuModel) submenu = g_menu_model_get_item_link (menu, i, G_MENU_LINK_SUBMENU);
+      const char *underscore;
+
+      if (section != NULL)
+        check_menu_mnemonics (section, seen);
+      if (submenu != NULL)
+        {
+          g_autoptr(GHashTable) own = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL,
+                                                             g_free);
+
+          check_menu_mnemonics (submenu, own);
+        }
+      if (!g_menu_model_get_item_attribute (menu, i, G_MENU_ATTRIBUTE_LABEL, "s", &label) ||
+          (underscore = strchr (label, '_')) == NULL || underscore[1] == '\0')
+        continue;
+      {
+        gpointer key = GUINT_TO_POINTER (g_unichar_tolower (g_utf8_get_char (underscore + 1)));
+        const char *other = g_hash_table_lookup (seen, key);
+
+        if (other != NULL)
+          {
+            g_test_message ("the menu items “%s” and “%s” have the same mnemonic", other, label);
+            g_test_fail ();
+          }
+        else
+          g_hash_table_insert (seen, key, g_strdup (label));
+      }
+    }
+}
+
+/* The mnemonics of the labels under `widget` (buttons, rows, fields), into `seen`. */
+static void
+check_widget_mnemonics (GtkWidget  *widget,
+                        GHashTable *seen)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      if (GTK_IS_LABEL (child) && gtk_label_get_use_underline (GTK_LABEL (child)) &&
+          strchr (gtk_label_get_label (GTK_LABEL (child)), '_') != NULL)
+        {
+          gpointer key = GUINT_TO_POINTER (gdk_keyval_to_lower (
+                                             gtk_label_get_mnemonic_keyval (GTK_LABEL (child))));
+          const char *label = gtk_label_get_label (GTK_LABEL (child));
+          const char *other = g_hash_table_lookup (seen, key);
+
+          if (other != NULL)
+            {
+              g_test_message ("“%s” and “%s” have the same mnemonic", other, label);
+              g_test_fail ();
+            }
+          else
+            g_hash_table_insert (seen, key, g_strdup (label));
+        }
+      check_widget_mnemonics (child, seen);
+    }
+}
+
+/* Checks the menu of every menu button under `widget`. */
+static void
+check_menus (GtkWidget *widget,
+             guint     *n_menus)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      if (GTK_IS_MENU_BUTTON (child) &&
+          gtk_menu_button_get_menu_model (GTK_MENU_BUTTON (child)) != NULL)
+        {
+          g_autoptr(GHashTable) seen = g_hash_table_new_full (g_direct_hash, g_direct_equal,
+                                                              NULL, g_free);
+
+          check_menu_mnemonics (gtk_menu_button_get_menu_model (GTK_MENU_BUTTON (child)), seen);
+          (*n_menus)++;
+        }
+      check_menus (child, n_menus);
+    }
+}
+
+/* No two items of a menu, nor two controls of a side panel, share an Alt key. */
+static void
+test_mnemonics (void)
+{
+  OspWindow *window = new_window ();
+  GtkWidget *panels[] = {
+    GTK_WIDGET (osp_window_get_implant_panel (window)),
+    GTK_WIDGET (osp_window_get_measure_panel (window)),
+    GTK_WIDGET (osp_window_get_cut_panel (window)),
+    GTK_WIDGET (osp_window_get_mirror_panel (window)),
+  };
+
+  guint n_menus = 0;
+
+  check_menus (GTK_WIDGET (window), &n_menus);
+  /* The Open menu and the main menu. */
+  g_assert_cmpuint (n_menus, >=, 2);
+  for (guint i = 0; i < G_N_ELEMENTS (panels); i++)
+    {
+      g_autoptr(GHashTable) seen = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL,
+                                                          g_free);
+
+      check_widget_mnemonics (panels[i], seen);
+    }
+  osp_test_destroy_window (GTK_WINDOW (window));
+}
+
 /* The key file of versions before GSettings moves into GSettings once, then goes. */
 static void
 test_settings_migration (void)
@@ -829,6 +945,7 @@ main (int    argc,
   g_test_add_func ("/gui/preferences-locked", test_preferences_locked);
   g_test_add_func ("/gui/window-state", test_window_state);
   g_test_add_func ("/gui/settings-migration", test_settings_migration);
+  g_test_add_func ("/gui/mnemonics", test_mnemonics);
   g_test_add_func ("/gui/app-actions", test_app_actions);
   g_test_add_func ("/gui/mesh-folder", test_mesh_folder);
   g_test_add_func ("/gui/cancel", test_cancel);

@@ -314,7 +314,11 @@ osp_ct_dialog_new (GtkWindow     *parent,
           OspDicomSeriesInfo *info = g_ptr_array_index (series, i);
           const char *description = info->description != NULL && *info->description != '\0'
                                       ? info->description : _("(no description)");
-          g_autofree char *label = g_strdup_printf (_("%s — %s, %u slices, %u × %u"),
+          /* TRANSLATORS: a DICOM series: "Pelvis 1.0 B30f — CT, 140 slices, 512 × 512". */
+          g_autofree char *label = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                                                 "%s — %s, %u slice, %u × %u",
+                                                                 "%s — %s, %u slices, %u × %u",
+                                                                 info->n_slices),
                                                     description,
                                                     info->modality != NULL ? info->modality : "?",
                                                     info->n_slices, info->columns, info->rows);

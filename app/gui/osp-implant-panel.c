@@ -773,13 +773,19 @@ action_plan_screw (GtkWidget  *widget,
                           trajectory.proposed_length);
   if (trajectory.warnings & OSP_SCREW_ENTRY_OUTSIDE)
     g_string_append_printf (text, "\n⚠ %s", _("The entry point is not on the bone."));
+  /* Whole sentences with their numbers: translations may need another order. */
   if (trajectory.warnings & OSP_SCREW_LEAVES_BONE)
-    g_string_append_printf (text, "\n⚠ %s %.1f mm",
-                            _("The screw leaves the bone before the target, at"),
-                            trajectory.first_leave_distance);
+    {
+      g_string_append (text, "\n⚠ ");
+      g_string_append_printf (text, _("The screw leaves the bone %.1f mm from the entry, before "
+                                      "the target."), trajectory.first_leave_distance);
+    }
   if (trajectory.warnings & OSP_SCREW_ENTERS_ACETABULUM)
-    g_string_append_printf (text, "\n⚠ %s %.1f mm", _("The screw enters the acetabulum, at"),
-                            trajectory.acetabulum_distance);
+    {
+      g_string_append (text, "\n⚠ ");
+      g_string_append_printf (text, _("The screw enters the acetabulum %.1f mm from the entry."),
+                              trajectory.acetabulum_distance);
+    }
   if (trajectory.warnings & OSP_SCREW_NO_EXIT)
     g_string_append_printf (text, "\n⚠ %s", _("No far cortex along the axis."));
   gtk_label_set_text (self->trajectory_label, text->str);
@@ -1001,9 +1007,12 @@ append_collisions (OspImplantPanel *self,
       b = osp_mesh_transform (osp_model_get_mesh (other), matrix);
       osp_fit_collide (a, NULL, b, NULL, &collision);
       if (collision.collides)
-        g_string_append_printf (text, "\n⚠ %s “%s” (%.1f, %.1f, %.1f)",
-                                _("Collides with"), osp_model_get_name (other),
-                                collision.point[0], collision.point[1], collision.point[2]);
+        {
+          g_string_append (text, "\n⚠ ");
+          g_string_append_printf (text, _("Collides with “%s” at (%.1f, %.1f, %.1f)."),
+                                  osp_model_get_name (other), collision.point[0],
+                                  collision.point[1], collision.point[2]);
+        }
     }
 }
 
@@ -1494,7 +1503,7 @@ build_form (OspImplantPanel *self)
                                 G_CALLBACK (on_param_changed), self);
     }
   {
-    GtkWidget *clear = gtk_button_new_with_mnemonic (_("C_lear Path"));
+    GtkWidget *clear = gtk_button_new_with_mnemonic (_("_Clear Path"));
 
     self->path_box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
     self->path_button = GTK_TOGGLE_BUTTON (gtk_toggle_button_new_with_mnemonic (
@@ -1515,10 +1524,10 @@ build_form (OspImplantPanel *self)
     g_signal_connect_swapped (clear, "clicked", G_CALLBACK (osp_implant_panel_clear_plate_path),
                               self);
   }
-  add_xyz_row (self->placement_grid, 0, _("_Position (mm)"),
+  add_xyz_row (self->placement_grid, 0, _("Pos_ition (mm)"),
                _("Position of the implant's origin, X Y Z in mm (patient LPS)"), 10000.0,
                self->position_spins);
-  add_xyz_row (self->placement_grid, 1, _("An_gles (°)"),
+  add_xyz_row (self->placement_grid, 1, _("A_ngles (°)"),
                _("Rotation about X, then Y, then Z, in degrees"), 360.0, self->angle_spins);
   self->local_check = GTK_CHECK_BUTTON (gtk_check_button_new_with_mnemonic (_("_Local axes")));
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->local_check),

@@ -532,7 +532,8 @@ osp_measure_panel_export (OspMeasurePanel *self,
     }
   if (!osp_measure_export_csv (self->plan, path, error))
     return FALSE;
-  text = g_strdup_printf (_("Exported %u rows to %s."), self->n_rows, path);
+  text = g_strdup_printf (ngettext ("Exported %u row to %s.", "Exported %u rows to %s.",
+                                    self->n_rows), self->n_rows, path);
   set_status (self, text, FALSE);
   return TRUE;
 }

@@ -189,7 +189,9 @@ osp_window_update_jobs_ui (OspWindow *self)
       if (job->kind == OSP_JOB_DEMO)
         text = g_strdup (_("Building the demo case from a simulated CT…"));
       else if (self->jobs->len > 1)
-        text = g_strdup_printf (_("Opening %u files…"), self->jobs->len);
+        text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Opening %u file…",
+                                             "Opening %u files…", self->jobs->len),
+                                self->jobs->len);
       else
         text = g_strdup_printf (_("Opening %s…"), name);
       gtk_label_set_text (self->progress_label, text);

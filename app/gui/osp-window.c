@@ -42,6 +42,7 @@ update_summary (OspWindow *self)
   guint n = g_list_model_get_n_items (G_LIST_MODEL (self->plan));
   guint64 n_triangles = 0;
   g_autofree char *models_text = NULL;
+  g_autofree char *triangles_text = NULL;
   g_autofree char *text = NULL;
 
   for (guint i = 0; i < n; i++)
@@ -51,7 +52,11 @@ update_summary (OspWindow *self)
       n_triangles += osp_model_get_n_triangles (model);
     }
   models_text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u model", "%u models", n), n);
-  text = g_strdup_printf (_("%s · %'" PRIu64 " triangles"), models_text, n_triangles);
+  triangles_text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%'" PRIu64 " triangle",
+                                                 "%'" PRIu64 " triangles", n_triangles),
+                                    n_triangles);
+  /* TRANSLATORS: the summary under the model list: "2 models · 412,000 triangles". */
+  text = g_strdup_printf (_("%s · %s"), models_text, triangles_text);
   gtk_label_set_text (self->summary_label, text);
 }
 
