@@ -804,6 +804,45 @@ test_settings_migration (void)
   g_settings_reset (settings, "target-triangles");
 }
 
+static gboolean
+has_current_folder (gpointer data)
+{
+  g_autoptr(GFile) folder = gtk_file_chooser_get_current_folder (data);
+
+  return folder != NULL;
+}
+
+/* File choosers start in the folder of the file chosen last. */
+static void
+test_last_folder (void)
+{
+  g_autoptr(GSettings) settings = osp_settings_new ();
+  g_autofree char *dir = g_build_filename (osp_test_tmpdir (), "last-folder", NULL);
+  g_autofree char *path = g_build_filename (dir, "pelvis.stl", NULL);
+  g_autoptr(GFile) folder = g_file_new_for_path (dir);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GFile) current = NULL;
+  g_autofree char *uri = g_file_get_uri (folder);
+  g_autofree char *stored = NULL;
+  GtkFileChooserNative *chooser;
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  osp_settings_remember_folder (file);
+  stored = g_settings_get_string (settings, "last-folder");
+  g_assert_cmpstr (stored, ==, uri);
+
+  chooser = gtk_file_chooser_native_new ("", NULL, GTK_FILE_CHOOSER_ACTION_OPEN, NULL, NULL);
+  osp_settings_start_in_last_folder (GTK_FILE_CHOOSER (chooser));
+  /* The chooser takes the folder in as it loads it. */
+  osp_test_wait_for (has_current_folder, chooser, "the chooser's folder");
+  current = gtk_file_chooser_get_current_folder (GTK_FILE_CHOOSER (chooser));
+  g_assert_nonnull (current);
+  g_assert_true (g_file_equal (current, folder));
+  gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (chooser));
+  g_object_unref (chooser);
+  g_settings_reset (settings, "last-folder");
+}
+
 /* A new window opens at the size the last one closed with (GSettings, written at close). */
 static void
 test_window_state (void)
@@ -944,6 +983,7 @@ main (int    argc,
   g_test_add_func ("/gui/preferences", test_preferences);
   g_test_add_func ("/gui/preferences-locked", test_preferences_locked);
   g_test_add_func ("/gui/window-state", test_window_state);
+  g_test_add_func ("/gui/last-folder", test_last_folder);
   g_test_add_func ("/gui/settings-migration", test_settings_migration);
   g_test_add_func ("/gui/mnemonics", test_mnemonics);
   g_test_add_func ("/gui/app-actions", test_app_actions);

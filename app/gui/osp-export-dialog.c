@@ -922,7 +922,10 @@ on_chooser_response (GtkNativeDialog *chooser,
       if (path != NULL && !osp_export_format_from_path (path, &format))
         with_extension = g_strconcat (path, formats[get_format_index (self)].extension, NULL);
       if (path != NULL)
-        osp_export_dialog_export_to (self, with_extension != NULL ? with_extension : path);
+        {
+          osp_settings_remember_folder (file);
+          osp_export_dialog_export_to (self, with_extension != NULL ? with_extension : path);
+        }
       else
         show_error (self, _("Could Not Export"), _("Choose a local file to export to."));
     }
@@ -949,6 +952,7 @@ choose_file (OspExportDialog *self)
                                 adw_combo_row_get_selected_item (self->format_row)))
                             : pattern);
   gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (self->chooser), filter);
+  osp_settings_start_in_last_folder (GTK_FILE_CHOOSER (self->chooser));
   gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (self->chooser), name);
   g_signal_connect (self->chooser, "response", G_CALLBACK (on_chooser_response), self);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (self->chooser));

@@ -13,6 +13,7 @@
 #include "osp-bvh.h"
 #include "osp-implant-panel.h"
 #include "osp-gui-private.h"
+#include "osp-settings.h"
 #include "osp-transform-gizmo.h"
 
 /* The colour map spans ±FIT_RANGE_MM: deep red at that penetration, blue that far away. */
@@ -1394,7 +1395,10 @@ on_custom_chosen (GtkNativeDialog *dialog,
       g_autofree char *path = file != NULL ? g_file_get_path (file) : NULL;
 
       if (path != NULL)
-        osp_implant_panel_set_custom_path (self, path);
+        {
+          osp_settings_remember_folder (file);
+          osp_implant_panel_set_custom_path (self, path);
+        }
     }
   g_object_unref (dialog);
 }
@@ -1414,6 +1418,7 @@ on_custom_clicked (OspImplantPanel *self)
   gtk_file_filter_add_suffix (filter, "obj");
   gtk_file_filter_add_suffix (filter, "ply");
   gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog), filter);
+  osp_settings_start_in_last_folder (GTK_FILE_CHOOSER (dialog));
   gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (dialog), TRUE);
   g_signal_connect (dialog, "response", G_CALLBACK (on_custom_chosen), self);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));

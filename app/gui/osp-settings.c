@@ -56,3 +56,35 @@ osp_settings_bind (GSettings  *settings,
   if (widget != NULL)
     g_settings_bind_writable (settings, key, widget, "sensitive", FALSE);
 }
+
+void
+osp_settings_start_in_last_folder (GtkFileChooser *chooser)
+{
+  g_autoptr(GSettings) settings = osp_settings_new ();
+  g_autofree char *uri = g_settings_get_string (settings, "last-folder");
+  g_autoptr(GFile) folder = NULL;
+
+  g_return_if_fail (GTK_IS_FILE_CHOOSER (chooser));
+
+  if (*uri == '\0')
+    return;
+  folder = g_file_new_for_uri (uri);
+  /* A folder since removed (or on a drive not mounted now) is not offered. */
+  if (g_file_query_file_type (folder, G_FILE_QUERY_INFO_NONE, NULL) == G_FILE_TYPE_DIRECTORY)
+    gtk_file_chooser_set_current_folder (chooser, folder, NULL);
+}
+
+void
+osp_settings_remember_folder (GFile *file)
+{
+  g_autoptr(GSettings) settings = osp_settings_new ();
+  g_autoptr(GFile) parent = NULL;
+  g_autofree char *uri = NULL;
+
+  g_return_if_fail (G_IS_FILE (file));
+
+  parent = g_file_get_parent (file);
+  uri = parent != NULL ? g_file_get_uri (parent) : NULL;
+  if (uri != NULL && g_settings_is_writable (settings, "last-folder"))
+    g_settings_set_string (settings, "last-folder", uri);
+}

@@ -9,7 +9,7 @@
  */
 #pragma once
 
-#include <gio/gio.h>
+#include <gtk/gtk.h>
 
 G_BEGIN_DECLS
 
@@ -25,5 +25,10 @@ void       osp_settings_bind          (GSettings  *settings,
                                        gpointer    object,
                                        const char *property,
                                        gpointer    widget);
+
+/* File choosers start in the folder of the file opened or saved last ("last-folder"). */
+void       osp_settings_start_in_last_folder (GtkFileChooser *chooser);
+/* Remembers the folder that holds `file` (a CT folder's parent: its siblings come next). */
+void       osp_settings_remember_folder      (GFile          *file);
 
 G_END_DECLS

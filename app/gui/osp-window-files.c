@@ -11,6 +11,7 @@
 #include "osp-error.h"
 #include "osp-jobs.h"
 #include "osp-mesh-io.h"
+#include "osp-settings.h"
 #include "osp-window-private.h"
 
 #define PLAN_SUFFIX ".osteoplan"
@@ -379,33 +380,6 @@ osp_window_open_demo (OspWindow *self)
 
 /* -- File choosers ------------------------------------------------------------------------ */
 
-void
-osp_window_start_in_last_folder (OspWindow      *self,
-                                 GtkFileChooser *chooser)
-{
-  g_autofree char *uri = g_settings_get_string (self->settings, "last-folder");
-  g_autoptr(GFile) folder = NULL;
-
-  if (*uri == '\0')
-    return;
-  folder = g_file_new_for_uri (uri);
-  /* A folder since removed (or on a drive not mounted now) is not offered. */
-  if (g_file_query_file_type (folder, G_FILE_QUERY_INFO_NONE, NULL) == G_FILE_TYPE_DIRECTORY)
-    gtk_file_chooser_set_current_folder (chooser, folder, NULL);
-}
-
-/* Remembers the folder that holds `file` (a CT folder's parent: its siblings come next). */
-void
-osp_window_remember_folder (OspWindow *self,
-                            GFile     *file)
-{
-  g_autoptr(GFile) parent = g_file_get_parent (file);
-  g_autofree char *uri = parent != NULL ? g_file_get_uri (parent) : NULL;
-
-  if (uri != NULL && g_settings_is_writable (self->settings, "last-folder"))
-    g_settings_set_string (self->settings, "last-folder", uri);
-}
-
 typedef enum
 {
   CHOOSE_MODELS,
@@ -445,7 +419,7 @@ on_chooser_response (GtkNativeDialog *native,
       for (guint i = 0; i < n; i++)
         g_ptr_array_add (array, g_list_model_get_item (files, i));
       if (array->len > 0)
-        osp_window_remember_folder (self, g_ptr_array_index (array, 0));
+        osp_settings_remember_folder (g_ptr_array_index (array, 0));
       osp_window_open_files (self, (GFile **) array->pdata, array->len);
     }
   gtk_native_dialog_destroy (native);
@@ -490,7 +464,7 @@ choose (OspWindow  *self,
                                             _("_Cancel"));
       break;
     }
-  osp_window_start_in_last_folder (self, GTK_FILE_CHOOSER (native));
+  osp_settings_start_in_last_folder (GTK_FILE_CHOOSER (native));
   gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (native), TRUE);
   g_signal_connect (native, "response", G_CALLBACK (on_chooser_response), self);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (native));
@@ -624,7 +598,7 @@ on_save_chooser_response (GtkNativeDialog *native,
       g_autofree char *path = file != NULL ? g_file_get_path (file) : NULL;
 
       if (path != NULL)
-        osp_window_remember_folder (self, file);
+        osp_settings_remember_folder (file);
       if (path != NULL)
         {
           g_autofree char *full = g_str_has_suffix (path, PLAN_SUFFIX)
@@ -664,7 +638,7 @@ save_as (OspWindow *self,
     }
   else
     {
-      osp_window_start_in_last_folder (self, chooser);
+      osp_settings_start_in_last_folder (chooser);
       gtk_file_chooser_set_current_name (chooser, _("Plan.osteoplan"));
     }
   gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (native), TRUE);
@@ -885,7 +859,7 @@ on_plan_chooser_response (GtkNativeDialog *native,
 
       if (path != NULL)
         {
-          osp_window_remember_folder (self, file);
+          osp_settings_remember_folder (file);
           open_plan (self, path);
         }
     }
@@ -904,7 +878,7 @@ action_open_plan (GtkWidget  *widget,
                                  GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"), _("_Cancel"));
 
   add_filter (GTK_FILE_CHOOSER (native), _("Osteoplan plans"), "osteoplan", FALSE);
-  osp_window_start_in_last_folder (self, GTK_FILE_CHOOSER (native));
+  osp_settings_start_in_last_folder (GTK_FILE_CHOOSER (native));
   gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (native), TRUE);
   g_signal_connect (native, "response", G_CALLBACK (on_plan_chooser_response), self);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (native));

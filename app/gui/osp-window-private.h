@@ -109,11 +109,6 @@ void     osp_window_confirm_discard    (OspWindow         *self,
 gboolean osp_window_on_close_request   (GtkWindow         *window,
                                         gpointer           data);
 void     osp_window_files_class_init   (GtkWidgetClass    *widget_class);
-/* The file choosers start in the folder of the file opened or saved last (a preference). */
-void     osp_window_start_in_last_folder (OspWindow       *self,
-                                          GtkFileChooser  *chooser);
-void     osp_window_remember_folder    (OspWindow         *self,
-                                        GFile             *file);
 
 /* osp-window-autosave.c */
 void     osp_window_update_recover     (OspWindow         *self);
