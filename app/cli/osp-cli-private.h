@@ -61,6 +61,7 @@ int  osp_cli_bench_cut     (int argc, char **argv);
 int  osp_cli_bench_symmetry (int argc, char **argv);
 int  osp_cli_bench_plan    (int argc, char **argv);
 int  osp_cli_bench_fit     (int argc, char **argv);
+int  osp_cli_bench_info    (int argc, char **argv);
 
 /* A model read from a file by osp_cli_load_models() (osp-cli-export.c). */
 typedef struct
