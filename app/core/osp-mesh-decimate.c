@@ -174,6 +174,55 @@ compare_angles (gconstpointer a,
   return ea->corner < eb->corner ? -1 : ea->corner > eb->corner;
 }
 
+/* The edge uses of the corners, ordered by (key, corner) as qsort with compare_edge_uses would
+ * order them, in O(n): counted into groups by the smaller vertex (corners in order, so each
+ * group is in corner order), then each group, a handful on a surface, sorted by the larger
+ * vertex with a stable insertion sort (qsort for a large fan). */
+static void
+fill_sorted_edge_uses (const guint32 *indices,
+                       gsize          n_corners,
+                       guint32        n_vertices,
+                       EdgeUse       *uses)
+{
+  g_autofree gsize *start = g_new0 (gsize, (gsize) n_vertices + 2);
+
+  for (gsize c = 0; c < n_corners; c++)
+    {
+      guint32 a = indices[c], b = indices[c / 3 * 3 + (c % 3 + 1) % 3];
+
+      start[MIN (a, b) + 2]++;
+    }
+  for (gsize v = 2; v < (gsize) n_vertices + 2; v++)
+    start[v] += start[v - 1];
+  for (gsize c = 0; c < n_corners; c++)
+    {
+      guint32 a = indices[c], b = indices[c / 3 * 3 + (c % 3 + 1) % 3];
+
+      uses[start[MIN (a, b) + 1]++] =
+        (EdgeUse) { (guint64) MIN (a, b) << 32 | MAX (a, b), (guint32) c, a < b, 0 };
+    }
+  for (guint32 v = 0; v < n_vertices; v++)
+    {
+      EdgeUse *group = uses + start[v];
+      gsize size = start[v + 1] - start[v];
+
+      if (size > 32)
+        {
+          qsort (group, size, sizeof (EdgeUse), compare_edge_uses);
+          continue;
+        }
+      for (gsize i = 1; i < size; i++)
+        {
+          EdgeUse u = group[i];
+          gsize j = i;
+
+          for (; j > 0 && group[j - 1].key > u.key; j--)
+            group[j] = group[j - 1];
+          group[j] = u;
+        }
+    }
+}
+
 /* Two triangles glued along an edge (u runs a → b, w runs b → a): their corners at a are
  * the same surface point, and so are those at b. */
 static void
@@ -248,13 +297,10 @@ cut_pinches (const float *positions,
 
   for (gsize c = 0; c < n_corners; c++)
     {
-      guint32 a = indices[c], b = indices[c / 3 * 3 + (c % 3 + 1) % 3];
-
-      uses[c] = (EdgeUse) { (guint64) MIN (a, b) << 32 | MAX (a, b), (guint32) c, a < b, 0 };
       parent[c] = (guint32) c;
       assigned[c] = G_MAXUINT32;
     }
-  qsort (uses, n_corners, sizeof (EdgeUse), compare_edge_uses);
+  fill_sorted_edge_uses (indices, n_corners, n_vertices, uses);
 
   while (i < n_corners)
     {
@@ -348,13 +394,7 @@ find_bad_edges (const OspMesh *mesh,
   g_autofree EdgeUse *uses = g_new (EdgeUse, n_corners + 1);
   GArray *bad = g_array_new (FALSE, FALSE, sizeof (guint64));
 
-  for (gsize c = 0; c < n_corners; c++)
-    {
-      guint32 a = indices[c], b = indices[c / 3 * 3 + (c % 3 + 1) % 3];
-
-      uses[c] = (EdgeUse) { (guint64) MIN (a, b) << 32 | MAX (a, b), (guint32) c, a < b, 0 };
-    }
-  qsort (uses, n_corners, sizeof (EdgeUse), compare_edge_uses);
+  fill_sorted_edge_uses (indices, n_corners, osp_mesh_get_n_vertices (mesh), uses);
   while (i < n_corners)
     {
       gsize j = i;
