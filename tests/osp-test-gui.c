@@ -135,6 +135,15 @@ osp_test_init_display (void)
       return FALSE;
     }
   adw_init ();
+  /* Load the GL driver now, through a context of the display's own, and keep it loaded (see
+   * pin_gl_driver); without OpenGL the tests that need it say so themselves. */
+  {
+    g_autoptr(GdkGLContext) context =
+      gdk_display_create_gl_context (gdk_display_get_default (), NULL);
+
+    if (context != NULL && gdk_gl_context_realize (context, NULL))
+      pin_gl_driver ();
+  }
   return TRUE;
 }
 
