@@ -45,6 +45,14 @@ static const OspCliCommand benchmarks[] = {
     N_("Signed-distance map of a 200 k-triangle implant against a 1 M-triangle bone "
        "(goal 1 s)"),
     osp_cli_bench_fit },
+  { "info", N_("[--triangles N] [--input FILE] [--repeat R]"),
+    N_("The mesh report behind “info” on 4.7 M triangles: time, peak bytes per triangle, "
+       "vs admesh -c"),
+    osp_cli_bench_info },
+  { "decimate", N_("[--triangles N] [--input FILE] [--repeat R]"),
+    N_("Decimate a 1.18 M-triangle bone surface to 500 000, kept closed, vs meshoptimizer "
+       "alone"),
+    osp_cli_bench_decimate },
   /* Add a line here for each osp-cli-bench-NAME.c. */
 };
 

@@ -37,6 +37,7 @@ int  osp_cli_symmetry      (int argc, char **argv);
 int  osp_cli_mirror        (int argc, char **argv);
 int  osp_cli_check         (int argc, char **argv);
 int  osp_cli_repair        (int argc, char **argv);
+int  osp_cli_decimate      (int argc, char **argv);
 int  osp_cli_export        (int argc, char **argv);
 int  osp_cli_plan          (int argc, char **argv);
 int  osp_cli_implant       (int argc, char **argv);
@@ -61,6 +62,8 @@ int  osp_cli_bench_cut     (int argc, char **argv);
 int  osp_cli_bench_symmetry (int argc, char **argv);
 int  osp_cli_bench_plan    (int argc, char **argv);
 int  osp_cli_bench_fit     (int argc, char **argv);
+int  osp_cli_bench_info    (int argc, char **argv);
+int  osp_cli_bench_decimate (int argc, char **argv);
 
 /* A model read from a file by osp_cli_load_models() (osp-cli-export.c). */
 typedef struct

@@ -24,6 +24,7 @@ static const OspCliCommand commands[] = {
   { "mirror", N_("IN --plane NX,NY,NZ,D -o OUT"), N_("Mirror a mesh across a plane (a template)"), osp_cli_mirror },
   { "plan", N_("run PLAN | info FILE"), N_("Replay a plan’s operations headless, or describe a .osteoplan file"), osp_cli_plan },
   { "check", N_("FILE… [--printer NAME|--build-volume X,Y,Z] [--min-wall MM] [--json]"), N_("Check that models are ready for 3D printing (closed, outward, no self-intersections, walls, build volume)"), osp_cli_check },
+  { "decimate", N_("IN --triangles N -o OUT"), N_("Reduce a mesh to at most N triangles, keeping it closed"), osp_cli_decimate },
   { "repair", N_("IN -o OUT"), N_("Repair a mesh for printing: merge, clean, orient, fill holes, drop crumbs"), osp_cli_repair },
   { "export", N_("IN… -o OUT.3mf|.stl|.obj|.ply [--merge] [--names A,B,…]"), N_("Export models for printing: one 3MF with named, coloured objects, or STL/OBJ/PLY"), osp_cli_export },
   { "implant", N_("screw|plate|cup|block [OPTION…] -o OUT"), N_("Generate a parametric implant (screw, plate, cup, block) as a closed mesh"), osp_cli_implant },
