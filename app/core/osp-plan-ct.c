@@ -14,6 +14,7 @@
 
 #include <glib/gi18n-lib.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "osp-error.h"
@@ -1393,37 +1394,44 @@ replace_model (OspPlan     *plan,
   return osp_plan_execute (plan, group, error);
 }
 
-/* Splits a mesh into connected pieces (through shared edges), largest first. */
+typedef struct
+{
+  OspMesh *mesh;
+  double   volume;
+  guint    order;
+} Piece;
+
+static int
+compare_pieces (gconstpointer a,
+                gconstpointer b)
+{
+  const Piece *pa = a, *pb = b;
+
+  if (pa->volume != pb->volume)
+    return pa->volume < pb->volume ? 1 : -1;
+  return pa->order < pb->order ? -1 : pa->order > pb->order;
+}
+
+/* Splits a mesh into connected pieces (through shared edges), largest volume first (ties in
+ * the order of their first triangle). */
 static GPtrArray *
 split_pieces (const OspMesh *mesh)
 {
   guint32 n_tri = osp_mesh_get_n_triangles (mesh);
   g_autofree guint32 *labels = g_new (guint32, MAX (n_tri, 1));
-  g_autofree guint32 *sizes = NULL;
-  g_autofree guint32 *order = NULL;
   GPtrArray *pieces = g_ptr_array_new_with_free_func ((GDestroyNotify) osp_mesh_unref);
   guint32 n = osp_mesh_label_components (mesh, labels);
+  g_autofree Piece *all = g_new0 (Piece, MAX (n, 1));
 
-  sizes = g_new0 (guint32, MAX (n, 1));
-  order = g_new (guint32, MAX (n, 1));
-  for (guint32 t = 0; t < n_tri; t++)
-    sizes[labels[t]]++;
   for (guint32 c = 0; c < n; c++)
-    order[c] = c;
-  /* Largest first, ties in order of the first triangle (insertion sort: few pieces). */
-  for (guint32 a = 1; a < n; a++)
     {
-      guint32 v = order[a], b = a;
-
-      while (b > 0 && sizes[order[b - 1]] < sizes[v])
-        {
-          order[b] = order[b - 1];
-          b--;
-        }
-      order[b] = v;
+      all[c].mesh = osp_mesh_extract_label (mesh, labels, c);
+      all[c].volume = fabs (osp_mesh_get_volume (all[c].mesh));
+      all[c].order = c;
     }
+  qsort (all, n, sizeof (Piece), compare_pieces);
   for (guint32 c = 0; c < n; c++)
-    g_ptr_array_add (pieces, osp_mesh_extract_label (mesh, labels, order[c]));
+    g_ptr_array_add (pieces, all[c].mesh);
   return pieces;
 }
 

@@ -228,7 +228,7 @@ gboolean     osp_plan_import_mask_mesh    (OspPlan        *self,
                                            GError        **error);
 
 /* "Split into Pieces": replaces the model by its connected pieces ("NAME piece 1" … largest
- * first), one undo step.  Fails when it has only one piece.  *out_n_pieces may be NULL. */
+ * volume first), one undo step.  Fails when it has only one piece.  *out_n_pieces may be NULL. */
 gboolean     osp_plan_split_model         (OspPlan        *self,
                                            OspModel       *model,
                                            guint          *out_n_pieces,
