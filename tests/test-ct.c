@@ -15,7 +15,9 @@
 #include "osp-mask.h"
 #include "osp-measure.h"
 #include "osp-plan-private.h"
+#include "osp-phantom.h"
 #include "osp-plan.h"
+#include "osp-segment.h"
 #include "osp-test-common.h"
 #include "osp-volume-io.h"
 
@@ -1055,6 +1057,240 @@ test_patient (void)
   g_assert_cmpstr (back->sex, ==, "");
 }
 
+
+
+/* The phantom's lesion: where the truth says, of the volume it says; the tumour model made from
+ * it gives margins within a voxel of the exact ones. */
+static void
+test_phantom_lesion (void)
+{
+  OspPhantomOptions options = OSP_PHANTOM_OPTIONS_INIT;
+  OspPhantomTruth truth;
+  g_autoptr(OspVolume) ct = NULL;
+  g_autoptr(OspVolume) labels = NULL;
+  g_autoptr(OspMask) mask = NULL;
+  g_autoptr(OspPlan) plan = osp_plan_new ();
+  g_autoptr(GError) error = NULL;
+  const float planes[3][4] = { { 0, 0, 1, 40 }, { 1, 0, 0, -45 }, { 0.6f, 0.8f, 0, -20 } };
+  OspMarginResult r;
+  OspModel *tumour;
+  double sum = 0, voxel;
+  guint64 n = 0, deep = 0;
+  const gint16 *hu;
+
+  options.voxel_mm = 2.0;
+  options.tumour = TRUE;
+  ct = osp_phantom_generate (&options, &truth, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (truth.tumour);
+  labels = osp_phantom_lesion_label_map (&truth.lesion, ct, &error);
+  g_assert_no_error (error);
+  mask = osp_mask_from_label_map (labels, 1, 1, NULL, "lesion", &error);
+  g_assert_no_error (error);
+  voxel = osp_grid_voxel_volume (osp_mask_get_grid (mask));
+  n = osp_mask_count (mask, 1);
+  g_assert_cmpfloat (fabs (n * voxel - truth.lesion.volume_mm3) / truth.lesion.volume_mm3, <,
+                     0.03);
+  /* Its voxels away from the surface read the lesion's 70 HU (noise ± 15). */
+  hu = osp_volume_get_data (ct);
+  for (guint64 v = 0; v < osp_mask_get_n_voxels (mask); v++)
+    if (osp_mask_get_data (mask)[v])
+      {
+        guint32 d[3];
+        double ijk[3], p[3];
+        OspPhantomLesion inner = truth.lesion;
+
+        osp_volume_get_dims (ct, d);
+        ijk[0] = v % d[0];
+        ijk[1] = (v / d[0]) % d[1];
+        ijk[2] = v / ((guint64) d[0] * d[1]);
+        osp_volume_index_to_lps (ct, ijk, p);
+        for (guint a = 0; a < 3; a++)
+          inner.radii[a] -= 3;
+        if (osp_phantom_lesion_contains (&inner, p))
+          {
+            sum += hu[v];
+            deep++;
+          }
+      }
+  g_assert_cmpuint (deep, >, 100);
+  g_assert_cmpfloat_with_epsilon (sum / deep, 70, 3);
+
+  g_assert_true (osp_plan_add_volume (plan, ct, &error));
+  g_assert_true (osp_plan_add_tumour (plan, 0, mask, "Tumour", NULL, &error));
+  g_assert_no_error (error);
+  tumour = osp_plan_find_model (plan, "Tumour");
+  g_assert_nonnull (tumour);
+  g_assert_true (osp_margin_compute (osp_model_get_mesh (tumour), planes, 3, &r));
+  for (guint p = 0; p < 3; p++)
+    {
+      double exact = osp_phantom_lesion_margin (&truth.lesion, planes[p]);
+
+      g_test_message ("plane %u: model %.2f mm, exact %.2f mm", p, r.planes[p].margin_mm, exact);
+      g_assert_cmpfloat_with_epsilon (r.planes[p].margin_mm, exact, 2.0);
+    }
+  osp_margin_result_clear (&r);
+}
+
+/* -- Real data ---------------------------------------------------------------------------------- */
+
+/* A pelvis CT thresholded at 250 HU is one fused surface with crumbs around: split gives
+ * several pieces; seeds on each ilium with the boundary painted beside the sacrum separate the
+ * hemipelves into two closed meshes of similar, plausible volume. */
+static void
+test_real_pelvis (void)
+{
+  g_autofree char *path = osp_test_shared_data ("nifti/totalseg_example_ct_abdomen_pelvis.nii.gz");
+  g_autoptr(OspVolume) ct = NULL;
+  g_autoptr(OspMesh) bone = NULL;
+  g_autoptr(OspModel) model = NULL;
+  g_autoptr(OspCommand) add = NULL;
+  g_autoptr(OspPlan) plan = osp_plan_new ();
+  g_autoptr(GError) error = NULL;
+  OspSegmentOptions options = OSP_SEGMENT_OPTIONS_INIT;
+  /* Bone of each ilium (slab centroids at z 210–240 mm of this CT), and the sagittal index
+   * layers at x = ±45 mm (i = (177.956 − x) / 3), lateral to the sacrum. */
+  const double left[3] = { 94, -129, 222 }, right[3] = { -92, -130, 223 };
+  const double wall_l[3] = { 45, -130, 250 }, wall_r[3] = { -45, -130, 250 };
+  guint n_pieces = 0;
+  OspModel *ma, *mb;
+
+  if (path == NULL)
+    return;
+  ct = osp_volume_load (path, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  /* Pieces down to 0.1 % of the largest (the default 1 % leaves only the fused one here). */
+  options.min_piece_fraction = 0.001;
+  bone = osp_segment_volume (ct, &options, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  model = osp_model_new ("Bone", bone, OSP_MODEL_ROLE_BONE);
+  add = osp_command_new_add_model (model, -1, NULL);
+  g_assert_true (osp_plan_execute (plan, add, &error));
+  g_assert_true (osp_plan_split_model (plan, model, &n_pieces, &error));
+  g_assert_no_error (error);
+  g_test_message ("split: %u pieces, the largest %.0f mm³", n_pieces,
+                  osp_mesh_get_volume (osp_model_get_mesh (osp_plan_get_model (plan, 0))));
+  g_assert_cmpuint (n_pieces, >, 1);
+  g_assert_cmpuint (osp_plan_get_n_models (plan), ==, n_pieces);
+
+  g_assert_true (osp_plan_add_volume (plan, ct, &error));
+  g_assert_true (osp_plan_add_mask (plan, 0, "Seeds", NULL, 0x00ff00, &error));
+  g_assert_true (osp_plan_paint_sphere (plan, 0, left, 15, 1, &error));
+  osp_plan_seal_undo (plan);
+  g_assert_true (osp_plan_paint_sphere (plan, 0, right, 15, 2, &error));
+  osp_plan_seal_undo (plan);
+  g_assert_true (osp_plan_paint_disk (plan, 0, 0, 44, wall_l, 1000, OSP_MASK_BARRIER, &error));
+  g_assert_true (osp_plan_paint_disk (plan, 0, 0, 74, wall_r, 1000, OSP_MASK_BARRIER, &error));
+  osp_plan_seal_undo (plan);
+  g_assert_true (osp_plan_separate_bones (plan, 0, 250, 1, 2, "Left hemipelvis",
+                                          "Right hemipelvis", NULL, &error));
+  g_assert_no_error (error);
+  ma = osp_plan_find_model (plan, "Left hemipelvis");
+  mb = osp_plan_find_model (plan, "Right hemipelvis");
+  {
+    double va = osp_mesh_get_volume (osp_model_get_mesh (ma));
+    double vb = osp_mesh_get_volume (osp_model_get_mesh (mb));
+    OspMeshTopology ta, tb;
+    OspBox ba, bb;
+
+    osp_mesh_get_topology (osp_model_get_mesh (ma), &ta);
+    osp_mesh_get_topology (osp_model_get_mesh (mb), &tb);
+    osp_mesh_get_bounds (osp_model_get_mesh (ma), &ba);
+    osp_mesh_get_bounds (osp_model_get_mesh (mb), &bb);
+    g_test_message ("left %.0f mm³ x %.0f…%.0f, right %.0f mm³ x %.0f…%.0f", va, ba.min[0],
+                    ba.max[0], vb, bb.min[0], bb.max[0]);
+    g_assert_cmpuint (ta.n_boundary_edges, ==, 0);
+    g_assert_cmpuint (tb.n_boundary_edges, ==, 0);
+    g_assert_cmpuint (ta.n_components, ==, 1);
+    g_assert_cmpuint (tb.n_components, ==, 1);
+    /* Each side of the barrier, mirror images of similar size: a hemipelvis (with the femur
+     * it is fused to at 3 mm) holds tens of cm³ of bone at 250 HU. */
+    g_assert_cmpfloat (ba.min[0], >=, 43);
+    g_assert_cmpfloat (bb.max[0], <=, -43);
+    g_assert_cmpfloat (va, >, 30000);
+    g_assert_cmpfloat (vb, >, 30000);
+    g_assert_cmpfloat (va, <, 250000);
+    g_assert_cmpfloat (fabs (va - vb) / MAX (va, vb), <, 0.3);
+  }
+}
+
+/* DICOM: who the CT shows, from its tags; two studies of different patients differ. */
+static void
+test_real_dicom_patient (void)
+{
+  g_autofree char *philips = osp_test_shared_data ("ct/dcmqa_philips_skullphantom_1mm");
+  g_autofree char *ge = osp_test_shared_data ("ct/dcmqa_ge_head_tilt");
+  g_autoptr(OspVolume) a = NULL;
+  g_autoptr(OspVolume) b = NULL;
+  g_autoptr(GError) error = NULL;
+  const OspPatient *pa;
+
+  if (philips == NULL || ge == NULL)
+    return;
+  a = osp_volume_load (philips, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  b = osp_volume_load (ge, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  pa = osp_volume_get_patient (a);
+  g_assert_nonnull (pa);
+  g_assert_cmpstr (pa->sex, ==, "M");
+  g_assert_cmpstr (pa->study_date, ==, "20150206");
+  g_assert_cmpstr (pa->series_description, ==, "BONE BRAIN 1MM");
+  g_assert_false (osp_patient_is_anonymous (pa));
+  g_assert_nonnull (osp_volume_get_patient (b));
+  g_assert_false (osp_patient_same (pa, osp_volume_get_patient (b)));
+}
+
+/* Label maps from other software: each label's mesh has the voxels' volume and place. */
+static void
+test_real_label_map (void)
+{
+  g_autofree char *path = osp_test_shared_data ("nifti/totalseg_example_seg.nii.gz");
+  g_autoptr(OspVolume) labels = NULL;
+  g_autoptr(GArray) list = NULL;
+  g_autoptr(GError) error = NULL;
+  guint checked = 0;
+
+  if (path == NULL)
+    return;
+  labels = osp_volume_load (path, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  list = osp_label_map_list_labels (labels, "seg", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (list->len, >, 10);
+  for (guint i = 0; i < list->len; i++)
+    {
+      OspLabelCount c = g_array_index (list, OspLabelCount, i);
+      g_autoptr(OspMask) mask = NULL;
+      g_autoptr(OspMesh) mesh = NULL;
+      OspMaskBox vb;
+      OspBox b;
+      double voxels, mid_ijk[3], mid[3];
+
+      /* Large labels only: a label of a few 27 mm³ voxels is mostly corners. */
+      if (c.n_voxels < 1000)
+        continue;
+      mask = osp_mask_from_label_map (labels, c.label, 1, NULL, "seg", &error);
+      g_assert_no_error (error);
+      g_assert_cmpuint (osp_mask_count (mask, 1), ==, c.n_voxels);
+      mesh = osp_mask_to_mesh (mask, 1, 0, NULL, &error);
+      voxels = c.n_voxels * osp_grid_voxel_volume (osp_mask_get_grid (mask));
+      g_assert_cmpfloat (fabs (osp_mesh_get_volume (mesh) - voxels) / voxels, <, 0.06);
+      /* The mesh's box is the voxels' box grown by half a voxel, also where the label
+       * touches the edge of the map. */
+      osp_mask_get_bounds (mask, 1, &vb);
+      osp_mesh_get_bounds (mesh, &b);
+      for (guint a = 0; a < 3; a++)
+        mid_ijk[a] = (vb.min[a] + vb.max[a] - 1) / 2.0;
+      osp_grid_index_to_lps (osp_mask_get_grid (mask), mid_ijk, mid);
+      for (guint a = 0; a < 3; a++)
+        g_assert_cmpfloat_with_epsilon ((b.min[a] + b.max[a]) / 2, mid[a], 0.05);
+      checked++;
+    }
+  g_test_message ("%u labels checked", checked);
+  g_assert_cmpuint (checked, >, 5);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1077,6 +1313,10 @@ main (int    argc,
   g_test_add_func ("/ct/plan/split", test_split);
   g_test_add_func ("/ct/plan/separate", test_separate);
   g_test_add_func ("/ct/patient", test_patient);
+  g_test_add_func ("/ct/phantom-lesion", test_phantom_lesion);
+  g_test_add_func ("/ct/data/pelvis-pieces", test_real_pelvis);
+  g_test_add_func ("/ct/data/dicom-patient", test_real_dicom_patient);
+  g_test_add_func ("/ct/data/label-map", test_real_label_map);
   for (guint i = 0; i < G_N_ELEMENTS (hostile_ct); i++)
     {
       g_autofree char *path = g_strdup_printf ("/ct/plan/hostile/%s", hostile_ct[i].name);

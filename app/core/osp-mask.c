@@ -1246,31 +1246,43 @@ osp_mask_to_mesh (const OspMask  *mask,
   g = &mask->grid;
   if (!osp_mask_get_bounds (mask, label, &box))
     return osp_mesh_new (NULL, 0, NULL, 0);
-  /* One voxel of background around the label (the surface closes at the crop's border
-   * anyway, as outside counts as air). */
-  for (guint a = 0; a < 3; a++)
-    {
-      box.min[a] = box.min[a] > 0 ? box.min[a] - 1 : 0;
-      box.max[a] = MIN (box.max[a] + 1, g->dims[a]);
-      dims[a] = box.max[a] - box.min[a];
-      first[a] = box.min[a];
-    }
-  osp_grid_index_to_lps (g, first, origin);
-  crop = osp_volume_new (dims, g->spacing, origin, g->direction, NULL, error);
-  if (crop == NULL)
-    return NULL;
-  out = osp_volume_get_data_mutable (crop);
-  for (guint32 k = 0; k < dims[2]; k++)
-    for (guint32 j = 0; j < dims[1]; j++)
-      {
-        const guint8 *row = mask->data + box.min[0] +
-                            (gsize) g->dims[0] * ((j + box.min[1]) +
-                                                  (gsize) g->dims[1] * (k + box.min[2]));
-        gint16 *o = out + (gsize) dims[0] * (j + (gsize) dims[1] * k);
+  /* One voxel of background around the label, beyond the grid's edge too: a label that
+   * touches the edge of the map closes half a voxel out, like everywhere else. */
+  {
+    gint64 lo[3];
 
-        for (guint32 i = 0; i < dims[0]; i++)
-          o[i] = (label == 0 ? row[i] != 0 : row[i] == label) ? 100 : -100;
+    for (guint a = 0; a < 3; a++)
+      {
+        lo[a] = (gint64) box.min[a] - 1;
+        dims[a] = box.max[a] - box.min[a] + 2;
+        first[a] = (double) lo[a];
       }
+    osp_grid_index_to_lps (g, first, origin);
+    crop = osp_volume_new (dims, g->spacing, origin, g->direction, NULL, error);
+    if (crop == NULL)
+      return NULL;
+    out = osp_volume_get_data_mutable (crop);
+    for (guint32 k = 0; k < dims[2]; k++)
+      for (guint32 j = 0; j < dims[1]; j++)
+        {
+          gint16 *o = out + (gsize) dims[0] * (j + (gsize) dims[1] * k);
+          gint64 gj = lo[1] + j, gk = lo[2] + k;
+
+          for (guint32 i = 0; i < dims[0]; i++)
+            {
+              gint64 gi = lo[0] + i;
+              guint8 v;
+
+              o[i] = -100;
+              if (gi < 0 || gj < 0 || gk < 0 || gi >= g->dims[0] || gj >= g->dims[1] ||
+                  gk >= g->dims[2])
+                continue;
+              v = mask->data[gi + (gsize) g->dims[0] * (gj + (gsize) g->dims[1] * gk)];
+              if (label == 0 ? v != 0 : v == label)
+                o[i] = 100;
+            }
+        }
+  }
   mesh = osp_isosurface_extract (crop, 0.0, 0, NULL, cancellable, error);
   if (mesh == NULL)
     return NULL;
