@@ -10,7 +10,9 @@
 #include <zip.h>
 #include <zlib.h>
 
+#include "osp-3mf.h"
 #include "osp-error.h"
+#include "osp-export.h"
 #include "osp-margin.h"
 #include "osp-mask.h"
 #include "osp-measure.h"
@@ -1132,6 +1134,62 @@ test_phantom_lesion (void)
   osp_margin_result_clear (&r);
 }
 
+
+/* The case's patient in a 3MF export's metadata, in a namespace the reader accepts; an
+ * anonymous case writes none. */
+static void
+test_3mf_patient (void)
+{
+  g_autoptr(OspPatient) patient = make_patient ("DOE^JANE", "00123", "19700131");
+  g_auto(GStrv) metadata = NULL;
+  g_autoptr(OspMesh) box = osp_test_make_box (10, 10, 10);
+  g_autofree char *path = osp_test_tmp_path ("patient.3mf");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) objects = NULL;
+  OspMeshLoadInfo info = { 0 };
+  OspExportItem item = { "Pelvis", box, 0xffffffff, NULL };
+  zip_t *zip;
+  zip_file_t *file;
+  char xml[4096] = { 0 };
+  int zerr = 0;
+
+  g_free (patient->sex);
+  patient->sex = g_strdup ("F");
+  metadata = osp_patient_to_3mf_metadata (patient);
+  g_assert_nonnull (metadata);
+  g_assert_cmpstr (metadata[0], ==, "Title");
+  g_assert_cmpstr (metadata[1], ==, "JANE DOE, ID 00123");
+  g_assert_cmpstr (metadata[2], ==, "Description");
+  g_assert_cmpstr (metadata[3], ==, "born 1970-01-31; sex F");
+  g_assert_true (osp_export_full (&item, 1, path, OSP_EXPORT_3MF, FALSE,
+                                  (const char *const *) metadata, NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
+  zip = zip_open (path, ZIP_RDONLY, &zerr);
+  g_assert_nonnull (zip);
+  file = zip_fopen (zip, "3D/3dmodel.model", 0);
+  g_assert_nonnull (file);
+  g_assert_cmpint (zip_fread (file, xml, sizeof xml - 1), >, 0);
+  zip_fclose (file);
+  zip_discard (zip);
+  g_assert_nonnull (strstr (xml, "<metadata name=\"Title\">JANE DOE, ID 00123</metadata>"));
+  g_assert_nonnull (strstr (xml, "<metadata name=\"osteoplan:PatientBirthDate\">19700131"));
+  g_assert_nonnull (strstr (xml, "xmlns:osteoplan=\"" OSP_3MF_NAMESPACE "\""));
+  /* Our reader takes it without a warning. */
+  objects = osp_3mf_load (path, &info, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (objects->len, ==, 1);
+  g_assert_true (info.warnings == NULL || info.warnings->len == 0);
+  osp_mesh_load_info_clear (&info);
+
+  /* Anonymous: nothing. */
+  {
+    g_autoptr(OspPatient) none = make_patient ("", "", "");
+    g_auto(GStrv) empty = osp_patient_to_3mf_metadata (none);
+
+    g_assert_null (empty);
+  }
+}
+
 /* -- Real data ---------------------------------------------------------------------------------- */
 
 /* A pelvis CT thresholded at 250 HU is one fused surface with crumbs around: split gives
@@ -1314,6 +1372,7 @@ main (int    argc,
   g_test_add_func ("/ct/plan/separate", test_separate);
   g_test_add_func ("/ct/patient", test_patient);
   g_test_add_func ("/ct/phantom-lesion", test_phantom_lesion);
+  g_test_add_func ("/ct/patient-3mf", test_3mf_patient);
   g_test_add_func ("/ct/data/pelvis-pieces", test_real_pelvis);
   g_test_add_func ("/ct/data/dicom-patient", test_real_dicom_patient);
   g_test_add_func ("/ct/data/label-map", test_real_label_map);

@@ -165,10 +165,13 @@ plan_run (int    argc,
 {
   g_autofree char *output = NULL;
   g_autofree char *export_dir = NULL;
-  gboolean quiet = FALSE;
+  gboolean quiet = FALSE, anonymise = FALSE;
   GOptionEntry entries[] = {
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output,
       N_("Save the resulting plan (.osteoplan)"), N_("FILE") },
+    { "anonymise", 0, 0, G_OPTION_ARG_NONE, &anonymise,
+      N_("Save an anonymised copy: without the patient's name, ID, birth date and the other "
+         "details of the CTs"), NULL },
     { "export-dir", 0, 0, G_OPTION_ARG_FILENAME, &export_dir,
       N_("Folder for relative export paths (default: the plan’s folder)"), N_("DIR") },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, N_("Print nothing but errors"), NULL },
@@ -242,7 +245,9 @@ plan_run (int    argc,
     }
   if (output != NULL)
     {
-      if (!osp_plan_save (plan, output, NULL, NULL, &error))
+      if (!osp_plan_save_full (plan, output,
+                               anonymise ? OSP_PLAN_SAVE_ANONYMISE : OSP_PLAN_SAVE_DEFAULT, NULL,
+                               NULL, &error))
         return osp_cli_fail (error);
       if (!quiet)
         printf ("\n%s %s\n", _("Saved"), output);

@@ -271,3 +271,62 @@ osp_patient_from_json (JsonObject  *object,
     }
   return g_steal_pointer (&patient);
 }
+
+char **
+osp_patient_to_3mf_metadata (const OspPatient *patient)
+{
+  static const char *const names[] = {
+    "osteoplan:PatientName", "osteoplan:PatientID", "osteoplan:PatientBirthDate",
+    "osteoplan:PatientSex", "osteoplan:StudyDate", "osteoplan:StudyDescription",
+    "osteoplan:SeriesDescription",
+  };
+  GPtrArray *out;
+  g_autofree char *name = NULL;
+  g_autofree char *birth = NULL;
+  g_autofree char *study = NULL;
+  GString *title, *description;
+
+  if (patient == NULL || osp_patient_is_anonymous (patient))
+    return NULL;
+  out = g_ptr_array_new ();
+  /* Not translated: the file is read by other people's software. */
+  name = osp_patient_format_name (patient);
+  title = g_string_new (name);
+  if (is_set (patient->id))
+    g_string_append_printf (title, "%sID %s", title->len > 0 ? ", " : "", patient->id);
+  g_ptr_array_add (out, g_strdup ("Title"));
+  g_ptr_array_add (out, g_string_free (title, FALSE));
+  birth = osp_patient_format_date (patient->birth_date);
+  study = osp_patient_format_date (patient->study_date);
+  description = g_string_new (NULL);
+  if (birth[0] != '\0')
+    g_string_append_printf (description, "born %s", birth);
+  if (is_set (patient->sex))
+    g_string_append_printf (description, "%ssex %s", description->len > 0 ? "; " : "",
+                            patient->sex);
+  if (study[0] != '\0' || is_set (patient->study_description))
+    g_string_append_printf (description, "%sstudy %s%s%s", description->len > 0 ? "; " : "",
+                            study, study[0] != '\0' && is_set (patient->study_description) ?
+                            " " : "", patient->study_description);
+  if (is_set (patient->series_description))
+    g_string_append_printf (description, "%sseries %s", description->len > 0 ? "; " : "",
+                            patient->series_description);
+  if (description->len > 0)
+    {
+      g_ptr_array_add (out, g_strdup ("Description"));
+      g_ptr_array_add (out, g_string_free (description, FALSE));
+    }
+  else
+    g_string_free (description, TRUE);
+  for (guint f = 0; f < G_N_ELEMENTS (names); f++)
+    {
+      const char *value = FIELD ((OspPatient *) patient, f);
+
+      if (!is_set (value))
+        continue;
+      g_ptr_array_add (out, g_strdup (names[f]));
+      g_ptr_array_add (out, g_strdup (value));
+    }
+  g_ptr_array_add (out, NULL);
+  return (char **) g_ptr_array_free (out, FALSE);
+}

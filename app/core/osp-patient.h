@@ -52,6 +52,13 @@ char       *osp_patient_format_name    (const OspPatient *patient);
 /* "1970-01-31" from "19700131" (else the text as it is).  Free with g_free. */
 char       *osp_patient_format_date    (const char       *dicom_date);
 
+/* 3MF metadata for exports (osp_export_full()): Title (the patient's name and ID),
+ * Description (birth date, sex, study, series) and "osteoplan:PatientName", …ID, …BirthDate,
+ * …Sex, …StudyDate, …StudyDescription, …SeriesDescription for the non-empty fields; a
+ * NULL-terminated list of name, value pairs (g_strfreev).  NULL when the patient is NULL or
+ * anonymous. */
+char      **osp_patient_to_3mf_metadata (const OspPatient *patient);
+
 /* {"name": …, "id": …, "birth-date": …, "sex": …, "study-date": …, "study-description": …,
  * "series-description": …} (only the non-empty fields). */
 JsonObject *osp_patient_to_json        (const OspPatient *patient);
