@@ -191,6 +191,7 @@ typedef struct
   const OspProgressRange *progress;
   GCancellable           *cancellable;
   const char             *display_name;
+  char                  **metadata; /* name, value, …, fit for XML; may be NULL */
   GError                 *error;   /* the producer's */
 } Pipe;
 
@@ -357,10 +358,27 @@ write_model_xml (Pipe             *pipe,
   WRITER_OK (xmlTextWriterWriteAttribute (writer, BAD_CAST "unit", BAD_CAST "millimeter"));
   WRITER_OK (xmlTextWriterWriteAttribute (writer, BAD_CAST "xml:lang", BAD_CAST "en-US"));
   WRITER_OK (xmlTextWriterWriteAttribute (writer, BAD_CAST "xmlns", BAD_CAST NS_CORE));
+  if (pipe->metadata != NULL)
+    for (guint i = 0; pipe->metadata[i] != NULL && pipe->metadata[i + 1] != NULL; i += 2)
+      if (g_str_has_prefix (pipe->metadata[i], "osteoplan:"))
+        {
+          WRITER_OK (xmlTextWriterWriteAttribute (writer, BAD_CAST "xmlns:osteoplan",
+                                                  BAD_CAST OSP_3MF_NAMESPACE));
+          break;
+        }
   WRITER_OK (xmlTextWriterStartElement (writer, BAD_CAST "metadata"));
   WRITER_OK (xmlTextWriterWriteAttribute (writer, BAD_CAST "name", BAD_CAST "Application"));
   WRITER_OK (xmlTextWriterWriteString (writer, BAD_CAST "Osteoplan " PACKAGE_VERSION));
   WRITER_OK (xmlTextWriterEndElement (writer));
+  if (pipe->metadata != NULL)
+    for (guint i = 0; pipe->metadata[i] != NULL && pipe->metadata[i + 1] != NULL; i += 2)
+      {
+        WRITER_OK (xmlTextWriterStartElement (writer, BAD_CAST "metadata"));
+        WRITER_OK (xmlTextWriterWriteAttribute (writer, BAD_CAST "name",
+                                                BAD_CAST pipe->metadata[i]));
+        WRITER_OK (xmlTextWriterWriteString (writer, BAD_CAST pipe->metadata[i + 1]));
+        WRITER_OK (xmlTextWriterEndElement (writer));
+      }
   WRITER_OK (xmlTextWriterStartElement (writer, BAD_CAST "resources"));
 
   /* One base material per object carries its colour. */
@@ -730,6 +748,19 @@ osp_3mf_save (const Osp3mfObject     *objects,
               GCancellable           *cancellable,
               GError                **error)
 {
+  return osp_3mf_save_full (objects, n_objects, NULL, path, progress, cancellable, error);
+}
+
+gboolean
+osp_3mf_save_full (const Osp3mfObject     *objects,
+                   guint                   n_objects,
+                   const char *const      *metadata,
+                   const char             *path,
+                   const OspProgressRange *progress,
+                   GCancellable           *cancellable,
+                   GError                **error)
+{
+  g_auto(GStrv) safe_metadata = NULL;
   g_autofree char *display_name = NULL;
   g_autofree OspMesh **meshes = NULL;
   g_auto(GStrv) names = NULL;
@@ -821,6 +852,15 @@ osp_3mf_save (const Osp3mfObject     *objects,
   pipe->progress = progress;
   pipe->cancellable = cancellable;
   pipe->display_name = display_name;
+  if (metadata != NULL)
+    {
+      guint n = g_strv_length ((char **) metadata);
+
+      safe_metadata = g_new0 (char *, n + 1);
+      for (guint i = 0; i < n; i++)
+        safe_metadata[i] = xml_safe_text (metadata[i]);
+      pipe->metadata = safe_metadata;
+    }
 
   model_src = zip_source_function (za, pipe_source_cb, pipe);
   if (model_src == NULL)

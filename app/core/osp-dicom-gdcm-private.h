@@ -19,6 +19,13 @@ typedef struct
 {
   char     *series_uid;          /* SeriesInstanceUID; NULL when absent */
   char     *series_description;  /* SeriesDescription, "" when absent */
+  /* Who and when (osp-patient.h), "" when absent; personal data: never log them. */
+  char     *patient_name;        /* PatientName (0010,0010) */
+  char     *patient_id;          /* PatientID (0010,0020) */
+  char     *birth_date;          /* PatientBirthDate (0010,0030) */
+  char     *sex;                 /* PatientSex (0010,0040) */
+  char     *study_date;          /* StudyDate (0008,0020) */
+  char     *study_description;   /* StudyDescription (0008,1030) */
   char     *modality;            /* "CT", "MR", … "" when absent */
   char     *sop_class_uid;
   char     *transfer_syntax;

@@ -233,6 +233,12 @@ read_header (const char     *path,
   std::string uid = str (0x0020, 0x000e);
   h->series_uid = uid.empty () ? nullptr : g_strdup (uid.c_str ());
   h->series_description = g_utf8_make_valid (str (0x0008, 0x103e).c_str (), -1);
+  h->patient_name = g_utf8_make_valid (str (0x0010, 0x0010).c_str (), -1);
+  h->patient_id = g_utf8_make_valid (str (0x0010, 0x0020).c_str (), -1);
+  h->birth_date = g_utf8_make_valid (str (0x0010, 0x0030).c_str (), -1);
+  h->sex = g_utf8_make_valid (str (0x0010, 0x0040).c_str (), -1);
+  h->study_date = g_utf8_make_valid (str (0x0008, 0x0020).c_str (), -1);
+  h->study_description = g_utf8_make_valid (str (0x0008, 0x1030).c_str (), -1);
   h->modality = g_strdup (str (0x0008, 0x0060).c_str ());
   h->sop_class_uid = g_strdup (str (0x0008, 0x0016).c_str ());
   h->transfer_syntax = g_strdup (file.GetHeader ().GetDataSetTransferSyntax ().GetString ());
@@ -880,6 +886,12 @@ osp_dicom_header_clear (OspDicomHeader *header)
     return;
   g_free (header->series_uid);
   g_free (header->series_description);
+  g_free (header->patient_name);
+  g_free (header->patient_id);
+  g_free (header->birth_date);
+  g_free (header->sex);
+  g_free (header->study_date);
+  g_free (header->study_description);
   g_free (header->modality);
   g_free (header->sop_class_uid);
   g_free (header->transfer_syntax);

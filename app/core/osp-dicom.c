@@ -30,6 +30,7 @@
 
 #include "osp-dicom-gdcm-private.h"
 #include "osp-error.h"
+#include "osp-patient.h"
 #include "osp-memory.h"
 #include "osp-volume-io-private.h"
 
@@ -1871,6 +1872,26 @@ load_series (Series                 *series,
     if (description->len > 0)
       osp_volume_set_description (volume, description->str);
     g_string_free (description, TRUE);
+  }
+  {
+    /* Who the CT shows (the first file's tags; never logged). */
+    const OspDicomHeader *first = &((FileEntry *) series->files->pdata[0])->header;
+    g_autoptr(OspPatient) patient = osp_patient_new ();
+    const char *const values[] = { first->patient_name, first->patient_id, first->birth_date,
+                                   first->sex, first->study_date, first->study_description,
+                                   series->info->description };
+    char **fields[] = { &patient->name, &patient->id, &patient->birth_date, &patient->sex,
+                        &patient->study_date, &patient->study_description,
+                        &patient->series_description };
+
+    for (guint f = 0; f < G_N_ELEMENTS (fields); f++)
+      if (values[f] != NULL)
+        {
+          g_free (*fields[f]);
+          *fields[f] = g_strdup (values[f]);
+        }
+    if (!osp_patient_is_empty (patient))
+      osp_volume_set_patient (volume, patient);
   }
   return g_steal_pointer (&volume);
 }

@@ -22,6 +22,7 @@
 
 #include "osp-atomic-file.h"
 #include "osp-error.h"
+#include "osp-patient.h"
 #include "osp-memory.h"
 #include "osp-volume-io-private.h"
 
@@ -892,7 +893,15 @@ osp_nifti_load (const char             *path,
 
     g_strstrip (text);
     if (text[0] != '\0')
-      osp_volume_set_description (volume, text);
+      {
+        /* What a NIfTI can say about who and what: its description, as the series's. */
+        g_autoptr(OspPatient) patient = osp_patient_new ();
+
+        osp_volume_set_description (volume, text);
+        g_free (patient->series_description);
+        patient->series_description = g_strdup (text);
+        osp_volume_set_patient (volume, patient);
+      }
   }
   return g_steal_pointer (&volume);
 }

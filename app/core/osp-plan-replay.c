@@ -728,7 +728,13 @@ run_export (OspPlan      *plan,
   transforms = g_new (float, 16 * (gsize) models->len);
   for (guint i = 0; i < models->len; i++)
     osp_export_item_from_model (models->pdata[i], transforms + 16 * i, &items[i]);
-  return osp_export (items, models->len, path, format, merge, NULL, NULL, cancellable, error);
+  {
+    /* The case's patient goes into the 3MF's metadata (not into STL/OBJ/PLY). */
+    g_auto(GStrv) metadata = osp_patient_to_3mf_metadata (osp_plan_get_patient (plan));
+
+    return osp_export_full (items, models->len, path, format, merge,
+                            (const char *const *) metadata, NULL, NULL, cancellable, error);
+  }
 }
 
 gboolean
@@ -776,6 +782,8 @@ osp_plan_run_operation (OspPlan      *self,
     ok = osp_implant_run_operation (self, operation, base_dir, cancellable, error);
   else if (strcmp (kind, "add-measurement") == 0 || strcmp (kind, "delete-measurement") == 0)
     ok = osp_measure_run_operation (self, operation, error);
+  else if (osp_plan_ct_is_operation (kind))
+    ok = osp_plan_ct_run_operation (self, operation, kind, base_dir, cancellable, error);
   else if (g_str_has_suffix (kind, "-plane") || g_str_has_suffix (kind, "-landmark"))
     {
       gboolean plane = g_str_has_suffix (kind, "-plane");
