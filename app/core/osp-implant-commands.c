@@ -10,6 +10,7 @@
 
 #include "osp-error.h"
 #include "osp-implant.h"
+#include "osp-json.h"
 #include "osp-plan-private.h"
 
 /* Swaps the parameters attached to a model (the mesh is swapped by a set-mesh command in the

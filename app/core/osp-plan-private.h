@@ -116,23 +116,4 @@ gboolean     osp_plan_role_from_string    (const char     *text,
 gboolean     osp_plan_normalize_plane          (const OspPlane *plane,
                                            OspPlane       *out_plane);
 
-/* A member of `object` of the given type (G_TYPE_STRING, G_TYPE_BOOLEAN, G_TYPE_INT64,
- * G_TYPE_DOUBLE — which also takes integers —, JSON_TYPE_ARRAY, JSON_TYPE_OBJECT), never
- * warning on a hostile file.  *out_node is NULL when it is absent (or null) and not required.
- * Errors say "WHERE: “KEY” is missing / has the wrong type". */
-gboolean     osp_json_get_member          (JsonObject     *object,
-                                           const char     *key,
-                                           GType           type,
-                                           gboolean        required,
-                                           JsonNode      **out_node,
-                                           const char     *where,
-                                           GError        **error);
-/* An array node of exactly n finite numbers within float range. */
-gboolean     osp_json_get_floats          (JsonNode       *node,
-                                           float          *out_values,
-                                           guint           n,
-                                           const char     *where,
-                                           const char     *key,
-                                           GError        **error);
-
 G_END_DECLS
