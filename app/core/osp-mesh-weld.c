@@ -27,7 +27,7 @@
 
 #include "osp-error.h"
 #include "osp-memory.h"
-#include "osp-mesh-io-private.h"
+#include "osp-mesh-reader-private.h"
 #include "osp-mesh-private.h"
 
 #define EMPTY_SLOT      0u   /* slots hold vertex + 1, so zeroed memory is an empty table */

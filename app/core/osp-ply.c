@@ -20,6 +20,7 @@
 #include "osp-error.h"
 #include "osp-memory.h"
 #include "osp-mesh-io-private.h"
+#include "osp-mesh-reader-private.h"
 
 #define MAX_HEADER_ITEMS 4096
 
