@@ -280,7 +280,7 @@ osp_implant_run_operation (OspPlan      *plan,
     return FALSE;
   if (node != NULL)
     {
-      if (!osp_json_get_floats (node, matrix, 16, "implant", "transform", error))
+      if (!osp_json_get_transform (node, matrix, "implant", "transform", error))
         return FALSE;
       has_matrix = TRUE;
     }

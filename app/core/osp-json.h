@@ -27,5 +27,33 @@ gboolean     osp_json_get_floats          (JsonNode       *node,
                                            const char     *where,
                                            const char     *key,
                                            GError        **error);
+/* A model transform: an array node of 16 numbers as osp_json_get_floats() reads them (column
+ * major), refused when its linear part is singular (all zeros, a flattened axis) or the scale
+ * is absurd — such a model would vanish or explode in the view and in every export. */
+gboolean     osp_json_get_transform       (JsonNode       *node,
+                                           float          *out_matrix,
+                                           const char     *where,
+                                           const char     *key,
+                                           GError        **error);
+
+/* Deeper nesting than any file of ours has: json-glib parses recursively, and a file of 100 000
+ * nested brackets would overflow the stack. */
+#define OSP_JSON_MAX_DEPTH 64
+
+/* Checks, without parsing, that the brackets in `text` (len bytes, or -1 for NUL-terminated)
+ * nest at most max_depth deep (brackets inside strings do not count).  Fails with
+ * OSP_ERROR_CORRUPT and "WHERE: …". */
+gboolean     osp_json_check_depth         (const char     *text,
+                                           gssize          len,
+                                           guint           max_depth,
+                                           const char     *where,
+                                           GError        **error);
+/* Parses untrusted JSON into `parser`: UTF-8, nesting (OSP_JSON_MAX_DEPTH), then json-glib.
+ * Errors say "WHERE: not valid JSON: …" in the user's terms. */
+gboolean     osp_json_parse               (JsonParser     *parser,
+                                           const char     *text,
+                                           gsize           len,
+                                           const char     *where,
+                                           GError        **error);
 
 G_END_DECLS

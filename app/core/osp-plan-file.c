@@ -78,6 +78,22 @@ get_u32 (const guint8 *p)
   return GUINT32_FROM_LE (v);
 }
 
+void
+osp_plan_swap32 (void  *words,
+                 gsize  n)
+{
+  guint8 *p = words;
+
+  for (gsize i = 0; i < n; i++, p += 4)
+    {
+      guint32 v;
+
+      memcpy (&v, p, 4);
+      v = GUINT32_SWAP_LE_BE (v);
+      memcpy (p, &v, 4);
+    }
+}
+
 static guint8 *
 mesh_serialize (const OspMesh *mesh,
                 gsize         *out_len)
@@ -163,11 +179,18 @@ mesh_deserialize (const guint8  *data,
   memcpy (positions, data + MESH_HEADER_SIZE, (gsize) nv * 12);
   memcpy (indices, data + MESH_HEADER_SIZE + (gsize) nv * 12, (gsize) nt * 12);
 #if G_BYTE_ORDER == G_BIG_ENDIAN
-  for (gsize i = 0; i < (gsize) nv * 3; i++)
-    positions[i] = GUINT32_FROM_LE (((guint32 *) positions)[i]);
-  for (gsize i = 0; i < (gsize) nt * 3; i++)
-    indices[i] = GUINT32_FROM_LE (indices[i]);
+  /* The bits of each word turned round, floats too (never a conversion of their value). */
+  osp_plan_swap32 (positions, (gsize) nv * 3);
+  osp_plan_swap32 (indices, (gsize) nt * 3);
 #endif
+  for (gsize i = 0; i < (gsize) nv * 3; i++)
+    if (!isfinite (positions[i]))
+      {
+        g_set_error (error, OSP_ERROR, OSP_ERROR_CORRUPT,
+                     _("%s: %s: vertex %zu has a coordinate that is not a number"),
+                     file_name, entry, i / 3);
+        return NULL;
+      }
   for (gsize i = 0; i < (gsize) nt * 3; i++)
     if (indices[i] >= nv)
       {
@@ -479,7 +502,7 @@ read_model (Reader      *reader,
     return FALSE;
   if (node != NULL)
     {
-      if (!osp_json_get_floats (node, m, 16, where, "transform", error))
+      if (!osp_json_get_transform (node, m, where, "transform", error))
         return FALSE;
       osp_model_set_transform (model, m);
     }
@@ -506,7 +529,6 @@ read_plan_json (Reader      *reader,
                 GError     **error)
 {
   g_autoptr(JsonParser) parser = json_parser_new_immutable ();
-  g_autoptr(GError) local_error = NULL;
   g_autoptr(GHashTable) meshes = NULL;
   g_autofree char *where = g_strdup_printf ("%s: %s", reader->file_name, PLAN_JSON);
   JsonNode *root;
@@ -518,13 +540,8 @@ read_plan_json (Reader      *reader,
 
   if (!osp_memory_check ((guint64) len * JSON_DOM_FACTOR, reader->file_name, PLAN_JSON, error))
     return FALSE;
-  if (!g_utf8_validate (text, (gssize) len, NULL) ||
-      !json_parser_load_from_data (parser, text, (gssize) len, &local_error))
-    {
-      g_set_error (error, OSP_ERROR, OSP_ERROR_CORRUPT, _("%s: not valid JSON: %s"), where,
-                   local_error != NULL ? local_error->message : _("not UTF-8"));
-      return FALSE;
-    }
+  if (!osp_json_parse (parser, text, len, where, error))
+    return FALSE;
   root = json_parser_get_root (parser);
   if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
     {
@@ -661,6 +678,14 @@ read_plan_json (Reader      *reader,
   if (!osp_json_get_member (object, "operations", JSON_TYPE_ARRAY, FALSE, &node, where, error))
     return FALSE;
   array = node != NULL ? json_node_get_array (node) : NULL;
+  if (array != NULL && json_array_get_length (array) > OSP_PLAN_MAX_OPERATIONS)
+    {
+      g_set_error (error, OSP_ERROR, OSP_ERROR_TOO_LARGE,
+                   _("%s: %u operations, more than the %u any plan records: the file is "
+                     "damaged or not a plan"), where, json_array_get_length (array),
+                   OSP_PLAN_MAX_OPERATIONS);
+      return FALSE;
+    }
   for (guint i = 0; array != NULL && i < json_array_get_length (array); i++)
     {
       JsonNode *element = json_array_get_element (array, i);

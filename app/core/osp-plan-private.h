@@ -115,5 +115,9 @@ gboolean     osp_plan_role_from_string    (const char     *text,
 /* Normalises a plane (unit normal, d scaled alike); FALSE for a zero or non-finite normal. */
 gboolean     osp_plan_normalize_plane          (const OspPlane *plane,
                                            OspPlane       *out_plane);
+/* Reverses the bytes of each of the n 32-bit words at `words` (integers or floats alike: the bits
+ * move, never a value conversion) — how a big-endian machine reads the little-endian meshes. */
+void         osp_plan_swap32              (void           *words,
+                                           gsize           n);
 
 G_END_DECLS

@@ -476,7 +476,7 @@ run_load (OspPlan      *plan,
     {
       float m[16];
 
-      if (!osp_json_get_floats (node, m, 16, where, "transform", error))
+      if (!osp_json_get_transform (node, m, where, "transform", error))
         return FALSE;
       osp_model_set_transform (model, m);
     }
@@ -544,7 +544,7 @@ run_set (OspPlan     *plan,
     {
       float m[16];
 
-      if (!osp_json_get_floats (node, m, 16, where, "transform", error))
+      if (!osp_json_get_transform (node, m, where, "transform", error))
         return FALSE;
       g_ptr_array_add (commands, osp_command_new_set_transform (model, m));
     }

@@ -36,6 +36,8 @@ G_BEGIN_DECLS
 
 /* The plan file format version this code writes and the newest it reads. */
 #define OSP_PLAN_FORMAT_VERSION 1
+/* More recorded operations than any case has (a plan file, `plan run`): a hostile file. */
+#define OSP_PLAN_MAX_OPERATIONS 100000
 
 #define OSP_TYPE_PLAN (osp_plan_get_type ())
 G_DECLARE_FINAL_TYPE (OspPlan, osp_plan, OSP, PLAN, GObject)
