@@ -1169,11 +1169,11 @@ test_hostile (void)
     g_assert_nonnull (strstr (error->message, "nul-later.obj: line 102"));
     load_fails (few, OSP_ERROR, OSP_ERROR_UNKNOWN_FORMAT);
   }
-  /* Not a file, not there. */
+  /* A folder (“is a folder”), not there. */
   {
     g_autofree char *missing = g_build_filename (osp_test_tmpdir (), "missing.stl", NULL);
 
-    load_fails (osp_test_tmpdir (), G_FILE_ERROR, G_FILE_ERROR_INVAL);
+    load_fails (osp_test_tmpdir (), G_FILE_ERROR, G_FILE_ERROR_ISDIR);
     load_fails (missing, G_FILE_ERROR, G_FILE_ERROR_NOENT);
   }
   /* Random bytes, and random bytes behind each header: no crash, no hang. */

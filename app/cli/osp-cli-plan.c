@@ -16,8 +16,12 @@
 
 #include "osp-cli-private.h"
 #include "osp-error.h"
+#include "osp-input.h"
 #include "osp-json.h"
 #include "osp-plan.h"
+
+/* A plan of OSP_PLAN_MAX_OPERATIONS operations is a few tens of megabytes. */
+#define PLAN_RUN_MAX_BYTES ((gsize) 256 << 20)
 
 /* The operations of PLAN: a JSON array of operations, a JSON object with an "operations"
  * array (a plan.json), or a .osteoplan file (its recorded operations). */
@@ -32,7 +36,7 @@ read_operations (const char  *path,
   JsonNode *ops;
   gsize len;
 
-  if (!g_file_get_contents (path, &contents, &len, error))
+  if (!osp_input_get_contents (path, PLAN_RUN_MAX_BYTES, &contents, &len, error))
     return NULL;
   if (len >= 4 && memcmp (contents, "PK\003\004", 4) == 0)
     {

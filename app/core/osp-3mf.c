@@ -17,6 +17,7 @@
 #include "osp-3mf.h"
 #include "osp-atomic-file.h"
 #include "osp-error.h"
+#include "osp-input.h"
 #include "osp-memory.h"
 
 #define NS_CORE       "http://schemas.microsoft.com/3dmanufacturing/core/2015/02"
@@ -3130,18 +3131,13 @@ osp_3mf_load (const char       *path,
 {
   g_autoptr(GMappedFile) mapped = NULL;
   g_autofree char *display_name = NULL;
-  GError *local = NULL;
 
   g_return_val_if_fail (path != NULL, NULL);
 
   display_name = osp_error_display_name (path);
-  mapped = g_mapped_file_new (path, FALSE, &local);
+  mapped = osp_input_map (path, error);
   if (mapped == NULL)
-    {
-      g_set_error (error, local->domain, local->code, "%s: %s", display_name, local->message);
-      g_error_free (local);
-      return NULL;
-    }
+    return NULL;
   return osp_3mf_load_from_data ((const guint8 *) g_mapped_file_get_contents (mapped),
                                  g_mapped_file_get_length (mapped), display_name, info,
                                  cancellable, error);

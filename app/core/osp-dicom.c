@@ -30,6 +30,7 @@
 
 #include "osp-dicom-gdcm-private.h"
 #include "osp-error.h"
+#include "osp-input.h"
 #include "osp-memory.h"
 #include "osp-volume-io-private.h"
 
@@ -194,7 +195,7 @@ sniff_file (const char *path)
 {
   guint8 head[132];
   gsize len;
-  FILE *file = g_fopen (path, "rb");
+  FILE *file = osp_input_fopen (path, NULL);  /* never blocks on a pipe */
 
   if (file == NULL)
     return FALSE;
@@ -614,7 +615,7 @@ static Structure
 check_structure (const char  *path,
                  char       **out_reason)
 {
-  g_autoptr(GMappedFile) mapped = g_mapped_file_new (path, FALSE, NULL);
+  g_autoptr(GMappedFile) mapped = osp_input_map (path, NULL);  /* regular files only */
   g_autoptr(GByteArray) inflated = NULL;
   Walk w = { NULL, 0, TRUE, FALSE, G_MAXSIZE, NULL };
   gsize at = 0;
@@ -1904,6 +1905,8 @@ osp_dicom_load (const char                 *path,
       char *reason = NULL;
       g_autofree char *folder = g_path_get_dirname (path);
 
+      if (!osp_input_check (path, error))
+        return NULL;
       if (!read_checked_header (path, &header, &reason))
         {
           g_set_error (error, OSP_ERROR, OSP_ERROR_CORRUPT, "%s: %s", name, reason);

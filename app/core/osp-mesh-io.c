@@ -22,6 +22,7 @@
 
 #include "osp-3mf.h"
 #include "osp-error.h"
+#include "osp-input.h"
 #include "osp-memory.h"
 #include "osp-mesh-io-private.h"
 #include "osp-mesh-private.h"
@@ -412,16 +413,10 @@ osp_mesh_load_full (const char             *path,
   if (out_info != NULL)
     memset (out_info, 0, sizeof *out_info);
 
-  fd = g_open (path, O_RDONLY | O_CLOEXEC, 0);
+  fd = osp_input_open (path, error);
   if (fd < 0)
-    {
-      int saved_errno = errno;
-
-      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved_errno),
-                   _("%s: could not open: %s"), name, g_strerror (saved_errno));
-      return NULL;
-    }
-  if (fstat (fd, &st) != 0 || !S_ISREG (st.st_mode))
+    return NULL;
+  if (fstat (fd, &st) != 0)
     {
       g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL, _("%s: not a regular file"), name);
       close (fd);
@@ -449,19 +444,12 @@ osp_mesh_load_full (const char             *path,
   else if (len > 0)
     {
       /* Some file systems cannot map: read instead. */
-      GError *read_error = NULL;
-
       close (fd);
       fd = -1;
       if (!osp_memory_check (len, name, _("reading the file"), error))
         return NULL;
-      if (!g_file_get_contents (path, (char **) &contents, &len, &read_error))
-        {
-          g_set_error (error, read_error->domain, read_error->code, "%s: %s", name,
-                       read_error->message);
-          g_error_free (read_error);
-          return NULL;
-        }
+      if (!osp_input_get_contents (path, G_MAXSIZE - 1, (char **) &contents, &len, error))
+        return NULL;
       data = contents;
     }
   if (fd >= 0)

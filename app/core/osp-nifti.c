@@ -18,10 +18,12 @@
 #include <math.h>
 #include <nifti2_io.h>
 #include <string.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include "osp-atomic-file.h"
 #include "osp-error.h"
+#include "osp-input.h"
 #include "osp-memory.h"
 #include "osp-volume-io-private.h"
 
@@ -616,11 +618,14 @@ file_size (const char *path,
 {
   GStatBuf st;
 
-  if (g_stat (path, &st) != 0)
+  /* A folder or a pipe named .img has no size worth reporting: say what it is. */
+  if (!osp_input_check (path, error) || g_stat (path, &st) != 0)
     {
       int saved = errno;
       g_autofree char *name = osp_error_display_name (path);
 
+      if (error != NULL && *error != NULL)
+        return FALSE;
       g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved), "%s: %s", name,
                    g_strerror (saved));
       return FALSE;
@@ -641,23 +646,17 @@ read_head (const char *path,
   guint8 magic[2] = { 0, 0 };
   gzFile file;
   gint64 n;
-  FILE *plain;
+  int fd;
 
-  plain = g_fopen (path, "rb");
-  if (plain == NULL)
-    {
-      int saved = errno;
-
-      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved), "%s: %s", name,
-                   g_strerror (saved));
-      return FALSE;
-    }
-  *out_gzip = fread (magic, 1, 2, plain) == 2 && is_gzip (magic, 2);
-  fclose (plain);
-
-  file = gzopen (path, "rb");
+  fd = osp_input_open (path, error);
+  if (fd < 0)
+    return FALSE;
+  *out_gzip = pread (fd, magic, 2, 0) == 2 && is_gzip (magic, 2);
+  /* zlib reads the descriptor we checked (a regular file), never the path again. */
+  file = gzdopen (fd, "rb");
   if (file == NULL)
     {
+      close (fd);
       g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_FAILED, _("%s: cannot be opened"), name);
       return FALSE;
     }
@@ -755,7 +754,7 @@ osp_nifti_load (const char             *path,
     return NULL;
   {
     guint8 magic[2] = { 0, 0 };
-    FILE *f = g_fopen (data_path, "rb");
+    FILE *f = osp_input_fopen (data_path, NULL);
 
     data_gzip = f != NULL && fread (magic, 1, 2, f) == 2 && is_gzip (magic, 2);
     if (f != NULL)
@@ -826,7 +825,15 @@ osp_nifti_load (const char             *path,
   if (!isfinite (inter))
     inter = 0.0;
 
-  file = gzopen (data_path, "rb");
+  {
+    int fd = osp_input_open (data_path, error);
+
+    if (fd < 0)
+      return NULL;
+    file = gzdopen (fd, "rb");
+    if (file == NULL)
+      close (fd);
+  }
   if (file == NULL)
     {
       g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_FAILED, _("%s: cannot be opened"),

@@ -37,6 +37,7 @@
 #include "osp-atomic-file.h"
 #include "osp-error.h"
 #include "osp-implant.h"
+#include "osp-input.h"
 #include "osp-json.h"
 #include "osp-measure.h"
 #include "osp-memory.h"
@@ -763,7 +764,6 @@ osp_plan_open (const char              *path,
                GError                 **error)
 {
   g_autoptr(GMappedFile) mapped = NULL;
-  g_autoptr(GError) local_error = NULL;
   g_autofree char *name = NULL;
   OspPlan *plan;
 
@@ -771,13 +771,9 @@ osp_plan_open (const char              *path,
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   name = osp_error_display_name (path);
-  mapped = g_mapped_file_new (path, FALSE, &local_error);
+  mapped = osp_input_map (path, error);
   if (mapped == NULL)
-    {
-      g_set_error (error, G_FILE_ERROR, local_error->code, _("%s: cannot open: %s"), name,
-                   local_error->message);
-      return NULL;
-    }
+    return NULL;
   osp_progress_report (progress, 0.0);
   plan = osp_plan_open_from_data ((const guint8 *) g_mapped_file_get_contents (mapped),
                                   g_mapped_file_get_length (mapped), name, cancellable, error);
