@@ -462,6 +462,47 @@ osp_mesh_load_full (const char             *path,
   return mesh;
 }
 
+gboolean
+osp_mesh_check_memory (const char  *path,
+                       gboolean     report,
+                       GError     **error)
+{
+  g_autofree char *name = NULL;
+  guint8 header[84];
+  struct stat st;
+  guint32 n;
+  guint64 load, after;
+  int fd;
+
+  g_return_val_if_fail (path != NULL, FALSE);
+
+  fd = osp_input_open (path, error);
+  if (fd < 0)
+    return FALSE;
+  if (fstat (fd, &st) != 0 || pread (fd, header, sizeof header, 0) != (gssize) sizeof header)
+    {
+      close (fd);
+      return TRUE;  /* too short to tell: the reader says what is wrong */
+    }
+  close (fd);
+  memcpy (&n, header + 80, 4);
+  n = GUINT32_FROM_LE (n);
+  /* Only a binary STL tells its size before it is read; the others check as they go. */
+  if ((guint64) st.st_size != 84 + (guint64) n * 50 || n > OSP_MESH_MAX_ELEMENTS ||
+      looks_like_text (header, sizeof header))
+    return TRUE;
+  /* Loading: the file (mapped) and the weld; then the mesh (a closed one has about half as
+   * many vertices as triangles) and, with `report`, the topology. */
+  load = (guint64) st.st_size + osp_mesh_weld_bytes (n);
+  after = (guint64) n * 12 + (guint64) (n / 2) * 12;
+  if (report)
+    after += osp_mesh_report_bytes (n / 2, n);
+  name = osp_error_display_name (path);
+  return osp_memory_check (MAX (load, after), name,
+                           report ? _("reading and describing the mesh")
+                                  : _("reading the mesh"), error);
+}
+
 /* -- Saving --------------------------------------------------------------------------------- */
 
 gboolean

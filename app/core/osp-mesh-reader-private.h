@@ -117,6 +117,9 @@ OspMesh  *osp_mesh_reader_finish   (OspMeshReader *reader,
  * infinite coordinate are left out and counted in *out_n_dropped; otherwise such corners stay
  * vertices of their own (the osp_mesh_weld_soup() contract).  Returns NULL and sets the error
  * when the memory check fails or on cancellation.  progress may be NULL. */
+/* What osp_mesh_weld_strided() allocates for n_triangles (the table, the corners, the first
+ * positions), as it checks before it starts. */
+guint64   osp_mesh_weld_bytes      (gsize                   n_triangles);
 OspMesh  *osp_mesh_weld_strided    (const guint8           *base,
                                     gsize                   stride,
                                     gsize                   n_triangles,
