@@ -212,6 +212,7 @@ typedef struct
   gboolean        ok;      /* header read */
   char           *reason;
   char           *key;     /* the series: its UID, or what stands in for a missing one */
+  gboolean        bad_orientation;  /* its ImageOrientationPatient was unusable (dropped) */
   OspDicomHeader  header;
 } FileEntry;
 
@@ -768,6 +769,32 @@ read_checked_header (const char      *path,
     }
 }
 
+/* An ImageOrientationPatient that is no orientation — zeros, a zero or non-unit axis, axes far
+ * from perpendicular, NaN — gives no slice normal (it read "sagittal" and slices were lost):
+ * such a header is treated as having none, and the series says so.  TRUE when dropped. */
+static gboolean
+drop_unusable_orientation (OspDicomHeader *header)
+{
+  const double *r = header->orientation, *c = header->orientation + 3;
+  double rr = 0, cc = 0, rc = 0;
+
+  if (!header->has_orientation)
+    return FALSE;
+  for (guint i = 0; i < 3; i++)
+    {
+      rr += r[i] * r[i];
+      cc += c[i] * c[i];
+      rc += r[i] * c[i];
+    }
+  /* Unit vectors to a few per cent (writers round to 6 digits or fewer), within ~6° of
+   * perpendicular. */
+  if (isfinite (rr) && isfinite (cc) && isfinite (rc) && fabs (rr - 1) < 0.05 &&
+      fabs (cc - 1) < 0.05 && fabs (rc) < 0.1)
+    return FALSE;
+  header->has_orientation = FALSE;
+  return TRUE;
+}
+
 static void
 read_header_job (guint    index,
                  gpointer data)
@@ -778,7 +805,10 @@ read_header_job (guint    index,
   if (entry->dicom)
     entry->ok = read_checked_header (entry->path, &entry->header, &entry->reason);
   if (entry->ok)
-    entry->key = series_key (&entry->header);
+    {
+      entry->bad_orientation = drop_unusable_orientation (&entry->header);
+      entry->key = series_key (&entry->header);
+    }
 }
 
 /* A series: its files, in the order found. */
@@ -1597,10 +1627,21 @@ load_series (Series                 *series,
       /* Without an orientation there is no patient geometry: stack along z, say so. */
       static const double identity[6] = { 1, 0, 0, 0, 1, 0 };
 
+      gboolean bad = FALSE;
+
       for (guint f = 0; f < files->len; f++)
-        memcpy (((FileEntry *) files->pdata[f])->header.orientation, identity, sizeof identity);
-      g_ptr_array_add (notes, g_strdup_printf (_("%s: the images have no orientation; the "
-                                                 "slices were taken as axial"), name));
+        {
+          memcpy (((FileEntry *) files->pdata[f])->header.orientation, identity, sizeof identity);
+          bad |= ((FileEntry *) files->pdata[f])->bad_orientation;
+        }
+      if (bad)
+        g_ptr_array_add (notes, g_strdup_printf (_("%s: the images’ orientation "
+                                                   "(ImageOrientationPatient) is not a valid "
+                                                   "pair of perpendicular directions; the slices "
+                                                   "were taken as axial"), name));
+      else
+        g_ptr_array_add (notes, g_strdup_printf (_("%s: the images have no orientation; the "
+                                                   "slices were taken as axial"), name));
     }
   if (!h->has_spacing)
     g_ptr_array_add (notes, g_strdup_printf (_("%s: the images have no pixel spacing; 1 mm "

@@ -370,6 +370,10 @@ pair_partner (const char *path,
 
 /* Builds the index → LPS geometry from the header: sform when its code is set, else qform,
  * else the pixel sizes alone.  Notes what the user should know. */
+/* Plausible voxel sizes (mm): micro-CT to the coarsest scout. */
+#define MIN_VOXEL_MM 0.001
+#define MAX_VOXEL_MM 100.0
+
 static gboolean
 header_geometry (const NiftiHeader *h,
                  const char        *name,
@@ -413,13 +417,23 @@ header_geometry (const NiftiHeader *h,
         }
       else
         {
+          gboolean assumed = FALSE;
+
           memset (m, 0, sizeof m);
           for (guint a = 0; a < 3; a++)
             {
               double d = fabs (h->pixdim[a + 1]);
 
               m[a][a] = isfinite (d) && d > 0 ? d : 1.0;
+              assumed |= m[a][a] != d;
             }
+          /* A sane fallback, but never a silent one: distances would be wrong. */
+          if (assumed)
+            g_ptr_array_add (notes,
+                             g_strdup_printf (_("%s: the header gives no valid voxel size "
+                                                "(%g × %g × %g); 1 mm was assumed where it is "
+                                                "missing, so distances and volumes may be wrong"),
+                                              name, h->pixdim[1], h->pixdim[2], h->pixdim[3]));
         }
 
       /* A usable affine: finite, no zero axis, not flat. */
@@ -477,6 +491,16 @@ header_geometry (const NiftiHeader *h,
         {
           g_set_error (error, OSP_ERROR, OSP_ERROR_CORRUPT,
                        _("%s: the voxel size is zero or invalid"), name);
+          return FALSE;
+        }
+      /* No scanner makes voxels of a micrometre or of several centimetres: a header that says
+       * so (pixdim 1e30) is broken, and no size can stand in for it. */
+      if (len < MIN_VOXEL_MM || len > MAX_VOXEL_MM)
+        {
+          g_set_error (error, OSP_ERROR, OSP_ERROR_CORRUPT,
+                       _("%s: the voxel size along axis %u is %.3g mm, outside the %g–%g mm any "
+                         "scan has: the header is damaged"), name, a + 1, len, MIN_VOXEL_MM,
+                       MAX_VOXEL_MM);
           return FALSE;
         }
       out_spacing[a] = len;
