@@ -564,6 +564,38 @@ test_swap32 (void)
   }
 }
 
+/* A zip whose two entries have the same name: said in the user's terms, not as libzip's "File
+ * already exists". */
+static void
+test_duplicate_entries (void)
+{
+  Entry entries[2] = {
+    { "plan.json", plan_ok, strlen (plan_ok) },
+    { "plan.jsoX", plan_ok, strlen (plan_ok) },
+  };
+  g_autoptr(GBytes) zip = make_zip (entries, 2, TRUE);
+  g_autofree guint8 *bytes = g_memdup2 (g_bytes_get_data (zip, NULL), g_bytes_get_size (zip));
+  gsize len = g_bytes_get_size (zip);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OspPlan) plan = NULL;
+  guint n = 0;
+
+  /* Rename the second entry in its local header and in the central directory. */
+  for (gsize i = 0; i + 9 <= len; i++)
+    if (memcmp (bytes + i, "plan.jsoX", 9) == 0)
+      {
+        bytes[i + 8] = 'n';
+        n++;
+      }
+  g_assert_cmpuint (n, ==, 2);
+  plan = osp_plan_open_from_data (bytes, len, "twice.osteoplan", NULL, &error);
+  g_assert_null (plan);
+  g_assert_error (error, OSP_ERROR, OSP_ERROR_CORRUPT);
+  g_test_message ("%s", error->message);
+  g_assert_null (strstr (error->message, "already exists"));
+  g_assert_nonnull (strstr (error->message, "same name"));
+}
+
 static void
 test_not_zip (void)
 {
@@ -764,6 +796,7 @@ main (int    argc,
   g_test_add_func ("/plan-file/deep-nesting", test_deep_nesting);
   g_test_add_func ("/plan-file/too-many-operations", test_too_many_operations);
   g_test_add_func ("/plan-file/swap32", test_swap32);
+  g_test_add_func ("/plan-file/duplicate-entries", test_duplicate_entries);
   g_test_add_func ("/plan-file/zip-bomb", test_zip_bomb);
   g_test_add_func ("/plan-file/memory-limit", test_memory_limit);
   g_test_add_func ("/plan-file/corruptions", test_corruptions);

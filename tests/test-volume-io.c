@@ -495,7 +495,7 @@ typedef struct
   const char *name;
   void      (*mutate) (nifti_1_header *h, gsize *data_len, gboolean *gzip);
   int         code;
-  const char *note;  /* when it loads (code −1): a fragment of the note it must carry */
+  const char *note;  /* a fragment of the note it must carry (loads) or of the message */
 } HostileCase;
 
 static void huge_dims (nifti_1_header *h, gsize *n, gboolean *gz)
@@ -506,6 +506,7 @@ static void bomb_gz (nifti_1_header *h, gsize *n, gboolean *gz)
 { h->dim[1] = h->dim[2] = 4096; h->dim[3] = 2048; *n = 1 << 20; *gz = TRUE; }
 static void datatype_zero (nifti_1_header *h, gsize *n, gboolean *gz) { h->datatype = 0; }
 static void datatype_unknown (nifti_1_header *h, gsize *n, gboolean *gz) { h->datatype = 3; }
+static void datatype_binary (nifti_1_header *h, gsize *n, gboolean *gz) { h->datatype = 1; }
 static void datatype_complex (nifti_1_header *h, gsize *n, gboolean *gz)
 { h->datatype = NIFTI_TYPE_COMPLEX64; }
 static void negative_dim (nifti_1_header *h, gsize *n, gboolean *gz) { h->dim[2] = -4; }
@@ -539,7 +540,8 @@ static const HostileCase hostile_cases[] = {
   { "gz-bomb", bomb_gz, OSP_ERROR_TRUNCATED },
   { "datatype-0", datatype_zero, OSP_ERROR_CORRUPT },
   { "datatype-3", datatype_unknown, OSP_ERROR_CORRUPT },
-  { "datatype-complex", datatype_complex, OSP_ERROR_UNSUPPORTED },
+  { "datatype-complex", datatype_complex, OSP_ERROR_UNSUPPORTED, "complex numbers" },
+  { "datatype-1", datatype_binary, OSP_ERROR_UNSUPPORTED, "binary mask" },
   { "negative-dim", negative_dim, OSP_ERROR_CORRUPT },
   { "zero-dim", zero_dim, OSP_ERROR_CORRUPT },
   { "dim0-zero", dim0_zero, OSP_ERROR_CORRUPT },
@@ -602,6 +604,9 @@ test_hostile (gconstpointer data)
   g_assert_error (error, OSP_ERROR, tc->code);
   g_test_message ("%s", error->message);
   g_assert_true (g_str_has_prefix (error->message, "hostile.nii"));
+  if (tc->note != NULL)
+    g_assert_nonnull (strstr (error->message, tc->note));
+  g_assert_null (strstr (error->message, "unknown"));
 }
 
 /* NIfTI-2 has 64-bit dimensions: 2^31 and 2^40 voxels along an axis fail before allocation. */

@@ -1330,8 +1330,17 @@ xml_error_cb (void        *user_data,
     return;
   sink->failed = TRUE;
   msg = g_strchomp (g_strdup (e->message != NULL ? e->message : "?"));
-  g_set_error (sink->error, OSP_ERROR, OSP_ERROR_CORRUPT, _("%s: %s line %d: %s"),
-               sink->pkg->name, sink->entry, e->line, msg);
+  /* libxml's limits speak of its internals ("internal error: Huge input lookup", "use
+   * XML_PARSE_HUGE"): say what they mean for the file. */
+  if (e->code == XML_ERR_INTERNAL_ERROR || strstr (msg, "XML_PARSE_HUGE") != NULL ||
+      strstr (msg, "Huge input") != NULL || strstr (msg, "huge") != NULL)
+    g_set_error (sink->error, OSP_ERROR, OSP_ERROR_CORRUPT,
+                 _("%s: %s line %d: the XML is nested too deeply or holds a value too large "
+                   "for any 3MF model: the file is damaged or was not made by a 3D printing "
+                   "program"), sink->pkg->name, sink->entry, e->line);
+  else
+    g_set_error (sink->error, OSP_ERROR, OSP_ERROR_CORRUPT, _("%s: %s line %d: %s"),
+                 sink->pkg->name, sink->entry, e->line, msg);
 }
 
 static xmlTextReaderPtr
@@ -3095,8 +3104,10 @@ osp_3mf_load_from_data (const guint8     *data,
   pkg.za = zip_open_from_source (src, ZIP_RDONLY, &zerror);
   if (pkg.za == NULL)
     {
+      const char *reason = osp_error_zip_reason (zip_error_code_zip (&zerror));
+
       g_set_error (error, OSP_ERROR, OSP_ERROR_CORRUPT, _("%s: not a valid zip package (%s)"),
-                   display_name, zip_error_strerror (&zerror));
+                   display_name, reason != NULL ? reason : zip_error_strerror (&zerror));
       zip_error_fini (&zerror);
       zip_source_free (src);
       return NULL;

@@ -2007,10 +2007,24 @@ osp_dicom_load (const char                 *path,
     if (volume != NULL && scan->series->len > 1 && options != NULL &&
         options->series_index < 0)
       {
+        const OspDicomSeriesInfo *info = series->info;
+        const char *modality = info->modality != NULL && *info->modality != '\0'
+                                 ? info->modality : "?";
         g_autofree char *note =
-          g_strdup_printf (_("%s holds %u series; loaded the %s series “%s” with %u slices"),
-                           name, scan->series->len, series->info->modality,
-                           series->info->description, series->info->n_slices);
+          info->description != NULL && *info->description != '\0'
+            ? g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                            "%s holds %u series; loaded the %s series “%s” "
+                                            "with %u slice",
+                                            "%s holds %u series; loaded the %s series “%s” "
+                                            "with %u slices", info->n_slices),
+                               name, scan->series->len, modality, info->description,
+                               info->n_slices)
+            : g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                            "%s holds %u series; loaded the %s series without a "
+                                            "description, with %u slice",
+                                            "%s holds %u series; loaded the %s series without a "
+                                            "description, with %u slices", info->n_slices),
+                               name, scan->series->len, modality, info->n_slices);
 
         osp_volume_add_note (volume, note);
       }

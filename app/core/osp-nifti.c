@@ -125,6 +125,30 @@ datatype_size (int  datatype,
     }
 }
 
+/* The NIfTI types we cannot read as a CT, in the user's terms (nifticlib calls type 1
+ * "unknown"); NULL for a number that is no NIfTI type. */
+static const char *
+datatype_words (int datatype)
+{
+  switch (datatype)
+    {
+    case DT_BINARY:
+      return _("single bits (a binary mask)");
+    case NIFTI_TYPE_COMPLEX64:
+    case NIFTI_TYPE_COMPLEX128:
+    case NIFTI_TYPE_COMPLEX256:
+      return _("complex numbers");
+    case NIFTI_TYPE_RGB24:
+      return _("RGB colours");
+    case NIFTI_TYPE_RGBA32:
+      return _("RGBA colours");
+    case NIFTI_TYPE_FLOAT128:
+      return _("128-bit floating-point numbers");
+    default:
+      return NULL;
+    }
+}
+
 static gboolean
 parse_header (const guint8 *buf,
               gsize         len,
@@ -301,13 +325,16 @@ validate_header (NiftiHeader       *h,
     }
   if (!datatype_size (h->datatype, out_nbyper))
     {
-      if (nifti_is_valid_datatype (h->datatype))
+      const char *what = datatype_words (h->datatype);
+
+      if (what != NULL)
         g_set_error (error, OSP_ERROR, OSP_ERROR_UNSUPPORTED,
-                     _("%s: voxels of type %s cannot be read as a CT (one number per voxel is "
-                       "needed)"), name, nifti_datatype_string (h->datatype));
+                     _("%s: the voxels are %s, not one number each as in a CT: the file cannot "
+                       "be read as a scan"), name, what);
       else
         g_set_error (error, OSP_ERROR, OSP_ERROR_CORRUPT,
-                     _("%s: unknown voxel datatype %d"), name, h->datatype);
+                     _("%s: the header names no valid voxel type (%d): the file is damaged or "
+                       "not a scan"), name, h->datatype);
       return FALSE;
     }
   if (!isfinite (h->vox_offset) || h->vox_offset < 0 || h->vox_offset > (double) G_MAXINT64 / 2)

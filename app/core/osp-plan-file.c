@@ -738,8 +738,10 @@ osp_plan_open_from_data (const guint8  *data,
     reader.zip = zip_open_from_source (source, ZIP_RDONLY | ZIP_CHECKCONS, &zerror);
   if (reader.zip == NULL)
     {
+      const char *reason = osp_error_zip_reason (zip_error_code_zip (&zerror));
+
       g_set_error (error, OSP_ERROR, OSP_ERROR_CORRUPT, _("%s: broken zip file: %s"),
-                   display_name, zip_error_strerror (&zerror));
+                   display_name, reason != NULL ? reason : zip_error_strerror (&zerror));
       zip_error_fini (&zerror);
       if (source != NULL)
         zip_source_free (source);
