@@ -279,6 +279,37 @@ check_plausibility (OspMeshReader *reader,
                                     "unit is not millimetres"), reader->name, farthest);
 }
 
+/* The estimate of osp_mesh_check_memory() on an open file. */
+static gboolean
+check_memory_fd (int           fd,
+                 guint64       size,
+                 const char   *name,
+                 gboolean      report,
+                 GError      **error)
+{
+  guint8 header[84];
+  guint32 n;
+  guint64 load, after;
+
+  if (pread (fd, header, sizeof header, 0) != (gssize) sizeof header)
+    return TRUE;  /* too short to tell: the reader says what is wrong */
+  memcpy (&n, header + 80, 4);
+  n = GUINT32_FROM_LE (n);
+  /* Only a binary STL tells its size before it is read; the others check as they go. */
+  if (size != 84 + (guint64) n * 50 || n > OSP_MESH_MAX_ELEMENTS ||
+      looks_like_text (header, sizeof header))
+    return TRUE;
+  /* Loading: the file (mapped) and the weld; then the mesh (a closed one has about half as
+   * many vertices as triangles) and, with `report`, the topology. */
+  load = size + osp_mesh_weld_bytes (n);
+  after = (guint64) n * 12 + (guint64) (n / 2) * 12;
+  if (report)
+    after += osp_mesh_report_bytes (n / 2, n);
+  return osp_memory_check (MAX (load, after), name,
+                           report ? _("reading and describing the mesh")
+                                  : _("reading the mesh"), error);
+}
+
 /* -- Loading -------------------------------------------------------------------------------- */
 
 static OspMesh *
@@ -429,6 +460,12 @@ osp_mesh_load_full (const char             *path,
       return NULL;
     }
   len = (gsize) st.st_size;
+  /* Refused before anything is mapped when the file says it cannot fit (binary STL). */
+  if (!check_memory_fd (fd, st.st_size, name, FALSE, error))
+    {
+      close (fd);
+      return NULL;
+    }
 
   /* Mapped, not read: the readers parse the page cache in place, with no copy. */
   if (len > 0)
@@ -468,10 +505,8 @@ osp_mesh_check_memory (const char  *path,
                        GError     **error)
 {
   g_autofree char *name = NULL;
-  guint8 header[84];
   struct stat st;
-  guint32 n;
-  guint64 load, after;
+  gboolean ok;
   int fd;
 
   g_return_val_if_fail (path != NULL, FALSE);
@@ -479,28 +514,10 @@ osp_mesh_check_memory (const char  *path,
   fd = osp_input_open (path, error);
   if (fd < 0)
     return FALSE;
-  if (fstat (fd, &st) != 0 || pread (fd, header, sizeof header, 0) != (gssize) sizeof header)
-    {
-      close (fd);
-      return TRUE;  /* too short to tell: the reader says what is wrong */
-    }
-  close (fd);
-  memcpy (&n, header + 80, 4);
-  n = GUINT32_FROM_LE (n);
-  /* Only a binary STL tells its size before it is read; the others check as they go. */
-  if ((guint64) st.st_size != 84 + (guint64) n * 50 || n > OSP_MESH_MAX_ELEMENTS ||
-      looks_like_text (header, sizeof header))
-    return TRUE;
-  /* Loading: the file (mapped) and the weld; then the mesh (a closed one has about half as
-   * many vertices as triangles) and, with `report`, the topology. */
-  load = (guint64) st.st_size + osp_mesh_weld_bytes (n);
-  after = (guint64) n * 12 + (guint64) (n / 2) * 12;
-  if (report)
-    after += osp_mesh_report_bytes (n / 2, n);
   name = osp_error_display_name (path);
-  return osp_memory_check (MAX (load, after), name,
-                           report ? _("reading and describing the mesh")
-                                  : _("reading the mesh"), error);
+  ok = fstat (fd, &st) != 0 || check_memory_fd (fd, (guint64) st.st_size, name, report, error);
+  close (fd);
+  return ok;
 }
 
 /* -- Saving --------------------------------------------------------------------------------- */
