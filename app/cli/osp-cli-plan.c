@@ -18,7 +18,12 @@
 #include "osp-cli-private.h"
 #include "osp-error.h"
 #include "osp-margin.h"
+#include "osp-input.h"
+#include "osp-json.h"
 #include "osp-plan.h"
+
+/* A plan of OSP_PLAN_MAX_OPERATIONS operations is a few tens of megabytes. */
+#define PLAN_RUN_MAX_BYTES ((gsize) 256 << 20)
 
 /* The operations of PLAN: a JSON array of operations, a JSON object with an "operations"
  * array (a plan.json), or a .osteoplan file (its recorded operations). */
@@ -33,7 +38,7 @@ read_operations (const char  *path,
   JsonNode *ops;
   gsize len;
 
-  if (!g_file_get_contents (path, &contents, &len, error))
+  if (!osp_input_get_contents (path, PLAN_RUN_MAX_BYTES, &contents, &len, error))
     return NULL;
   if (len >= 4 && memcmp (contents, "PK\003\004", 4) == 0)
     {
@@ -48,11 +53,8 @@ read_operations (const char  *path,
         json_array_add_object_element (array, json_object_ref (osp_plan_get_operation (plan, i)));
       return array;
     }
-  if (!json_parser_load_from_data (parser, contents, (gssize) len, error))
-    {
-      g_prefix_error (error, "%s: ", name);
-      return NULL;
-    }
+  if (!osp_json_parse (parser, contents, len, name, error))
+    return NULL;
   root = json_parser_get_root (parser);
   ops = root;
   if (root != NULL && JSON_NODE_HOLDS_OBJECT (root))
@@ -61,6 +63,14 @@ read_operations (const char  *path,
     {
       g_set_error (error, OSP_ERROR, OSP_ERROR_CORRUPT,
                    _("%s: a plan is a list of operations, or an object with “operations”"), name);
+      return NULL;
+    }
+  if (json_array_get_length (json_node_get_array (ops)) > OSP_PLAN_MAX_OPERATIONS)
+    {
+      g_set_error (error, OSP_ERROR, OSP_ERROR_TOO_LARGE,
+                   _("%s: %u operations, more than the %u any plan records: the file is "
+                     "damaged or not a plan"), name, json_array_get_length (json_node_get_array (ops)),
+                   OSP_PLAN_MAX_OPERATIONS);
       return NULL;
     }
   return json_array_ref (json_node_get_array (ops));

@@ -17,6 +17,7 @@
 #include "osp-3mf.h"
 #include "osp-atomic-file.h"
 #include "osp-error.h"
+#include "osp-input.h"
 #include "osp-memory.h"
 
 #define NS_CORE       "http://schemas.microsoft.com/3dmanufacturing/core/2015/02"
@@ -1369,8 +1370,17 @@ xml_error_cb (void        *user_data,
     return;
   sink->failed = TRUE;
   msg = g_strchomp (g_strdup (e->message != NULL ? e->message : "?"));
-  g_set_error (sink->error, OSP_ERROR, OSP_ERROR_CORRUPT, _("%s: %s line %d: %s"),
-               sink->pkg->name, sink->entry, e->line, msg);
+  /* libxml's limits speak of its internals ("internal error: Huge input lookup", "use
+   * XML_PARSE_HUGE"): say what they mean for the file. */
+  if (e->code == XML_ERR_INTERNAL_ERROR || strstr (msg, "XML_PARSE_HUGE") != NULL ||
+      strstr (msg, "Huge input") != NULL || strstr (msg, "huge") != NULL)
+    g_set_error (sink->error, OSP_ERROR, OSP_ERROR_CORRUPT,
+                 _("%s: %s line %d: the XML is nested too deeply or holds a value too large "
+                   "for any 3MF model: the file is damaged or was not made by a 3D printing "
+                   "program"), sink->pkg->name, sink->entry, e->line);
+  else
+    g_set_error (sink->error, OSP_ERROR, OSP_ERROR_CORRUPT, _("%s: %s line %d: %s"),
+                 sink->pkg->name, sink->entry, e->line, msg);
 }
 
 static xmlTextReaderPtr
@@ -3134,8 +3144,10 @@ osp_3mf_load_from_data (const guint8     *data,
   pkg.za = zip_open_from_source (src, ZIP_RDONLY, &zerror);
   if (pkg.za == NULL)
     {
+      const char *reason = osp_error_zip_reason (zip_error_code_zip (&zerror));
+
       g_set_error (error, OSP_ERROR, OSP_ERROR_CORRUPT, _("%s: not a valid zip package (%s)"),
-                   display_name, zip_error_strerror (&zerror));
+                   display_name, reason != NULL ? reason : zip_error_strerror (&zerror));
       zip_error_fini (&zerror);
       zip_source_free (src);
       return NULL;
@@ -3170,18 +3182,13 @@ osp_3mf_load (const char       *path,
 {
   g_autoptr(GMappedFile) mapped = NULL;
   g_autofree char *display_name = NULL;
-  GError *local = NULL;
 
   g_return_val_if_fail (path != NULL, NULL);
 
   display_name = osp_error_display_name (path);
-  mapped = g_mapped_file_new (path, FALSE, &local);
+  mapped = osp_input_map (path, error);
   if (mapped == NULL)
-    {
-      g_set_error (error, local->domain, local->code, "%s: %s", display_name, local->message);
-      g_error_free (local);
-      return NULL;
-    }
+    return NULL;
   return osp_3mf_load_from_data ((const guint8 *) g_mapped_file_get_contents (mapped),
                                  g_mapped_file_get_length (mapped), display_name, info,
                                  cancellable, error);

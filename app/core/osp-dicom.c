@@ -31,6 +31,7 @@
 #include "osp-dicom-gdcm-private.h"
 #include "osp-error.h"
 #include "osp-patient.h"
+#include "osp-input.h"
 #include "osp-memory.h"
 #include "osp-volume-io-private.h"
 
@@ -195,7 +196,7 @@ sniff_file (const char *path)
 {
   guint8 head[132];
   gsize len;
-  FILE *file = g_fopen (path, "rb");
+  FILE *file = osp_input_fopen (path, NULL);  /* never blocks on a pipe */
 
   if (file == NULL)
     return FALSE;
@@ -212,6 +213,7 @@ typedef struct
   gboolean        ok;      /* header read */
   char           *reason;
   char           *key;     /* the series: its UID, or what stands in for a missing one */
+  gboolean        bad_orientation;  /* its ImageOrientationPatient was unusable (dropped) */
   OspDicomHeader  header;
 } FileEntry;
 
@@ -615,7 +617,7 @@ static Structure
 check_structure (const char  *path,
                  char       **out_reason)
 {
-  g_autoptr(GMappedFile) mapped = g_mapped_file_new (path, FALSE, NULL);
+  g_autoptr(GMappedFile) mapped = osp_input_map (path, NULL);  /* regular files only */
   g_autoptr(GByteArray) inflated = NULL;
   Walk w = { NULL, 0, TRUE, FALSE, G_MAXSIZE, NULL };
   gsize at = 0;
@@ -768,6 +770,32 @@ read_checked_header (const char      *path,
     }
 }
 
+/* An ImageOrientationPatient that is no orientation — zeros, a zero or non-unit axis, axes far
+ * from perpendicular, NaN — gives no slice normal (it read "sagittal" and slices were lost):
+ * such a header is treated as having none, and the series says so.  TRUE when dropped. */
+static gboolean
+drop_unusable_orientation (OspDicomHeader *header)
+{
+  const double *r = header->orientation, *c = header->orientation + 3;
+  double rr = 0, cc = 0, rc = 0;
+
+  if (!header->has_orientation)
+    return FALSE;
+  for (guint i = 0; i < 3; i++)
+    {
+      rr += r[i] * r[i];
+      cc += c[i] * c[i];
+      rc += r[i] * c[i];
+    }
+  /* Unit vectors to a few per cent (writers round to 6 digits or fewer), within ~6° of
+   * perpendicular. */
+  if (isfinite (rr) && isfinite (cc) && isfinite (rc) && fabs (rr - 1) < 0.05 &&
+      fabs (cc - 1) < 0.05 && fabs (rc) < 0.1)
+    return FALSE;
+  header->has_orientation = FALSE;
+  return TRUE;
+}
+
 static void
 read_header_job (guint    index,
                  gpointer data)
@@ -778,7 +806,10 @@ read_header_job (guint    index,
   if (entry->dicom)
     entry->ok = read_checked_header (entry->path, &entry->header, &entry->reason);
   if (entry->ok)
-    entry->key = series_key (&entry->header);
+    {
+      entry->bad_orientation = drop_unusable_orientation (&entry->header);
+      entry->key = series_key (&entry->header);
+    }
 }
 
 /* A series: its files, in the order found. */
@@ -1597,10 +1628,21 @@ load_series (Series                 *series,
       /* Without an orientation there is no patient geometry: stack along z, say so. */
       static const double identity[6] = { 1, 0, 0, 0, 1, 0 };
 
+      gboolean bad = FALSE;
+
       for (guint f = 0; f < files->len; f++)
-        memcpy (((FileEntry *) files->pdata[f])->header.orientation, identity, sizeof identity);
-      g_ptr_array_add (notes, g_strdup_printf (_("%s: the images have no orientation; the "
-                                                 "slices were taken as axial"), name));
+        {
+          memcpy (((FileEntry *) files->pdata[f])->header.orientation, identity, sizeof identity);
+          bad |= ((FileEntry *) files->pdata[f])->bad_orientation;
+        }
+      if (bad)
+        g_ptr_array_add (notes, g_strdup_printf (_("%s: the images’ orientation "
+                                                   "(ImageOrientationPatient) is not a valid "
+                                                   "pair of perpendicular directions; the slices "
+                                                   "were taken as axial"), name));
+      else
+        g_ptr_array_add (notes, g_strdup_printf (_("%s: the images have no orientation; the "
+                                                   "slices were taken as axial"), name));
     }
   if (!h->has_spacing)
     g_ptr_array_add (notes, g_strdup_printf (_("%s: the images have no pixel spacing; 1 mm "
@@ -1925,6 +1967,8 @@ osp_dicom_load (const char                 *path,
       char *reason = NULL;
       g_autofree char *folder = g_path_get_dirname (path);
 
+      if (!osp_input_check (path, error))
+        return NULL;
       if (!read_checked_header (path, &header, &reason))
         {
           g_set_error (error, OSP_ERROR, OSP_ERROR_CORRUPT, "%s: %s", name, reason);
@@ -1984,10 +2028,24 @@ osp_dicom_load (const char                 *path,
     if (volume != NULL && scan->series->len > 1 && options != NULL &&
         options->series_index < 0)
       {
+        const OspDicomSeriesInfo *info = series->info;
+        const char *modality = info->modality != NULL && *info->modality != '\0'
+                                 ? info->modality : "?";
         g_autofree char *note =
-          g_strdup_printf (_("%s holds %u series; loaded the %s series “%s” with %u slices"),
-                           name, scan->series->len, series->info->modality,
-                           series->info->description, series->info->n_slices);
+          info->description != NULL && *info->description != '\0'
+            ? g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                            "%s holds %u series; loaded the %s series “%s” "
+                                            "with %u slice",
+                                            "%s holds %u series; loaded the %s series “%s” "
+                                            "with %u slices", info->n_slices),
+                               name, scan->series->len, modality, info->description,
+                               info->n_slices)
+            : g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                            "%s holds %u series; loaded the %s series without a "
+                                            "description, with %u slice",
+                                            "%s holds %u series; loaded the %s series without a "
+                                            "description, with %u slices", info->n_slices),
+                               name, scan->series->len, modality, info->n_slices);
 
         osp_volume_add_note (volume, note);
       }

@@ -5,9 +5,11 @@
  */
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
 #include <math.h>
 #include <string.h>
 
+#include "osp-memory.h"
 #include "osp-mesh-private.h"
 
 OspMesh *
@@ -880,6 +882,32 @@ osp_mesh_report (const OspMesh *mesh,
                        out_report->topology.n_boundary_edges == 0 &&
                        out_report->topology.n_nonmanifold_edges == 0 &&
                        out_report->topology.n_misoriented_edges == 0;
+}
+
+guint64
+osp_mesh_report_bytes (guint32 n_vertices,
+                       guint32 n_triangles)
+{
+  /* build_sorted_half_edges() and the radix sort's copy, then label_from_edges()'s parent and
+   * root arrays with the labels, a byte a vertex and the sort's 2^16 counts. */
+  return (guint64) n_triangles * (2 * 3 * sizeof (HalfEdge) + 3 * sizeof (guint32)) +
+         n_vertices + (sizeof (gsize) << 16) + 64;
+}
+
+gboolean
+osp_mesh_report_checked (const OspMesh *mesh,
+                         OspMeshReport *out_report,
+                         const char    *display_name,
+                         GError       **error)
+{
+  g_return_val_if_fail (mesh != NULL, FALSE);
+  g_return_val_if_fail (out_report != NULL, FALSE);
+
+  if (!osp_memory_check (osp_mesh_report_bytes (mesh->n_vertices, mesh->n_triangles),
+                         display_name, _("the topology report"), error))
+    return FALSE;
+  osp_mesh_report (mesh, out_report);
+  return TRUE;
 }
 
 const char *

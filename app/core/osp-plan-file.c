@@ -37,6 +37,8 @@
 #include "osp-atomic-file.h"
 #include "osp-error.h"
 #include "osp-implant.h"
+#include "osp-input.h"
+#include "osp-json.h"
 #include "osp-measure.h"
 #include "osp-memory.h"
 #include "osp-plan-private.h"
@@ -75,6 +77,22 @@ get_u32 (const guint8 *p)
 
   memcpy (&v, p, 4);
   return GUINT32_FROM_LE (v);
+}
+
+void
+osp_plan_swap32 (void  *words,
+                 gsize  n)
+{
+  guint8 *p = words;
+
+  for (gsize i = 0; i < n; i++, p += 4)
+    {
+      guint32 v;
+
+      memcpy (&v, p, 4);
+      v = GUINT32_SWAP_LE_BE (v);
+      memcpy (p, &v, 4);
+    }
 }
 
 static guint8 *
@@ -162,11 +180,18 @@ mesh_deserialize (const guint8  *data,
   memcpy (positions, data + MESH_HEADER_SIZE, (gsize) nv * 12);
   memcpy (indices, data + MESH_HEADER_SIZE + (gsize) nv * 12, (gsize) nt * 12);
 #if G_BYTE_ORDER == G_BIG_ENDIAN
-  for (gsize i = 0; i < (gsize) nv * 3; i++)
-    positions[i] = GUINT32_FROM_LE (((guint32 *) positions)[i]);
-  for (gsize i = 0; i < (gsize) nt * 3; i++)
-    indices[i] = GUINT32_FROM_LE (indices[i]);
+  /* The bits of each word turned round, floats too (never a conversion of their value). */
+  osp_plan_swap32 (positions, (gsize) nv * 3);
+  osp_plan_swap32 (indices, (gsize) nt * 3);
 #endif
+  for (gsize i = 0; i < (gsize) nv * 3; i++)
+    if (!isfinite (positions[i]))
+      {
+        g_set_error (error, OSP_ERROR, OSP_ERROR_CORRUPT,
+                     _("%s: %s: vertex %zu has a coordinate that is not a number"),
+                     file_name, entry, i / 3);
+        return NULL;
+      }
   for (gsize i = 0; i < (gsize) nt * 3; i++)
     if (indices[i] >= nv)
       {
@@ -289,89 +314,6 @@ plan_to_json (OspPlan    *plan,
     json_node_take_object (node, root);
     return node;
   }
-}
-
-/* Typed access to JSON members that never warns on a wrong type (hostile files). */
-
-gboolean
-osp_json_get_member (JsonObject   *object,
-                     const char   *key,
-                     GType         type,
-                     gboolean      required,
-                     JsonNode    **out_node,
-                     const char   *where,
-                     GError      **error)
-{
-  JsonNode *node = json_object_get_member (object, key);
-  gboolean ok;
-
-  *out_node = NULL;
-  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
-    {
-      if (!required)
-        return TRUE;
-      g_set_error (error, OSP_ERROR, OSP_ERROR_CORRUPT, _("%s: “%s” is missing"), where, key);
-      return FALSE;
-    }
-  if (type == JSON_TYPE_OBJECT)
-    ok = JSON_NODE_HOLDS_OBJECT (node);
-  else if (type == JSON_TYPE_ARRAY)
-    ok = JSON_NODE_HOLDS_ARRAY (node);
-  else if (type == G_TYPE_DOUBLE)
-    ok = JSON_NODE_HOLDS_VALUE (node) &&
-         (json_node_get_value_type (node) == G_TYPE_DOUBLE ||
-          json_node_get_value_type (node) == G_TYPE_INT64);
-  else
-    ok = JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == type;
-  if (!ok)
-    {
-      g_set_error (error, OSP_ERROR, OSP_ERROR_CORRUPT, _("%s: “%s” has the wrong type"),
-                   where, key);
-      return FALSE;
-    }
-  *out_node = node;
-  return TRUE;
-}
-
-gboolean
-osp_json_get_floats (JsonNode    *node,
-                     float       *out_values,
-                     guint        n,
-                     const char  *where,
-                     const char  *key,
-                     GError     **error)
-{
-  JsonArray *array = json_node_get_array (node);
-
-  if (json_array_get_length (array) != n)
-    {
-      g_set_error (error, OSP_ERROR, OSP_ERROR_CORRUPT, _("%s: “%s” must hold %u numbers"),
-                   where, key, n);
-      return FALSE;
-    }
-  for (guint i = 0; i < n; i++)
-    {
-      JsonNode *element = json_array_get_element (array, i);
-      double value;
-
-      if (!JSON_NODE_HOLDS_VALUE (element) ||
-          (json_node_get_value_type (element) != G_TYPE_DOUBLE &&
-           json_node_get_value_type (element) != G_TYPE_INT64))
-        {
-          g_set_error (error, OSP_ERROR, OSP_ERROR_CORRUPT, _("%s: “%s” must hold %u numbers"),
-                       where, key, n);
-          return FALSE;
-        }
-      value = json_node_get_double (element);
-      if (!isfinite (value) || fabs (value) > G_MAXFLOAT)
-        {
-          g_set_error (error, OSP_ERROR, OSP_ERROR_CORRUPT, _("%s: “%s” holds a bad number"),
-                       where, key);
-          return FALSE;
-        }
-      out_values[i] = (float) value;
-    }
-  return TRUE;
 }
 
 typedef struct
@@ -641,7 +583,7 @@ read_model (Reader      *reader,
     return FALSE;
   if (node != NULL)
     {
-      if (!osp_json_get_floats (node, m, 16, where, "transform", error))
+      if (!osp_json_get_transform (node, m, where, "transform", error))
         return FALSE;
       osp_model_set_transform (model, m);
     }
@@ -668,7 +610,6 @@ read_plan_json (Reader      *reader,
                 GError     **error)
 {
   g_autoptr(JsonParser) parser = json_parser_new_immutable ();
-  g_autoptr(GError) local_error = NULL;
   g_autoptr(GHashTable) meshes = NULL;
   g_autofree char *where = g_strdup_printf ("%s: %s", reader->file_name, PLAN_JSON);
   JsonNode *root;
@@ -680,13 +621,8 @@ read_plan_json (Reader      *reader,
 
   if (!osp_memory_check ((guint64) len * JSON_DOM_FACTOR, reader->file_name, PLAN_JSON, error))
     return FALSE;
-  if (!g_utf8_validate (text, (gssize) len, NULL) ||
-      !json_parser_load_from_data (parser, text, (gssize) len, &local_error))
-    {
-      g_set_error (error, OSP_ERROR, OSP_ERROR_CORRUPT, _("%s: not valid JSON: %s"), where,
-                   local_error != NULL ? local_error->message : _("not UTF-8"));
-      return FALSE;
-    }
+  if (!osp_json_parse (parser, text, len, where, error))
+    return FALSE;
   root = json_parser_get_root (parser);
   if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
     {
@@ -823,6 +759,14 @@ read_plan_json (Reader      *reader,
   if (!osp_json_get_member (object, "operations", JSON_TYPE_ARRAY, FALSE, &node, where, error))
     return FALSE;
   array = node != NULL ? json_node_get_array (node) : NULL;
+  if (array != NULL && json_array_get_length (array) > OSP_PLAN_MAX_OPERATIONS)
+    {
+      g_set_error (error, OSP_ERROR, OSP_ERROR_TOO_LARGE,
+                   _("%s: %u operations, more than the %u any plan records: the file is "
+                     "damaged or not a plan"), where, json_array_get_length (array),
+                   OSP_PLAN_MAX_OPERATIONS);
+      return FALSE;
+    }
   for (guint i = 0; array != NULL && i < json_array_get_length (array); i++)
     {
       JsonNode *element = json_array_get_element (array, i);
@@ -874,8 +818,10 @@ osp_plan_open_from_data (const guint8  *data,
     reader.zip = zip_open_from_source (source, ZIP_RDONLY | ZIP_CHECKCONS, &zerror);
   if (reader.zip == NULL)
     {
+      const char *reason = osp_error_zip_reason (zip_error_code_zip (&zerror));
+
       g_set_error (error, OSP_ERROR, OSP_ERROR_CORRUPT, _("%s: broken zip file: %s"),
-                   display_name, zip_error_strerror (&zerror));
+                   display_name, reason != NULL ? reason : zip_error_strerror (&zerror));
       zip_error_fini (&zerror);
       if (source != NULL)
         zip_source_free (source);
@@ -900,7 +846,6 @@ osp_plan_open (const char              *path,
                GError                 **error)
 {
   g_autoptr(GMappedFile) mapped = NULL;
-  g_autoptr(GError) local_error = NULL;
   g_autofree char *name = NULL;
   OspPlan *plan;
 
@@ -908,13 +853,9 @@ osp_plan_open (const char              *path,
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   name = osp_error_display_name (path);
-  mapped = g_mapped_file_new (path, FALSE, &local_error);
+  mapped = osp_input_map (path, error);
   if (mapped == NULL)
-    {
-      g_set_error (error, G_FILE_ERROR, local_error->code, _("%s: cannot open: %s"), name,
-                   local_error->message);
-      return NULL;
-    }
+    return NULL;
   osp_progress_report (progress, 0.0);
   plan = osp_plan_open_from_data ((const guint8 *) g_mapped_file_get_contents (mapped),
                                   g_mapped_file_get_length (mapped), name, cancellable, error);

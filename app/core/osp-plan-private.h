@@ -120,25 +120,10 @@ gboolean     osp_plan_role_from_string    (const char     *text,
 /* Normalises a plane (unit normal, d scaled alike); FALSE for a zero or non-finite normal. */
 gboolean     osp_plan_normalize_plane          (const OspPlane *plane,
                                            OspPlane       *out_plane);
-
-/* A member of `object` of the given type (G_TYPE_STRING, G_TYPE_BOOLEAN, G_TYPE_INT64,
- * G_TYPE_DOUBLE — which also takes integers —, JSON_TYPE_ARRAY, JSON_TYPE_OBJECT), never
- * warning on a hostile file.  *out_node is NULL when it is absent (or null) and not required.
- * Errors say "WHERE: “KEY” is missing / has the wrong type". */
-gboolean     osp_json_get_member          (JsonObject     *object,
-                                           const char     *key,
-                                           GType           type,
-                                           gboolean        required,
-                                           JsonNode      **out_node,
-                                           const char     *where,
-                                           GError        **error);
-/* An array node of exactly n finite numbers within float range. */
-gboolean     osp_json_get_floats          (JsonNode       *node,
-                                           float          *out_values,
-                                           guint           n,
-                                           const char     *where,
-                                           const char     *key,
-                                           GError        **error);
+/* Reverses the bytes of each of the n 32-bit words at `words` (integers or floats alike: the bits
+ * move, never a value conversion) — how a big-endian machine reads the little-endian meshes. */
+void         osp_plan_swap32              (void           *words,
+                                           gsize           n);
 
 /* -- CT volumes, patient and masks (osp-plan-ct.c) ------------------------------------------ */
 

@@ -39,6 +39,8 @@ G_BEGIN_DECLS
 
 /* The plan file format version this code writes and the newest it reads. */
 #define OSP_PLAN_FORMAT_VERSION 1
+/* More recorded operations than any case has (a plan file, `plan run`): a hostile file. */
+#define OSP_PLAN_MAX_OPERATIONS 100000
 
 #define OSP_TYPE_PLAN (osp_plan_get_type ())
 G_DECLARE_FINAL_TYPE (OspPlan, osp_plan, OSP, PLAN, GObject)
@@ -359,7 +361,8 @@ gboolean     osp_plan_mirror_model        (OspPlan        *self,
  *    "merge": true}  (osp-export.h; models default to the visible ones; merge defaults to
  *    false for 3MF — one object per model — and true for STL/OBJ/PLY — one file)
  * Relative paths of "load" are resolved against base_dir, of "export" against export_dir
- * (either may be NULL: the current folder).  Every operation but "export" is undoable; errors
+ * (either may be NULL: the current folder); an export writes only inside export_dir (absolute
+ * paths, "..", symbolic links leading out and non-regular files are refused).  Every operation but "export" is undoable; errors
  * name the operation and the problem. */
 gboolean     osp_plan_run_operation       (OspPlan        *self,
                                            JsonObject     *operation,

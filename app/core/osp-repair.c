@@ -12,7 +12,7 @@
 
 #include "osp-error.h"
 #include "osp-memory.h"
-#include "osp-mesh-io-private.h"
+#include "osp-mesh-reader-private.h"
 #include "osp-repair.h"
 
 void

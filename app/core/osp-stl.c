@@ -18,6 +18,7 @@
 #include "osp-error.h"
 #include "osp-memory.h"
 #include "osp-mesh-io-private.h"
+#include "osp-mesh-reader-private.h"
 #include "osp-mesh-private.h"
 
 #define STL_HEADER_SIZE 84u

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "osp-error.h"
+#include "osp-json.h"
 #include "osp-measure.h"
 #include "osp-phantom.h"
 #include "osp-plan-private.h"
