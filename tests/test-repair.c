@@ -282,6 +282,48 @@ test_idempotent (void)
   osp_repair_report_clear (&report);
 }
 
+/* A triangle soup of a box whose corners lie near the largest float (3e38): the merge grid's
+ * cells are far beyond any integer (UBSan: signed overflow, float-to-integer conversions). */
+static void
+test_far_coordinates (void)
+{
+  g_autoptr(OspMesh) box = osp_test_make_box (2, 2, 2);
+  guint32 nt = osp_mesh_get_n_triangles (box);
+  const float *p = osp_mesh_get_positions (box);
+  const guint32 *t = osp_mesh_get_indices (box);
+  float *soup = g_new (float, 9 * (gsize) nt);
+  guint32 *seq = g_new (guint32, 3 * (gsize) nt);
+  g_autoptr(OspMesh) mesh = NULL;
+  g_autoptr(OspMesh) repaired = NULL;
+  g_autoptr(OspPrintReport) check = NULL;
+  g_autoptr(GError) error = NULL;
+  OspRepairOptions options;
+  OspRepairReport report;
+  OspPrintCheckOptions check_options;
+
+  for (guint32 i = 0; i < 3 * nt; i++)
+    {
+      seq[i] = i;
+      for (int k = 0; k < 3; k++)
+        soup[3 * i + k] = p[3 * (gsize) t[i] + k] * 1.5e38f;
+    }
+  mesh = osp_mesh_new_take (soup, 3 * nt, seq, nt);
+  osp_repair_options_init (&options);
+  repaired = osp_mesh_repair (mesh, &options, &report, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (repaired);
+  /* 36 corners of 12 triangles, 8 of them distinct. */
+  g_assert_cmpuint (report.n_merged_vertices, ==, 3 * nt - 8);
+  g_assert_cmpuint (osp_mesh_get_n_vertices (repaired), ==, 8);
+  g_assert_cmpuint (osp_mesh_get_n_triangles (repaired), ==, nt);
+  osp_repair_report_clear (&report);
+
+  osp_print_check_options_init (&check_options);
+  check = osp_print_check (repaired, &check_options, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (check->mesh.closed);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -295,5 +337,6 @@ main (int    argc,
       g_test_add_data_func (path, &repair_cases[i], test_repair);
     }
   g_test_add_func ("/repair/idempotent", test_idempotent);
+  g_test_add_func ("/repair/far-coordinates", test_far_coordinates);
   return g_test_run ();
 }

@@ -416,7 +416,10 @@ grid_coord (const Grid *g, int axis, double x)
 
   if (!(c > 0))
     return 0;
-  return MIN ((guint64) c, g->dims[axis] - 1);
+  /* Compared as a double first: a far coordinate is beyond any integer. */
+  if (c >= (double) (g->dims[axis] - 1))
+    return g->dims[axis] - 1;
+  return (guint64) c;
 }
 
 /* FALSE with the error when memory is short or on cancellation; an empty grid (no keys) when

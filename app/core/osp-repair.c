@@ -95,6 +95,20 @@ canonical (float v)
   return v == 0.0f ? 0.0f : v; /* −0 equals +0 */
 }
 
+/* The grid cell of coordinate v for cells of size tol.  Far coordinates (3e38 / 1e-6 is
+ * beyond any integer) are clamped: clamping keeps neighbours in the same or adjacent cells, and
+ * the cell ± 1 of the search stays far from overflow. */
+#define CELL_LIMIT 4.0e18
+
+static inline gint64
+cell_coordinate (float  v,
+                 double tol)
+{
+  double c = floor ((double) v / tol);
+
+  return (gint64) CLAMP (c, -CELL_LIMIT, CELL_LIMIT);
+}
+
 /* Maps every vertex to the first earlier vertex within tol (or to itself).  Returns the
  * number of vertices merged away. */
 static gboolean
@@ -135,7 +149,7 @@ merge_vertices (Work          *w,
       if (tol > 0)
         {
           for (int k = 0; k < 3; k++)
-            c[k] = (gint64) floor (q[k] / tol);
+            c[k] = cell_coordinate (q[k], tol);
           for (int dz = -1; dz <= 1 && found == G_MAXUINT32; dz++)
             for (int dy = -1; dy <= 1 && found == G_MAXUINT32; dy++)
               for (int dx = -1; dx <= 1 && found == G_MAXUINT32; dx++)
