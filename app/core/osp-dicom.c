@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "osp-dicom-decode-private.h"
 #include "osp-dicom-gdcm-private.h"
 #include "osp-error.h"
 #include "osp-memory.h"
@@ -81,11 +82,18 @@ osp_dicom_series_info_free (OspDicomSeriesInfo *info)
 
 typedef void (*JobFunc) (guint    index,
                          gpointer data);
+/* A job that keeps state on its thread (*state, NULL at first; state_free frees it when the
+ * thread is done). */
+typedef void (*StateJobFunc) (guint     index,
+                              gpointer  data,
+                              gpointer *state);
 
 typedef struct
 {
   JobFunc       func;
   gpointer      data;
+  StateJobFunc  state_func;
+  GDestroyNotify state_free;
   guint         n;
   gint          next;
   gint          done;
@@ -93,12 +101,14 @@ typedef struct
   const OspProgressRange *progress;
   GMutex        lock;      /* keeps the reported fraction from going back */
   double        reported;
+  guint         max_threads; /* 0: one per core */
 } ParallelFor;
 
 static gpointer
 parallel_worker (gpointer data)
 {
   ParallelFor *pf = data;
+  gpointer state = NULL;
 
   for (;;)
     {
@@ -108,7 +118,10 @@ parallel_worker (gpointer data)
         break;
       double fraction;
 
-      pf->func ((guint) i, pf->data);
+      if (pf->state_func != NULL)
+        pf->state_func ((guint) i, pf->data, &state);
+      else
+        pf->func ((guint) i, pf->data);
       fraction = (double) (g_atomic_int_add (&pf->done, 1) + 1) / pf->n;
       g_mutex_lock (&pf->lock);
       if (fraction > pf->reported)
@@ -118,8 +131,12 @@ parallel_worker (gpointer data)
         }
       g_mutex_unlock (&pf->lock);
     }
+  if (state != NULL)
+    pf->state_free (state);
   return NULL;
 }
+
+static void parallel_run (ParallelFor *pf);
 
 /* Calls func (i, data) for i in [0, n) on up to one thread per core; the jobs must be
  * independent.  Stops early when cancelled. */
@@ -130,22 +147,49 @@ parallel_for (guint                   n,
               const OspProgressRange *progress,
               GCancellable           *cancellable)
 {
-  ParallelFor pf = { func, data, n, 0, 0, cancellable, progress, { 0 }, 0.0 };
+  ParallelFor pf = { func, data, NULL, NULL, n, 0, 0, cancellable, progress, { 0 }, 0.0, 0 };
+
+  parallel_run (&pf);
+}
+
+/* The same with state kept on each thread. */
+static void
+parallel_for_with_state (guint                   n,
+                         guint                   max_threads,
+                         StateJobFunc            func,
+                         GDestroyNotify          state_free,
+                         gpointer                data,
+                         const OspProgressRange *progress,
+                         GCancellable           *cancellable)
+{
+  ParallelFor pf = { NULL, data, func, state_free, n, 0, 0, cancellable, progress, { 0 }, 0.0,
+                     max_threads };
+
+  parallel_run (&pf);
+}
+
+static void
+parallel_run (ParallelFor *pf)
+{
+  guint n = pf->n;
   guint n_threads = MIN (MIN (g_get_num_processors (), 16), n);
+
+  if (pf->max_threads > 0)
+    n_threads = MIN (n_threads, pf->max_threads);
   g_autoptr(GPtrArray) threads = g_ptr_array_new ();
 
-  g_mutex_init (&pf.lock);
+  g_mutex_init (&pf->lock);
   for (guint t = 1; t < n_threads; t++)
     {
-      GThread *thread = g_thread_try_new ("osp-dicom", parallel_worker, &pf, NULL);
+      GThread *thread = g_thread_try_new ("osp-dicom", parallel_worker, pf, NULL);
 
       if (thread != NULL)
         g_ptr_array_add (threads, thread);
     }
-  parallel_worker (&pf);
+  parallel_worker (pf);
   for (guint t = 0; t < threads->len; t++)
     g_thread_join (threads->pdata[t]);
-  g_mutex_clear (&pf.lock);
+  g_mutex_clear (&pf->lock);
 }
 
 /* ---- finding the files ---- */
@@ -1291,13 +1335,35 @@ typedef struct
   gint16    *stack;       /* n_slices × rows × columns */
   gsize      slice_values;
   char     **reasons;     /* per file: why decoding failed, or NULL */
+  /* Decoding in helper processes: */
+  guint64    memory_limit;  /* of each helper */
+  GCancellable *cancellable;
+  GMutex     lock;
+  GError    *start_error; /* the first helper that could not be started */
 } Decode;
 
-static void
-decode_job (guint    index,
-            gpointer data)
+/* Tests and benchmarks only: decode in this process, with how many helpers
+ * (osp-volume-io-private.h). */
+static gboolean decode_in_process;
+static guint decode_helpers;
+
+void
+osp_dicom_set_decode_in_process (gboolean in_process)
 {
-  Decode *dc = data;
+  decode_in_process = in_process;
+}
+
+void
+osp_dicom_set_decode_helpers (guint n_helpers)
+{
+  decode_helpers = n_helpers;
+}
+
+static void
+decode_file (Decode          *dc,
+             guint            index,
+             OspDicomDecoder *decoder)
+{
   FileEntry *file = dc->files->pdata[index];
   GArray *slots = g_hash_table_lookup (dc->slots, file);
   g_autofree gint16 *frames = NULL;
@@ -1324,7 +1390,9 @@ decode_job (guint    index,
         }
       target = frames;
     }
-  if (!osp_dicom_gdcm_read_pixels (file->path, &file->header, target, &reason))
+  if (decoder != NULL ? !osp_dicom_decoder_decode (decoder, file->path, &file->header, target,
+                                                   dc->cancellable, &reason)
+                      : !osp_dicom_gdcm_read_pixels (file->path, &file->header, target, &reason))
     {
       dc->reasons[index] = reason;
       return;
@@ -1338,6 +1406,67 @@ decode_job (guint    index,
           memcpy (dc->stack + dc->slice_values * slot, frames + dc->slice_values * f,
                   dc->slice_values * sizeof (gint16));
       }
+}
+
+static void
+decode_job (guint    index,
+            gpointer data)
+{
+  decode_file (data, index, NULL);
+}
+
+/* One helper process per thread, decoding file after file; a helper that crashed or hung is
+ * replaced for the next file. */
+static void
+decode_job_in_helper (guint     index,
+                      gpointer  data,
+                      gpointer *state)
+{
+  Decode *dc = data;
+  OspDicomDecoder *decoder = *state;
+
+  if (decoder != NULL && !osp_dicom_decoder_alive (decoder))
+    g_clear_pointer (&decoder, osp_dicom_decoder_free);
+  if (decoder == NULL)
+    {
+      GError *error = NULL;
+
+      decoder = osp_dicom_decoder_new (dc->memory_limit, &error);
+      if (decoder == NULL)
+        {
+          g_mutex_lock (&dc->lock);
+          if (dc->start_error == NULL)
+            dc->start_error = error;
+          else
+            g_error_free (error);
+          g_mutex_unlock (&dc->lock);
+          dc->reasons[index] = g_strdup (_("the DICOM decoder cannot be started"));
+          *state = NULL;
+          return;
+        }
+    }
+  *state = decoder;
+  decode_file (dc, index, decoder);
+}
+
+/* What a helper may map: its libraries and GDCM's copy of the largest file, the decoded
+ * image (up to 8 bytes a value) and the values sent back. */
+static guint64
+helper_memory_limit (GPtrArray *files)
+{
+  guint64 largest_file = 0, largest_image = 0;
+
+  for (guint f = 0; f < files->len; f++)
+    {
+      FileEntry *e = files->pdata[f];
+      GStatBuf st;
+
+      if (g_stat (e->path, &st) == 0)
+        largest_file = MAX (largest_file, (guint64) st.st_size);
+      largest_image = MAX (largest_image,
+                           (guint64) e->header.rows * e->header.columns * e->header.n_frames);
+    }
+  return (512u << 20) + 3 * largest_file + 10 * largest_image;
 }
 
 /* Geometry of a sorted run of slices. */
@@ -2003,7 +2132,26 @@ load_series (Series                 *series,
   dc.stack = stack;
   dc.slice_values = slice_values;
   dc.reasons = reasons;
-  parallel_for (files->len, decode_job, &dc, &decode_progress, cancellable);
+  dc.cancellable = cancellable;
+  dc.start_error = NULL;
+  if (decode_in_process)
+    parallel_for (files->len, decode_job, &dc, &decode_progress, cancellable);
+  else
+    {
+      dc.memory_limit = helper_memory_limit (files);
+      g_mutex_init (&dc.lock);
+      parallel_for_with_state (files->len, decode_helpers, decode_job_in_helper,
+                               (GDestroyNotify) osp_dicom_decoder_free, &dc, &decode_progress,
+                               cancellable);
+      g_mutex_clear (&dc.lock);
+    }
+  if (dc.start_error != NULL)
+    {
+      g_propagate_error (error, dc.start_error);
+      for (guint f = 0; f < files->len; f++)
+        g_free (reasons[f]);
+      return NULL;
+    }
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     {
       for (guint f = 0; f < files->len; f++)
