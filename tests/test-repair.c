@@ -324,6 +324,48 @@ test_far_coordinates (void)
   g_assert_true (check->mesh.closed);
 }
 
+/* A 100 000-corner polygon's fan (one vertex in every triangle): the repair keeps every
+ * triangle, fills nothing (the rim is one 100 000-edge hole) and finishes (linear half-edge
+ * lookups, not a scan of the centre's 100 000 half-edges per edge). */
+static void
+test_polygon_fan (void)
+{
+  const guint32 n = 100000;
+  float *p = g_new (float, 3 * (gsize) n);
+  guint32 *t = g_new (guint32, 3 * (gsize) (n - 2));
+  g_autoptr(OspMesh) mesh = NULL;
+  g_autoptr(OspMesh) repaired = NULL;
+  g_autoptr(GError) error = NULL;
+  OspRepairOptions options;
+  OspRepairReport report;
+
+  for (guint32 i = 0; i < n; i++)
+    {
+      double a = 2 * G_PI * i / n;
+
+      p[3 * i] = (float) (50 * cos (a));
+      p[3 * i + 1] = (float) (50 * sin (a));
+      p[3 * i + 2] = 0;
+    }
+  for (guint32 i = 0; i + 2 < n; i++)
+    {
+      t[3 * i] = 0;
+      t[3 * i + 1] = i + 1;
+      t[3 * i + 2] = i + 2;
+    }
+  mesh = osp_mesh_new_take (p, n, t, n - 2);
+  osp_repair_options_init (&options);
+  repaired = osp_mesh_repair (mesh, &options, &report, NULL, NULL, &error);
+  g_assert_no_error (error);
+  /* The slivers at corner 0 itself have no area in floats. */
+  g_assert_cmpuint (report.n_degenerate_removed, <, 10);
+  g_assert_cmpuint (osp_mesh_get_n_triangles (repaired), ==, n - 2 - report.n_degenerate_removed);
+  g_assert_cmpuint (report.n_flipped, ==, 0);
+  g_assert_cmpuint (report.n_holes_filled, ==, 0);
+  g_assert_cmpuint (report.n_holes_left, ==, 1);
+  osp_repair_report_clear (&report);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -338,5 +380,6 @@ main (int    argc,
     }
   g_test_add_func ("/repair/idempotent", test_idempotent);
   g_test_add_func ("/repair/far-coordinates", test_far_coordinates);
+  g_test_add_func ("/repair/polygon-fan", test_polygon_fan);
   return g_test_run ();
 }
