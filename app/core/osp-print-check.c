@@ -387,7 +387,7 @@ corners (const float *pos, const guint32 *idx, guint32 t, Vec3 *out)
 /* A cell with more triangles than this is not tested pair by pair (that would be quadratic:
  * a 100 000-vertex polygon's fan puts every triangle in the cell of its centre); it is
  * counted as unchecked and the report says so. */
-#define CELL_MAX_ENTRIES 2048
+#define CELL_MAX_ENTRIES OSP_PRINT_CHECK_MAX_SPOT_TRIANGLES
 
 /* The grid: triangles bucketed by the cells their boxes cover, sorted by cell. */
 typedef struct

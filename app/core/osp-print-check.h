@@ -47,6 +47,10 @@ typedef struct
 
 void osp_print_check_options_init (OspPrintCheckOptions *options);
 
+/* The most triangles in one spot of the self-intersection test that are tested pair by pair
+ * (copies of one triangle count once). */
+#define OSP_PRINT_CHECK_MAX_SPOT_TRIANGLES 2048
+
 typedef enum
 {
   OSP_PRINT_READY,     /* nothing found */
@@ -60,9 +64,9 @@ typedef struct
   guint32         n_inverted_components; /* components with a negative volume */
   guint64         n_self_intersections;  /* intersecting triangle pairs (capped) */
   gboolean        self_intersections_checked;
-  /* Spots (grid cells) too crowded to test pair by pair (more than 2048 triangles in one
-   * spot, as where a huge polygon's fan meets): the pairs there were not tested, and the
-   * report says so. */
+  /* Spots (grid cells) too crowded to test pair by pair (more than
+   * OSP_PRINT_CHECK_MAX_SPOT_TRIANGLES in one spot, as where a huge polygon's fan meets): the
+   * pairs there were not tested, and the report says so. */
   guint64         n_unchecked_spots;
   float           min_wall;              /* mm; INFINITY when no wall was measured */
   float           min_wall_point[3];     /* where */

@@ -157,7 +157,8 @@ osp_check_report_set_report (OspCheckReport       *self,
                                          "spots hold more than %u triangles each, too many "
                                          "to test pair by pair.",
                                          (gulong) MIN (report->n_unchecked_spots, 1000000)),
-                               (guint) MIN (report->n_unchecked_spots, G_MAXUINT), 2048u));
+                               (guint) MIN (report->n_unchecked_spots, G_MAXUINT),
+                               (guint) OSP_PRINT_CHECK_MAX_SPOT_TRIANGLES));
   else
     add_count_line (self, report->n_self_intersections, OSP_CHECK_LINE_FAILED,
                     _("No self-intersections."),
