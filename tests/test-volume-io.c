@@ -1457,6 +1457,124 @@ write_stack (const char        *folder,
     }
 }
 
+/* ---- decoding in a helper process: a decoder that aborts or hangs costs its file only ---- */
+
+static const double decode_z[12] = { 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22 };
+
+/* One slice of twelve aborts the helper (an assertion in GDCM): the slice is skipped with a
+ * note naming it, the others are whole; when every slice aborts, the error names a file. */
+static void
+test_dicom_decoder_abort (void)
+{
+  g_autofree char *folder = fresh_folder ("decoder-abort");
+  g_autoptr(OspVolume) volume = NULL;
+  g_autoptr(GError) error = NULL;
+  guint32 dims[3];
+
+  write_stack (folder, 12, decode_z, NULL);
+  g_setenv ("OSP_DICOM_DECODE_TEST_ABORT", "s05.dcm", TRUE);
+  volume = osp_volume_load (folder, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  osp_volume_get_dims (volume, dims);
+  g_assert_cmpuint (dims[0], ==, DCM_COLS);
+  g_assert_cmpuint (dims[1], ==, DCM_ROWS);
+  g_assert_cmpuint (dims[2], ==, 12);  /* the gap at z = 10 is filled between its neighbours */
+  g_assert_true (has_note (volume, "1 slice was skipped: s05.dcm: the image data could not be "
+                                   "decoded (the decoder crashed)"));
+  for (guint k = 0; k < 12; k++)
+    if (k != 5)
+      assert_slice (volume, k, k);
+  g_clear_pointer (&volume, osp_volume_unref);
+
+  g_setenv ("OSP_DICOM_DECODE_TEST_ABORT", ".dcm", TRUE);
+  volume = osp_volume_load (folder, NULL, NULL, NULL, &error);
+  g_unsetenv ("OSP_DICOM_DECODE_TEST_ABORT");
+  g_assert_null (volume);
+  g_assert_error (error, OSP_ERROR, OSP_ERROR_CORRUPT);
+  g_test_message ("%s", error->message);
+  g_assert_true (g_str_has_prefix (error->message, "s"));
+  g_assert_nonnull (strstr (error->message, ".dcm: the image data could not be decoded (the "
+                                            "decoder crashed)"));
+}
+
+/* A helper that hangs on one slice is killed after the time-out; the slice is skipped. */
+static void
+test_dicom_decoder_hang (void)
+{
+  g_autofree char *folder = fresh_folder ("decoder-hang");
+  g_autoptr(OspVolume) volume = NULL;
+  g_autoptr(GError) error = NULL;
+  guint32 dims[3];
+
+  write_stack (folder, 12, decode_z, NULL);
+  g_setenv ("OSP_DICOM_DECODE_TEST_HANG", "s07.dcm", TRUE);
+  g_setenv ("OSP_DICOM_DECODE_TIMEOUT", "1", TRUE);
+  volume = osp_volume_load (folder, NULL, NULL, NULL, &error);
+  g_unsetenv ("OSP_DICOM_DECODE_TEST_HANG");
+  g_unsetenv ("OSP_DICOM_DECODE_TIMEOUT");
+  g_assert_no_error (error);
+  osp_volume_get_dims (volume, dims);
+  g_assert_cmpuint (dims[2], ==, 12);
+  g_assert_true (has_note (volume, "s07.dcm: the image data could not be decoded (the decoder "
+                                   "took more than 1 second)"));
+  for (guint k = 0; k < 12; k++)
+    if (k != 7)
+      assert_slice (volume, k, k);
+}
+
+static gpointer
+cancel_soon (gpointer data)
+{
+  g_usleep (G_USEC_PER_SEC / 4);
+  g_cancellable_cancel (data);
+  return NULL;
+}
+
+/* Cancelling while the helpers hang ends the load at once (the helpers are killed), not after
+ * the time-out. */
+static void
+test_dicom_decoder_cancel (void)
+{
+  g_autofree char *folder = fresh_folder ("decoder-cancel");
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(OspVolume) volume = NULL;
+  g_autoptr(GError) error = NULL;
+  GThread *thread;
+  gint64 start;
+
+  write_stack (folder, 4, decode_z, NULL);
+  g_setenv ("OSP_DICOM_DECODE_TEST_HANG", ".dcm", TRUE);
+  g_setenv ("OSP_DICOM_DECODE_TIMEOUT", "600", TRUE);
+  thread = g_thread_new ("cancel", cancel_soon, cancellable);
+  start = g_get_monotonic_time ();
+  volume = osp_volume_load (folder, NULL, NULL, cancellable, &error);
+  g_thread_join (thread);
+  g_unsetenv ("OSP_DICOM_DECODE_TEST_HANG");
+  g_unsetenv ("OSP_DICOM_DECODE_TIMEOUT");
+  g_assert_null (volume);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  /* Far below the 600 s time-out: the cancellation, not the time-out, ended it. */
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 300 * G_USEC_PER_SEC);
+}
+
+/* A decoder that cannot be found fails the load with a message that says so. */
+static void
+test_dicom_decoder_missing (void)
+{
+  g_autofree char *folder = fresh_folder ("decoder-missing");
+  g_autofree char *missing = g_build_filename (folder, "no-such-decoder", NULL);
+  g_autoptr(OspVolume) volume = NULL;
+  g_autoptr(GError) error = NULL;
+
+  write_stack (folder, 3, decode_z, NULL);
+  g_setenv ("OSP_DICOM_DECODER", missing, TRUE);
+  volume = osp_volume_load (folder, NULL, NULL, NULL, &error);
+  g_unsetenv ("OSP_DICOM_DECODER");
+  g_assert_null (volume);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+  g_assert_nonnull (strstr (error->message, "no-such-decoder"));
+}
+
 /* Direction cosines written with different rounding from slice to slice (across a rounding
  * boundary of 4 decimals) still make one stack. */
 static void
@@ -1872,5 +1990,9 @@ main (int    argc,
   g_test_add_func ("/volume-io/dicom/element-lie", test_dicom_element_lie);
   g_test_add_func ("/volume-io/dicom/un-sequence", test_dicom_un_sequence);
   g_test_add_func ("/volume-io/dicom/bad-vr", test_dicom_bad_vr);
+  g_test_add_func ("/volume-io/dicom/decoder-abort", test_dicom_decoder_abort);
+  g_test_add_func ("/volume-io/dicom/decoder-hang", test_dicom_decoder_hang);
+  g_test_add_func ("/volume-io/dicom/decoder-cancel", test_dicom_decoder_cancel);
+  g_test_add_func ("/volume-io/dicom/decoder-missing", test_dicom_decoder_missing);
   return g_test_run ();
 }

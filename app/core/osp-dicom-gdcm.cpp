@@ -249,6 +249,11 @@ read_header (const char     *path,
   h->rows = h->is_image ? (guint32) rows : 0;
   h->columns = h->is_image ? (guint32) columns : 0;
   h->samples_per_pixel = (guint) CLAMP (to_long (str (0x0028, 0x0002), 1), 0, 16);
+  h->bits_allocated = (gint32) CLAMP (to_long (str (0x0028, 0x0100), -1), -1, 65535);
+  h->bits_stored = (gint32) CLAMP (to_long (str (0x0028, 0x0101), -1), -1, 65535);
+  h->pixel_representation = (gint32) CLAMP (to_long (str (0x0028, 0x0103), -1), -1, 65535);
+  h->photometric = g_strdup (str (0x0028, 0x0004).c_str ());
+  h->encapsulated = file.GetHeader ().GetDataSetTransferSyntax ().IsEncapsulated ();
   long frames = to_long (str (0x0028, 0x0008), 1);
   h->n_frames = frames >= 1 && frames <= G_MAXINT32 ? (guint32) frames : 1;
   {
@@ -898,6 +903,7 @@ osp_dicom_header_clear (OspDicomHeader *header)
   g_free (header->positions);
   g_free (header->frame_slopes);
   g_free (header->frame_intercepts);
+  g_free (header->photometric);
   g_free (header->problem);
   memset (header, 0, sizeof *header);
 }

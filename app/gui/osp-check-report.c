@@ -160,6 +160,17 @@ osp_check_report_set_report (OspCheckReport       *self,
 
   if (!report->self_intersections_checked)
     add_line (self, OSP_CHECK_LINE_UNCHECKED, g_strdup (_("Self-intersections not checked.")));
+  else if (report->n_self_intersections == 0 && report->n_unchecked_spots > 0)
+    add_line (self, OSP_CHECK_LINE_WARNING,
+              g_strdup_printf (ngettext ("Self-intersections were not fully checked: %u spot "
+                                         "holds more than %u triangles, too many to test "
+                                         "pair by pair.",
+                                         "Self-intersections were not fully checked: %u "
+                                         "spots hold more than %u triangles each, too many "
+                                         "to test pair by pair.",
+                                         (gulong) MIN (report->n_unchecked_spots, 1000000)),
+                               (guint) MIN (report->n_unchecked_spots, G_MAXUINT),
+                               (guint) OSP_PRINT_CHECK_MAX_SPOT_TRIANGLES));
   else
     add_count_line (self, report->n_self_intersections, OSP_CHECK_LINE_FAILED,
                     _("No self-intersections."),
