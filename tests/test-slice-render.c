@@ -115,7 +115,7 @@ test_slice_orientation (gconstpointer data)
       g_autoptr(OspVolume) volume = NULL;
       g_autofree guint8 *rgba = g_malloc (SIZE * SIZE * 4);
       OspSliceRenderer *renderer;
-      OspSliceView view = { axis, { 0, 0, 0 }, 1.0, 2000.0, 1000.0 };
+      OspSliceCamera view = { axis, { 0, 0, 0 }, 1.0, 2000.0, 1000.0 };
       guint32 lo[3] = { 0 }, hi[3] = { 0 };
       double marker[3], ijk[3], x = 0, y = 0, ex, ey;
       int n = osp_slice_axis_normal_index (axis);
@@ -209,7 +209,7 @@ test_slice_overlays (void)
   g_autofree guint8 *rgba = g_malloc (SIZE * SIZE * 4);
   g_autofree guint8 *mask = NULL;
   OspSliceRenderer *renderer;
-  OspSliceView view = { OSP_SLICE_AXIAL, { 0, 0, 0 }, 0.5, 8000.0, 0.0 };
+  OspSliceCamera view = { OSP_SLICE_AXIAL, { 0, 0, 0 }, 0.5, 8000.0, 0.0 };
   float positions[24];
   static const guint32 cube_indices[36] = {
     0, 2, 1, 0, 3, 2, 4, 5, 6, 4, 6, 7, 0, 1, 5, 0, 5, 4,
@@ -299,7 +299,7 @@ test_slice_overlays (void)
     double ijk[3] = { 2, 2, 15 };
 
     osp_volume_index_to_lps (volume, ijk, lps);
-    osp_slice_view_lps_to_pixel (&view, SIZE, SIZE, lps, &px, &py);
+    osp_slice_camera_lps_to_pixel (&view, SIZE, SIZE, lps, &px, &py);
     p = rgba + 4 * ((int) py * SIZE + (int) px);
     g_assert_cmpint (p[0], >, p[1] + 40);
   }
@@ -316,7 +316,7 @@ test_slice_overlays (void)
     double ijk[3] = { 37, 47, 15 };
 
     osp_volume_index_to_lps (volume, ijk, lps);
-    osp_slice_view_lps_to_pixel (&view, SIZE, SIZE, lps, &px, &py);
+    osp_slice_camera_lps_to_pixel (&view, SIZE, SIZE, lps, &px, &py);
     g_assert_cmpfloat (px, >=, 0);
     g_assert_cmpfloat (py, <, SIZE);
     p = rgba + 4 * ((int) py * SIZE + (int) px);
@@ -332,15 +332,15 @@ test_slice_geometry (void)
 {
   static const guint32 lo[3] = { 0, 0, 0 }, hi[3] = { 0, 0, 0 };
   g_autoptr(OspVolume) volume = make_volume (NULL, lo, hi);
-  OspSliceView view = { OSP_SLICE_SAGITTAL, { 5.0, -3.0, 7.0 }, 0.5, 100.0, 0.0 };
+  OspSliceCamera view = { OSP_SLICE_SAGITTAL, { 5.0, -3.0, 7.0 }, 0.5, 100.0, 0.0 };
   const char *l, *r, *t, *b;
   double lps[3], x, y, hu;
 
-  osp_slice_view_pixel_to_lps (&view, 200, 100, 150.0, 25.0, lps);
+  osp_slice_camera_pixel_to_lps (&view, 200, 100, 150.0, 25.0, lps);
   g_assert_cmpfloat_with_epsilon (lps[0], 5.0, 1e-9);            /* on the slice */
   g_assert_cmpfloat_with_epsilon (lps[1], -3.0 + 25.0, 1e-9);    /* right = posterior */
   g_assert_cmpfloat_with_epsilon (lps[2], 7.0 + 12.5, 1e-9);     /* up = superior */
-  osp_slice_view_lps_to_pixel (&view, 200, 100, lps, &x, &y);
+  osp_slice_camera_lps_to_pixel (&view, 200, 100, lps, &x, &y);
   g_assert_cmpfloat_with_epsilon (x, 150.0, 1e-9);
   g_assert_cmpfloat_with_epsilon (y, 25.0, 1e-9);
 

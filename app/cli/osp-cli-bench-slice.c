@@ -60,7 +60,7 @@ osp_cli_bench_slice (int    argc,
   g_autoptr(OspOffscreen) offscreen = NULL;
   OspPhantomOptions options = OSP_PHANTOM_OPTIONS_INIT;
   OspSliceRenderer *renderer;
-  OspSliceView view = { OSP_SLICE_AXIAL, { 0, 0, 0 }, 1.0, 0, 0 };
+  OspSliceCamera view = { OSP_SLICE_AXIAL, { 0, 0, 0 }, 1.0, 0, 0 };
   guint32 dims[3] = { 512, 512, 400 };
   int status = 0;
   double t0;
@@ -91,7 +91,7 @@ osp_cli_bench_slice (int    argc,
   osp_slice_renderer_set_volume (renderer, volume);
   osp_slice_renderer_set_outline (renderer, TRUE, 250.0, NULL);
   osp_window_preset (OSP_WINDOW_BONE, &view.window, &view.level);
-  osp_slice_view_fit (&view, volume, size, size, FALSE);
+  osp_slice_camera_fit (&view, volume, size, size, FALSE);
 
   t0 = osp_cli_now ();
   if (!osp_slice_renderer_draw_to_rgba (renderer, &view, size, size, NULL, &error))
@@ -108,7 +108,7 @@ osp_cli_bench_slice (int    argc,
       guint frames = 0;
 
       view.axis = a;
-      osp_slice_view_fit (&view, volume, size, size, FALSE);
+      osp_slice_camera_fit (&view, volume, size, size, FALSE);
       n = osp_slice_axis_normal_index (view.axis);
       osp_volume_get_lps_range (volume, n, &lo, &hi);
       osp_volume_get_spacing (volume, spacing);

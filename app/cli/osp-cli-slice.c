@@ -147,7 +147,7 @@ osp_cli_slice (int    argc,
   g_autofree guint8 *rgba = NULL;
   g_autofree guint8 *mask = NULL;
   OspSliceRenderer *renderer;
-  OspSliceView view = { OSP_SLICE_AXIAL, { 0, 0, 0 }, 1.0, 0, 0 };
+  OspSliceCamera view = { OSP_SLICE_AXIAL, { 0, 0, 0 }, 1.0, 0, 0 };
   int width = 512, height = 512, status = 0, n;
   double lo, hi, at = NAN;
   guint64 mask_count = 0;
@@ -185,7 +185,7 @@ osp_cli_slice (int    argc,
   if (volume == NULL)
     return osp_cli_fail (error);
   n = osp_slice_axis_normal_index (view.axis);
-  osp_slice_view_fit (&view, volume, width, height, FALSE);
+  osp_slice_camera_fit (&view, volume, width, height, FALSE);
   osp_volume_get_lps_range (volume, n, &lo, &hi);
   if (!isnan (at))
     {

@@ -226,6 +226,7 @@ on_ct_model_ready (OspCtDialog *dialog,
                    OspWindow   *self)
 {
   osp_window_add_mesh (self, mesh, name, OSP_MODEL_ROLE_BONE, NULL);
+  osp_window_slices_show_volume (self, osp_ct_dialog_get_volume (dialog));
 }
 
 static void
@@ -255,12 +256,14 @@ finish_job (OspWindow *self,
 
         g_signal_connect_object (dialog, "model-ready", G_CALLBACK (on_ct_model_ready), self,
                                  0);
+        osp_window_slices_follow_ct_dialog (self, dialog);
         gtk_window_present (GTK_WINDOW (dialog));
         add_recent (self, job->path);
       }
       break;
     case OSP_JOB_DEMO:
       osp_window_add_mesh (self, job->mesh, _("Demo pelvis"), OSP_MODEL_ROLE_BONE, NULL);
+      osp_window_slices_show_volume (self, job->volume);
       break;
     case OSP_JOB_SEGMENT:
     default:

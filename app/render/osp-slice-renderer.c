@@ -119,7 +119,7 @@ osp_window_preset (OspWindowPreset preset,
 }
 
 void
-osp_slice_view_pixel_to_lps (const OspSliceView *view,
+osp_slice_camera_pixel_to_lps (const OspSliceCamera *view,
                              int                 width,
                              int                 height,
                              double              x,
@@ -136,7 +136,7 @@ osp_slice_view_pixel_to_lps (const OspSliceView *view,
 }
 
 void
-osp_slice_view_lps_to_pixel (const OspSliceView *view,
+osp_slice_camera_lps_to_pixel (const OspSliceCamera *view,
                              int                 width,
                              int                 height,
                              const double        lps[3],
@@ -182,7 +182,7 @@ osp_volume_get_lps_range (const OspVolume *volume,
 }
 
 void
-osp_slice_view_fit (OspSliceView    *view,
+osp_slice_camera_fit (OspSliceCamera    *view,
                     const OspVolume *volume,
                     int              width,
                     int              height,
@@ -395,6 +395,13 @@ textures_release_gl (OspSliceTextures *textures, gboolean gl)
     glDeleteTextures (1, &textures->mask_texture);
   textures->mask_texture = 0;
   textures->mask_uploaded = NULL;
+}
+
+void
+osp_slice_textures_release_gl (OspSliceTextures *textures)
+{
+  g_return_if_fail (textures != NULL);
+  textures_release_gl (textures, TRUE);
 }
 
 void
@@ -1037,7 +1044,7 @@ osp_slice_renderer_set_overlay_scale (OspSliceRenderer *renderer,
 /* -- Drawing ------------------------------------------------------------------------------- */
 
 static gboolean
-draw_volume (OspSliceRenderer *renderer, const OspSliceView *view, int width, int height,
+draw_volume (OspSliceRenderer *renderer, const OspSliceCamera *view, int width, int height,
              GError **error)
 {
   OspSliceTextures *t = renderer->textures;
@@ -1129,7 +1136,7 @@ slice_tolerance (OspSliceRenderer *renderer)
 }
 
 static void
-build_overlays (OspSliceRenderer *renderer, const OspSliceView *view, int width, int height,
+build_overlays (OspSliceRenderer *renderer, const OspSliceCamera *view, int width, int height,
                 GArray *vertices)
 {
   double right[3], up[3], normal[3], d;
@@ -1164,8 +1171,8 @@ build_overlays (OspSliceRenderer *renderer, const OspSliceView *view, int width,
           double a[3] = { seg[0], seg[1], seg[2] }, b[3] = { seg[3], seg[4], seg[5] };
           double ax, ay, bx, by;
 
-          osp_slice_view_lps_to_pixel (view, width, height, a, &ax, &ay);
-          osp_slice_view_lps_to_pixel (view, width, height, b, &bx, &by);
+          osp_slice_camera_lps_to_pixel (view, width, height, a, &ax, &ay);
+          osp_slice_camera_lps_to_pixel (view, width, height, b, &bx, &by);
           osp_overlay_line (vertices, (float) ax, (float) ay, (float) bx, (float) by,
                             2.0f * s, rgba);
         }
@@ -1210,7 +1217,7 @@ build_overlays (OspSliceRenderer *renderer, const OspSliceView *view, int width,
 
       if (fabs (p[n] - d) > MAX (slice_tolerance (renderer), 2.0))
         continue;
-      osp_slice_view_lps_to_pixel (view, width, height, p, &x, &y);
+      osp_slice_camera_lps_to_pixel (view, width, height, p, &x, &y);
       for (int k = 0; k < 16; k++)
         {
           double t0 = 2.0 * G_PI * k / 16, t1 = 2.0 * G_PI * (k + 1) / 16;
@@ -1228,7 +1235,7 @@ build_overlays (OspSliceRenderer *renderer, const OspSliceView *view, int width,
       double x, y;
       float gap = 8.0f * s;
 
-      osp_slice_view_lps_to_pixel (view, width, height, renderer->crosshair_lps, &x, &y);
+      osp_slice_camera_lps_to_pixel (view, width, height, renderer->crosshair_lps, &x, &y);
       osp_overlay_line (vertices, 0.0f, (float) y, (float) x - gap, (float) y, s, color);
       osp_overlay_line (vertices, (float) x + gap, (float) y, (float) width, (float) y, s, color);
       osp_overlay_line (vertices, (float) x, 0.0f, (float) x, (float) y - gap, s, color);
@@ -1251,7 +1258,7 @@ build_overlays (OspSliceRenderer *renderer, const OspSliceView *view, int width,
 
 gboolean
 osp_slice_renderer_draw (OspSliceRenderer   *renderer,
-                         const OspSliceView *view,
+                         const OspSliceCamera *view,
                          int                 width,
                          int                 height,
                          GError            **error)
@@ -1296,7 +1303,7 @@ osp_slice_renderer_draw (OspSliceRenderer   *renderer,
 
 gboolean
 osp_slice_renderer_draw_to_rgba (OspSliceRenderer   *renderer,
-                                 const OspSliceView *view,
+                                 const OspSliceCamera *view,
                                  int                 width,
                                  int                 height,
                                  guint8             *out_rgba,

@@ -51,7 +51,7 @@ typedef struct
   double       mm_per_pixel;
   double       window;
   double       level;
-} OspSliceView;
+} OspSliceCamera;
 
 typedef enum
 {
@@ -87,13 +87,13 @@ void        osp_window_preset          (OspWindowPreset   preset,
                                         double           *out_level);
 
 /* Pixel (x, y) of a width × height picture (top-left origin, pixel centres at +0.5) → LPS. */
-void        osp_slice_view_pixel_to_lps (const OspSliceView *view,
+void        osp_slice_camera_pixel_to_lps (const OspSliceCamera *view,
                                          int                 width,
                                          int                 height,
                                          double              x,
                                          double              y,
                                          double              out_lps[3]);
-void        osp_slice_view_lps_to_pixel (const OspSliceView *view,
+void        osp_slice_camera_lps_to_pixel (const OspSliceCamera *view,
                                          int                 width,
                                          int                 height,
                                          const double        lps[3],
@@ -101,7 +101,7 @@ void        osp_slice_view_lps_to_pixel (const OspSliceView *view,
                                          double             *out_y);
 /* Centres the view on the volume's middle (keeping the slice position when `keep_position`)
  * and zooms so that its extent along the picture axes fits width × height. */
-void        osp_slice_view_fit         (OspSliceView      *view,
+void        osp_slice_camera_fit         (OspSliceCamera      *view,
                                         const OspVolume   *volume,
                                         int                width,
                                         int                height,
@@ -136,6 +136,9 @@ typedef struct _OspSliceTextures OspSliceTextures;
 OspSliceTextures *osp_slice_textures_new   (void);
 OspSliceTextures *osp_slice_textures_ref   (OspSliceTextures *textures);
 void              osp_slice_textures_unref (OspSliceTextures *textures);
+/* Deletes the GL names now (a context of their share group current); the next draw uploads
+ * again.  For the owner of a shared set when its last view goes. */
+void              osp_slice_textures_release_gl (OspSliceTextures *textures);
 
 /* Fails with OSP_ERROR when the context is not OpenGL 3.3 core or a shader does not
  * compile.  `textures` may be NULL (a private set). */
@@ -208,14 +211,14 @@ void              osp_slice_renderer_set_overlay_scale (OspSliceRenderer *render
 /* Draws the slice into the framebuffer bound to GL_DRAW_FRAMEBUFFER, width × height pixels.
  * FALSE with an error when the volume does not fit in GPU memory or the driver's limits. */
 gboolean          osp_slice_renderer_draw       (OspSliceRenderer   *renderer,
-                                                 const OspSliceView *view,
+                                                 const OspSliceCamera *view,
                                                  int                 width,
                                                  int                 height,
                                                  GError            **error);
 /* Draws into an internal framebuffer; `out_rgba` (width × height × 4, top row first) may be
  * NULL to only wait until the picture is finished (benchmarks). */
 gboolean          osp_slice_renderer_draw_to_rgba (OspSliceRenderer   *renderer,
-                                                   const OspSliceView *view,
+                                                   const OspSliceCamera *view,
                                                    int                 width,
                                                    int                 height,
                                                    guint8             *out_rgba,
