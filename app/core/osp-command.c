@@ -273,7 +273,7 @@ osp_command_new_set_role (OspModel     *model,
   OspCommand *self;
 
   g_return_val_if_fail (OSP_IS_MODEL (model), NULL);
-  g_return_val_if_fail (role <= OSP_MODEL_ROLE_GUIDE, NULL);
+  g_return_val_if_fail (role <= OSP_MODEL_ROLE_LAST, NULL);
 
   self = set_new (model, FIELD_ROLE, _("Set Role"));
   self->new_value.role = role;
@@ -913,6 +913,9 @@ osp_command_try_merge (OspCommand *top,
         return FALSE;
       memcpy (top->values, next->values, sizeof top->values);
       return TRUE;
+    case KIND_CUSTOM:
+      return top->custom == next->custom && top->custom->merge != NULL &&
+             top->custom->merge (top->custom_data, next->custom_data);
     default:
       return FALSE;
     }

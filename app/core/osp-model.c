@@ -16,7 +16,8 @@ G_DEFINE_ENUM_TYPE (OspModelRole, osp_model_role,
                     G_DEFINE_ENUM_VALUE (OSP_MODEL_ROLE_PIECE, "piece"),
                     G_DEFINE_ENUM_VALUE (OSP_MODEL_ROLE_TEMPLATE, "template"),
                     G_DEFINE_ENUM_VALUE (OSP_MODEL_ROLE_IMPLANT, "implant"),
-                    G_DEFINE_ENUM_VALUE (OSP_MODEL_ROLE_GUIDE, "guide"))
+                    G_DEFINE_ENUM_VALUE (OSP_MODEL_ROLE_GUIDE, "guide"),
+                    G_DEFINE_ENUM_VALUE (OSP_MODEL_ROLE_TUMOUR, "tumour"))
 
 /* Not G_DEFINE_BOXED_TYPE (OspMesh, osp_mesh, …): that would claim osp_mesh_get_type, a name
  * that belongs to the mesh module. */
@@ -290,7 +291,7 @@ osp_model_set_role (OspModel     *self,
                     OspModelRole  role)
 {
   g_return_if_fail (OSP_IS_MODEL (self));
-  g_return_if_fail (role <= OSP_MODEL_ROLE_GUIDE);
+  g_return_if_fail (role <= OSP_MODEL_ROLE_LAST);
 
   if (self->role == role)
     return;
@@ -405,6 +406,7 @@ osp_model_role_default_color (OspModelRole role,
   static const guint32 template_[] = { 0x6fa8dc, 0x5b8fc9 };
   static const guint32 implant[] = { 0xb8bec6, 0x9aa3ad };
   static const guint32 guide[] = { 0x7fc9a8, 0x5fb08c };
+  static const guint32 tumour[] = { 0xd03c3c, 0xb02a4a };
 
   switch (role)
     {
@@ -418,6 +420,8 @@ osp_model_role_default_color (OspModelRole role,
       return implant[index % G_N_ELEMENTS (implant)];
     case OSP_MODEL_ROLE_GUIDE:
       return guide[index % G_N_ELEMENTS (guide)];
+    case OSP_MODEL_ROLE_TUMOUR:
+      return tumour[index % G_N_ELEMENTS (tumour)];
     default:
       g_return_val_if_reached (bone[0]);
     }
@@ -438,6 +442,8 @@ osp_model_role_get_label (OspModelRole role)
       return _("Implant");
     case OSP_MODEL_ROLE_GUIDE:
       return _("Guide");
+    case OSP_MODEL_ROLE_TUMOUR:
+      return _("Tumour");
     default:
       g_return_val_if_reached ("");
     }

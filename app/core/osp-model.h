@@ -26,7 +26,11 @@ typedef enum
   OSP_MODEL_ROLE_TEMPLATE,  /* the healthy side mirrored onto the defect */
   OSP_MODEL_ROLE_IMPLANT,
   OSP_MODEL_ROLE_GUIDE,     /* a cutting or drilling guide */
+  OSP_MODEL_ROLE_TUMOUR,    /* the lesion to resect (red) */
 } OspModelRole;
+
+/* The last role (for range checks). */
+#define OSP_MODEL_ROLE_LAST OSP_MODEL_ROLE_TUMOUR
 
 #define OSP_TYPE_MODEL_ROLE (osp_model_role_get_type ())
 GType osp_model_role_get_type (void) G_GNUC_CONST;

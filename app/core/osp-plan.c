@@ -233,6 +233,7 @@ osp_plan_class_init (OspPlanClass *klass)
   signals[SIGNAL_OPERATIONS_CHANGED] =
     g_signal_new ("operations-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                   NULL, NULL, NULL, G_TYPE_NONE, 0);
+  osp_plan_ct_class_init (object_class);
 }
 
 static void
@@ -962,6 +963,7 @@ osp_plan_dump (OspPlan *self)
       text = json_to_string (node, FALSE);
       g_string_append_printf (out, "operation %u %s\n", i, text);
     }
+  osp_plan_ct_dump (self, out);
   return g_string_free (out, FALSE);
 }
 

@@ -29,8 +29,11 @@
 #include <json-glib/json-glib.h>
 
 #include "osp-command.h"
+#include "osp-mask.h"
 #include "osp-model.h"
+#include "osp-patient.h"
 #include "osp-progress.h"
+#include "osp-volume.h"
 
 G_BEGIN_DECLS
 
@@ -88,6 +91,160 @@ JsonObject  *osp_plan_get_operation       (OspPlan        *self,
  * landmarks, operations): two plans are the same exactly when their dumps are equal.  For
  * tests and `plan info`.  Free with g_free. */
 char        *osp_plan_dump                (OspPlan        *self);
+
+/* -- CT volumes, the case's patient, masks (osp-plan-ct.c) --------------------------------- *
+ *
+ * A case holds its CTs (OspVolume, shared by reference: the plan, its undo history and the
+ * views hold the one copy of the voxels) and masks on a CT's grid (OspMask: the tumour, the
+ * seeds of a bone separation), each named and coloured.  Every change is an undoable command;
+ * a brush stroke is ONE undo step: paint calls merge until osp_plan_seal_undo() (call it on
+ * button release).  Signals: "volumes-changed" (no arguments), "patient-changed",
+ * "masks-changed" (a mask added or removed, renamed, recoloured) and "mask-changed" (guint
+ * index, gpointer box: the const OspMaskBox* of voxels that changed, valid during the
+ * emission), emitted on paint, undo and redo. */
+
+guint        osp_plan_get_n_volumes       (OspPlan        *self);
+/* Owned by the plan.  Precondition: index < n_volumes. */
+OspVolume   *osp_plan_get_volume          (OspPlan        *self,
+                                           guint           index);
+/* -1 when the plan does not hold it. */
+int          osp_plan_get_volume_index    (OspPlan        *self,
+                                           const OspVolume *volume);
+/* "Add CT": appends the volume (referenced, never copied).  When the case has no patient yet,
+ * the volume's (osp_volume_get_patient()) becomes the case's in the same step.  Fails when the
+ * plan holds it already.  Callers check osp_patient_same() first and ask the user. */
+gboolean     osp_plan_add_volume          (OspPlan        *self,
+                                           OspVolume      *volume,
+                                           GError        **error);
+/* "Remove CT": the volume and its masks, one undo step. */
+gboolean     osp_plan_remove_volume       (OspPlan        *self,
+                                           guint           index,
+                                           GError        **error);
+
+/* The case's patient, or NULL (owned by the plan). */
+const OspPatient *osp_plan_get_patient    (OspPlan        *self);
+/* "Set Patient" (NULL clears it). */
+gboolean     osp_plan_set_patient         (OspPlan        *self,
+                                           const OspPatient *patient,
+                                           GError        **error);
+
+guint        osp_plan_get_n_masks         (OspPlan        *self);
+/* Owned by the plan (mutable only through the commands below).  Preconditions: index <
+ * n_masks. */
+OspMask     *osp_plan_get_mask            (OspPlan        *self,
+                                           guint           index);
+const char  *osp_plan_get_mask_name       (OspPlan        *self,
+                                           guint           index);
+/* The CT the mask lies on (its grid). */
+OspVolume   *osp_plan_get_mask_volume     (OspPlan        *self,
+                                           guint           index);
+guint32      osp_plan_get_mask_color      (OspPlan        *self,
+                                           guint           index);
+int          osp_plan_find_mask           (OspPlan        *self,
+                                           const char     *name);
+/* "Add Mask": `mask` (referenced; NULL: an empty one) on the grid of the plan's volume
+ * `volume_index` (they must match), named `name` (unique), colour 0xRRGGBB. */
+gboolean     osp_plan_add_mask            (OspPlan        *self,
+                                           guint           volume_index,
+                                           const char     *name,
+                                           OspMask        *mask,
+                                           guint32         rgb,
+                                           GError        **error);
+gboolean     osp_plan_remove_mask         (OspPlan        *self,
+                                           guint           index,
+                                           GError        **error);
+
+/* Brush dabs: a sphere (3D brush) or a disk on one index slice (see osp_mask_paint_*()),
+ * value 0 erases.  Each call is applied at once and merged into the previous dab on the same
+ * mask until osp_plan_seal_undo(): one stroke, one undo step ("Paint Tumour" / "Erase
+ * Tumour"). */
+gboolean     osp_plan_paint_sphere        (OspPlan        *self,
+                                           guint           mask_index,
+                                           const double    centre_lps[3],
+                                           double          radius_mm,
+                                           guint8          value,
+                                           GError        **error);
+gboolean     osp_plan_paint_disk          (OspPlan        *self,
+                                           guint           mask_index,
+                                           guint           axis,
+                                           guint32         slice,
+                                           const double    centre_lps[3],
+                                           double          radius_mm,
+                                           guint8          value,
+                                           GError        **error);
+/* "Grow Region" (osp_mask_grow_region() on the mask's volume), one undo step. */
+gboolean     osp_plan_grow_region         (OspPlan        *self,
+                                           guint           mask_index,
+                                           const double    seed_lps[3],
+                                           int             min_hu,
+                                           int             max_hu,
+                                           double          max_radius_mm,
+                                           guint8          value,
+                                           guint64        *out_n_added,
+                                           GError        **error);
+/* "Fill Between Slices" (osp_mask_fill_between()), one undo step. */
+gboolean     osp_plan_fill_between        (OspPlan        *self,
+                                           guint           mask_index,
+                                           guint           axis,
+                                           guint32         slice_a,
+                                           guint32         slice_b,
+                                           guint8          value,
+                                           GError        **error);
+/* The box of the voxels the last change of the mask touched (paint, undo, redo), for views
+ * that poll instead of listening to "mask-changed"; empty when none. */
+void         osp_plan_get_mask_dirty_box  (OspPlan        *self,
+                                           guint           mask_index,
+                                           OspMaskBox     *out_box);
+
+/* "Make Model": the closed surface of the mask's `label` (0: any) as a model named
+ * model_name (NULL: the mask's name) with `role` — a new model, or a new mesh for the model of
+ * that name.  One undo step.  Fails when the label is empty.  Returns the model (owned by the
+ * plan) or NULL. */
+OspModel    *osp_plan_mesh_mask           (OspPlan        *self,
+                                           guint           mask_index,
+                                           guint8          label,
+                                           const char     *model_name,
+                                           OspModelRole    role,
+                                           guint           smooth_iterations,
+                                           GCancellable   *cancellable,
+                                           GError        **error);
+/* "Import Tumour": a mask from label `label` of the label map at `path` (a NIfTI file whose
+ * grid must match volume `volume_index`), or from a closed mesh file (STL, OBJ, PLY, LPS mm)
+ * voxelised onto that CT, named `name` (NULL: "Tumour"), plus its mesh as a model of role
+ * tumour (red) — one undo step.  On any error (no such label, grids differ, a mesh far outside
+ * the CT) the plan is untouched and the message names the file. */
+gboolean     osp_plan_import_label_map    (OspPlan        *self,
+                                           guint           volume_index,
+                                           const char     *path,
+                                           int             label,
+                                           const char     *name,
+                                           GCancellable   *cancellable,
+                                           GError        **error);
+gboolean     osp_plan_import_mask_mesh    (OspPlan        *self,
+                                           guint           volume_index,
+                                           const char     *path,
+                                           const char     *name,
+                                           GCancellable   *cancellable,
+                                           GError        **error);
+
+/* "Split into Pieces": replaces the model by its connected pieces ("NAME piece 1" … largest
+ * volume first), one undo step.  Fails when it has only one piece.  *out_n_pieces may be NULL. */
+gboolean     osp_plan_split_model         (OspPlan        *self,
+                                           OspModel       *model,
+                                           guint          *out_n_pieces,
+                                           GError        **error);
+/* "Separate Bones": osp_mask_separate() of the mask's volume with the mask's seeds
+ * (label_a, label_b, OSP_MASK_BARRIER), the two regions meshed as bone models name_a and
+ * name_b (largest piece of each kept), one undo step. */
+gboolean     osp_plan_separate_bones      (OspPlan        *self,
+                                           guint           mask_index,
+                                           double          threshold_hu,
+                                           guint8          label_a,
+                                           guint8          label_b,
+                                           const char     *name_a,
+                                           const char     *name_b,
+                                           GCancellable   *cancellable,
+                                           GError        **error);
 
 /* -- Undo and redo ------------------------------------------------------------------------- */
 
@@ -196,6 +353,20 @@ const char  *osp_plan_get_path            (OspPlan        *self);
  * or a full disk leaves the previous file as it was.  Clears "modified" and sets "path". */
 gboolean     osp_plan_save                (OspPlan        *self,
                                            const char     *path,
+                                           const OspProgressRange *progress,
+                                           GCancellable   *cancellable,
+                                           GError        **error);
+typedef enum
+{
+  OSP_PLAN_SAVE_DEFAULT   = 0,
+  /* An anonymised copy: the patient of the case and of every CT left out; the plan keeps its
+   * path and stays modified. */
+  OSP_PLAN_SAVE_ANONYMISE = 1 << 0,
+} OspPlanSaveFlags;
+
+gboolean     osp_plan_save_full           (OspPlan        *self,
+                                           const char     *path,
+                                           OspPlanSaveFlags flags,
                                            const OspProgressRange *progress,
                                            GCancellable   *cancellable,
                                            GError        **error);
