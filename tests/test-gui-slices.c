@@ -69,6 +69,10 @@ test_four_up (void)
   osp_test_wait_for (jobs_done, window, "the demo case");
   g_assert_null (osp_window_get_last_error (window));
   g_assert_nonnull (osp_slice_group_get_volume (group));
+  /* The demo's CT stays with the case, shown in the slices. */
+  g_assert_cmpuint (osp_plan_get_n_volumes (osp_window_get_plan (window)), ==, 1);
+  g_assert_true (osp_plan_get_volume (osp_window_get_plan (window), 0)
+                 == osp_slice_group_get_volume (group));
   g_assert_cmpstr (osp_view_grid_get_layout (grid), ==, "four");
   g_assert_true (osp_view_grid_get_slices_shown (grid));
   osp_test_wait_for (slices_drawn, grid, "the three slice views drawn");

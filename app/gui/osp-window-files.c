@@ -225,8 +225,9 @@ on_ct_model_ready (OspCtDialog *dialog,
                    const char  *name,
                    OspWindow   *self)
 {
+  /* The CT stays with the case beside the bone made from it. */
+  osp_window_slices_add_volume (self, osp_ct_dialog_get_volume (dialog));
   osp_window_add_mesh (self, mesh, name, OSP_MODEL_ROLE_BONE, NULL);
-  osp_window_slices_show_volume (self, osp_ct_dialog_get_volume (dialog));
 }
 
 static void
@@ -262,8 +263,8 @@ finish_job (OspWindow *self,
       }
       break;
     case OSP_JOB_DEMO:
+      osp_window_slices_add_volume (self, job->volume);
       osp_window_add_mesh (self, job->mesh, _("Demo pelvis"), OSP_MODEL_ROLE_BONE, NULL);
-      osp_window_slices_show_volume (self, job->volume);
       break;
     case OSP_JOB_SEGMENT:
     default:

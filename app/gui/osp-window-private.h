@@ -53,6 +53,7 @@ struct _OspWindow
   OspViewport          *viewport;
   OspSliceGroup        *slice_group;   /* osp-window-slices.c */
   OspViewGrid          *view_grid;
+  struct _OspWindowSlices *slices;
 
   OspPlan              *plan;
   GtkSingleSelection   *selection;
@@ -121,6 +122,9 @@ void     osp_window_slices_show_volume (OspWindow         *self,
                                         OspVolume         *volume);
 void     osp_window_slices_follow_ct_dialog (OspWindow    *self,
                                              OspCtDialog  *dialog);
+/* Adds the CT to the case (one undo step) and shows it; nothing when the plan has it. */
+void     osp_window_slices_add_volume  (OspWindow         *self,
+                                        OspVolume         *volume);
 
 /* osp-window-actions.c */
 void     osp_window_actions_class_init (GtkWidgetClass    *widget_class);
