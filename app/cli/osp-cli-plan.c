@@ -11,11 +11,13 @@
 
 #include <glib/gi18n.h>
 #include <json-glib/json-glib.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "osp-cli-private.h"
 #include "osp-error.h"
+#include "osp-margin.h"
 #include "osp-plan.h"
 
 /* The operations of PLAN: a JSON array of operations, a JSON object with an "operations"
@@ -62,6 +64,99 @@ read_operations (const char  *path,
       return NULL;
     }
   return json_array_ref (json_node_get_array (ops));
+}
+
+/* The margin of every tumour model against the planes of every cut of the plan (each plane
+ * moved outwards by the cut's margin, as the cut was made). */
+static void
+print_margins (OspPlan *plan,
+               double   target)
+{
+  gboolean header = FALSE;
+
+  for (guint t = 0; t < osp_plan_get_n_models (plan); t++)
+    {
+      OspModel *tumour = osp_plan_get_model (plan, t);
+      g_autoptr(OspMesh) world = NULL;
+      CGLM_ALIGN_MAT mat4 m;
+
+      if (osp_model_get_role (tumour) != OSP_MODEL_ROLE_TUMOUR)
+        continue;
+      osp_model_get_transform (tumour, (float *) m);
+      world = osp_mesh_transform (osp_model_get_mesh (tumour), m);
+      for (guint o = 0; o < osp_plan_get_n_operations (plan); o++)
+        {
+          JsonObject *op = osp_plan_get_operation (plan, o);
+          JsonArray *array;
+          g_autofree float (*planes)[4] = NULL;
+          OspMarginResult result;
+          double margin = 0;
+          guint n;
+
+          if (g_strcmp0 (json_object_get_string_member_with_default (op, "op", ""), "cut") != 0 ||
+              !json_object_has_member (op, "planes") ||
+              !JSON_NODE_HOLDS_ARRAY (json_object_get_member (op, "planes")))
+            continue;
+          array = json_object_get_array_member (op, "planes");
+          n = json_array_get_length (array);
+          if (json_object_has_member (op, "margin"))
+            margin = json_object_get_double_member_with_default (op, "margin", 0);
+          planes = g_malloc0 (sizeof (float[4]) * MAX (n, 1));
+          for (guint p = 0; p < n; p++)
+            {
+              JsonNode *element = json_array_get_element (array, p);
+              JsonArray *values;
+              double len;
+
+              if (!JSON_NODE_HOLDS_ARRAY (element) ||
+                  json_array_get_length (json_node_get_array (element)) != 4)
+                break;
+              values = json_node_get_array (element);
+              for (guint c = 0; c < 4; c++)
+                planes[p][c] = (float) json_array_get_double_element (values, c);
+              len = sqrt (planes[p][0] * planes[p][0] + planes[p][1] * planes[p][1] +
+                          planes[p][2] * planes[p][2]);
+              if (!(len > 0))
+                n = 0;
+              else
+                planes[p][3] += (float) (margin * len);
+            }
+          if (n == 0 || !osp_margin_compute (world, (const float (*)[4]) planes, n, &result))
+            continue;
+          if (!header)
+            {
+              printf ("\n%s\n", _("Margins:"));
+              header = TRUE;
+            }
+          for (guint p = 0; p < n; p++)
+            printf (_("  %s, %s, plane %u: %+.2f mm\n"), osp_model_get_name (tumour),
+                    json_object_get_string_member_with_default (op, "name", "cut"), p + 1,
+                    result.planes[p].margin_mm);
+          if (result.inside && result.min_margin_mm >= target)
+            printf (_("  %s: minimum margin %+.2f mm, wholly inside the resected region\n"),
+                    osp_model_get_name (tumour), result.min_margin_mm);
+          else if (result.inside)
+            {
+              g_autofree char *w =
+                g_strdup_printf (_("%s: the margin of plane %d is %.2f mm, below the %.1f mm "
+                                   "wanted"), osp_model_get_name (tumour), result.min_plane + 1,
+                                 result.min_margin_mm, target);
+
+              osp_cli_warn (w);
+            }
+          else
+            {
+              g_autofree char *w =
+                g_strdup_printf (_("%s: plane %d cuts into the tumour or leaves it outside the "
+                                   "resected region (margin %.2f mm)"),
+                                 osp_model_get_name (tumour), result.min_plane + 1,
+                                 result.min_margin_mm);
+
+              osp_cli_warn (w);
+            }
+          osp_margin_result_clear (&result);
+        }
+    }
 }
 
 static int
@@ -143,6 +238,7 @@ plan_run (int    argc,
                   report.volume, osp_mesh_report_verdict (&report),
                   osp_model_get_visible (model) ? "" : _("  (hidden)"));
         }
+      print_margins (plan, OSP_MARGIN_DEFAULT_TARGET_MM);
     }
   if (output != NULL)
     {

@@ -57,6 +57,10 @@ enum
 
 static guint signals[N_SIGNALS];
 
+static JsonArray *doubles_to_array (const double *values,
+                                    guint         n);
+static JsonObject *edit_record (gpointer data);
+
 static void
 mask_entry_clear (MaskEntry *entry)
 {
@@ -780,6 +784,7 @@ typedef struct
   guint64    n_added;
   /* After the first application: what changed, oldest first. */
   GArray    *diffs;   /* Diff */
+  GPtrArray *merged;  /* JsonObject: the records of the dabs merged into this one */
   gboolean   applied_once;
 } Edit;
 
@@ -795,6 +800,7 @@ edit_free (Edit *e)
 {
   mask_entry_unref (e->entry);
   g_array_unref (e->diffs);
+  g_clear_pointer (&e->merged, g_ptr_array_unref);
   g_free (e);
 }
 
@@ -1003,6 +1009,9 @@ edit_merge (gpointer top_data,
       (top->value == 0) != (next->value == 0))
     return FALSE;
   g_array_append_vals (top->diffs, next->diffs->data, next->diffs->len);
+  if (top->merged == NULL)
+    top->merged = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+  g_ptr_array_add (top->merged, edit_record (next));
   /* The diffs moved: next must not free them. */
   g_array_set_clear_func (next->diffs, NULL);
   g_array_set_size (next->diffs, 0);
@@ -1010,10 +1019,32 @@ edit_merge (gpointer top_data,
   return TRUE;
 }
 
+static JsonObject *edit_record_one (Edit *e);
+
+/* A stroke of several dabs records {"op": "paint-stroke", "mask": …, "dabs": [dab, …]}. */
 static JsonObject *
 edit_record (gpointer data)
 {
   Edit *e = data;
+  JsonObject *op;
+  JsonArray *dabs;
+
+  if (e->merged == NULL || e->merged->len == 0)
+    return edit_record_one (e);
+  op = json_object_new ();
+  dabs = json_array_new ();
+  json_object_set_string_member (op, "op", "paint-stroke");
+  json_object_set_string_member (op, "mask", e->entry->name);
+  json_array_add_object_element (dabs, edit_record_one (e));
+  for (guint i = 0; i < e->merged->len; i++)
+    json_array_add_object_element (dabs, json_object_ref (e->merged->pdata[i]));
+  json_object_set_array_member (op, "dabs", dabs);
+  return op;
+}
+
+static JsonObject *
+edit_record_one (Edit *e)
+{
   JsonObject *op = json_object_new ();
   static const char *const names[] = { "paint-sphere", "paint-disk", "grow-region",
                                        "fill-between" };
@@ -1021,6 +1052,25 @@ edit_record (gpointer data)
   json_object_set_string_member (op, "op", names[e->kind]);
   json_object_set_string_member (op, "mask", e->entry->name);
   json_object_set_int_member (op, "value", e->value);
+  if (e->kind != EDIT_FILL)
+    json_object_set_array_member (op, e->kind == EDIT_GROW ? "seed" : "centre",
+                                  doubles_to_array (e->centre, 3));
+  if (e->kind != EDIT_FILL)
+    json_object_set_double_member (op, "radius", e->radius);
+  if (e->kind == EDIT_DISK || e->kind == EDIT_FILL)
+    json_object_set_int_member (op, "axis", e->axis);
+  if (e->kind == EDIT_DISK)
+    json_object_set_int_member (op, "slice", e->slice_a);
+  if (e->kind == EDIT_FILL)
+    {
+      json_object_set_int_member (op, "from", e->slice_a);
+      json_object_set_int_member (op, "to", e->slice_b);
+    }
+  if (e->kind == EDIT_GROW)
+    {
+      json_object_set_int_member (op, "min-hu", e->min_hu);
+      json_object_set_int_member (op, "max-hu", e->max_hu);
+    }
   return op;
 }
 
@@ -1299,6 +1349,32 @@ add_tumour (OspPlan       *plan,
   osp_command_unref (commands[0]);
   osp_command_unref (commands[1]);
   return osp_plan_execute (plan, group, error);
+}
+
+gboolean
+osp_plan_add_tumour (OspPlan       *self,
+                     guint          volume_index,
+                     OspMask       *mask,
+                     const char    *name,
+                     GCancellable  *cancellable,
+                     GError       **error)
+{
+  g_autoptr(OspMask) m = NULL;
+
+  g_return_val_if_fail (OSP_IS_PLAN (self), FALSE);
+  g_return_val_if_fail (volume_index < osp_plan_get_n_volumes (self), FALSE);
+  g_return_val_if_fail (mask != NULL && name != NULL && name[0] != '\0', FALSE);
+
+  m = mask_for_volume (osp_plan_get_volume (self, volume_index), mask, name, error);
+  if (m == NULL)
+    return FALSE;
+  if (osp_mask_count (m, 0) == 0)
+    {
+      g_set_error (error, OSP_ERROR, OSP_ERROR_FAILED,
+                   _("The mask “%s” is empty: paint or import the region first"), name);
+      return FALSE;
+    }
+  return add_tumour (self, volume_index, m, name, name, cancellable, error);
 }
 
 gboolean
@@ -1949,4 +2025,466 @@ osp_plan_ct_dump (OspPlan *plan,
                               e->name, osp_plan_get_volume_index (plan, e->volume), e->rgb,
                               osp_mask_count (e->mask, 0), hash);
     }
+}
+
+/* -- Replay ----------------------------------------------------------------------------------- */
+
+static const char *const ct_operations[] = {
+  "load-ct", "remove-ct", "add-mask", "remove-mask", "paint-sphere", "paint-disk",
+  "paint-stroke", "grow-region", "fill-between", "add-tumour", "mesh-mask", "split",
+  "separate-bones", "segment-ct", "add-ct", "set-patient",
+};
+
+gboolean
+osp_plan_ct_is_operation (const char *kind)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (ct_operations); i++)
+    if (strcmp (kind, ct_operations[i]) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
+op_string (JsonObject   *op,
+           const char   *key,
+           gboolean      required,
+           const char  **out,
+           const char   *where,
+           GError      **error)
+{
+  JsonNode *node;
+
+  *out = NULL;
+  if (!osp_json_get_member (op, key, G_TYPE_STRING, required, &node, where, error))
+    return FALSE;
+  if (node != NULL)
+    *out = json_node_get_string (node);
+  return TRUE;
+}
+
+/* An integer member within [lo, hi] (default when absent and not required). */
+static gboolean
+op_int (JsonObject  *op,
+        const char  *key,
+        gboolean     required,
+        gint64       lo,
+        gint64       hi,
+        gint64      *inout,
+        const char  *where,
+        GError     **error)
+{
+  JsonNode *node;
+
+  if (!osp_json_get_member (op, key, G_TYPE_INT64, required, &node, where, error))
+    return FALSE;
+  if (node == NULL)
+    return TRUE;
+  *inout = json_node_get_int (node);
+  if (*inout < lo || *inout > hi)
+    {
+      g_set_error (error, OSP_ERROR, OSP_ERROR_FAILED,
+                   _("%s: “%s” must be %" PRId64 " to %" PRId64), where, key,
+                   lo, hi);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+op_double (JsonObject  *op,
+           const char  *key,
+           gboolean     required,
+           double       lo,
+           double       hi,
+           double      *inout,
+           const char  *where,
+           GError     **error)
+{
+  JsonNode *node;
+
+  if (!osp_json_get_member (op, key, G_TYPE_DOUBLE, required, &node, where, error))
+    return FALSE;
+  if (node == NULL)
+    return TRUE;
+  *inout = json_node_get_double (node);
+  if (!(*inout >= lo && *inout <= hi))
+    {
+      g_set_error (error, OSP_ERROR, OSP_ERROR_FAILED, _("%s: “%s” must be %g to %g"), where,
+                   key, lo, hi);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+op_point (JsonObject  *op,
+          const char  *key,
+          double       out[3],
+          const char  *where,
+          GError     **error)
+{
+  JsonNode *node;
+  float values[3];
+
+  if (!osp_json_get_member (op, key, JSON_TYPE_ARRAY, TRUE, &node, where, error) ||
+      !osp_json_get_floats (node, values, 3, where, key, error))
+    return FALSE;
+  for (guint a = 0; a < 3; a++)
+    out[a] = json_array_get_double_element (json_node_get_array (node), a);
+  return TRUE;
+}
+
+static gboolean
+op_mask (OspPlan     *plan,
+         JsonObject  *op,
+         guint       *out_index,
+         const char  *where,
+         GError     **error)
+{
+  const char *name;
+  int index;
+
+  if (!op_string (op, "mask", TRUE, &name, where, error))
+    return FALSE;
+  index = osp_plan_find_mask (plan, name);
+  if (index < 0)
+    {
+      g_set_error (error, OSP_ERROR, OSP_ERROR_FAILED, _("%s: there is no mask named “%s”"),
+                   where, name);
+      return FALSE;
+    }
+  *out_index = (guint) index;
+  return TRUE;
+}
+
+static gboolean
+op_ct (OspPlan     *plan,
+       JsonObject  *op,
+       guint       *out_index,
+       const char  *where,
+       GError     **error)
+{
+  gint64 index = 0;
+
+  if (osp_plan_get_n_volumes (plan) == 0)
+    {
+      g_set_error (error, OSP_ERROR, OSP_ERROR_FAILED, _("%s: load a CT first (“load-ct”)"),
+                   where);
+      return FALSE;
+    }
+  if (!op_int (op, "ct", FALSE, 0, osp_plan_get_n_volumes (plan) - 1, &index, where, error))
+    return FALSE;
+  *out_index = (guint) index;
+  return TRUE;
+}
+
+static char *
+op_path (const char *path,
+         const char *base_dir)
+{
+  if (g_path_is_absolute (path) || base_dir == NULL)
+    return g_strdup (path);
+  return g_build_filename (base_dir, path, NULL);
+}
+
+/* One brush dab ({"op": "paint-sphere" | "paint-disk", …}) on mask `index`. */
+static gboolean
+run_dab (OspPlan     *plan,
+         guint        index,
+         JsonObject  *op,
+         const char  *kind,
+         GError     **error)
+{
+  double centre[3], radius = 0;
+  gint64 value = 1, axis = 2, slice = 0;
+
+  if (!op_point (op, "centre", centre, kind, error) ||
+      !op_double (op, "radius", TRUE, 0, 1000, &radius, kind, error) ||
+      !op_int (op, "value", FALSE, 0, 255, &value, kind, error))
+    return FALSE;
+  if (strcmp (kind, "paint-sphere") == 0)
+    return osp_plan_paint_sphere (plan, index, centre, radius, (guint8) value, error);
+  if (strcmp (kind, "paint-disk") == 0)
+    {
+      if (!op_int (op, "axis", FALSE, 0, 2, &axis, kind, error) ||
+          !op_int (op, "slice", TRUE, 0, G_MAXUINT32, &slice, kind, error))
+        return FALSE;
+      return osp_plan_paint_disk (plan, index, (guint) axis, (guint32) slice, centre, radius,
+                                  (guint8) value, error);
+    }
+  g_set_error (error, OSP_ERROR, OSP_ERROR_FAILED, _("%s: a stroke holds paint-sphere or "
+                                                     "paint-disk dabs"), kind);
+  return FALSE;
+}
+
+gboolean
+osp_plan_ct_run_operation (OspPlan       *plan,
+                           JsonObject    *op,
+                           const char    *kind,
+                           const char    *base_dir,
+                           GCancellable  *cancellable,
+                           GError       **error)
+{
+  guint index = 0;
+
+  if (strcmp (kind, "load-ct") == 0)
+    {
+      g_autoptr(OspVolume) volume = NULL;
+      g_autofree char *path = NULL;
+      OspVolumeLoadOptions options = OSP_VOLUME_LOAD_OPTIONS_INIT;
+      const char *file;
+      gint64 series = -1;
+      JsonNode *node;
+      gboolean other_patient = FALSE;
+
+      if (!op_string (op, "path", TRUE, &file, kind, error) ||
+          !op_int (op, "series", FALSE, -1, 100000, &series, kind, error) ||
+          !osp_json_get_member (op, "other-patient", G_TYPE_BOOLEAN, FALSE, &node, kind, error))
+        return FALSE;
+      if (node != NULL)
+        other_patient = json_node_get_boolean (node);
+      options.series_index = (int) series;
+      path = op_path (file, base_dir);
+      volume = osp_volume_load (path, &options, NULL, cancellable, error);
+      if (volume == NULL)
+        return FALSE;
+      if (!other_patient && !osp_patient_same (osp_plan_get_patient (plan),
+                                               osp_volume_get_patient (volume)))
+        {
+          g_autofree char *name = osp_error_display_name (path);
+
+          g_set_error (error, OSP_ERROR, OSP_ERROR_FAILED,
+                       _("%s: this CT shows another patient than the case’s (set "
+                         "“other-patient”: true to add it anyway)"), name);
+          return FALSE;
+        }
+      return osp_plan_add_volume (plan, volume, error);
+    }
+  if (strcmp (kind, "remove-ct") == 0)
+    {
+      gint64 ct = 0;
+
+      if (osp_plan_get_n_volumes (plan) == 0)
+        {
+          g_set_error (error, OSP_ERROR, OSP_ERROR_FAILED, _("%s: the case holds no CT"), kind);
+          return FALSE;
+        }
+      if (!op_int (op, "index", FALSE, 0, osp_plan_get_n_volumes (plan) - 1, &ct, kind, error))
+        return FALSE;
+      return osp_plan_remove_volume (plan, (guint) ct, error);
+    }
+  if (strcmp (kind, "add-mask") == 0)
+    {
+      const char *name, *color = NULL;
+      guint32 rgb = osp_model_role_default_color (OSP_MODEL_ROLE_TUMOUR, 0);
+
+      if (!op_ct (plan, op, &index, kind, error) ||
+          !op_string (op, "name", TRUE, &name, kind, error) ||
+          !op_string (op, "color", FALSE, &color, kind, error))
+        return FALSE;
+      if (name[0] == '\0')
+        {
+          g_set_error (error, OSP_ERROR, OSP_ERROR_FAILED, _("%s: the name is empty"), kind);
+          return FALSE;
+        }
+      if (color != NULL && !osp_plan_color_from_string (color, &rgb))
+        {
+          g_set_error (error, OSP_ERROR, OSP_ERROR_FAILED, _("%s: bad colour “%s”"), kind,
+                       color);
+          return FALSE;
+        }
+      return osp_plan_add_mask (plan, index, name, NULL, rgb, error);
+    }
+  if (strcmp (kind, "remove-mask") == 0)
+    return op_mask (plan, op, &index, kind, error) && osp_plan_remove_mask (plan, index, error);
+  if (strcmp (kind, "paint-sphere") == 0 || strcmp (kind, "paint-disk") == 0)
+    {
+      gboolean ok;
+
+      if (!op_mask (plan, op, &index, kind, error))
+        return FALSE;
+      ok = run_dab (plan, index, op, kind, error);
+      osp_plan_seal_undo (plan);
+      return ok;
+    }
+  if (strcmp (kind, "paint-stroke") == 0)
+    {
+      JsonNode *node;
+      JsonArray *dabs;
+      gboolean ok = TRUE;
+
+      if (!op_mask (plan, op, &index, kind, error) ||
+          !osp_json_get_member (op, "dabs", JSON_TYPE_ARRAY, TRUE, &node, kind, error))
+        return FALSE;
+      dabs = json_node_get_array (node);
+      osp_plan_seal_undo (plan);
+      for (guint i = 0; ok && i < json_array_get_length (dabs); i++)
+        {
+          JsonNode *element = json_array_get_element (dabs, i);
+          JsonObject *dab;
+          const char *dab_kind;
+
+          if (!JSON_NODE_HOLDS_OBJECT (element))
+            {
+              g_set_error (error, OSP_ERROR, OSP_ERROR_FAILED, _("%s: a dab is not an object"),
+                           kind);
+              ok = FALSE;
+              break;
+            }
+          dab = json_node_get_object (element);
+          ok = op_string (dab, "op", TRUE, &dab_kind, kind, error) &&
+               run_dab (plan, index, dab, dab_kind, error);
+        }
+      osp_plan_seal_undo (plan);
+      return ok;
+    }
+  if (strcmp (kind, "grow-region") == 0)
+    {
+      double seed[3], radius = 50;
+      gint64 lo = -1024, hi = 3071, value = 1;
+
+      if (!op_mask (plan, op, &index, kind, error) ||
+          !op_point (op, "seed", seed, kind, error) ||
+          !op_int (op, "min-hu", TRUE, G_MININT16, G_MAXINT16, &lo, kind, error) ||
+          !op_int (op, "max-hu", TRUE, G_MININT16, G_MAXINT16, &hi, kind, error) ||
+          !op_double (op, "radius", FALSE, 0.1, 1000, &radius, kind, error) ||
+          !op_int (op, "value", FALSE, 1, 255, &value, kind, error))
+        return FALSE;
+      return osp_plan_grow_region (plan, index, seed, (int) lo, (int) hi, radius, (guint8) value,
+                                   NULL, error);
+    }
+  if (strcmp (kind, "fill-between") == 0)
+    {
+      gint64 axis = 2, from = 0, to = 0, value = 1;
+
+      if (!op_mask (plan, op, &index, kind, error) ||
+          !op_int (op, "axis", FALSE, 0, 2, &axis, kind, error) ||
+          !op_int (op, "from", TRUE, 0, G_MAXUINT32, &from, kind, error) ||
+          !op_int (op, "to", TRUE, 0, G_MAXUINT32, &to, kind, error) ||
+          !op_int (op, "value", FALSE, 1, 255, &value, kind, error))
+        return FALSE;
+      return osp_plan_fill_between (plan, index, (guint) axis, (guint32) from, (guint32) to,
+                                    (guint8) value, error);
+    }
+  if (strcmp (kind, "add-tumour") == 0)
+    {
+      const char *labels, *mesh, *name;
+      g_autofree char *path = NULL;
+      gint64 label = 1;
+
+      if (!op_ct (plan, op, &index, kind, error) ||
+          !op_string (op, "labels", FALSE, &labels, kind, error) ||
+          !op_string (op, "mesh", FALSE, &mesh, kind, error) ||
+          !op_string (op, "name", FALSE, &name, kind, error) ||
+          !op_int (op, "label", FALSE, G_MININT32, G_MAXINT32, &label, kind, error))
+        return FALSE;
+      if ((labels == NULL) == (mesh == NULL))
+        {
+          g_set_error (error, OSP_ERROR, OSP_ERROR_FAILED,
+                       _("%s: give either “labels” (a label map) or “mesh”"), kind);
+          return FALSE;
+        }
+      path = op_path (labels != NULL ? labels : mesh, base_dir);
+      if (labels != NULL)
+        return osp_plan_import_label_map (plan, index, path, (int) label, name, cancellable,
+                                          error);
+      return osp_plan_import_mask_mesh (plan, index, path, name, cancellable, error);
+    }
+  if (strcmp (kind, "mesh-mask") == 0)
+    {
+      const char *model = NULL, *role_text = NULL;
+      gint64 label = 0, smooth = 0;
+      OspModelRole role = OSP_MODEL_ROLE_TUMOUR;
+
+      if (!op_mask (plan, op, &index, kind, error) ||
+          !op_string (op, "model", FALSE, &model, kind, error) ||
+          !op_string (op, "role", FALSE, &role_text, kind, error) ||
+          !op_int (op, "label", FALSE, 0, 255, &label, kind, error) ||
+          !op_int (op, "smooth", FALSE, 0, 1000, &smooth, kind, error))
+        return FALSE;
+      if (role_text != NULL && !osp_plan_role_from_string (role_text, &role))
+        {
+          g_set_error (error, OSP_ERROR, OSP_ERROR_FAILED, _("%s: unknown role “%s”"), kind,
+                       role_text);
+          return FALSE;
+        }
+      return osp_plan_mesh_mask (plan, index, (guint8) label, model, role, (guint) smooth,
+                                 cancellable, error) != NULL;
+    }
+  if (strcmp (kind, "split") == 0)
+    {
+      const char *name;
+      OspModel *model;
+
+      if (!op_string (op, "model", TRUE, &name, kind, error))
+        return FALSE;
+      model = osp_plan_find_model (plan, name);
+      if (model == NULL)
+        {
+          g_set_error (error, OSP_ERROR, OSP_ERROR_FAILED, _("%s: there is no model named “%s”"),
+                       kind, name);
+          return FALSE;
+        }
+      return osp_plan_split_model (plan, model, NULL, error);
+    }
+  if (strcmp (kind, "segment-ct") == 0)
+    {
+      OspSegmentOptions options = OSP_SEGMENT_OPTIONS_INIT;
+      g_autoptr(OspMesh) mesh = NULL;
+      g_autoptr(OspModel) model = NULL;
+      g_autoptr(OspCommand) command = NULL;
+      g_autofree char *unique = NULL;
+      const char *name;
+      gint64 smooth = 0, keep = 0;
+
+      if (!op_ct (plan, op, &index, kind, error) ||
+          !op_string (op, "name", FALSE, &name, kind, error) ||
+          !op_double (op, "threshold", FALSE, -2000, 5000, &options.threshold_hu, kind, error) ||
+          !op_int (op, "smooth", FALSE, 0, 1000, &smooth, kind, error) ||
+          !op_int (op, "keep", FALSE, 0, 100000, &keep, kind, error))
+        return FALSE;
+      options.smooth_iterations = (guint) smooth;
+      options.keep_pieces = (guint) keep;
+      mesh = osp_segment_volume (osp_plan_get_volume (plan, index), &options, NULL, cancellable,
+                                 NULL, error);
+      if (mesh == NULL)
+        return FALSE;
+      if (osp_mesh_get_n_triangles (mesh) == 0)
+        {
+          g_set_error (error, OSP_ERROR, OSP_ERROR_NO_SURFACE,
+                       _("%s: no bone at %.0f HU: lower the threshold"), kind,
+                       options.threshold_hu);
+          return FALSE;
+        }
+      unique = osp_plan_make_unique_name (plan, name != NULL ? name : _("Bone"));
+      model = osp_model_new (unique, mesh, OSP_MODEL_ROLE_BONE);
+      command = osp_command_new_add_model (model, -1, NULL);
+      return osp_plan_execute (plan, command, error);
+    }
+  if (strcmp (kind, "separate-bones") == 0)
+    {
+      const char *name_a, *name_b;
+      gint64 a = 1, b = 2;
+      double threshold = OSP_DEFAULT_BONE_THRESHOLD_HU;
+
+      if (!op_mask (plan, op, &index, kind, error) ||
+          !op_string (op, "name-a", TRUE, &name_a, kind, error) ||
+          !op_string (op, "name-b", TRUE, &name_b, kind, error) ||
+          !op_int (op, "a", FALSE, 1, 254, &a, kind, error) ||
+          !op_int (op, "b", FALSE, 1, 254, &b, kind, error) ||
+          !op_double (op, "threshold", FALSE, -2000, 5000, &threshold, kind, error))
+        return FALSE;
+      if (a == b || strcmp (name_a, name_b) == 0 || name_a[0] == '\0' || name_b[0] == '\0')
+        {
+          g_set_error (error, OSP_ERROR, OSP_ERROR_FAILED,
+                       _("%s: the two bones need different labels and names"), kind);
+          return FALSE;
+        }
+      return osp_plan_separate_bones (plan, index, threshold, (guint8) a, (guint8) b, name_a,
+                                      name_b, cancellable, error);
+    }
+  g_set_error (error, OSP_ERROR, OSP_ERROR_UNSUPPORTED,
+               _("The operation “%s” cannot be replayed: its CT or patient did not come from a "
+                 "file"), kind);
+  return FALSE;
 }

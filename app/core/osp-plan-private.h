@@ -186,6 +186,17 @@ gboolean     osp_plan_ct_from_json        (OspPlan        *plan,
                                            const char     *where,
                                            GError        **error);
 
+/* Whether `kind` is one of the CT operations ("load-ct", "add-mask", "paint-sphere",
+ * "paint-disk", "paint-stroke", "grow-region", "fill-between", "add-tumour", "mesh-mask",
+ * "split", "separate-bones", …) and running one (osp_plan_run_operation()). */
+gboolean     osp_plan_ct_is_operation     (const char     *kind);
+gboolean     osp_plan_ct_run_operation    (OspPlan        *plan,
+                                           JsonObject     *op,
+                                           const char     *kind,
+                                           const char     *base_dir,
+                                           GCancellable   *cancellable,
+                                           GError        **error);
+
 /* Masks as stored in plan files: "OSPMASK\0", u32 version 1, u32 dims[3], runs of (u8 value,
  * u32 length), u32 CRC-32 of everything before, little-endian. */
 GBytes      *osp_mask_encode              (const OspMask  *mask);

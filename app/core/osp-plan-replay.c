@@ -776,6 +776,8 @@ osp_plan_run_operation (OspPlan      *self,
     ok = osp_implant_run_operation (self, operation, base_dir, cancellable, error);
   else if (strcmp (kind, "add-measurement") == 0 || strcmp (kind, "delete-measurement") == 0)
     ok = osp_measure_run_operation (self, operation, error);
+  else if (osp_plan_ct_is_operation (kind))
+    ok = osp_plan_ct_run_operation (self, operation, kind, base_dir, cancellable, error);
   else if (g_str_has_suffix (kind, "-plane") || g_str_has_suffix (kind, "-landmark"))
     {
       gboolean plane = g_str_has_suffix (kind, "-plane");

@@ -227,6 +227,15 @@ gboolean     osp_plan_import_mask_mesh    (OspPlan        *self,
                                            GCancellable   *cancellable,
                                            GError        **error);
 
+/* The same from a mask in memory (referenced; on volume `volume_index`'s grid): a mask named
+ * `name` plus its mesh as a tumour model, one undo step ("Import NAME"). */
+gboolean     osp_plan_add_tumour          (OspPlan        *self,
+                                           guint           volume_index,
+                                           OspMask        *mask,
+                                           const char     *name,
+                                           GCancellable   *cancellable,
+                                           GError        **error);
+
 /* "Split into Pieces": replaces the model by its connected pieces ("NAME piece 1" … largest
  * volume first), one undo step.  Fails when it has only one piece.  *out_n_pieces may be NULL. */
 gboolean     osp_plan_split_model         (OspPlan        *self,
@@ -330,6 +339,22 @@ gboolean     osp_plan_mirror_model        (OspPlan        *self,
  *    "transform": [16 numbers]}  (a new implant, or new parameters; osp-implant.h)
  *   {"op": "add-measurement", "name": …, "kind": "distance", "refs": ["ASIS", "PSIS"]},
  *   {"op": "delete-measurement", "name": …}  (osp-measure.h)
+ *   {"op": "load-ct", "path": "ct.nii.gz" | "DICOM folder", "series": N,
+ *    "other-patient": false}  (refused when the CT shows another patient than the case's)
+ *   {"op": "segment-ct", "ct": 0, "threshold": 250, "name": "Pelvis", "smooth": 0, "keep": 0}
+ *   {"op": "add-mask", "name": "Tumour", "ct": 0, "color": "#d03c3c"}, {"op": "remove-mask", …}
+ *   {"op": "paint-sphere", "mask": …, "centre": [x, y, z], "radius": 5, "value": 1 | 0}
+ *   {"op": "paint-disk", "mask": …, "axis": 2, "slice": 40, "centre": […], "radius": 5, …}
+ *   {"op": "paint-stroke", "mask": …, "dabs": [{paint-sphere or paint-disk}, …]}
+ *   {"op": "grow-region", "mask": …, "seed": [x, y, z], "min-hu": 0, "max-hu": 100,
+ *    "radius": 50}
+ *   {"op": "fill-between", "mask": …, "axis": 2, "from": 30, "to": 40}
+ *   {"op": "add-tumour", "labels": "seg.nii.gz", "label": 3 | "mesh": "tumour.stl", "ct": 0,
+ *    "name": "Tumour"}
+ *   {"op": "mesh-mask", "mask": …, "model": …, "role": "tumour", "smooth": 0}
+ *   {"op": "split", "model": "Pelvis"}
+ *   {"op": "separate-bones", "mask": "Seeds", "a": 1, "b": 2, "name-a": …, "name-b": …,
+ *    "threshold": 250}
  *   {"op": "export", "models": ["Pelvis remaining 1", …], "path": "out.3mf" | "out.stl",
  *    "merge": true}  (osp-export.h; models default to the visible ones; merge defaults to
  *    false for 3MF — one object per model — and true for STL/OBJ/PLY — one file)
