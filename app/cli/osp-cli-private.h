@@ -42,6 +42,7 @@ int  osp_cli_export        (int argc, char **argv);
 int  osp_cli_plan          (int argc, char **argv);
 int  osp_cli_implant       (int argc, char **argv);
 int  osp_cli_distance      (int argc, char **argv);
+int  osp_cli_slice         (int argc, char **argv);
 int  osp_cli_margin        (int argc, char **argv);
 
 /* Benchmarks: `osteoplan-cli bench NAME`, one file each (osp-cli-bench-NAME.c), dispatched by
@@ -65,6 +66,7 @@ int  osp_cli_bench_plan    (int argc, char **argv);
 int  osp_cli_bench_fit     (int argc, char **argv);
 int  osp_cli_bench_info    (int argc, char **argv);
 int  osp_cli_bench_decimate (int argc, char **argv);
+int  osp_cli_bench_slice   (int argc, char **argv);
 
 /* A model read from a file by osp_cli_load_models() (osp-cli-export.c). */
 typedef struct

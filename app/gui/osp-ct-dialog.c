@@ -270,6 +270,20 @@ osp_ct_dialog_set_threshold (OspCtDialog *self,
   gtk_adjustment_set_value (self->threshold_adjustment, threshold_hu);
 }
 
+GtkAdjustment *
+osp_ct_dialog_get_threshold_adjustment (OspCtDialog *self)
+{
+  g_return_val_if_fail (OSP_IS_CT_DIALOG (self), NULL);
+  return self->threshold_adjustment;
+}
+
+OspVolume *
+osp_ct_dialog_get_volume (OspCtDialog *self)
+{
+  g_return_val_if_fail (OSP_IS_CT_DIALOG (self), NULL);
+  return self->volume;
+}
+
 OspCtDialog *
 osp_ct_dialog_new (GtkWindow     *parent,
                    const char    *path,

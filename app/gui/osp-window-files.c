@@ -230,6 +230,8 @@ on_ct_model_ready (OspCtDialog *dialog,
                    const char  *name,
                    OspWindow   *self)
 {
+  /* The CT stays with the case beside the bone made from it. */
+  osp_window_slices_add_volume (self, osp_ct_dialog_get_volume (dialog));
   osp_window_add_mesh (self, mesh, name, OSP_MODEL_ROLE_BONE, NULL);
 }
 
@@ -260,11 +262,13 @@ finish_job (OspWindow *self,
 
         g_signal_connect_object (dialog, "model-ready", G_CALLBACK (on_ct_model_ready), self,
                                  0);
+        osp_window_slices_follow_ct_dialog (self, dialog);
         gtk_window_present (GTK_WINDOW (dialog));
         add_recent (self, job->path);
       }
       break;
     case OSP_JOB_DEMO:
+      osp_window_slices_add_volume (self, job->volume);
       osp_window_add_mesh (self, job->mesh, _("Demo pelvis"), OSP_MODEL_ROLE_BONE, NULL);
       break;
     case OSP_JOB_SEGMENT:

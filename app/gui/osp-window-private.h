@@ -13,6 +13,8 @@
 
 #include "osp-gui-private.h"
 #include "osp-plan.h"
+#include "osp-ct-dialog.h"
+#include "osp-view-grid.h"
 #include "osp-window.h"
 
 G_BEGIN_DECLS
@@ -49,6 +51,9 @@ struct _OspWindow
   GtkListView          *model_list_view;
   GtkLabel             *summary_label;
   OspViewport          *viewport;
+  OspSliceGroup        *slice_group;   /* osp-window-slices.c */
+  OspViewGrid          *view_grid;
+  struct _OspWindowSlices *slices;
 
   OspPlan              *plan;
   GSettings            *settings;
@@ -118,6 +123,20 @@ void     osp_window_autosave_now       (OspWindow         *self);
 /* The window goes without Save or Discard: writes the autosave (blocking) and keeps it for
  * recovery at the next start. */
 void     osp_window_keep_autosave      (OspWindow         *self);
+
+/* osp-window-slices.c: the slice views beside the 3D view */
+void     osp_window_slices_init        (OspWindow         *self);
+void     osp_window_slices_set_plan    (OspWindow         *self,
+                                        OspPlan           *plan);
+void     osp_window_slices_dispose     (OspWindow         *self);
+/* The CT to show (NULL: none) and, while a CT dialog is open, its live threshold. */
+void     osp_window_slices_show_volume (OspWindow         *self,
+                                        OspVolume         *volume);
+void     osp_window_slices_follow_ct_dialog (OspWindow    *self,
+                                             OspCtDialog  *dialog);
+/* Adds the CT to the case (one undo step) and shows it; nothing when the plan has it. */
+void     osp_window_slices_add_volume  (OspWindow         *self,
+                                        OspVolume         *volume);
 
 /* osp-window-actions.c */
 void     osp_window_actions_class_init (GtkWidgetClass    *widget_class);

@@ -375,6 +375,7 @@ osp_window_set_plan (OspWindow *self,
   osp_implant_panel_set_context (self->implant_panel, plan, self->selection, self->viewport);
   osp_measure_panel_set_context (self->measure_panel, plan, self->selection, self->viewport);
   osp_training_panel_set_plan (self->training_panel, plan);
+  osp_window_slices_set_plan (self, plan);
   /* A course an instructor saved opens on its guided steps. */
   if (osp_training_is_course (plan))
     osp_window_show_sidebar_page (self, "training");
@@ -521,6 +522,7 @@ osp_window_dispose (GObject *object)
   if (self->viewport != NULL)
     osp_viewport_set_selection (self->viewport, NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), OSP_TYPE_WINDOW);
+  osp_window_slices_dispose (self);
   g_clear_handle_id (&self->autosave_source, g_source_remove);
   if (self->plan != NULL)
     g_signal_handlers_disconnect_by_data (self->plan, self);
@@ -616,6 +618,7 @@ osp_window_init (OspWindow *self)
   gtk_widget_init_template (GTK_WIDGET (self));
   self->settings = osp_settings_new ();
   restore_window_state (self);
+  osp_window_slices_init (self);
   g_signal_connect_swapped (self->cut_panel, "finished", G_CALLBACK (on_tool_finished), self);
   g_signal_connect_swapped (self->mirror_panel, "finished", G_CALLBACK (on_tool_finished), self);
   g_signal_connect (self->training_panel, "case-ready", G_CALLBACK (on_training_case_ready),
