@@ -1094,6 +1094,387 @@ osp_symmetry_estimate (const OspMesh            *mesh,
   return TRUE;
 }
 
+/* -- The mirrored template registered to the remaining bone -------------------------------- */
+
+/* Trusted points of a bone: a deterministic sample of its vertices, without those nearer
+ * than `exclude` to a cut plane (appended to `out`, 3 doubles each). */
+static void
+sample_trusted (const OspMesh  *mesh,
+                guint32         max_points,
+                const OspPlane *planes,
+                guint           n_planes,
+                double          exclude,
+                GArray         *out)
+{
+  guint32 n = 0;
+  g_autofree double *p = sample_vertices (mesh, max_points, &n);
+
+  for (guint32 i = 0; i < n; i++)
+    {
+      const double *x = p + 3 * (gsize) i;
+      gboolean keep = TRUE;
+
+      for (guint k = 0; k < n_planes && keep; k++)
+        {
+          const float *pn = planes[k].normal;
+          double len = sqrt ((double) pn[0] * pn[0] + (double) pn[1] * pn[1] +
+                             (double) pn[2] * pn[2]);
+
+          if (len > 0 &&
+              fabs ((pn[0] * x[0] + pn[1] * x[1] + pn[2] * x[2] - planes[k].d) / len) < exclude)
+            keep = FALSE;
+        }
+      if (keep)
+        g_array_append_vals (out, x, 3);
+    }
+}
+
+/* The matched fraction, RMS and p95 of the points moved by `a` against the template. */
+static void
+template_measure (const OspBvh *bvh,
+                  const double *points,
+                  guint32       n,
+                  const Affine *a,
+                  double        match,
+                  double       *out_overlap,
+                  double       *out_rms,
+                  double       *out_p95,
+                  guint32      *out_matched)
+{
+  g_autofree double *d = g_new (double, MAX (n, 1));
+  guint32 m = 0;
+  double sum2 = 0;
+
+  for (guint32 i = 0; i < n; i++)
+    {
+      double y[3];
+      float q[3];
+      OspClosestPoint c;
+
+      affine_apply (a, points + 3 * (gsize) i, y);
+      for (int k = 0; k < 3; k++)
+        q[k] = (float) y[k];
+      if (osp_bvh_closest_point (bvh, q, (float) match, &c) && c.distance <= match)
+        {
+          d[m++] = c.distance;
+          sum2 += (double) c.distance * c.distance;
+        }
+    }
+  *out_overlap = n > 0 ? (double) m / n : 0;
+  *out_rms = m > 0 ? sqrt (sum2 / m) : 0;
+  *out_p95 = m > 0 ? select_kth (d, m, (guint32) floor (0.95 * (m - 1))) : 0;
+  *out_matched = m;
+}
+
+static void
+affine_invert (const Affine *a,
+               Affine       *out)
+{
+  Affine b;
+
+  for (int i = 0; i < 3; i++)
+    for (int j = 0; j < 3; j++)
+      b.r[i][j] = a->r[j][i];
+  for (int i = 0; i < 3; i++)
+    b.t[i] = -(b.r[i][0] * a->t[0] + b.r[i][1] * a->t[1] + b.r[i][2] * a->t[2]);
+  *out = b;
+}
+
+/* How far the template moves under the inverse of the bone→template map `a`: the rotation
+ * angle and the displacement of the template's centroid tc. */
+static void
+template_motion (const Affine *a,
+                 const double  tc[3],
+                 double       *out_deg,
+                 double       *out_mm)
+{
+  Affine inv;
+  double y[3], tr = a->r[0][0] + a->r[1][1] + a->r[2][2];
+
+  affine_invert (a, &inv);
+  affine_apply (&inv, tc, y);
+  *out_deg = acos (CLAMP ((tr - 1) / 2, -1.0, 1.0)) * 180 / G_PI;
+  *out_mm = sqrt ((y[0] - tc[0]) * (y[0] - tc[0]) + (y[1] - tc[1]) * (y[1] - tc[1]) +
+                  (y[2] - tc[2]) * (y[2] - tc[2]));
+}
+
+/* A turn by `deg` about axis k through c, or a shift by `mm` along axis k. */
+static void
+start_pose (guint         index,
+            const double  c[3],
+            double        deg,
+            double        mm,
+            Affine       *out)
+{
+  guint k, axis;
+  double sgn, ang, cs, sn;
+
+  *out = affine_identity;
+  if (index == 0)
+    return;
+  k = index - 1;
+  sgn = (k % 2) ? -1.0 : 1.0;
+  axis = (k / 2) % 3;
+  if (k < 6)
+    {
+      int i1 = (axis + 1) % 3, i2 = (axis + 2) % 3;
+
+      ang = sgn * deg * G_PI / 180;
+      cs = cos (ang);
+      sn = sin (ang);
+      out->r[i1][i1] = cs;
+      out->r[i1][i2] = -sn;
+      out->r[i2][i1] = sn;
+      out->r[i2][i2] = cs;
+      for (int i = 0; i < 3; i++)
+        out->t[i] = c[i] - (out->r[i][0] * c[0] + out->r[i][1] * c[1] + out->r[i][2] * c[2]);
+    }
+  else
+    out->t[axis] = sgn * mm;
+}
+
+#define TEMPLATE_STARTS 13
+#define TEMPLATE_COARSE_POINTS 3000
+
+gboolean
+osp_template_register (const OspMesh            *template_mesh,
+                       const OspMesh *const     *bones,
+                       guint                     n_bones,
+                       const OspTemplateOptions *options,
+                       mat4                      out_matrix,
+                       OspTemplateFit           *out_fit,
+                       gboolean                 *out_bones_used,
+                       const OspProgressRange   *progress,
+                       GCancellable             *cancellable,
+                       GError                  **error)
+{
+  const OspTemplateOptions defaults = OSP_TEMPLATE_OPTIONS_INIT;
+  g_autoptr(OspBvh) bvh = NULL;
+  g_autoptr(GArray) points = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autofree double *coarse = NULL;
+  g_autofree gboolean *used = g_new0 (gboolean, MAX (n_bones, 1));
+  double tc[3], axes[9], variances[3], bc[3] = { 0 };
+  guint32 n_points, n_coarse, total_triangles = 0;
+  Affine best = affine_identity;
+  double best_rms = INFINITY;
+  OspTemplateFit fit = { 0 };
+  OspProgressRange sub;
+  IcpSetup s;
+
+  g_return_val_if_fail (template_mesh != NULL, FALSE);
+  g_return_val_if_fail (bones != NULL || n_bones == 0, FALSE);
+  g_return_val_if_fail (out_matrix != NULL && out_fit != NULL, FALSE);
+  if (options == NULL)
+    options = &defaults;
+  g_return_val_if_fail (options->n_cut_planes == 0 || options->cut_planes != NULL, FALSE);
+  g_return_val_if_fail (options->trim_fraction >= 0 && options->trim_fraction < 1, FALSE);
+
+  glm_mat4_identity (out_matrix);
+  if (osp_mesh_get_n_triangles (template_mesh) == 0 ||
+      !surface_principal_axes (template_mesh, tc, axes, variances))
+    {
+      g_set_error (error, OSP_ERROR, OSP_ERROR_FAILED,
+                   _("Registration failed: the template has no surface"));
+      return FALSE;
+    }
+  sub = osp_progress_sub (progress, 0, 0.1);
+  bvh = osp_bvh_new_full ((OspMesh *) template_mesh, &sub, cancellable, error);
+  if (bvh == NULL)
+    return FALSE;
+
+  /* The bones the template stands for: most of their trusted surface lies near it. */
+  for (guint b = 0; b < n_bones; b++)
+    {
+      g_autoptr(GArray) probe = g_array_new (FALSE, FALSE, sizeof (double));
+      double overlap, rms, p95;
+      guint32 matched;
+
+      if (osp_mesh_get_n_triangles (bones[b]) == 0)
+        continue;
+      if (!options->select_bones)
+        {
+          used[b] = TRUE;
+          continue;
+        }
+      sample_trusted (bones[b], 2000, options->cut_planes, options->n_cut_planes,
+                      options->exclude_distance_mm, probe);
+      if (probe->len < 3 * 10)
+        continue;
+      template_measure (bvh, (const double *) probe->data, probe->len / 3, &affine_identity,
+                        3 * options->match_distance_mm, &overlap, &rms, &p95, &matched);
+      used[b] = overlap >= 0.5;
+    }
+  for (guint b = 0; b < n_bones; b++)
+    if (used[b])
+      {
+        fit.n_bones_used++;
+        total_triangles += osp_mesh_get_n_triangles (bones[b]);
+      }
+  for (guint b = 0; b < n_bones; b++)
+    if (used[b])
+      {
+        guint32 share = (guint32) MAX (1000.0, (double) (options->max_points == 0 ? G_MAXUINT32 :
+                                                            options->max_points) *
+                                       osp_mesh_get_n_triangles (bones[b]) / total_triangles);
+
+        sample_trusted (bones[b], options->max_points == 0 ? 0 : share, options->cut_planes,
+                        options->n_cut_planes, options->exclude_distance_mm, points);
+      }
+  n_points = points->len / 3;
+  if (out_bones_used != NULL)
+    memcpy (out_bones_used, used, n_bones * sizeof (gboolean));
+  fit.n_trusted = n_points;
+  if (n_points < 100)
+    {
+      fit.doubt = OSP_TEMPLATE_DOUBT_NO_BONE;
+      *out_fit = fit;
+      osp_progress_report (progress, 1.0);
+      return TRUE;
+    }
+  for (guint32 i = 0; i < n_points; i++)
+    for (int k = 0; k < 3; k++)
+      bc[k] += g_array_index (points, double, 3 * i + k) / n_points;
+
+  /* A coarse, evenly spread subsample for the starts. */
+  n_coarse = MIN (n_points, TEMPLATE_COARSE_POINTS);
+  coarse = g_new (double, 3 * (gsize) n_coarse);
+  for (guint32 i = 0; i < n_coarse; i++)
+    memcpy (coarse + 3 * (gsize) i,
+            (const double *) points->data + 3 * (gsize) ((guint64) i * n_points / n_coarse),
+            3 * sizeof (double));
+
+  s = (IcpSetup) { bvh, template_mesh, NULL, NULL, 0, 0, options->trim_fraction, 30, 1e-3 };
+  for (guint k = 0; k < TEMPLATE_STARTS; k++)
+    {
+      Affine a;
+      OspResidual res;
+      double deg, mm;
+      g_autoptr(GError) local = NULL;
+
+      start_pose (k, bc, 4.0, 4.0, &a);
+      sub = osp_progress_sub (progress, 0.1 + 0.6 * k / TEMPLATE_STARTS, 0.6 / TEMPLATE_STARTS);
+      if (!icp_points (&s, coarse, n_coarse, &a, &res, &sub, cancellable, &local))
+        {
+          if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+            {
+              g_propagate_error (error, g_steal_pointer (&local));
+              return FALSE;
+            }
+          continue;
+        }
+      fit.n_starts++;
+      template_motion (&a, tc, &deg, &mm);
+      if (deg > options->max_rotation_deg || mm > options->max_translation_mm)
+        {
+          fit.n_rejected++;
+          continue;
+        }
+      if (res.rms_mm < best_rms)
+        {
+          best_rms = res.rms_mm;
+          best = a;
+        }
+    }
+
+  /* Refine the best on all the points, within the limits still. */
+  if (isfinite (best_rms))
+    {
+      Affine a = best;
+      OspResidual res;
+      double deg, mm;
+      g_autoptr(GError) local = NULL;
+
+      s.max_iterations = 60;
+      s.tolerance = 1e-4;
+      sub = osp_progress_sub (progress, 0.7, 0.2);
+      if (icp_points (&s, (const double *) points->data, n_points, &a, &res, &sub, cancellable,
+                      &local))
+        {
+          template_motion (&a, tc, &deg, &mm);
+          if (deg <= options->max_rotation_deg && mm <= options->max_translation_mm)
+            best = a;
+        }
+      else if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          g_propagate_error (error, g_steal_pointer (&local));
+          return FALSE;
+        }
+    }
+  else
+    fit.doubt |= OSP_TEMPLATE_DOUBT_LARGE_MOVE;   /* every start went beyond the limits */
+
+  template_measure (bvh, (const double *) points->data, n_points, &affine_identity,
+                    options->match_distance_mm, &fit.plane_overlap, &fit.plane_rms_mm,
+                    &fit.plane_p95_mm, &fit.n_matched);
+  template_measure (bvh, (const double *) points->data, n_points, &best,
+                    options->match_distance_mm, &fit.overlap, &fit.rms_mm, &fit.p95_mm,
+                    &fit.n_matched);
+  template_motion (&best, tc, &fit.rotation_deg, &fit.translation_mm);
+
+  if (fit.overlap < options->min_overlap)
+    fit.doubt |= OSP_TEMPLATE_DOUBT_LOW_OVERLAP;
+  if (fit.rotation_deg > options->max_rotation_deg / 2 ||
+      fit.translation_mm > options->max_translation_mm / 2)
+    fit.doubt |= OSP_TEMPLATE_DOUBT_LARGE_MOVE;
+  if (fit.overlap < fit.plane_overlap - 0.02 ||
+      (fit.overlap <= fit.plane_overlap + 0.02 && fit.rms_mm > 1.1 * fit.plane_rms_mm + 0.05))
+    fit.doubt |= OSP_TEMPLATE_DOUBT_WORSE;
+
+  {
+    Affine inv;
+
+    affine_invert (&best, &inv);
+    affine_to_mat4 (&inv, out_matrix);
+  }
+  *out_fit = fit;
+  osp_progress_report (progress, 1.0);
+  return TRUE;
+}
+
+char *
+osp_template_fit_describe_doubt (const OspTemplateFit *fit)
+{
+  GString *text;
+
+  g_return_val_if_fail (fit != NULL, NULL);
+
+  if (fit->doubt == OSP_TEMPLATE_DOUBT_NONE)
+    return NULL;
+  text = g_string_new (NULL);
+  if (fit->doubt & OSP_TEMPLATE_DOUBT_NO_BONE)
+    g_string_append (text, _("No intact bone overlaps the template, so it stays where the "
+                             "plane mirror put it."));
+  if (fit->doubt & OSP_TEMPLATE_DOUBT_LOW_OVERLAP)
+    {
+      if (text->len > 0)
+        g_string_append_c (text, ' ');
+      g_string_append_printf (text, _("Only %.0f %% of the intact bone matches the template."),
+                              100 * fit->overlap);
+    }
+  if (fit->doubt & OSP_TEMPLATE_DOUBT_LARGE_MOVE)
+    {
+      if (text->len > 0)
+        g_string_append_c (text, ' ');
+      if (fit->n_starts > 0 && fit->n_rejected == fit->n_starts)
+        g_string_append (text, _("Every registration moved the template too far from the plane "
+                                 "mirror, so it stays where the plane mirror put it."));
+      else
+        g_string_append_printf (text, _("The registration turned the template by %.1f° and "
+                                        "moved it by %.1f mm from the plane mirror."),
+                                fit->rotation_deg, fit->translation_mm);
+    }
+  if (fit->doubt & OSP_TEMPLATE_DOUBT_WORSE)
+    {
+      if (text->len > 0)
+        g_string_append_c (text, ' ');
+      g_string_append_printf (text, _("It fits the intact bone worse than the plane mirror "
+                                      "(RMS %.2f mm over %.0f %% against %.2f mm over %.0f %%)."),
+                              fit->rms_mm, 100 * fit->overlap, fit->plane_rms_mm,
+                              100 * fit->plane_overlap);
+    }
+  return g_string_free (text, FALSE);
+}
+
 /* -- Deviation maps ----------------------------------------------------------------------- */
 
 typedef struct

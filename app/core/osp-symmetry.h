@@ -75,6 +75,85 @@ gboolean osp_icp_register        (const OspMesh          *moving,
                                   GCancellable           *cancellable,
                                   GError                **error);
 
+/* -- The mirrored template registered to the remaining bone -------------------------------- */
+
+/* Why a registration is doubtful (flags; 0 = trustworthy). */
+typedef enum
+{
+  OSP_TEMPLATE_DOUBT_NONE          = 0,
+  OSP_TEMPLATE_DOUBT_NO_BONE       = 1 << 0, /* no intact bone overlaps the template */
+  OSP_TEMPLATE_DOUBT_LOW_OVERLAP   = 1 << 1, /* little of the intact bone matches it */
+  OSP_TEMPLATE_DOUBT_LARGE_MOVE    = 1 << 2, /* it moved far from the plane-mirror pose */
+  OSP_TEMPLATE_DOUBT_WORSE         = 1 << 3, /* it fits worse than the plane mirror */
+} OspTemplateDoubt;
+
+typedef struct
+{
+  /* The cut planes: bone nearer than exclude_distance_mm to any of them (the caps and the
+   * bone around the cut) is not trusted. */
+  const OspPlane *cut_planes;
+  guint           n_cut_planes;
+  double          exclude_distance_mm;  /* default 10 */
+  double          max_rotation_deg;     /* the most it may turn from the plane mirror, 15 */
+  double          max_translation_mm;   /* the most it may move, 20 */
+  double          match_distance_mm;    /* a bone point within this of the template matches, 3 */
+  double          min_overlap;          /* below this matched fraction: doubtful, 0.7 */
+  double          trim_fraction;        /* ICP trimming, default 0.2 */
+  guint32         max_points;           /* bone points sampled, default 20000 */
+  /* TRUE: use only the bones the template overlaps at the plane-mirror pose (the bone it
+   * stands for, not the sacrum beside it); FALSE: all bones given. */
+  gboolean        select_bones;
+} OspTemplateOptions;
+
+#define OSP_TEMPLATE_OPTIONS_INIT { NULL, 0, 10.0, 15.0, 20.0, 3.0, 0.7, 0.2, 20000, TRUE }
+
+/* The honest figures of a template fit, over the trusted bone (away from the cuts). */
+typedef struct
+{
+  double           overlap;          /* fraction of the trusted bone points matched */
+  double           rms_mm;           /* RMS distance over the matched points */
+  double           p95_mm;           /* 95th percentile over the matched points */
+  guint32          n_matched;
+  guint32          n_trusted;        /* trusted bone points sampled */
+  double           rotation_deg;     /* from the plane-mirror pose */
+  double           translation_mm;   /* of the template's centroid */
+  /* The same figures for the plane mirror itself (no registration). */
+  double           plane_overlap;
+  double           plane_rms_mm;
+  double           plane_p95_mm;
+  guint            n_starts;         /* starts tried */
+  guint            n_rejected;       /* starts that moved beyond the limits */
+  guint            n_bones_used;
+  OspTemplateDoubt doubt;
+} OspTemplateFit;
+
+/* Registers `template_mesh` (the healthy side mirrored across the plane of symmetry, in its
+ * plane-mirror pose) to the intact part of `bones` (the remaining bone on the defect side).
+ * The registration starts from the plane mirror and matches trusted bone points (away from
+ * every cut plane) to the template — the bone left after a resection is a part of the
+ * template, so the missing part pulls nothing.  Several starts (the plane mirror and small
+ * turns and shifts of it) run a trimmed ICP each; starts that move farther than the limits
+ * are rejected and the best trimmed fit is kept.  out_matrix maps the template from its
+ * plane-mirror pose to the registered pose (identity when no start stays in the limits).
+ * out_bones_used (may be NULL): n_bones booleans, the bones matched.
+ * Returns FALSE with G_IO_ERROR_CANCELLED when cancelled or OSP_ERROR_FAILED for a template
+ * without triangles; an unusable bone is not an error but a doubt (OSP_TEMPLATE_DOUBT_NO_BONE).
+ * Preconditions: template_mesh, out_matrix, out_fit non-NULL; bones non-NULL when n_bones. */
+gboolean osp_template_register   (const OspMesh            *template_mesh,
+                                  const OspMesh *const     *bones,
+                                  guint                     n_bones,
+                                  const OspTemplateOptions *options,
+                                  mat4                      out_matrix,
+                                  OspTemplateFit           *out_fit,
+                                  gboolean                 *out_bones_used,
+                                  const OspProgressRange   *progress,
+                                  GCancellable             *cancellable,
+                                  GError                  **error);
+
+/* The doubts of a fit in plain words (one sentence each, translated, joined by spaces), or
+ * NULL when there are none.  Free with g_free(). */
+char    *osp_template_fit_describe_doubt (const OspTemplateFit *fit);
+
 /* -- The plane of symmetry ---------------------------------------------------------------- */
 
 typedef struct
