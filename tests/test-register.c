@@ -15,8 +15,10 @@
 
 #include "osp-cut.h"
 #include "osp-mesh-io.h"
+#include "osp-segment.h"
 #include "osp-symmetry.h"
 #include "osp-test-common.h"
+#include "osp-volume-io.h"
 
 typedef struct
 {
@@ -204,6 +206,81 @@ test_register_wrong_bone (void)
   pelvis_clear (&p);
 }
 
+/* The plane of symmetry of real CT bone: everything above 250 HU of the abdomen-pelvis CT
+ * (spine and pelvis in one piece), where the principal axes alone gave a coronal plane at
+ * 21 mm RMS.  Then the bone turned and moved by a known rigid motion (the patient's axes
+ * with it): the plane moves with it. */
+static void
+test_symmetry_ct (void)
+{
+  g_autofree char *path = osp_test_shared_data ("nifti/totalseg_example_ct_abdomen_pelvis.nii.gz");
+  g_autoptr(OspVolume) volume = NULL;
+  g_autoptr(OspMesh) bone = NULL, moved = NULL;
+  g_autoptr(GError) error = NULL;
+  OspSegmentOptions seg = OSP_SEGMENT_OPTIONS_INIT;
+  OspSymmetryOptions options = OSP_SYMMETRY_OPTIONS_INIT;
+  OspSymmetryResult result, result_moved;
+  OspPlane expected;
+  OspBox box;
+  float centre[3];
+  double angle, distance;
+  mat4 m;
+  vec3 lr = { 1, 0, 0 };
+
+  if (path == NULL)
+    return;
+  volume = osp_volume_load (path, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  seg.threshold_hu = 250;
+  seg.keep_pieces = 1;
+  bone = osp_segment_volume (volume, &seg, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (osp_mesh_get_n_triangles (bone), >, 50000);
+
+  g_assert_true (osp_symmetry_estimate_full (bone, &options, &result, NULL, NULL, &error));
+  g_assert_no_error (error);
+  g_test_message ("CT bone: plane %.4f,%.4f,%.4f,%.2f; trimmed RMS %.2f mm, untrimmed %.2f mm; "
+                  "%u candidates; ambiguous %d", result.plane.normal[0], result.plane.normal[1],
+                  result.plane.normal[2], result.plane.d, result.residual.rms_mm,
+                  result.untrimmed_rms_mm, result.n_candidates, result.ambiguous);
+  /* Sagittal (the patient's left–right normal), and a trimmed fit under 2.5 mm. */
+  g_assert_cmpfloat (fabs (result.plane.normal[0]), >, cos (5 * G_PI / 180));
+  g_assert_cmpfloat (result.residual.rms_mm, <, 2.5);
+  g_assert_cmpfloat (result.untrimmed_rms_mm, >, result.residual.rms_mm);
+  g_assert_cmpfloat (result.untrimmed_rms_mm, <, 6.0);
+  if (result.ambiguous)
+    g_test_message ("rival %.4f,%.4f,%.4f,%.2f RMS %.2f angle %.2f", result.rival.normal[0], result.rival.normal[1], result.rival.normal[2], result.rival.d, result.rival_rms_mm, result.rival_angle_deg);
+  g_assert_false (result.ambiguous);
+
+  /* Turned 35° about z and 20° about y, moved by (40, −25, 60) mm. */
+  glm_translate_make (m, (vec3) { 40, -25, 60 });
+  glm_rotate (m, glm_rad (35), (vec3) { 0, 0, 1 });
+  glm_rotate (m, glm_rad (20), (vec3) { 0, 1, 0 });
+  moved = osp_mesh_transform (bone, m);
+  glm_mat4_mulv3 (m, lr, 0, lr);
+  memcpy (options.lr_axis, lr, sizeof lr);
+  g_assert_true (osp_symmetry_estimate_full (moved, &options, &result_moved, NULL, NULL,
+                                             &error));
+  g_assert_no_error (error);
+  /* The first plane moved: n' = R n, d' = d + n'·t. */
+  {
+    vec3 n = { result.plane.normal[0], result.plane.normal[1], result.plane.normal[2] };
+
+    glm_mat4_mulv3 (m, n, 0, n);
+    memcpy (expected.normal, n, sizeof n);
+    expected.d = result.plane.d + glm_vec3_dot (n, (vec3) { m[3][0], m[3][1], m[3][2] });
+  }
+  osp_mesh_get_bounds (moved, &box);
+  for (int k = 0; k < 3; k++)
+    centre[k] = (box.min[k] + box.max[k]) / 2;
+  osp_plane_compare (&result_moved.plane, &expected, centre, &angle, &distance);
+  g_test_message ("moved: %.3f° and %.3f mm from the moved plane, trimmed RMS %.2f mm", angle,
+                  distance, result_moved.residual.rms_mm);
+  g_assert_cmpfloat (angle, <, 1.0);
+  g_assert_cmpfloat (distance, <, 1.0);
+  g_assert_cmpfloat (fabs (result_moved.residual.rms_mm - result.residual.rms_mm), <, 0.2);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -216,5 +293,6 @@ main (int    argc,
       g_test_add_data_func (path, &resections[i], test_register_resection);
     }
   g_test_add_func ("/register/wrong-bone", test_register_wrong_bone);
+  g_test_add_func ("/register/symmetry-ct", test_symmetry_ct);
   return g_test_run ();
 }

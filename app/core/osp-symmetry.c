@@ -964,32 +964,131 @@ landmark_plane (const OspSymmetryOptions *o,
   return TRUE;
 }
 
+/* Two unit vectors completing the unit n to a right-handed frame. */
+static void
+plane_basis_of (const double n[3],
+                double       u[3],
+                double       v[3])
+{
+  double a[3] = { 0, 0, 0 }, len;
+  int k = 0;
+
+  if (fabs (n[1]) < fabs (n[k]))
+    k = 1;
+  if (fabs (n[2]) < fabs (n[k]))
+    k = 2;
+  a[k] = 1;
+  u[0] = n[1] * a[2] - n[2] * a[1];
+  u[1] = n[2] * a[0] - n[0] * a[2];
+  u[2] = n[0] * a[1] - n[1] * a[0];
+  len = sqrt (u[0] * u[0] + u[1] * u[1] + u[2] * u[2]);
+  for (int i = 0; i < 3; i++)
+    u[i] /= len;
+  v[0] = n[1] * u[2] - n[2] * u[1];
+  v[1] = n[2] * u[0] - n[0] * u[2];
+  v[2] = n[0] * u[1] - n[1] * u[0];
+}
+
+/* v turned by `deg` degrees about the unit axis u (Rodrigues). */
+static void
+rotate_about (const double v[3],
+              const double u[3],
+              double       deg,
+              double       out[3])
+{
+  double a = deg * G_PI / 180, c = cos (a), sn = sin (a), dot = 0, cr[3];
+
+  for (int k = 0; k < 3; k++)
+    dot += u[k] * v[k];
+  cr[0] = u[1] * v[2] - u[2] * v[1];
+  cr[1] = u[2] * v[0] - u[0] * v[2];
+  cr[2] = u[0] * v[1] - u[1] * v[0];
+  for (int k = 0; k < 3; k++)
+    out[k] = v[k] * c + cr[k] * sn + u[k] * dot * (1 - c);
+}
+
+/* A plane candidate: its normal through the centroid, then the ICP transform found. */
+typedef struct
+{
+  double      n[3], d;
+  Affine      t;
+  OspResidual res;
+  double      pn[3], pd;  /* the refined plane */
+  gboolean    ok;
+} Candidate;
+
+#define SYMMETRY_MAX_CANDIDATES 24
+#define SYMMETRY_COARSE_POINTS 1500
+#define SYMMETRY_MID_POINTS 5000
+#define SYMMETRY_N_REFINED 3
+
+static int
+compare_candidates (gconstpointer a,
+                    gconstpointer b)
+{
+  const Candidate *x = a, *y = b;
+
+  if (x->ok != y->ok)
+    return x->ok ? -1 : 1;
+  return (x->res.rms_mm > y->res.rms_mm) - (x->res.rms_mm < y->res.rms_mm);
+}
+
+/* Runs ICP of the reflection of `points` across the candidate, from c->t. */
+static gboolean
+candidate_fit (const IcpSetup *s,
+               Candidate      *c,
+               const double   *points,
+               guint32         n,
+               double         *mirrored,
+               const double    centroid[3],
+               const OspProgressRange *progress,
+               GCancellable   *cancellable,
+               GError        **error)
+{
+  Affine m, total;
+  g_autoptr(GError) local = NULL;
+
+  affine_reflection (c->n, c->d, &m);
+  for (guint32 i = 0; i < n; i++)
+    affine_apply (&m, points + 3 * (gsize) i, mirrored + 3 * (gsize) i);
+  if (!icp_points (s, mirrored, n, &c->t, &c->res, progress, cancellable, &local))
+    {
+      if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          g_propagate_error (error, g_steal_pointer (&local));
+          return FALSE;
+        }
+      c->ok = FALSE;
+      return TRUE;
+    }
+  affine_compose (&c->t, &m, &total);
+  c->ok = plane_of_reflection (&total, centroid, c->pn, &c->pd);
+  return TRUE;
+}
+
 gboolean
-osp_symmetry_estimate (const OspMesh            *mesh,
-                       const OspSymmetryOptions *options,
-                       OspPlane                 *out_plane,
-                       OspResidual              *out_residual,
-                       const OspProgressRange   *progress,
-                       GCancellable             *cancellable,
-                       GError                  **error)
+osp_symmetry_estimate_full (const OspMesh            *mesh,
+                            const OspSymmetryOptions *options,
+                            OspSymmetryResult        *out_result,
+                            const OspProgressRange   *progress,
+                            GCancellable             *cancellable,
+                            GError                  **error)
 {
   const OspSymmetryOptions defaults = OSP_SYMMETRY_OPTIONS_INIT;
-  double centroid[3], axes[9], variances[3];
-  double cand_n[3][3], cand_d[3];
-  guint n_cand = 0, best = 0;
+  double centroid[3], axes[9], variances[3], size;
+  Candidate cand[SYMMETRY_MAX_CANDIDATES];
+  guint n_cand = 0, n_refine, n_plain = 0, n_tried = 0;
+  double best_coarse = INFINITY;
   g_autoptr(OspBvh) bvh = NULL;
-  g_autofree double *coarse = NULL, *fine = NULL, *mirrored = NULL;
-  guint32 n_coarse = 0, n_fine = 0;
-  Affine cand_t[3];
-  OspResidual cand_res[3];
+  g_autofree double *coarse = NULL, *mid = NULL, *fine = NULL, *mirrored = NULL;
+  guint32 n_coarse = 0, n_mid = 0, n_fine = 0;
+  OspSymmetryResult result = { 0 };
   IcpSetup s;
-  Affine m, total;
-  OspResidual res;
-  double n[3], d;
   OspProgressRange sub;
+  Candidate *best;
 
   g_return_val_if_fail (mesh != NULL, FALSE);
-  g_return_val_if_fail (out_plane != NULL, FALSE);
+  g_return_val_if_fail (out_result != NULL, FALSE);
   if (options == NULL)
     options = &defaults;
   g_return_val_if_fail (options->n_landmarks == 0 || options->landmarks != NULL, FALSE);
@@ -1002,7 +1101,9 @@ osp_symmetry_estimate (const OspMesh            *mesh,
                    _("No plane of symmetry: the mesh has no surface or no extent"));
       return FALSE;
     }
+  size = sqrt (variances[2]);
 
+  memset (cand, 0, sizeof cand);
   if (options->has_initial_plane)
     {
       const float *pn = options->initial_plane.normal;
@@ -1011,13 +1112,13 @@ osp_symmetry_estimate (const OspMesh            *mesh,
 
       g_return_val_if_fail (len > 0, FALSE);
       for (int k = 0; k < 3; k++)
-        cand_n[0][k] = pn[k] / len;
-      cand_d[0] = options->initial_plane.d / len;
+        cand[0].n[k] = pn[k] / len;
+      cand[0].d = options->initial_plane.d / len;
       n_cand = 1;
     }
   else if (options->n_landmarks >= 2)
     {
-      if (!landmark_plane (options, axes, cand_n[0], &cand_d[0]))
+      if (!landmark_plane (options, axes, cand[0].n, &cand[0].d))
         {
           g_set_error (error, OSP_ERROR, OSP_ERROR_FAILED,
                        _("No plane of symmetry: the landmarks do not define a plane"));
@@ -1027,14 +1128,46 @@ osp_symmetry_estimate (const OspMesh            *mesh,
     }
   else
     {
+      /* Frames: the principal axes, and the patient's axes around the left–right prior. */
+      double frames[2][3][3];
+      guint n_frames = 1;
+
       for (guint a = 0; a < 3; a++)
+        for (int k = 0; k < 3; k++)
+          frames[0][a][k] = axes[3 * k + a];
+      if (options->use_lr_prior)
         {
-          for (int k = 0; k < 3; k++)
-            cand_n[a][k] = axes[3 * k + a];
-          cand_d[a] = cand_n[a][0] * centroid[0] + cand_n[a][1] * centroid[1] +
-                      cand_n[a][2] * centroid[2];
+          double lr[3] = { options->lr_axis[0], options->lr_axis[1], options->lr_axis[2] };
+          double len = sqrt (lr[0] * lr[0] + lr[1] * lr[1] + lr[2] * lr[2]), u[3], v[3];
+
+          if (len > 0)
+            {
+              for (int k = 0; k < 3; k++)
+                lr[k] /= len;
+              plane_basis_of (lr, u, v);
+              memcpy (frames[1][0], lr, sizeof lr);
+              memcpy (frames[1][1], u, sizeof u);
+              memcpy (frames[1][2], v, sizeof v);
+              n_frames = 2;
+            }
         }
-      n_cand = 3;
+      /* The plain planes first (the prior's sagittal plane, then the principal planes),
+       * then the turned ones, tried only when no plain one fits well. */
+      for (int turn = 0; turn < 5; turn++)
+        for (guint f = n_frames; f-- > 0;)
+          for (guint a = 0; a < (f == 1 ? 1u : 3u); a++)
+            {
+              Candidate *c = &cand[n_cand++];
+
+              if (turn == 0)
+                memcpy (c->n, frames[f][a], sizeof c->n);
+              else
+                rotate_about (frames[f][a], turn <= 2 ? frames[f][(a + 1) % 3] :
+                              frames[f][(a + 2) % 3], turn % 2 ? 25.0 : -25.0, c->n);
+              c->d = c->n[0] * centroid[0] + c->n[1] * centroid[1] + c->n[2] * centroid[2];
+              if (turn == 0)
+                n_plain++;
+            }
     }
 
   sub = osp_progress_sub (progress, 0, 0.1);
@@ -1043,54 +1176,162 @@ osp_symmetry_estimate (const OspMesh            *mesh,
     return FALSE;
 
   fine = sample_vertices (mesh, options->max_points, &n_fine);
+  mid = sample_vertices (mesh, MIN (options->max_points == 0 ? G_MAXUINT32 :
+                                    options->max_points, SYMMETRY_MID_POINTS), &n_mid);
   coarse = sample_vertices (mesh, MIN (options->max_points == 0 ? G_MAXUINT32 :
-                                       options->max_points, 2000), &n_coarse);
+                                       options->max_points, SYMMETRY_COARSE_POINTS), &n_coarse);
   mirrored = g_new (double, 3 * (gsize) MAX (n_fine, 1));
 
-  s = (IcpSetup) { bvh, mesh, NULL, NULL, 0, 0, options->trim_fraction,
-                   MIN (MAX (options->max_iterations, 1), 12), 1e-3 };
-
-  /* Each candidate: a short ICP of the mirrored coarse sample; keep the best.  The principal
-   * axes come by increasing variance; the widest (left-right for a whole pelvis) is tried
-   * first, and a fit within 0.1 % of the size needs no rival. */
-  for (guint k = 0; k < n_cand; k++)
+  /* Every candidate: a short ICP on the coarse sample. */
+  s = (IcpSetup) { bvh, mesh, NULL, NULL, 0, 0, options->trim_fraction, 10, 1e-3 };
+  for (guint c = 0; c < n_cand; c++)
     {
-      guint c = n_cand - 1 - k;
-
-      affine_reflection (cand_n[c], cand_d[c], &m);
-      for (guint32 i = 0; i < n_coarse; i++)
-        affine_apply (&m, coarse + 3 * i, mirrored + 3 * i);
-      cand_t[c] = affine_identity;
-      sub = osp_progress_sub (progress, 0.1 + 0.4 * c / n_cand, 0.4 / n_cand);
-      if (!icp_points (&s, mirrored, n_coarse, &cand_t[c], &cand_res[c], &sub, cancellable,
-                       error))
-        return FALSE;
-      if (k == 0 || cand_res[c].rms_mm < cand_res[best].rms_mm)
-        best = c;
-      if (cand_res[c].rms_mm < 1e-3 * sqrt (variances[2]))
+      /* A plain plane that mirrors the surface within 2 % of its size needs no turned rival
+       * (they would find it again, slowly). */
+      if (c == n_plain && n_plain > 0 && best_coarse < 0.02 * size)
         break;
+      cand[c].t = affine_identity;
+      sub = osp_progress_sub (progress, 0.1 + 0.4 * c / n_cand, 0.4 / n_cand);
+      if (!candidate_fit (&s, &cand[c], coarse, n_coarse, mirrored, centroid, &sub, cancellable,
+                          error))
+        return FALSE;
+      if (cand[c].ok)
+        best_coarse = MIN (best_coarse, cand[c].res.rms_mm);
+      n_tried++;
     }
-
-  /* Refine the best on the fine sample. */
-  affine_reflection (cand_n[best], cand_d[best], &m);
-  for (guint32 i = 0; i < n_fine; i++)
-    affine_apply (&m, fine + 3 * i, mirrored + 3 * i);
-  s.max_iterations = MAX (options->max_iterations, 1);
-  s.tolerance = 1e-4;
-  sub = osp_progress_sub (progress, 0.5, 0.5);
-  if (!icp_points (&s, mirrored, n_fine, &cand_t[best], &res, &sub, cancellable, error))
-    return FALSE;
-
-  affine_compose (&cand_t[best], &m, &total);
-  if (!plane_of_reflection (&total, centroid, n, &d))
+  n_cand = n_tried;
+  result.n_candidates = n_cand;
+  qsort (cand, n_cand, sizeof (Candidate), compare_candidates);
+  if (!cand[0].ok)
     {
       g_set_error (error, OSP_ERROR, OSP_ERROR_FAILED,
                    _("No plane of symmetry: the registration did not converge"));
       return FALSE;
     }
-  orient_plane (n, d, out_plane);
+
+  /* The best few distinct planes again, on more points, from where they got to. */
+  n_refine = 0;
+  for (guint c = 0; c < n_cand && n_refine < SYMMETRY_N_REFINED; c++)
+    {
+      /* Only planes that could still be rivals (see below) are worth more points. */
+      gboolean distinct = cand[c].ok && cand[c].res.rms_mm <= 1.5 * cand[0].res.rms_mm + 0.05;
+
+      for (guint e = 0; e < n_refine && distinct; e++)
+        {
+          double dot = fabs (cand[c].pn[0] * cand[e].pn[0] + cand[c].pn[1] * cand[e].pn[1] +
+                             cand[c].pn[2] * cand[e].pn[2]);
+          double off = fabs (cand[e].pn[0] * centroid[0] + cand[e].pn[1] * centroid[1] +
+                             cand[e].pn[2] * centroid[2] - cand[e].pd) +
+                       fabs (cand[c].pn[0] * centroid[0] + cand[c].pn[1] * centroid[1] +
+                             cand[c].pn[2] * centroid[2] - cand[c].pd);
+
+          distinct = dot < cos (10 * G_PI / 180) || off > 0.05 * size;
+        }
+      if (distinct)
+        cand[n_refine++] = cand[c];
+    }
+  s.max_iterations = 20;
+  for (guint c = 0; c < n_refine; c++)
+    {
+      sub = osp_progress_sub (progress, 0.5 + 0.2 * c / n_refine, 0.2 / n_refine);
+      if (!candidate_fit (&s, &cand[c], mid, n_mid, mirrored, centroid, &sub, cancellable,
+                          error))
+        return FALSE;
+    }
+  qsort (cand, n_refine, sizeof (Candidate), compare_candidates);
+  best = &cand[0];
+  if (!best->ok)
+    {
+      g_set_error (error, OSP_ERROR, OSP_ERROR_FAILED,
+                   _("No plane of symmetry: the registration did not converge"));
+      return FALSE;
+    }
+
+  /* The best on the fine sample. */
+  s.max_iterations = MAX (options->max_iterations, 1);
+  s.tolerance = 1e-4;
+  sub = osp_progress_sub (progress, 0.7, 0.3);
+  if (!candidate_fit (&s, best, fine, n_fine, mirrored, centroid, &sub, cancellable, error))
+    return FALSE;
+  if (!best->ok)
+    {
+      g_set_error (error, OSP_ERROR, OSP_ERROR_FAILED,
+                   _("No plane of symmetry: the registration did not converge"));
+      return FALSE;
+    }
+  orient_plane (best->pn, best->pd, &result.plane);
+  result.residual = best->res;
+
+  /* The untrimmed figure: every pair of the final fit. */
+  {
+    g_autofree double *moved = g_new (double, 3 * (gsize) MAX (n_fine, 1));
+    g_autofree double *closest = g_new (double, 3 * (gsize) MAX (n_fine, 1));
+    g_autofree double *normal = g_new (double, 3 * (gsize) MAX (n_fine, 1));
+    g_autofree double *dist = g_new (double, MAX (n_fine, 1));
+    IcpSetup all = s;
+    guint32 n_valid = 0;
+    double sum2 = 0;
+
+    for (guint32 i = 0; i < n_fine; i++)
+      dist[i] = -1;
+    icp_match (&all, mirrored, n_fine, &best->t, moved, closest, normal, dist);
+    for (guint32 i = 0; i < n_fine; i++)
+      if (dist[i] >= 0)
+        {
+          sum2 += dist[i] * dist[i];
+          dist[n_valid++] = dist[i];
+        }
+    if (n_valid > 0)
+      {
+        result.untrimmed_rms_mm = sqrt (sum2 / n_valid);
+        result.untrimmed_p95_mm = select_kth (dist, n_valid,
+                                              (guint32) floor (0.95 * (n_valid - 1)));
+      }
+  }
+
+  /* A rival: another distinct plane whose (mid-sample) fit is nearly as good. */
+  for (guint c = 1; c < n_refine; c++)
+    if (cand[c].ok && cand[c].res.rms_mm <= 1.25 * cand[0].res.rms_mm + 0.05)
+      {
+        OspPlane rival;
+        float point[3] = { centroid[0], centroid[1], centroid[2] };
+        double angle, offset;
+
+        /* Refined, two starts may have reached the same plane: that is no rival. */
+        orient_plane (cand[c].pn, cand[c].pd, &rival);
+        osp_plane_compare (&result.plane, &rival, point, &angle, &offset);
+        if (angle <= 10 && offset <= 0.05 * size)
+          continue;
+        result.ambiguous = TRUE;
+        result.rival = rival;
+        result.rival_rms_mm = cand[c].res.rms_mm;
+        result.rival_angle_deg = angle;
+        break;
+      }
+  *out_result = result;
+  osp_progress_report (progress, 1.0);
+  return TRUE;
+}
+
+gboolean
+osp_symmetry_estimate (const OspMesh            *mesh,
+                       const OspSymmetryOptions *options,
+                       OspPlane                 *out_plane,
+                       OspResidual              *out_residual,
+                       const OspProgressRange   *progress,
+                       GCancellable             *cancellable,
+                       GError                  **error)
+{
+  OspSymmetryResult result;
+
+  g_return_val_if_fail (mesh != NULL, FALSE);
+  g_return_val_if_fail (out_plane != NULL, FALSE);
+
+  if (!osp_symmetry_estimate_full (mesh, options, &result, progress, cancellable, error))
+    return FALSE;
+  *out_plane = result.plane;
   if (out_residual != NULL)
-    *out_residual = res;
+    *out_residual = result.residual;
   return TRUE;
 }
 

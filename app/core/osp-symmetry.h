@@ -168,16 +168,48 @@ typedef struct
   const float   *landmarks;
   guint          n_landmarks;
   double         trim_fraction;  /* default 0.2 */
-  guint          max_iterations; /* ICP iterations per candidate, default 60 */
+  guint          max_iterations; /* ICP iterations of the final refinement, default 60 */
   guint32        max_points;     /* points sampled, default 20000 */
+  /* The patient's left–right axis in the mesh's coordinates (LPS: x), a prior for the
+   * normal: with use_lr_prior, planes about it are candidates too.  Default TRUE, (1, 0, 0). */
+  gboolean       use_lr_prior;
+  float          lr_axis[3];
 } OspSymmetryOptions;
 
-#define OSP_SYMMETRY_OPTIONS_INIT { FALSE, { { 1.0f, 0.0f, 0.0f }, 0.0f }, NULL, 0, 0.2, 60, 20000 }
+#define OSP_SYMMETRY_OPTIONS_INIT { FALSE, { { 1.0f, 0.0f, 0.0f }, 0.0f }, NULL, 0, 0.2, 60, \
+                                    20000, TRUE, { 1.0f, 0.0f, 0.0f } }
+
+/* The full answer of a symmetry estimate. */
+typedef struct
+{
+  OspPlane    plane;
+  OspResidual residual;         /* over the best (1 − trim) of the pairs (trimmed) */
+  double      untrimmed_rms_mm; /* over every pair */
+  double      untrimmed_p95_mm;
+  guint       n_candidates;     /* starting planes tried */
+  /* Another plane (more than 10° or 5 % of the size away) that fits nearly as well (its
+   * trimmed RMS within 25 % of the best's): the answer is ambiguous. */
+  gboolean    ambiguous;
+  OspPlane    rival;
+  double      rival_rms_mm;
+  double      rival_angle_deg;
+} OspSymmetryResult;
+
+/* As osp_symmetry_estimate(), with the untrimmed residual and the ambiguity. */
+gboolean osp_symmetry_estimate_full (const OspMesh            *mesh,
+                                     const OspSymmetryOptions *options,
+                                     OspSymmetryResult        *out_result,
+                                     const OspProgressRange   *progress,
+                                     GCancellable             *cancellable,
+                                     GError                  **error);
 
 /* Estimates the plane of symmetry of `mesh` (several inputs — left and right hemipelvis —
  * are merged by the caller with osp_mesh_merge()).  Without an initial plane or landmarks,
- * each of the three principal axes through the centroid is tried and the one with the best
- * residual kept.  The refined plane is that of T·M, where M is the reflection across the
+ * planes through the centroid are tried: normal to each principal axis, each of those turned
+ * by ±25° about the other two axes, and (use_lr_prior) normal to the patient's left–right
+ * axis and turned about the other two patient axes; each is refined by a short trimmed ICP
+ * of the mirrored sample, the best few again on more points, and the one with the lowest
+ * trimmed residual kept.  The refined plane is that of T·M, where M is the reflection across the
  * initial plane and T the ICP transform that maps the mirrored mesh onto the original.
  * out_plane: unit normal whose component of largest magnitude is positive, so results
  * compare directly.
