@@ -49,6 +49,7 @@ osp_cli_symmetry (int    argc,
   g_autoptr(OspCliProgress) bar = NULL;
   OspSymmetryOptions options = OSP_SYMMETRY_OPTIONS_INIT;
   OspProgressRange progress = { osp_cli_progress_update, NULL, 0, 1 };
+  OspSymmetryResult result;
   OspPlane plane;
   OspResidual res;
   double t0, seconds;
@@ -84,8 +85,10 @@ osp_cli_symmetry (int    argc,
   bar = osp_cli_progress_new (_("Symmetry"));
   progress.user_data = bar;
   t0 = osp_cli_now ();
-  if (!osp_symmetry_estimate (merged, &options, &plane, &res, &progress, NULL, &error))
+  if (!osp_symmetry_estimate_full (merged, &options, &result, &progress, NULL, &error))
     return osp_cli_fail (error);
+  plane = result.plane;
+  res = result.residual;
   seconds = osp_cli_now () - t0;
   g_clear_pointer (&bar, osp_cli_progress_free);
 
@@ -117,6 +120,33 @@ osp_cli_symmetry (int    argc,
       json_builder_add_double_value (b, res.rms_mm);
       json_builder_set_member_name (b, "p95_mm");
       json_builder_add_double_value (b, res.p95_mm);
+      json_builder_set_member_name (b, "trimmed_fraction");
+      json_builder_add_double_value (b, trim);
+      json_builder_set_member_name (b, "untrimmed_rms_mm");
+      json_builder_add_double_value (b, result.untrimmed_rms_mm);
+      json_builder_set_member_name (b, "untrimmed_p95_mm");
+      json_builder_add_double_value (b, result.untrimmed_p95_mm);
+      json_builder_set_member_name (b, "candidates");
+      json_builder_add_int_value (b, result.n_candidates);
+      json_builder_set_member_name (b, "ambiguous");
+      json_builder_add_boolean_value (b, result.ambiguous);
+      if (result.ambiguous)
+        {
+          json_builder_set_member_name (b, "rival");
+          json_builder_begin_object (b);
+          json_builder_set_member_name (b, "normal");
+          json_builder_begin_array (b);
+          for (int k = 0; k < 3; k++)
+            json_builder_add_double_value (b, result.rival.normal[k]);
+          json_builder_end_array (b);
+          json_builder_set_member_name (b, "d");
+          json_builder_add_double_value (b, result.rival.d);
+          json_builder_set_member_name (b, "rms_mm");
+          json_builder_add_double_value (b, result.rival_rms_mm);
+          json_builder_set_member_name (b, "angle_deg");
+          json_builder_add_double_value (b, result.rival_angle_deg);
+          json_builder_end_object (b);
+        }
       json_builder_set_member_name (b, "pairs");
       json_builder_add_int_value (b, res.n_pairs);
       json_builder_set_member_name (b, "iterations");
@@ -133,8 +163,17 @@ osp_cli_symmetry (int    argc,
     {
       printf (_("plane: %.6f,%.6f,%.6f,%.4f  (n·x = d, mm)\n"), plane.normal[0], plane.normal[1],
               plane.normal[2], plane.d);
-      printf (_("residual: RMS %.3f mm, 95th percentile %.3f mm (%u pairs, %u iterations)\n"),
-              res.rms_mm, res.p95_mm, res.n_pairs, res.n_iterations);
+      printf (_("residual of the mirrored surface to the original over the best %.0f %% of the "
+                "point pairs (trimmed): RMS %.3f mm, 95th percentile %.3f mm (%u pairs, %u "
+                "iterations)\n"), 100 * (1 - trim), res.rms_mm, res.p95_mm, res.n_pairs,
+              res.n_iterations);
+      printf (_("over every pair (untrimmed): RMS %.3f mm, 95th percentile %.3f mm\n"),
+              result.untrimmed_rms_mm, result.untrimmed_p95_mm);
+      if (result.ambiguous)
+        printf (_("warning: another plane fits nearly as well: %.6f,%.6f,%.6f,%.4f, %.1f° "
+                  "away, trimmed RMS %.3f mm; check the plane against the anatomy\n"),
+                result.rival.normal[0], result.rival.normal[1], result.rival.normal[2],
+                result.rival.d, result.rival_angle_deg, result.rival_rms_mm);
       printf (_("%u triangles in %.3f s\n"), osp_mesh_get_n_triangles (merged), seconds);
     }
   return 0;
