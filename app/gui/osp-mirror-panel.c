@@ -60,6 +60,7 @@ struct _OspMirrorPanel
   gboolean        has_plane;
   OspPlane        plane;
   OspResidual     residual;
+  OspSymmetryResult symmetry;    /* the untrimmed figure and a rival plane */
   OspPlaneGizmo  *gizmo;
 
   Work            work;
@@ -216,11 +217,23 @@ show_plane (OspMirrorPanel *self,
                             self->plane.normal[0], self->plane.normal[1],
                             self->plane.normal[2], self->plane.d);
   else
-    text = g_strdup_printf (_("Plane: normal (%.3f, %.3f, %.3f), offset %.1f mm\n"
-                              "Residual: RMS %.2f mm · 95th percentile %.2f mm"),
-                            self->plane.normal[0], self->plane.normal[1],
-                            self->plane.normal[2], self->plane.d, self->residual.rms_mm,
-                            self->residual.p95_mm);
+    {
+      g_autofree char *fit = g_strdup_printf (_("Plane: normal (%.3f, %.3f, %.3f), offset %.1f "
+                                                "mm\nResidual over the best 80 %% of the "
+                                                "point pairs: RMS %.2f mm · 95th percentile "
+                                                "%.2f mm (all pairs: RMS %.2f mm)"),
+                                              self->plane.normal[0], self->plane.normal[1],
+                                              self->plane.normal[2], self->plane.d,
+                                              self->residual.rms_mm, self->residual.p95_mm,
+                                              self->symmetry.untrimmed_rms_mm);
+
+      if (self->symmetry.ambiguous)
+        text = g_strdup_printf (_("%s\nWarning: another plane, %.0f° away, fits nearly as well "
+                                  "(RMS %.2f mm). Check the plane against the anatomy."), fit,
+                                self->symmetry.rival_angle_deg, self->symmetry.rival_rms_mm);
+      else
+        text = g_steal_pointer (&fit);
+    }
   gtk_label_set_text (self->plane_label, text);
 }
 
@@ -263,6 +276,7 @@ typedef struct
   OspResidual  plane_deviation;
   OspPlane     plane;
   OspResidual  residual;
+  OspSymmetryResult symmetry;
   GArray      *exclude;      /* OspPlane */
   mat4         matrix;
   float       *distances;
@@ -294,9 +308,13 @@ estimate_thread (GTask        *task,
   OspProgressRange progress = { progress_func, self, 0.0, 1.0 };
   GError *error = NULL;
 
-  if (osp_symmetry_estimate (work->mesh, NULL, &work->plane, &work->residual, &progress,
-                             cancellable, &error))
-    g_task_return_boolean (task, TRUE);
+  if (osp_symmetry_estimate_full (work->mesh, NULL, &work->symmetry, &progress, cancellable,
+                                  &error))
+    {
+      work->plane = work->symmetry.plane;
+      work->residual = work->symmetry.residual;
+      g_task_return_boolean (task, TRUE);
+    }
   else
     g_task_return_error (task, error);
 }
@@ -321,6 +339,7 @@ estimate_done (GObject      *source,
     return;
   self->plane = work->plane;
   self->residual = work->residual;
+  self->symmetry = work->symmetry;
   self->has_plane = TRUE;
   show_gizmo (self);
   store_plane (self, FALSE);
@@ -549,10 +568,7 @@ static void
 on_keep_clicked (GtkButton      *button,
                  OspMirrorPanel *self)
 {
-  if (!self->has_pending)
-    return;
-  apply_fit (self, button == self->keep_registered_button);
-  clear_pending (self);
+  osp_mirror_panel_keep (self, button == self->keep_registered_button);
 }
 
 static void
@@ -991,6 +1007,28 @@ osp_mirror_panel_get_last_error (OspMirrorPanel *self)
 {
   g_return_val_if_fail (OSP_IS_MIRROR_PANEL (self), NULL);
   return self->last_error;
+}
+
+const char *
+osp_mirror_panel_get_doubt (OspMirrorPanel *self)
+{
+  g_return_val_if_fail (OSP_IS_MIRROR_PANEL (self), NULL);
+
+  return self->has_pending ? gtk_label_get_text (self->doubt_label) : NULL;
+}
+
+void
+osp_mirror_panel_keep (OspMirrorPanel *self,
+                       gboolean        registered)
+{
+  g_return_if_fail (OSP_IS_MIRROR_PANEL (self));
+
+  if (!self->has_pending)
+    return;
+  if (registered && !gtk_widget_get_sensitive (GTK_WIDGET (self->keep_registered_button)))
+    return;
+  apply_fit (self, registered);
+  clear_pending (self);
 }
 
 static void
