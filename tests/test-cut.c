@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <string.h>
 
 #include "osp-cut.h"
@@ -14,6 +15,7 @@
 #include "osp-phantom.h"
 #include "osp-print-check.h"
 #include "osp-segment.h"
+#include "osp-symmetry.h"
 #include "osp-triangulate.h"
 #include "osp-test-common.h"
 
@@ -645,6 +647,114 @@ test_corner_random (void)
   osp_mesh_unref (meshes[1]);
 }
 
+/* -- Small stacks ----------------------------------------------------------------------------- */
+
+typedef struct
+{
+  OspMesh *mesh;
+  guint32  n_triangles;
+  guint    n_pieces;
+  double   volume;
+  OspPlane plane;
+  double   rms;
+} StackJob;
+
+/* A disc of 8000 points around 400 square holes (a section through spongy bone). */
+static gpointer
+triangulate_holes (gpointer data)
+{
+  StackJob *job = data;
+  g_autoptr(GArray) xy = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr(GArray) starts = g_array_new (FALSE, FALSE, sizeof (guint32));
+  g_autoptr(GArray) out = g_array_new (FALSE, FALSE, sizeof (guint32));
+  guint32 zero = 0;
+
+  g_array_append_val (starts, zero);
+  for (guint i = 0; i < 8000; i++)
+    {
+      double a = 2 * G_PI * i / 8000, p[2] = { 300 * cos (a), 300 * sin (a) };
+
+      g_array_append_vals (xy, p, 2);
+    }
+  {
+    guint32 end = xy->len / 2;
+
+    g_array_append_val (starts, end);
+  }
+  for (int gx = 0; gx < 20; gx++)
+    for (int gy = 0; gy < 20; gy++)
+      {
+        /* Clockwise squares of 4 mm at a 10 mm pitch. */
+        double x = -100 + 10 * gx, y = -100 + 10 * gy;
+        double p[8] = { x, y, x, y + 4, x + 4, y + 4, x + 4, y };
+        guint32 end;
+
+        g_array_append_vals (xy, p, 8);
+        end = xy->len / 2;
+        g_array_append_val (starts, end);
+      }
+  osp_triangulate_polygon ((const double *) xy->data, xy->len / 2,
+                           (const guint32 *) starts->data, starts->len - 1, out);
+  job->n_triangles = out->len / 3;
+  return NULL;
+}
+
+/* A big cut with caps, and the plane of symmetry of what remains. */
+static gpointer
+cut_big (gpointer data)
+{
+  StackJob *job = data;
+  g_auto(OspCutResult) r = { 0 };
+  g_autoptr(GError) error = NULL;
+  const OspPlane planes[3] = { { { 1, 0, 0 }, 3 }, { { 0, 1, 0 }, 4 }, { { 0, 0, 1 }, 5 } };
+  OspResidual res;
+
+  g_assert_true (osp_mesh_cut (job->mesh, planes, 3, 0, &r, NULL, NULL, &error));
+  g_assert_no_error (error);
+  job->n_pieces = r.inside->len + r.outside->len;
+  job->volume = r.inside_volume + r.outside_volume;
+  g_assert_true (osp_symmetry_estimate (job->mesh, NULL, &job->plane, &res, NULL, NULL, &error));
+  g_assert_no_error (error);
+  job->rms = res.rms_mm;
+  return NULL;
+}
+
+static void
+run_with_small_stack (GThreadFunc func,
+                      StackJob   *job)
+{
+  pthread_attr_t attr;
+  pthread_t thread;
+
+  g_assert_cmpint (pthread_attr_init (&attr), ==, 0);
+  /* 256 KiB: a 32nd of a main thread's 8 MiB. */
+  g_assert_cmpint (pthread_attr_setstacksize (&attr, 256 * 1024), ==, 0);
+  g_assert_cmpint (pthread_create (&thread, &attr, (void *(*) (void *)) func, job), ==, 0);
+  g_assert_cmpint (pthread_join (thread, NULL), ==, 0);
+  pthread_attr_destroy (&attr);
+}
+
+/* Worker threads have small stacks: the cap triangulation (now a loop over its own stack of
+ * polygons, not recursion), a cut of a large mesh and a symmetry estimate run in 256 KiB. */
+static void
+test_small_stack (void)
+{
+  StackJob job = { 0 };
+
+  run_with_small_stack (triangulate_holes, &job);
+  /* n points in h + 1 rings: n + 2h − 2 triangles. */
+  g_assert_cmpuint (job.n_triangles, ==, 8000 + 1600 + 2 * 400 - 2);
+
+  job.mesh = osp_test_make_sphere (20, 256, 128);
+  g_assert_cmpuint (osp_mesh_get_n_triangles (job.mesh), >, 60000);
+  run_with_small_stack (cut_big, &job);
+  g_assert_cmpuint (job.n_pieces, ==, 2);
+  g_assert_cmpfloat (fabs (job.volume - osp_mesh_get_volume (job.mesh)), <,
+                     1e-6 * osp_mesh_get_volume (job.mesh));
+  g_assert_cmpfloat (job.rms, <, 0.05);
+  osp_mesh_unref (job.mesh);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -678,6 +788,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cut/triangulate", test_triangulate);
   g_test_add_func ("/cut/corner/sphere-stl", test_corner_sphere_stl);
   g_test_add_func ("/cut/corner/random", test_corner_random);
+  g_test_add_func ("/cut/small-stack", test_small_stack);
 
   return g_test_run ();
 }

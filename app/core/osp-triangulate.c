@@ -560,11 +560,30 @@ cure_local_intersections (Earcut *ec,
   return filter_points (ec, p, NULL);
 }
 
-static void earcut_linked (Earcut *ec, Node *ear, int pass);
+/* One polygon to clip, and the pass it is at.  The work is a stack, not recursion: a large
+ * degenerate cap splits once per point, which would nest as deep as it has points and
+ * overflow a worker thread's stack. */
+typedef struct
+{
+  Node *ear;
+  int   pass;
+} EarJob;
+
+static void
+push_job (GArray *jobs,
+          Node   *ear,
+          int     pass)
+{
+  EarJob job = { ear, pass };
+
+  if (ear != NULL)
+    g_array_append_val (jobs, job);
+}
 
 static void
 split_earcut (Earcut *ec,
-              Node   *start)
+              Node   *start,
+              GArray *jobs)
 {
   Node *a = start;
 
@@ -577,8 +596,9 @@ split_earcut (Earcut *ec,
 
             a = filter_points (ec, a, a->next);
             c = filter_points (ec, c, c->next);
-            earcut_linked (ec, a, 0);
-            earcut_linked (ec, c, 0);
+            /* Last in, first out: a is clipped first, as the recursion did. */
+            push_job (jobs, c, 0);
+            push_job (jobs, a, 0);
             return;
           }
       a = a->next;
@@ -592,9 +612,10 @@ split_earcut (Earcut *ec,
 }
 
 static void
-earcut_linked (Earcut *ec,
-               Node   *ear,
-               int     pass)
+earcut_step (Earcut *ec,
+             Node   *ear,
+             int     pass,
+             GArray *jobs)
 {
   Node *stop;
 
@@ -620,13 +641,30 @@ earcut_linked (Earcut *ec,
       if (ear == stop)
         {
           if (pass == 0)
-            earcut_linked (ec, filter_points (ec, ear, NULL), 1);
+            push_job (jobs, filter_points (ec, ear, NULL), 1);
           else if (pass == 1)
-            earcut_linked (ec, cure_local_intersections (ec, filter_points (ec, ear, NULL)), 2);
+            push_job (jobs, cure_local_intersections (ec, filter_points (ec, ear, NULL)), 2);
           else
-            split_earcut (ec, ear);
+            split_earcut (ec, ear, jobs);
           break;
         }
+    }
+}
+
+static void
+earcut_linked (Earcut *ec,
+               Node   *ear,
+               int     pass)
+{
+  g_autoptr(GArray) jobs = g_array_new (FALSE, FALSE, sizeof (EarJob));
+
+  push_job (jobs, ear, pass);
+  while (jobs->len > 0)
+    {
+      EarJob job = g_array_index (jobs, EarJob, jobs->len - 1);
+
+      g_array_set_size (jobs, jobs->len - 1);
+      earcut_step (ec, job.ear, job.pass, jobs);
     }
 }
 
