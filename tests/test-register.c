@@ -15,6 +15,7 @@
 
 #include "osp-cut.h"
 #include "osp-mesh-io.h"
+#include "osp-plan.h"
 #include "osp-segment.h"
 #include "osp-symmetry.h"
 #include "osp-test-common.h"
@@ -281,6 +282,84 @@ test_symmetry_ct (void)
   g_assert_cmpfloat (fabs (result_moved.residual.rms_mm - result.residual.rms_mm), <, 0.2);
 }
 
+static JsonObject *
+parse_op (const char *text)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (json_parser_load_from_data (parser, text, -1, &error));
+  g_assert_no_error (error);
+  return json_object_ref (json_node_get_object (json_parser_get_root (parser)));
+}
+
+/* The registration as a plan step: run, recorded as {"op": "register"}, and replayed from
+ * the recorded operations into a new plan to the same pose. */
+static void
+test_register_replay (void)
+{
+  g_autofree char *dir = osp_test_shared_data ("mesh");
+  g_autoptr(OspPlan) plan = NULL, again = NULL;
+  g_autoptr(GPtrArray) ops = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+  g_autoptr(GError) error = NULL;
+  OspTemplateFit fit;
+  float first[16], second[16];
+  const char *steps[] = {
+    "{\"op\": \"load\", \"path\": \"pelvis_atlas_11_left_surface.stl\", \"name\": \"Left\"}",
+    "{\"op\": \"load\", \"path\": \"pelvis_atlas_11_right_surface.stl\", \"name\": \"Right\"}",
+    "{\"op\": \"load\", \"path\": \"pelvis_atlas_11_sacrum_surface.stl\", \"name\": \"Sacrum\"}",
+    "{\"op\": \"add-plane\", \"name\": \"Midsagittal\", "
+    "\"plane\": [0.990139, 0.116204, 0.078237, 32.3247]}",
+    "{\"op\": \"cut\", \"model\": \"Left\", \"planes\": [[0, 0, -1, -315], [0, 0, 1, 375]]}",
+    "{\"op\": \"mirror\", \"model\": \"Right\", \"plane\": \"Midsagittal\", "
+    "\"result\": \"Template\"}",
+  };
+
+  if (dir == NULL)
+    return;
+  plan = osp_plan_new ();
+  for (guint i = 0; i < G_N_ELEMENTS (steps); i++)
+    {
+      g_autoptr(JsonObject) op = parse_op (steps[i]);
+
+      g_assert_true (osp_plan_run_operation (plan, op, dir, NULL, NULL, &error));
+      g_assert_no_error (error);
+    }
+  {
+    g_autoptr(JsonObject) op = parse_op ("{\"op\": \"register\", \"model\": \"Template\"}");
+
+    g_assert_true (osp_plan_run_register (plan, op, &fit, NULL, &error));
+    g_assert_no_error (error);
+  }
+  g_test_message ("plan: overlap %.3f, RMS %.3f mm, moved %.2f° %.2f mm, %u bones", fit.overlap,
+                  fit.rms_mm, fit.rotation_deg, fit.translation_mm, fit.n_bones_used);
+  g_assert_cmpuint (fit.doubt, ==, OSP_TEMPLATE_DOUBT_NONE);
+  /* The two remaining pieces of the left, not the right, the sacrum or the resected slab. */
+  g_assert_cmpuint (fit.n_bones_used, ==, 2);
+  g_assert_cmpfloat (fit.rms_mm, <=, 2.0);
+  g_assert_cmpstr (json_object_get_string_member (
+                     osp_plan_get_operation (plan, osp_plan_get_n_operations (plan) - 1), "op"),
+                   ==, "register");
+  osp_model_get_transform (osp_plan_find_model (plan, "Template"), first);
+
+  /* Replay what the plan recorded. */
+  again = osp_plan_new ();
+  for (guint i = 0; i < osp_plan_get_n_operations (plan); i++)
+    {
+      g_assert_true (osp_plan_run_operation (again, osp_plan_get_operation (plan, i), dir, NULL,
+                                             NULL, &error));
+      g_assert_no_error (error);
+    }
+  osp_model_get_transform (osp_plan_find_model (again, "Template"), second);
+  for (int k = 0; k < 16; k++)
+    g_assert_cmpfloat_with_epsilon (second[k], first[k], 1e-5 * (k >= 12 ? 100 : 1));
+  /* Undone, the template is back at the plane mirror. */
+  g_assert_true (osp_plan_undo (plan));
+  osp_model_get_transform (osp_plan_find_model (plan, "Template"), second);
+  for (int k = 0; k < 16; k++)
+    g_assert_cmpfloat (second[k], ==, k % 5 == 0 ? 1.0f : 0.0f);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -294,5 +373,6 @@ main (int    argc,
     }
   g_test_add_func ("/register/wrong-bone", test_register_wrong_bone);
   g_test_add_func ("/register/symmetry-ct", test_symmetry_ct);
+  g_test_add_func ("/register/plan-replay", test_register_replay);
   return g_test_run ();
 }
