@@ -506,7 +506,9 @@ apply_fit (OspMirrorPanel *self,
   if (registered)
     {
       g_autoptr(OspCommand) command = NULL;
+      g_autoptr(JsonObject) operation = NULL;
       g_autofree char *label = NULL;
+      OspTemplateOptions options = OSP_TEMPLATE_OPTIONS_INIT;
       mat4 current, combined, matrix;
 
       /* The matrix maps the template as it was placed: compose with its transform. */
@@ -516,6 +518,10 @@ apply_fit (OspMirrorPanel *self,
       command = osp_command_new_set_transform (self->template_model, (const float *) combined);
       label = g_strdup_printf (_("Register %s"), osp_model_get_name (self->template_model));
       osp_command_set_label (command, label);
+      /* Recorded as the registration step, so `plan run` replays it. */
+      options.exclude_distance_mm = EXCLUDE_DISTANCE_MM;
+      operation = osp_plan_register_operation_new (self->template_model, &options);
+      osp_command_set_operation (command, operation);
       if (!osp_plan_execute (self->plan, command, &error))
         {
           set_error (self, error->message);
@@ -619,143 +625,6 @@ register_done (GObject      *source,
   gtk_label_set_text (self->fit_label, "");
 }
 
-/* The cut planes of the plan: its named planes and those of its cut operations. */
-static GArray *
-collect_cut_planes (OspPlan *plan)
-{
-  GArray *planes = g_array_new (FALSE, FALSE, sizeof (OspPlane));
-
-  for (guint i = 0; i < osp_plan_get_n_planes (plan); i++)
-    {
-      OspPlane plane;
-
-      if (g_strcmp0 (osp_plan_get_plane_name (plan, i), PLANE_NAME) == 0)
-        continue;   /* not a cut */
-      osp_plan_get_plane (plan, i, &plane);
-      g_array_append_val (planes, plane);
-    }
-  for (guint i = 0; i < osp_plan_get_n_operations (plan); i++)
-    {
-      JsonObject *operation = osp_plan_get_operation (plan, i);
-      JsonArray *list;
-
-      if (g_strcmp0 (json_object_get_string_member_with_default (operation, "op", ""),
-                     "cut") != 0 ||
-          !json_object_has_member (operation, "planes") ||
-          JSON_NODE_TYPE (json_object_get_member (operation, "planes")) != JSON_NODE_ARRAY)
-        continue;
-      list = json_object_get_array_member (operation, "planes");
-      for (guint j = 0; j < json_array_get_length (list); j++)
-        {
-          JsonNode *node = json_array_get_element (list, j);
-          JsonArray *numbers;
-          OspPlane plane;
-
-          if (JSON_NODE_TYPE (node) != JSON_NODE_ARRAY)
-            continue;
-          numbers = json_node_get_array (node);
-          if (json_array_get_length (numbers) != 4)
-            continue;
-          for (int a = 0; a < 3; a++)
-            plane.normal[a] = json_array_get_double_element (numbers, a);
-          plane.d = json_array_get_double_element (numbers, 3);
-          if (plane.normal[0] != 0 || plane.normal[1] != 0 || plane.normal[2] != 0)
-            g_array_append_val (planes, plane);
-        }
-    }
-  return planes;
-}
-
-/* TRUE when the mesh lies inside the resected region of one of the plan's cuts (a piece
- * the cut took away). */
-static gboolean
-is_resected (OspPlan       *plan,
-             const OspMesh *mesh)
-{
-  const float *p = osp_mesh_get_positions (mesh);
-  guint32 n_v = osp_mesh_get_n_vertices (mesh);
-
-  if (n_v == 0)
-    return FALSE;
-  for (guint i = 0; i < osp_plan_get_n_operations (plan); i++)
-    {
-      JsonObject *operation = osp_plan_get_operation (plan, i);
-      JsonArray *list;
-      OspPlane planes[OSP_CUT_MAX_PLANES];
-      guint n_planes = 0;
-      double margin;
-      guint32 n_inside = 0;
-
-      if (g_strcmp0 (json_object_get_string_member_with_default (operation, "op", ""),
-                     "cut") != 0 ||
-          !json_object_has_member (operation, "planes") ||
-          JSON_NODE_TYPE (json_object_get_member (operation, "planes")) != JSON_NODE_ARRAY)
-        continue;
-      margin = json_object_get_double_member_with_default (operation, "margin", 0);
-      list = json_object_get_array_member (operation, "planes");
-      for (guint j = 0; j < json_array_get_length (list) && n_planes < OSP_CUT_MAX_PLANES; j++)
-        {
-          JsonNode *node = json_array_get_element (list, j);
-          JsonArray *numbers;
-
-          if (JSON_NODE_TYPE (node) != JSON_NODE_ARRAY)
-            continue;
-          numbers = json_node_get_array (node);
-          if (json_array_get_length (numbers) != 4)
-            continue;
-          for (int a = 0; a < 3; a++)
-            planes[n_planes].normal[a] = json_array_get_double_element (numbers, a);
-          planes[n_planes].d = json_array_get_double_element (numbers, 3);
-          n_planes++;
-        }
-      if (n_planes == 0)
-        continue;
-      for (guint32 v = 0; v < n_v; v++)
-        {
-          gboolean inside = TRUE;
-
-          for (guint k = 0; k < n_planes && inside; k++)
-            {
-              const float *nn = planes[k].normal;
-              double len = sqrt ((double) nn[0] * nn[0] + (double) nn[1] * nn[1] +
-                                 (double) nn[2] * nn[2]);
-
-              inside = len > 0 && (nn[0] * (double) p[3 * v] + nn[1] * (double) p[3 * v + 1] +
-                                   nn[2] * (double) p[3 * v + 2]) / len <=
-                                  planes[k].d / len + margin + 0.5;
-            }
-          n_inside += inside;
-        }
-      if (n_inside >= 0.99 * n_v)
-        return TRUE;
-    }
-  return FALSE;
-}
-
-/* The visible bones and pieces but `except` and the resected pieces (world coordinates).
- * The mirrored bone itself stays a candidate: a whole pelvis mirrors onto itself. */
-static GPtrArray *
-intact_bones (OspPlan  *plan,
-              OspModel *except)
-{
-  GPtrArray *meshes = g_ptr_array_new_with_free_func ((GDestroyNotify) osp_mesh_unref);
-
-  for (guint i = 0; i < osp_plan_get_n_models (plan); i++)
-    {
-      OspModel *other = osp_plan_get_model (plan, i);
-      OspModelRole role = osp_model_get_role (other);
-      g_autoptr(OspMesh) mesh = NULL;
-
-      if (other == except || !osp_model_get_visible (other) ||
-          (role != OSP_MODEL_ROLE_BONE && role != OSP_MODEL_ROLE_PIECE))
-        continue;
-      mesh = world_mesh (other);
-      if (!is_resected (plan, mesh))
-        g_ptr_array_add (meshes, g_steal_pointer (&mesh));
-    }
-  return meshes;
-}
-
 void
 osp_mirror_panel_register (OspMirrorPanel *self)
 {
@@ -771,11 +640,11 @@ osp_mirror_panel_register (OspMirrorPanel *self)
   gtk_label_set_text (self->fit_label, _("Registering the template to the bone…"));
   work = g_new0 (WorkData, 1);
   work->mesh = world_mesh (self->template_model);
-  work->exclude = collect_cut_planes (self->plan);
+  work->exclude = osp_plan_get_cut_planes (self->plan);
   /* The template lands on the other side: the candidates are the visible bones and pieces
    * but the mirrored one and the resected pieces; the core keeps those the plane mirror
    * overlaps. */
-  work->bones = intact_bones (self->plan, self->template_model);
+  work->bones = osp_plan_get_intact_bones (self->plan, self->template_model);
   clear_pending (self);
   task = g_task_new (self, self->cancellable, register_done, NULL);
   g_task_set_source_tag (task, osp_mirror_panel_register);
