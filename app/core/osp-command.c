@@ -163,6 +163,18 @@ osp_command_set_label (OspCommand *command,
 }
 
 void
+osp_command_set_operation (OspCommand *command,
+                           JsonObject *operation)
+{
+  g_return_if_fail (command != NULL);
+  g_return_if_fail (operation != NULL);
+
+  json_object_ref (operation);
+  g_clear_pointer (&command->operation, json_object_unref);
+  command->operation = operation;
+}
+
+void
 osp_command_set_mergeable (OspCommand *command,
                            gboolean    mergeable)
 {

@@ -861,6 +861,8 @@ osp_plan_run_operation (OspPlan      *self,
     ok = run_cut (self, operation, kind, cancellable, error);
   else if (strcmp (kind, "mirror") == 0)
     ok = run_mirror (self, operation, kind, cancellable, error);
+  else if (strcmp (kind, "register") == 0)
+    ok = osp_plan_run_register (self, operation, NULL, cancellable, error);
   else if (strcmp (kind, "export") == 0)
     ok = run_export (self, operation, export_dir, kind, cancellable, error);
   else if (strcmp (kind, "implant") == 0)

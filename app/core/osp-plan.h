@@ -34,6 +34,7 @@
 #include "osp-patient.h"
 #include "osp-progress.h"
 #include "osp-volume.h"
+#include "osp-symmetry.h"
 
 G_BEGIN_DECLS
 
@@ -324,6 +325,32 @@ gboolean     osp_plan_mirror_model        (OspPlan        *self,
                                            GCancellable   *cancellable,
                                            GError        **error);
 
+/* -- The mirrored template registered to the remaining bone (osp-plan-register.c) -------- */
+
+/* The cut planes the plan knows (its named planes but "Midsagittal", and the planes of its
+ * "cut" operations), world coordinates: an array of OspPlane. */
+GArray      *osp_plan_get_cut_planes      (OspPlan        *plan);
+/* TRUE when the mesh (world coordinates) lies inside the resected region of one of the
+ * plan's cuts: a piece the cut took away. */
+gboolean     osp_plan_mesh_is_resected    (OspPlan        *plan,
+                                           const OspMesh  *mesh);
+/* The visible bones and pieces but `except` and the resected pieces, world meshes: the
+ * candidates for the intact bone. */
+GPtrArray   *osp_plan_get_intact_bones    (OspPlan        *plan,
+                                           OspModel       *except);
+/* {"op": "register", "model": NAME, "max_rotation": …, "max_translation": …,
+ *  "exclude_distance": …}: what the registration step records. */
+JsonObject  *osp_plan_register_operation_new (OspModel                 *template_model,
+                                              const OspTemplateOptions *options);
+/* Runs a "register" operation: the template registered to the intact bone (see
+ * osp_template_register()), moved by an undoable command that records the operation.
+ * out_fit (may be NULL) gets the figures.  Fails when no intact bone overlaps it. */
+gboolean     osp_plan_run_register        (OspPlan        *plan,
+                                           JsonObject     *operation,
+                                           OspTemplateFit *out_fit,
+                                           GCancellable   *cancellable,
+                                           GError        **error);
+
 /* Applies one recorded operation, e.g.
  *   {"op": "load", "path": "pelvis.stl", "name": "Pelvis", "role": "bone"}
  *   {"op": "cut", "model": "Pelvis", "planes": [[nx, ny, nz, d], …], "margin": 2,
@@ -357,6 +384,8 @@ gboolean     osp_plan_mirror_model        (OspPlan        *self,
  *   {"op": "split", "model": "Pelvis"}
  *   {"op": "separate-bones", "mask": "Seeds", "a": 1, "b": 2, "name-a": …, "name-b": …,
  *    "threshold": 250}
+ *   {"op": "register", "model": "Right mirrored", "max_rotation": 15,
+ *    "max_translation": 20, "exclude_distance": 10}  (the template fitted to the intact bone)
  *   {"op": "export", "models": ["Pelvis remaining 1", …], "path": "out.3mf" | "out.stl",
  *    "merge": true}  (osp-export.h; models default to the visible ones; merge defaults to
  *    false for 3MF — one object per model — and true for STL/OBJ/PLY — one file)
