@@ -36,6 +36,8 @@ typedef struct
   guint32  seed;           /* the options it was made with */
   gboolean defect;
   double   voxel_mm;
+  double   hip_center[2][3];  /* centres of the left [0] and right [1] acetabular sockets, LPS */
+  double   socket_radius;     /* their radius, mm */
 } OspPhantomTruth;
 
 /* Generates the phantom on all cores (300 × 224 × 200 voxels at 1 mm; the field of view
