@@ -212,16 +212,20 @@ test_contoured_plate (void)
   g_assert_cmpuint (osp_plan_get_n_models (plan), ==, 2);
   plate = last_model (window);
   assert_closed (plate);
-  g_assert_cmpuint (osp_implant_get_params (plate)->n_points, ==, 3);
+  /* The path laid on the bone every millimetre. */
+  g_assert_cmpuint (osp_implant_get_params (plate)->n_points, ==, 51);
   /* Made where the path is: identity placement, bone side on the top face. */
   osp_model_get_transform (plate, matrix);
   for (int i = 0; i < 16; i++)
     g_assert_cmpfloat (matrix[i], ==, (i % 5 == 0) ? 1.0f : 0.0f);
   osp_mesh_get_bounds (osp_model_get_mesh (plate), &box);
-  g_assert_cmpfloat (fabsf (box.min[2] - 30.0f), <, 0.01f);
+  /* On the bone: touching it (0.05 mm clear), spanning the whole 50 mm path. */
+  g_assert_cmpfloat (box.min[2], >=, 30.0f);
+  g_assert_cmpfloat (box.min[2], <, 30.1f);
   g_assert_cmpfloat (box.max[2], >, 30.5f);
-  g_assert_cmpfloat (box.min[0], <, 10.0f);
-  g_assert_cmpfloat (box.max[0], >, 50.0f);
+  g_assert_cmpfloat (fabsf (box.min[0] - 5.0f), <, 0.05f);
+  g_assert_cmpfloat (fabsf (box.max[0] - 55.0f), <, 0.05f);
+  g_assert_cmpfloat (osp_implant_get_params (plate)->length, ==, 50.0);
   g_assert_cmpfloat (fabsf ((box.min[1] + box.max[1]) / 2 - 20.0f), <, 0.01f);
   osp_test_screenshot (SHOTS, "tools-plate.png");
 

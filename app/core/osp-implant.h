@@ -135,6 +135,27 @@ OspMesh          *osp_mesh_revolve             (const double           *profile,
 double            osp_profile_revolved_volume  (const double           *profile,
                                                 guint                   n_profile);
 
+/* -- Plates ---------------------------------------------------------------------------------- */
+
+/* The real length of the plate a generator makes (end to end, mm: a contoured plate spans
+ * its whole path) and, in out_n_holes (may be NULL), its number of holes: a contoured plate
+ * has as many at `spacing` as its path holds (none when n_holes is 0). */
+double            osp_implant_plate_length     (const OspImplantParams *params,
+                                                guint                  *out_n_holes);
+/* A path picked on the bone (points in the bone's frame, in order) as a contoured plate's
+ * path: every 1 mm along the surface, with the bone's outward normals averaged over ±6 mm,
+ * lifted where the flat underside of a plate `width` wide would enter the bone (so the plate
+ * lies on it: touching, 0.05 mm clear).  New arrays of 3 × *out_n floats.  `bone_bvh` is an
+ * OspBvh of a closed bone. */
+gboolean          osp_plate_contour_path       (gconstpointer           bone_bvh,
+                                                const float            *points,
+                                                guint                   n_points,
+                                                double                  width,
+                                                float                 **out_points,
+                                                float                 **out_normals,
+                                                guint                  *out_n,
+                                                GError                **error);
+
 /* -- Parameters kept with models ------------------------------------------------------------ */
 
 /* The parameters of an implant model, or NULL (a plain model). Owned by the model. */

@@ -642,6 +642,57 @@ start_block (OspImplantPanel        *self,
   g_task_run_in_thread (task, block_thread);
 }
 
+/* A contoured plate's picked path laid on the bone: resampled along the surface, lifted where
+ * the plate's flat underside would enter it (osp_plate_contour_path()). */
+static gboolean
+contour_on_bone (OspImplantPanel  *self,
+                 OspImplantParams *params)
+{
+  OspModel *bone = find_bone (self);
+  mat4 matrix, inverse;
+  g_autofree float *local = NULL;
+  float *points = NULL, *normals = NULL;
+  guint n = 0;
+  g_autoptr(GError) error = NULL;
+
+  if (params->kind != OSP_IMPLANT_PLATE || params->n_points < 2 || bone == NULL)
+    return TRUE;
+  osp_model_get_transform (bone, (float *) matrix);
+  glm_mat4_inv (matrix, inverse);
+  local = g_new (float, 3 * params->n_points);
+  for (guint i = 0; i < params->n_points; i++)
+    glm_mat4_mulv3 (inverse, params->points + 3 * i, 1.0f, local + 3 * i);
+  if (!osp_plate_contour_path (get_bvh (self, bone), local, params->n_points, params->width,
+                               &points, &normals, &n, &error))
+    {
+      set_status (self, error->message, TRUE);
+      return FALSE;
+    }
+  for (guint i = 0; i < n; i++)
+    {
+      float p[3], v[3];
+
+      glm_mat4_mulv3 (matrix, points + 3 * i, 1.0f, p);
+      glm_mat4_mulv3 (matrix, normals + 3 * i, 0.0f, v);
+      glm_vec3_normalize (v);
+      memcpy (points + 3 * i, p, sizeof p);
+      memcpy (normals + 3 * i, v, sizeof v);
+    }
+  g_free (params->points);
+  g_free (params->normals);
+  params->points = points;
+  params->normals = normals;
+  params->n_points = n;
+  {
+    guint n_holes;
+
+    params->length = osp_implant_plate_length (params, &n_holes);
+    if (params->n_holes > 0)
+      params->n_holes = MAX (n_holes, 1);
+  }
+  return TRUE;
+}
+
 /* -- Actions: add, apply, move ------------------------------------------------------------ */
 
 static void
@@ -663,6 +714,8 @@ action_add (GtkWidget  *widget,
       start_block (self, &params, NULL);
       return;
     }
+  if (!contour_on_bone (self, &params))
+    return;
   mesh = osp_implant_generate (&params, NULL, NULL, NULL, &error);
   if (mesh == NULL)
     {
@@ -731,6 +784,8 @@ action_apply (GtkWidget  *widget,
       start_block (self, &params, model);
       return;
     }
+  if (!contour_on_bone (self, &params))
+    return;
   mesh = osp_implant_generate (&params, NULL, NULL, NULL, &error);
   if (mesh == NULL)
     {
