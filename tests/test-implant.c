@@ -781,6 +781,63 @@ test_plate_on_bone (void)
   g_assert_cmpint (report->verdict, ==, OSP_PRINT_READY);
 }
 
+/* The screw's body, not just its axis: in a 40 mm block of bone, a 6.5 mm screw 1.5 mm from a
+ * face has its axis in bone but its thread out by 1.26 mm; one beside the block is outside. */
+typedef struct
+{
+  float    entry[3];
+  gboolean leaves;
+  gboolean outside;
+  double   first_out;
+  double   depth;
+} BodyCase;
+
+static void
+test_screw_body (void)
+{
+  static const BodyCase cases[] = {
+    { { 20, 20, 0 }, FALSE, FALSE, -1, 0 },
+    { { 1.5f, 20, 0 }, TRUE, FALSE, 2, 6.5 / 2 * 0.85 - 1.5 },
+    { { -20, 20, 0 }, TRUE, TRUE, 2, 0 },
+  };
+  static const double lengths[][4] = {
+    /* exit, clearance, step → length */
+    { 40, 2, 5, 35 }, { 37, 2, 5, 35 }, { 41.9, 2, 5, 35 }, { 42, 2, 5, 40 }, { 40, 0, 5, 40 },
+    { 40, 2, 0, 38 }, { 1.5, 2, 5, 0 },
+  };
+  g_autoptr(OspMesh) box = osp_test_make_box (40, 40, 40);
+  g_autoptr(OspBvh) bvh = osp_bvh_new (box);
+  const float up[3] = { 0, 0, 1 };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      float m[16];
+      OspScrewBody body;
+
+      osp_frame_from_point_normal (cases[i].entry, up, 0, m);
+      osp_screw_check_body (bvh, m, 6.5, 35, &body);
+      g_test_message ("case %u: leaves %d outside %d inside %.2f first %.1f depth %.2f", i,
+                      body.leaves_bone, body.outside, body.inside_fraction, body.first_out,
+                      body.depth_out);
+      g_assert_cmpint (body.leaves_bone, ==, cases[i].leaves);
+      g_assert_cmpint (body.outside, ==, cases[i].outside);
+      g_assert_cmpfloat_with_epsilon (body.first_out, cases[i].first_out, 1e-6);
+      if (i == 1)
+        {
+          g_assert_cmpfloat_with_epsilon (body.depth_out, cases[i].depth, 0.01);
+          /* 3 of 13 samples per millimetre are out: those at 150°, 180° and 210°, where
+           * 1.5 + 2.76 cos θ < −0.3. */
+          g_assert_cmpfloat_with_epsilon (body.inside_fraction, 10.0 / 13, 1e-6);
+        }
+      if (i == 0)
+        g_assert_cmpfloat (body.inside_fraction, ==, 1.0);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (lengths); i++)
+    g_assert_cmpfloat_with_epsilon (osp_screw_proposed_length (lengths[i][0], lengths[i][1],
+                                                               lengths[i][2]),
+                                    lengths[i][3], 1e-9);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -805,5 +862,6 @@ main (int    argc,
   g_test_add_func ("/implant/plan", test_plan);
   g_test_add_func ("/implant/replay", test_replay);
   g_test_add_func ("/implant/plate-on-bone", test_plate_on_bone);
+  g_test_add_func ("/implant/screw-body", test_screw_body);
   return g_test_run ();
 }

@@ -336,6 +336,33 @@ void              osp_cup_coverage             (gconstpointer           bone_bvh
                                                 double                  diameter,
                                                 OspCupCoverage         *out_coverage);
 
+/* The length to propose for a far cortex at exit_distance (mm from the entry): `clearance`
+ * short of it (the tip stays in bone), rounded down to length_step (0: not rounded); 0 when
+ * there is no room. */
+double            osp_screw_proposed_length    (double                  exit_distance,
+                                                double                  clearance,
+                                                double                  length_step);
+
+typedef struct
+{
+  gboolean leaves_bone;      /* part of the body (not just the axis) is out of the bone */
+  gboolean outside;          /* the screw is (almost) wholly outside the bone */
+  double   inside_fraction;  /* of the body's samples, 0–1 */
+  double   first_out;        /* along the axis from under the head (mm); −1: never */
+  double   depth_out;        /* how far the worst sample is out of the bone (mm) */
+  float    point[3];         /* that sample (bone frame) */
+} OspScrewBody;
+
+/* Checks the screw's body — its surface at 0.85 × the thread radius and its axis, every mm
+ * from 2 mm under the head to the tip — against the bone (`bone_bvh`, an OspBvh, closed):
+ * a sample more than 0.3 mm out of the bone is a breach.  `matrix` places the screw (the
+ * osp-implant frame: axis +z from under the head) in the bone's frame. */
+void              osp_screw_check_body         (gconstpointer           bone_bvh,
+                                                const float            *matrix,
+                                                double                  diameter,
+                                                double                  length,
+                                                OspScrewBody           *out_body);
+
 /* -- Commands (undoable) -------------------------------------------------------------------- */
 
 /* Adds a new implant model named `name` with `mesh` (generated from params), placed by

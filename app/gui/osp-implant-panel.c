@@ -826,6 +826,81 @@ action_move (GtkWidget  *widget,
 
 /* -- Screws -------------------------------------------------------------------------------- */
 
+/* How far short of the far cortex a proposed screw stops (mm): the preference
+ * "screw-far-cortex-clearance" where the schema has it, else 2 mm. */
+static double
+far_cortex_clearance (void)
+{
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr(GSettingsSchema) schema =
+    source != NULL ? g_settings_schema_source_lookup (source, APPLICATION_ID, TRUE) : NULL;
+
+  if (schema != NULL && g_settings_schema_has_key (schema, "screw-far-cortex-clearance"))
+    {
+      g_autoptr(GSettings) settings = g_settings_new_full (schema, NULL, NULL);
+
+      return g_settings_get_double (settings, "screw-far-cortex-clearance");
+    }
+  return 2.0;
+}
+
+static gboolean
+is_screw (OspModel *model)
+{
+  const OspImplantParams *params = model != NULL ? osp_implant_get_params (model) : NULL;
+
+  return params != NULL && params->kind == OSP_IMPLANT_SCREW;
+}
+
+/* The screw's body against the bone: a sentence when it breaks out (NULL when it is in). */
+static char *
+screw_breach_text (OspImplantPanel *self,
+                   OspModel        *screw,
+                   OspModel        *bone)
+{
+  const OspImplantParams *params = osp_implant_get_params (screw);
+  mat4 screw_matrix, bone_matrix, inverse, local;
+  OspScrewBody body;
+
+  osp_model_get_transform (screw, (float *) screw_matrix);
+  osp_model_get_transform (bone, (float *) bone_matrix);
+  glm_mat4_inv (bone_matrix, inverse);
+  glm_mat4_mul (inverse, screw_matrix, local);
+  osp_screw_check_body (get_bvh (self, bone), (const float *) local, params->diameter,
+                        params->length, &body);
+  if (body.outside)
+    return g_strdup_printf (_("Breach: the screw is outside the bone “%s”."),
+                            osp_model_get_name (bone));
+  if (body.leaves_bone)
+    return g_strdup_printf (_("Breach: the screw's body leaves the bone %.0f mm below the head, "
+                              "by up to %.1f mm."), body.first_out, body.depth_out);
+  return NULL;
+}
+
+/* Every screw of the plan checked against the bone; the warnings go on the models (the list
+ * shows them in red). */
+static void
+check_screws (OspImplantPanel *self)
+{
+  OspModel *bone = find_bone (self);
+  guint n;
+
+  if (self->plan == NULL)
+    return;
+  n = g_list_model_get_n_items (G_LIST_MODEL (self->plan));
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(OspModel) item = g_list_model_get_item (G_LIST_MODEL (self->plan), i);
+      g_autofree char *text = NULL;
+
+      if (!is_screw (item))
+        continue;
+      if (bone != NULL)
+        text = screw_breach_text (self, item, bone);
+      osp_model_set_warning (item, text);
+    }
+}
+
 static void
 action_plan_screw (GtkWidget  *widget,
                    const char *name,
@@ -876,9 +951,15 @@ action_plan_screw (GtkWidget  *widget,
       gtk_label_set_text (self->trajectory_label, error->message);
       return;
     }
-  g_string_append_printf (text, _("Bone “%s”: far cortex at %.1f mm, proposed length %.0f mm."),
+  /* Short of the far cortex by the clearance the preferences set. */
+  trajectory.proposed_length = osp_screw_proposed_length (trajectory.exit_distance,
+                                                          far_cortex_clearance (),
+                                                          SCREW_LENGTH_STEP);
+  g_string_append_printf (text, _("Bone “%s”: far cortex at %.1f mm, proposed length %.0f mm "
+                                  "(%.1f mm short of it)."),
                           osp_model_get_name (bone), trajectory.exit_distance,
-                          trajectory.proposed_length);
+                          trajectory.proposed_length,
+                          trajectory.exit_distance - trajectory.proposed_length);
   if (trajectory.warnings & OSP_SCREW_ENTRY_OUTSIDE)
     g_string_append_printf (text, "\n⚠ %s", _("The entry point is not on the bone."));
   if (trajectory.warnings & OSP_SCREW_LEAVES_BONE)
@@ -892,9 +973,9 @@ action_plan_screw (GtkWidget  *widget,
     g_string_append_printf (text, "\n⚠ %s", _("No far cortex along the axis."));
   gtk_label_set_text (self->trajectory_label, text->str);
   if (trajectory.warnings != OSP_SCREW_OK)
-    gtk_widget_add_css_class (GTK_WIDGET (self->trajectory_label), "warning");
+    gtk_widget_add_css_class (GTK_WIDGET (self->trajectory_label), "error");
   else
-    gtk_widget_remove_css_class (GTK_WIDGET (self->trajectory_label), "warning");
+    gtk_widget_remove_css_class (GTK_WIDGET (self->trajectory_label), "error");
   if (trajectory.proposed_length <= 0.0)
     return;
 
@@ -915,6 +996,18 @@ action_plan_screw (GtkWidget  *widget,
   memcpy (screw_matrix, trajectory.matrix, sizeof screw_matrix);
   glm_mat4_mul (bone_matrix, screw_matrix, world);
   commit_mesh (self, &params, mesh, NULL, (const float *) world);
+  {
+    /* The body, not just the axis: a breach is said here and on the model, in red. */
+    OspModel *screw = get_selected (self);
+    g_autofree char *breach = is_screw (screw) ? screw_breach_text (self, screw, bone) : NULL;
+
+    if (breach != NULL)
+      {
+        g_string_append_printf (text, "\n⚠ %s", breach);
+        gtk_label_set_text (self->trajectory_label, text->str);
+        gtk_widget_add_css_class (GTK_WIDGET (self->trajectory_label), "error");
+      }
+  }
 }
 
 /* -- Picked points in the view -------------------------------------------------------------- */
@@ -1736,7 +1829,10 @@ draw_legend (GtkDrawingArea *area,
              gpointer        data)
 {
   float ticks[FIT_LEGEND_TICKS];
-  int bar_height = height / 2;
+  int bar_height = height / 3;
+  /* What the colours mean, in words, under the numbers. */
+  const char *words[3] = { _("into the bone"), _("touching"), _("gap") };
+  GdkRGBA colour;
 
   for (int x = 0; x < width; x++)
     {
@@ -1756,7 +1852,6 @@ draw_legend (GtkDrawingArea *area,
       g_autoptr(PangoLayout) layout = gtk_widget_create_pango_layout (GTK_WIDGET (area), label);
       int text_width, text_height;
       double x = (double) i / (FIT_LEGEND_TICKS - 1) * width;
-      GdkRGBA colour;
 
       pango_layout_get_pixel_size (layout, &text_width, &text_height);
       x = CLAMP (x - text_width / 2.0, 0.0, (double) (width - text_width));
@@ -1766,6 +1861,22 @@ draw_legend (GtkDrawingArea *area,
       G_GNUC_END_IGNORE_DEPRECATIONS
       gdk_cairo_set_source_rgba (cr, &colour);
       cairo_move_to (cr, x, bar_height + 1);
+      pango_cairo_show_layout (cr, layout);
+    }
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autoptr(PangoLayout) layout = gtk_widget_create_pango_layout (GTK_WIDGET (area),
+                                                                      words[i]);
+      int text_width, text_height;
+      double x = i * width / 2.0;
+
+      pango_layout_get_pixel_size (layout, &text_width, &text_height);
+      x = CLAMP (x - text_width / 2.0, 0.0, (double) (width - text_width));
+      G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+      gtk_style_context_get_color (gtk_widget_get_style_context (GTK_WIDGET (area)), &colour);
+      G_GNUC_END_IGNORE_DEPRECATIONS
+      gdk_cairo_set_source_rgba (cr, &colour);
+      cairo_move_to (cr, x, 2 * bar_height + 2);
       pango_cairo_show_layout (cr, layout);
     }
 }
@@ -1895,6 +2006,14 @@ on_selected_changed (OspImplantPanel *self)
   update_sensitivity (self);
   update_gizmo (self);
   update_cup_label (self);
+  check_screws (self);
+  if (is_screw (model) && osp_model_get_warning (model) != NULL)
+    {
+      g_autofree char *text = g_strdup_printf ("⚠ %s", osp_model_get_warning (model));
+
+      gtk_label_set_text (self->trajectory_label, text);
+      gtk_widget_add_css_class (GTK_WIDGET (self->trajectory_label), "error");
+    }
 }
 
 void
@@ -2303,6 +2422,35 @@ osp_implant_panel_clear_plate_path (OspImplantPanel *self)
   update_pick_overlay (self);
 }
 
+void
+osp_implant_panel_add_cup_point (OspImplantPanel *self,
+                                 const float     *point)
+{
+  g_return_if_fail (OSP_IS_IMPLANT_PANEL (self));
+  g_return_if_fail (point != NULL);
+
+  g_array_append_vals (self->cup_points, point, 3);
+  refit_sphere (self);
+}
+
+const char *
+osp_implant_panel_get_cup_text (OspImplantPanel *self)
+{
+  g_return_val_if_fail (OSP_IS_IMPLANT_PANEL (self), NULL);
+  return gtk_label_get_text (self->cup_label);
+}
+
+void
+osp_implant_panel_set_cup_angles (OspImplantPanel *self,
+                                  double           inclination,
+                                  double           anteversion)
+{
+  g_return_if_fail (OSP_IS_IMPLANT_PANEL (self));
+
+  gtk_spin_button_set_value (self->inclination_spin, inclination);
+  gtk_spin_button_set_value (self->anteversion_spin, anteversion);
+}
+
 OspTransformGizmo *
 osp_implant_panel_get_gizmo (OspImplantPanel *self)
 {
@@ -2430,6 +2578,7 @@ osp_implant_panel_init (OspImplantPanel *self)
   build_form (self);
   update_path_label (self);
   gtk_drawing_area_set_draw_func (self->legend_area, draw_legend, self, NULL);
+  gtk_drawing_area_set_content_height (self->legend_area, 60);
   g_signal_connect (self->snap_button, "toggled", G_CALLBACK (on_pick_toggled), self);
   g_signal_connect (self->entry_button, "toggled", G_CALLBACK (on_pick_toggled), self);
   g_signal_connect (self->target_button, "toggled", G_CALLBACK (on_pick_toggled), self);
