@@ -1254,8 +1254,9 @@ describe_cup (OspImplantPanel *self,
         }
       if (cover.cover < 0.7)
         {
-          g_string_append_printf (text, "\n⚠ %s", _("Less than 70 % of the cup is covered by "
-                                                     "bone."));
+          g_string_append (text, "\n⚠ ");
+          g_string_append_printf (text, _("Less than %.0f %% of the cup is covered by bone."),
+                                  70.0);
           *out_doubtful = TRUE;
         }
     }
