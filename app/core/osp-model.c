@@ -55,6 +55,7 @@ struct _OspModel
   double        opacity;
   gboolean      visible;
   OspMatrix4    transform;
+  char         *warning;
 };
 
 G_DEFINE_FINAL_TYPE (OspModel, osp_model, G_TYPE_OBJECT)
@@ -70,6 +71,7 @@ enum
   PROP_OPACITY,
   PROP_VISIBLE,
   PROP_TRANSFORM,
+  PROP_WARNING,
   N_PROPS
 };
 
@@ -88,6 +90,7 @@ osp_model_finalize (GObject *object)
   OspModel *self = OSP_MODEL (object);
 
   g_free (self->name);
+  g_free (self->warning);
   g_clear_pointer (&self->mesh, osp_mesh_unref);
   G_OBJECT_CLASS (osp_model_parent_class)->finalize (object);
 }
@@ -125,6 +128,9 @@ osp_model_get_property (GObject    *object,
       break;
     case PROP_TRANSFORM:
       g_value_set_boxed (value, &self->transform);
+      break;
+    case PROP_WARNING:
+      g_value_set_string (value, self->warning);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -193,6 +199,8 @@ osp_model_class_init (OspModelClass *klass)
   properties[PROP_VISIBLE] = g_param_spec_boolean ("visible", NULL, NULL, TRUE, rw);
   properties[PROP_TRANSFORM] = g_param_spec_boxed ("transform", NULL, NULL, OSP_TYPE_MATRIX4,
                                                    rw);
+  properties[PROP_WARNING] = g_param_spec_string ("warning", NULL, NULL, NULL,
+                                                  G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -447,4 +455,26 @@ osp_model_role_get_label (OspModelRole role)
     default:
       g_return_val_if_reached ("");
     }
+}
+
+const char *
+osp_model_get_warning (OspModel *self)
+{
+  g_return_val_if_fail (OSP_IS_MODEL (self), NULL);
+  return self->warning;
+}
+
+void
+osp_model_set_warning (OspModel   *self,
+                       const char *warning)
+{
+  g_return_if_fail (OSP_IS_MODEL (self));
+
+  if (warning != NULL && warning[0] == '\0')
+    warning = NULL;
+  if (g_strcmp0 (self->warning, warning) == 0)
+    return;
+  g_free (self->warning);
+  self->warning = g_strdup (warning);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_WARNING]);
 }

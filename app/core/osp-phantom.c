@@ -646,6 +646,16 @@ osp_phantom_generate (const OspPhantomOptions *options,
       out_truth->tumour = ph.tumour;
       if (ph.tumour)
         osp_phantom_get_lesion (&out_truth->lesion);
+      for (guint side = 0; side < 2; side++)
+        for (guint r = 0; r < 3; r++)
+          {
+            double q[3] = { side == 0 ? hip[0] : -hip[0], hip[1], hip[2] };
+
+            out_truth->hip_center[side][r] = ph.offset[r];
+            for (guint c = 0; c < 3; c++)
+              out_truth->hip_center[side][r] += ph.rot[c][r] * q[c];
+          }
+      out_truth->socket_radius = SOCKET_R;
     }
 
   g_snprintf (description, sizeof description,

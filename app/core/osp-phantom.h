@@ -65,6 +65,8 @@ typedef struct
   double   voxel_mm;
   gboolean tumour;
   OspPhantomLesion lesion; /* when tumour */
+  double   hip_center[2][3];  /* centres of the left [0] and right [1] acetabular sockets, LPS */
+  double   socket_radius;     /* their radius, mm */
 } OspPhantomTruth;
 
 /* Generates the phantom on all cores (300 × 224 × 200 voxels at 1 mm; the field of view

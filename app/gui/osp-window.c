@@ -624,6 +624,9 @@ osp_window_init (OspWindow *self)
   g_signal_connect (self->training_panel, "case-ready", G_CALLBACK (on_training_case_ready),
                     self);
   osp_training_panel_set_viewport (self->training_panel, self->viewport);
+  /* The wheel over the side panel scrolls it, not a spin button that happens to be under the
+   * pointer. */
+  osp_scroll_guard_spin_buttons (GTK_WIDGET (self->sidebar));
 
   self->cancellable = g_cancellable_new ();
   self->jobs = g_ptr_array_new ();
