@@ -17,6 +17,7 @@
 #include <glib/gi18n.h>
 #include <poll.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <unistd.h>
@@ -24,9 +25,22 @@
 #include "osp-memory.h"
 
 #define HELPER_NAME "osteoplan-dicom-decode"
+
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define OSP_HAS_ASAN 1
+#endif
+#endif
+#ifndef OSP_HAS_ASAN
+#define OSP_HAS_ASAN 0
+#endif
 /* path, transfer syntax, rows, columns, frames, slope, intercept, per-frame slopes and
- * intercepts (empty: none), has padding, padding value, has padding limit, padding limit */
-#define REQUEST_TYPE "(ssuuuddadadbibi)"
+ * intercepts (empty: none), has padding, padding value, has padding limit, padding limit;
+ * the helper's address-space limit for this file (0: none); the test hooks (test_hooks ()) */
+#define REQUEST_TYPE "(ssuuuddadadbibitss)"
+/* Idle helpers kept for the next load (a start costs GDCM's dictionaries and, under the
+ * sanitizers, a third of a second). */
+#define POOL_MAX 4
 #define MAX_REQUEST (64u << 20)
 #define MAX_REASON 4096u
 /* How long one file may take to decode (seconds); OSP_DICOM_DECODE_TIMEOUT overrides it
@@ -43,9 +57,13 @@ typedef struct
 struct _OspDicomDecoder
 {
   GSubprocess *process;
+  char        *helper;  /* its executable */
   int          fd;
   gboolean     alive;
 };
+
+static GMutex pool_lock;
+static GPtrArray *pool;  /* idle OspDicomDecoder */
 
 /* ---- both sides ---- */
 
@@ -110,17 +128,35 @@ reply (int         fd,
 }
 
 /* Test hooks (the decode tests): the helper aborts or hangs on a file whose path contains
- * the value of OSP_DICOM_DECODE_TEST_ABORT or OSP_DICOM_DECODE_TEST_HANG. */
+ * the value of OSP_DICOM_DECODE_TEST_ABORT or OSP_DICOM_DECODE_TEST_HANG in the parent's
+ * environment (sent with each request: a helper from the pool started before the test set
+ * them). */
 static void
-test_hooks (const char *path)
+test_hooks (const char *path,
+            const char *abort_on,
+            const char *hang_on)
 {
-  const char *abort_on = g_getenv ("OSP_DICOM_DECODE_TEST_ABORT");
-  const char *hang_on = g_getenv ("OSP_DICOM_DECODE_TEST_HANG");
-
-  if (abort_on != NULL && *abort_on != '\0' && strstr (path, abort_on) != NULL)
+  if (*abort_on != '\0' && strstr (path, abort_on) != NULL)
     abort ();
-  while (hang_on != NULL && *hang_on != '\0' && strstr (path, hang_on) != NULL)
+  while (*hang_on != '\0' && strstr (path, hang_on) != NULL)
     g_usleep (G_USEC_PER_SEC);
+}
+
+/* Caps the address space for the next file (the soft limit: the hard one stays, so that the
+ * next file may have a higher one).  AddressSanitizer reserves terabytes for its shadow. */
+static void
+limit_memory (guint64 limit)
+{
+#if defined(__SANITIZE_ADDRESS__) || OSP_HAS_ASAN
+  (void) limit;
+#else
+  struct rlimit rl;
+
+  if (limit == 0 || getrlimit (RLIMIT_AS, &rl) != 0)
+    return;
+  rl.rlim_cur = rl.rlim_max == RLIM_INFINITY ? limit : MIN (limit, rl.rlim_max);
+  setrlimit (RLIMIT_AS, &rl);
+#endif
 }
 
 static double *
@@ -146,7 +182,10 @@ osp_dicom_decoder_serve (int in_fd,
       g_autoptr(GVariant) slopes = NULL;
       g_autoptr(GVariant) intercepts = NULL;
       g_autofree char *path = NULL;
+      g_autofree char *abort_on = NULL;
+      g_autofree char *hang_on = NULL;
       g_autofree gint16 *values = NULL;
+      guint64 limit = 0;
       OspDicomHeader h;
       char *reason = NULL;
       guint64 bytes;
@@ -166,15 +205,17 @@ osp_dicom_decoder_serve (int in_fd,
       request = g_variant_ref_sink (g_variant_new_from_data (G_VARIANT_TYPE (REQUEST_TYPE), data,
                                                              size, FALSE, g_free, data));
       memset (&h, 0, sizeof h);
-      g_variant_get (request, "(ss" "uuudd@ad@adbibi)", &path, &h.transfer_syntax, &h.rows,
+      g_variant_get (request, "(ss" "uuudd@ad@adbibitss)", &path, &h.transfer_syntax, &h.rows,
                      &h.columns, &h.n_frames, &h.slope, &h.intercept, &slopes, &intercepts,
-                     &h.has_padding, &h.padding_value, &h.has_padding_limit, &h.padding_limit);
+                     &h.has_padding, &h.padding_value, &h.has_padding_limit, &h.padding_limit,
+                     &limit, &abort_on, &hang_on);
       h.is_image = TRUE;
       h.samples_per_pixel = 1;
       h.frame_slopes = frame_values (slopes, h.n_frames);
       h.frame_intercepts = frame_values (intercepts, h.n_frames);
 
-      test_hooks (path);
+      test_hooks (path, abort_on, hang_on);
+      limit_memory (limit);
       if (!osp_size_mul ((guint64) h.rows * h.columns, h.n_frames, &bytes) ||
           !osp_size_mul (bytes, sizeof (gint16), &bytes) || bytes > G_MAXSIZE ||
           (values = g_try_malloc (MAX (bytes, 1))) == NULL)
@@ -227,14 +268,21 @@ find_helper (void)
   return g_build_filename (OSP_LIBEXECDIR, HELPER_NAME, NULL);
 }
 
+/* Whether an idle helper is still there (it has not closed its end). */
+static gboolean
+idle_helper_alive (OspDicomDecoder *decoder)
+{
+  struct pollfd fd = { decoder->fd, POLLIN, 0 };
+
+  return decoder->alive && poll (&fd, 1, 0) == 0;
+}
+
 OspDicomDecoder *
-osp_dicom_decoder_new (guint64   memory_limit,
-                       GError  **error)
+osp_dicom_decoder_new (GError **error)
 {
   g_autoptr(GSubprocessLauncher) launcher = NULL;
   g_autofree char *helper = find_helper ();
-  g_autofree char *limit = g_strdup_printf ("%" G_GUINT64_FORMAT, memory_limit);
-  const char *argv[] = { helper, "--memory-limit", limit, NULL };
+  const char *argv[] = { helper, NULL };
   g_autoptr(GError) local_error = NULL;
   OspDicomDecoder *decoder;
   GSubprocess *process;
@@ -246,6 +294,21 @@ osp_dicom_decoder_new (guint64   memory_limit,
                    _("The DICOM decoder %s is missing: reinstall Osteoplan"), helper);
       return NULL;
     }
+  /* An idle one of the same executable, if any. */
+  g_mutex_lock (&pool_lock);
+  decoder = NULL;
+  while (pool != NULL && pool->len > 0 && decoder == NULL)
+    {
+      OspDicomDecoder *idle = g_ptr_array_steal_index_fast (pool, pool->len - 1);
+
+      if (strcmp (idle->helper, helper) == 0 && idle_helper_alive (idle))
+        decoder = idle;
+      else
+        osp_dicom_decoder_free (idle);
+    }
+  g_mutex_unlock (&pool_lock);
+  if (decoder != NULL)
+    return decoder;
   if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
     {
       int saved = errno;
@@ -276,6 +339,7 @@ osp_dicom_decoder_new (guint64   memory_limit,
     }
   decoder = g_new0 (OspDicomDecoder, 1);
   decoder->process = process;
+  decoder->helper = g_steal_pointer (&helper);
   decoder->fd = sv[0];
   decoder->alive = TRUE;
   return decoder;
@@ -413,6 +477,7 @@ gboolean
 osp_dicom_decoder_decode (OspDicomDecoder       *decoder,
                           const char            *path,
                           const OspDicomHeader  *header,
+                          guint64                memory_limit,
                           gint16                *out_values,
                           GCancellable          *cancellable,
                           char                 **out_reason)
@@ -439,7 +504,7 @@ osp_dicom_decoder_decode (OspDicomDecoder       *decoder,
     return helper_failed (decoder, WAIT_READY, timeout, out_reason);
   expected = (guint64) header->rows * header->columns * header->n_frames * sizeof (gint16);
   request = g_variant_ref_sink (g_variant_new (
-    "(ssuuudd@ad@adbibi)", path, header->transfer_syntax != NULL ? header->transfer_syntax : "",
+    "(ssuuudd@ad@adbibitss)", path, header->transfer_syntax != NULL ? header->transfer_syntax : "",
     header->rows, header->columns, header->n_frames, header->slope, header->intercept,
     g_variant_new_fixed_array (G_VARIANT_TYPE_DOUBLE,
                                header->frame_slopes != NULL ? header->frame_slopes : &none,
@@ -450,7 +515,11 @@ osp_dicom_decoder_decode (OspDicomDecoder       *decoder,
                                header->frame_intercepts != NULL ? header->n_frames : 0,
                                sizeof (double)),
     header->has_padding, header->padding_value, header->has_padding_limit,
-    header->padding_limit));
+    header->padding_limit, memory_limit,
+    g_getenv ("OSP_DICOM_DECODE_TEST_ABORT") != NULL ? g_getenv ("OSP_DICOM_DECODE_TEST_ABORT")
+                                                     : "",
+    g_getenv ("OSP_DICOM_DECODE_TEST_HANG") != NULL ? g_getenv ("OSP_DICOM_DECODE_TEST_HANG")
+                                                    : ""));
   size = (guint32) g_variant_get_size (request);
   if (g_variant_get_size (request) > MAX_REQUEST)
     {
@@ -499,5 +568,23 @@ osp_dicom_decoder_free (OspDicomDecoder *decoder)
     }
   close (decoder->fd);
   g_clear_object (&decoder->process);
+  g_free (decoder->helper);
   g_free (decoder);
+}
+
+void
+osp_dicom_decoder_release (OspDicomDecoder *decoder)
+{
+  if (decoder == NULL)
+    return;
+  g_mutex_lock (&pool_lock);
+  if (pool == NULL)
+    pool = g_ptr_array_new ();
+  if (decoder->alive && pool->len < POOL_MAX)
+    {
+      g_ptr_array_add (pool, decoder);
+      decoder = NULL;
+    }
+  g_mutex_unlock (&pool_lock);
+  osp_dicom_decoder_free (decoder);
 }
