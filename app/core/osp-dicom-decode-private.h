@@ -49,6 +49,9 @@ void             osp_dicom_decoder_free      (OspDicomDecoder       *decoder);
  * with this process, when their input closes), or ends when it is gone or the pool full. */
 void             osp_dicom_decoder_release   (OspDicomDecoder       *decoder);
 
+/* Ends the idle helpers (each exits and is waited for). */
+void             osp_dicom_decoder_flush_pool (void);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (OspDicomDecoder, osp_dicom_decoder_free)
 
 /* The helper's side: reads requests from `in_fd` and answers on `out_fd` until its input

@@ -573,6 +573,18 @@ osp_dicom_decoder_free (OspDicomDecoder *decoder)
 }
 
 void
+osp_dicom_decoder_flush_pool (void)
+{
+  g_autoptr(GPtrArray) idle = NULL;
+
+  g_mutex_lock (&pool_lock);
+  idle = g_steal_pointer (&pool);
+  g_mutex_unlock (&pool_lock);
+  for (guint i = 0; idle != NULL && i < idle->len; i++)
+    osp_dicom_decoder_free (idle->pdata[i]);
+}
+
+void
 osp_dicom_decoder_release (OspDicomDecoder *decoder)
 {
   if (decoder == NULL)

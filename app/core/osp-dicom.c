@@ -1359,6 +1359,12 @@ osp_dicom_set_decode_helpers (guint n_helpers)
   decode_helpers = n_helpers;
 }
 
+void
+osp_dicom_end_idle_decode_helpers (void)
+{
+  osp_dicom_decoder_flush_pool ();
+}
+
 static void
 decode_file (Decode          *dc,
              guint            index,
