@@ -43,9 +43,10 @@
 #define POOL_MAX 4
 #define MAX_REQUEST (64u << 20)
 #define MAX_REASON 4096u
-/* How long one file may take to decode (seconds); OSP_DICOM_DECODE_TIMEOUT overrides it
+/* How long one file may take to decode: a minute, and a second more for each million values
+ * (a large enhanced multi-frame file); OSP_DICOM_DECODE_TIMEOUT (seconds) overrides it
  * (tests). */
-#define DEFAULT_TIMEOUT_S 120
+#define DEFAULT_TIMEOUT_S 60
 
 typedef struct
 {
@@ -443,14 +444,15 @@ receive (OspDicomDecoder *decoder,
 }
 
 static guint
-timeout_seconds (void)
+timeout_seconds (const OspDicomHeader *header)
 {
   const char *env = g_getenv ("OSP_DICOM_DECODE_TIMEOUT");
   guint64 v;
 
   if (env != NULL && g_ascii_string_to_unsigned (env, 10, 1, 24 * 3600, &v, NULL))
     return (guint) v;
-  return DEFAULT_TIMEOUT_S;
+  v = (guint64) header->rows * header->columns * header->n_frames / 1000000;
+  return (guint) MIN (DEFAULT_TIMEOUT_S + v, 24 * 3600);
 }
 
 /* After a failed exchange: why, in the user's words; the helper is killed. */
@@ -485,7 +487,7 @@ osp_dicom_decoder_decode (OspDicomDecoder       *decoder,
   g_autoptr(GVariant) request = NULL;
   guint64 expected;
   guint32 size;
-  guint timeout = timeout_seconds ();
+  guint timeout = timeout_seconds (header);
   gint64 deadline = g_get_monotonic_time () + (gint64) timeout * G_USEC_PER_SEC;
   WaitResult wait = WAIT_READY;
   const double none = 0;
