@@ -20,6 +20,8 @@ main (int    argc,
       char **argv)
 {
   int out_fd, null_fd;
+  /* The shared memory for the values, when the parent gave one. */
+  int shm_fd = fcntl (3, F_GETFD) != -1 ? 3 : -1;
 
   (void) argc;
   (void) argv;
@@ -30,5 +32,5 @@ main (int    argc,
   if (out_fd < 0 || null_fd < 0 || dup2 (null_fd, STDOUT_FILENO) < 0)
     return 1;
   close (null_fd);
-  return osp_dicom_decoder_serve (STDIN_FILENO, out_fd);
+  return osp_dicom_decoder_serve (STDIN_FILENO, out_fd, shm_fd);
 }

@@ -55,8 +55,10 @@ void             osp_dicom_decoder_flush_pool (void);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (OspDicomDecoder, osp_dicom_decoder_free)
 
 /* The helper's side: reads requests from `in_fd` and answers on `out_fd` until its input
- * ends.  Returns the exit status. */
+ * ends, the values through the shared memory `shm_fd` (a memfd the parent sizes; -1: none)
+ * when it is large enough.  Returns the exit status. */
 int              osp_dicom_decoder_serve     (int                    in_fd,
-                                              int                    out_fd);
+                                              int                    out_fd,
+                                              int                    shm_fd);
 
 G_END_DECLS

@@ -7,8 +7,12 @@
  * request is a 32-bit size and a GVariant (REQUEST_TYPE: the path and the header fields the
  * conversion reads); the answer is a Reply and then either the values (status 0: exactly
  * rows × columns × n_frames int16 values) or a reason (status 1: UTF-8, at most
- * MAX_REASON bytes).  Both ends run on the same machine: native byte order.
+ * MAX_REASON bytes), or nothing (status 2: the values are in the shared memory).  The shared
+ * memory is a memfd, the helper's descriptor 3, which the parent grows before a request that
+ * needs more: the values then cross without copies through the socket.  Both ends run on the
+ * same machine: native byte order.
  */
+#define _GNU_SOURCE  /* memfd_create () */
 #include "config.h"
 
 #include "osp-dicom-decode-private.h"
@@ -17,8 +21,10 @@
 #include <glib/gi18n.h>
 #include <poll.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -61,6 +67,9 @@ struct _OspDicomDecoder
   char        *helper;  /* its executable */
   int          fd;
   gboolean     alive;
+  int          shm_fd;  /* the shared memory, or -1 */
+  guint8      *shm;     /* mapped, shm_size bytes, or NULL */
+  gsize        shm_size;
 };
 
 static GMutex pool_lock;
@@ -125,7 +134,8 @@ reply (int         fd,
 {
   Reply r = { status, 0, length };
 
-  return write_block (fd, &r, sizeof r) && write_block (fd, data, length);
+  /* Status 2: the values are in the shared memory, nothing follows. */
+  return write_block (fd, &r, sizeof r) && (status == 2 || write_block (fd, data, length));
 }
 
 /* Test hooks (the decode tests): the helper aborts or hangs on a file whose path contains
@@ -170,10 +180,47 @@ frame_values (GVariant *array,
   return n > 0 && n == n_frames ? g_memdup2 (v, n * sizeof (double)) : NULL;
 }
 
+/* The helper's view of the shared memory, remapped when the parent has resized it: NULL when
+ * there is none or it is smaller than `bytes`. */
+static guint8 *
+shared_values (int     shm_fd,
+               gsize   bytes,
+               guint8 **map,
+               gsize   *map_size)
+{
+  struct stat st;
+
+  if (shm_fd < 0 || fstat (shm_fd, &st) != 0)
+    return NULL;
+  if ((gsize) st.st_size != *map_size)
+    {
+      if (*map != NULL)
+        munmap (*map, *map_size);
+      *map = NULL;
+      *map_size = 0;
+      if (st.st_size > 0)
+        {
+          void *m = mmap (NULL, (gsize) st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, shm_fd,
+                          0);
+
+          if (m != MAP_FAILED)
+            {
+              *map = m;
+              *map_size = (gsize) st.st_size;
+            }
+        }
+    }
+  return *map != NULL && *map_size >= bytes ? *map : NULL;
+}
+
 int
 osp_dicom_decoder_serve (int in_fd,
-                         int out_fd)
+                         int out_fd,
+                         int shm_fd)
 {
+  guint8 *map = NULL;
+  gsize map_size = 0;
+
   osp_dicom_gdcm_init ();
   for (;;)
     {
@@ -191,6 +238,7 @@ osp_dicom_decoder_serve (int in_fd,
       char *reason = NULL;
       guint64 bytes;
       int r = read_block (in_fd, &size, sizeof size);
+      gint16 *target = NULL;
       gboolean ok;
 
       if (r == 0)
@@ -217,17 +265,22 @@ osp_dicom_decoder_serve (int in_fd,
 
       test_hooks (path, abort_on, hang_on);
       limit_memory (limit);
-      if (!osp_size_mul ((guint64) h.rows * h.columns, h.n_frames, &bytes) ||
-          !osp_size_mul (bytes, sizeof (gint16), &bytes) || bytes > G_MAXSIZE ||
-          (values = g_try_malloc (MAX (bytes, 1))) == NULL)
+      if (osp_size_mul ((guint64) h.rows * h.columns, h.n_frames, &bytes) &&
+          osp_size_mul (bytes, sizeof (gint16), &bytes) && bytes <= G_MAXSIZE)
+        {
+          target = (gint16 *) (void *) shared_values (shm_fd, bytes, &map, &map_size);
+          if (target == NULL)
+            target = values = g_try_malloc (MAX (bytes, 1));
+        }
+      if (target == NULL)
         {
           reason = g_strdup (_("out of memory"));
           ok = FALSE;
         }
       else
-        ok = osp_dicom_gdcm_read_pixels (path, &h, values, &reason);
+        ok = osp_dicom_gdcm_read_pixels (path, &h, target, &reason);
       if (ok)
-        ok = reply (out_fd, 0, values, bytes);
+        ok = values != NULL ? reply (out_fd, 0, values, bytes) : reply (out_fd, 2, NULL, bytes);
       else
         {
           gsize length = strlen (reason);
@@ -287,7 +340,7 @@ osp_dicom_decoder_new (GError **error)
   g_autoptr(GError) local_error = NULL;
   OspDicomDecoder *decoder;
   GSubprocess *process;
-  int sv[2];
+  int sv[2], shm_fd;
 
   if (!g_file_test (helper, G_FILE_TEST_IS_EXECUTABLE))
     {
@@ -326,14 +379,19 @@ osp_dicom_decoder_new (GError **error)
       setsockopt (sv[k], SOL_SOCKET, SO_SNDBUF, &buffer, sizeof buffer);
       setsockopt (sv[k], SOL_SOCKET, SO_RCVBUF, &buffer, sizeof buffer);
     }
+  shm_fd = memfd_create ("osteoplan-dicom-values", MFD_CLOEXEC);
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDERR_SILENCE);
   g_subprocess_launcher_take_stdin_fd (launcher, sv[1]);
   g_subprocess_launcher_take_stdout_fd (launcher, dup (sv[1]));
+  if (shm_fd >= 0)
+    g_subprocess_launcher_take_fd (launcher, dup (shm_fd), 3);
   process = g_subprocess_launcher_spawnv (launcher, argv, &local_error);
   g_clear_object (&launcher);  /* closes the helper's end here */
   if (process == NULL)
     {
       close (sv[0]);
+      if (shm_fd >= 0)
+        close (shm_fd);
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
                    _("The DICOM decoder cannot be started: %s"), local_error->message);
       return NULL;
@@ -343,6 +401,7 @@ osp_dicom_decoder_new (GError **error)
   decoder->helper = g_steal_pointer (&helper);
   decoder->fd = sv[0];
   decoder->alive = TRUE;
+  decoder->shm_fd = shm_fd;
   return decoder;
 }
 
@@ -528,11 +587,43 @@ osp_dicom_decoder_decode (OspDicomDecoder       *decoder,
       *out_reason = g_strdup (_("the header is too large"));
       return FALSE;
     }
+  /* Room for the values in the shared memory (the helper answers through the socket when
+   * there is none). */
+  if (decoder->shm_fd >= 0 && decoder->shm_size < expected && expected <= G_MAXSIZE / 2)
+    {
+      gsize grown = MAX ((gsize) expected, 2 * decoder->shm_size);
+
+      if (decoder->shm != NULL)
+        munmap (decoder->shm, decoder->shm_size);
+      decoder->shm = NULL;
+      decoder->shm_size = 0;
+      if (ftruncate (decoder->shm_fd, (off_t) grown) == 0)
+        {
+          void *m = mmap (NULL, grown, PROT_READ, MAP_SHARED, decoder->shm_fd, 0);
+
+          if (m != MAP_FAILED)
+            {
+              decoder->shm = m;
+              decoder->shm_size = grown;
+            }
+          else if (ftruncate (decoder->shm_fd, 0) != 0)
+            {
+              close (decoder->shm_fd);  /* the socket carries the values from now on */
+              decoder->shm_fd = -1;
+            }
+        }
+    }
   if (!write_block (decoder->fd, &size, sizeof size) ||
       !write_block (decoder->fd, g_variant_get_data (request), size) ||
       !receive (decoder, &r, sizeof r, deadline, cancellable, &wait))
     return helper_failed (decoder, wait, timeout, out_reason);
 
+  if (r.status == 2 && r.length == expected && decoder->shm != NULL &&
+      decoder->shm_size >= expected)
+    {
+      memcpy (out_values, decoder->shm, expected);
+      return TRUE;
+    }
   if (r.status == 0 && r.length == expected)
     {
       if (!receive (decoder, out_values, expected, deadline, cancellable, &wait))
@@ -569,6 +660,10 @@ osp_dicom_decoder_free (OspDicomDecoder *decoder)
       kill_helper (decoder);
     }
   close (decoder->fd);
+  if (decoder->shm != NULL)
+    munmap (decoder->shm, decoder->shm_size);
+  if (decoder->shm_fd >= 0)
+    close (decoder->shm_fd);
   g_clear_object (&decoder->process);
   g_free (decoder->helper);
   g_free (decoder);
@@ -596,6 +691,17 @@ osp_dicom_decoder_release (OspDicomDecoder *decoder)
     pool = g_ptr_array_new ();
   if (decoder->alive && pool->len < POOL_MAX)
     {
+      /* An idle helper keeps no image: the shared memory is emptied (the helper remaps it by
+       * its size at the next request). */
+      if (decoder->shm != NULL)
+        munmap (decoder->shm, decoder->shm_size);
+      decoder->shm = NULL;
+      decoder->shm_size = 0;
+      if (decoder->shm_fd >= 0 && ftruncate (decoder->shm_fd, 0) != 0)
+        {
+          close (decoder->shm_fd);
+          decoder->shm_fd = -1;
+        }
       g_ptr_array_add (pool, decoder);
       decoder = NULL;
     }
