@@ -697,13 +697,11 @@ osp_dicom_decoder_release (OspDicomDecoder *decoder)
         munmap (decoder->shm, decoder->shm_size);
       decoder->shm = NULL;
       decoder->shm_size = 0;
-      if (decoder->shm_fd >= 0 && ftruncate (decoder->shm_fd, 0) != 0)
+      if (decoder->shm_fd < 0 || ftruncate (decoder->shm_fd, 0) == 0)
         {
-          close (decoder->shm_fd);
-          decoder->shm_fd = -1;
+          g_ptr_array_add (pool, decoder);
+          decoder = NULL;
         }
-      g_ptr_array_add (pool, decoder);
-      decoder = NULL;
     }
   g_mutex_unlock (&pool_lock);
   osp_dicom_decoder_free (decoder);
