@@ -42,8 +42,9 @@
 #endif
 /* path, transfer syntax, rows, columns, frames, slope, intercept, per-frame slopes and
  * intercepts (empty: none), has padding, padding value, has padding limit, padding limit;
- * the helper's address-space limit for this file (0: none); the test hooks (test_hooks ()) */
-#define REQUEST_TYPE "(ssuuuddadadbibitss)"
+ * the helper's address-space limit for this file (0: none); the test hooks (test_hooks ()).
+ * The path and the hooks are byte strings (a file name need not be UTF-8). */
+#define REQUEST_TYPE "(aysuuuddadadbibitayay)"
 /* Idle helpers kept for the next load (a start costs GDCM's dictionaries and, under the
  * sanitizers, a third of a second). */
 #define POOL_MAX 4
@@ -254,7 +255,7 @@ osp_dicom_decoder_serve (int in_fd,
       request = g_variant_ref_sink (g_variant_new_from_data (G_VARIANT_TYPE (REQUEST_TYPE), data,
                                                              size, FALSE, g_free, data));
       memset (&h, 0, sizeof h);
-      g_variant_get (request, "(ss" "uuudd@ad@adbibitss)", &path, &h.transfer_syntax, &h.rows,
+      g_variant_get (request, "(^ays" "uuudd@ad@adbibit^ay^ay)", &path, &h.transfer_syntax, &h.rows,
                      &h.columns, &h.n_frames, &h.slope, &h.intercept, &slopes, &intercepts,
                      &h.has_padding, &h.padding_value, &h.has_padding_limit, &h.padding_limit,
                      &limit, &abort_on, &hang_on);
@@ -565,7 +566,9 @@ osp_dicom_decoder_decode (OspDicomDecoder       *decoder,
     return helper_failed (decoder, WAIT_READY, timeout, out_reason);
   expected = (guint64) header->rows * header->columns * header->n_frames * sizeof (gint16);
   request = g_variant_ref_sink (g_variant_new (
-    "(ssuuudd@ad@adbibitss)", path, header->transfer_syntax != NULL ? header->transfer_syntax : "",
+    "(^aysuuudd@ad@adbibit^ay^ay)", path,
+    header->transfer_syntax != NULL && g_utf8_validate (header->transfer_syntax, -1, NULL)
+      ? header->transfer_syntax : "",
     header->rows, header->columns, header->n_frames, header->slope, header->intercept,
     g_variant_new_fixed_array (G_VARIANT_TYPE_DOUBLE,
                                header->frame_slopes != NULL ? header->frame_slopes : &none,
