@@ -438,17 +438,51 @@ report_says (const OspPrintReport *report,
   return FALSE;
 }
 
-/* A 100 000-corner polygon's fan: all its triangles meet in one grid cell.  The check does not
- * test them pair by pair, says so, and claims no "No self-intersections"; the fan is flat and
- * open. */
+/* A fan of n − 2 triangles from corner 0 of the n corners p (3 floats each). */
+static OspMesh *
+make_fan_of (float   *p,
+             guint32  n,
+             gboolean keep_all,
+             guint32  near)
+{
+  guint32 *t = g_new (guint32, 3 * (gsize) n), m = 0;
+
+  for (guint32 i = 0; i + 2 < n; i++)
+    if (keep_all || i < near || i + near > n)
+      {
+        t[3 * m] = 0;
+        t[3 * m + 1] = i + 1;
+        t[3 * m + 2] = i + 2;
+        m++;
+      }
+  return osp_mesh_new_take (p, n, t, m);
+}
+
+/* A 100 000-corner polygon's fan: all its triangles meet in one grid cell, too many to test
+ * pair by pair; as a flat fan only the triangles sharing an edge are tested.  The answer is the
+ * one the plain pair test gives on the triangles near corner 0 (where the corners, rounded to
+ * floats, fold the fan over itself): nothing is left unchecked. */
 static void
 test_degenerate_fan (void)
 {
   g_autoptr(OspMesh) mesh = make_polygon_fan (100000);
+  g_autoptr(OspMesh) near = make_fan_of (g_memdup2 (osp_mesh_get_positions (mesh),
+                                                    3 * sizeof (float) * 100000),
+                                         100000, FALSE, 300);
   g_autoptr(OspPrintReport) report = NULL;
   g_autoptr(GError) error = NULL;
   OspPrintCheckOptions options;
-  guint64 pairs = 1, unchecked = 0;
+  guint64 pairs = 0, unchecked = 1, near_pairs = 0, near_unchecked = 1;
+
+  g_assert_cmpuint (osp_mesh_get_n_triangles (near), <, OSP_PRINT_CHECK_MAX_SPOT_TRIANGLES);
+  g_assert_true (osp_mesh_find_self_intersections (near, 0, NULL, &near_pairs, &near_unchecked,
+                                                   NULL, &error));
+  g_assert_cmpuint (near_unchecked, ==, 0);
+  g_assert_true (osp_mesh_find_self_intersections (mesh, 0, NULL, &pairs, &unchecked, NULL,
+                                                   &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (unchecked, ==, 0);
+  g_assert_cmpuint (pairs, ==, near_pairs);
 
   osp_print_check_options_init (&options);
   report = osp_print_check (mesh, &options, NULL, NULL, &error);
@@ -456,17 +490,73 @@ test_degenerate_fan (void)
   g_assert_cmpuint (report->mesh.n_triangles, ==, 99998);
   g_assert_cmpuint (report->mesh.topology.n_boundary_edges, ==, 100000);
   g_assert_cmpint (report->verdict, ==, OSP_PRINT_NOT_READY);
-  g_assert_true (report->self_intersections_checked);
+  g_assert_cmpuint (report->n_self_intersections, ==, near_pairs);
+  g_assert_cmpuint (report->n_unchecked_spots, ==, 0);
+}
+
+/* A long thin fan (20 000 slivers from a point 100 mm away to points 1 µm apart): flat, no
+ * crossing, fully checked. */
+static void
+test_degenerate_thin_fan (void)
+{
+  const guint32 n = 20001;
+  float *p = g_new (float, 3 * (gsize) n);
+  g_autoptr(OspMesh) mesh = NULL;
+  g_autoptr(OspPrintReport) report = NULL;
+  g_autoptr(GError) error = NULL;
+  OspPrintCheckOptions options;
+
+  for (guint32 i = 0; i < n; i++)
+    {
+      p[3 * i] = i == 0 ? 0.0f : 100.0f;
+      p[3 * i + 1] = i == 0 ? 0.0f : (float) (i * 0.001);
+      p[3 * i + 2] = i == 0 ? 0.0f : 0.001f;
+    }
+  mesh = make_fan_of (p, n, TRUE, 0);
+  osp_print_check_options_init (&options);
+  report = osp_print_check (mesh, &options, NULL, NULL, &error);
+  g_assert_no_error (error);
   g_assert_cmpuint (report->n_self_intersections, ==, 0);
+  g_assert_cmpuint (report->n_unchecked_spots, ==, 0);
+  g_assert_true (report_says (report, "No self-intersections."));
+}
+
+/* A cone of 5000 triangles round its tip is no flat fan: the spot at the tip is not tested
+ * pair by pair, the report says so and claims no "No self-intersections". */
+static void
+test_degenerate_cone (void)
+{
+  const guint32 n = 5002;
+  float *p = g_new (float, 3 * (gsize) n);
+  g_autoptr(OspMesh) mesh = NULL;
+  g_autoptr(OspPrintReport) report = NULL;
+  g_autoptr(GError) error = NULL;
+  OspPrintCheckOptions options;
+  guint64 pairs = 1, unchecked = 0;
+
+  p[0] = p[1] = 0;
+  p[2] = 10;
+  for (guint32 i = 1; i < n; i++)
+    {
+      double a = 2 * G_PI * i / (n - 1);
+
+      p[3 * i] = (float) (50 * cos (a));
+      p[3 * i + 1] = (float) (50 * sin (a));
+      p[3 * i + 2] = 0;
+    }
+  mesh = make_fan_of (p, n, TRUE, 0);
+  g_assert_true (osp_mesh_find_self_intersections (mesh, 0, NULL, &pairs, &unchecked, NULL,
+                                                   &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (pairs, ==, 0);
+  g_assert_cmpuint (unchecked, ==, 1);
+  osp_print_check_options_init (&options);
+  report = osp_print_check (mesh, &options, NULL, NULL, &error);
+  g_assert_no_error (error);
   g_assert_cmpuint (report->n_unchecked_spots, ==, 1);
   g_assert_true (report_says (report, "Self-intersections were not fully checked: 1 spot holds "
                                       "more than 2048 triangles"));
   g_assert_false (report_says (report, "No self-intersections."));
-
-  g_assert_true (osp_mesh_find_self_intersections (mesh, 0, NULL, &pairs, &unchecked, NULL,
-                                                   &error));
-  g_assert_cmpuint (pairs, ==, 0);
-  g_assert_cmpuint (unchecked, ==, 1);
 }
 
 /* 15 000 zero-area triangles are left out of the pair tests (they cross nothing): the box's
@@ -535,6 +625,8 @@ main (int    argc,
   g_test_add_func ("/print-check/cancel", test_cancel);
   g_test_add_func ("/print-check/async", test_async);
   g_test_add_func ("/print-check/degenerate/fan", test_degenerate_fan);
+  g_test_add_func ("/print-check/degenerate/thin-fan", test_degenerate_thin_fan);
+  g_test_add_func ("/print-check/degenerate/cone", test_degenerate_cone);
   g_test_add_func ("/print-check/degenerate/zero-area", test_degenerate_zero_area);
   g_test_add_func ("/print-check/degenerate/copies", test_degenerate_copies);
   return g_test_run ();

@@ -1557,6 +1557,27 @@ test_dicom_decoder_cancel (void)
   g_assert_cmpint (g_get_monotonic_time () - start, <, 300 * G_USEC_PER_SEC);
 }
 
+/* A file name that is not UTF-8 (a CD written elsewhere) reaches the helper intact. */
+static void
+test_dicom_decoder_latin1_name (void)
+{
+  g_autofree char *folder = fresh_folder ("decoder-latin1");
+  g_autofree char *from = slice_path (folder, 1);
+  g_autofree char *to = g_build_filename (folder, "s\xe9" "01.dcm", NULL);
+  g_autoptr(OspVolume) volume = NULL;
+  g_autoptr(GError) error = NULL;
+  guint32 dims[3];
+
+  write_stack (folder, 3, decode_z, NULL);
+  g_assert_cmpint (g_rename (from, to), ==, 0);
+  volume = osp_volume_load (folder, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  osp_volume_get_dims (volume, dims);
+  g_assert_cmpuint (dims[2], ==, 3);
+  for (guint k = 0; k < 3; k++)
+    assert_slice (volume, k, k);
+}
+
 /* A decoder that cannot be found fails the load with a message that says so. */
 static void
 test_dicom_decoder_missing (void)
@@ -2046,5 +2067,6 @@ main (int    argc,
   g_test_add_func ("/volume-io/dicom/decoder-hang", test_dicom_decoder_hang);
   g_test_add_func ("/volume-io/dicom/decoder-cancel", test_dicom_decoder_cancel);
   g_test_add_func ("/volume-io/dicom/decoder-missing", test_dicom_decoder_missing);
+  g_test_add_func ("/volume-io/dicom/decoder-latin1-name", test_dicom_decoder_latin1_name);
   return g_test_run ();
 }

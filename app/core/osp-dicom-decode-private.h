@@ -23,18 +23,19 @@ G_BEGIN_DECLS
 
 typedef struct _OspDicomDecoder OspDicomDecoder;
 
-/* Starts a helper whose address space is limited to `memory_limit` bytes (0: no limit).
- * NULL with an error when the helper cannot be found or started. */
-OspDicomDecoder *osp_dicom_decoder_new       (guint64                memory_limit,
-                                              GError               **error);
+/* A helper: an idle one from the pool, or a new one.  NULL with an error when the helper
+ * cannot be found or started. */
+OspDicomDecoder *osp_dicom_decoder_new       (GError               **error);
 
 /* Decodes the file at `path`, whose header is `header`, into `out_values` (rows × columns ×
- * n_frames values).  FALSE with a reason (translated, without the file name) when the file
+ * n_frames values), the helper's address space limited to `memory_limit` bytes meanwhile (0:
+ * no limit).  FALSE with a reason (translated, without the file name) when the file
  * cannot be decoded, the helper crashed or took too long, or on cancellation; after a crash,
  * a time-out or a cancellation the helper is gone and osp_dicom_decoder_alive () says so. */
 gboolean         osp_dicom_decoder_decode    (OspDicomDecoder       *decoder,
                                               const char            *path,
                                               const OspDicomHeader  *header,
+                                              guint64                memory_limit,
                                               gint16                *out_values,
                                               GCancellable          *cancellable,
                                               char                 **out_reason);
@@ -44,11 +45,20 @@ gboolean         osp_dicom_decoder_alive     (OspDicomDecoder       *decoder);
 /* Ends the helper (it exits when its input closes; a helper that does not is killed). */
 void             osp_dicom_decoder_free      (OspDicomDecoder       *decoder);
 
+/* Done with the helper: it waits in the pool for the next load (a few are kept; they exit
+ * with this process, when their input closes), or ends when it is gone or the pool full. */
+void             osp_dicom_decoder_release   (OspDicomDecoder       *decoder);
+
+/* Ends the idle helpers (each exits and is waited for). */
+void             osp_dicom_decoder_flush_pool (void);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (OspDicomDecoder, osp_dicom_decoder_free)
 
 /* The helper's side: reads requests from `in_fd` and answers on `out_fd` until its input
- * ends.  Returns the exit status. */
+ * ends, the values through the shared memory `shm_fd` (a memfd the parent sizes; -1: none)
+ * when it is large enough.  Returns the exit status. */
 int              osp_dicom_decoder_serve     (int                    in_fd,
-                                              int                    out_fd);
+                                              int                    out_fd,
+                                              int                    shm_fd);
 
 G_END_DECLS

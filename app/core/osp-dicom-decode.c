@@ -7,8 +7,12 @@
  * request is a 32-bit size and a GVariant (REQUEST_TYPE: the path and the header fields the
  * conversion reads); the answer is a Reply and then either the values (status 0: exactly
  * rows × columns × n_frames int16 values) or a reason (status 1: UTF-8, at most
- * MAX_REASON bytes).  Both ends run on the same machine: native byte order.
+ * MAX_REASON bytes), or nothing (status 2: the values are in the shared memory).  The shared
+ * memory is a memfd, the helper's descriptor 3, which the parent grows before a request that
+ * needs more: the values then cross without copies through the socket.  Both ends run on the
+ * same machine: native byte order.
  */
+#define _GNU_SOURCE  /* memfd_create () */
 #include "config.h"
 
 #include "osp-dicom-decode-private.h"
@@ -17,21 +21,39 @@
 #include <glib/gi18n.h>
 #include <poll.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
 
 #include "osp-memory.h"
 
 #define HELPER_NAME "osteoplan-dicom-decode"
+
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define OSP_HAS_ASAN 1
+#endif
+#endif
+#ifndef OSP_HAS_ASAN
+#define OSP_HAS_ASAN 0
+#endif
 /* path, transfer syntax, rows, columns, frames, slope, intercept, per-frame slopes and
- * intercepts (empty: none), has padding, padding value, has padding limit, padding limit */
-#define REQUEST_TYPE "(ssuuuddadadbibi)"
+ * intercepts (empty: none), has padding, padding value, has padding limit, padding limit;
+ * the helper's address-space limit for this file (0: none); the test hooks (test_hooks ()).
+ * The path and the hooks are byte strings (a file name need not be UTF-8). */
+#define REQUEST_TYPE "(aysuuuddadadbibitayay)"
+/* Idle helpers kept for the next load (a start costs GDCM's dictionaries and, under the
+ * sanitizers, a third of a second). */
+#define POOL_MAX 4
 #define MAX_REQUEST (64u << 20)
 #define MAX_REASON 4096u
-/* How long one file may take to decode (seconds); OSP_DICOM_DECODE_TIMEOUT overrides it
+/* How long one file may take to decode: a minute, and a second more for each million values
+ * (a large enhanced multi-frame file); OSP_DICOM_DECODE_TIMEOUT (seconds) overrides it
  * (tests). */
-#define DEFAULT_TIMEOUT_S 120
+#define DEFAULT_TIMEOUT_S 60
 
 typedef struct
 {
@@ -43,9 +65,16 @@ typedef struct
 struct _OspDicomDecoder
 {
   GSubprocess *process;
+  char        *helper;  /* its executable */
   int          fd;
   gboolean     alive;
+  int          shm_fd;  /* the shared memory, or -1 */
+  guint8      *shm;     /* mapped, shm_size bytes, or NULL */
+  gsize        shm_size;
 };
+
+static GMutex pool_lock;
+static GPtrArray *pool;  /* idle OspDicomDecoder */
 
 /* ---- both sides ---- */
 
@@ -106,21 +135,40 @@ reply (int         fd,
 {
   Reply r = { status, 0, length };
 
-  return write_block (fd, &r, sizeof r) && write_block (fd, data, length);
+  /* Status 2: the values are in the shared memory, nothing follows. */
+  return write_block (fd, &r, sizeof r) && (status == 2 || write_block (fd, data, length));
 }
 
 /* Test hooks (the decode tests): the helper aborts or hangs on a file whose path contains
- * the value of OSP_DICOM_DECODE_TEST_ABORT or OSP_DICOM_DECODE_TEST_HANG. */
+ * the value of OSP_DICOM_DECODE_TEST_ABORT or OSP_DICOM_DECODE_TEST_HANG in the parent's
+ * environment (sent with each request: a helper from the pool started before the test set
+ * them). */
 static void
-test_hooks (const char *path)
+test_hooks (const char *path,
+            const char *abort_on,
+            const char *hang_on)
 {
-  const char *abort_on = g_getenv ("OSP_DICOM_DECODE_TEST_ABORT");
-  const char *hang_on = g_getenv ("OSP_DICOM_DECODE_TEST_HANG");
-
-  if (abort_on != NULL && *abort_on != '\0' && strstr (path, abort_on) != NULL)
+  if (*abort_on != '\0' && strstr (path, abort_on) != NULL)
     abort ();
-  while (hang_on != NULL && *hang_on != '\0' && strstr (path, hang_on) != NULL)
+  while (*hang_on != '\0' && strstr (path, hang_on) != NULL)
     g_usleep (G_USEC_PER_SEC);
+}
+
+/* Caps the address space for the next file (the soft limit: the hard one stays, so that the
+ * next file may have a higher one).  AddressSanitizer reserves terabytes for its shadow. */
+static void
+limit_memory (guint64 limit)
+{
+#if defined(__SANITIZE_ADDRESS__) || OSP_HAS_ASAN
+  (void) limit;
+#else
+  struct rlimit rl;
+
+  if (limit == 0 || getrlimit (RLIMIT_AS, &rl) != 0)
+    return;
+  rl.rlim_cur = rl.rlim_max == RLIM_INFINITY ? limit : MIN (limit, rl.rlim_max);
+  setrlimit (RLIMIT_AS, &rl);
+#endif
 }
 
 static double *
@@ -133,10 +181,47 @@ frame_values (GVariant *array,
   return n > 0 && n == n_frames ? g_memdup2 (v, n * sizeof (double)) : NULL;
 }
 
+/* The helper's view of the shared memory, remapped when the parent has resized it: NULL when
+ * there is none or it is smaller than `bytes`. */
+static guint8 *
+shared_values (int     shm_fd,
+               gsize   bytes,
+               guint8 **map,
+               gsize   *map_size)
+{
+  struct stat st;
+
+  if (shm_fd < 0 || fstat (shm_fd, &st) != 0)
+    return NULL;
+  if ((gsize) st.st_size != *map_size)
+    {
+      if (*map != NULL)
+        munmap (*map, *map_size);
+      *map = NULL;
+      *map_size = 0;
+      if (st.st_size > 0)
+        {
+          void *m = mmap (NULL, (gsize) st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, shm_fd,
+                          0);
+
+          if (m != MAP_FAILED)
+            {
+              *map = m;
+              *map_size = (gsize) st.st_size;
+            }
+        }
+    }
+  return *map != NULL && *map_size >= bytes ? *map : NULL;
+}
+
 int
 osp_dicom_decoder_serve (int in_fd,
-                         int out_fd)
+                         int out_fd,
+                         int shm_fd)
 {
+  guint8 *map = NULL;
+  gsize map_size = 0;
+
   osp_dicom_gdcm_init ();
   for (;;)
     {
@@ -146,11 +231,15 @@ osp_dicom_decoder_serve (int in_fd,
       g_autoptr(GVariant) slopes = NULL;
       g_autoptr(GVariant) intercepts = NULL;
       g_autofree char *path = NULL;
+      g_autofree char *abort_on = NULL;
+      g_autofree char *hang_on = NULL;
       g_autofree gint16 *values = NULL;
+      guint64 limit = 0;
       OspDicomHeader h;
       char *reason = NULL;
       guint64 bytes;
       int r = read_block (in_fd, &size, sizeof size);
+      gint16 *target = NULL;
       gboolean ok;
 
       if (r == 0)
@@ -166,26 +255,33 @@ osp_dicom_decoder_serve (int in_fd,
       request = g_variant_ref_sink (g_variant_new_from_data (G_VARIANT_TYPE (REQUEST_TYPE), data,
                                                              size, FALSE, g_free, data));
       memset (&h, 0, sizeof h);
-      g_variant_get (request, "(ss" "uuudd@ad@adbibi)", &path, &h.transfer_syntax, &h.rows,
+      g_variant_get (request, "(^ays" "uuudd@ad@adbibit^ay^ay)", &path, &h.transfer_syntax, &h.rows,
                      &h.columns, &h.n_frames, &h.slope, &h.intercept, &slopes, &intercepts,
-                     &h.has_padding, &h.padding_value, &h.has_padding_limit, &h.padding_limit);
+                     &h.has_padding, &h.padding_value, &h.has_padding_limit, &h.padding_limit,
+                     &limit, &abort_on, &hang_on);
       h.is_image = TRUE;
       h.samples_per_pixel = 1;
       h.frame_slopes = frame_values (slopes, h.n_frames);
       h.frame_intercepts = frame_values (intercepts, h.n_frames);
 
-      test_hooks (path);
-      if (!osp_size_mul ((guint64) h.rows * h.columns, h.n_frames, &bytes) ||
-          !osp_size_mul (bytes, sizeof (gint16), &bytes) || bytes > G_MAXSIZE ||
-          (values = g_try_malloc (MAX (bytes, 1))) == NULL)
+      test_hooks (path, abort_on, hang_on);
+      limit_memory (limit);
+      if (osp_size_mul ((guint64) h.rows * h.columns, h.n_frames, &bytes) &&
+          osp_size_mul (bytes, sizeof (gint16), &bytes) && bytes <= G_MAXSIZE)
+        {
+          target = (gint16 *) (void *) shared_values (shm_fd, bytes, &map, &map_size);
+          if (target == NULL)
+            target = values = g_try_malloc (MAX (bytes, 1));
+        }
+      if (target == NULL)
         {
           reason = g_strdup (_("out of memory"));
           ok = FALSE;
         }
       else
-        ok = osp_dicom_gdcm_read_pixels (path, &h, values, &reason);
+        ok = osp_dicom_gdcm_read_pixels (path, &h, target, &reason);
       if (ok)
-        ok = reply (out_fd, 0, values, bytes);
+        ok = values != NULL ? reply (out_fd, 0, values, bytes) : reply (out_fd, 2, NULL, bytes);
       else
         {
           gsize length = strlen (reason);
@@ -227,18 +323,25 @@ find_helper (void)
   return g_build_filename (OSP_LIBEXECDIR, HELPER_NAME, NULL);
 }
 
+/* Whether an idle helper is still there (it has not closed its end). */
+static gboolean
+idle_helper_alive (OspDicomDecoder *decoder)
+{
+  struct pollfd fd = { decoder->fd, POLLIN, 0 };
+
+  return decoder->alive && poll (&fd, 1, 0) == 0;
+}
+
 OspDicomDecoder *
-osp_dicom_decoder_new (guint64   memory_limit,
-                       GError  **error)
+osp_dicom_decoder_new (GError **error)
 {
   g_autoptr(GSubprocessLauncher) launcher = NULL;
   g_autofree char *helper = find_helper ();
-  g_autofree char *limit = g_strdup_printf ("%" G_GUINT64_FORMAT, memory_limit);
-  const char *argv[] = { helper, "--memory-limit", limit, NULL };
+  const char *argv[] = { helper, NULL };
   g_autoptr(GError) local_error = NULL;
   OspDicomDecoder *decoder;
   GSubprocess *process;
-  int sv[2];
+  int sv[2], shm_fd;
 
   if (!g_file_test (helper, G_FILE_TEST_IS_EXECUTABLE))
     {
@@ -246,6 +349,21 @@ osp_dicom_decoder_new (guint64   memory_limit,
                    _("The DICOM decoder %s is missing: reinstall Osteoplan"), helper);
       return NULL;
     }
+  /* An idle one of the same executable, if any. */
+  g_mutex_lock (&pool_lock);
+  decoder = NULL;
+  while (pool != NULL && pool->len > 0 && decoder == NULL)
+    {
+      OspDicomDecoder *idle = g_ptr_array_steal_index_fast (pool, pool->len - 1);
+
+      if (strcmp (idle->helper, helper) == 0 && idle_helper_alive (idle))
+        decoder = idle;
+      else
+        osp_dicom_decoder_free (idle);
+    }
+  g_mutex_unlock (&pool_lock);
+  if (decoder != NULL)
+    return decoder;
   if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
     {
       int saved = errno;
@@ -262,22 +380,29 @@ osp_dicom_decoder_new (guint64   memory_limit,
       setsockopt (sv[k], SOL_SOCKET, SO_SNDBUF, &buffer, sizeof buffer);
       setsockopt (sv[k], SOL_SOCKET, SO_RCVBUF, &buffer, sizeof buffer);
     }
+  shm_fd = memfd_create ("osteoplan-dicom-values", MFD_CLOEXEC);
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDERR_SILENCE);
   g_subprocess_launcher_take_stdin_fd (launcher, sv[1]);
   g_subprocess_launcher_take_stdout_fd (launcher, dup (sv[1]));
+  if (shm_fd >= 0)
+    g_subprocess_launcher_take_fd (launcher, dup (shm_fd), 3);
   process = g_subprocess_launcher_spawnv (launcher, argv, &local_error);
   g_clear_object (&launcher);  /* closes the helper's end here */
   if (process == NULL)
     {
       close (sv[0]);
+      if (shm_fd >= 0)
+        close (shm_fd);
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
                    _("The DICOM decoder cannot be started: %s"), local_error->message);
       return NULL;
     }
   decoder = g_new0 (OspDicomDecoder, 1);
   decoder->process = process;
+  decoder->helper = g_steal_pointer (&helper);
   decoder->fd = sv[0];
   decoder->alive = TRUE;
+  decoder->shm_fd = shm_fd;
   return decoder;
 }
 
@@ -379,14 +504,15 @@ receive (OspDicomDecoder *decoder,
 }
 
 static guint
-timeout_seconds (void)
+timeout_seconds (const OspDicomHeader *header)
 {
   const char *env = g_getenv ("OSP_DICOM_DECODE_TIMEOUT");
   guint64 v;
 
   if (env != NULL && g_ascii_string_to_unsigned (env, 10, 1, 24 * 3600, &v, NULL))
     return (guint) v;
-  return DEFAULT_TIMEOUT_S;
+  v = (guint64) header->rows * header->columns * header->n_frames / 1000000;
+  return (guint) MIN (DEFAULT_TIMEOUT_S + v, 24 * 3600);
 }
 
 /* After a failed exchange: why, in the user's words; the helper is killed. */
@@ -413,6 +539,7 @@ gboolean
 osp_dicom_decoder_decode (OspDicomDecoder       *decoder,
                           const char            *path,
                           const OspDicomHeader  *header,
+                          guint64                memory_limit,
                           gint16                *out_values,
                           GCancellable          *cancellable,
                           char                 **out_reason)
@@ -420,7 +547,7 @@ osp_dicom_decoder_decode (OspDicomDecoder       *decoder,
   g_autoptr(GVariant) request = NULL;
   guint64 expected;
   guint32 size;
-  guint timeout = timeout_seconds ();
+  guint timeout = timeout_seconds (header);
   gint64 deadline = g_get_monotonic_time () + (gint64) timeout * G_USEC_PER_SEC;
   WaitResult wait = WAIT_READY;
   const double none = 0;
@@ -439,7 +566,9 @@ osp_dicom_decoder_decode (OspDicomDecoder       *decoder,
     return helper_failed (decoder, WAIT_READY, timeout, out_reason);
   expected = (guint64) header->rows * header->columns * header->n_frames * sizeof (gint16);
   request = g_variant_ref_sink (g_variant_new (
-    "(ssuuudd@ad@adbibi)", path, header->transfer_syntax != NULL ? header->transfer_syntax : "",
+    "(^aysuuudd@ad@adbibit^ay^ay)", path,
+    header->transfer_syntax != NULL && g_utf8_validate (header->transfer_syntax, -1, NULL)
+      ? header->transfer_syntax : "",
     header->rows, header->columns, header->n_frames, header->slope, header->intercept,
     g_variant_new_fixed_array (G_VARIANT_TYPE_DOUBLE,
                                header->frame_slopes != NULL ? header->frame_slopes : &none,
@@ -450,18 +579,54 @@ osp_dicom_decoder_decode (OspDicomDecoder       *decoder,
                                header->frame_intercepts != NULL ? header->n_frames : 0,
                                sizeof (double)),
     header->has_padding, header->padding_value, header->has_padding_limit,
-    header->padding_limit));
+    header->padding_limit, memory_limit,
+    g_getenv ("OSP_DICOM_DECODE_TEST_ABORT") != NULL ? g_getenv ("OSP_DICOM_DECODE_TEST_ABORT")
+                                                     : "",
+    g_getenv ("OSP_DICOM_DECODE_TEST_HANG") != NULL ? g_getenv ("OSP_DICOM_DECODE_TEST_HANG")
+                                                    : ""));
   size = (guint32) g_variant_get_size (request);
   if (g_variant_get_size (request) > MAX_REQUEST)
     {
       *out_reason = g_strdup (_("the header is too large"));
       return FALSE;
     }
+  /* Room for the values in the shared memory (the helper answers through the socket when
+   * there is none). */
+  if (decoder->shm_fd >= 0 && decoder->shm_size < expected && expected <= G_MAXSIZE / 2)
+    {
+      gsize grown = MAX ((gsize) expected, 2 * decoder->shm_size);
+
+      if (decoder->shm != NULL)
+        munmap (decoder->shm, decoder->shm_size);
+      decoder->shm = NULL;
+      decoder->shm_size = 0;
+      if (ftruncate (decoder->shm_fd, (off_t) grown) == 0)
+        {
+          void *m = mmap (NULL, grown, PROT_READ, MAP_SHARED, decoder->shm_fd, 0);
+
+          if (m != MAP_FAILED)
+            {
+              decoder->shm = m;
+              decoder->shm_size = grown;
+            }
+          else if (ftruncate (decoder->shm_fd, 0) != 0)
+            {
+              close (decoder->shm_fd);  /* the socket carries the values from now on */
+              decoder->shm_fd = -1;
+            }
+        }
+    }
   if (!write_block (decoder->fd, &size, sizeof size) ||
       !write_block (decoder->fd, g_variant_get_data (request), size) ||
       !receive (decoder, &r, sizeof r, deadline, cancellable, &wait))
     return helper_failed (decoder, wait, timeout, out_reason);
 
+  if (r.status == 2 && r.length == expected && decoder->shm != NULL &&
+      decoder->shm_size >= expected)
+    {
+      memcpy (out_values, decoder->shm, expected);
+      return TRUE;
+    }
   if (r.status == 0 && r.length == expected)
     {
       if (!receive (decoder, out_values, expected, deadline, cancellable, &wait))
@@ -498,6 +663,49 @@ osp_dicom_decoder_free (OspDicomDecoder *decoder)
       kill_helper (decoder);
     }
   close (decoder->fd);
+  if (decoder->shm != NULL)
+    munmap (decoder->shm, decoder->shm_size);
+  if (decoder->shm_fd >= 0)
+    close (decoder->shm_fd);
   g_clear_object (&decoder->process);
+  g_free (decoder->helper);
   g_free (decoder);
+}
+
+void
+osp_dicom_decoder_flush_pool (void)
+{
+  g_autoptr(GPtrArray) idle = NULL;
+
+  g_mutex_lock (&pool_lock);
+  idle = g_steal_pointer (&pool);
+  g_mutex_unlock (&pool_lock);
+  for (guint i = 0; idle != NULL && i < idle->len; i++)
+    osp_dicom_decoder_free (idle->pdata[i]);
+}
+
+void
+osp_dicom_decoder_release (OspDicomDecoder *decoder)
+{
+  if (decoder == NULL)
+    return;
+  g_mutex_lock (&pool_lock);
+  if (pool == NULL)
+    pool = g_ptr_array_new ();
+  if (decoder->alive && pool->len < POOL_MAX)
+    {
+      /* An idle helper keeps no image: the shared memory is emptied (the helper remaps it by
+       * its size at the next request). */
+      if (decoder->shm != NULL)
+        munmap (decoder->shm, decoder->shm_size);
+      decoder->shm = NULL;
+      decoder->shm_size = 0;
+      if (decoder->shm_fd < 0 || ftruncate (decoder->shm_fd, 0) == 0)
+        {
+          g_ptr_array_add (pool, decoder);
+          decoder = NULL;
+        }
+    }
+  g_mutex_unlock (&pool_lock);
+  osp_dicom_decoder_free (decoder);
 }

@@ -1391,6 +1391,12 @@ osp_dicom_set_decode_helpers (guint n_helpers)
   decode_helpers = n_helpers;
 }
 
+void
+osp_dicom_end_idle_decode_helpers (void)
+{
+  osp_dicom_decoder_flush_pool ();
+}
+
 static void
 decode_file (Decode          *dc,
              guint            index,
@@ -1422,8 +1428,9 @@ decode_file (Decode          *dc,
         }
       target = frames;
     }
-  if (decoder != NULL ? !osp_dicom_decoder_decode (decoder, file->path, &file->header, target,
-                                                   dc->cancellable, &reason)
+  if (decoder != NULL ? !osp_dicom_decoder_decode (decoder, file->path, &file->header,
+                                                   dc->memory_limit, target, dc->cancellable,
+                                                   &reason)
                       : !osp_dicom_gdcm_read_pixels (file->path, &file->header, target, &reason))
     {
       dc->reasons[index] = reason;
@@ -1463,7 +1470,7 @@ decode_job_in_helper (guint     index,
     {
       GError *error = NULL;
 
-      decoder = osp_dicom_decoder_new (dc->memory_limit, &error);
+      decoder = osp_dicom_decoder_new (&error);
       if (decoder == NULL)
         {
           g_mutex_lock (&dc->lock);
@@ -2184,7 +2191,7 @@ load_series (Series                 *series,
       dc.memory_limit = helper_memory_limit (files);
       g_mutex_init (&dc.lock);
       parallel_for_with_state (files->len, decode_helpers, decode_job_in_helper,
-                               (GDestroyNotify) osp_dicom_decoder_free, &dc, &decode_progress,
+                               (GDestroyNotify) osp_dicom_decoder_release, &dc, &decode_progress,
                                cancellable);
       g_mutex_clear (&dc.lock);
     }

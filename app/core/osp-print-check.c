@@ -385,8 +385,9 @@ corners (const float *pos, const guint32 *idx, guint32 t, Vec3 *out)
 /* Grid cells are this many times a triangle's mean extent. */
 #define CELL_FACTOR 2.0
 /* A cell with more triangles than this is not tested pair by pair (that would be quadratic:
- * a 100 000-vertex polygon's fan puts every triangle in the cell of its centre); it is
- * counted as unchecked and the report says so. */
+ * a 100 000-vertex polygon's fan puts every triangle in the cell of its centre).  A flat fan
+ * is tested edge by edge (fan_cell_pairs ()); any other such cell is counted as unchecked and
+ * the report says so. */
 #define CELL_MAX_ENTRIES OSP_PRINT_CHECK_MAX_SPOT_TRIANGLES
 
 /* The grid: triangles bucketed by the cells their boxes cover, sorted by cell. */
@@ -807,6 +808,124 @@ cell_pairs (const Grid   *g,
   return FALSE;
 }
 
+typedef struct
+{
+  float   p[3];
+  guint32 member;
+} CornerKey;
+
+static int
+compare_corner_keys (const void *a,
+                     const void *b)
+{
+  const CornerKey *x = a, *y = b;
+  int c = compare_corners (x->p, y->p);
+
+  return c != 0 ? c : (x->member > y->member) - (x->member < y->member);
+}
+
+/* A crowded cell that is one flat fan: every member has the corner v and all lie in one plane
+ * (a huge polygon split into a fan, a long thin fan).  Two such triangles that share only v
+ * cannot cross (a crossing needs an edge through the other's plane), so only the pairs that
+ * share an edge v–w are tested: each group of members with the corner w.  *out_handled is
+ * FALSE when the cell is no flat fan (or an edge is shared too often): its pairs are untested.
+ * TRUE when max_pairs is reached. */
+static gboolean
+fan_cell_pairs (const Grid   *g,
+                const Member *members,
+                gsize         n,
+                guint64       cx,
+                guint64       cy,
+                guint64       cz,
+                guint64       max_pairs,
+                GArray       *out_pairs,
+                guint64      *n_pairs,
+                gboolean     *out_handled)
+{
+  const float *pos = osp_mesh_get_positions (g->mesh);
+  const guint32 *idx = osp_mesh_get_indices (g->mesh);
+  g_autofree CornerKey *keys = g_new (CornerKey, 3 * n);
+  g_autofree Member *group = g_new (Member, CELL_MAX_ENTRIES);
+  const double *n0 = g->normals + 3 * (gsize) members[0].t;
+  double v[3], spread = 0, reach = 0, tilt = 0;
+  gsize best = 0, best_len = 0, n_keys = 0;
+
+  *out_handled = FALSE;
+  for (gsize m = 0; m < n; m++)
+    for (int c = 0; c < 3; c++)
+      {
+        const float *q = pos + 3 * (gsize) idx[3 * (gsize) members[m].t + c];
+
+        for (int k = 0; k < 3; k++)
+          keys[3 * m + c].p[k] = q[k] == 0.0f ? 0.0f : q[k];
+        keys[3 * m + c].member = (guint32) m;
+      }
+  qsort (keys, 3 * n, sizeof *keys, compare_corner_keys);
+  for (gsize i = 0; i < 3 * n;)
+    {
+      gsize j = i + 1;
+
+      while (j < 3 * n && compare_corners (keys[j].p, keys[i].p) == 0)
+        j++;
+      if (j - i > best_len)
+        best = i, best_len = j - i;
+      i = j;
+    }
+  if (best_len != n)
+    return FALSE;  /* not every member has the most common corner */
+  for (int k = 0; k < 3; k++)
+    v[k] = keys[best].p[k];
+
+  /* One plane: every corner near the first member's plane through v, every normal near the
+   * first (either way), well within the pair test's tolerance. */
+  for (gsize i = 0; i < 3 * n; i++)
+    {
+      double d[3] = { keys[i].p[0] - v[0], keys[i].p[1] - v[1], keys[i].p[2] - v[2] };
+
+      spread = MAX (spread, fabs (v_dot (n0, d)));
+      reach = MAX (reach, v_len (d));
+    }
+  for (gsize m = 0; m < n; m++)
+    {
+      const double *nm = g->normals + 3 * (gsize) members[m].t;
+      double minus[3], plus[3];
+
+      v_sub (nm, n0, minus);
+      for (int k = 0; k < 3; k++)
+        plus[k] = nm[k] + n0[k];
+      tilt = MAX (tilt, MIN (v_len (minus), v_len (plus)));
+    }
+  if (!(spread + tilt * reach <= 0.25e-9 * g->scale))
+    return FALSE;
+
+  /* The pairs that share an edge v–w: the members with the corner w (other than v). */
+  for (gsize i = 0; i < 3 * n; i++)
+    if (i < best || i >= best + best_len)
+      keys[n_keys++] = keys[i];
+  for (gsize i = 0; i < n_keys;)
+    {
+      gsize j = i + 1;
+
+      while (j < n_keys && compare_corners (keys[j].p, keys[i].p) == 0)
+        j++;
+      if (j - i > CELL_MAX_ENTRIES)
+        return FALSE;
+      if (j - i > 1)
+        {
+          for (gsize k = i; k < j; k++)
+            group[k - i] = members[keys[k].member];
+          if (cell_pairs (g, group, j - i, cx, cy, cz, max_pairs, out_pairs, n_pairs))
+            {
+              *out_handled = TRUE;
+              return TRUE;
+            }
+        }
+      i = j;
+    }
+  *out_handled = TRUE;
+  return FALSE;
+}
+
 /* Tests the pairs of the cells whose entries start in [begin, end). */
 static gboolean
 grid_pairs (const Grid     *g,
@@ -842,16 +961,20 @@ grid_pairs (const Grid     *g,
           g_autofree Member *groups = NULL;
           g_autofree guint32 *copies = NULL;
           gsize n_members = 0;
+          gboolean handled = TRUE;
 
           if (crowded_cell_copies (g, start, end, cx, cy, cz, max_pairs, out_pairs, &n_pairs,
                                    &groups, &n_members, &copies) ||
               (n_members <= CELL_MAX_ENTRIES &&
-               cell_pairs (g, groups, n_members, cx, cy, cz, max_pairs, out_pairs, &n_pairs)))
+               cell_pairs (g, groups, n_members, cx, cy, cz, max_pairs, out_pairs, &n_pairs)) ||
+              (n_members > CELL_MAX_ENTRIES &&
+               fan_cell_pairs (g, groups, n_members, cx, cy, cz, max_pairs, out_pairs, &n_pairs,
+                               &handled)))
             {
               *out_n_pairs = n_pairs;
               return TRUE;
             }
-          if (n_members > CELL_MAX_ENTRIES)
+          if (!handled)
             (*out_n_unchecked)++;
           start = end;
           continue;

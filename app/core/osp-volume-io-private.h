@@ -39,5 +39,8 @@ OspVolume *osp_dicom_load  (const char                 *path,
 void       osp_dicom_set_decode_in_process (gboolean in_process);
 /* At most this many helper processes at once (0: one per core). */
 void       osp_dicom_set_decode_helpers    (guint    n_helpers);
+/* Ends the helpers kept for the next load (the benchmark: their CPU time is counted once they
+ * have ended, and each load then pays for starting its helpers, as the first one does). */
+void       osp_dicom_end_idle_decode_helpers (void);
 
 G_END_DECLS
