@@ -42,42 +42,56 @@ typedef struct
   OspPlane plane;
 } Pelvis;
 
+/* Loaded and estimated once for all tests (the plane estimate is the slow part). */
+static Pelvis cached;
+
 static gboolean
 pelvis_load (Pelvis *p)
 {
   const char *names[3] = { "mesh/pelvis_atlas_11_left_surface.stl",
                            "mesh/pelvis_atlas_11_right_surface.stl",
                            "mesh/pelvis_atlas_11_sacrum_surface.stl" };
-  OspMesh **out[3] = { &p->left, &p->right, &p->sacrum };
+  OspMesh **out[3] = { &cached.left, &cached.right, &cached.sacrum };
   g_autoptr(GError) error = NULL;
   g_autoptr(OspMesh) pair = NULL;
   OspResidual res;
 
-  for (int i = 0; i < 3; i++)
+  if (cached.template_mesh == NULL)
     {
-      g_autofree char *path = osp_test_shared_data (names[i]);
+      for (int i = 0; i < 3; i++)
+        {
+          g_autofree char *path = osp_test_shared_data (names[i]);
 
-      if (path == NULL)
-        return FALSE;
-      *out[i] = osp_mesh_load (path, NULL, NULL, &error);
+          if (path == NULL)
+            return FALSE;
+          *out[i] = osp_mesh_load (path, NULL, NULL, &error);
+          g_assert_no_error (error);
+        }
+      pair = osp_mesh_merge ((OspMesh *const[]) { cached.left, cached.right }, 2);
+      g_assert_true (osp_symmetry_estimate (pair, NULL, &cached.plane, &res, NULL, NULL,
+                                            &error));
       g_assert_no_error (error);
+      /* The midsagittal plane: normal along x (left–right). */
+      g_assert_cmpfloat (fabs (cached.plane.normal[0]), >, 0.95);
+      cached.template_mesh = osp_mesh_mirror (cached.right, &cached.plane);
     }
-  pair = osp_mesh_merge ((OspMesh *const[]) { p->left, p->right }, 2);
-  g_assert_true (osp_symmetry_estimate (pair, NULL, &p->plane, &res, NULL, NULL, &error));
-  g_assert_no_error (error);
-  /* The midsagittal plane: normal along x (left–right). */
-  g_assert_cmpfloat (fabs (p->plane.normal[0]), >, 0.95);
-  p->template_mesh = osp_mesh_mirror (p->right, &p->plane);
+  *p = cached;
   return TRUE;
 }
 
 static void
 pelvis_clear (Pelvis *p)
 {
-  g_clear_pointer (&p->left, osp_mesh_unref);
-  g_clear_pointer (&p->right, osp_mesh_unref);
-  g_clear_pointer (&p->sacrum, osp_mesh_unref);
-  g_clear_pointer (&p->template_mesh, osp_mesh_unref);
+  memset (p, 0, sizeof *p);
+}
+
+static void
+pelvis_free_cached (void)
+{
+  g_clear_pointer (&cached.left, osp_mesh_unref);
+  g_clear_pointer (&cached.right, osp_mesh_unref);
+  g_clear_pointer (&cached.sacrum, osp_mesh_unref);
+  g_clear_pointer (&cached.template_mesh, osp_mesh_unref);
 }
 
 /* RMS of the distances from the true left bone's vertices to the template. */
@@ -374,5 +388,10 @@ main (int    argc,
   g_test_add_func ("/register/wrong-bone", test_register_wrong_bone);
   g_test_add_func ("/register/symmetry-ct", test_symmetry_ct);
   g_test_add_func ("/register/plan-replay", test_register_replay);
-  return g_test_run ();
+  {
+    int status = g_test_run ();
+
+    pelvis_free_cached ();
+    return status;
+  }
 }

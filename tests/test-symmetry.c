@@ -456,6 +456,37 @@ test_ambiguous (void)
                      >, 0.9999);
 }
 
+/* The deviation map's side comes from the winding number: against a bone made of two
+ * overlapping closed boxes in one mesh, a small box inside the first, 3–7 mm from the
+ * second's face within it, is inside (the closest face alone says outside). */
+static void
+test_deviation_self_crossing (void)
+{
+  g_autoptr(OspMesh) a = osp_test_make_box (40, 40, 40);
+  g_autoptr(OspMesh) b0 = osp_test_make_box (40, 40, 40);
+  g_autoptr(OspMesh) probe0 = osp_test_make_box (4, 4, 4);
+  g_autoptr(OspMesh) b = NULL, probe = NULL, bone = NULL;
+  g_autofree float *d = NULL;
+  g_autoptr(GError) error = NULL;
+  OspResidual stats;
+  mat4 m;
+
+  glm_translate_make (m, (vec3) { 20, 0, 0 });
+  b = osp_mesh_transform (b0, m);
+  glm_translate_make (m, (vec3) { 13, 18, 18 });
+  probe = osp_mesh_transform (probe0, m);
+  bone = osp_mesh_merge ((OspMesh *const[]) { a, b }, 2);
+  d = g_new (float, osp_mesh_get_n_vertices (probe));
+  g_assert_true (osp_mesh_deviation (probe, bone, d, &stats, NULL, NULL, &error));
+  g_assert_no_error (error);
+  for (guint32 v = 0; v < osp_mesh_get_n_vertices (probe); v++)
+    {
+      const float *p = osp_mesh_get_positions (probe) + 3 * (gsize) v;
+
+      g_assert_cmpfloat_with_epsilon (d[v], -(20 - p[0]), 1e-4);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -476,5 +507,6 @@ main (int argc, char **argv)
   g_test_add_func ("/symmetry/deviation", test_deviation);
 
   g_test_add_func ("/symmetry/ambiguous", test_ambiguous);
+  g_test_add_func ("/symmetry/deviation-self-crossing", test_deviation_self_crossing);
   return g_test_run ();
 }

@@ -38,10 +38,12 @@ osp_cli_symmetry (int    argc,
   g_autoptr(GOptionContext) context =
     osp_cli_context_new ("symmetry", _("IN…"),
                          _("Estimate the plane of symmetry (midsagittal plane) of a mesh: "
-                           "the principal axes give candidates, ICP of the mirrored mesh onto "
-                           "the original refines the best.  Several inputs (left and right "
-                           "hemipelvis) are merged first.  Prints the plane n·x = d and the "
-                           "residual (RMS and 95th percentile of the closest-point distances)."),
+                           "the principal planes and the patient's sagittal plane (LPS: normal "
+                           "along x) give candidates, ICP of the mirrored mesh onto the "
+                           "original refines each, the best trimmed fit is kept.  Several "
+                           "inputs (left and right hemipelvis) are merged first.  Prints the "
+                           "plane n·x = d, the residual over the best pairs (trimmed) and over "
+                           "all, and a warning when another plane fits nearly as well."),
                          entries);
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) meshes = g_ptr_array_new_with_free_func ((GDestroyNotify) osp_mesh_unref);

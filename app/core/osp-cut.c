@@ -208,6 +208,26 @@ polygon_dedupe (guint32 *poly,
 
 /* Writes a polygon's fan: the first triangle into slot t (when t != NONE), the rest
  * appended.  Returns FALSE when the polygon had no triangle (slot t left to the caller). */
+/* Twice the area of triangle abc along the unit normal n (negative: folded over). */
+static double
+signed_area_along (const float  *p,
+                   guint32       a,
+                   guint32       b,
+                   guint32       c,
+                   const double  n[3])
+{
+  const float *x = p + 3 * (gsize) a, *y = p + 3 * (gsize) b, *z = p + 3 * (gsize) c;
+  double e1[3], e2[3];
+
+  for (int k = 0; k < 3; k++)
+    {
+      e1[k] = (double) y[k] - x[k];
+      e2[k] = (double) z[k] - x[k];
+    }
+  return n[0] * (e1[1] * e2[2] - e1[2] * e2[1]) + n[1] * (e1[2] * e2[0] - e1[0] * e2[2]) +
+         n[2] * (e1[0] * e2[1] - e1[1] * e2[0]);
+}
+
 static gboolean
 emit_polygon (CutWork       *w,
               const guint32 *poly,
@@ -215,6 +235,40 @@ emit_polygon (CutWork       *w,
               guint8         flags,
               guint32        t)
 {
+  guint32 rotated[4];
+
+  /* A quad has two diagonals: take the one whose two triangles are the fatter, so a corner
+   * nearly straight (a cut point next to a vertex) gets no sliver that rounding folds over. */
+  if (n == 4)
+    {
+      const float *p = (const float *) w->pos->data;
+      double nn[3] = { 0, 0, 0 }, len, split0, split1;
+
+      for (guint k = 0; k < 4; k++)
+        {
+          const float *a = p + 3 * (gsize) poly[k], *b = p + 3 * (gsize) poly[(k + 1) % 4];
+
+          nn[0] += ((double) a[1] - b[1]) * ((double) a[2] + b[2]);
+          nn[1] += ((double) a[2] - b[2]) * ((double) a[0] + b[0]);
+          nn[2] += ((double) a[0] - b[0]) * ((double) a[1] + b[1]);
+        }
+      len = sqrt (nn[0] * nn[0] + nn[1] * nn[1] + nn[2] * nn[2]);
+      if (len > 0)
+        {
+          for (int k = 0; k < 3; k++)
+            nn[k] /= len;
+          split0 = MIN (signed_area_along (p, poly[0], poly[1], poly[2], nn),
+                        signed_area_along (p, poly[0], poly[2], poly[3], nn));
+          split1 = MIN (signed_area_along (p, poly[1], poly[2], poly[3], nn),
+                        signed_area_along (p, poly[1], poly[3], poly[0], nn));
+          if (split1 > split0)
+            {
+              for (guint k = 0; k < 4; k++)
+                rotated[k] = poly[(k + 1) % 4];
+              poly = rotated;
+            }
+        }
+    }
   for (guint k = 1; k + 1 < n; k++)
     {
       guint32 tri[3] = { poly[0], poly[k], poly[k + 1] };

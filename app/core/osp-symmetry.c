@@ -1784,6 +1784,9 @@ osp_mesh_deviation (const OspMesh          *a,
   if (bvh == NULL)
     return FALSE;
   osp_mesh_get_topology (b, &topo);
+  /* Bone surfaces from CT and repairs cross themselves: the winding number gives the side
+   * where the closest feature would not. */
+  osp_bvh_set_winding_inside (bvh, TRUE);
 
   n_v = osp_mesh_get_n_vertices (a);
   used = g_new0 (gboolean, MAX (n_v, 1));

@@ -244,7 +244,8 @@ void     osp_plane_compare       (const OspPlane           *a,
 /* -- Deviation maps ----------------------------------------------------------------------- */
 
 /* The distance of each vertex of `a` to the surface of `b`, mm, for a colour map:
- * signed (negative inside b, positive outside) when `b` is closed, else unsigned.
+ * signed (negative inside b, positive outside; inside by the winding number, so a surface
+ * that crosses itself is no trouble) when `b` is closed, else unsigned.
  * out_distances: osp_mesh_get_n_vertices (a) floats (vertices no triangle uses get 0).
  * out_stats (may be NULL): RMS, 95th percentile and mean of the absolute distances.
  * Returns FALSE with G_IO_ERROR_CANCELLED when cancelled, or OSP_ERROR_FAILED when `b` has no
