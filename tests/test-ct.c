@@ -1119,8 +1119,9 @@ test_phantom_lesion (void)
   g_assert_cmpfloat_with_epsilon (sum / deep, 70, 3);
 
   g_assert_true (osp_plan_add_volume (plan, ct, &error));
-  g_assert_true (osp_plan_add_tumour (plan, 0, mask, "Tumour", NULL, &error));
+  g_assert_true (osp_phantom_add_tumour_to_plan (plan, 0, NULL, &error));
   g_assert_no_error (error);
+  g_assert_cmpuint (osp_mask_count (osp_plan_get_mask (plan, 0), 1), ==, n);
   tumour = osp_plan_find_model (plan, "Tumour");
   g_assert_nonnull (tumour);
   g_assert_true (osp_margin_compute (osp_model_get_mesh (tumour), planes, 3, &r));
