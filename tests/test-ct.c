@@ -293,6 +293,36 @@ test_margin_box (void)
   }
 }
 
+/* A moved tumour: the same margins as its moved mesh, without building it. */
+static void
+test_margin_transformed (void)
+{
+  g_autoptr(OspMesh) sphere = osp_test_make_sphere (10, 48, 24);
+  /* Rotated 90° about z, scaled by 1.5, moved by (3, −4, 5). */
+  const float m[16] = { 0, 1.5f, 0, 0, -1.5f, 0, 0, 0, 0, 0, 1.5f, 0, 3, -4, 5, 1 };
+  const float planes[3][4] = { { 1, 0, 0, 30 }, { 0, -2, 0, 10 }, { 1, 1, 1, 0 } };
+  CGLM_ALIGN_MAT mat4 cm;
+  g_autoptr(OspMesh) moved = NULL;
+  OspMarginResult a, b;
+
+  memcpy (cm, m, sizeof cm);
+  moved = osp_mesh_transform (sphere, cm);
+  g_assert_true (osp_margin_compute (moved, planes, 3, &a));
+  g_assert_true (osp_margin_compute_transformed (sphere, m, planes, 3, &b));
+  for (guint p = 0; p < 3; p++)
+    {
+      g_assert_cmpfloat_with_epsilon (a.planes[p].margin_mm, b.planes[p].margin_mm, 1e-3);
+      for (guint c = 0; c < 3; c++)
+        g_assert_cmpfloat_with_epsilon (a.planes[p].closest[c], b.planes[p].closest[c], 1e-3);
+    }
+  /* Plane 1: x ≤ 30, the sphere of radius 15 centred at x = 3: 12 mm. */
+  g_assert_cmpfloat_with_epsilon (b.planes[0].margin_mm, 12, 1e-3);
+  g_assert_cmpint (a.min_plane, ==, b.min_plane);
+  g_assert_cmpint (a.inside, ==, b.inside);
+  osp_margin_result_clear (&a);
+  osp_margin_result_clear (&b);
+}
+
 /* A sphere tumour: the closest point lies on the plane's normal through the centre. */
 static void
 test_margin_sphere (void)
@@ -1361,6 +1391,7 @@ main (int    argc,
   g_test_add_func ("/ct/plan/volume-file", test_plan_volume_file);
   g_test_add_func ("/ct/plan/paint-stroke", test_paint_stroke);
   g_test_add_func ("/ct/margin/box", test_margin_box);
+  g_test_add_func ("/ct/margin/transformed", test_margin_transformed);
   g_test_add_func ("/ct/grid", test_grid);
   g_test_add_func ("/ct/mask/paint-exact", test_paint_exact);
   g_test_add_func ("/ct/mask/grow-region", test_grow_region);
