@@ -827,6 +827,16 @@ test_split (void)
   g_assert_cmpfloat (osp_mesh_get_volume (osp_model_get_mesh (osp_plan_get_model (plan, 1))),
                      <, 4.0 / 3 * G_PI * 27);
   g_assert_cmpstr (osp_plan_get_undo_label (plan), ==, "Undo Split Pelvis");
+  /* "Keep this piece": delete the other, one step. */
+  {
+    OspModel *other = osp_plan_get_model (plan, 1);
+
+    g_assert_true (osp_plan_delete_models (plan, &other, 1, &error));
+    g_assert_cmpuint (osp_plan_get_n_models (plan), ==, 1);
+    g_assert_cmpstr (osp_plan_get_undo_label (plan), ==, "Undo Delete Piece");
+    g_assert_true (osp_plan_undo (plan));
+    g_assert_cmpuint (osp_plan_get_n_models (plan), ==, 2);
+  }
   /* A one-piece model cannot split. */
   g_assert_false (osp_plan_split_model (plan, osp_plan_get_model (plan, 0), &n, &error));
   g_assert_error (error, OSP_ERROR, OSP_ERROR_FAILED);

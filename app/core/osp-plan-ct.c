@@ -1575,6 +1575,35 @@ osp_plan_split_model (OspPlan   *self,
 }
 
 gboolean
+osp_plan_delete_models (OspPlan          *self,
+                        OspModel *const  *models,
+                        guint             n_models,
+                        GError          **error)
+{
+  g_autoptr(GPtrArray) commands = g_ptr_array_new_with_free_func ((GDestroyNotify)
+                                                                  osp_command_unref);
+  g_autoptr(OspCommand) group = NULL;
+
+  g_return_val_if_fail (OSP_IS_PLAN (self), FALSE);
+  g_return_val_if_fail (models != NULL && n_models >= 1, FALSE);
+
+  for (guint i = 0; i < n_models; i++)
+    {
+      if (osp_plan_get_model_index (self, models[i]) < 0)
+        {
+          g_set_error (error, OSP_ERROR, OSP_ERROR_FAILED,
+                       _("The model “%s” is not in the plan"), osp_model_get_name (models[i]));
+          return FALSE;
+        }
+      g_ptr_array_add (commands, osp_command_new_delete_model (models[i]));
+    }
+  group = osp_command_new_group (g_dngettext (GETTEXT_PACKAGE, "Delete Piece", "Delete Pieces",
+                                              n_models),
+                                 (OspCommand *const *) commands->pdata, commands->len);
+  return osp_plan_execute (self, group, error);
+}
+
+gboolean
 osp_plan_separate_bones (OspPlan       *self,
                          guint          mask_index,
                          double         threshold_hu,

@@ -242,6 +242,13 @@ gboolean     osp_plan_split_model         (OspPlan        *self,
                                            OspModel       *model,
                                            guint          *out_n_pieces,
                                            GError        **error);
+/* Deletes several models as one undo step ("Delete Pieces"): the GUI's "delete this piece"
+ * (one model) and "keep this piece" (the others of the split).  Fails, plan untouched, when a
+ * model is not in the plan.  Precondition: n_models ≥ 1. */
+gboolean     osp_plan_delete_models       (OspPlan        *self,
+                                           OspModel *const *models,
+                                           guint           n_models,
+                                           GError        **error);
 /* "Separate Bones": osp_mask_separate() of the mask's volume with the mask's seeds
  * (label_a, label_b, OSP_MASK_BARRIER), the two regions meshed as bone models name_a and
  * name_b (largest piece of each kept), one undo step. */
