@@ -152,6 +152,7 @@ test_plan_volume_file (void)
   guint64 painted;
 
   osp_volume_set_patient (ct, patient);
+  osp_volume_add_note (ct, "resampled a tilted series");
   g_assert_true (osp_plan_add_volume (plan, ct, &error));
   g_assert_true (osp_plan_add_mask (plan, 0, "Tumour", NULL, 0xd03c3c, &error));
   g_assert_true (osp_plan_paint_sphere (plan, 0, centre, 4.0, 1, &error));
@@ -172,6 +173,13 @@ test_plan_volume_file (void)
   g_assert_cmpstr (osp_volume_get_description (osp_plan_get_volume (back, 0)), ==,
                    "Pelvis 1.0 B30f");
   g_assert_cmpstr (osp_plan_get_patient (back)->name, ==, "DOE^JANE");
+  {
+    guint n_notes = 0;
+    const char *const *notes = osp_volume_get_notes (osp_plan_get_volume (back, 0), &n_notes);
+
+    g_assert_cmpuint (n_notes, ==, 1);
+    g_assert_cmpstr (notes[0], ==, "resampled a tilted series");
+  }
   g_assert_cmpstr (osp_volume_get_patient (osp_plan_get_volume (back, 0))->birth_date, ==,
                    "19700131");
   g_assert_cmpuint (osp_mask_count (osp_plan_get_mask (back, 0), 1), ==, painted);
@@ -987,6 +995,7 @@ static const HostileCt hostile_ct[] = {
     OSP_ERROR_CORRUPT },
   { "bad-patient", VOL ("[4, 4, 4]", ", \"patient\": {\"name\": 3}") "}", 128, 0,
     OSP_ERROR_CORRUPT },
+  { "bad-notes", VOL ("[4, 4, 4]", ", \"notes\": [1]") "}", 128, 0, OSP_ERROR_CORRUPT },
   { "mask-no-volume", VOL ("[4, 4, 4]", "") MASK (", \"volume\": 3") "}", 128, 1,
     OSP_ERROR_CORRUPT },
   { "mask-run-overflow", VOL ("[4, 4, 4]", "") MASK ("") "}", 128, 2, OSP_ERROR_CORRUPT },

@@ -1723,6 +1723,19 @@ osp_plan_ct_to_json (OspPlan    *plan,
       json_object_set_string_member (object, "type", "int16le");
       if (description != NULL && !anonymise)
         json_object_set_string_member (object, "description", description);
+      {
+        guint n_notes = 0;
+        const char *const *notes = osp_volume_get_notes (volume, &n_notes);
+
+        if (n_notes > 0)
+          {
+            JsonArray *array = json_array_new ();
+
+            for (guint i = 0; i < n_notes; i++)
+              json_array_add_string_element (array, notes[i]);
+            json_object_set_array_member (object, "notes", array);
+          }
+      }
       if (osp_volume_get_patient (volume) != NULL && !anonymise)
         json_object_set_object_member (object, "patient",
                                        osp_patient_to_json (osp_volume_get_patient (volume)));
@@ -1909,6 +1922,24 @@ osp_plan_ct_from_json (OspPlan            *plan,
         return FALSE;
       if (node != NULL)
         osp_volume_set_description (volume, json_node_get_string (node));
+      if (!osp_json_get_member (object, "notes", JSON_TYPE_ARRAY, FALSE, &node, where, error))
+        return FALSE;
+      for (guint i = 0; node != NULL && i < json_array_get_length (json_node_get_array (node));
+           i++)
+        {
+          JsonNode *note = json_array_get_element (json_node_get_array (node), i);
+
+          if (i >= 100 || !JSON_NODE_HOLDS_VALUE (note) ||
+              json_node_get_value_type (note) != G_TYPE_STRING ||
+              strlen (json_node_get_string (note)) > 4096 ||
+              !g_utf8_validate (json_node_get_string (note), -1, NULL))
+            {
+              g_set_error (error, OSP_ERROR, OSP_ERROR_CORRUPT,
+                           _("%s: a CT’s notes are not a short list of texts"), where);
+              return FALSE;
+            }
+          osp_volume_add_note (volume, json_node_get_string (note));
+        }
       if (!osp_json_get_member (object, "patient", JSON_TYPE_OBJECT, FALSE, &node, where, error))
         return FALSE;
       if (node != NULL)
