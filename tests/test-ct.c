@@ -811,6 +811,61 @@ test_plan_import (void)
 }
 
 static void
+on_async_done (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+static GAsyncResult *
+wait_result (GAsyncResult **slot)
+{
+  while (*slot == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  return *slot;
+}
+
+/* The same import in a thread; a bad label fails there, plan untouched. */
+static void
+test_plan_import_async (void)
+{
+  const int dims[3] = { 16, 16, 16 };
+  g_autofree gint16 *labels = g_new0 (gint16, 16 * 16 * 16);
+  g_autofree char *path = osp_test_tmp_path ("async.nii");
+  g_autoptr(OspPlan) plan = osp_plan_new ();
+  g_autoptr(OspVolume) lv = NULL;
+  g_autoptr(GError) error = NULL;
+  GAsyncResult *result = NULL;
+  guint64 n = 0;
+
+  for (int v = 0; v < 16 * 16 * 16; v++)
+    if (v % 16 > 4 && v % 16 < 10 && (v / 16) % 16 > 3 && (v / 16) % 16 < 9 && v / 256 > 5 &&
+        v / 256 < 12)
+      labels[v] = 4, n++;
+  write_nifti (path, dims, FALSE, labels);
+  lv = osp_volume_load (path, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  /* The label map's own grid serves as the CT. */
+  g_assert_true (osp_plan_add_volume (plan, lv, &error));
+
+  osp_plan_import_tumour_async (plan, 0, path, 9, "T", NULL, on_async_done, &result);
+  g_assert_false (osp_plan_import_tumour_finish (plan, wait_result (&result), &error));
+  g_assert_true (g_str_has_prefix (error->message, "async.nii: label 9 is empty"));
+  g_clear_error (&error);
+  g_clear_object (&result);
+  g_assert_cmpuint (osp_plan_get_n_masks (plan), ==, 0);
+
+  osp_plan_import_tumour_async (plan, 0, path, 4, "T", NULL, on_async_done, &result);
+  g_assert_true (osp_plan_import_tumour_finish (plan, wait_result (&result), &error));
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  g_assert_cmpuint (osp_mask_count (osp_plan_get_mask (plan, 0), 1), ==, n);
+  g_assert_cmpint (osp_model_get_role (osp_plan_find_model (plan, "T")), ==,
+                   OSP_MODEL_ROLE_TUMOUR);
+}
+
+static void
 test_split (void)
 {
   g_autoptr(OspPlan) plan = osp_plan_new ();
@@ -920,6 +975,18 @@ test_separate (void)
   }
   g_assert_true (osp_plan_undo (plan));
   g_assert_null (osp_plan_find_model (plan, "Left"));
+  /* In a thread: the same models. */
+  {
+    GAsyncResult *result = NULL;
+
+    osp_plan_separate_bones_async (plan, 0, 250, 1, 2, "Left", "Right", NULL, on_async_done,
+                                   &result);
+    g_assert_true (osp_plan_separate_bones_finish (plan, wait_result (&result), &error));
+    g_assert_no_error (error);
+    g_object_unref (result);
+    g_assert_nonnull (osp_plan_find_model (plan, "Left"));
+    g_assert_nonnull (osp_plan_find_model (plan, "Right"));
+  }
 }
 
 /* -- Hostile plan files ----------------------------------------------------------------------- */
@@ -1420,6 +1487,7 @@ main (int    argc,
   g_test_add_func ("/ct/mask/label-map", test_label_map);
   g_test_add_func ("/ct/plan/import", test_plan_import);
   g_test_add_func ("/ct/plan/split", test_split);
+  g_test_add_func ("/ct/plan/import-async", test_plan_import_async);
   g_test_add_func ("/ct/plan/separate", test_separate);
   g_test_add_func ("/ct/patient", test_patient);
   g_test_add_func ("/ct/phantom-lesion", test_phantom_lesion);

@@ -1311,15 +1311,16 @@ osp_plan_mesh_mask (OspPlan       *self,
 /* Adds `mask` as a new mask `name` on volume `volume_index` and its mesh as a tumour model,
  * one undo step. */
 static gboolean
-add_tumour (OspPlan       *plan,
-            guint          volume_index,
-            OspMask       *mask,
-            const char    *name,
-            const char    *display_name,
-            GCancellable  *cancellable,
-            GError       **error)
+add_tumour_meshed (OspPlan       *plan,
+                   guint          volume_index,
+                   OspMask       *mask,
+                   OspMesh       *premade,
+                   const char    *name,
+                   const char    *display_name,
+                   GCancellable  *cancellable,
+                   GError       **error)
 {
-  g_autoptr(OspMesh) mesh = NULL;
+  g_autoptr(OspMesh) mesh = premade != NULL ? osp_mesh_ref (premade) : NULL;
   g_autofree char *model_name = NULL;
   OspCommand *commands[2];
   g_autoptr(OspCommand) group = NULL;
@@ -1334,7 +1335,8 @@ add_tumour (OspPlan       *plan,
                    _("%s: there is already a mask named “%s”"), display_name, name);
       return FALSE;
     }
-  mesh = osp_mask_to_mesh (mask, 0, 0, cancellable, error);
+  if (mesh == NULL)
+    mesh = osp_mask_to_mesh (mask, 0, 0, cancellable, error);
   if (mesh == NULL)
     return FALSE;
   model_name = osp_plan_make_unique_name (plan, name);
@@ -1349,6 +1351,19 @@ add_tumour (OspPlan       *plan,
   osp_command_unref (commands[0]);
   osp_command_unref (commands[1]);
   return osp_plan_execute (plan, group, error);
+}
+
+static gboolean
+add_tumour (OspPlan       *plan,
+            guint          volume_index,
+            OspMask       *mask,
+            const char    *name,
+            const char    *display_name,
+            GCancellable  *cancellable,
+            GError       **error)
+{
+  return add_tumour_meshed (plan, volume_index, mask, NULL, name, display_name, cancellable,
+                            error);
 }
 
 gboolean
@@ -1434,6 +1449,119 @@ osp_plan_import_mask_mesh (OspPlan       *self,
     return FALSE;
   return add_tumour (self, volume_index, mask, name != NULL ? name : _("Tumour"), display_name,
                      cancellable, error);
+}
+
+/* -- Import in a thread ----------------------------------------------------------------------- */
+
+typedef struct
+{
+  OspVolume *ct;          /* the CT, immutable, read in the thread */
+  char      *path;
+  int        label;       /* < 0: a mesh file */
+  char      *name;
+  char      *display_name;
+  OspMask   *mask;        /* results */
+  OspMesh   *mesh;
+} ImportJob;
+
+static void
+import_job_free (ImportJob *job)
+{
+  osp_volume_unref (job->ct);
+  g_free (job->path);
+  g_free (job->name);
+  g_free (job->display_name);
+  g_clear_pointer (&job->mask, osp_mask_unref);
+  g_clear_pointer (&job->mesh, osp_mesh_unref);
+  g_free (job);
+}
+
+static void
+import_thread (GTask        *task,
+               gpointer      source,
+               gpointer      data,
+               GCancellable *cancellable)
+{
+  ImportJob *job = data;
+  GError *error = NULL;
+  OspGrid grid;
+
+  osp_grid_from_volume (job->ct, &grid);
+  if (job->label >= 0)
+    {
+      g_autoptr(OspVolume) labels = osp_volume_load (job->path, NULL, NULL, cancellable, &error);
+
+      if (labels != NULL)
+        job->mask = osp_mask_from_label_map (labels, job->label, 1, &grid, job->display_name,
+                                             &error);
+    }
+  else
+    {
+      g_autoptr(OspMesh) mesh = osp_mesh_load (job->path, NULL, cancellable, &error);
+
+      if (mesh != NULL)
+        job->mask = osp_mask_from_mesh (mesh, &grid, 1, job->display_name, cancellable, &error);
+    }
+  if (job->mask != NULL)
+    job->mesh = osp_mask_to_mesh (job->mask, 0, 0, cancellable, &error);
+  if (job->mesh != NULL)
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+void
+osp_plan_import_tumour_async (OspPlan             *self,
+                              guint                volume_index,
+                              const char          *path,
+                              int                  label,
+                              const char          *name,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  ImportJob *job;
+
+  g_return_if_fail (OSP_IS_PLAN (self));
+  g_return_if_fail (volume_index < osp_plan_get_n_volumes (self));
+  g_return_if_fail (path != NULL);
+
+  job = g_new0 (ImportJob, 1);
+  job->ct = osp_volume_ref (osp_plan_get_volume (self, volume_index));
+  job->path = g_strdup (path);
+  job->label = label;
+  job->name = g_strdup (name != NULL ? name : _("Tumour"));
+  job->display_name = osp_error_display_name (path);
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, osp_plan_import_tumour_async);
+  g_task_set_task_data (task, job, (GDestroyNotify) import_job_free);
+  g_task_run_in_thread (task, import_thread);
+}
+
+gboolean
+osp_plan_import_tumour_finish (OspPlan       *self,
+                               GAsyncResult  *result,
+                               GError       **error)
+{
+  ImportJob *job;
+  int index;
+
+  g_return_val_if_fail (OSP_IS_PLAN (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  if (!g_task_propagate_boolean (G_TASK (result), error))
+    return FALSE;
+  job = g_task_get_task_data (G_TASK (result));
+  index = osp_plan_get_volume_index (self, job->ct);
+  if (index < 0)
+    {
+      g_set_error (error, OSP_ERROR, OSP_ERROR_FAILED,
+                   _("%s: its CT was removed from the case meanwhile"), job->display_name);
+      return FALSE;
+    }
+  return add_tumour_meshed (self, (guint) index, job->mask, job->mesh, job->name,
+                            job->display_name, NULL, error);
 }
 
 /* -- Bone pieces ------------------------------------------------------------------------------ */
@@ -1603,6 +1731,47 @@ osp_plan_delete_models (OspPlan          *self,
   return osp_plan_execute (self, group, error);
 }
 
+/* The two regions' meshes (largest piece of each). */
+static gboolean
+separate_meshes (OspVolume     *volume,
+                 const OspMask *seeds,
+                 double         threshold_hu,
+                 guint8         label_a,
+                 guint8         label_b,
+                 OspMesh      **out_a,
+                 OspMesh      **out_b,
+                 GCancellable  *cancellable,
+                 GError       **error)
+{
+  g_autoptr(OspMask) regions = NULL;
+  g_autoptr(OspMesh) raw = NULL;
+
+  regions = osp_mask_separate (volume, seeds, threshold_hu, label_a, label_b, NULL, NULL,
+                               cancellable, error);
+  if (regions == NULL)
+    return FALSE;
+  raw = osp_mask_to_mesh (regions, label_a, 0, cancellable, error);
+  if (raw == NULL)
+    return FALSE;
+  *out_a = osp_mesh_keep_largest (raw, 1, 0);
+  g_clear_pointer (&raw, osp_mesh_unref);
+  raw = osp_mask_to_mesh (regions, label_b, 0, cancellable, error);
+  if (raw == NULL)
+    {
+      g_clear_pointer (out_a, osp_mesh_unref);
+      return FALSE;
+    }
+  *out_b = osp_mesh_keep_largest (raw, 1, 0);
+  return TRUE;
+}
+
+static gboolean add_separated (OspPlan     *self,
+                               OspMesh     *mesh_a,
+                               OspMesh     *mesh_b,
+                               const char  *name_a,
+                               const char  *name_b,
+                               GError     **error);
+
 gboolean
 osp_plan_separate_bones (OspPlan       *self,
                          guint          mask_index,
@@ -1614,14 +1783,8 @@ osp_plan_separate_bones (OspPlan       *self,
                          GCancellable  *cancellable,
                          GError       **error)
 {
-  g_autoptr(OspMask) regions = NULL;
   g_autoptr(OspMesh) mesh_a = NULL;
   g_autoptr(OspMesh) mesh_b = NULL;
-  g_autoptr(OspMesh) raw = NULL;
-  g_autoptr(OspCommand) group = NULL;
-  g_autofree char *label = NULL;
-  OspCommand *commands[2];
-  OspModel *model;
   MaskEntry *entry;
 
   g_return_val_if_fail (OSP_IS_PLAN (self), FALSE);
@@ -1631,19 +1794,25 @@ osp_plan_separate_bones (OspPlan       *self,
   g_return_val_if_fail (label_a != 0 && label_b != 0 && label_a != label_b, FALSE);
 
   entry = get_entry (self, mask_index);
-  regions = osp_mask_separate (entry->volume, entry->mask, threshold_hu, label_a, label_b, NULL,
-                               NULL, cancellable, error);
-  if (regions == NULL)
+  if (!separate_meshes (entry->volume, entry->mask, threshold_hu, label_a, label_b, &mesh_a,
+                        &mesh_b, cancellable, error))
     return FALSE;
-  raw = osp_mask_to_mesh (regions, label_a, 0, cancellable, error);
-  if (raw == NULL)
-    return FALSE;
-  mesh_a = osp_mesh_keep_largest (raw, 1, 0);
-  g_clear_pointer (&raw, osp_mesh_unref);
-  raw = osp_mask_to_mesh (regions, label_b, 0, cancellable, error);
-  if (raw == NULL)
-    return FALSE;
-  mesh_b = osp_mesh_keep_largest (raw, 1, 0);
+  return add_separated (self, mesh_a, mesh_b, name_a, name_b, error);
+}
+
+static gboolean
+add_separated (OspPlan     *self,
+               OspMesh     *mesh_a,
+               OspMesh     *mesh_b,
+               const char  *name_a,
+               const char  *name_b,
+               GError     **error)
+{
+  g_autoptr(OspCommand) group = NULL;
+  g_autofree char *label = NULL;
+  OspCommand *commands[2];
+  OspModel *model;
+
   commands[0] = command_for_mesh (self, name_a, mesh_a, OSP_MODEL_ROLE_BONE, &model);
   commands[1] = command_for_mesh (self, name_b, mesh_b, OSP_MODEL_ROLE_BONE, &model);
   label = g_strdup (_("Separate Bones"));
@@ -1651,6 +1820,103 @@ osp_plan_separate_bones (OspPlan       *self,
   osp_command_unref (commands[0]);
   osp_command_unref (commands[1]);
   return osp_plan_execute (self, group, error);
+}
+
+typedef struct
+{
+  OspVolume *ct;
+  OspMask   *seeds;     /* a copy: the plan's mask may be painted meanwhile */
+  double     threshold;
+  guint8     a, b;
+  char      *name_a, *name_b;
+  OspMesh   *mesh_a, *mesh_b;
+} SeparateJob;
+
+static void
+separate_job_free (SeparateJob *job)
+{
+  osp_volume_unref (job->ct);
+  osp_mask_unref (job->seeds);
+  g_free (job->name_a);
+  g_free (job->name_b);
+  g_clear_pointer (&job->mesh_a, osp_mesh_unref);
+  g_clear_pointer (&job->mesh_b, osp_mesh_unref);
+  g_free (job);
+}
+
+static void
+separate_thread (GTask        *task,
+                 gpointer      source,
+                 gpointer      data,
+                 GCancellable *cancellable)
+{
+  SeparateJob *job = data;
+  GError *error = NULL;
+
+  if (separate_meshes (job->ct, job->seeds, job->threshold, job->a, job->b, &job->mesh_a,
+                       &job->mesh_b, cancellable, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+void
+osp_plan_separate_bones_async (OspPlan             *self,
+                               guint                mask_index,
+                               double               threshold_hu,
+                               guint8               label_a,
+                               guint8               label_b,
+                               const char          *name_a,
+                               const char          *name_b,
+                               GCancellable        *cancellable,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GError) error = NULL;
+  SeparateJob *job;
+  MaskEntry *entry;
+
+  g_return_if_fail (OSP_IS_PLAN (self));
+  g_return_if_fail (mask_index < osp_plan_get_n_masks (self));
+  g_return_if_fail (name_a != NULL && name_b != NULL && strcmp (name_a, name_b) != 0);
+  g_return_if_fail (label_a != 0 && label_b != 0 && label_a != label_b);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, osp_plan_separate_bones_async);
+  entry = get_entry (self, mask_index);
+  job = g_new0 (SeparateJob, 1);
+  job->seeds = osp_mask_copy (entry->mask, &error);
+  if (job->seeds == NULL)
+    {
+      g_free (job);
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  job->ct = osp_volume_ref (entry->volume);
+  job->threshold = threshold_hu;
+  job->a = label_a;
+  job->b = label_b;
+  job->name_a = g_strdup (name_a);
+  job->name_b = g_strdup (name_b);
+  g_task_set_task_data (task, job, (GDestroyNotify) separate_job_free);
+  g_task_run_in_thread (task, separate_thread);
+}
+
+gboolean
+osp_plan_separate_bones_finish (OspPlan       *self,
+                                GAsyncResult  *result,
+                                GError       **error)
+{
+  SeparateJob *job;
+
+  g_return_val_if_fail (OSP_IS_PLAN (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  if (!g_task_propagate_boolean (G_TASK (result), error))
+    return FALSE;
+  job = g_task_get_task_data (G_TASK (result));
+  return add_separated (self, job->mesh_a, job->mesh_b, job->name_a, job->name_b, error);
 }
 
 /* -- Files ------------------------------------------------------------------------------------ */

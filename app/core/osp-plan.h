@@ -227,6 +227,20 @@ gboolean     osp_plan_import_mask_mesh    (OspPlan        *self,
                                            GCancellable   *cancellable,
                                            GError        **error);
 
+/* Either import with the loading, voxelising and meshing in a thread (label ≥ 0: a label map,
+ * else a mesh file); finish, on the calling thread, adds the mask and the model as one undo
+ * step.  Fails when the CT left the case meanwhile. */
+void         osp_plan_import_tumour_async (OspPlan        *self,
+                                           guint           volume_index,
+                                           const char     *path,
+                                           int             label,
+                                           const char     *name,
+                                           GCancellable   *cancellable,
+                                           GAsyncReadyCallback callback,
+                                           gpointer        user_data);
+gboolean     osp_plan_import_tumour_finish (OspPlan       *self,
+                                            GAsyncResult  *result,
+                                            GError       **error);
 /* The same from a mask in memory (referenced; on volume `volume_index`'s grid): a mask named
  * `name` plus its mesh as a tumour model, one undo step ("Import NAME"). */
 gboolean     osp_plan_add_tumour          (OspPlan        *self,
@@ -261,6 +275,22 @@ gboolean     osp_plan_separate_bones      (OspPlan        *self,
                                            const char     *name_b,
                                            GCancellable   *cancellable,
                                            GError        **error);
+
+/* The same with the separation and meshing in a thread (the seeds are copied now); finish adds
+ * the two models as one undo step. */
+void         osp_plan_separate_bones_async (OspPlan       *self,
+                                            guint          mask_index,
+                                            double         threshold_hu,
+                                            guint8         label_a,
+                                            guint8         label_b,
+                                            const char    *name_a,
+                                            const char    *name_b,
+                                            GCancellable  *cancellable,
+                                            GAsyncReadyCallback callback,
+                                            gpointer       user_data);
+gboolean     osp_plan_separate_bones_finish (OspPlan      *self,
+                                             GAsyncResult *result,
+                                             GError      **error);
 
 /* -- Undo and redo ------------------------------------------------------------------------- */
 
