@@ -787,6 +787,19 @@ test_plan_import (void)
   g_assert_false (osp_plan_import_label_map (plan, 0, path, 4, NULL, NULL, &error));
   g_assert_true (g_str_has_prefix (error->message, "import.nii: label 4 is empty"));
   g_clear_error (&error);
+  {
+    /* A label map of another grid (20³ voxels against the CT's 24³). */
+    const int small_dims[3] = { 20, 20, 20 };
+    g_autofree gint16 *small = g_new0 (gint16, 20 * 20 * 20);
+    g_autofree char *small_path = osp_test_tmp_path ("other-grid.nii");
+
+    small[4000] = 2;
+    write_nifti (small_path, small_dims, FALSE, small);
+    g_assert_false (osp_plan_import_label_map (plan, 0, small_path, 2, NULL, NULL, &error));
+    g_assert_cmpstr (error->message, ==, "other-grid.nii: its grid (20 × 20 × 20 voxels) does "
+                     "not match the CT’s (24 × 24 × 24 voxels)");
+    g_clear_error (&error);
+  }
   g_assert_true (osp_mesh_save (far, stl, OSP_MESH_FORMAT_UNKNOWN, &error));
   g_assert_false (osp_plan_import_mask_mesh (plan, 0, stl, NULL, NULL, &error));
   g_assert_true (g_str_has_prefix (error->message, "far.stl: the mesh lies outside the CT"));
