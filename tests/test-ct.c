@@ -130,6 +130,20 @@ test_plan_volume_undo (void)
   g_assert_cmpuint (osp_plan_get_n_volumes (plan), ==, 1);
   g_assert_cmpuint (osp_plan_get_n_masks (plan), ==, 1);
   g_assert_true (osp_plan_get_mask_volume (plan, 0) == ct);
+
+  /* Rename and recolour; a second mask may not take the name. */
+  g_assert_true (osp_plan_set_mask (plan, 0, "Lesion", 0x00ff00, &error));
+  g_assert_cmpstr (osp_plan_get_mask_name (plan, 0), ==, "Lesion");
+  g_assert_cmpuint (osp_plan_get_mask_color (plan, 0), ==, 0x00ff00);
+  g_assert_cmpstr (osp_plan_get_undo_label (plan), ==, "Undo Rename Mask");
+  g_assert_true (osp_plan_add_mask (plan, 0, "Seeds", NULL, 0x0000ff, &error));
+  g_assert_false (osp_plan_set_mask (plan, 1, "Lesion", 0x0000ff, &error));
+  g_assert_error (error, OSP_ERROR, OSP_ERROR_FAILED);
+  g_clear_error (&error);
+  g_assert_true (osp_plan_undo (plan));
+  g_assert_true (osp_plan_undo (plan));
+  g_assert_cmpstr (osp_plan_get_mask_name (plan, 0), ==, "Tumour");
+  g_assert_cmpuint (osp_plan_get_mask_color (plan, 0), ==, 0xff0000);
 }
 
 static void

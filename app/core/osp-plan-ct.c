@@ -752,6 +752,115 @@ osp_plan_remove_mask (OspPlan  *self,
   return osp_plan_execute (self, command, error);
 }
 
+/* A mask's name and colour ("Rename Mask", "Mask Colour"). */
+typedef struct
+{
+  MaskEntry *entry;
+  char      *name[2];   /* old, new */
+  guint32    rgb[2];
+} MaskProps;
+
+static void
+mask_props_free (MaskProps *c)
+{
+  mask_entry_unref (c->entry);
+  g_free (c->name[0]);
+  g_free (c->name[1]);
+  g_free (c);
+}
+
+static void
+mask_props_set (OspPlan   *plan,
+                MaskProps *c,
+                guint      which)
+{
+  g_free (c->entry->name);
+  c->entry->name = g_strdup (c->name[which]);
+  c->entry->rgb = c->rgb[which];
+  g_signal_emit (plan, signals[SIGNAL_MASKS_CHANGED], 0);
+}
+
+static gboolean
+mask_props_apply (gpointer   data,
+                  OspPlan   *plan,
+                  GError   **error)
+{
+  MaskProps *c = data;
+  int other = osp_plan_find_mask (plan, c->name[1]);
+
+  if (entry_index (plan, c->entry) < 0)
+    {
+      g_set_error (error, OSP_ERROR, OSP_ERROR_FAILED, _("The case has no mask named “%s”"),
+                   c->name[0]);
+      return FALSE;
+    }
+  if (other >= 0 && get_entry (plan, (guint) other) != c->entry)
+    {
+      g_set_error (error, OSP_ERROR, OSP_ERROR_FAILED, _("There is already a mask named “%s”"),
+                   c->name[1]);
+      return FALSE;
+    }
+  mask_props_set (plan, c, 1);
+  return TRUE;
+}
+
+static void
+mask_props_revert (gpointer  data,
+                   OspPlan  *plan)
+{
+  mask_props_set (plan, data, 0);
+}
+
+static JsonObject *
+mask_props_record (gpointer data)
+{
+  MaskProps *c = data;
+  JsonObject *op = json_object_new ();
+  g_autofree char *color = osp_plan_color_to_string (c->rgb[1]);
+
+  json_object_set_string_member (op, "op", "set-mask");
+  json_object_set_string_member (op, "mask", c->name[0]);
+  json_object_set_string_member (op, "name", c->name[1]);
+  json_object_set_string_member (op, "color", color);
+  return op;
+}
+
+static const OspCommandCustom mask_props_custom = {
+  mask_props_apply,
+  mask_props_revert,
+  mask_props_record,
+  NULL,
+  NULL,
+};
+
+gboolean
+osp_plan_set_mask (OspPlan     *self,
+                   guint        index,
+                   const char  *name,
+                   guint32      rgb,
+                   GError     **error)
+{
+  g_autoptr(OspCommand) command = NULL;
+  MaskProps *c;
+  MaskEntry *entry;
+
+  g_return_val_if_fail (OSP_IS_PLAN (self), FALSE);
+  g_return_val_if_fail (index < osp_plan_get_n_masks (self), FALSE);
+  g_return_val_if_fail (name == NULL || name[0] != '\0', FALSE);
+
+  entry = get_entry (self, index);
+  c = g_new0 (MaskProps, 1);
+  c->entry = mask_entry_ref (entry);
+  c->name[0] = g_strdup (entry->name);
+  c->name[1] = g_strdup (name != NULL ? name : entry->name);
+  c->rgb[0] = entry->rgb;
+  c->rgb[1] = rgb & 0xffffff;
+  command = osp_command_new_custom (name != NULL && strcmp (name, entry->name) != 0 ?
+                                    _("Rename Mask") : _("Mask Colour"),
+                                    &mask_props_custom, c, (GDestroyNotify) mask_props_free);
+  return osp_plan_execute (self, command, error);
+}
+
 /* -- Commands: mask edits --------------------------------------------------------------------- */
 
 /* One change of a box: its bytes before and after. */
@@ -2358,7 +2467,7 @@ osp_plan_ct_dump (OspPlan *plan,
 static const char *const ct_operations[] = {
   "load-ct", "remove-ct", "add-mask", "remove-mask", "paint-sphere", "paint-disk",
   "paint-stroke", "grow-region", "fill-between", "add-tumour", "mesh-mask", "split",
-  "separate-bones", "segment-ct", "add-ct", "set-patient",
+  "separate-bones", "segment-ct", "set-mask", "add-ct", "set-patient",
 };
 
 gboolean
@@ -2623,6 +2732,29 @@ osp_plan_ct_run_operation (OspPlan       *plan,
     }
   if (strcmp (kind, "remove-mask") == 0)
     return op_mask (plan, op, &index, kind, error) && osp_plan_remove_mask (plan, index, error);
+  if (strcmp (kind, "set-mask") == 0)
+    {
+      const char *name, *color;
+      guint32 rgb;
+
+      if (!op_mask (plan, op, &index, kind, error) ||
+          !op_string (op, "name", FALSE, &name, kind, error) ||
+          !op_string (op, "color", FALSE, &color, kind, error))
+        return FALSE;
+      rgb = osp_plan_get_mask_color (plan, index);
+      if (color != NULL && !osp_plan_color_from_string (color, &rgb))
+        {
+          g_set_error (error, OSP_ERROR, OSP_ERROR_FAILED, _("%s: bad colour “%s”"), kind,
+                       color);
+          return FALSE;
+        }
+      if (name != NULL && name[0] == '\0')
+        {
+          g_set_error (error, OSP_ERROR, OSP_ERROR_FAILED, _("%s: the name is empty"), kind);
+          return FALSE;
+        }
+      return osp_plan_set_mask (plan, index, name, rgb, error);
+    }
   if (strcmp (kind, "paint-sphere") == 0 || strcmp (kind, "paint-disk") == 0)
     {
       gboolean ok;

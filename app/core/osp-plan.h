@@ -153,6 +153,12 @@ gboolean     osp_plan_add_mask            (OspPlan        *self,
 gboolean     osp_plan_remove_mask         (OspPlan        *self,
                                            guint           index,
                                            GError        **error);
+/* "Rename Mask" / "Mask Colour": a new name (NULL: keep it; unique) and colour 0xRRGGBB. */
+gboolean     osp_plan_set_mask            (OspPlan        *self,
+                                           guint           index,
+                                           const char     *name,
+                                           guint32         rgb,
+                                           GError        **error);
 
 /* Brush dabs: a sphere (3D brush) or a disk on one index slice (see osp_mask_paint_*()),
  * value 0 erases.  Each call is applied at once and merged into the previous dab on the same
@@ -380,6 +386,7 @@ gboolean     osp_plan_mirror_model        (OspPlan        *self,
  *    "other-patient": false}  (refused when the CT shows another patient than the case's)
  *   {"op": "segment-ct", "ct": 0, "threshold": 250, "name": "Pelvis", "smooth": 0, "keep": 0}
  *   {"op": "add-mask", "name": "Tumour", "ct": 0, "color": "#d03c3c"}, {"op": "remove-mask", …}
+ *   {"op": "set-mask", "mask": "Tumour", "name": "Lesion", "color": "#ff0000"}
  *   {"op": "paint-sphere", "mask": …, "centre": [x, y, z], "radius": 5, "value": 1 | 0}
  *   {"op": "paint-disk", "mask": …, "axis": 2, "slice": 40, "centre": […], "radius": 5, …}
  *   {"op": "paint-stroke", "mask": …, "dabs": [{paint-sphere or paint-disk}, …]}
