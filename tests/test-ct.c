@@ -130,6 +130,20 @@ test_plan_volume_undo (void)
   g_assert_cmpuint (osp_plan_get_n_volumes (plan), ==, 1);
   g_assert_cmpuint (osp_plan_get_n_masks (plan), ==, 1);
   g_assert_true (osp_plan_get_mask_volume (plan, 0) == ct);
+
+  /* Rename and recolour; a second mask may not take the name. */
+  g_assert_true (osp_plan_set_mask (plan, 0, "Lesion", 0x00ff00, &error));
+  g_assert_cmpstr (osp_plan_get_mask_name (plan, 0), ==, "Lesion");
+  g_assert_cmpuint (osp_plan_get_mask_color (plan, 0), ==, 0x00ff00);
+  g_assert_cmpstr (osp_plan_get_undo_label (plan), ==, "Undo Rename Mask");
+  g_assert_true (osp_plan_add_mask (plan, 0, "Seeds", NULL, 0x0000ff, &error));
+  g_assert_false (osp_plan_set_mask (plan, 1, "Lesion", 0x0000ff, &error));
+  g_assert_error (error, OSP_ERROR, OSP_ERROR_FAILED);
+  g_clear_error (&error);
+  g_assert_true (osp_plan_undo (plan));
+  g_assert_true (osp_plan_undo (plan));
+  g_assert_cmpstr (osp_plan_get_mask_name (plan, 0), ==, "Tumour");
+  g_assert_cmpuint (osp_plan_get_mask_color (plan, 0), ==, 0xff0000);
 }
 
 static void
@@ -152,6 +166,7 @@ test_plan_volume_file (void)
   guint64 painted;
 
   osp_volume_set_patient (ct, patient);
+  osp_volume_add_note (ct, "resampled a tilted series");
   g_assert_true (osp_plan_add_volume (plan, ct, &error));
   g_assert_true (osp_plan_add_mask (plan, 0, "Tumour", NULL, 0xd03c3c, &error));
   g_assert_true (osp_plan_paint_sphere (plan, 0, centre, 4.0, 1, &error));
@@ -172,6 +187,13 @@ test_plan_volume_file (void)
   g_assert_cmpstr (osp_volume_get_description (osp_plan_get_volume (back, 0)), ==,
                    "Pelvis 1.0 B30f");
   g_assert_cmpstr (osp_plan_get_patient (back)->name, ==, "DOE^JANE");
+  {
+    guint n_notes = 0;
+    const char *const *notes = osp_volume_get_notes (osp_plan_get_volume (back, 0), &n_notes);
+
+    g_assert_cmpuint (n_notes, ==, 1);
+    g_assert_cmpstr (notes[0], ==, "resampled a tilted series");
+  }
   g_assert_cmpstr (osp_volume_get_patient (osp_plan_get_volume (back, 0))->birth_date, ==,
                    "19700131");
   g_assert_cmpuint (osp_mask_count (osp_plan_get_mask (back, 0), 1), ==, painted);
@@ -291,6 +313,36 @@ test_margin_box (void)
         osp_margin_result_clear (&r);
       }
   }
+}
+
+/* A moved tumour: the same margins as its moved mesh, without building it. */
+static void
+test_margin_transformed (void)
+{
+  g_autoptr(OspMesh) sphere = osp_test_make_sphere (10, 48, 24);
+  /* Rotated 90° about z, scaled by 1.5, moved by (3, −4, 5). */
+  const float m[16] = { 0, 1.5f, 0, 0, -1.5f, 0, 0, 0, 0, 0, 1.5f, 0, 3, -4, 5, 1 };
+  const float planes[3][4] = { { 1, 0, 0, 30 }, { 0, -2, 0, 10 }, { 1, 1, 1, 0 } };
+  CGLM_ALIGN_MAT mat4 cm;
+  g_autoptr(OspMesh) moved = NULL;
+  OspMarginResult a, b;
+
+  memcpy (cm, m, sizeof cm);
+  moved = osp_mesh_transform (sphere, cm);
+  g_assert_true (osp_margin_compute (moved, planes, 3, &a));
+  g_assert_true (osp_margin_compute_transformed (sphere, m, planes, 3, &b));
+  for (guint p = 0; p < 3; p++)
+    {
+      g_assert_cmpfloat_with_epsilon (a.planes[p].margin_mm, b.planes[p].margin_mm, 1e-3);
+      for (guint c = 0; c < 3; c++)
+        g_assert_cmpfloat_with_epsilon (a.planes[p].closest[c], b.planes[p].closest[c], 1e-3);
+    }
+  /* Plane 1: x ≤ 30, the sphere of radius 15 centred at x = 3: 12 mm. */
+  g_assert_cmpfloat_with_epsilon (b.planes[0].margin_mm, 12, 1e-3);
+  g_assert_cmpint (a.min_plane, ==, b.min_plane);
+  g_assert_cmpint (a.inside, ==, b.inside);
+  osp_margin_result_clear (&a);
+  osp_margin_result_clear (&b);
 }
 
 /* A sphere tumour: the closest point lies on the plane's normal through the centre. */
@@ -749,6 +801,19 @@ test_plan_import (void)
   g_assert_false (osp_plan_import_label_map (plan, 0, path, 4, NULL, NULL, &error));
   g_assert_true (g_str_has_prefix (error->message, "import.nii: label 4 is empty"));
   g_clear_error (&error);
+  {
+    /* A label map of another grid (20³ voxels against the CT's 24³). */
+    const int small_dims[3] = { 20, 20, 20 };
+    g_autofree gint16 *small = g_new0 (gint16, 20 * 20 * 20);
+    g_autofree char *small_path = osp_test_tmp_path ("other-grid.nii");
+
+    small[4000] = 2;
+    write_nifti (small_path, small_dims, FALSE, small);
+    g_assert_false (osp_plan_import_label_map (plan, 0, small_path, 2, NULL, NULL, &error));
+    g_assert_cmpstr (error->message, ==, "other-grid.nii: its grid (20 × 20 × 20 voxels) does "
+                     "not match the CT’s (24 × 24 × 24 voxels)");
+    g_clear_error (&error);
+  }
   g_assert_true (osp_mesh_save (far, stl, OSP_MESH_FORMAT_UNKNOWN, &error));
   g_assert_false (osp_plan_import_mask_mesh (plan, 0, stl, NULL, NULL, &error));
   g_assert_true (g_str_has_prefix (error->message, "far.stl: the mesh lies outside the CT"));
@@ -770,6 +835,61 @@ test_plan_import (void)
   after = osp_plan_dump (plan);
   g_assert_cmpuint (osp_plan_get_n_masks (plan), ==, 0);
   g_assert_cmpuint (osp_plan_get_n_models (plan), ==, 0);
+}
+
+static void
+on_async_done (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+static GAsyncResult *
+wait_result (GAsyncResult **slot)
+{
+  while (*slot == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  return *slot;
+}
+
+/* The same import in a thread; a bad label fails there, plan untouched. */
+static void
+test_plan_import_async (void)
+{
+  const int dims[3] = { 16, 16, 16 };
+  g_autofree gint16 *labels = g_new0 (gint16, 16 * 16 * 16);
+  g_autofree char *path = osp_test_tmp_path ("async.nii");
+  g_autoptr(OspPlan) plan = osp_plan_new ();
+  g_autoptr(OspVolume) lv = NULL;
+  g_autoptr(GError) error = NULL;
+  GAsyncResult *result = NULL;
+  guint64 n = 0;
+
+  for (int v = 0; v < 16 * 16 * 16; v++)
+    if (v % 16 > 4 && v % 16 < 10 && (v / 16) % 16 > 3 && (v / 16) % 16 < 9 && v / 256 > 5 &&
+        v / 256 < 12)
+      labels[v] = 4, n++;
+  write_nifti (path, dims, FALSE, labels);
+  lv = osp_volume_load (path, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  /* The label map's own grid serves as the CT. */
+  g_assert_true (osp_plan_add_volume (plan, lv, &error));
+
+  osp_plan_import_tumour_async (plan, 0, path, 9, "T", NULL, on_async_done, &result);
+  g_assert_false (osp_plan_import_tumour_finish (plan, wait_result (&result), &error));
+  g_assert_true (g_str_has_prefix (error->message, "async.nii: label 9 is empty"));
+  g_clear_error (&error);
+  g_clear_object (&result);
+  g_assert_cmpuint (osp_plan_get_n_masks (plan), ==, 0);
+
+  osp_plan_import_tumour_async (plan, 0, path, 4, "T", NULL, on_async_done, &result);
+  g_assert_true (osp_plan_import_tumour_finish (plan, wait_result (&result), &error));
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  g_assert_cmpuint (osp_mask_count (osp_plan_get_mask (plan, 0), 1), ==, n);
+  g_assert_cmpint (osp_model_get_role (osp_plan_find_model (plan, "T")), ==,
+                   OSP_MODEL_ROLE_TUMOUR);
 }
 
 static void
@@ -797,6 +917,16 @@ test_split (void)
   g_assert_cmpfloat (osp_mesh_get_volume (osp_model_get_mesh (osp_plan_get_model (plan, 1))),
                      <, 4.0 / 3 * G_PI * 27);
   g_assert_cmpstr (osp_plan_get_undo_label (plan), ==, "Undo Split Pelvis");
+  /* "Keep this piece": delete the other, one step. */
+  {
+    OspModel *other = osp_plan_get_model (plan, 1);
+
+    g_assert_true (osp_plan_delete_models (plan, &other, 1, &error));
+    g_assert_cmpuint (osp_plan_get_n_models (plan), ==, 1);
+    g_assert_cmpstr (osp_plan_get_undo_label (plan), ==, "Undo Delete Piece");
+    g_assert_true (osp_plan_undo (plan));
+    g_assert_cmpuint (osp_plan_get_n_models (plan), ==, 2);
+  }
   /* A one-piece model cannot split. */
   g_assert_false (osp_plan_split_model (plan, osp_plan_get_model (plan, 0), &n, &error));
   g_assert_error (error, OSP_ERROR, OSP_ERROR_FAILED);
@@ -872,6 +1002,18 @@ test_separate (void)
   }
   g_assert_true (osp_plan_undo (plan));
   g_assert_null (osp_plan_find_model (plan, "Left"));
+  /* In a thread: the same models. */
+  {
+    GAsyncResult *result = NULL;
+
+    osp_plan_separate_bones_async (plan, 0, 250, 1, 2, "Left", "Right", NULL, on_async_done,
+                                   &result);
+    g_assert_true (osp_plan_separate_bones_finish (plan, wait_result (&result), &error));
+    g_assert_no_error (error);
+    g_object_unref (result);
+    g_assert_nonnull (osp_plan_find_model (plan, "Left"));
+    g_assert_nonnull (osp_plan_find_model (plan, "Right"));
+  }
 }
 
 /* -- Hostile plan files ----------------------------------------------------------------------- */
@@ -947,6 +1089,7 @@ static const HostileCt hostile_ct[] = {
     OSP_ERROR_CORRUPT },
   { "bad-patient", VOL ("[4, 4, 4]", ", \"patient\": {\"name\": 3}") "}", 128, 0,
     OSP_ERROR_CORRUPT },
+  { "bad-notes", VOL ("[4, 4, 4]", ", \"notes\": [1]") "}", 128, 0, OSP_ERROR_CORRUPT },
   { "mask-no-volume", VOL ("[4, 4, 4]", "") MASK (", \"volume\": 3") "}", 128, 1,
     OSP_ERROR_CORRUPT },
   { "mask-run-overflow", VOL ("[4, 4, 4]", "") MASK ("") "}", 128, 2, OSP_ERROR_CORRUPT },
@@ -1119,8 +1262,9 @@ test_phantom_lesion (void)
   g_assert_cmpfloat_with_epsilon (sum / deep, 70, 3);
 
   g_assert_true (osp_plan_add_volume (plan, ct, &error));
-  g_assert_true (osp_plan_add_tumour (plan, 0, mask, "Tumour", NULL, &error));
+  g_assert_true (osp_phantom_add_tumour_to_plan (plan, 0, NULL, &error));
   g_assert_no_error (error);
+  g_assert_cmpuint (osp_mask_count (osp_plan_get_mask (plan, 0), 1), ==, n);
   tumour = osp_plan_find_model (plan, "Tumour");
   g_assert_nonnull (tumour);
   g_assert_true (osp_margin_compute (osp_model_get_mesh (tumour), planes, 3, &r));
@@ -1360,6 +1504,7 @@ main (int    argc,
   g_test_add_func ("/ct/plan/volume-file", test_plan_volume_file);
   g_test_add_func ("/ct/plan/paint-stroke", test_paint_stroke);
   g_test_add_func ("/ct/margin/box", test_margin_box);
+  g_test_add_func ("/ct/margin/transformed", test_margin_transformed);
   g_test_add_func ("/ct/grid", test_grid);
   g_test_add_func ("/ct/mask/paint-exact", test_paint_exact);
   g_test_add_func ("/ct/mask/grow-region", test_grow_region);
@@ -1369,6 +1514,7 @@ main (int    argc,
   g_test_add_func ("/ct/mask/label-map", test_label_map);
   g_test_add_func ("/ct/plan/import", test_plan_import);
   g_test_add_func ("/ct/plan/split", test_split);
+  g_test_add_func ("/ct/plan/import-async", test_plan_import_async);
   g_test_add_func ("/ct/plan/separate", test_separate);
   g_test_add_func ("/ct/patient", test_patient);
   g_test_add_func ("/ct/phantom-lesion", test_phantom_lesion);

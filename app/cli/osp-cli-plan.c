@@ -326,6 +326,33 @@ plan_info (int    argc,
                   osp_model_get_opacity (model),
                   osp_model_get_visible (model) ? "" : _("  (hidden)"));
         }
+      /* CTs and masks; never the patient (this output ends up in logs). */
+      printf ("  %s %u\n", _("CTs:"), osp_plan_get_n_volumes (plan));
+      for (guint i = 0; i < osp_plan_get_n_volumes (plan); i++)
+        {
+          OspVolume *volume = osp_plan_get_volume (plan, i);
+          guint32 dims[3];
+          double spacing[3];
+
+          osp_volume_get_dims (volume, dims);
+          osp_volume_get_spacing (volume, spacing);
+          printf ("    %u × %u × %u voxels of %.3g × %.3g × %.3g mm  %s\n", dims[0], dims[1],
+                  dims[2], spacing[0], spacing[1], spacing[2],
+                  osp_volume_get_description (volume) != NULL ?
+                  osp_volume_get_description (volume) : "");
+        }
+      printf ("  %s %u\n", _("masks:"), osp_plan_get_n_masks (plan));
+      for (guint i = 0; i < osp_plan_get_n_masks (plan); i++)
+        {
+          OspMask *mask = osp_plan_get_mask (plan, i);
+          guint64 n = osp_mask_count (mask, 0);
+
+          printf ("    %-32s CT %d  %9" G_GUINT64_FORMAT " voxels  %12.1f mm³  #%06x\n",
+                  osp_plan_get_mask_name (plan, i),
+                  osp_plan_get_volume_index (plan, osp_plan_get_mask_volume (plan, i)) + 1, n,
+                  n * osp_grid_voxel_volume (osp_mask_get_grid (mask)),
+                  osp_plan_get_mask_color (plan, i));
+        }
       printf ("  %s %u\n", _("planes:"), osp_plan_get_n_planes (plan));
       for (guint i = 0; i < osp_plan_get_n_planes (plan); i++)
         {

@@ -111,3 +111,58 @@ osp_margin_compute (const OspMesh    *tumour,
       }
   return osp_margin_compute_points (points, n, planes, n_planes, out);
 }
+
+gboolean
+osp_margin_compute_transformed (const OspMesh   *tumour,
+                                const float     *matrix,
+                                const float      planes[][4],
+                                guint            n_planes,
+                                OspMarginResult *out)
+{
+  g_autofree float (*moved)[4] = NULL;
+  gboolean ok;
+
+  g_return_val_if_fail (tumour != NULL && out != NULL, FALSE);
+  g_return_val_if_fail (n_planes == 0 || planes != NULL, FALSE);
+
+  if (matrix == NULL)
+    return osp_margin_compute (tumour, planes, n_planes, out);
+  /* n·(M x) ≤ d is (Mᵀ n)·x ≤ d − n·t for the linear part M and translation t: move the
+   * planes into the mesh's frame, then the closest points back. */
+  moved = g_malloc (sizeof (float[4]) * MAX (n_planes, 1));
+  for (guint p = 0; p < n_planes; p++)
+    {
+      const float *n = planes[p];
+
+      for (guint c = 0; c < 3; c++)
+        moved[p][c] = matrix[4 * c] * n[0] + matrix[4 * c + 1] * n[1] + matrix[4 * c + 2] * n[2];
+      moved[p][3] = n[3] - (n[0] * matrix[12] + n[1] * matrix[13] + n[2] * matrix[14]);
+    }
+  ok = osp_margin_compute (tumour, (const float (*)[4]) moved, n_planes, out);
+  if (!ok)
+    return FALSE;
+  /* The margins were measured against the moved normals' lengths: measure again in the
+   * world with the true normals (a scale changes distances), at the same extreme vertices. */
+  out->min_margin_mm = G_MAXDOUBLE;
+  out->min_plane = -1;
+  out->inside = n_planes > 0;
+  for (guint p = 0; p < n_planes; p++)
+    {
+      const float *n = planes[p], *x = out->planes[p].closest;
+      double len = sqrt ((double) n[0] * n[0] + (double) n[1] * n[1] + (double) n[2] * n[2]);
+      float w[3];
+
+      for (guint r = 0; r < 3; r++)
+        w[r] = matrix[r] * x[0] + matrix[4 + r] * x[1] + matrix[8 + r] * x[2] + matrix[12 + r];
+      memcpy (out->planes[p].closest, w, sizeof w);
+      out->planes[p].margin_mm = (n[3] - (n[0] * w[0] + n[1] * w[1] + n[2] * w[2])) / len;
+      if (out->planes[p].margin_mm < out->min_margin_mm)
+        {
+          out->min_margin_mm = out->planes[p].margin_mm;
+          out->min_plane = (int) p;
+        }
+      if (!(out->planes[p].margin_mm > 0))
+        out->inside = FALSE;
+    }
+  return TRUE;
+}

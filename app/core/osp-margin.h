@@ -49,6 +49,14 @@ gboolean  osp_margin_compute       (const OspMesh    *tumour,
                                     OspMarginResult  *out);
 void      osp_margin_result_clear  (OspMarginResult  *result);
 
+/* The same for a model drawn with `matrix` (16 floats, column-major; NULL = identity), without
+ * building the moved mesh: for a tumour model whose transform is not the identity. */
+gboolean  osp_margin_compute_transformed (const OspMesh   *tumour,
+                                          const float     *matrix,
+                                          const float      planes[][4],
+                                          guint            n_planes,
+                                          OspMarginResult *out);
+
 /* The same over a point set (e.g. a hull's vertices): positions are 3 × n_points floats. */
 gboolean  osp_margin_compute_points (const float     *positions,
                                      guint32          n_points,

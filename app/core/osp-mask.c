@@ -625,7 +625,8 @@ osp_mask_grow_region (OspMask          *mask,
       w[a] = box.max[a] - box.min[a];
     }
   n_box = osp_mask_box_get_n_voxels (&box);
-  if (!osp_memory_check (n_box * 5, NULL, _("growing the region"), error))
+  /* The visited flags, and a queue of up to every voxel of the box (3 × 4 bytes each). */
+  if (!osp_memory_check (n_box * 13, NULL, _("growing the region"), error))
     return FALSE;
   seen = g_malloc0 (n_box);
   queue = g_array_new (FALSE, FALSE, sizeof (guint32) * 3);

@@ -21,6 +21,7 @@
 #include <math.h>
 
 #include "osp-error.h"
+#include "osp-mask.h"
 #include "osp-phantom.h"
 
 #define HU_SOFT      40.0
@@ -530,6 +531,30 @@ osp_phantom_lesion_label_map (const OspPhantomLesion  *lesion,
         }
   osp_volume_set_description (labels, "phantom tumour");
   return labels;
+}
+
+gboolean
+osp_phantom_add_tumour_to_plan (OspPlan       *plan,
+                                guint          volume_index,
+                                GCancellable  *cancellable,
+                                GError       **error)
+{
+  OspPhantomLesion lesion;
+  g_autoptr(OspVolume) labels = NULL;
+  g_autoptr(OspMask) mask = NULL;
+
+  g_return_val_if_fail (OSP_IS_PLAN (plan), FALSE);
+  g_return_val_if_fail (volume_index < osp_plan_get_n_volumes (plan), FALSE);
+
+  osp_phantom_get_lesion (&lesion);
+  labels = osp_phantom_lesion_label_map (&lesion, osp_plan_get_volume (plan, volume_index),
+                                         error);
+  if (labels == NULL)
+    return FALSE;
+  mask = osp_mask_from_label_map (labels, 1, 1, NULL, "phantom", error);
+  if (mask == NULL)
+    return FALSE;
+  return osp_plan_add_tumour (plan, volume_index, mask, _("Tumour"), cancellable, error);
 }
 
 double

@@ -14,6 +14,7 @@
 #include <gio/gio.h>
 
 #include "osp-mesh.h"
+#include "osp-plan.h"
 #include "osp-volume.h"
 
 G_BEGIN_DECLS
@@ -51,6 +52,13 @@ gboolean   osp_phantom_lesion_contains (const OspPhantomLesion *lesion,
 OspVolume *osp_phantom_lesion_label_map (const OspPhantomLesion *lesion,
                                          const OspVolume        *ct,
                                          GError                **error);
+/* For the demo and training cases: the lesion of the plan's CT `volume_index` (a phantom
+ * generated with options.tumour) as a mask "Tumour" and its red tumour model, one undo step
+ * (osp_plan_add_tumour()). */
+gboolean   osp_phantom_add_tumour_to_plan (OspPlan              *plan,
+                                           guint                 volume_index,
+                                           GCancellable         *cancellable,
+                                           GError              **error);
 /* The exact margin of the lesion to a resection plane (n·x ≤ d resected; n need not be unit):
  * d − max over the ellipsoid of n·x, for checking "resect with a 10 mm margin". */
 double     osp_phantom_lesion_margin   (const OspPhantomLesion *lesion,

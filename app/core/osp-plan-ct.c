@@ -753,6 +753,115 @@ osp_plan_remove_mask (OspPlan  *self,
   return osp_plan_execute (self, command, error);
 }
 
+/* A mask's name and colour ("Rename Mask", "Mask Colour"). */
+typedef struct
+{
+  MaskEntry *entry;
+  char      *name[2];   /* old, new */
+  guint32    rgb[2];
+} MaskProps;
+
+static void
+mask_props_free (MaskProps *c)
+{
+  mask_entry_unref (c->entry);
+  g_free (c->name[0]);
+  g_free (c->name[1]);
+  g_free (c);
+}
+
+static void
+mask_props_set (OspPlan   *plan,
+                MaskProps *c,
+                guint      which)
+{
+  g_free (c->entry->name);
+  c->entry->name = g_strdup (c->name[which]);
+  c->entry->rgb = c->rgb[which];
+  g_signal_emit (plan, signals[SIGNAL_MASKS_CHANGED], 0);
+}
+
+static gboolean
+mask_props_apply (gpointer   data,
+                  OspPlan   *plan,
+                  GError   **error)
+{
+  MaskProps *c = data;
+  int other = osp_plan_find_mask (plan, c->name[1]);
+
+  if (entry_index (plan, c->entry) < 0)
+    {
+      g_set_error (error, OSP_ERROR, OSP_ERROR_FAILED, _("The case has no mask named “%s”"),
+                   c->name[0]);
+      return FALSE;
+    }
+  if (other >= 0 && get_entry (plan, (guint) other) != c->entry)
+    {
+      g_set_error (error, OSP_ERROR, OSP_ERROR_FAILED, _("There is already a mask named “%s”"),
+                   c->name[1]);
+      return FALSE;
+    }
+  mask_props_set (plan, c, 1);
+  return TRUE;
+}
+
+static void
+mask_props_revert (gpointer  data,
+                   OspPlan  *plan)
+{
+  mask_props_set (plan, data, 0);
+}
+
+static JsonObject *
+mask_props_record (gpointer data)
+{
+  MaskProps *c = data;
+  JsonObject *op = json_object_new ();
+  g_autofree char *color = osp_plan_color_to_string (c->rgb[1]);
+
+  json_object_set_string_member (op, "op", "set-mask");
+  json_object_set_string_member (op, "mask", c->name[0]);
+  json_object_set_string_member (op, "name", c->name[1]);
+  json_object_set_string_member (op, "color", color);
+  return op;
+}
+
+static const OspCommandCustom mask_props_custom = {
+  mask_props_apply,
+  mask_props_revert,
+  mask_props_record,
+  NULL,
+  NULL,
+};
+
+gboolean
+osp_plan_set_mask (OspPlan     *self,
+                   guint        index,
+                   const char  *name,
+                   guint32      rgb,
+                   GError     **error)
+{
+  g_autoptr(OspCommand) command = NULL;
+  MaskProps *c;
+  MaskEntry *entry;
+
+  g_return_val_if_fail (OSP_IS_PLAN (self), FALSE);
+  g_return_val_if_fail (index < osp_plan_get_n_masks (self), FALSE);
+  g_return_val_if_fail (name == NULL || name[0] != '\0', FALSE);
+
+  entry = get_entry (self, index);
+  c = g_new0 (MaskProps, 1);
+  c->entry = mask_entry_ref (entry);
+  c->name[0] = g_strdup (entry->name);
+  c->name[1] = g_strdup (name != NULL ? name : entry->name);
+  c->rgb[0] = entry->rgb;
+  c->rgb[1] = rgb & 0xffffff;
+  command = osp_command_new_custom (name != NULL && strcmp (name, entry->name) != 0 ?
+                                    _("Rename Mask") : _("Mask Colour"),
+                                    &mask_props_custom, c, (GDestroyNotify) mask_props_free);
+  return osp_plan_execute (self, command, error);
+}
+
 /* -- Commands: mask edits --------------------------------------------------------------------- */
 
 /* One change of a box: its bytes before and after. */
@@ -1312,15 +1421,16 @@ osp_plan_mesh_mask (OspPlan       *self,
 /* Adds `mask` as a new mask `name` on volume `volume_index` and its mesh as a tumour model,
  * one undo step. */
 static gboolean
-add_tumour (OspPlan       *plan,
-            guint          volume_index,
-            OspMask       *mask,
-            const char    *name,
-            const char    *display_name,
-            GCancellable  *cancellable,
-            GError       **error)
+add_tumour_meshed (OspPlan       *plan,
+                   guint          volume_index,
+                   OspMask       *mask,
+                   OspMesh       *premade,
+                   const char    *name,
+                   const char    *display_name,
+                   GCancellable  *cancellable,
+                   GError       **error)
 {
-  g_autoptr(OspMesh) mesh = NULL;
+  g_autoptr(OspMesh) mesh = premade != NULL ? osp_mesh_ref (premade) : NULL;
   g_autofree char *model_name = NULL;
   OspCommand *commands[2];
   g_autoptr(OspCommand) group = NULL;
@@ -1335,7 +1445,8 @@ add_tumour (OspPlan       *plan,
                    _("%s: there is already a mask named “%s”"), display_name, name);
       return FALSE;
     }
-  mesh = osp_mask_to_mesh (mask, 0, 0, cancellable, error);
+  if (mesh == NULL)
+    mesh = osp_mask_to_mesh (mask, 0, 0, cancellable, error);
   if (mesh == NULL)
     return FALSE;
   model_name = osp_plan_make_unique_name (plan, name);
@@ -1350,6 +1461,19 @@ add_tumour (OspPlan       *plan,
   osp_command_unref (commands[0]);
   osp_command_unref (commands[1]);
   return osp_plan_execute (plan, group, error);
+}
+
+static gboolean
+add_tumour (OspPlan       *plan,
+            guint          volume_index,
+            OspMask       *mask,
+            const char    *name,
+            const char    *display_name,
+            GCancellable  *cancellable,
+            GError       **error)
+{
+  return add_tumour_meshed (plan, volume_index, mask, NULL, name, display_name, cancellable,
+                            error);
 }
 
 gboolean
@@ -1435,6 +1559,119 @@ osp_plan_import_mask_mesh (OspPlan       *self,
     return FALSE;
   return add_tumour (self, volume_index, mask, name != NULL ? name : _("Tumour"), display_name,
                      cancellable, error);
+}
+
+/* -- Import in a thread ----------------------------------------------------------------------- */
+
+typedef struct
+{
+  OspVolume *ct;          /* the CT, immutable, read in the thread */
+  char      *path;
+  int        label;       /* < 0: a mesh file */
+  char      *name;
+  char      *display_name;
+  OspMask   *mask;        /* results */
+  OspMesh   *mesh;
+} ImportJob;
+
+static void
+import_job_free (ImportJob *job)
+{
+  osp_volume_unref (job->ct);
+  g_free (job->path);
+  g_free (job->name);
+  g_free (job->display_name);
+  g_clear_pointer (&job->mask, osp_mask_unref);
+  g_clear_pointer (&job->mesh, osp_mesh_unref);
+  g_free (job);
+}
+
+static void
+import_thread (GTask        *task,
+               gpointer      source,
+               gpointer      data,
+               GCancellable *cancellable)
+{
+  ImportJob *job = data;
+  GError *error = NULL;
+  OspGrid grid;
+
+  osp_grid_from_volume (job->ct, &grid);
+  if (job->label >= 0)
+    {
+      g_autoptr(OspVolume) labels = osp_volume_load (job->path, NULL, NULL, cancellable, &error);
+
+      if (labels != NULL)
+        job->mask = osp_mask_from_label_map (labels, job->label, 1, &grid, job->display_name,
+                                             &error);
+    }
+  else
+    {
+      g_autoptr(OspMesh) mesh = osp_mesh_load (job->path, NULL, cancellable, &error);
+
+      if (mesh != NULL)
+        job->mask = osp_mask_from_mesh (mesh, &grid, 1, job->display_name, cancellable, &error);
+    }
+  if (job->mask != NULL)
+    job->mesh = osp_mask_to_mesh (job->mask, 0, 0, cancellable, &error);
+  if (job->mesh != NULL)
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+void
+osp_plan_import_tumour_async (OspPlan             *self,
+                              guint                volume_index,
+                              const char          *path,
+                              int                  label,
+                              const char          *name,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  ImportJob *job;
+
+  g_return_if_fail (OSP_IS_PLAN (self));
+  g_return_if_fail (volume_index < osp_plan_get_n_volumes (self));
+  g_return_if_fail (path != NULL);
+
+  job = g_new0 (ImportJob, 1);
+  job->ct = osp_volume_ref (osp_plan_get_volume (self, volume_index));
+  job->path = g_strdup (path);
+  job->label = label;
+  job->name = g_strdup (name != NULL ? name : _("Tumour"));
+  job->display_name = osp_error_display_name (path);
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, osp_plan_import_tumour_async);
+  g_task_set_task_data (task, job, (GDestroyNotify) import_job_free);
+  g_task_run_in_thread (task, import_thread);
+}
+
+gboolean
+osp_plan_import_tumour_finish (OspPlan       *self,
+                               GAsyncResult  *result,
+                               GError       **error)
+{
+  ImportJob *job;
+  int index;
+
+  g_return_val_if_fail (OSP_IS_PLAN (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  if (!g_task_propagate_boolean (G_TASK (result), error))
+    return FALSE;
+  job = g_task_get_task_data (G_TASK (result));
+  index = osp_plan_get_volume_index (self, job->ct);
+  if (index < 0)
+    {
+      g_set_error (error, OSP_ERROR, OSP_ERROR_FAILED,
+                   _("%s: its CT was removed from the case meanwhile"), job->display_name);
+      return FALSE;
+    }
+  return add_tumour_meshed (self, (guint) index, job->mask, job->mesh, job->name,
+                            job->display_name, NULL, error);
 }
 
 /* -- Bone pieces ------------------------------------------------------------------------------ */
@@ -1576,6 +1813,76 @@ osp_plan_split_model (OspPlan   *self,
 }
 
 gboolean
+osp_plan_delete_models (OspPlan          *self,
+                        OspModel *const  *models,
+                        guint             n_models,
+                        GError          **error)
+{
+  g_autoptr(GPtrArray) commands = g_ptr_array_new_with_free_func ((GDestroyNotify)
+                                                                  osp_command_unref);
+  g_autoptr(OspCommand) group = NULL;
+
+  g_return_val_if_fail (OSP_IS_PLAN (self), FALSE);
+  g_return_val_if_fail (models != NULL && n_models >= 1, FALSE);
+
+  for (guint i = 0; i < n_models; i++)
+    {
+      if (osp_plan_get_model_index (self, models[i]) < 0)
+        {
+          g_set_error (error, OSP_ERROR, OSP_ERROR_FAILED,
+                       _("The model “%s” is not in the plan"), osp_model_get_name (models[i]));
+          return FALSE;
+        }
+      g_ptr_array_add (commands, osp_command_new_delete_model (models[i]));
+    }
+  group = osp_command_new_group (g_dngettext (GETTEXT_PACKAGE, "Delete Piece", "Delete Pieces",
+                                              n_models),
+                                 (OspCommand *const *) commands->pdata, commands->len);
+  return osp_plan_execute (self, group, error);
+}
+
+/* The two regions' meshes (largest piece of each). */
+static gboolean
+separate_meshes (OspVolume     *volume,
+                 const OspMask *seeds,
+                 double         threshold_hu,
+                 guint8         label_a,
+                 guint8         label_b,
+                 OspMesh      **out_a,
+                 OspMesh      **out_b,
+                 GCancellable  *cancellable,
+                 GError       **error)
+{
+  g_autoptr(OspMask) regions = NULL;
+  g_autoptr(OspMesh) raw = NULL;
+
+  regions = osp_mask_separate (volume, seeds, threshold_hu, label_a, label_b, NULL, NULL,
+                               cancellable, error);
+  if (regions == NULL)
+    return FALSE;
+  raw = osp_mask_to_mesh (regions, label_a, 0, cancellable, error);
+  if (raw == NULL)
+    return FALSE;
+  *out_a = osp_mesh_keep_largest (raw, 1, 0);
+  g_clear_pointer (&raw, osp_mesh_unref);
+  raw = osp_mask_to_mesh (regions, label_b, 0, cancellable, error);
+  if (raw == NULL)
+    {
+      g_clear_pointer (out_a, osp_mesh_unref);
+      return FALSE;
+    }
+  *out_b = osp_mesh_keep_largest (raw, 1, 0);
+  return TRUE;
+}
+
+static gboolean add_separated (OspPlan     *self,
+                               OspMesh     *mesh_a,
+                               OspMesh     *mesh_b,
+                               const char  *name_a,
+                               const char  *name_b,
+                               GError     **error);
+
+gboolean
 osp_plan_separate_bones (OspPlan       *self,
                          guint          mask_index,
                          double         threshold_hu,
@@ -1586,14 +1893,8 @@ osp_plan_separate_bones (OspPlan       *self,
                          GCancellable  *cancellable,
                          GError       **error)
 {
-  g_autoptr(OspMask) regions = NULL;
   g_autoptr(OspMesh) mesh_a = NULL;
   g_autoptr(OspMesh) mesh_b = NULL;
-  g_autoptr(OspMesh) raw = NULL;
-  g_autoptr(OspCommand) group = NULL;
-  g_autofree char *label = NULL;
-  OspCommand *commands[2];
-  OspModel *model;
   MaskEntry *entry;
 
   g_return_val_if_fail (OSP_IS_PLAN (self), FALSE);
@@ -1603,19 +1904,25 @@ osp_plan_separate_bones (OspPlan       *self,
   g_return_val_if_fail (label_a != 0 && label_b != 0 && label_a != label_b, FALSE);
 
   entry = get_entry (self, mask_index);
-  regions = osp_mask_separate (entry->volume, entry->mask, threshold_hu, label_a, label_b, NULL,
-                               NULL, cancellable, error);
-  if (regions == NULL)
+  if (!separate_meshes (entry->volume, entry->mask, threshold_hu, label_a, label_b, &mesh_a,
+                        &mesh_b, cancellable, error))
     return FALSE;
-  raw = osp_mask_to_mesh (regions, label_a, 0, cancellable, error);
-  if (raw == NULL)
-    return FALSE;
-  mesh_a = osp_mesh_keep_largest (raw, 1, 0);
-  g_clear_pointer (&raw, osp_mesh_unref);
-  raw = osp_mask_to_mesh (regions, label_b, 0, cancellable, error);
-  if (raw == NULL)
-    return FALSE;
-  mesh_b = osp_mesh_keep_largest (raw, 1, 0);
+  return add_separated (self, mesh_a, mesh_b, name_a, name_b, error);
+}
+
+static gboolean
+add_separated (OspPlan     *self,
+               OspMesh     *mesh_a,
+               OspMesh     *mesh_b,
+               const char  *name_a,
+               const char  *name_b,
+               GError     **error)
+{
+  g_autoptr(OspCommand) group = NULL;
+  g_autofree char *label = NULL;
+  OspCommand *commands[2];
+  OspModel *model;
+
   commands[0] = command_for_mesh (self, name_a, mesh_a, OSP_MODEL_ROLE_BONE, &model);
   commands[1] = command_for_mesh (self, name_b, mesh_b, OSP_MODEL_ROLE_BONE, &model);
   label = g_strdup (_("Separate Bones"));
@@ -1623,6 +1930,103 @@ osp_plan_separate_bones (OspPlan       *self,
   osp_command_unref (commands[0]);
   osp_command_unref (commands[1]);
   return osp_plan_execute (self, group, error);
+}
+
+typedef struct
+{
+  OspVolume *ct;
+  OspMask   *seeds;     /* a copy: the plan's mask may be painted meanwhile */
+  double     threshold;
+  guint8     a, b;
+  char      *name_a, *name_b;
+  OspMesh   *mesh_a, *mesh_b;
+} SeparateJob;
+
+static void
+separate_job_free (SeparateJob *job)
+{
+  osp_volume_unref (job->ct);
+  osp_mask_unref (job->seeds);
+  g_free (job->name_a);
+  g_free (job->name_b);
+  g_clear_pointer (&job->mesh_a, osp_mesh_unref);
+  g_clear_pointer (&job->mesh_b, osp_mesh_unref);
+  g_free (job);
+}
+
+static void
+separate_thread (GTask        *task,
+                 gpointer      source,
+                 gpointer      data,
+                 GCancellable *cancellable)
+{
+  SeparateJob *job = data;
+  GError *error = NULL;
+
+  if (separate_meshes (job->ct, job->seeds, job->threshold, job->a, job->b, &job->mesh_a,
+                       &job->mesh_b, cancellable, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+void
+osp_plan_separate_bones_async (OspPlan             *self,
+                               guint                mask_index,
+                               double               threshold_hu,
+                               guint8               label_a,
+                               guint8               label_b,
+                               const char          *name_a,
+                               const char          *name_b,
+                               GCancellable        *cancellable,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GError) error = NULL;
+  SeparateJob *job;
+  MaskEntry *entry;
+
+  g_return_if_fail (OSP_IS_PLAN (self));
+  g_return_if_fail (mask_index < osp_plan_get_n_masks (self));
+  g_return_if_fail (name_a != NULL && name_b != NULL && strcmp (name_a, name_b) != 0);
+  g_return_if_fail (label_a != 0 && label_b != 0 && label_a != label_b);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, osp_plan_separate_bones_async);
+  entry = get_entry (self, mask_index);
+  job = g_new0 (SeparateJob, 1);
+  job->seeds = osp_mask_copy (entry->mask, &error);
+  if (job->seeds == NULL)
+    {
+      g_free (job);
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  job->ct = osp_volume_ref (entry->volume);
+  job->threshold = threshold_hu;
+  job->a = label_a;
+  job->b = label_b;
+  job->name_a = g_strdup (name_a);
+  job->name_b = g_strdup (name_b);
+  g_task_set_task_data (task, job, (GDestroyNotify) separate_job_free);
+  g_task_run_in_thread (task, separate_thread);
+}
+
+gboolean
+osp_plan_separate_bones_finish (OspPlan       *self,
+                                GAsyncResult  *result,
+                                GError       **error)
+{
+  SeparateJob *job;
+
+  g_return_val_if_fail (OSP_IS_PLAN (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  if (!g_task_propagate_boolean (G_TASK (result), error))
+    return FALSE;
+  job = g_task_get_task_data (G_TASK (result));
+  return add_separated (self, job->mesh_a, job->mesh_b, job->name_a, job->name_b, error);
 }
 
 /* -- Files ------------------------------------------------------------------------------------ */
@@ -1695,6 +2099,19 @@ osp_plan_ct_to_json (OspPlan    *plan,
       json_object_set_string_member (object, "type", "int16le");
       if (description != NULL && !anonymise)
         json_object_set_string_member (object, "description", description);
+      {
+        guint n_notes = 0;
+        const char *const *notes = osp_volume_get_notes (volume, &n_notes);
+
+        if (n_notes > 0)
+          {
+            JsonArray *array = json_array_new ();
+
+            for (guint i = 0; i < n_notes; i++)
+              json_array_add_string_element (array, notes[i]);
+            json_object_set_array_member (object, "notes", array);
+          }
+      }
       if (osp_volume_get_patient (volume) != NULL && !anonymise)
         json_object_set_object_member (object, "patient",
                                        osp_patient_to_json (osp_volume_get_patient (volume)));
@@ -1881,6 +2298,24 @@ osp_plan_ct_from_json (OspPlan            *plan,
         return FALSE;
       if (node != NULL)
         osp_volume_set_description (volume, json_node_get_string (node));
+      if (!osp_json_get_member (object, "notes", JSON_TYPE_ARRAY, FALSE, &node, where, error))
+        return FALSE;
+      for (guint i = 0; node != NULL && i < json_array_get_length (json_node_get_array (node));
+           i++)
+        {
+          JsonNode *note = json_array_get_element (json_node_get_array (node), i);
+
+          if (i >= 100 || !JSON_NODE_HOLDS_VALUE (note) ||
+              json_node_get_value_type (note) != G_TYPE_STRING ||
+              strlen (json_node_get_string (note)) > 4096 ||
+              !g_utf8_validate (json_node_get_string (note), -1, NULL))
+            {
+              g_set_error (error, OSP_ERROR, OSP_ERROR_CORRUPT,
+                           _("%s: a CT’s notes are not a short list of texts"), where);
+              return FALSE;
+            }
+          osp_volume_add_note (volume, json_node_get_string (note));
+        }
       if (!osp_json_get_member (object, "patient", JSON_TYPE_OBJECT, FALSE, &node, where, error))
         return FALSE;
       if (node != NULL)
@@ -2033,7 +2468,7 @@ osp_plan_ct_dump (OspPlan *plan,
 static const char *const ct_operations[] = {
   "load-ct", "remove-ct", "add-mask", "remove-mask", "paint-sphere", "paint-disk",
   "paint-stroke", "grow-region", "fill-between", "add-tumour", "mesh-mask", "split",
-  "separate-bones", "segment-ct", "add-ct", "set-patient",
+  "separate-bones", "segment-ct", "set-mask", "add-ct", "set-patient",
 };
 
 gboolean
@@ -2298,6 +2733,29 @@ osp_plan_ct_run_operation (OspPlan       *plan,
     }
   if (strcmp (kind, "remove-mask") == 0)
     return op_mask (plan, op, &index, kind, error) && osp_plan_remove_mask (plan, index, error);
+  if (strcmp (kind, "set-mask") == 0)
+    {
+      const char *name, *color;
+      guint32 rgb;
+
+      if (!op_mask (plan, op, &index, kind, error) ||
+          !op_string (op, "name", FALSE, &name, kind, error) ||
+          !op_string (op, "color", FALSE, &color, kind, error))
+        return FALSE;
+      rgb = osp_plan_get_mask_color (plan, index);
+      if (color != NULL && !osp_plan_color_from_string (color, &rgb))
+        {
+          g_set_error (error, OSP_ERROR, OSP_ERROR_FAILED, _("%s: bad colour “%s”"), kind,
+                       color);
+          return FALSE;
+        }
+      if (name != NULL && name[0] == '\0')
+        {
+          g_set_error (error, OSP_ERROR, OSP_ERROR_FAILED, _("%s: the name is empty"), kind);
+          return FALSE;
+        }
+      return osp_plan_set_mask (plan, index, name, rgb, error);
+    }
   if (strcmp (kind, "paint-sphere") == 0 || strcmp (kind, "paint-disk") == 0)
     {
       gboolean ok;

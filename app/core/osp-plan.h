@@ -156,6 +156,12 @@ gboolean     osp_plan_add_mask            (OspPlan        *self,
 gboolean     osp_plan_remove_mask         (OspPlan        *self,
                                            guint           index,
                                            GError        **error);
+/* "Rename Mask" / "Mask Colour": a new name (NULL: keep it; unique) and colour 0xRRGGBB. */
+gboolean     osp_plan_set_mask            (OspPlan        *self,
+                                           guint           index,
+                                           const char     *name,
+                                           guint32         rgb,
+                                           GError        **error);
 
 /* Brush dabs: a sphere (3D brush) or a disk on one index slice (see osp_mask_paint_*()),
  * value 0 erases.  Each call is applied at once and merged into the previous dab on the same
@@ -230,6 +236,20 @@ gboolean     osp_plan_import_mask_mesh    (OspPlan        *self,
                                            GCancellable   *cancellable,
                                            GError        **error);
 
+/* Either import with the loading, voxelising and meshing in a thread (label ≥ 0: a label map,
+ * else a mesh file); finish, on the calling thread, adds the mask and the model as one undo
+ * step.  Fails when the CT left the case meanwhile. */
+void         osp_plan_import_tumour_async (OspPlan        *self,
+                                           guint           volume_index,
+                                           const char     *path,
+                                           int             label,
+                                           const char     *name,
+                                           GCancellable   *cancellable,
+                                           GAsyncReadyCallback callback,
+                                           gpointer        user_data);
+gboolean     osp_plan_import_tumour_finish (OspPlan       *self,
+                                            GAsyncResult  *result,
+                                            GError       **error);
 /* The same from a mask in memory (referenced; on volume `volume_index`'s grid): a mask named
  * `name` plus its mesh as a tumour model, one undo step ("Import NAME"). */
 gboolean     osp_plan_add_tumour          (OspPlan        *self,
@@ -245,6 +265,13 @@ gboolean     osp_plan_split_model         (OspPlan        *self,
                                            OspModel       *model,
                                            guint          *out_n_pieces,
                                            GError        **error);
+/* Deletes several models as one undo step ("Delete Pieces"): the GUI's "delete this piece"
+ * (one model) and "keep this piece" (the others of the split).  Fails, plan untouched, when a
+ * model is not in the plan.  Precondition: n_models ≥ 1. */
+gboolean     osp_plan_delete_models       (OspPlan        *self,
+                                           OspModel *const *models,
+                                           guint           n_models,
+                                           GError        **error);
 /* "Separate Bones": osp_mask_separate() of the mask's volume with the mask's seeds
  * (label_a, label_b, OSP_MASK_BARRIER), the two regions meshed as bone models name_a and
  * name_b (largest piece of each kept), one undo step. */
@@ -257,6 +284,22 @@ gboolean     osp_plan_separate_bones      (OspPlan        *self,
                                            const char     *name_b,
                                            GCancellable   *cancellable,
                                            GError        **error);
+
+/* The same with the separation and meshing in a thread (the seeds are copied now); finish adds
+ * the two models as one undo step. */
+void         osp_plan_separate_bones_async (OspPlan       *self,
+                                            guint          mask_index,
+                                            double         threshold_hu,
+                                            guint8         label_a,
+                                            guint8         label_b,
+                                            const char    *name_a,
+                                            const char    *name_b,
+                                            GCancellable  *cancellable,
+                                            GAsyncReadyCallback callback,
+                                            gpointer       user_data);
+gboolean     osp_plan_separate_bones_finish (OspPlan      *self,
+                                             GAsyncResult *result,
+                                             GError      **error);
 
 /* -- Undo and redo ------------------------------------------------------------------------- */
 
@@ -372,6 +415,7 @@ gboolean     osp_plan_run_register        (OspPlan        *plan,
  *    "other-patient": false}  (refused when the CT shows another patient than the case's)
  *   {"op": "segment-ct", "ct": 0, "threshold": 250, "name": "Pelvis", "smooth": 0, "keep": 0}
  *   {"op": "add-mask", "name": "Tumour", "ct": 0, "color": "#d03c3c"}, {"op": "remove-mask", …}
+ *   {"op": "set-mask", "mask": "Tumour", "name": "Lesion", "color": "#ff0000"}
  *   {"op": "paint-sphere", "mask": …, "centre": [x, y, z], "radius": 5, "value": 1 | 0}
  *   {"op": "paint-disk", "mask": …, "axis": 2, "slice": 40, "centre": […], "radius": 5, …}
  *   {"op": "paint-stroke", "mask": …, "dabs": [{paint-sphere or paint-disk}, …]}
