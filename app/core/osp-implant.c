@@ -145,8 +145,14 @@ osp_implant_params_describe (const OspImplantParams *params)
         guint holes;
         double length = osp_implant_plate_length (params, &holes);
 
-        return g_strdup_printf (params->n_points >= 2 ? _("Contoured plate %.0f mm, %u holes") :
-                                _("Straight plate %.0f mm, %u holes"), length, holes);
+        if (params->n_points >= 2)
+          return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                               "Contoured plate %.0f mm, %u hole",
+                                               "Contoured plate %.0f mm, %u holes", holes),
+                                  length, holes);
+        return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Straight plate %.0f mm, %u hole",
+                                             "Straight plate %.0f mm, %u holes", holes),
+                                length, holes);
       }
     case OSP_IMPLANT_CUP:
       return g_strdup_printf (_("Acetabular cup %.0f mm"), params->diameter);
