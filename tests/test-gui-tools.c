@@ -327,9 +327,16 @@ test_measure (void)
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "measure.add-landmark", NULL));
   g_assert_cmpuint (osp_plan_get_n_landmarks (plan), ==, 2);
 
-  osp_measure_panel_set_measurement (panel, "AB", OSP_MEASURE_DISTANCE, "A", "B", NULL);
+  /* The references chosen from the plan's landmarks, not typed. */
+  osp_measure_panel_set_measurement (panel, "AB", OSP_MEASURE_DISTANCE, "", "", NULL);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "measure.set-ref", "(us)", 0,
+                                             "A"));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "measure.set-ref", "(us)", 1,
+                                             "B"));
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "measure.add", NULL));
   g_assert_cmpuint (osp_measure_get_n (plan), ==, 1);
+  /* Drawn in the 3D view: the landmarks' markers and the distance's line. */
+  g_assert_cmpuint (osp_viewport_get_n_overlays (osp_window_get_viewport (window)), >=, 2);
   g_assert_nonnull (strstr (osp_measure_panel_get_value_text (panel, "AB"), "50.0"));
 
   /* The volume of the selected model: 60 × 40 × 30 mm³. */

@@ -171,6 +171,59 @@ test_plan (void)
   g_assert_nonnull (strstr (csv, "Piece volume,volume,Piece,1000.000,mm³,,,\r\n"));
 }
 
+/* What the views draw: a marker per landmark, a segment with its value per distance, two per
+ * angle (from the vertex), one to the foot on the plane per point-to-plane distance. */
+static void
+test_primitives (void)
+{
+  g_autoptr(OspPlan) plan = osp_plan_new ();
+  g_autoptr(GPtrArray) prims = NULL;
+  const float a[3] = { 0, 0, 0 }, b[3] = { 30, 40, 0 }, c[3] = { 0, 10, 0 };
+  const OspMeasurePrimitive *p;
+  OspPlane plane = { { 0, 0, 1 }, 5 };
+
+  osp_test_execute_ok (plan, osp_command_new_add_landmark ("A", a));
+  osp_test_execute_ok (plan, osp_command_new_add_landmark ("B", b));
+  osp_test_execute_ok (plan, osp_command_new_add_landmark ("C", c));
+  osp_test_execute_ok (plan, osp_command_new_add_plane ("Top", &plane));
+  {
+    g_autoptr(OspMeasurement) d = osp_measurement_new ("AB", OSP_MEASURE_DISTANCE, "A", "B",
+                                                       NULL);
+    g_autoptr(OspMeasurement) g = osp_measurement_new ("BAC", OSP_MEASURE_ANGLE, "B", "A", "C");
+    g_autoptr(OspMeasurement) h = osp_measurement_new ("B-Top", OSP_MEASURE_POINT_PLANE, "B",
+                                                       "Top", NULL);
+
+    osp_test_execute_ok (plan, osp_measure_command_new_add (d));
+    osp_test_execute_ok (plan, osp_measure_command_new_add (g));
+    osp_test_execute_ok (plan, osp_measure_command_new_add (h));
+  }
+  prims = osp_measure_get_primitives (plan);
+  g_assert_cmpuint (prims->len, ==, 3 + 1 + 2 + 1);
+  for (guint i = 0; i < 3; i++)
+    g_assert_cmpint (((OspMeasurePrimitive *) g_ptr_array_index (prims, i))->kind, ==,
+                     OSP_MEASURE_PRIMITIVE_MARKER);
+  p = g_ptr_array_index (prims, 1);
+  g_assert_cmpstr (p->label, ==, "B");
+  g_assert_cmpfloat (p->a[1], ==, 40);
+  p = g_ptr_array_index (prims, 3);
+  g_assert_cmpint (p->kind, ==, OSP_MEASURE_PRIMITIVE_SEGMENT);
+  g_assert_cmpstr (p->label, ==, "AB 50.0 mm");
+  g_assert_cmpfloat (p->b[0], ==, 30);
+  /* The angle B–A–C: from the vertex A to B and to C; 36.9° between them (cos = 40/50). */
+  p = g_ptr_array_index (prims, 4);
+  g_assert_nonnull (strstr (p->label, "BAC 36.9"));
+  g_assert_cmpfloat (p->a[0], ==, 0);
+  g_assert_cmpfloat (p->b[1], ==, 40);
+  p = g_ptr_array_index (prims, 5);
+  g_assert_null (p->label);
+  g_assert_cmpfloat (p->b[1], ==, 10);
+  /* B (z = 0) to the plane z = 5: the foot at (30, 40, 5). */
+  p = g_ptr_array_index (prims, 6);
+  g_assert_nonnull (strstr (p->label, "B-Top -5.0 mm"));
+  g_assert_cmpfloat (p->b[2], ==, 5);
+  g_assert_cmpfloat (p->b[0], ==, 30);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -180,5 +233,6 @@ main (int    argc,
   g_test_add_func ("/measure/geometry", test_geometry);
   g_test_add_func ("/measure/volume-area", test_volume_area);
   g_test_add_func ("/measure/plan", test_plan);
+  g_test_add_func ("/measure/primitives", test_primitives);
   return g_test_run ();
 }

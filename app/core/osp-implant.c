@@ -15,7 +15,6 @@
 #include "osp-cut.h"
 #include "osp-error.h"
 #include "osp-implant.h"
-#include "osp-json.h"
 #include "osp-memory.h"
 #include "osp-mesh-io.h"
 #include "osp-plan-private.h"
@@ -146,11 +145,13 @@ osp_implant_params_describe (const OspImplantParams *params)
         guint holes;
         double length = osp_implant_plate_length (params, &holes);
 
-        return g_strdup_printf (params->n_points >= 2
-                                ? g_dngettext (GETTEXT_PACKAGE, "Contoured plate %.0f mm, %u hole",
-                                               "Contoured plate %.0f mm, %u holes", holes)
-                                : g_dngettext (GETTEXT_PACKAGE, "Straight plate %.0f mm, %u hole",
-                                               "Straight plate %.0f mm, %u holes", holes),
+        if (params->n_points >= 2)
+          return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                               "Contoured plate %.0f mm, %u hole",
+                                               "Contoured plate %.0f mm, %u holes", holes),
+                                  length, holes);
+        return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Straight plate %.0f mm, %u hole",
+                                             "Straight plate %.0f mm, %u holes", holes),
                                 length, holes);
       }
     case OSP_IMPLANT_CUP:

@@ -738,3 +738,117 @@ osp_measure_run_operation (OspPlan     *plan,
     }
   return osp_plan_execute (plan, command, error);
 }
+
+/* -- What to draw ----------------------------------------------------------------------------- */
+
+static void
+primitive_free (gpointer data)
+{
+  OspMeasurePrimitive *p = data;
+
+  g_free (p->label);
+  g_free (p);
+}
+
+static void
+add_primitive (GPtrArray               *out,
+               OspMeasurePrimitiveKind  kind,
+               const float             *a,
+               const float             *b,
+               char                    *label)
+{
+  OspMeasurePrimitive *p = g_new0 (OspMeasurePrimitive, 1);
+
+  p->kind = kind;
+  memcpy (p->a, a, sizeof p->a);
+  if (b != NULL)
+    memcpy (p->b, b, sizeof p->b);
+  p->label = label;
+  g_ptr_array_add (out, p);
+}
+
+static gboolean
+landmark_position (OspPlan    *plan,
+                   const char *name,
+                   float      *out)
+{
+  int index = name != NULL ? osp_plan_find_landmark (plan, name) : -1;
+
+  if (index < 0)
+    return FALSE;
+  osp_plan_get_landmark (plan, (guint) index, out);
+  return TRUE;
+}
+
+GPtrArray *
+osp_measure_get_primitives (OspPlan *plan)
+{
+  GPtrArray *out = g_ptr_array_new_with_free_func (primitive_free);
+
+  g_return_val_if_fail (OSP_IS_PLAN (plan), out);
+
+  for (guint i = 0; i < osp_plan_get_n_landmarks (plan); i++)
+    {
+      float p[3];
+
+      osp_plan_get_landmark (plan, i, p);
+      add_primitive (out, OSP_MEASURE_PRIMITIVE_MARKER, p, NULL,
+                     g_strdup (osp_plan_get_landmark_name (plan, i)));
+    }
+  for (guint i = 0; i < osp_measure_get_n (plan); i++)
+    {
+      const OspMeasurement *m = osp_measure_get (plan, i);
+      float a[3], b[3], c[3];
+      double value;
+      char *label;
+
+      if (!osp_measure_evaluate (plan, m, &value, NULL))
+        continue;
+      label = g_strdup_printf ("%s %.1f %s", m->name, value, osp_measure_kind_unit (m->kind));
+      switch (m->kind)
+        {
+        case OSP_MEASURE_DISTANCE:
+          if (landmark_position (plan, m->refs[0], a) && landmark_position (plan, m->refs[1], b))
+            {
+              add_primitive (out, OSP_MEASURE_PRIMITIVE_SEGMENT, a, b, label);
+              label = NULL;
+            }
+          break;
+        case OSP_MEASURE_ANGLE:
+          if (landmark_position (plan, m->refs[0], a) && landmark_position (plan, m->refs[1], b) &&
+              landmark_position (plan, m->refs[2], c))
+            {
+              add_primitive (out, OSP_MEASURE_PRIMITIVE_SEGMENT, b, a, label);
+              add_primitive (out, OSP_MEASURE_PRIMITIVE_SEGMENT, b, c, NULL);
+              label = NULL;
+            }
+          break;
+        case OSP_MEASURE_POINT_PLANE:
+          {
+            int index = osp_plan_find_plane (plan, m->refs[1]);
+
+            if (landmark_position (plan, m->refs[0], a) && index >= 0)
+              {
+                OspPlane plane;
+                double d;
+
+                osp_plan_get_plane (plan, (guint) index, &plane);
+                d = plane.normal[0] * a[0] + plane.normal[1] * a[1] + plane.normal[2] * a[2] -
+                    plane.d;
+                for (int k = 0; k < 3; k++)
+                  b[k] = (float) (a[k] - d * plane.normal[k]);
+                add_primitive (out, OSP_MEASURE_PRIMITIVE_SEGMENT, a, b, label);
+                label = NULL;
+              }
+          }
+          break;
+        case OSP_MEASURE_PLANE_ANGLE:
+        case OSP_MEASURE_VOLUME:
+        case OSP_MEASURE_AREA:
+        default:
+          break;
+        }
+      g_free (label);
+    }
+  return out;
+}

@@ -90,6 +90,28 @@ gboolean        osp_measure_evaluate         (OspPlan              *plan,
                                               double               *out_value,
                                               GError              **error);
 
+/* What to draw of the landmarks and measurements, in world mm, for any view (3D, slices):
+ * every landmark a marker; every distance a segment, every angle two segments from its vertex,
+ * every point-to-plane distance a segment to the foot on the plane — each measurement with
+ * its value as a label ("Leg 42.3 mm") at the middle of its first segment. */
+typedef enum
+{
+  OSP_MEASURE_PRIMITIVE_MARKER,   /* a[3]: the landmark; label: its name */
+  OSP_MEASURE_PRIMITIVE_SEGMENT,  /* a[3] → b[3]; label on the first segment of a measurement */
+} OspMeasurePrimitiveKind;
+
+typedef struct
+{
+  OspMeasurePrimitiveKind kind;
+  float                   a[3];
+  float                   b[3];
+  char                   *label;  /* NULL on the following segments of a measurement */
+} OspMeasurePrimitive;
+
+/* The primitives (a GPtrArray of OspMeasurePrimitive, freeing them); measurements whose
+ * references are missing are left out. */
+GPtrArray      *osp_measure_get_primitives   (OspPlan              *plan);
+
 /* Undoable: adding fails at execution when the name is taken or a reference is missing. */
 OspCommand     *osp_measure_command_new_add    (const OspMeasurement *measurement);
 OspCommand     *osp_measure_command_new_delete (const char           *name);

@@ -38,3 +38,11 @@ void     osp_gizmo_rotate_about (const vec3 axis,
 /* The mouse wheel over the spin buttons under `root` scrolls their scrolled window instead of
  * changing their value, unless they have the focus (osp-scroll-guard.c). */
 void     osp_scroll_guard_spin_buttons (GtkWidget *root);
+
+/* A ball of radius r at a point, a rod of radius r from a to b (NULL when they coincide):
+ * markers for picked points, landmarks and measurements (osp-markers.c). */
+OspMesh *osp_marker_make_ball (const float *center,
+                               double       r);
+OspMesh *osp_marker_make_rod  (const float *a,
+                               const float *b,
+                               double       r);

@@ -1019,56 +1019,6 @@ action_plan_screw (GtkWidget  *widget,
 
 /* -- Picked points in the view -------------------------------------------------------------- */
 
-/* A ball of radius r at a point (a coarse revolved semicircle). */
-static OspMesh *
-make_ball (const float *center,
-           double       r)
-{
-  double profile[2 * 9];
-  g_autoptr(OspMesh) ball = NULL;
-  mat4 m = GLM_MAT4_IDENTITY_INIT;
-
-  for (guint i = 0; i < 9; i++)
-    {
-      double a = -G_PI / 2 + G_PI * i / 8;
-
-      profile[2 * i] = i == 0 || i == 8 ? 0 : r * cos (a);
-      profile[2 * i + 1] = r * sin (a);
-    }
-  ball = osp_mesh_revolve (profile, 9, 12);
-  glm_translate (m, (float *) center);
-  return osp_mesh_transform (ball, m);
-}
-
-/* A thin rod from a to b (NULL when they coincide). */
-static OspMesh *
-make_rod (const float *a,
-          const float *b,
-          double       r)
-{
-  float d[3], frame[16];
-  double len, profile[8];
-  g_autoptr(OspMesh) rod = NULL;
-  mat4 m;
-
-  glm_vec3_sub ((float *) b, (float *) a, d);
-  len = glm_vec3_norm (d);
-  if (len < 1e-3)
-    return NULL;
-  profile[0] = 0;
-  profile[1] = 0;
-  profile[2] = r;
-  profile[3] = 0;
-  profile[4] = r;
-  profile[5] = len;
-  profile[6] = 0;
-  profile[7] = len;
-  rod = osp_mesh_revolve (profile, 4, 8);
-  osp_frame_from_point_normal (a, d, 0.0, frame);
-  memcpy (m, frame, sizeof m);
-  return osp_mesh_transform (rod, m);
-}
-
 /* Shows the points being picked (a plate's path with the path between them, or the points on
  * the acetabulum), as they are picked. */
 static void
@@ -1091,10 +1041,10 @@ update_pick_overlay (OspImplantPanel *self)
     {
       const float *p = &g_array_index (points, float, 3 * i);
 
-      g_ptr_array_add (balls, make_ball (p, 1.6));
+      g_ptr_array_add (balls, osp_marker_make_ball (p, 1.6));
       if (path && i > 0)
         {
-          OspMesh *rod = make_rod (p - 3, p, 0.6);
+          OspMesh *rod = osp_marker_make_rod (p - 3, p, 0.6);
 
           if (rod != NULL)
             g_ptr_array_add (rods, rod);
@@ -2258,13 +2208,13 @@ build_form (OspImplantPanel *self)
   }
   {
     GtkWidget *row = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
-    GtkWidget *clear = gtk_button_new_with_mnemonic (_("Clear Poi_nts"));
-    GtkWidget *place = gtk_button_new_with_mnemonic (_("_Place Cup"));
+    GtkWidget *clear = gtk_button_new_with_mnemonic (_("Clear Points"));
+    GtkWidget *place = gtk_button_new_with_mnemonic (_("Place C_up"));
     GtkGrid *angles = GTK_GRID (gtk_grid_new ());
 
     self->cup_box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
     self->cup_pick_button = GTK_TOGGLE_BUTTON (gtk_toggle_button_new_with_mnemonic (
-                                                 _("Pick Ace_tabulum")));
+                                                 _("Pick Aceta_bulum")));
     gtk_widget_set_tooltip_text (GTK_WIDGET (self->cup_pick_button),
                                  _("Click points on the acetabular rim and fossa (or on the "
                                    "mirrored healthy acetabulum): a sphere fitted to them gives "
@@ -2289,7 +2239,7 @@ build_form (OspImplantPanel *self)
                                                          "degrees"));
     gtk_spin_button_set_value (self->inclination_spin, CUP_DEFAULT_INCLINATION);
     gtk_spin_button_set_value (self->anteversion_spin, CUP_DEFAULT_ANTEVERSION);
-    gtk_grid_attach (angles, make_label (_("_Inclination (°)"),
+    gtk_grid_attach (angles, make_label (_("Inclination (°)"),
                                          GTK_WIDGET (self->inclination_spin)), 0, 0, 1, 1);
     gtk_grid_attach (angles, GTK_WIDGET (self->inclination_spin), 1, 0, 1, 1);
     gtk_grid_attach (angles, make_label (_("Ante_version (°)"),

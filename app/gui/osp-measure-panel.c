@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <math.h>
 
 #include "osp-measure-panel.h"
 #include "osp-gui-private.h"
@@ -37,9 +38,18 @@ struct _OspMeasurePanel
 
   GHashTable         *values;       /* name → value text shown */
   guint               n_rows;
+
+  GtkMenuButton      *ref_menus[3];   /* choose a reference from the plan's names */
+  guint               marker_overlay; /* landmarks and measurements drawn in the 3D view */
+  guint               line_overlay;
 };
 
+/* A click this close to a landmark picks it instead of adding another (mm). */
+#define LANDMARK_SNAP_MM 4.0
+
 G_DEFINE_FINAL_TYPE (OspMeasurePanel, osp_measure_panel, GTK_TYPE_BOX)
+
+static void update_ref_menus (OspMeasurePanel *self);
 
 static void
 set_status (OspMeasurePanel *self,
@@ -108,6 +118,108 @@ ref_title (OspMeasureKind kind,
     }
 }
 
+/* Each reference's menu lists what it can name: landmarks, planes or models of the plan. */
+static void
+update_ref_menus (OspMeasurePanel *self)
+{
+  OspMeasureKind kind = get_kind (self);
+
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autoptr(GMenu) menu = g_menu_new ();
+      const char *what = ref_title (kind, i);
+      gboolean planes = g_strcmp0 (what, _("Plane")) == 0;
+      gboolean models = g_strcmp0 (what, _("Model")) == 0;
+      guint n;
+
+      if (self->ref_menus[i] == NULL)
+        continue;
+      if (self->plan != NULL)
+        {
+          n = planes ? osp_plan_get_n_planes (self->plan)
+                     : models ? osp_plan_get_n_models (self->plan)
+                              : osp_plan_get_n_landmarks (self->plan);
+          for (guint j = 0; j < n; j++)
+            {
+              const char *name = planes ? osp_plan_get_plane_name (self->plan, j)
+                                 : models ? osp_model_get_name (osp_plan_get_model (self->plan,
+                                                                                    j))
+                                          : osp_plan_get_landmark_name (self->plan, j);
+              g_autoptr(GMenuItem) item = g_menu_item_new (name, NULL);
+
+              g_menu_item_set_action_and_target_value (item, "measure.set-ref",
+                                                       g_variant_new ("(us)", i, name));
+              g_menu_append_item (menu, item);
+            }
+        }
+      gtk_menu_button_set_menu_model (self->ref_menus[i], G_MENU_MODEL (menu));
+      gtk_widget_set_sensitive (GTK_WIDGET (self->ref_menus[i]),
+                                g_menu_model_get_n_items (G_MENU_MODEL (menu)) > 0);
+    }
+}
+
+static void
+action_set_ref (GtkWidget  *widget,
+                const char *action,
+                GVariant   *parameter)
+{
+  OspMeasurePanel *self = OSP_MEASURE_PANEL (widget);
+  guint index;
+  const char *name;
+
+  g_variant_get (parameter, "(u&s)", &index, &name);
+  if (index < 3)
+    gtk_editable_set_text (GTK_EDITABLE (self->ref_entries[index]), name);
+}
+
+/* Landmarks as markers, measurements as lines, in the 3D view. */
+static void
+update_overlays (OspMeasurePanel *self)
+{
+  static const float marker_rgb[3] = { 0.95f, 0.2f, 0.25f };
+  static const float line_rgb[3] = { 1.0f, 0.85f, 0.1f };
+  g_autoptr(GPtrArray) primitives = NULL;
+  g_autoptr(GPtrArray) balls = g_ptr_array_new_with_free_func ((GDestroyNotify) osp_mesh_unref);
+  g_autoptr(GPtrArray) rods = g_ptr_array_new_with_free_func ((GDestroyNotify) osp_mesh_unref);
+
+  if (self->viewport == NULL || self->plan == NULL)
+    return;
+  primitives = osp_measure_get_primitives (self->plan);
+  for (guint i = 0; i < primitives->len; i++)
+    {
+      const OspMeasurePrimitive *p = g_ptr_array_index (primitives, i);
+
+      if (p->kind == OSP_MEASURE_PRIMITIVE_MARKER)
+        g_ptr_array_add (balls, osp_marker_make_ball (p->a, 2.0));
+      else
+        {
+          OspMesh *rod = osp_marker_make_rod (p->a, p->b, 0.5);
+
+          if (rod != NULL)
+            g_ptr_array_add (rods, rod);
+        }
+    }
+  for (guint pass = 0; pass < 2; pass++)
+    {
+      GPtrArray *meshes = pass == 0 ? balls : rods;
+      guint *overlay = pass == 0 ? &self->marker_overlay : &self->line_overlay;
+
+      if (meshes->len > 0)
+        {
+          g_autoptr(OspMesh) mesh = osp_mesh_merge ((OspMesh *const *) meshes->pdata,
+                                                    meshes->len);
+
+          if (*overlay == 0)
+            *overlay = osp_viewport_add_overlay (self->viewport, mesh,
+                                                 pass == 0 ? marker_rgb : line_rgb, 1.0f);
+          else
+            osp_viewport_update_overlay (self->viewport, *overlay, mesh, TRUE);
+        }
+      else if (*overlay != 0)
+        osp_viewport_update_overlay (self->viewport, *overlay, NULL, FALSE);
+    }
+}
+
 static void
 on_kind_changed (OspMeasurePanel *self)
 {
@@ -119,7 +231,10 @@ on_kind_changed (OspMeasurePanel *self)
       gtk_label_set_text_with_mnemonic (self->ref_labels[i], ref_title (kind, i));
       gtk_widget_set_visible (GTK_WIDGET (self->ref_labels[i]), i < n_refs);
       gtk_widget_set_visible (GTK_WIDGET (self->ref_entries[i]), i < n_refs);
+      if (self->ref_menus[i] != NULL)
+        gtk_widget_set_visible (GTK_WIDGET (self->ref_menus[i]), i < n_refs);
     }
+  update_ref_menus (self);
 }
 
 static char *
@@ -226,9 +341,56 @@ refresh (OspMeasurePanel *self)
       g_hash_table_insert (self->values, g_strdup (measurement->name), g_steal_pointer (&value));
       self->n_rows++;
     }
+  update_ref_menus (self);
+  update_overlays (self);
 }
 
 /* -- Actions ------------------------------------------------------------------------------- */
+
+/* A landmark picked for a measurement fills its first empty landmark reference. */
+static void
+offer_as_reference (OspMeasurePanel *self,
+                    const char      *name)
+{
+  OspMeasureKind kind = get_kind (self);
+  guint n_refs = osp_measure_kind_n_refs (kind);
+
+  for (guint i = 0; i < n_refs; i++)
+    {
+      const char *what = ref_title (kind, i);
+
+      if ((g_strcmp0 (what, _("Landmark")) == 0 || g_strcmp0 (what, _("Vertex landmark")) == 0) &&
+          gtk_editable_get_text (GTK_EDITABLE (self->ref_entries[i]))[0] == '\0')
+        {
+          gtk_editable_set_text (GTK_EDITABLE (self->ref_entries[i]), name);
+          return;
+        }
+    }
+}
+
+/* The landmark within LANDMARK_SNAP_MM of a point, or -1. */
+static int
+landmark_near (OspMeasurePanel *self,
+               const float     *point)
+{
+  int best = -1;
+  double best_d = LANDMARK_SNAP_MM;
+
+  for (guint i = 0; i < osp_plan_get_n_landmarks (self->plan); i++)
+    {
+      float p[3];
+      double d;
+
+      osp_plan_get_landmark (self->plan, i, p);
+      d = sqrt (pow (p[0] - point[0], 2) + pow (p[1] - point[1], 2) + pow (p[2] - point[2], 2));
+      if (d <= best_d)
+        {
+          best_d = d;
+          best = (int) i;
+        }
+    }
+  return best;
+}
 
 static void
 add_landmark_at (OspMeasurePanel *self,
@@ -249,7 +411,10 @@ add_landmark_at (OspMeasurePanel *self,
   else
     command = osp_command_new_add_landmark (name, position);
   if (execute (self, command))
-    gtk_editable_set_text (GTK_EDITABLE (self->landmark_entry), "");
+    {
+      gtk_editable_set_text (GTK_EDITABLE (self->landmark_entry), "");
+      offer_as_reference (self, name);
+    }
 }
 
 static void
@@ -423,6 +588,21 @@ on_tool_click (OspViewport     *viewport,
       set_status (self, _("Click on a model to place the landmark."), TRUE);
       return TRUE;
     }
+  /* A click on a landmark (its marker) picks it: no second landmark on top of it. */
+  {
+    int near = gtk_editable_get_text (GTK_EDITABLE (self->landmark_entry))[0] == '\0'
+               ? landmark_near (self, point) : -1;
+
+    if (near >= 0)
+      {
+        const char *name = osp_plan_get_landmark_name (self->plan, (guint) near);
+        g_autofree char *text = g_strdup_printf (_("Picked the landmark “%s”."), name);
+
+        offer_as_reference (self, name);
+        set_status (self, text, FALSE);
+        return TRUE;
+      }
+  }
   for (guint i = 0; i < 3; i++)
     gtk_spin_button_set_value (self->position_spins[i], point[i]);
   add_landmark_at (self, point);
@@ -443,7 +623,14 @@ osp_measure_panel_set_context (OspMeasurePanel    *self,
   if (self->plan != NULL)
     g_clear_signal_handler (&self->operations_handler, self->plan);
   if (self->viewport != NULL)
-    g_clear_signal_handler (&self->click_handler, self->viewport);
+    {
+      g_clear_signal_handler (&self->click_handler, self->viewport);
+      if (self->marker_overlay != 0)
+        osp_viewport_remove_overlay (self->viewport, self->marker_overlay);
+      if (self->line_overlay != 0)
+        osp_viewport_remove_overlay (self->viewport, self->line_overlay);
+    }
+  self->marker_overlay = self->line_overlay = 0;
   g_set_object (&self->plan, plan);
   g_set_object (&self->selection, (plan != NULL ? selection : NULL));
   g_set_object (&self->viewport, (plan != NULL ? viewport : NULL));
@@ -613,6 +800,7 @@ osp_measure_panel_class_init (OspMeasurePanelClass *klass)
   gtk_widget_class_install_action (widget_class, "measure.add-model", NULL, action_add_model);
   gtk_widget_class_install_action (widget_class, "measure.export", NULL, action_export);
   gtk_widget_class_install_action (widget_class, "measure.delete", "s", action_delete);
+  gtk_widget_class_install_action (widget_class, "measure.set-ref", "(us)", action_set_ref);
 }
 
 static void
@@ -641,6 +829,25 @@ osp_measure_panel_init (OspMeasurePanel *self)
   gtk_label_set_mnemonic_widget (GTK_LABEL (label), GTK_WIDGET (self->position_spins[0]));
   gtk_grid_attach (self->landmark_grid, label, 0, 1, 1, 1);
   gtk_grid_attach (self->landmark_grid, box, 1, 1, 1, 1);
+  /* Beside each reference, a menu of the plan's names: chosen, not typed. */
+  for (guint i = 0; i < 3; i++)
+    {
+      GtkWidget *grid = gtk_widget_get_parent (GTK_WIDGET (self->ref_entries[i]));
+      int column, row, width, height;
+
+      self->ref_menus[i] = GTK_MENU_BUTTON (gtk_menu_button_new ());
+      gtk_menu_button_set_icon_name (self->ref_menus[i], "pan-down-symbolic");
+      gtk_widget_set_tooltip_text (GTK_WIDGET (self->ref_menus[i]),
+                                   _("Choose from the plan's landmarks, planes or models (or "
+                                     "pick landmarks in the 3D view)"));
+      if (GTK_IS_GRID (grid))
+        {
+          gtk_grid_query_child (GTK_GRID (grid), GTK_WIDGET (self->ref_entries[i]), &column, &row,
+                                &width, &height);
+          gtk_grid_attach (GTK_GRID (grid), GTK_WIDGET (self->ref_menus[i]), column + width, row,
+                           1, 1);
+        }
+    }
   g_signal_connect_swapped (self->kind_dropdown, "notify::selected",
                             G_CALLBACK (on_kind_changed), self);
   on_kind_changed (self);
