@@ -167,16 +167,16 @@ osp_test_bind_locale (void)
 gboolean
 osp_test_init_display (void)
 {
+  /* Before GTK: opening the display may already load (and drop) the GL driver. */
+  preload_gl_driver ();
   if (!gtk_init_check ())
     {
       g_test_message ("no display: run under xvfb-run");
       return FALSE;
     }
   adw_init ();
-  /* Load the GL driver now and keep it loaded (see pin_gl_driver); then once more through a
-   * context of the display's own, for whatever driver that loads.  Without OpenGL the tests
-   * that need it say so themselves. */
-  preload_gl_driver ();
+  /* Whatever driver a context of the display's own loads stays loaded too (see
+   * pin_gl_driver).  Without OpenGL the tests that need it say so themselves. */
   {
     g_autoptr(GdkGLContext) context =
       gdk_display_create_gl_context (gdk_display_get_default (), NULL);
