@@ -835,12 +835,64 @@ report_geometry (gpointer data)
   GeometryWork *work = data;
   const OspMesh *mesh = work->mesh;
   OspMeshReport *report = work->report;
+  g_autofree guint8 *used = g_malloc0 ((gsize) mesh->n_vertices + 1);
+  double area = 0.0, volume = 0.0, ref[3] = { 0, 0, 0 };
+  guint32 n_used = 0, n_degenerate = 0;
+  OspBox *box = &report->bounds;
 
-  osp_mesh_get_bounds (mesh, &report->bounds);
-  report->area = osp_mesh_get_area (mesh);
-  report->volume = osp_mesh_get_volume (mesh);
-  report->n_degenerate = osp_mesh_count_degenerate (mesh);
-  work->n_used = count_used_vertices (mesh);
+  /* What osp_mesh_get_bounds, _get_area, _get_volume and _count_degenerate compute, in one
+   * pass over the vertices and one over the triangles, with the same arithmetic in the same
+   * order (the same figures to the last bit). */
+  for (guint c = 0; c < 3; c++)
+    {
+      box->min[c] = G_MAXFLOAT;
+      box->max[c] = -G_MAXFLOAT;
+    }
+  for (gsize i = 0; i < (gsize) mesh->n_triangles * 3; i++)
+    used[mesh->indices[i]] = 1;
+  for (guint32 v = 0; v < mesh->n_vertices; v++)
+    {
+      const float *p = mesh->positions + 3 * (gsize) v;
+
+      if (!used[v])
+        continue;
+      n_used++;
+      for (guint c = 0; c < 3; c++)
+        {
+          if (p[c] < box->min[c])
+            box->min[c] = p[c];
+          if (p[c] > box->max[c])
+            box->max[c] = p[c];
+        }
+    }
+  for (guint c = 0; c < 3; c++)
+    ref[c] = 0.5 * ((double) box->min[c] + (double) box->max[c]);
+  for (guint32 t = 0; t < mesh->n_triangles; t++)
+    {
+      const guint32 *tri = mesh->indices + 3 * (gsize) t;
+      double n[3], a[3], b[3], c[3];
+
+      triangle_cross_d (mesh, t, n);
+      area += sqrt (n[0] * n[0] + n[1] * n[1] + n[2] * n[2]);
+      n_degenerate += tri[0] == tri[1] || tri[1] == tri[2] || tri[0] == tri[2] ||
+                      (n[0] == 0.0 && n[1] == 0.0 && n[2] == 0.0);
+      corner_d (mesh, tri[0], a);
+      corner_d (mesh, tri[1], b);
+      corner_d (mesh, tri[2], c);
+      for (guint k = 0; k < 3; k++)
+        {
+          a[k] -= ref[k];
+          b[k] -= ref[k];
+          c[k] -= ref[k];
+        }
+      volume += a[0] * (b[1] * c[2] - b[2] * c[1])
+              - a[1] * (b[0] * c[2] - b[2] * c[0])
+              + a[2] * (b[0] * c[1] - b[1] * c[0]);
+    }
+  report->area = 0.5 * area;
+  report->volume = mesh->n_triangles > 0 ? volume / 6.0 : 0.0;
+  report->n_degenerate = n_degenerate;
+  work->n_used = n_used;
   return NULL;
 }
 
