@@ -569,17 +569,69 @@ sort_keys (guint64 *keys,
  * triangles that share it in `parent` (when not NULL).  An edge's half-edges are those of group
  * min(a, b) with the same larger vertex: each group is sorted by the key
  * (larger vertex, half-edge, forward bit), a handful of elements on a surface. */
+/* Union–find for two threads joining at once: the smaller root still wins (so a set's root
+ * is still its smallest element), a root is linked only by a compare-and-swap, and path
+ * halving only ever points an element at another of its ancestors. */
+static inline guint32
+concurrent_root (guint32 *parent,
+                 guint32  x)
+{
+  for (;;)
+    {
+      guint32 p = __atomic_load_n (&parent[x], __ATOMIC_RELAXED), gp;
+
+      if (p == x)
+        return x;
+      gp = __atomic_load_n (&parent[p], __ATOMIC_RELAXED);
+      if (gp != p)
+        __atomic_store_n (&parent[x], gp, __ATOMIC_RELAXED);
+      x = gp;
+    }
+}
+
+static inline void
+concurrent_join (guint32 *parent,
+                 guint32  a,
+                 guint32  b)
+{
+  for (;;)
+    {
+      guint32 expected;
+
+      a = concurrent_root (parent, a);
+      b = concurrent_root (parent, b);
+      if (a == b)
+        return;
+      if (a < b)
+        {
+          guint32 swap = a;
+
+          a = b;
+          b = swap;
+        }
+      expected = a;
+      if (__atomic_compare_exchange_n (&parent[a], &expected, b, FALSE, __ATOMIC_RELAXED,
+                                       __ATOMIC_RELAXED))
+        return;
+    }
+}
+
+/* The groups of vertices first … last − 1; `concurrent` when another thread joins in the
+ * same parent array at the same time. */
 static void
-edge_groups_walk (const OspMesh    *mesh,
-                  const EdgeGroups *groups,
-                  OspMeshTopology  *topology,
-                  guint32          *parent)
+edge_groups_walk_range (const OspMesh    *mesh,
+                        const EdgeGroups *groups,
+                        guint32           first,
+                        guint32           last,
+                        OspMeshTopology  *topology,
+                        guint32          *parent,
+                        gboolean          concurrent)
 {
   const guint32 *idx = mesh->indices;
   g_autofree guint64 *keys = NULL;
   gsize keys_size = 0;
 
-  for (guint32 v = 0; v < mesh->n_vertices; v++)
+  for (guint32 v = first; v < last; v++)
     {
       gsize start = groups->offsets[v], size = groups->offsets[v + 1] - start;
 
@@ -610,8 +662,15 @@ edge_groups_walk (const OspMesh    *mesh,
             {
               fwd += keys[j] & 1;
               if (parent != NULL)
-                osp_union_find_join (parent, (guint32) ((keys[j] >> 1) & G_MAXUINT32) / 3,
-                                     (guint32) ((keys[j - 1] >> 1) & G_MAXUINT32) / 3);
+                {
+                  guint32 ta = (guint32) ((keys[j] >> 1) & G_MAXUINT32) / 3;
+                  guint32 tb = (guint32) ((keys[j - 1] >> 1) & G_MAXUINT32) / 3;
+
+                  if (concurrent)
+                    concurrent_join (parent, ta, tb);
+                  else
+                    osp_union_find_join (parent, ta, tb);
+                }
               j++;
             }
           if (topology != NULL)
@@ -627,6 +686,84 @@ edge_groups_walk (const OspMesh    *mesh,
           i = j;
         }
     }
+}
+
+static void
+edge_groups_walk (const OspMesh    *mesh,
+                  const EdgeGroups *groups,
+                  OspMeshTopology  *topology,
+                  guint32          *parent)
+{
+  edge_groups_walk_range (mesh, groups, 0, mesh->n_vertices, topology, parent, FALSE);
+}
+
+typedef struct
+{
+  const OspMesh    *mesh;
+  const EdgeGroups *groups;
+  guint32           first, last;
+  OspMeshTopology   topology;
+  guint32          *parent;
+} WalkWork;
+
+static gpointer
+walk_second_half (gpointer data)
+{
+  WalkWork *work = data;
+
+  edge_groups_walk_range (work->mesh, work->groups, work->first, work->last, &work->topology,
+                          work->parent, TRUE);
+  return NULL;
+}
+
+/* Below this many triangles the edges are walked on one thread. */
+#define WALK_THREAD_MIN_TRIANGLES 200000
+
+/* The walk on two threads, each over the groups of half the half-edges; the counts add up and
+ * the components are the same sets. */
+static void
+edge_groups_walk_parallel (const OspMesh    *mesh,
+                           const EdgeGroups *groups,
+                           OspMeshTopology  *topology,
+                           guint32          *parent)
+{
+  gsize n = (gsize) mesh->n_triangles * 3;
+  guint32 lo = 0, hi = mesh->n_vertices, mid;
+  WalkWork work;
+  GThread *thread = NULL;
+
+  if (mesh->n_triangles < WALK_THREAD_MIN_TRIANGLES)
+    {
+      edge_groups_walk (mesh, groups, topology, parent);
+      return;
+    }
+  /* The first vertex whose group starts past half the half-edges. */
+  while (lo < hi)
+    {
+      guint32 m = lo + (hi - lo) / 2;
+
+      if (groups->offsets[m] < n / 2)
+        lo = m + 1;
+      else
+        hi = m;
+    }
+  mid = lo;
+  memset (&work, 0, sizeof work);
+  work.mesh = mesh;
+  work.groups = groups;
+  work.first = mid;
+  work.last = mesh->n_vertices;
+  work.parent = parent;
+  thread = g_thread_try_new ("osp-edges", walk_second_half, &work, NULL);
+  edge_groups_walk_range (mesh, groups, 0, thread != NULL ? mid : mesh->n_vertices, topology,
+                          parent, thread != NULL);
+  if (thread == NULL)
+    return;
+  g_thread_join (thread);
+  topology->n_edges += work.topology.n_edges;
+  topology->n_boundary_edges += work.topology.n_boundary_edges;
+  topology->n_nonmanifold_edges += work.topology.n_nonmanifold_edges;
+  topology->n_misoriented_edges += work.topology.n_misoriented_edges;
 }
 
 /* Labels in the order of each component's first triangle.  The smaller root wins every union,
@@ -703,7 +840,7 @@ get_edge_topology (const OspMesh   *mesh,
   memset (out_topology, 0, sizeof *out_topology);
   edge_groups_build (mesh, &groups);
   parent = new_parents (mesh->n_triangles);
-  edge_groups_walk (mesh, &groups, out_topology, parent);
+  edge_groups_walk_parallel (mesh, &groups, out_topology, parent);
   edge_groups_clear (&groups);
   out_topology->n_components = label_from_parents (mesh, parent, NULL);
 }
