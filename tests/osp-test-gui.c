@@ -28,12 +28,50 @@ pin_dri_driver (struct dl_phdr_info *info,
 
 /* Mesa's driver leaks a block when it compiles a shader (tests/lsan.supp covers it by module
  * name), but LeakSanitizer can name a module only while it is loaded, and closing the display
- * may unload the driver before the process exits ("<unknown module>").  Keep whatever DRI
- * driver is loaded for the rest of the process; called while the tests run. */
+ * (or a GL context that fails half-way) may unload the driver before the process exits
+ * ("<unknown module>").  Keep whatever DRI driver is loaded for the rest of the process; called
+ * at start and while the tests run. */
 static void
 pin_gl_driver (void)
 {
   dl_iterate_phdr (pin_dri_driver, NULL);
+}
+
+/* Loads llvmpipe (the tests' only driver: tests/meson.build) before GDK asks for it, never to
+ * be unloaded: from $LIBGL_DRIVERS_PATH, else the dri/ folder beside Mesa's libEGL. */
+static void
+preload_gl_driver (void)
+{
+  const char *env = g_getenv ("LIBGL_DRIVERS_PATH");
+  g_autofree char *dir = NULL;
+
+  if (env != NULL && *env != '\0')
+    dir = g_strdup (env);
+  else
+    {
+      void *egl = dlopen ("libEGL_mesa.so.0", RTLD_LAZY);
+      void *symbol = egl != NULL ? dlsym (egl, "__egl_Main") : NULL;
+      Dl_info info;
+
+      if (symbol != NULL && dladdr (symbol, &info) != 0 && info.dli_fname != NULL)
+        {
+          g_autofree char *libdir = g_path_get_dirname (info.dli_fname);
+
+          dir = g_build_filename (libdir, "dri", NULL);
+        }
+    }
+  if (dir != NULL)
+    {
+      g_auto(GStrv) dirs = g_strsplit (dir, ":", -1);
+
+      for (guint i = 0; dirs[i] != NULL; i++)
+        {
+          g_autofree char *path = g_build_filename (dirs[i], "swrast_dri.so", NULL);
+
+          if (dlopen (path, RTLD_LAZY | RTLD_NODELETE) != NULL)
+            break;
+        }
+    }
 }
 
 void
@@ -129,20 +167,23 @@ osp_test_bind_locale (void)
 gboolean
 osp_test_init_display (void)
 {
+  /* Before GTK: opening the display may already load (and drop) the GL driver. */
+  preload_gl_driver ();
   if (!gtk_init_check ())
     {
       g_test_message ("no display: run under xvfb-run");
       return FALSE;
     }
   adw_init ();
-  /* Load the GL driver now, through a context of the display's own, and keep it loaded (see
-   * pin_gl_driver); without OpenGL the tests that need it say so themselves. */
+  /* Whatever driver a context of the display's own loads stays loaded too (see
+   * pin_gl_driver).  Without OpenGL the tests that need it say so themselves. */
   {
     g_autoptr(GdkGLContext) context =
       gdk_display_create_gl_context (gdk_display_get_default (), NULL);
 
-    if (context != NULL && gdk_gl_context_realize (context, NULL))
-      pin_gl_driver ();
+    if (context != NULL)
+      (void) gdk_gl_context_realize (context, NULL);
+    pin_gl_driver ();
   }
   return TRUE;
 }

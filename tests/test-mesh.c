@@ -340,7 +340,7 @@ test_far_from_origin (void)
 /* The edge topology and the component labels against a plain reference (every pair of
  * half-edges compared through a sorted list, a naive union–find) on random triangle soups:
  * boundary, non-manifold, misoriented and degenerate edges, many components, one vertex shared
- * by hundreds of triangles (a fan), and a report large enough to run on two threads. */
+ * by hundreds of triangles (a fan), and a mesh large enough to walk its edges on two threads. */
 typedef struct
 {
   guint64 key;
@@ -480,7 +480,7 @@ main (int    argc,
   g_test_add_func ("/mesh/far-from-origin", test_far_from_origin);
   {
     static const guint32 soups[][3] = {
-      { 6, 40, 0 }, { 50, 400, 5 }, { 1000, 3000, 20 }, { 30000, 150000, 1 },
+      { 6, 40, 0 }, { 50, 400, 5 }, { 1000, 3000, 20 }, { 60000, 250000, 1 },
     };
 
     for (guint i = 0; i < G_N_ELEMENTS (soups); i++)

@@ -471,18 +471,84 @@ typedef struct
   float           relative_error;
   guint32        *out;            /* 3 × n_triangles */
   gsize           n_out;          /* triangles in out */
-  float           error;
+  float           error;          /* relative to the whole mesh's extent */
   gboolean        dirty;          /* to be simplified (again) */
+  /* A half works on a compact copy of its own vertices (meshoptimizer's work grows with the
+   * vertex buffer it is given): local indices and positions, the input vertex of each, and
+   * the ratio of its extent to the whole mesh's (meshoptimizer's errors are relative). */
+  guint32        *local_indices;
+  float          *local_positions;
+  guint32        *to_global;
+  guint32         n_local;
+  float           extent_ratio;
 } Part;
+
+static void
+part_make_local (Part        *part,
+                 guint32      n_vertices,
+                 const float *positions,
+                 float        global_scale)
+{
+  g_autofree guint32 *to_local = g_new (guint32, (gsize) n_vertices + 1);
+  gsize n_indices = part->n_triangles * 3;
+  float scale;
+
+  memset (to_local, 0xff, ((gsize) n_vertices + 1) * sizeof (guint32));
+  part->local_indices = g_new (guint32, n_indices + 1);
+  part->to_global = g_new (guint32, n_indices + 1);
+  part->n_local = 0;
+  for (gsize i = 0; i < n_indices; i++)
+    {
+      guint32 v = part->indices[i];
+
+      if (to_local[v] == G_MAXUINT32)
+        {
+          to_local[v] = part->n_local;
+          part->to_global[part->n_local++] = v;
+        }
+      part->local_indices[i] = to_local[v];
+    }
+  part->local_positions = g_new (float, (gsize) part->n_local * 3 + 1);
+  for (guint32 l = 0; l < part->n_local; l++)
+    memcpy (part->local_positions + 3 * (gsize) l, positions + 3 * (gsize) part->to_global[l],
+            3 * sizeof (float));
+  scale = meshopt_simplifyScale (part->local_positions, part->n_local, 3 * sizeof (float));
+  part->extent_ratio = global_scale > 0 ? scale / global_scale : 1.0f;
+}
+
+static void
+part_clear (Part *part)
+{
+  g_clear_pointer (&part->local_indices, g_free);
+  g_clear_pointer (&part->local_positions, g_free);
+  g_clear_pointer (&part->to_global, g_free);
+  g_clear_pointer (&part->out, g_free);
+}
 
 static gpointer
 simplify_part (gpointer data)
 {
   Part *part = data;
 
-  part->n_out = simplify_locked (part->indices, part->n_triangles, part->positions,
-                                 part->n_vertices, part->locked, part->target,
-                                 part->relative_error, part->out, &part->error) / 3;
+  if (part->to_global == NULL)
+    part->n_out = simplify_locked (part->indices, part->n_triangles, part->positions,
+                                   part->n_vertices, part->locked, part->target,
+                                   part->relative_error, part->out, &part->error) / 3;
+  else
+    {
+      g_autofree gboolean *locked = g_new (gboolean, (gsize) part->n_local + 1);
+      float relative_error = part->relative_error >= 1.0f || part->extent_ratio <= 0 ?
+        part->relative_error : MIN (part->relative_error / part->extent_ratio, 1.0f);
+
+      for (guint32 l = 0; l < part->n_local; l++)
+        locked[l] = part->locked[part->to_global[l]];
+      part->n_out = simplify_locked (part->local_indices, part->n_triangles,
+                                     part->local_positions, part->n_local, locked, part->target,
+                                     relative_error, part->out, &part->error) / 3;
+      part->error *= part->extent_ratio;
+      for (gsize i = 0; i < part->n_out * 3; i++)
+        part->out[i] = part->to_global[part->out[i]];
+    }
   part->dirty = FALSE;
   return NULL;
 }
@@ -574,7 +640,6 @@ osp_mesh_decimate_full (const OspMesh *mesh,
   g_autofree gboolean *locked = NULL;
   g_autofree guint32 *split = NULL;
   g_autofree guint8 *vertex_half = NULL;
-  guint32 *out_buffers[2] = { NULL, NULL };
   Part parts[2];
   guint n_parts = 1;
   float scale, relative_error = 1.0f, error = 0.0f;
@@ -603,7 +668,8 @@ osp_mesh_decimate_full (const OspMesh *mesh,
    * again for a few bad edges redoes only the half they are in. */
   for (guint p = 0; p < 2; p++)
     parts[p] = (Part) { osp_mesh_get_indices (mesh), nt, osp_mesh_get_positions (mesh), nv,
-                        locked, target_triangles, relative_error, NULL, 0, 0, TRUE };
+                        locked, target_triangles, relative_error, NULL, 0, 0, TRUE,
+                        NULL, NULL, NULL, 0, 1.0f };
   if (nt >= SPLIT_MIN_TRIANGLES && target_triangles > 0)
     {
       gsize n_low;
@@ -619,11 +685,15 @@ osp_mesh_decimate_full (const OspMesh *mesh,
           parts[1].indices = split + 3 * n_low;
           parts[1].n_triangles = nt - n_low;
           for (guint p = 0; p < 2; p++)
-            parts[p].target = (guint32) ((guint64) target_triangles * parts[p].n_triangles / nt);
+            {
+              parts[p].target =
+                (guint32) ((guint64) target_triangles * parts[p].n_triangles / nt);
+              part_make_local (&parts[p], nv, osp_mesh_get_positions (mesh), scale);
+            }
         }
     }
   for (guint p = 0; p < n_parts; p++)
-    parts[p].out = out_buffers[p] = g_new (guint32, parts[p].n_triangles * 3 + 1);
+    parts[p].out = g_new (guint32, parts[p].n_triangles * 3 + 1);
 
   /* meshoptimizer does not check that a collapse keeps the surface a manifold.  Fins are
    * dropped and pinches cut apart; what is still wrong after that gets its triangles locked
@@ -651,7 +721,7 @@ osp_mesh_decimate_full (const OspMesh *mesh,
           if (out_error_mm != NULL)
             *out_error_mm = (double) error * scale;
           for (guint p = 0; p < n_parts; p++)
-            g_free (out_buffers[p]);
+            part_clear (&parts[p]);
           return osp_mesh_compact (collapsed);
         }
       for (guint e = 0; e < bad->len; e++)
@@ -671,7 +741,7 @@ osp_mesh_decimate_full (const OspMesh *mesh,
         break;
     }
   for (guint p = 0; p < n_parts; p++)
-    g_free (out_buffers[p]);
+    part_clear (&parts[p]);
   g_debug ("%s: could not keep the surface closed; left as it was", G_STRFUNC);
   return osp_mesh_ref ((OspMesh *) mesh);
 }

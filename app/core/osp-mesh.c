@@ -571,17 +571,69 @@ sort_keys (guint64 *keys,
  * triangles that share it in `parent` (when not NULL).  An edge's half-edges are those of group
  * min(a, b) with the same larger vertex: each group is sorted by the key
  * (larger vertex, half-edge, forward bit), a handful of elements on a surface. */
+/* Union–find for two threads joining at once: the smaller root still wins (so a set's root
+ * is still its smallest element), a root is linked only by a compare-and-swap, and path
+ * halving only ever points an element at another of its ancestors. */
+static inline guint32
+concurrent_root (guint32 *parent,
+                 guint32  x)
+{
+  for (;;)
+    {
+      guint32 p = __atomic_load_n (&parent[x], __ATOMIC_RELAXED), gp;
+
+      if (p == x)
+        return x;
+      gp = __atomic_load_n (&parent[p], __ATOMIC_RELAXED);
+      if (gp != p)
+        __atomic_store_n (&parent[x], gp, __ATOMIC_RELAXED);
+      x = gp;
+    }
+}
+
+static inline void
+concurrent_join (guint32 *parent,
+                 guint32  a,
+                 guint32  b)
+{
+  for (;;)
+    {
+      guint32 expected;
+
+      a = concurrent_root (parent, a);
+      b = concurrent_root (parent, b);
+      if (a == b)
+        return;
+      if (a < b)
+        {
+          guint32 swap = a;
+
+          a = b;
+          b = swap;
+        }
+      expected = a;
+      if (__atomic_compare_exchange_n (&parent[a], &expected, b, FALSE, __ATOMIC_RELAXED,
+                                       __ATOMIC_RELAXED))
+        return;
+    }
+}
+
+/* The groups of vertices first … last − 1; `concurrent` when another thread joins in the
+ * same parent array at the same time. */
 static void
-edge_groups_walk (const OspMesh    *mesh,
-                  const EdgeGroups *groups,
-                  OspMeshTopology  *topology,
-                  guint32          *parent)
+edge_groups_walk_range (const OspMesh    *mesh,
+                        const EdgeGroups *groups,
+                        guint32           first,
+                        guint32           last,
+                        OspMeshTopology  *topology,
+                        guint32          *parent,
+                        gboolean          concurrent)
 {
   const guint32 *idx = mesh->indices;
   g_autofree guint64 *keys = NULL;
   gsize keys_size = 0;
 
-  for (guint32 v = 0; v < mesh->n_vertices; v++)
+  for (guint32 v = first; v < last; v++)
     {
       gsize start = groups->offsets[v], size = groups->offsets[v + 1] - start;
 
@@ -612,8 +664,15 @@ edge_groups_walk (const OspMesh    *mesh,
             {
               fwd += keys[j] & 1;
               if (parent != NULL)
-                osp_union_find_join (parent, (guint32) ((keys[j] >> 1) & G_MAXUINT32) / 3,
-                                     (guint32) ((keys[j - 1] >> 1) & G_MAXUINT32) / 3);
+                {
+                  guint32 ta = (guint32) ((keys[j] >> 1) & G_MAXUINT32) / 3;
+                  guint32 tb = (guint32) ((keys[j - 1] >> 1) & G_MAXUINT32) / 3;
+
+                  if (concurrent)
+                    concurrent_join (parent, ta, tb);
+                  else
+                    osp_union_find_join (parent, ta, tb);
+                }
               j++;
             }
           if (topology != NULL)
@@ -629,6 +688,84 @@ edge_groups_walk (const OspMesh    *mesh,
           i = j;
         }
     }
+}
+
+static void
+edge_groups_walk (const OspMesh    *mesh,
+                  const EdgeGroups *groups,
+                  OspMeshTopology  *topology,
+                  guint32          *parent)
+{
+  edge_groups_walk_range (mesh, groups, 0, mesh->n_vertices, topology, parent, FALSE);
+}
+
+typedef struct
+{
+  const OspMesh    *mesh;
+  const EdgeGroups *groups;
+  guint32           first, last;
+  OspMeshTopology   topology;
+  guint32          *parent;
+} WalkWork;
+
+static gpointer
+walk_second_half (gpointer data)
+{
+  WalkWork *work = data;
+
+  edge_groups_walk_range (work->mesh, work->groups, work->first, work->last, &work->topology,
+                          work->parent, TRUE);
+  return NULL;
+}
+
+/* Below this many triangles the edges are walked on one thread. */
+#define WALK_THREAD_MIN_TRIANGLES 200000
+
+/* The walk on two threads, each over the groups of half the half-edges; the counts add up and
+ * the components are the same sets. */
+static void
+edge_groups_walk_parallel (const OspMesh    *mesh,
+                           const EdgeGroups *groups,
+                           OspMeshTopology  *topology,
+                           guint32          *parent)
+{
+  gsize n = (gsize) mesh->n_triangles * 3;
+  guint32 lo = 0, hi = mesh->n_vertices, mid;
+  WalkWork work;
+  GThread *thread = NULL;
+
+  if (mesh->n_triangles < WALK_THREAD_MIN_TRIANGLES)
+    {
+      edge_groups_walk (mesh, groups, topology, parent);
+      return;
+    }
+  /* The first vertex whose group starts past half the half-edges. */
+  while (lo < hi)
+    {
+      guint32 m = lo + (hi - lo) / 2;
+
+      if (groups->offsets[m] < n / 2)
+        lo = m + 1;
+      else
+        hi = m;
+    }
+  mid = lo;
+  memset (&work, 0, sizeof work);
+  work.mesh = mesh;
+  work.groups = groups;
+  work.first = mid;
+  work.last = mesh->n_vertices;
+  work.parent = parent;
+  thread = g_thread_try_new ("osp-edges", walk_second_half, &work, NULL);
+  edge_groups_walk_range (mesh, groups, 0, thread != NULL ? mid : mesh->n_vertices, topology,
+                          parent, thread != NULL);
+  if (thread == NULL)
+    return;
+  g_thread_join (thread);
+  topology->n_edges += work.topology.n_edges;
+  topology->n_boundary_edges += work.topology.n_boundary_edges;
+  topology->n_nonmanifold_edges += work.topology.n_nonmanifold_edges;
+  topology->n_misoriented_edges += work.topology.n_misoriented_edges;
 }
 
 /* Labels in the order of each component's first triangle.  The smaller root wins every union,
@@ -705,7 +842,7 @@ get_edge_topology (const OspMesh   *mesh,
   memset (out_topology, 0, sizeof *out_topology);
   edge_groups_build (mesh, &groups);
   parent = new_parents (mesh->n_triangles);
-  edge_groups_walk (mesh, &groups, out_topology, parent);
+  edge_groups_walk_parallel (mesh, &groups, out_topology, parent);
   edge_groups_clear (&groups);
   out_topology->n_components = label_from_parents (mesh, parent, NULL);
 }
@@ -837,12 +974,64 @@ report_geometry (gpointer data)
   GeometryWork *work = data;
   const OspMesh *mesh = work->mesh;
   OspMeshReport *report = work->report;
+  g_autofree guint8 *used = g_malloc0 ((gsize) mesh->n_vertices + 1);
+  double area = 0.0, volume = 0.0, ref[3] = { 0, 0, 0 };
+  guint32 n_used = 0, n_degenerate = 0;
+  OspBox *box = &report->bounds;
 
-  osp_mesh_get_bounds (mesh, &report->bounds);
-  report->area = osp_mesh_get_area (mesh);
-  report->volume = osp_mesh_get_volume (mesh);
-  report->n_degenerate = osp_mesh_count_degenerate (mesh);
-  work->n_used = count_used_vertices (mesh);
+  /* What osp_mesh_get_bounds, _get_area, _get_volume and _count_degenerate compute, in one
+   * pass over the vertices and one over the triangles, with the same arithmetic in the same
+   * order (the same figures to the last bit). */
+  for (guint c = 0; c < 3; c++)
+    {
+      box->min[c] = G_MAXFLOAT;
+      box->max[c] = -G_MAXFLOAT;
+    }
+  for (gsize i = 0; i < (gsize) mesh->n_triangles * 3; i++)
+    used[mesh->indices[i]] = 1;
+  for (guint32 v = 0; v < mesh->n_vertices; v++)
+    {
+      const float *p = mesh->positions + 3 * (gsize) v;
+
+      if (!used[v])
+        continue;
+      n_used++;
+      for (guint c = 0; c < 3; c++)
+        {
+          if (p[c] < box->min[c])
+            box->min[c] = p[c];
+          if (p[c] > box->max[c])
+            box->max[c] = p[c];
+        }
+    }
+  for (guint c = 0; c < 3; c++)
+    ref[c] = 0.5 * ((double) box->min[c] + (double) box->max[c]);
+  for (guint32 t = 0; t < mesh->n_triangles; t++)
+    {
+      const guint32 *tri = mesh->indices + 3 * (gsize) t;
+      double n[3], a[3], b[3], c[3];
+
+      triangle_cross_d (mesh, t, n);
+      area += sqrt (n[0] * n[0] + n[1] * n[1] + n[2] * n[2]);
+      n_degenerate += tri[0] == tri[1] || tri[1] == tri[2] || tri[0] == tri[2] ||
+                      (n[0] == 0.0 && n[1] == 0.0 && n[2] == 0.0);
+      corner_d (mesh, tri[0], a);
+      corner_d (mesh, tri[1], b);
+      corner_d (mesh, tri[2], c);
+      for (guint k = 0; k < 3; k++)
+        {
+          a[k] -= ref[k];
+          b[k] -= ref[k];
+          c[k] -= ref[k];
+        }
+      volume += a[0] * (b[1] * c[2] - b[2] * c[1])
+              - a[1] * (b[0] * c[2] - b[2] * c[0])
+              + a[2] * (b[0] * c[1] - b[1] * c[0]);
+    }
+  report->area = 0.5 * area;
+  report->volume = mesh->n_triangles > 0 ? volume / 6.0 : 0.0;
+  report->n_degenerate = n_degenerate;
+  work->n_used = n_used;
   return NULL;
 }
 
