@@ -15,6 +15,7 @@
 #include "osp-cut.h"
 #include "osp-error.h"
 #include "osp-implant.h"
+#include "osp-json.h"
 #include "osp-memory.h"
 #include "osp-mesh-io.h"
 #include "osp-plan-private.h"
