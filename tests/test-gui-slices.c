@@ -12,6 +12,7 @@
 #include <adwaita.h>
 #include <math.h>
 
+#include "osp-phantom.h"
 #include "osp-test-common.h"
 #include "osp-test-gui.h"
 #include "osp-window.h"
@@ -134,6 +135,39 @@ test_four_up (void)
     for (int c = 0; c < 3; c++)
       g_assert_cmpfloat_with_epsilon (lps[c], hit[c], 1e-3);
     assert_views_follow (grid, lps);
+  }
+
+  /* Margins: a cut plane above the demo's tumour, 15 mm and then 4 mm clear of it: the line on
+   * the slices turns from green to red at the 10 mm target, the closest point is marked. */
+  {
+    OspCutPanel *cut = osp_window_get_cut_panel (window);
+    g_autoptr(OspModel) pelvis = g_list_model_get_item (osp_window_get_models (window), 0);
+    OspPhantomLesion lesion;
+    OspPlane plane = { { 0.0f, 0.0f, 1.0f }, 0.0f };
+    float plane4[4] = { 0.0f, 0.0f, 1.0f, 0.0f };
+    const float *rgb;
+    const double *marks;
+    guint n;
+
+    osp_phantom_get_lesion (&lesion);
+    osp_cut_panel_start (cut, osp_window_get_plan (window), OSP_VIEWPORT (viewport), pelvis);
+    g_assert_true (osp_cut_panel_get_active (cut));
+    plane.d = (float) (15.0 - osp_phantom_lesion_margin (&lesion, plane4));  /* top + 15 */
+    osp_cut_panel_set_planes (cut, &plane, 1);
+    g_assert_nonnull (osp_slice_group_get_planes (group, &rgb, &n));
+    g_assert_cmpuint (n, ==, 1);
+    g_assert_cmpfloat (rgb[1], >, rgb[0]);     /* green: above the target */
+    marks = osp_slice_group_get_marks (group, &rgb, &n);
+    g_assert_cmpuint (n, ==, 1);
+    /* The closest point is the tumour's top, 15 mm below the plane (a voxel either way). */
+    g_assert_cmpfloat (fabs (plane.d - marks[2] - 15.0), <, 1.5);
+    plane.d -= 11.0f;
+    osp_cut_panel_set_planes (cut, &plane, 1);
+    osp_slice_group_get_planes (group, &rgb, &n);
+    g_assert_cmpfloat (rgb[0], >, rgb[1]);     /* red: 4 mm, below the target */
+    osp_cut_panel_stop (cut);
+    osp_slice_group_get_planes (group, &rgb, &n);
+    g_assert_cmpuint (n, ==, 0);
   }
 
   /* Window presets through the window's action. */

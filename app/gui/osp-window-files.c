@@ -265,6 +265,7 @@ finish_job (OspWindow *self,
     case OSP_JOB_DEMO:
       osp_window_slices_add_volume (self, job->volume);
       osp_window_add_mesh (self, job->mesh, _("Demo pelvis"), OSP_MODEL_ROLE_BONE, NULL);
+      osp_window_slices_add_demo_tumour (self, job->volume);
       break;
     case OSP_JOB_SEGMENT:
     default:

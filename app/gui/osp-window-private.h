@@ -122,6 +122,9 @@ void     osp_window_slices_show_volume (OspWindow         *self,
                                         OspVolume         *volume);
 void     osp_window_slices_follow_ct_dialog (OspWindow    *self,
                                              OspCtDialog  *dialog);
+/* The demo's lesion as the case's tumour (a mask and its model). */
+void     osp_window_slices_add_demo_tumour (OspWindow     *self,
+                                            OspVolume     *volume);
 /* Adds the CT to the case (one undo step) and shows it; nothing when the plan has it. */
 void     osp_window_slices_add_volume  (OspWindow         *self,
                                         OspVolume         *volume);

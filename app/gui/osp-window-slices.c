@@ -14,6 +14,9 @@
 #include <string.h>
 
 #include "osp-application.h"
+#include "osp-cut.h"
+#include "osp-margin.h"
+#include "osp-phantom.h"
 #include "osp-window-private.h"
 
 /* The case header (patient) and the CT rows in the side panel. */
@@ -27,9 +30,11 @@ struct _OspWindowSlices
   GtkListBox *ct_list;
   OspVolume  *shown;          /* the CT in the slice views (the plan's), or a preview */
   int         mask_index;     /* the plan's mask shown, or −1 */
+  GArray     *markers;        /* viewport overlays at the closest tumour points */
 };
 
 static void update_case (OspWindow *self);
+static void update_margins (OspWindow *self);
 static void build_case_box (OspWindow *self);
 
 static GSettings *
@@ -134,6 +139,7 @@ osp_window_slices_init (OspWindow *self)
 
   self->slices = g_new0 (OspWindowSlices, 1);
   self->slices->mask_index = -1;
+  self->slices->markers = g_array_new (FALSE, FALSE, sizeof (guint));
   self->slice_group = osp_slice_group_new ();
   /* The 3D view moves into the grid before anything is realized. */
   g_object_ref (viewport);
@@ -151,6 +157,7 @@ osp_window_slices_init (OspWindow *self)
     g_settings_bind (settings, "view-layout", self->view_grid, "layout", G_SETTINGS_BIND_DEFAULT);
   on_grid_layout_notify (self->view_grid, NULL, self);
   g_signal_connect (self->viewport, "tool-click", G_CALLBACK (on_tool_click), self);
+  g_signal_connect_swapped (self->cut_panel, "planes-changed", G_CALLBACK (update_margins), self);
   build_case_box (self);
 }
 
@@ -284,6 +291,7 @@ osp_window_slices_dispose (OspWindow *self)
   if (self->slices != NULL)
     {
       g_clear_pointer (&self->slices->shown, osp_volume_unref);
+      g_clear_pointer (&self->slices->markers, g_array_unref);
       g_clear_pointer (&self->slices, g_free);
     }
 }
@@ -311,6 +319,186 @@ osp_window_slices_add_volume (OspWindow *self,
     osp_window_show_toast (self, error->message);
   else
     show (self, volume);
+}
+
+/* -- Margins to the tumour ----------------------------------------------------------------- */
+
+static double
+target_margin (void)
+{
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr(GSettingsSchema) schema =
+    source != NULL ? g_settings_schema_source_lookup (source, APPLICATION_ID, TRUE) : NULL;
+
+  if (schema != NULL && g_settings_schema_has_key (schema, "target-margin"))
+    {
+      g_autoptr(GSettings) settings = g_settings_new_full (schema, NULL, NULL);
+
+      return g_settings_get_double (settings, "target-margin");
+    }
+  return OSP_MARGIN_DEFAULT_TARGET_MM;
+}
+
+/* A small cube (2·r wide) round p: the closest tumour point in 3D. */
+static OspMesh *
+marker_mesh (const float p[3], float r)
+{
+  static const guint32 indices[36] = {
+    0, 2, 1, 0, 3, 2, 4, 5, 6, 4, 6, 7, 0, 1, 5, 0, 5, 4,
+    1, 2, 6, 1, 6, 5, 2, 3, 7, 2, 7, 6, 3, 0, 4, 3, 4, 7,
+  };
+  float positions[24];
+
+  for (int v = 0; v < 8; v++)
+    {
+      positions[3 * v] = p[0] + ((v == 1 || v == 2 || v == 5 || v == 6) ? r : -r);
+      positions[3 * v + 1] = p[1] + ((v == 2 || v == 3 || v == 6 || v == 7) ? r : -r);
+      positions[3 * v + 2] = p[2] + (v >= 4 ? r : -r);
+    }
+  return osp_mesh_new (positions, 8, indices, 12);
+}
+
+static void
+clear_markers (OspWindow *self)
+{
+  OspWindowSlices *s = self->slices;
+
+  for (guint i = 0; s->markers != NULL && i < s->markers->len; i++)
+    osp_viewport_remove_overlay (self->viewport, g_array_index (s->markers, guint, i));
+  if (s->markers != NULL)
+    g_array_set_size (s->markers, 0);
+}
+
+/* The margin of each cut plane to every tumour model, live while a plane moves: in the cut
+ * panel (red below the target), as the planes' lines on the slices (red below the target)
+ * and the closest tumour points marked on the slices and in 3D. */
+static void
+update_margins (OspWindow *self)
+{
+  static const float red[3] = { 0.95f, 0.2f, 0.15f };
+  static const float green[3] = { 0.3f, 0.85f, 0.4f };
+  static const float blue[3] = { 0.35f, 0.7f, 1.0f };
+  OspPlane planes[OSP_CUT_MAX_PLANES];
+  float plane4[OSP_CUT_MAX_PLANES][4], rgb[3 * OSP_CUT_MAX_PLANES];
+  double margins[OSP_CUT_MAX_PLANES], closest[3 * OSP_CUT_MAX_PLANES];
+  guint n = 0, n_tumours = 0;
+  double target = target_margin ();
+  g_autoptr(GString) report = g_string_new (NULL);
+  GListModel *models;
+
+  if (self->disposed || self->slices == NULL || self->plan == NULL)
+    return;
+  models = G_LIST_MODEL (self->plan);
+  clear_markers (self);
+  if (osp_cut_panel_get_active (self->cut_panel))
+    n = osp_cut_panel_get_planes (self->cut_panel, planes, OSP_CUT_MAX_PLANES);
+  for (guint p = 0; p < n; p++)
+    {
+      memcpy (plane4[p], planes[p].normal, sizeof planes[p].normal);
+      plane4[p][3] = planes[p].d;
+      margins[p] = G_MAXDOUBLE;
+    }
+  for (guint m = 0; n > 0 && m < g_list_model_get_n_items (models); m++)
+    {
+      g_autoptr(OspModel) model = g_list_model_get_item (models, m);
+      g_autoptr(OspMesh) world = NULL;
+      OspMarginResult result = { 0 };
+      mat4 transform;
+
+      if (osp_model_get_role (model) != OSP_MODEL_ROLE_TUMOUR || osp_model_get_mesh (model) == NULL)
+        continue;
+      osp_model_get_transform (model, (float *) transform);
+      world = osp_mesh_transform (osp_model_get_mesh (model), transform);
+      if (!osp_margin_compute (world, (const float (*)[4]) plane4, n, &result))
+        continue;
+      n_tumours++;
+      for (guint p = 0; p < n; p++)
+        if (result.planes[p].margin_mm < margins[p])
+          {
+            margins[p] = result.planes[p].margin_mm;
+            for (int c = 0; c < 3; c++)
+              closest[3 * p + c] = result.planes[p].closest[c];
+          }
+      osp_margin_result_clear (&result);
+    }
+
+  for (guint p = 0; p < n; p++)
+    {
+      const float *color = n_tumours == 0 ? blue : margins[p] < target ? red : green;
+
+      memcpy (rgb + 3 * p, color, 3 * sizeof (float));
+      if (n_tumours == 0)
+        continue;
+      if (report->len > 0)
+        g_string_append_c (report, '\n');
+      if (margins[p] < target)
+        {
+          g_autofree char *text = g_strdup_printf (_("Plane %u: margin %.1f mm, below the "
+                                                     "%.0f mm target"), p + 1, margins[p],
+                                                   target);
+          g_autofree char *escaped = g_markup_escape_text (text, -1);
+
+          g_string_append_printf (report, "<span foreground=\"#e01b24\" weight=\"bold\">%s</span>",
+                                  escaped);
+        }
+      else
+        {
+          g_autofree char *text = g_strdup_printf (_("Plane %u: margin %.1f mm"), p + 1,
+                                                   margins[p]);
+          g_autofree char *escaped = g_markup_escape_text (text, -1);
+
+          g_string_append (report, escaped);
+        }
+      {
+        float point[3] = { (float) closest[3 * p], (float) closest[3 * p + 1],
+                           (float) closest[3 * p + 2] };
+        g_autoptr(OspMesh) marker = marker_mesh (point, 2.5f);
+        guint handle = osp_viewport_add_overlay (self->viewport, marker, color, 1.0f);
+
+        g_array_append_val (self->slices->markers, handle);
+      }
+    }
+  if (n_tumours > 0 && n > 0)
+    {
+      gboolean inside = TRUE;
+
+      for (guint p = 0; p < n; p++)
+        inside = inside && margins[p] > 0.0;
+      if (!inside)
+        {
+          g_autofree char *escaped =
+            g_markup_escape_text (_("The tumour is not wholly inside the resected region."), -1);
+
+          g_string_append_printf (report, "\n<span foreground=\"#e01b24\" weight=\"bold\">%s</span>",
+                                  escaped);
+        }
+    }
+  osp_cut_panel_set_margin_report (self->cut_panel, report->str);
+  osp_slice_group_set_planes (self->slice_group, planes, rgb, n);
+  osp_slice_group_set_marks (self->slice_group, closest, rgb, n_tumours > 0 ? n : 0);
+}
+
+void
+osp_window_slices_add_demo_tumour (OspWindow *self,
+                                   OspVolume *volume)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OspVolume) labels = NULL;
+  g_autoptr(OspMask) mask = NULL;
+  OspPhantomLesion lesion;
+  OspGrid grid;
+  int index = osp_plan_get_volume_index (self->plan, volume);
+
+  if (index < 0)
+    return;
+  osp_phantom_get_lesion (&lesion);
+  osp_grid_from_volume (volume, &grid);
+  labels = osp_phantom_lesion_label_map (&lesion, volume, &error);
+  if (labels != NULL)
+    mask = osp_mask_from_label_map (labels, 1, 1, &grid, _("Demo tumour"), &error);
+  if (mask == NULL
+      || !osp_plan_add_tumour (self->plan, (guint) index, mask, _("Tumour"), NULL, &error))
+    osp_window_show_toast (self, error->message);
 }
 
 /* -- Side panel: the patient and the CTs ------------------------------------------------- */
