@@ -11,6 +11,7 @@
 
 #include <adwaita.h>
 #include <math.h>
+#include <string.h>
 
 #include "osp-phantom.h"
 #include "osp-test-common.h"
@@ -34,6 +35,44 @@ slices_drawn (gpointer data)
     if (osp_slice_view_get_n_frames (osp_view_grid_get_slice_view (grid, a)) == 0)
       return FALSE;
   return TRUE;
+}
+
+typedef gboolean (*Predicate) (GtkWidget *widget, gconstpointer data);
+
+/* Depth first, the first widget under `root` (included) for which `test` holds. */
+static GtkWidget *
+find_widget (GtkWidget *root, Predicate test, gconstpointer data)
+{
+  if (test (root, data))
+    return root;
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_widget (child, test, data);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static gboolean
+is_tumour_expander (GtkWidget *widget, gconstpointer data)
+{
+  GtkWidget *label;
+
+  if (!GTK_IS_EXPANDER (widget))
+    return FALSE;
+  label = gtk_expander_get_label_widget (GTK_EXPANDER (widget));
+  return GTK_IS_LABEL (label) && g_strcmp0 (gtk_label_get_text (GTK_LABEL (label)),
+                                            "Tumour Tools") == 0;
+}
+
+static gboolean
+is_toggle_labelled (GtkWidget *widget, gconstpointer data)
+{
+  return GTK_IS_TOGGLE_BUTTON (widget)
+         && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (widget)), data) == 0;
 }
 
 static void
@@ -168,6 +207,42 @@ test_four_up (void)
     osp_cut_panel_stop (cut);
     osp_slice_group_get_planes (group, &rgb, &n);
     g_assert_cmpuint (n, ==, 0);
+  }
+
+  /* A brush stroke on the axial slice paints the tumour mask: one undo step. */
+  {
+    OspPlan *plan = osp_window_get_plan (window);
+    int mask = osp_plan_find_mask (plan, "Tumour");
+    guint64 before_count, after_count;
+    double a[3], b[3];
+    GtkWidget *paint = NULL;
+
+    g_assert_cmpint (mask, >=, 0);
+    before_count = osp_mask_count (osp_plan_get_mask (plan, (guint) mask), 1);
+    osp_slice_group_get_crosshair (group, a);
+    memcpy (b, a, sizeof b);
+    b[0] += 20.0;
+    /* The Paint toggle of the tumour tools (in a folded expander). */
+    {
+      GtkWidget *expander = find_widget (GTK_WIDGET (window), is_tumour_expander, NULL);
+
+      g_assert_nonnull (expander);
+      gtk_expander_set_expanded (GTK_EXPANDER (expander), TRUE);
+      paint = find_widget (expander, is_toggle_labelled, "_Paint");
+    }
+    g_assert_nonnull (paint);
+    gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (paint), TRUE);
+    g_signal_emit_by_name (axial, "tool-press", a);
+    g_signal_emit_by_name (axial, "tool-motion", b);
+    g_signal_emit_by_name (axial, "tool-release", b);
+    after_count = osp_mask_count (osp_plan_get_mask (plan, (guint) mask), 1);
+    /* A 10 mm brush along 20 mm on one slice: some 10 × 30 mm² of voxels. */
+    g_test_message ("painted %" G_GUINT64_FORMAT " voxels", after_count - before_count);
+    g_assert_cmpuint (after_count, >, before_count + 100);
+    g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.undo", NULL));
+    g_assert_cmpuint (osp_mask_count (osp_plan_get_mask (plan, (guint) mask), 1), ==,
+                      before_count);
+    gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (paint), FALSE);
   }
 
   /* Window presets through the window's action. */

@@ -11,6 +11,7 @@
 #include "config.h"
 
 #include <glib/gi18n-lib.h>
+#include <math.h>
 #include <string.h>
 
 #include "osp-application.h"
@@ -31,6 +32,19 @@ struct _OspWindowSlices
   OspVolume  *shown;          /* the CT in the slice views (the plan's), or a preview */
   int         mask_index;     /* the plan's mask shown, or −1 */
   GArray     *markers;        /* viewport overlays at the closest tumour points */
+
+  /* The tumour tools (on the slices). */
+  GtkWidget  *tumour_box;
+  GtkToggleButton *paint_button, *erase_button, *grow_button;
+  GtkCheckButton  *sphere_check;
+  GtkAdjustment   *size_adjustment, *min_hu_adjustment, *max_hu_adjustment;
+  GtkAdjustment   *radius_adjustment, *label_adjustment;
+  GtkLabel        *tumour_label;
+  gboolean         stroke;       /* a brush stroke is going on */
+  double           last_dab[3];
+  guint            stroke_axis;
+  guint32          painted[2];   /* the last two index layers painted in 2D (fill between) */
+  guint            n_painted;
 };
 
 static void update_case (OspWindow *self);
@@ -501,6 +515,407 @@ osp_window_slices_add_demo_tumour (OspWindow *self,
     osp_window_show_toast (self, error->message);
 }
 
+/* -- Tumour tools ------------------------------------------------------------------------ */
+
+typedef enum
+{
+  TOOL_NONE,
+  TOOL_PAINT,
+  TOOL_ERASE,
+  TOOL_GROW,
+} TumourTool;
+
+static TumourTool
+current_tool (OspWindowSlices *s)
+{
+  if (gtk_toggle_button_get_active (s->paint_button))
+    return TOOL_PAINT;
+  if (gtk_toggle_button_get_active (s->erase_button))
+    return TOOL_ERASE;
+  if (gtk_toggle_button_get_active (s->grow_button))
+    return TOOL_GROW;
+  return TOOL_NONE;
+}
+
+/* The tumour mask on the shown CT, made (one undo step) when there is none. */
+static int
+ensure_tumour_mask (OspWindow *self)
+{
+  OspWindowSlices *s = self->slices;
+  g_autoptr(GError) error = NULL;
+  int volume_index;
+
+  if (s->mask_index >= 0)
+    return s->mask_index;
+  volume_index = s->shown != NULL ? osp_plan_get_volume_index (self->plan, s->shown) : -1;
+  if (volume_index < 0)
+    return -1;
+  if (!osp_plan_add_mask (self->plan, (guint) volume_index, _("Tumour"), NULL, 0xe01b24,
+                          &error))
+    {
+      osp_window_show_toast (self, error->message);
+      return -1;
+    }
+  update_mask (self);
+  return s->mask_index;
+}
+
+/* The index axis of the shown CT closest to a view's normal, and the layer through p. */
+static guint
+index_axis (OspVolume *volume, OspSliceAxis view_axis, const double lps[3], guint32 *out_slice)
+{
+  double right[3], up[3], normal[3], direction[9], best = -1.0;
+  guint axis = 2;
+  OspGrid grid;
+  double ijk[3];
+
+  osp_slice_axis_frame (view_axis, right, up, normal);
+  osp_volume_get_direction (volume, direction);
+  for (guint a = 0; a < 3; a++)
+    {
+      double dot = fabs (direction[3 * a] * normal[0] + direction[3 * a + 1] * normal[1]
+                         + direction[3 * a + 2] * normal[2]);
+
+      if (dot > best)
+        best = dot, axis = a;
+    }
+  osp_grid_from_volume (volume, &grid);
+  osp_grid_lps_to_index (&grid, lps, ijk);
+  *out_slice = (guint32) MAX (0.0, floor (ijk[axis] + 0.5));
+  return axis;
+}
+
+static void
+dab (OspWindow *self, OspSliceView *view, const double lps[3])
+{
+  OspWindowSlices *s = self->slices;
+  g_autoptr(GError) error = NULL;
+  double radius = 0.5 * gtk_adjustment_get_value (s->size_adjustment);
+  guint8 value = current_tool (s) == TOOL_ERASE ? 0 : 1;
+  gboolean ok;
+
+  if (gtk_check_button_get_active (s->sphere_check))
+    ok = osp_plan_paint_sphere (self->plan, (guint) s->mask_index, lps, radius, value, &error);
+  else
+    {
+      guint32 slice;
+      guint axis = index_axis (s->shown, osp_slice_view_get_axis (view), lps, &slice);
+
+      ok = osp_plan_paint_disk (self->plan, (guint) s->mask_index, axis, slice, lps, radius,
+                                value, &error);
+      if (ok && value != 0 && (s->n_painted == 0 || s->painted[s->n_painted - 1] != slice
+                               || s->stroke_axis != axis))
+        {
+          if (s->stroke_axis != axis)
+            s->n_painted = 0;
+          if (s->n_painted == 2)
+            s->painted[0] = s->painted[1], s->n_painted = 1;
+          s->painted[s->n_painted++] = slice;
+          s->stroke_axis = axis;
+        }
+    }
+  if (!ok)
+    osp_window_show_toast (self, error->message);
+  memcpy (s->last_dab, lps, sizeof s->last_dab);
+}
+
+static void
+on_tool_press (OspSliceView *view,
+               gpointer      lps_pointer,
+               OspWindow    *self)
+{
+  OspWindowSlices *s = self->slices;
+  const double *lps = lps_pointer;
+  g_autoptr(GError) error = NULL;
+
+  if (current_tool (s) == TOOL_NONE || ensure_tumour_mask (self) < 0)
+    return;
+  if (current_tool (s) == TOOL_GROW)
+    {
+      guint64 n_added = 0;
+
+      if (!osp_plan_grow_region (self->plan, (guint) s->mask_index, lps,
+                                 (int) gtk_adjustment_get_value (s->min_hu_adjustment),
+                                 (int) gtk_adjustment_get_value (s->max_hu_adjustment),
+                                 gtk_adjustment_get_value (s->radius_adjustment), 1, &n_added,
+                                 &error))
+        osp_window_show_toast (self, error->message);
+      else
+        {
+          g_autofree char *text = g_strdup_printf (ngettext ("The region grew by %u voxel.",
+                                                             "The region grew by %u voxels.",
+                                                             (gulong) MIN (n_added, G_MAXUINT)),
+                                                   (guint) MIN (n_added, G_MAXUINT));
+
+          osp_window_show_toast (self, text);
+        }
+      return;
+    }
+  s->stroke = TRUE;
+  dab (self, view, lps);
+}
+
+static void
+on_tool_motion (OspSliceView *view,
+                gpointer      lps_pointer,
+                OspWindow    *self)
+{
+  OspWindowSlices *s = self->slices;
+  const double *lps = lps_pointer;
+  double step = MAX (0.25 * gtk_adjustment_get_value (s->size_adjustment), 0.2), length;
+  int n;
+
+  if (!s->stroke || s->mask_index < 0)
+    return;
+  /* Dabs a quarter of the brush apart along the way, so fast strokes leave no gaps. */
+  length = sqrt ((lps[0] - s->last_dab[0]) * (lps[0] - s->last_dab[0])
+                 + (lps[1] - s->last_dab[1]) * (lps[1] - s->last_dab[1])
+                 + (lps[2] - s->last_dab[2]) * (lps[2] - s->last_dab[2]));
+  n = (int) MIN (ceil (length / step), 200.0);
+  for (int i = 1; i <= n; i++)
+    {
+      double t = (double) i / n, p[3];
+
+      for (int c = 0; c < 3; c++)
+        p[c] = s->last_dab[c] + t * (lps[c] - s->last_dab[c]);
+      if (i == n)
+        memcpy (p, lps, sizeof p);
+      dab (self, view, p);
+    }
+}
+
+static void
+on_tool_release (OspSliceView *view,
+                 gpointer      lps_pointer,
+                 OspWindow    *self)
+{
+  OspWindowSlices *s = self->slices;
+
+  if (!s->stroke)
+    return;
+  s->stroke = FALSE;
+  /* One stroke, one undo step. */
+  osp_plan_seal_undo (self->plan);
+}
+
+static void
+on_tool_toggled (GtkToggleButton *button,
+                 OspWindow       *self)
+{
+  OspWindowSlices *s = self->slices;
+  gboolean active = current_tool (s) != TOOL_NONE;
+
+  for (int a = 0; a < OSP_SLICE_N_AXES; a++)
+    osp_slice_view_set_tool_active (osp_view_grid_get_slice_view (self->view_grid, a), active);
+}
+
+static void
+on_fill_between (GtkButton *button,
+                 OspWindow *self)
+{
+  OspWindowSlices *s = self->slices;
+  g_autoptr(GError) error = NULL;
+
+  if (s->mask_index < 0 || s->n_painted < 2)
+    {
+      osp_window_show_toast (self, _("Paint the tumour on two slices first (brush on one "
+                                     "slice, not the 3D sphere), then fill between them."));
+      return;
+    }
+  if (!osp_plan_fill_between (self->plan, (guint) s->mask_index, s->stroke_axis,
+                              MIN (s->painted[0], s->painted[1]),
+                              MAX (s->painted[0], s->painted[1]), 1, &error))
+    osp_window_show_toast (self, error->message);
+}
+
+static void
+on_make_model (GtkButton *button,
+               OspWindow *self)
+{
+  OspWindowSlices *s = self->slices;
+  g_autoptr(GError) error = NULL;
+  OspModel *model;
+
+  if (s->mask_index < 0)
+    {
+      osp_window_show_toast (self, _("Paint, grow or import the tumour on the slices first."));
+      return;
+    }
+  model = osp_plan_mesh_mask (self->plan, (guint) s->mask_index, 0, _("Tumour"),
+                              OSP_MODEL_ROLE_TUMOUR, 2, NULL, &error);
+  if (model == NULL)
+    osp_window_show_toast (self, error->message);
+  else
+    {
+      g_autofree char *text =
+        g_strdup_printf (_("Tumour model: %.1f cm³."),
+                         osp_mesh_get_volume (osp_model_get_mesh (model)) / 1000.0);
+
+      osp_window_show_toast (self, text);
+    }
+}
+
+static void
+on_import_response (GtkNativeDialog *native,
+                    int              response,
+                    OspWindow       *self)
+{
+  OspWindowSlices *s = self->slices;
+  g_autoptr(GFile) file = NULL;
+  g_autofree char *path = NULL;
+  g_autoptr(GError) error = NULL;
+  int volume_index = s->shown != NULL ? osp_plan_get_volume_index (self->plan, s->shown) : -1;
+  gboolean ok;
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (native));
+  g_object_unref (native);
+  if (file == NULL || volume_index < 0)
+    return;
+  path = g_file_get_path (file);
+  if (g_str_has_suffix (path, ".nii") || g_str_has_suffix (path, ".nii.gz")
+      || g_str_has_suffix (path, ".hdr"))
+    ok = osp_plan_import_label_map (self->plan, (guint) volume_index, path,
+                                    (int) gtk_adjustment_get_value (s->label_adjustment), NULL,
+                                    NULL, &error);
+  else
+    ok = osp_plan_import_mask_mesh (self->plan, (guint) volume_index, path, NULL, NULL, &error);
+  if (!ok)
+    osp_window_show_toast (self, error->message);
+}
+
+static void
+on_import (GtkButton *button,
+           OspWindow *self)
+{
+  GtkFileChooserNative *native;
+  GtkFileFilter *filter;
+
+  if (self->slices->shown == NULL
+      || osp_plan_get_volume_index (self->plan, self->slices->shown) < 0)
+    return;
+  native = gtk_file_chooser_native_new (_("Import Tumour"), GTK_WINDOW (self),
+                                        GTK_FILE_CHOOSER_ACTION_OPEN, _("_Import"),
+                                        _("_Cancel"));
+  filter = gtk_file_filter_new ();
+  gtk_file_filter_set_name (filter, _("Label maps and meshes (NIfTI, STL, OBJ, PLY)"));
+  gtk_file_filter_add_suffix (filter, "nii");
+  gtk_file_filter_add_suffix (filter, "gz");
+  gtk_file_filter_add_suffix (filter, "stl");
+  gtk_file_filter_add_suffix (filter, "obj");
+  gtk_file_filter_add_suffix (filter, "ply");
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (native), filter);
+  g_object_unref (filter);
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (native), TRUE);
+  g_signal_connect (native, "response", G_CALLBACK (on_import_response), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (native));
+}
+
+static GtkWidget *
+spin_row (const char *label, GtkAdjustment *adjustment, guint digits)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  GtkWidget *text = gtk_label_new (label);
+  GtkWidget *spin = gtk_spin_button_new (adjustment, 1.0, digits);
+
+  gtk_label_set_xalign (GTK_LABEL (text), 0.0f);
+  gtk_widget_set_hexpand (text, TRUE);
+  gtk_accessible_update_relation (GTK_ACCESSIBLE (spin), GTK_ACCESSIBLE_RELATION_LABELLED_BY,
+                                  text, NULL, -1);
+  gtk_box_append (GTK_BOX (box), text);
+  gtk_box_append (GTK_BOX (box), spin);
+  return box;
+}
+
+static GtkWidget *
+build_tumour_box (OspWindow *self)
+{
+  OspWindowSlices *s = self->slices;
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+  GtkWidget *tools = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
+  GtkWidget *buttons = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  GtkWidget *button;
+
+  gtk_widget_set_margin_top (box, 4);
+
+  gtk_widget_add_css_class (tools, "linked");
+  s->paint_button = GTK_TOGGLE_BUTTON (gtk_toggle_button_new_with_mnemonic (_("_Paint")));
+  s->erase_button = GTK_TOGGLE_BUTTON (gtk_toggle_button_new_with_mnemonic (_("_Erase")));
+  s->grow_button = GTK_TOGGLE_BUTTON (gtk_toggle_button_new_with_mnemonic (_("_Grow")));
+  gtk_widget_set_tooltip_text (GTK_WIDGET (s->paint_button),
+                               _("Paint the tumour on the slices (each stroke one undo step)"));
+  gtk_widget_set_tooltip_text (GTK_WIDGET (s->erase_button), _("Erase from the tumour"));
+  gtk_widget_set_tooltip_text (GTK_WIDGET (s->grow_button),
+                               _("Click a seed: the connected voxels in the HU range, within "
+                                 "the radius, join the tumour"));
+  gtk_toggle_button_set_group (s->erase_button, s->paint_button);
+  gtk_toggle_button_set_group (s->grow_button, s->paint_button);
+  gtk_box_append (GTK_BOX (tools), GTK_WIDGET (s->paint_button));
+  gtk_box_append (GTK_BOX (tools), GTK_WIDGET (s->erase_button));
+  gtk_box_append (GTK_BOX (tools), GTK_WIDGET (s->grow_button));
+  gtk_widget_set_hexpand (GTK_WIDGET (s->paint_button), TRUE);
+  gtk_widget_set_hexpand (GTK_WIDGET (s->erase_button), TRUE);
+  gtk_widget_set_hexpand (GTK_WIDGET (s->grow_button), TRUE);
+  g_signal_connect (s->paint_button, "toggled", G_CALLBACK (on_tool_toggled), self);
+  g_signal_connect (s->erase_button, "toggled", G_CALLBACK (on_tool_toggled), self);
+  g_signal_connect (s->grow_button, "toggled", G_CALLBACK (on_tool_toggled), self);
+  gtk_box_append (GTK_BOX (box), tools);
+
+  s->size_adjustment = gtk_adjustment_new (10.0, 1.0, 100.0, 1.0, 5.0, 0.0);
+  gtk_box_append (GTK_BOX (box), spin_row (_("Brush size (mm)"), s->size_adjustment, 0));
+  s->sphere_check = GTK_CHECK_BUTTON (gtk_check_button_new_with_mnemonic (
+                                        _("3D _sphere (else one slice)")));
+  gtk_box_append (GTK_BOX (box), GTK_WIDGET (s->sphere_check));
+  s->min_hu_adjustment = gtk_adjustment_new (0.0, -1000.0, 3000.0, 10.0, 100.0, 0.0);
+  s->max_hu_adjustment = gtk_adjustment_new (150.0, -1000.0, 3000.0, 10.0, 100.0, 0.0);
+  s->radius_adjustment = gtk_adjustment_new (40.0, 1.0, 300.0, 1.0, 10.0, 0.0);
+  gtk_box_append (GTK_BOX (box), spin_row (_("Grow from (HU)"), s->min_hu_adjustment, 0));
+  gtk_box_append (GTK_BOX (box), spin_row (_("Grow to (HU)"), s->max_hu_adjustment, 0));
+  gtk_box_append (GTK_BOX (box), spin_row (_("Grow within (mm)"), s->radius_adjustment, 0));
+
+  gtk_box_set_homogeneous (GTK_BOX (buttons), TRUE);
+  button = gtk_button_new_with_mnemonic (_("_Fill Between"));
+  gtk_widget_set_tooltip_text (button, _("Fill the slices between the last two painted ones"));
+  g_signal_connect (button, "clicked", G_CALLBACK (on_fill_between), self);
+  gtk_box_append (GTK_BOX (buttons), button);
+  button = gtk_button_new_with_mnemonic (_("_Make Model"));
+  gtk_widget_set_tooltip_text (button, _("The tumour as a closed red model with its volume"));
+  g_signal_connect (button, "clicked", G_CALLBACK (on_make_model), self);
+  gtk_box_append (GTK_BOX (buttons), button);
+  gtk_box_append (GTK_BOX (box), buttons);
+
+  s->label_adjustment = gtk_adjustment_new (1.0, 1.0, 32767.0, 1.0, 10.0, 0.0);
+  buttons = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  button = gtk_button_new_with_mnemonic (_("_Import…"));
+  gtk_widget_set_tooltip_text (button, _("A label map (NIfTI, this label) or a closed mesh "
+                                         "(STL, OBJ, PLY)"));
+  g_signal_connect (button, "clicked", G_CALLBACK (on_import), self);
+  gtk_widget_set_hexpand (button, TRUE);
+  gtk_box_append (GTK_BOX (buttons), button);
+  gtk_box_append (GTK_BOX (buttons), spin_row (_("Label"), s->label_adjustment, 0));
+  gtk_box_append (GTK_BOX (box), buttons);
+
+  for (int a = 0; a < OSP_SLICE_N_AXES; a++)
+    {
+      OspSliceView *view = osp_view_grid_get_slice_view (self->view_grid, a);
+
+      g_signal_connect (view, "tool-press", G_CALLBACK (on_tool_press), self);
+      g_signal_connect (view, "tool-motion", G_CALLBACK (on_tool_motion), self);
+      g_signal_connect (view, "tool-release", G_CALLBACK (on_tool_release), self);
+    }
+  /* Folded until wanted: the model list keeps its room. */
+  {
+    GtkWidget *expander = gtk_expander_new (NULL);
+
+    s->tumour_label = GTK_LABEL (gtk_label_new (_("Tumour Tools")));
+    gtk_widget_add_css_class (GTK_WIDGET (s->tumour_label), "heading");
+    gtk_expander_set_label_widget (GTK_EXPANDER (expander), GTK_WIDGET (s->tumour_label));
+    gtk_expander_set_child (GTK_EXPANDER (expander), box);
+    gtk_widget_set_margin_top (expander, 6);
+    return expander;
+  }
+}
+
 /* -- Side panel: the patient and the CTs ------------------------------------------------- */
 
 static void
@@ -624,6 +1039,8 @@ build_case_box (OspWindow *self)
   gtk_widget_set_margin_top (GTK_WIDGET (s->ct_list), 4);
   g_signal_connect (s->ct_list, "row-activated", G_CALLBACK (on_ct_row_activated), self);
   gtk_box_append (GTK_BOX (s->case_box), GTK_WIDGET (s->ct_list));
+  s->tumour_box = build_tumour_box (self);
+  gtk_box_append (GTK_BOX (s->case_box), s->tumour_box);
   gtk_widget_set_visible (s->case_box, FALSE);
   gtk_box_prepend (GTK_BOX (page), s->case_box);
 }
