@@ -16,6 +16,8 @@
 #include "osp-phantom.h"
 #include "osp-test-common.h"
 #include "osp-test-gui.h"
+#include "osp-ct-dialog.h"
+#include "osp-window-private.h"
 #include "osp-window.h"
 
 #define TIMEOUT_S 40
@@ -275,6 +277,61 @@ test_four_up (void)
   osp_test_destroy_window (GTK_WINDOW (window));
 }
 
+static GtkWidget *
+find_toplevel (GType type)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWidget) window = g_list_model_get_item (toplevels, i);
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (window, type) && gtk_widget_get_visible (window))
+        return window;
+    }
+  return NULL;
+}
+
+/* A CT of another patient than the case's asks first; cancelling leaves the case alone. */
+static void
+test_other_patient (void)
+{
+  OspWindow *window = osp_test_new_window (1024, 700);
+  OspPlan *plan = osp_window_get_plan (window);
+  static const guint32 dims[3] = { 8, 8, 8 };
+  static const double spacing[3] = { 1, 1, 1 }, origin[3] = { 0, 0, 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OspVolume) volume = osp_volume_new (dims, spacing, origin, NULL, "ct", &error);
+  g_autoptr(OspPatient) ours = osp_patient_new ();
+  g_autoptr(OspPatient) theirs = osp_patient_new ();
+  GtkWidget *dialog;
+
+  g_assert_no_error (error);
+  ours->name = g_strdup ("DOE^JOHN");
+  ours->id = g_strdup ("1234");
+  theirs->name = g_strdup ("ROE^JANE");
+  theirs->id = g_strdup ("9876");
+  g_assert_true (osp_plan_set_patient (plan, ours, &error));
+  osp_volume_set_patient (volume, theirs);
+
+  osp_window_slices_open_ct (window, "/tmp/other.nii.gz", volume, NULL, -1, NULL);
+  dialog = find_toplevel (ADW_TYPE_MESSAGE_DIALOG);
+  g_assert_nonnull (dialog);
+  g_assert_null (find_toplevel (OSP_TYPE_CT_DIALOG));
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  osp_test_spin (50);
+  g_assert_null (find_toplevel (OSP_TYPE_CT_DIALOG));
+  g_assert_cmpuint (osp_plan_get_n_volumes (plan), ==, 0);
+
+  /* The same patient: the CT dialog opens at once. */
+  osp_volume_set_patient (volume, ours);
+  osp_window_slices_open_ct (window, "/tmp/same.nii.gz", volume, NULL, -1, NULL);
+  dialog = find_toplevel (OSP_TYPE_CT_DIALOG);
+  g_assert_nonnull (dialog);
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  osp_test_destroy_window (GTK_WINDOW (window));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -288,5 +345,6 @@ main (int    argc,
     return 77;
 
   g_test_add_func ("/gui/slices/four-up", test_four_up);
+  g_test_add_func ("/gui/slices/other-patient", test_other_patient);
   return g_test_run ();
 }

@@ -16,6 +16,8 @@
 
 #include "osp-application.h"
 #include "osp-cut.h"
+#include "osp-error.h"
+#include "osp-jobs.h"
 #include "osp-margin.h"
 #include "osp-phantom.h"
 #include "osp-window-private.h"
@@ -913,6 +915,127 @@ build_tumour_box (OspWindow *self)
     gtk_expander_set_child (GTK_EXPANDER (expander), box);
     gtk_widget_set_margin_top (expander, 6);
     return expander;
+  }
+}
+
+/* -- Opening a CT: one patient per case ---------------------------------------------------- */
+
+typedef struct
+{
+  OspWindow *self;
+  char      *path;
+  OspVolume *volume;
+  GPtrArray *series;
+  int        series_index;
+  guint64   *histogram;
+} PendingCt;
+
+static void
+pending_ct_free (PendingCt *pending)
+{
+  g_object_unref (pending->self);
+  g_free (pending->path);
+  osp_volume_unref (pending->volume);
+  g_clear_pointer (&pending->series, g_ptr_array_unref);
+  g_free (pending->histogram);
+  g_free (pending);
+}
+
+static void
+on_ct_model_ready (OspCtDialog *dialog,
+                   OspMesh     *mesh,
+                   const char  *name,
+                   OspWindow   *self)
+{
+  /* The CT stays with the case beside the bone made from it. */
+  osp_window_slices_add_volume (self, osp_ct_dialog_get_volume (dialog));
+  osp_window_add_mesh (self, mesh, name, OSP_MODEL_ROLE_BONE, NULL);
+}
+
+static void
+present_ct_dialog (OspWindow *self, PendingCt *pending)
+{
+  OspCtDialog *dialog = osp_ct_dialog_new (GTK_WINDOW (self), pending->path, pending->volume,
+                                           pending->series, pending->series_index,
+                                           pending->histogram);
+
+  g_signal_connect_object (dialog, "model-ready", G_CALLBACK (on_ct_model_ready), self, 0);
+  osp_window_slices_follow_ct_dialog (self, dialog);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+on_patient_response (AdwMessageDialog *dialog,
+                     const char       *response,
+                     PendingCt        *pending)
+{
+  if (g_strcmp0 (response, "add") == 0)
+    present_ct_dialog (pending->self, pending);
+  else if (g_strcmp0 (response, "new") == 0)
+    {
+      GtkApplication *app = gtk_window_get_application (GTK_WINDOW (pending->self));
+      OspWindow *window = osp_window_new (app);
+
+      gtk_window_present (GTK_WINDOW (window));
+      present_ct_dialog (window, pending);
+    }
+  pending_ct_free (pending);
+}
+
+void
+osp_window_slices_open_ct (OspWindow     *self,
+                           const char    *path,
+                           OspVolume     *volume,
+                           GPtrArray     *series,
+                           int            series_index,
+                           const guint64 *histogram)
+{
+  PendingCt *pending;
+  const OspPatient *ours, *theirs;
+
+  g_return_if_fail (OSP_IS_WINDOW (self) && path != NULL && volume != NULL);
+
+  pending = g_new0 (PendingCt, 1);
+  pending->self = g_object_ref (self);
+  pending->path = g_strdup (path);
+  pending->volume = osp_volume_ref (volume);
+  pending->series = series != NULL ? g_ptr_array_ref (series) : NULL;
+  pending->series_index = series_index;
+  pending->histogram = histogram != NULL
+                         ? g_memdup2 (histogram, OSP_JOB_HISTOGRAM_N_BINS * sizeof (guint64))
+                         : NULL;
+  ours = osp_plan_get_patient (self->plan);
+  theirs = osp_volume_get_patient (volume);
+  if (ours == NULL || theirs == NULL || osp_patient_same (ours, theirs))
+    {
+      present_ct_dialog (self, pending);
+      pending_ct_free (pending);
+      return;
+    }
+  {
+    g_autofree char *case_name = osp_patient_format_name (ours);
+    g_autofree char *ct_name = osp_patient_format_name (theirs);
+    g_autofree char *file = osp_error_display_name (path);
+    g_autofree char *body =
+      g_strdup_printf (_("%s shows %s (ID %s), but this case is %s's (ID %s). Two patients' "
+                         "bones must not be planned together."), file,
+                       ct_name != NULL ? ct_name : "", theirs->id != NULL ? theirs->id : "",
+                       case_name != NULL ? case_name : "", ours->id != NULL ? ours->id : "");
+    GtkWidget *dialog = adw_message_dialog_new (GTK_WINDOW (self),
+                                                _("This CT Belongs to Another Patient"), body);
+
+    adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                      "cancel", _("_Cancel"),
+                                      "add", _("_Add Anyway"),
+                                      "new", _("Open as _New Case"), NULL);
+    adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "add",
+                                                ADW_RESPONSE_DESTRUCTIVE);
+    adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "new",
+                                                ADW_RESPONSE_SUGGESTED);
+    adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "new");
+    adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+    g_signal_connect (dialog, "response", G_CALLBACK (on_patient_response), pending);
+    gtk_window_present (GTK_WINDOW (dialog));
   }
 }
 
