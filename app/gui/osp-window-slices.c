@@ -240,6 +240,14 @@ show (OspWindow *self, OspVolume *volume)
     }
   update_mask (self);
   update_case (self);
+  if (self->plan != NULL)
+    {
+      gboolean has_case = volume != NULL
+                          || g_list_model_get_n_items (G_LIST_MODEL (self->plan)) > 0;
+
+      gtk_stack_set_visible_child_name (self->main_stack, has_case ? "case" : "start");
+      gtk_widget_set_visible (GTK_WIDGET (self->sidebar_button), has_case);
+    }
 }
 
 static void

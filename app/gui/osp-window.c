@@ -74,7 +74,10 @@ on_models_changed (GListModel *list,
                    guint       added,
                    OspWindow  *self)
 {
-  gboolean has_case = g_list_model_get_n_items (list) > 0;
+  /* A CT alone is a case too: its slices show (the CT dialog's threshold live on them). */
+  gboolean has_case = g_list_model_get_n_items (list) > 0
+                      || (self->slice_group != NULL
+                          && osp_slice_group_get_volume (self->slice_group) != NULL);
 
   update_summary (self);
   gtk_stack_set_visible_child_name (self->main_stack, has_case ? "case" : "start");
