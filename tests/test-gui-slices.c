@@ -255,22 +255,20 @@ test_four_up (void)
   g_assert_cmpfloat (level, ==, 40.0);
 
   /* Layouts: stacked (slices a third of the width), one (the 3D view alone), four again. */
-  g_action_group_activate_action (G_ACTION_GROUP (window), "view-layout",
-                                  g_variant_new_string ("stacked"));
+  /* (The grid's own setter: the window's action also writes the GSettings key.) */
+  osp_view_grid_set_layout (grid, "stacked");
   g_assert_cmpstr (osp_view_grid_get_layout (grid), ==, "stacked");
   osp_test_spin (100);
   g_assert_cmpint (abs (gtk_widget_get_width (GTK_WIDGET (axial)) - width / 3), <=, 2);
   g_assert_true (gtk_widget_get_child_visible (GTK_WIDGET (coronal)));
-  g_action_group_activate_action (G_ACTION_GROUP (window), "view-layout",
-                                  g_variant_new_string ("one"));
+  osp_view_grid_set_layout (grid, "one");
   osp_test_spin (100);
   g_assert_false (osp_view_grid_get_slices_shown (grid));
   g_assert_false (gtk_widget_get_child_visible (GTK_WIDGET (axial)));
   g_assert_cmpint (gtk_widget_get_width (viewport), ==, width);
   /* Hidden views stay realized: switching back uploads nothing again. */
   g_assert_true (gtk_widget_get_realized (GTK_WIDGET (axial)));
-  g_action_group_activate_action (G_ACTION_GROUP (window), "view-layout",
-                                  g_variant_new_string ("four"));
+  osp_view_grid_set_layout (grid, "four");
   osp_test_spin (100);
   g_assert_true (gtk_widget_get_child_visible (GTK_WIDGET (axial)));
 
@@ -336,8 +334,6 @@ int
 main (int    argc,
       char **argv)
 {
-  /* The layout is a GSettings key: keep the test's changes in memory (no dconf here). */
-  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
   g_test_init (&argc, &argv, NULL);
   osp_test_isolate_xdg ();
   osp_test_set_wait_timeout (TIMEOUT_S);

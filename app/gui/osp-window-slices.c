@@ -92,8 +92,13 @@ on_layout_activate (GSimpleAction *action,
 {
   OspWindow *self = data;
 
+  g_autoptr(GSettings) settings = get_settings ();
+
   g_simple_action_set_state (action, parameter);
   osp_view_grid_set_layout (self->view_grid, g_variant_get_string (parameter, NULL));
+  /* Remembered for the next windows (the grid follows the key, see below). */
+  if (settings != NULL)
+    g_settings_set_string (settings, "view-layout", osp_view_grid_get_layout (self->view_grid));
 }
 
 static void
@@ -170,7 +175,7 @@ osp_window_slices_init (OspWindow *self)
   g_signal_connect (self->view_grid, "notify::layout", G_CALLBACK (on_grid_layout_notify),
                     self);
   if (settings != NULL)
-    g_settings_bind (settings, "view-layout", self->view_grid, "layout", G_SETTINGS_BIND_DEFAULT);
+    g_settings_bind (settings, "view-layout", self->view_grid, "layout", G_SETTINGS_BIND_GET);
   on_grid_layout_notify (self->view_grid, NULL, self);
   g_signal_connect (self->viewport, "tool-click", G_CALLBACK (on_tool_click), self);
   g_signal_connect_swapped (self->cut_panel, "planes-changed", G_CALLBACK (update_margins), self);
