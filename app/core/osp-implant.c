@@ -141,8 +141,12 @@ osp_implant_params_describe (const OspImplantParams *params)
                               _("Cortical screw %.1f × %.0f mm"),
                               params->diameter, params->length);
     case OSP_IMPLANT_PLATE:
-      return g_strdup_printf (params->n_points >= 2 ? _("Contoured plate, %u holes") :
-                              _("Straight plate, %u holes"), params->n_holes);
+      return g_strdup_printf (params->n_points >= 2
+                                ? g_dngettext (GETTEXT_PACKAGE, "Contoured plate, %u hole",
+                                               "Contoured plate, %u holes", params->n_holes)
+                                : g_dngettext (GETTEXT_PACKAGE, "Straight plate, %u hole",
+                                               "Straight plate, %u holes", params->n_holes),
+                              params->n_holes);
     case OSP_IMPLANT_CUP:
       return g_strdup_printf (_("Acetabular cup %.0f mm"), params->diameter);
     case OSP_IMPLANT_BLOCK:

@@ -738,8 +738,12 @@ osp_mesh_reader_finish (OspMeshReader *reader,
       memmove (indices + 3 * (gsize) n_kept++, tri, 3 * sizeof (guint32));
     }
   if (n_bad > 0)
-    osp_mesh_reader_warn (reader, _("%s: %u triangles with NaN or infinite coordinates were "
-                                    "left out"), reader->name, n_bad);
+    osp_mesh_reader_warn (reader, g_dngettext (GETTEXT_PACKAGE,
+                                               "%s: %u triangle with NaN or infinite coordinates "
+                                               "was left out",
+                                               "%s: %u triangles with NaN or infinite coordinates "
+                                               "were left out", n_bad),
+                          reader->name, n_bad);
   if (n_kept == 0)
     {
       g_set_error (error, OSP_ERROR, OSP_ERROR_NO_SURFACE,

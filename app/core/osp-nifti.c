@@ -136,7 +136,9 @@ parse_header (const guint8 *buf,
   if (len < 4)
     {
       g_set_error (error, OSP_ERROR, OSP_ERROR_TRUNCATED,
-                   _("%s: the file is too short for a NIfTI header (%zu bytes)"),
+                   g_dngettext (GETTEXT_PACKAGE,
+                                "%s: the file is too short for a NIfTI header (%zu byte)",
+                                "%s: the file is too short for a NIfTI header (%zu bytes)", len),
                    name, len);
       return FALSE;
     }

@@ -702,11 +702,19 @@ osp_ply_read (OspMeshReader *reader,
                               reader->name);
     }
   else if (ply.p < ply.end)
-    osp_mesh_reader_warn (reader, _("%s: %zu bytes after the last PLY element "
-                                    "were ignored"), reader->name, (gsize) (ply.end - ply.p));
+    osp_mesh_reader_warn (reader, g_dngettext (GETTEXT_PACKAGE,
+                                               "%s: %zu byte after the last PLY element was "
+                                               "ignored",
+                                               "%s: %zu bytes after the last PLY element were "
+                                               "ignored", (gsize) (ply.end - ply.p)),
+                          reader->name, (gsize) (ply.end - ply.p));
   if (n_short_faces > 0)
-    osp_mesh_reader_warn (reader, _("%s: %" PRIu64 " faces with fewer than three "
-                                    "corners were ignored"), reader->name, n_short_faces);
+    osp_mesh_reader_warn (reader, g_dngettext (GETTEXT_PACKAGE,
+                                               "%s: %" PRIu64 " face with fewer than three "
+                                               "corners was ignored",
+                                               "%s: %" PRIu64 " faces with fewer than three "
+                                               "corners were ignored", n_short_faces),
+                          reader->name, n_short_faces);
 
   triangles = osp_mesh_reader_triangulate_faces (reader, positions, corners, face_sizes, error);
   if (triangles == NULL)

@@ -1206,16 +1206,28 @@ osp_print_check (OspMesh                    *mesh,
     add_problem (report, OSP_PRINT_NOT_READY, g_strdup (_("The model has no triangles.")));
   if (topo->n_boundary_edges > 0)
     add_problem (report, OSP_PRINT_NOT_READY,
-                 g_strdup_printf (_("Not closed: %" PRIu64 " boundary edges (holes)."),
+                 g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                               "Not closed: %" PRIu64 " boundary edge (a hole).",
+                                               "Not closed: %" PRIu64 " boundary edges (holes).",
+                                               topo->n_boundary_edges),
                                   topo->n_boundary_edges));
   if (topo->n_nonmanifold_edges > 0)
     add_problem (report, OSP_PRINT_NOT_READY,
-                 g_strdup_printf (_("Not manifold: %" PRIu64 " edges are shared by "
-                                    "more than two triangles."), topo->n_nonmanifold_edges));
+                 g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                               "Not manifold: %" PRIu64 " edge is shared by "
+                                               "more than two triangles.",
+                                               "Not manifold: %" PRIu64 " edges are shared by "
+                                               "more than two triangles.",
+                                               topo->n_nonmanifold_edges),
+                                  topo->n_nonmanifold_edges));
   if (topo->n_misoriented_edges > 0)
     add_problem (report, OSP_PRINT_NOT_READY,
-                 g_strdup_printf (_("Inconsistent orientation: %" PRIu64 " edges join "
-                                    "triangles facing opposite ways (flipped faces)."),
+                 g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                               "Inconsistent orientation: %" PRIu64 " edge joins "
+                                               "triangles facing opposite ways (flipped faces).",
+                                               "Inconsistent orientation: %" PRIu64 " edges join "
+                                               "triangles facing opposite ways (flipped faces).",
+                                               topo->n_misoriented_edges),
                                   topo->n_misoriented_edges));
   if (report->mesh.closed && report->mesh.volume <= 0 && report->mesh.n_triangles > 0)
     add_problem (report, OSP_PRINT_NOT_READY,
@@ -1234,10 +1246,17 @@ osp_print_check (OspMesh                    *mesh,
                                   report->mesh.n_degenerate));
   if (report->n_self_intersections > 0)
     add_problem (report, OSP_PRINT_NOT_READY,
-                 g_strdup_printf (_("Self-intersecting: %s%" PRIu64 " pairs of "
-                                    "triangles cross each other."),
-                                  report->n_self_intersections >= MAX_REPORTED_INTERSECTIONS ?
-                                  _("at least ") : "", report->n_self_intersections));
+                 report->n_self_intersections >= MAX_REPORTED_INTERSECTIONS
+                 ? g_strdup_printf (_("Self-intersecting: at least %" PRIu64 " pairs of "
+                                      "triangles cross each other."),
+                                    report->n_self_intersections)
+                 : g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                                 "Self-intersecting: %" PRIu64 " pair of "
+                                                 "triangles cross each other.",
+                                                 "Self-intersecting: %" PRIu64 " pairs of "
+                                                 "triangles cross each other.",
+                                                 report->n_self_intersections),
+                                    report->n_self_intersections));
   if (report->n_thin_samples > 0)
     add_problem (report, OSP_PRINT_NOT_READY,
                  g_strdup_printf (_("Walls too thin: %.2f mm at (%.1f, %.1f, %.1f), below the "
@@ -1338,7 +1357,11 @@ osp_print_report_to_text (const OspPrintReport *report,
     g_string_append_printf (s, "%s: %s\n", name, verdict);
   else
     g_string_append_printf (s, "%s\n", verdict);
-  g_string_append_printf (s, _("  %u triangles, %.1f × %.1f × %.1f mm, volume %.1f mm³\n"),
+  g_string_append_printf (s,
+                          g_dngettext (GETTEXT_PACKAGE,
+                                       "  %u triangle, %.1f × %.1f × %.1f mm, volume %.1f mm³\n",
+                                       "  %u triangles, %.1f × %.1f × %.1f mm, volume %.1f mm³\n",
+                                       report->mesh.n_triangles),
                           report->mesh.n_triangles,
                           osp_box_is_empty (&report->mesh.bounds) ? 0.0 :
                           report->mesh.bounds.max[0] - report->mesh.bounds.min[0],

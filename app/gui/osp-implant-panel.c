@@ -13,6 +13,7 @@
 #include "osp-bvh.h"
 #include "osp-implant-panel.h"
 #include "osp-gui-private.h"
+#include "osp-settings.h"
 #include "osp-transform-gizmo.h"
 
 /* The colour map spans ±FIT_RANGE_MM: deep red at that penetration, blue that far away. */
@@ -773,13 +774,19 @@ action_plan_screw (GtkWidget  *widget,
                           trajectory.proposed_length);
   if (trajectory.warnings & OSP_SCREW_ENTRY_OUTSIDE)
     g_string_append_printf (text, "\n⚠ %s", _("The entry point is not on the bone."));
+  /* Whole sentences with their numbers: translations may need another order. */
   if (trajectory.warnings & OSP_SCREW_LEAVES_BONE)
-    g_string_append_printf (text, "\n⚠ %s %.1f mm",
-                            _("The screw leaves the bone before the target, at"),
-                            trajectory.first_leave_distance);
+    {
+      g_string_append (text, "\n⚠ ");
+      g_string_append_printf (text, _("The screw leaves the bone %.1f mm from the entry, before "
+                                      "the target."), trajectory.first_leave_distance);
+    }
   if (trajectory.warnings & OSP_SCREW_ENTERS_ACETABULUM)
-    g_string_append_printf (text, "\n⚠ %s %.1f mm", _("The screw enters the acetabulum, at"),
-                            trajectory.acetabulum_distance);
+    {
+      g_string_append (text, "\n⚠ ");
+      g_string_append_printf (text, _("The screw enters the acetabulum %.1f mm from the entry."),
+                              trajectory.acetabulum_distance);
+    }
   if (trajectory.warnings & OSP_SCREW_NO_EXIT)
     g_string_append_printf (text, "\n⚠ %s", _("No far cortex along the axis."));
   gtk_label_set_text (self->trajectory_label, text->str);
@@ -1001,9 +1008,12 @@ append_collisions (OspImplantPanel *self,
       b = osp_mesh_transform (osp_model_get_mesh (other), matrix);
       osp_fit_collide (a, NULL, b, NULL, &collision);
       if (collision.collides)
-        g_string_append_printf (text, "\n⚠ %s “%s” (%.1f, %.1f, %.1f)",
-                                _("Collides with"), osp_model_get_name (other),
-                                collision.point[0], collision.point[1], collision.point[2]);
+        {
+          g_string_append (text, "\n⚠ ");
+          g_string_append_printf (text, _("Collides with “%s” at (%.1f, %.1f, %.1f)."),
+                                  osp_model_get_name (other), collision.point[0],
+                                  collision.point[1], collision.point[2]);
+        }
     }
 }
 
@@ -1385,7 +1395,10 @@ on_custom_chosen (GtkNativeDialog *dialog,
       g_autofree char *path = file != NULL ? g_file_get_path (file) : NULL;
 
       if (path != NULL)
-        osp_implant_panel_set_custom_path (self, path);
+        {
+          osp_settings_remember_folder (file);
+          osp_implant_panel_set_custom_path (self, path);
+        }
     }
   g_object_unref (dialog);
 }
@@ -1405,6 +1418,7 @@ on_custom_clicked (OspImplantPanel *self)
   gtk_file_filter_add_suffix (filter, "obj");
   gtk_file_filter_add_suffix (filter, "ply");
   gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog), filter);
+  osp_settings_start_in_last_folder (GTK_FILE_CHOOSER (dialog));
   gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (dialog), TRUE);
   g_signal_connect (dialog, "response", G_CALLBACK (on_custom_chosen), self);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
@@ -1494,7 +1508,7 @@ build_form (OspImplantPanel *self)
                                 G_CALLBACK (on_param_changed), self);
     }
   {
-    GtkWidget *clear = gtk_button_new_with_mnemonic (_("C_lear Path"));
+    GtkWidget *clear = gtk_button_new_with_mnemonic (_("_Clear Path"));
 
     self->path_box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
     self->path_button = GTK_TOGGLE_BUTTON (gtk_toggle_button_new_with_mnemonic (
@@ -1515,10 +1529,10 @@ build_form (OspImplantPanel *self)
     g_signal_connect_swapped (clear, "clicked", G_CALLBACK (osp_implant_panel_clear_plate_path),
                               self);
   }
-  add_xyz_row (self->placement_grid, 0, _("_Position (mm)"),
+  add_xyz_row (self->placement_grid, 0, _("Pos_ition (mm)"),
                _("Position of the implant's origin, X Y Z in mm (patient LPS)"), 10000.0,
                self->position_spins);
-  add_xyz_row (self->placement_grid, 1, _("An_gles (°)"),
+  add_xyz_row (self->placement_grid, 1, _("A_ngles (°)"),
                _("Rotation about X, then Y, then Z, in degrees"), 360.0, self->angle_spins);
   self->local_check = GTK_CHECK_BUTTON (gtk_check_button_new_with_mnemonic (_("_Local axes")));
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->local_check),

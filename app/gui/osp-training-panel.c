@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "osp-training-panel.h"
+#include "osp-settings.h"
 
 /* How often the camera is compared with where it was while the "Look" step is current: a
  * glance is enough, and polling needs no hook in the viewport. */
@@ -320,6 +321,8 @@ on_chooser_response (GtkNativeDialog  *dialog,
       g_autofree char *path = g_file_get_path (file);
 
       if (path != NULL)
+        osp_settings_remember_folder (file);
+      if (path != NULL)
         {
           g_autofree char *full = g_str_has_suffix (path, ".osteoplan") ?
                                   g_strdup (path) : g_strconcat (path, ".osteoplan", NULL);
@@ -346,6 +349,7 @@ on_save_course_clicked (OspTrainingPanel *self)
   gtk_file_filter_set_name (filter, _("Osteoplan plans"));
   gtk_file_filter_add_pattern (filter, "*.osteoplan");
   gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (self->chooser), filter);
+  osp_settings_start_in_last_folder (GTK_FILE_CHOOSER (self->chooser));
   gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (self->chooser), _("Course.osteoplan"));
   gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (self->chooser), TRUE);
   g_signal_connect (self->chooser, "response", G_CALLBACK (on_chooser_response), self);

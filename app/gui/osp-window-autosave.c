@@ -9,9 +9,6 @@
 
 #include "osp-window-private.h"
 
-/* Autosave interval when the preferences say nothing (minutes). */
-#define AUTOSAVE_DEFAULT_MINUTES 3
-
 static void
 autosave_done (GObject      *source,
                GAsyncResult *result,
@@ -23,6 +20,42 @@ autosave_done (GObject      *source,
   self->autosave_running = FALSE;
   if (!osp_autosave_save_finish (OSP_PLAN (source), result, &error))
     g_message ("autosave: %s", error->message);
+  if (self->autosave_again && !self->disposed)
+    {
+      self->autosave_again = FALSE;
+      osp_window_autosave_now (self);
+    }
+}
+
+void
+osp_window_autosave_now (OspWindow *self)
+{
+  if (self->autosave == NULL || !osp_window_has_unsaved_work (self))
+    return;
+  /* The running save may have started before the last edit. */
+  if (self->autosave_running)
+    {
+      self->autosave_again = TRUE;
+      return;
+    }
+  self->autosave_running = TRUE;
+  /* The window (and so the autosave) lives until the save completes. */
+  osp_autosave_save_async (self->autosave, self->plan, NULL, autosave_done,
+                           g_object_ref (self));
+}
+
+void
+osp_window_keep_autosave (OspWindow *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (self->autosave == NULL)
+    return;
+  self->keep_autosave = TRUE;
+  /* A running save finishes on its own (it holds the window); else the last state is written
+   * now, while the plan is still there. */
+  if (!self->autosave_running && !osp_autosave_save (self->autosave, self->plan, &error))
+    g_message ("autosave: %s", error->message);
 }
 
 static gboolean
@@ -30,44 +63,23 @@ autosave_tick (gpointer data)
 {
   OspWindow *self = data;
 
-  if (self->autosave != NULL && !self->autosave_running &&
-      osp_plan_get_modified (self->plan) &&
-      g_list_model_get_n_items (G_LIST_MODEL (self->plan)) > 0)
-    {
-      self->autosave_running = TRUE;
-      /* The window (and so the autosave) lives until the save completes. */
-      osp_autosave_save_async (self->autosave, self->plan, NULL, autosave_done,
-                               g_object_ref (self));
-    }
+  if (!self->autosave_running)
+    osp_window_autosave_now (self);
   return G_SOURCE_CONTINUE;
 }
 
-static guint
-autosave_minutes (void)
-{
-  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
-  g_autoptr(GSettingsSchema) schema =
-    source != NULL ? g_settings_schema_source_lookup (source, APPLICATION_ID, TRUE) : NULL;
-
-  /* The preferences hold the interval when the schema is installed. */
-  if (schema != NULL && g_settings_schema_has_key (schema, "autosave-interval"))
-    {
-      g_autoptr(GSettings) settings = g_settings_new_full (schema, NULL, NULL);
-
-      return g_settings_get_uint (settings, "autosave-interval");
-    }
-  return AUTOSAVE_DEFAULT_MINUTES;
-}
-
+/* (Re)starts the timer at the preferences' interval (0: autosave off). */
 void
 osp_window_start_autosave (OspWindow *self)
 {
   g_autoptr(GError) error = NULL;
-  guint minutes = autosave_minutes ();
+  guint minutes = g_settings_get_uint (self->settings, "autosave-interval");
 
+  g_clear_handle_id (&self->autosave_source, g_source_remove);
   if (minutes == 0)
     return;
-  self->autosave = osp_autosave_new (&error);
+  if (self->autosave == NULL)
+    self->autosave = osp_autosave_new (&error);
   if (self->autosave == NULL)
     {
       g_message ("autosave: %s", error->message);

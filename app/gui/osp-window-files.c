@@ -11,6 +11,7 @@
 #include "osp-error.h"
 #include "osp-jobs.h"
 #include "osp-mesh-io.h"
+#include "osp-settings.h"
 #include "osp-window-private.h"
 
 #define PLAN_SUFFIX ".osteoplan"
@@ -21,6 +22,8 @@
 
 static void open_plan (OspWindow  *self,
                        const char *path);
+static void close_now (OspWindow  *self,
+                       gpointer    data);
 typedef struct _Pending Pending;
 static void save_to   (OspWindow  *self,
                        const char *path,
@@ -187,7 +190,9 @@ osp_window_update_jobs_ui (OspWindow *self)
       if (job->kind == OSP_JOB_DEMO)
         text = g_strdup (_("Building the demo case from a simulated CT…"));
       else if (self->jobs->len > 1)
-        text = g_strdup_printf (_("Opening %u files…"), self->jobs->len);
+        text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Opening %u file…",
+                                             "Opening %u files…", self->jobs->len),
+                                self->jobs->len);
       else
         text = g_strdup_printf (_("Opening %s…"), name);
       gtk_label_set_text (self->progress_label, text);
@@ -402,6 +407,8 @@ on_chooser_response (GtkNativeDialog *native,
 
       for (guint i = 0; i < n; i++)
         g_ptr_array_add (array, g_list_model_get_item (files, i));
+      if (array->len > 0)
+        osp_settings_remember_folder (g_ptr_array_index (array, 0));
       osp_window_open_files (self, (GFile **) array->pdata, array->len);
     }
   gtk_native_dialog_destroy (native);
@@ -446,6 +453,7 @@ choose (OspWindow  *self,
                                             _("_Cancel"));
       break;
     }
+  osp_settings_start_in_last_folder (GTK_FILE_CHOOSER (native));
   gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (native), TRUE);
   g_signal_connect (native, "response", G_CALLBACK (on_chooser_response), self);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (native));
@@ -480,11 +488,30 @@ pending_new (OspWindow         *self,
 static void
 pending_free (Pending *pending)
 {
+  if (pending->then == close_now)
+    pending->window->close_asking = FALSE;
   if (pending->destroy != NULL)
     pending->destroy (pending->data);
   g_object_unref (pending->window);
   g_free (pending->path);
   g_free (pending);
+}
+
+/* The surgeon cancelled (or the save failed): neither close nor open. */
+static void
+pending_cancel (Pending *pending)
+{
+  g_autoptr(OspWindow) self = g_object_ref (pending->window);
+  gboolean closing = pending->then == close_now;
+
+  pending->then = NULL;
+  pending_free (pending);
+  if (closing)
+    {
+      self->close_asking = FALSE;
+      if (!self->disposed)
+        g_signal_emit_by_name (self, "close-cancelled");
+    }
 }
 
 static void
@@ -519,8 +546,7 @@ save_done (GObject      *source,
           adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", _("_Close"));
           gtk_window_present (GTK_WINDOW (dialog));
         }
-      pending->then = NULL;
-      pending_free (pending);
+      pending_cancel (pending);
       return;
     }
   if (!self->disposed && OSP_PLAN (source) == self->plan)
@@ -561,6 +587,8 @@ on_save_chooser_response (GtkNativeDialog *native,
       g_autofree char *path = file != NULL ? g_file_get_path (file) : NULL;
 
       if (path != NULL)
+        osp_settings_remember_folder (file);
+      if (path != NULL)
         {
           g_autofree char *full = g_str_has_suffix (path, PLAN_SUFFIX)
                                     ? g_strdup (path) : g_strconcat (path, PLAN_SUFFIX, NULL);
@@ -572,8 +600,7 @@ on_save_chooser_response (GtkNativeDialog *native,
   if (pending != NULL)
     {
       /* Cancelled: neither close nor open. */
-      pending->then = NULL;
-      pending_free (pending);
+      pending_cancel (pending);
     }
   gtk_native_dialog_destroy (native);
   g_object_unref (native);
@@ -599,7 +626,10 @@ save_as (OspWindow *self,
       gtk_file_chooser_set_file (chooser, file, NULL);
     }
   else
-    gtk_file_chooser_set_current_name (chooser, _("Plan.osteoplan"));
+    {
+      osp_settings_start_in_last_folder (chooser);
+      gtk_file_chooser_set_current_name (chooser, _("Plan.osteoplan"));
+    }
   gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (native), TRUE);
   g_signal_connect (native, "response", G_CALLBACK (on_save_chooser_response), pending);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (native));
@@ -654,8 +684,7 @@ on_discard_response (AdwMessageDialog *dialog,
     pending_run (pending);
   else
     {
-      pending->then = NULL;
-      pending_free (pending);
+      pending_cancel (pending);
     }
 }
 
@@ -669,8 +698,7 @@ osp_window_confirm_discard (OspWindow         *self,
   Pending *pending = pending_new (self, then, data, destroy);
   GtkWidget *dialog;
 
-  if (!osp_plan_get_modified (self->plan) ||
-      g_list_model_get_n_items (G_LIST_MODEL (self->plan)) == 0)
+  if (!osp_window_has_unsaved_work (self))
     {
       pending_run (pending);
       return;
@@ -693,12 +721,24 @@ osp_window_confirm_discard (OspWindow         *self,
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
+static gboolean
+close_idle (gpointer data)
+{
+  OspWindow *self = data;
+
+  if (!self->disposed)
+    gtk_window_close (GTK_WINDOW (self));
+  return G_SOURCE_REMOVE;
+}
+
 static void
 close_now (OspWindow *self,
            gpointer   data)
 {
   self->close_confirmed = TRUE;
-  gtk_window_close (GTK_WINDOW (self));
+  /* Once the question has gone: a dialog must not outlive the window it is transient for
+   * (GTK would touch the freed window when it lets the dialog go). */
+  g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, close_idle, g_object_ref (self), g_object_unref);
 }
 
 gboolean
@@ -707,9 +747,14 @@ osp_window_on_close_request (GtkWindow *window,
 {
   OspWindow *self = OSP_WINDOW (window);
 
-  if (self->close_confirmed || !osp_plan_get_modified (self->plan) ||
-      g_list_model_get_n_items (G_LIST_MODEL (self->plan)) == 0)
+  if (self->close_confirmed || !osp_window_has_unsaved_work (self))
     return FALSE;
+  /* Asked once: a second Quit or Ctrl+W while the question shows changes nothing. */
+  if (self->close_asking)
+    return TRUE;
+  self->close_asking = TRUE;
+  /* The work is kept in the autosave while the question waits (the session may end). */
+  osp_window_autosave_now (self);
   osp_window_confirm_discard (self, close_now, NULL, NULL);
   return TRUE;
 }
@@ -802,7 +847,10 @@ on_plan_chooser_response (GtkNativeDialog *native,
       g_autofree char *path = file != NULL ? g_file_get_path (file) : NULL;
 
       if (path != NULL)
-        open_plan (self, path);
+        {
+          osp_settings_remember_folder (file);
+          open_plan (self, path);
+        }
     }
   gtk_native_dialog_destroy (native);
   g_object_unref (native);
@@ -819,6 +867,7 @@ action_open_plan (GtkWidget  *widget,
                                  GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"), _("_Cancel"));
 
   add_filter (GTK_FILE_CHOOSER (native), _("Osteoplan plans"), "osteoplan", FALSE);
+  osp_settings_start_in_last_folder (GTK_FILE_CHOOSER (native));
   gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (native), TRUE);
   g_signal_connect (native, "response", G_CALLBACK (on_plan_chooser_response), self);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (native));

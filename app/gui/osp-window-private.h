@@ -56,6 +56,7 @@ struct _OspWindow
   struct _OspWindowSlices *slices;
 
   OspPlan              *plan;
+  GSettings            *settings;
   GtkSingleSelection   *selection;
 
   GCancellable         *cancellable;
@@ -67,6 +68,9 @@ struct _OspWindow
   guint                 autosave_source;
   gboolean              autosave_running;
   gboolean              close_confirmed;   /* the surgeon chose Save or Discard */
+  gboolean              close_asking;      /* the "Save Changes?" of a close is showing */
+  gboolean              autosave_again;    /* changed while an autosave ran: save again */
+  gboolean              keep_autosave;     /* closed with unsaved work: keep it to recover */
   guint                 n_saves_running;
   guint                 n_plan_tasks;      /* plans being opened */
   gboolean              path_is_autosave;  /* recovered: Save must ask where */
@@ -87,6 +91,9 @@ void     osp_window_add_mesh           (OspWindow         *self,
                                         OspModelRole       role,
                                         const char        *source_path);
 void     osp_window_cancel_jobs        (OspWindow         *self);
+/* The plan holds work that is in no file of the surgeon's: unsaved changes, or a plan
+ * recovered from an autosave and not saved yet. */
+gboolean osp_window_has_unsaved_work   (OspWindow         *self);
 void     osp_window_close_case         (OspWindow         *self);
 void     osp_window_update_title       (OspWindow         *self);
 void     osp_window_update_tools       (OspWindow         *self);
@@ -111,6 +118,11 @@ void     osp_window_files_class_init   (GtkWidgetClass    *widget_class);
 /* osp-window-autosave.c */
 void     osp_window_update_recover     (OspWindow         *self);
 void     osp_window_start_autosave     (OspWindow         *self);
+/* Writes the autosave now (in the background) when the plan has unsaved work. */
+void     osp_window_autosave_now       (OspWindow         *self);
+/* The window goes without Save or Discard: writes the autosave (blocking) and keeps it for
+ * recovery at the next start. */
+void     osp_window_keep_autosave      (OspWindow         *self);
 
 /* osp-window-slices.c: the slice views beside the 3D view */
 void     osp_window_slices_init        (OspWindow         *self);

@@ -15,6 +15,7 @@
 #include "osp-measure-panel.h"
 #include "osp-training-panel.h"
 #include "osp-model-row.h"
+#include "osp-settings.h"
 #include "osp-window-private.h"
 
 G_DEFINE_FINAL_TYPE (OspWindow, osp_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -41,6 +42,7 @@ update_summary (OspWindow *self)
   guint n = g_list_model_get_n_items (G_LIST_MODEL (self->plan));
   guint64 n_triangles = 0;
   g_autofree char *models_text = NULL;
+  g_autofree char *triangles_text = NULL;
   g_autofree char *text = NULL;
 
   for (guint i = 0; i < n; i++)
@@ -50,7 +52,11 @@ update_summary (OspWindow *self)
       n_triangles += osp_model_get_n_triangles (model);
     }
   models_text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u model", "%u models", n), n);
-  text = g_strdup_printf (_("%s · %'" PRIu64 " triangles"), models_text, n_triangles);
+  triangles_text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%'" PRIu64 " triangle",
+                                                 "%'" PRIu64 " triangles", n_triangles),
+                                    n_triangles);
+  /* TRANSLATORS: the summary under the model list: "2 models · 412,000 triangles". */
+  text = g_strdup_printf (_("%s · %s"), models_text, triangles_text);
   gtk_label_set_text (self->summary_label, text);
 }
 
@@ -169,6 +175,13 @@ osp_window_cancel_jobs (OspWindow *self)
   g_cancellable_cancel (self->cancellable);
   g_object_unref (self->cancellable);
   self->cancellable = g_cancellable_new ();
+}
+
+gboolean
+osp_window_has_unsaved_work (OspWindow *self)
+{
+  return (osp_plan_get_modified (self->plan) || self->path_is_autosave) &&
+         g_list_model_get_n_items (G_LIST_MODEL (self->plan)) > 0;
 }
 
 void
@@ -461,6 +474,36 @@ on_factory_unbind (GtkSignalListItemFactory *factory,
   osp_model_row_set_model (OSP_MODEL_ROW (gtk_list_item_get_child (item)), NULL);
 }
 
+/* -- Size and state ----------------------------------------------------------------------- */
+
+/* The next window opens as the last one closed: its size, and maximized or not. */
+static void
+restore_window_state (OspWindow *self)
+{
+  gtk_window_set_default_size (GTK_WINDOW (self),
+                               g_settings_get_int (self->settings, "window-width"),
+                               g_settings_get_int (self->settings, "window-height"));
+  if (g_settings_get_boolean (self->settings, "window-maximized"))
+    gtk_window_maximize (GTK_WINDOW (self));
+}
+
+static void
+save_window_state (OspWindow *self)
+{
+  int width = 0, height = 0;
+
+  /* The size before maximizing (GTK keeps the default size while maximized). */
+  gtk_window_get_default_size (GTK_WINDOW (self), &width, &height);
+  if (width > 0 && height > 0)
+    {
+      /* Within the schema's ranges: a smaller window is stored at the smallest. */
+      g_settings_set_int (self->settings, "window-width", CLAMP (width, 360, 32767));
+      g_settings_set_int (self->settings, "window-height", CLAMP (height, 294, 32767));
+    }
+  g_settings_set_boolean (self->settings, "window-maximized",
+                          gtk_window_is_maximized (GTK_WINDOW (self)));
+}
+
 /* -- GObject ------------------------------------------------------------------------------ */
 
 static void
@@ -468,6 +511,13 @@ osp_window_dispose (GObject *object)
 {
   OspWindow *self = OSP_WINDOW (object);
 
+  /* Destroyed without Save or Discard (the session ends, a caller quits the application):
+   * the plan stays in its autosave, offered for recovery at the next start. */
+  if (!self->disposed && self->plan != NULL && !self->close_confirmed &&
+      osp_window_has_unsaved_work (self))
+    osp_window_keep_autosave (self);
+  if (!self->disposed && self->settings != NULL)
+    save_window_state (self);
   self->disposed = TRUE;
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->progress_source, g_source_remove);
@@ -481,6 +531,9 @@ osp_window_dispose (GObject *object)
     g_signal_handlers_disconnect_by_data (self->plan, self);
   g_clear_object (&self->selection);
   g_clear_object (&self->plan);
+  if (self->settings != NULL)
+    g_signal_handlers_disconnect_by_data (self->settings, self);
+  g_clear_object (&self->settings);
   G_OBJECT_CLASS (osp_window_parent_class)->dispose (object);
 }
 
@@ -493,8 +546,11 @@ osp_window_finalize (GObject *object)
   g_ptr_array_unref (self->jobs);
   g_free (self->last_error);
   /* A clean exit: the session's autosave is not needed any more.  (A running autosave holds
-   * the window, so none is in flight here.) */
-  g_clear_pointer (&self->autosave, osp_autosave_discard);
+   * the window, so none is in flight here.)  Unsaved work keeps it, for recovery. */
+  if (self->keep_autosave)
+    g_clear_pointer (&self->autosave, osp_autosave_free);
+  else
+    g_clear_pointer (&self->autosave, osp_autosave_discard);
   G_OBJECT_CLASS (osp_window_parent_class)->finalize (object);
 }
 
@@ -506,6 +562,16 @@ osp_window_class_init (OspWindowClass *klass)
 
   object_class->dispose = osp_window_dispose;
   object_class->finalize = osp_window_finalize;
+
+  /**
+   * OspWindow::close-cancelled:
+   *
+   * A close (the close button, Ctrl+W, or Quit closing every window) was stopped: the surgeon
+   * answered Cancel to "Save Changes?", cancelled the file chooser of Save, or the save
+   * failed.  The window stays open; Quit stops there.
+   */
+  g_signal_new ("close-cancelled", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                NULL, G_TYPE_NONE, 0);
 
   g_type_ensure (OSP_TYPE_VIEWPORT);
   g_type_ensure (OSP_TYPE_CUT_PANEL);
@@ -554,6 +620,8 @@ osp_window_init (OspWindow *self)
 
   gtk_widget_init_template (GTK_WIDGET (self));
   osp_window_slices_init (self);
+  self->settings = osp_settings_new ();
+  restore_window_state (self);
   g_signal_connect_swapped (self->cut_panel, "finished", G_CALLBACK (on_tool_finished), self);
   g_signal_connect_swapped (self->mirror_panel, "finished", G_CALLBACK (on_tool_finished), self);
   g_signal_connect (self->training_panel, "case-ready", G_CALLBACK (on_training_case_ready),
@@ -591,6 +659,8 @@ osp_window_init (OspWindow *self)
   update_summary (self);
   g_signal_connect (self, "close-request", G_CALLBACK (osp_window_on_close_request), NULL);
   osp_window_start_autosave (self);
+  g_signal_connect_swapped (self->settings, "changed::autosave-interval",
+                            G_CALLBACK (osp_window_start_autosave), self);
 }
 
 OspWindow *
