@@ -319,7 +319,8 @@ test_mirror_demo (void)
 
   osp_window_open_demo (window);
   osp_test_wait_for (jobs_done, window, "the demo case");
-  g_assert_cmpuint (osp_plan_get_n_models (plan), ==, 1);
+  /* The pelvis and its tumour. */
+  g_assert_cmpuint (osp_plan_get_n_models (plan), ==, 2);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.mirror", NULL));
   g_assert_true (osp_mirror_panel_get_active (panel));
 
@@ -340,7 +341,7 @@ test_mirror_demo (void)
   template_model = osp_mirror_panel_get_template (panel);
   g_assert_nonnull (template_model);
   g_assert_cmpint (osp_model_get_role (template_model), ==, OSP_MODEL_ROLE_TEMPLATE);
-  g_assert_cmpuint (osp_plan_get_n_models (plan), ==, 2);
+  g_assert_cmpuint (osp_plan_get_n_models (plan), ==, 3);
 
   osp_mirror_panel_register (panel);
   osp_test_wait_for (mirror_idle, panel, "the registration");
@@ -366,7 +367,7 @@ test_mirror_demo (void)
   /* Undo the registration, the mirror, then the plane kept in the plan. */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.undo", NULL));
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.undo", NULL));
-  g_assert_cmpuint (osp_plan_get_n_models (plan), ==, 1);
+  g_assert_cmpuint (osp_plan_get_n_models (plan), ==, 2);
   g_assert_cmpint (osp_plan_find_plane (plan, "Midsagittal"), >=, 0);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.undo", NULL));
   g_assert_cmpint (osp_plan_find_plane (plan, "Midsagittal"), <, 0);

@@ -118,7 +118,8 @@ test_demo (void)
   g_assert_cmpuint (osp_window_get_n_jobs (window), ==, 1);
   osp_test_wait_for (jobs_done, window, "the demo case");
   g_assert_null (osp_window_get_last_error (window));
-  g_assert_cmpuint (g_list_model_get_n_items (models), ==, 1);
+  /* The pelvis and its periacetabular tumour. */
+  g_assert_cmpuint (g_list_model_get_n_items (models), ==, 2);
   model = g_list_model_get_item (models, 0);
   g_assert_cmpstr (osp_model_get_name (model), ==, "Demo pelvis");
   g_assert_cmpuint (osp_model_get_n_triangles (model), >, 10000);

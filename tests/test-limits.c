@@ -133,14 +133,13 @@ test_memory_check (void)
 static void
 test_report_limit (void)
 {
-  g_autoptr(OspMesh) sphere = osp_test_make_sphere (10, 256, 128);   /* 65 024 triangles */
+  g_autoptr(OspMesh) sphere = osp_test_make_sphere (10, 512, 256);   /* 261 120 triangles */
   g_autoptr(GError) error = NULL;
   OspMeshReport checked, plain;
   guint32 nv = osp_mesh_get_n_vertices (sphere), nt = osp_mesh_get_n_triangles (sphere);
 
-  /* Two copies of 3 half-edges of 16 bytes, three guint32 a triangle, a byte a vertex. */
-  g_assert_cmpuint (osp_mesh_report_bytes (nv, nt), ==,
-                    (guint64) nt * 108 + nv + (sizeof (gsize) << 16) + 64);
+  /* Three half-edges of 4 bytes and two labels a triangle, an offset and a byte a vertex. */
+  g_assert_cmpuint (osp_mesh_report_bytes (nv, nt), ==, (guint64) nt * 20 + (guint64) nv * 5 + 64);
   g_setenv ("OSP_MEMORY_LIMIT_MB", LIMIT_MB, TRUE);
   g_assert_false (osp_mesh_report_checked (sphere, &checked, "sphere.stl", &error));
   g_unsetenv ("OSP_MEMORY_LIMIT_MB");

@@ -39,6 +39,7 @@ struct _OspCutPanel
   GtkToggleButton *pick_button;
   GtkCheckButton *preview_check;
   GtkLabel       *status_label;
+  GtkLabel       *margin_label;   /* margins to the tumour (osp-window-slices.c) */
   GtkButton      *cancel_button;
   GtkButton      *apply_button;
 
@@ -70,6 +71,7 @@ G_DEFINE_FINAL_TYPE (OspCutPanel, osp_cut_panel, GTK_TYPE_BOX)
 enum
 {
   SIGNAL_FINISHED,
+  SIGNAL_PLANES_CHANGED,
   N_SIGNALS
 };
 
@@ -248,6 +250,7 @@ run_preview (gpointer data)
 static void
 schedule_preview (OspCutPanel *self)
 {
+  g_signal_emit (self, signals[SIGNAL_PLANES_CHANGED], 0);
   if (self->preview_cancellable != NULL)
     {
       g_cancellable_cancel (self->preview_cancellable);
@@ -689,6 +692,7 @@ teardown (OspCutPanel *self)
   clear_preview (self);
   clear_pick_markers (self);
   clear_planes (self);
+  g_signal_emit (self, signals[SIGNAL_PLANES_CHANGED], 0);
   for (guint i = 0; i < G_N_ELEMENTS (self->handlers); i++)
     g_clear_signal_handler (&self->handlers[i], self->viewport);
   gtk_toggle_button_set_active (self->pick_button, FALSE);
@@ -696,6 +700,16 @@ teardown (OspCutPanel *self)
   g_clear_object (&self->viewport);
   g_clear_object (&self->plan);
   return TRUE;
+}
+
+void
+osp_cut_panel_set_margin_report (OspCutPanel *self,
+                                 const char  *markup)
+{
+  g_return_if_fail (OSP_IS_CUT_PANEL (self));
+
+  gtk_label_set_markup (self->margin_label, markup != NULL ? markup : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->margin_label), markup != NULL && markup[0] != '\0');
 }
 
 void
@@ -861,6 +875,9 @@ osp_cut_panel_class_init (OspCutPanelClass *klass)
   signals[SIGNAL_FINISHED] = g_signal_new ("finished", G_TYPE_FROM_CLASS (klass),
                                            G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                                            G_TYPE_NONE, 1, G_TYPE_BOOLEAN);
+  signals[SIGNAL_PLANES_CHANGED] = g_signal_new ("planes-changed", G_TYPE_FROM_CLASS (klass),
+                                                 G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                                 G_TYPE_NONE, 0);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                OSP_RESOURCE_PATH "/ui/osp-cut-panel.ui");
@@ -888,6 +905,19 @@ static void
 osp_cut_panel_init (OspCutPanel *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  {
+    GtkWidget *parent = gtk_widget_get_parent (GTK_WIDGET (self->status_label));
+
+    self->margin_label = GTK_LABEL (gtk_label_new (NULL));
+    gtk_label_set_xalign (self->margin_label, 0.0f);
+    gtk_label_set_wrap (self->margin_label, TRUE);
+    gtk_widget_set_visible (GTK_WIDGET (self->margin_label), FALSE);
+    if (GTK_IS_BOX (parent))
+      gtk_box_insert_child_after (GTK_BOX (parent), GTK_WIDGET (self->margin_label),
+                                  GTK_WIDGET (self->status_label));
+    else
+      gtk_box_append (GTK_BOX (self), GTK_WIDGET (self->margin_label));
+  }
 
   self->planes = g_array_new (FALSE, FALSE, sizeof (OspPlane));
   self->gizmos = g_ptr_array_new_with_free_func ((GDestroyNotify) osp_plane_gizmo_free);

@@ -32,6 +32,10 @@ void       osp_cut_panel_start          (OspCutPanel    *self,
 /* Ends without cutting (Cancel): the planes and the preview go, the model shows again.
  * Emits "finished" (FALSE) when it was active. */
 void       osp_cut_panel_stop           (OspCutPanel    *self);
+/* A report of the margins to the tumour under the status (Pango markup; NULL hides it).
+ * "planes-changed" tells when the planes moved (also while dragged) or went. */
+void       osp_cut_panel_set_margin_report (OspCutPanel *self,
+                                            const char  *markup);
 gboolean   osp_cut_panel_get_active     (OspCutPanel    *self);
 
 /* Replaces the planes (1 to OSP_CUT_MAX_PLANES, world coordinates, normals non-zero). */

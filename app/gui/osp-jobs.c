@@ -150,6 +150,8 @@ run_demo (OspJob        *job,
 {
   OspPhantomOptions options = OSP_PHANTOM_OPTIONS_INIT;
 
+  /* The demo case is a resection: the periacetabular lesion (osp-phantom.h). */
+  options.tumour = TRUE;
   gint64 start = g_get_monotonic_time ();
   gboolean ok;
 

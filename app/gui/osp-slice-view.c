@@ -383,7 +383,8 @@ on_gl_render (GtkGLArea    *area,
   guint n, width, height;
   guint32 mask_dims[3];
   float mask_matrix[16];
-  double threshold, crosshair[3];
+  double threshold = 0.0, crosshair[3];
+  gboolean outline;
   int w, h;
 
   if (self->renderer == NULL)
@@ -393,9 +394,9 @@ on_gl_render (GtkGLArea    *area,
   width = (guint) w, height = (guint) h;
   current_camera (self, &camera);
   osp_slice_renderer_set_volume (self->renderer, osp_slice_group_get_volume (self->group));
-  osp_slice_renderer_set_outline (self->renderer,
-                                  osp_slice_group_get_outline (self->group, &threshold),
-                                  threshold, NULL);
+  /* (Not in one call: the order arguments are evaluated in is unspecified.) */
+  outline = osp_slice_group_get_outline (self->group, &threshold);
+  osp_slice_renderer_set_outline (self->renderer, outline, threshold, NULL);
   planes = osp_slice_group_get_planes (self->group, &rgb, &n);
   osp_slice_renderer_set_planes (self->renderer, planes, rgb, n);
   marks = osp_slice_group_get_marks (self->group, &rgb, &n);

@@ -225,17 +225,6 @@ start_job (OspWindow *self,
 }
 
 static void
-on_ct_model_ready (OspCtDialog *dialog,
-                   OspMesh     *mesh,
-                   const char  *name,
-                   OspWindow   *self)
-{
-  /* The CT stays with the case beside the bone made from it. */
-  osp_window_slices_add_volume (self, osp_ct_dialog_get_volume (dialog));
-  osp_window_add_mesh (self, mesh, name, OSP_MODEL_ROLE_BONE, NULL);
-}
-
-static void
 finish_job (OspWindow *self,
             OspJob    *job)
 {
@@ -256,20 +245,16 @@ finish_job (OspWindow *self,
       break;
     case OSP_JOB_LOAD_VOLUME:
       {
-        OspCtDialog *dialog = osp_ct_dialog_new (GTK_WINDOW (self), job->path, job->volume,
-                                                 job->series, job->series_index,
-                                                 job->histogram);
-
-        g_signal_connect_object (dialog, "model-ready", G_CALLBACK (on_ct_model_ready), self,
-                                 0);
-        osp_window_slices_follow_ct_dialog (self, dialog);
-        gtk_window_present (GTK_WINDOW (dialog));
+        /* Asks first when the CT shows another patient than the case's. */
+        osp_window_slices_open_ct (self, job->path, job->volume, job->series,
+                                   job->series_index, job->histogram);
         add_recent (self, job->path);
       }
       break;
     case OSP_JOB_DEMO:
       osp_window_slices_add_volume (self, job->volume);
       osp_window_add_mesh (self, job->mesh, _("Demo pelvis"), OSP_MODEL_ROLE_BONE, NULL);
+      osp_window_slices_add_demo_tumour (self, job->volume);
       break;
     case OSP_JOB_SEGMENT:
     default:

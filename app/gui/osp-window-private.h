@@ -134,6 +134,18 @@ void     osp_window_slices_show_volume (OspWindow         *self,
                                         OspVolume         *volume);
 void     osp_window_slices_follow_ct_dialog (OspWindow    *self,
                                              OspCtDialog  *dialog);
+/* Opens the CT dialog for a loaded CT (histogram: OSP_JOB_HISTOGRAM_N_BINS counts or NULL);
+ * when the CT names another patient than the case's, asks first: open it as a new case (a
+ * new window), add it anyway, or cancel. */
+void     osp_window_slices_open_ct     (OspWindow         *self,
+                                        const char        *path,
+                                        OspVolume         *volume,
+                                        GPtrArray         *series,
+                                        int                series_index,
+                                        const guint64     *histogram);
+/* The demo's lesion as the case's tumour (a mask and its model). */
+void     osp_window_slices_add_demo_tumour (OspWindow     *self,
+                                            OspVolume     *volume);
 /* Adds the CT to the case (one undo step) and shows it; nothing when the plan has it. */
 void     osp_window_slices_add_volume  (OspWindow         *self,
                                         OspVolume         *volume);

@@ -11,9 +11,15 @@
 #include "config.h"
 
 #include <glib/gi18n-lib.h>
+#include <math.h>
 #include <string.h>
 
 #include "osp-application.h"
+#include "osp-cut.h"
+#include "osp-error.h"
+#include "osp-jobs.h"
+#include "osp-margin.h"
+#include "osp-phantom.h"
 #include "osp-window-private.h"
 
 /* The case header (patient) and the CT rows in the side panel. */
@@ -27,9 +33,24 @@ struct _OspWindowSlices
   GtkListBox *ct_list;
   OspVolume  *shown;          /* the CT in the slice views (the plan's), or a preview */
   int         mask_index;     /* the plan's mask shown, or −1 */
+  GArray     *markers;        /* viewport overlays at the closest tumour points */
+
+  /* The tumour tools (on the slices). */
+  GtkWidget  *tumour_box;
+  GtkToggleButton *paint_button, *erase_button, *grow_button;
+  GtkCheckButton  *sphere_check;
+  GtkAdjustment   *size_adjustment, *min_hu_adjustment, *max_hu_adjustment;
+  GtkAdjustment   *radius_adjustment, *label_adjustment;
+  GtkLabel        *tumour_label;
+  gboolean         stroke;       /* a brush stroke is going on */
+  double           last_dab[3];
+  guint            stroke_axis;
+  guint32          painted[2];   /* the last two index layers painted in 2D (fill between) */
+  guint            n_painted;
 };
 
 static void update_case (OspWindow *self);
+static void update_margins (OspWindow *self);
 static void build_case_box (OspWindow *self);
 
 static GSettings *
@@ -71,8 +92,13 @@ on_layout_activate (GSimpleAction *action,
 {
   OspWindow *self = data;
 
+  g_autoptr(GSettings) settings = get_settings ();
+
   g_simple_action_set_state (action, parameter);
   osp_view_grid_set_layout (self->view_grid, g_variant_get_string (parameter, NULL));
+  /* Remembered for the next windows (the grid follows the key, see below). */
+  if (settings != NULL)
+    g_settings_set_string (settings, "view-layout", osp_view_grid_get_layout (self->view_grid));
 }
 
 static void
@@ -134,6 +160,7 @@ osp_window_slices_init (OspWindow *self)
 
   self->slices = g_new0 (OspWindowSlices, 1);
   self->slices->mask_index = -1;
+  self->slices->markers = g_array_new (FALSE, FALSE, sizeof (guint));
   self->slice_group = osp_slice_group_new ();
   /* The 3D view moves into the grid before anything is realized. */
   g_object_ref (viewport);
@@ -148,9 +175,10 @@ osp_window_slices_init (OspWindow *self)
   g_signal_connect (self->view_grid, "notify::layout", G_CALLBACK (on_grid_layout_notify),
                     self);
   if (settings != NULL)
-    g_settings_bind (settings, "view-layout", self->view_grid, "layout", G_SETTINGS_BIND_DEFAULT);
+    g_settings_bind (settings, "view-layout", self->view_grid, "layout", G_SETTINGS_BIND_GET);
   on_grid_layout_notify (self->view_grid, NULL, self);
   g_signal_connect (self->viewport, "tool-click", G_CALLBACK (on_tool_click), self);
+  g_signal_connect_swapped (self->cut_panel, "planes-changed", G_CALLBACK (update_margins), self);
   build_case_box (self);
 }
 
@@ -217,6 +245,14 @@ show (OspWindow *self, OspVolume *volume)
     }
   update_mask (self);
   update_case (self);
+  if (self->plan != NULL)
+    {
+      gboolean has_case = volume != NULL
+                          || g_list_model_get_n_items (G_LIST_MODEL (self->plan)) > 0;
+
+      gtk_stack_set_visible_child_name (self->main_stack, has_case ? "case" : "start");
+      gtk_widget_set_visible (GTK_WIDGET (self->sidebar_button), has_case);
+    }
 }
 
 static void
@@ -284,6 +320,7 @@ osp_window_slices_dispose (OspWindow *self)
   if (self->slices != NULL)
     {
       g_clear_pointer (&self->slices->shown, osp_volume_unref);
+      g_clear_pointer (&self->slices->markers, g_array_unref);
       g_clear_pointer (&self->slices, g_free);
     }
 }
@@ -311,6 +348,708 @@ osp_window_slices_add_volume (OspWindow *self,
     osp_window_show_toast (self, error->message);
   else
     show (self, volume);
+}
+
+/* -- Margins to the tumour ----------------------------------------------------------------- */
+
+static double
+target_margin (void)
+{
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr(GSettingsSchema) schema =
+    source != NULL ? g_settings_schema_source_lookup (source, APPLICATION_ID, TRUE) : NULL;
+
+  if (schema != NULL && g_settings_schema_has_key (schema, "target-margin"))
+    {
+      g_autoptr(GSettings) settings = g_settings_new_full (schema, NULL, NULL);
+
+      return g_settings_get_double (settings, "target-margin");
+    }
+  return OSP_MARGIN_DEFAULT_TARGET_MM;
+}
+
+/* A small cube (2·r wide) round p: the closest tumour point in 3D. */
+static OspMesh *
+marker_mesh (const float p[3], float r)
+{
+  static const guint32 indices[36] = {
+    0, 2, 1, 0, 3, 2, 4, 5, 6, 4, 6, 7, 0, 1, 5, 0, 5, 4,
+    1, 2, 6, 1, 6, 5, 2, 3, 7, 2, 7, 6, 3, 0, 4, 3, 4, 7,
+  };
+  float positions[24];
+
+  for (int v = 0; v < 8; v++)
+    {
+      positions[3 * v] = p[0] + ((v == 1 || v == 2 || v == 5 || v == 6) ? r : -r);
+      positions[3 * v + 1] = p[1] + ((v == 2 || v == 3 || v == 6 || v == 7) ? r : -r);
+      positions[3 * v + 2] = p[2] + (v >= 4 ? r : -r);
+    }
+  return osp_mesh_new (positions, 8, indices, 12);
+}
+
+static void
+clear_markers (OspWindow *self)
+{
+  OspWindowSlices *s = self->slices;
+
+  for (guint i = 0; s->markers != NULL && i < s->markers->len; i++)
+    osp_viewport_remove_overlay (self->viewport, g_array_index (s->markers, guint, i));
+  if (s->markers != NULL)
+    g_array_set_size (s->markers, 0);
+}
+
+/* The margin of each cut plane to every tumour model, live while a plane moves: in the cut
+ * panel (red below the target), as the planes' lines on the slices (red below the target)
+ * and the closest tumour points marked on the slices and in 3D. */
+static void
+update_margins (OspWindow *self)
+{
+  static const float red[3] = { 0.95f, 0.2f, 0.15f };
+  static const float green[3] = { 0.3f, 0.85f, 0.4f };
+  static const float blue[3] = { 0.35f, 0.7f, 1.0f };
+  OspPlane planes[OSP_CUT_MAX_PLANES];
+  float plane4[OSP_CUT_MAX_PLANES][4], rgb[3 * OSP_CUT_MAX_PLANES];
+  double margins[OSP_CUT_MAX_PLANES], closest[3 * OSP_CUT_MAX_PLANES];
+  guint n = 0, n_tumours = 0;
+  double target = target_margin ();
+  g_autoptr(GString) report = g_string_new (NULL);
+  GListModel *models;
+
+  if (self->disposed || self->slices == NULL || self->plan == NULL)
+    return;
+  models = G_LIST_MODEL (self->plan);
+  clear_markers (self);
+  if (osp_cut_panel_get_active (self->cut_panel))
+    n = osp_cut_panel_get_planes (self->cut_panel, planes, OSP_CUT_MAX_PLANES);
+  for (guint p = 0; p < n; p++)
+    {
+      memcpy (plane4[p], planes[p].normal, sizeof planes[p].normal);
+      plane4[p][3] = planes[p].d;
+      margins[p] = G_MAXDOUBLE;
+    }
+  for (guint m = 0; n > 0 && m < g_list_model_get_n_items (models); m++)
+    {
+      g_autoptr(OspModel) model = g_list_model_get_item (models, m);
+      g_autoptr(OspMesh) world = NULL;
+      OspMarginResult result = { 0 };
+      mat4 transform;
+
+      if (osp_model_get_role (model) != OSP_MODEL_ROLE_TUMOUR || osp_model_get_mesh (model) == NULL)
+        continue;
+      osp_model_get_transform (model, (float *) transform);
+      world = osp_mesh_transform (osp_model_get_mesh (model), transform);
+      if (!osp_margin_compute (world, (const float (*)[4]) plane4, n, &result))
+        continue;
+      n_tumours++;
+      for (guint p = 0; p < n; p++)
+        if (result.planes[p].margin_mm < margins[p])
+          {
+            margins[p] = result.planes[p].margin_mm;
+            for (int c = 0; c < 3; c++)
+              closest[3 * p + c] = result.planes[p].closest[c];
+          }
+      osp_margin_result_clear (&result);
+    }
+
+  for (guint p = 0; p < n; p++)
+    {
+      const float *color = n_tumours == 0 ? blue : margins[p] < target ? red : green;
+
+      memcpy (rgb + 3 * p, color, 3 * sizeof (float));
+      if (n_tumours == 0)
+        continue;
+      if (report->len > 0)
+        g_string_append_c (report, '\n');
+      if (margins[p] < target)
+        {
+          g_autofree char *text = g_strdup_printf (_("Plane %u: margin %.1f mm, below the "
+                                                     "%.0f mm target"), p + 1, margins[p],
+                                                   target);
+          g_autofree char *escaped = g_markup_escape_text (text, -1);
+
+          g_string_append_printf (report, "<span foreground=\"#e01b24\" weight=\"bold\">%s</span>",
+                                  escaped);
+        }
+      else
+        {
+          g_autofree char *text = g_strdup_printf (_("Plane %u: margin %.1f mm"), p + 1,
+                                                   margins[p]);
+          g_autofree char *escaped = g_markup_escape_text (text, -1);
+
+          g_string_append (report, escaped);
+        }
+      {
+        float point[3] = { (float) closest[3 * p], (float) closest[3 * p + 1],
+                           (float) closest[3 * p + 2] };
+        g_autoptr(OspMesh) marker = marker_mesh (point, 2.5f);
+        guint handle = osp_viewport_add_overlay (self->viewport, marker, color, 1.0f);
+
+        g_array_append_val (self->slices->markers, handle);
+      }
+    }
+  if (n_tumours > 0 && n > 0)
+    {
+      gboolean inside = TRUE;
+
+      for (guint p = 0; p < n; p++)
+        inside = inside && margins[p] > 0.0;
+      if (!inside)
+        {
+          g_autofree char *escaped =
+            g_markup_escape_text (_("The tumour is not wholly inside the resected region."), -1);
+
+          g_string_append_printf (report, "\n<span foreground=\"#e01b24\" weight=\"bold\">%s</span>",
+                                  escaped);
+        }
+    }
+  osp_cut_panel_set_margin_report (self->cut_panel, report->str);
+  osp_slice_group_set_planes (self->slice_group, planes, rgb, n);
+  osp_slice_group_set_marks (self->slice_group, closest, rgb, n_tumours > 0 ? n : 0);
+}
+
+void
+osp_window_slices_add_demo_tumour (OspWindow *self,
+                                   OspVolume *volume)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OspVolume) labels = NULL;
+  g_autoptr(OspMask) mask = NULL;
+  OspPhantomLesion lesion;
+  OspGrid grid;
+  int index = osp_plan_get_volume_index (self->plan, volume);
+
+  if (index < 0)
+    return;
+  osp_phantom_get_lesion (&lesion);
+  osp_grid_from_volume (volume, &grid);
+  labels = osp_phantom_lesion_label_map (&lesion, volume, &error);
+  if (labels != NULL)
+    mask = osp_mask_from_label_map (labels, 1, 1, &grid, _("Demo tumour"), &error);
+  if (mask == NULL
+      || !osp_plan_add_tumour (self->plan, (guint) index, mask, _("Tumour"), NULL, &error))
+    osp_window_show_toast (self, error->message);
+}
+
+/* -- Tumour tools ------------------------------------------------------------------------ */
+
+typedef enum
+{
+  TOOL_NONE,
+  TOOL_PAINT,
+  TOOL_ERASE,
+  TOOL_GROW,
+} TumourTool;
+
+static TumourTool
+current_tool (OspWindowSlices *s)
+{
+  if (gtk_toggle_button_get_active (s->paint_button))
+    return TOOL_PAINT;
+  if (gtk_toggle_button_get_active (s->erase_button))
+    return TOOL_ERASE;
+  if (gtk_toggle_button_get_active (s->grow_button))
+    return TOOL_GROW;
+  return TOOL_NONE;
+}
+
+/* The tumour mask on the shown CT, made (one undo step) when there is none. */
+static int
+ensure_tumour_mask (OspWindow *self)
+{
+  OspWindowSlices *s = self->slices;
+  g_autoptr(GError) error = NULL;
+  int volume_index;
+
+  if (s->mask_index >= 0)
+    return s->mask_index;
+  volume_index = s->shown != NULL ? osp_plan_get_volume_index (self->plan, s->shown) : -1;
+  if (volume_index < 0)
+    return -1;
+  if (!osp_plan_add_mask (self->plan, (guint) volume_index, _("Tumour"), NULL, 0xe01b24,
+                          &error))
+    {
+      osp_window_show_toast (self, error->message);
+      return -1;
+    }
+  update_mask (self);
+  return s->mask_index;
+}
+
+/* The index axis of the shown CT closest to a view's normal, and the layer through p. */
+static guint
+index_axis (OspVolume *volume, OspSliceAxis view_axis, const double lps[3], guint32 *out_slice)
+{
+  double right[3], up[3], normal[3], direction[9], best = -1.0;
+  guint axis = 2;
+  OspGrid grid;
+  double ijk[3];
+
+  osp_slice_axis_frame (view_axis, right, up, normal);
+  osp_volume_get_direction (volume, direction);
+  for (guint a = 0; a < 3; a++)
+    {
+      double dot = fabs (direction[3 * a] * normal[0] + direction[3 * a + 1] * normal[1]
+                         + direction[3 * a + 2] * normal[2]);
+
+      if (dot > best)
+        best = dot, axis = a;
+    }
+  osp_grid_from_volume (volume, &grid);
+  osp_grid_lps_to_index (&grid, lps, ijk);
+  *out_slice = (guint32) MAX (0.0, floor (ijk[axis] + 0.5));
+  return axis;
+}
+
+static void
+dab (OspWindow *self, OspSliceView *view, const double lps[3])
+{
+  OspWindowSlices *s = self->slices;
+  g_autoptr(GError) error = NULL;
+  double radius = 0.5 * gtk_adjustment_get_value (s->size_adjustment);
+  guint8 value = current_tool (s) == TOOL_ERASE ? 0 : 1;
+  gboolean ok;
+
+  if (gtk_check_button_get_active (s->sphere_check))
+    ok = osp_plan_paint_sphere (self->plan, (guint) s->mask_index, lps, radius, value, &error);
+  else
+    {
+      guint32 slice;
+      guint axis = index_axis (s->shown, osp_slice_view_get_axis (view), lps, &slice);
+
+      ok = osp_plan_paint_disk (self->plan, (guint) s->mask_index, axis, slice, lps, radius,
+                                value, &error);
+      if (ok && value != 0 && (s->n_painted == 0 || s->painted[s->n_painted - 1] != slice
+                               || s->stroke_axis != axis))
+        {
+          if (s->stroke_axis != axis)
+            s->n_painted = 0;
+          if (s->n_painted == 2)
+            s->painted[0] = s->painted[1], s->n_painted = 1;
+          s->painted[s->n_painted++] = slice;
+          s->stroke_axis = axis;
+        }
+    }
+  if (!ok)
+    osp_window_show_toast (self, error->message);
+  memcpy (s->last_dab, lps, sizeof s->last_dab);
+}
+
+static void
+on_tool_press (OspSliceView *view,
+               gpointer      lps_pointer,
+               OspWindow    *self)
+{
+  OspWindowSlices *s = self->slices;
+  const double *lps = lps_pointer;
+  g_autoptr(GError) error = NULL;
+
+  if (current_tool (s) == TOOL_NONE || ensure_tumour_mask (self) < 0)
+    return;
+  if (current_tool (s) == TOOL_GROW)
+    {
+      guint64 n_added = 0;
+
+      if (!osp_plan_grow_region (self->plan, (guint) s->mask_index, lps,
+                                 (int) gtk_adjustment_get_value (s->min_hu_adjustment),
+                                 (int) gtk_adjustment_get_value (s->max_hu_adjustment),
+                                 gtk_adjustment_get_value (s->radius_adjustment), 1, &n_added,
+                                 &error))
+        osp_window_show_toast (self, error->message);
+      else
+        {
+          g_autofree char *text = g_strdup_printf (ngettext ("The region grew by %u voxel.",
+                                                             "The region grew by %u voxels.",
+                                                             (gulong) MIN (n_added, G_MAXUINT)),
+                                                   (guint) MIN (n_added, G_MAXUINT));
+
+          osp_window_show_toast (self, text);
+        }
+      return;
+    }
+  s->stroke = TRUE;
+  dab (self, view, lps);
+}
+
+static void
+on_tool_motion (OspSliceView *view,
+                gpointer      lps_pointer,
+                OspWindow    *self)
+{
+  OspWindowSlices *s = self->slices;
+  const double *lps = lps_pointer;
+  double step = MAX (0.25 * gtk_adjustment_get_value (s->size_adjustment), 0.2), length;
+  int n;
+
+  if (!s->stroke || s->mask_index < 0)
+    return;
+  /* Dabs a quarter of the brush apart along the way, so fast strokes leave no gaps. */
+  length = sqrt ((lps[0] - s->last_dab[0]) * (lps[0] - s->last_dab[0])
+                 + (lps[1] - s->last_dab[1]) * (lps[1] - s->last_dab[1])
+                 + (lps[2] - s->last_dab[2]) * (lps[2] - s->last_dab[2]));
+  n = (int) MIN (ceil (length / step), 200.0);
+  for (int i = 1; i <= n; i++)
+    {
+      double t = (double) i / n, p[3];
+
+      for (int c = 0; c < 3; c++)
+        p[c] = s->last_dab[c] + t * (lps[c] - s->last_dab[c]);
+      if (i == n)
+        memcpy (p, lps, sizeof p);
+      dab (self, view, p);
+    }
+}
+
+static void
+on_tool_release (OspSliceView *view,
+                 gpointer      lps_pointer,
+                 OspWindow    *self)
+{
+  OspWindowSlices *s = self->slices;
+
+  if (!s->stroke)
+    return;
+  s->stroke = FALSE;
+  /* One stroke, one undo step. */
+  osp_plan_seal_undo (self->plan);
+}
+
+static void
+on_tool_toggled (GtkToggleButton *button,
+                 OspWindow       *self)
+{
+  OspWindowSlices *s = self->slices;
+  gboolean active = current_tool (s) != TOOL_NONE;
+
+  for (int a = 0; a < OSP_SLICE_N_AXES; a++)
+    osp_slice_view_set_tool_active (osp_view_grid_get_slice_view (self->view_grid, a), active);
+}
+
+static void
+on_fill_between (GtkButton *button,
+                 OspWindow *self)
+{
+  OspWindowSlices *s = self->slices;
+  g_autoptr(GError) error = NULL;
+
+  if (s->mask_index < 0 || s->n_painted < 2)
+    {
+      osp_window_show_toast (self, _("Paint the tumour on two slices first (brush on one "
+                                     "slice, not the 3D sphere), then fill between them."));
+      return;
+    }
+  if (!osp_plan_fill_between (self->plan, (guint) s->mask_index, s->stroke_axis,
+                              MIN (s->painted[0], s->painted[1]),
+                              MAX (s->painted[0], s->painted[1]), 1, &error))
+    osp_window_show_toast (self, error->message);
+}
+
+static void
+on_make_model (GtkButton *button,
+               OspWindow *self)
+{
+  OspWindowSlices *s = self->slices;
+  g_autoptr(GError) error = NULL;
+  OspModel *model;
+
+  if (s->mask_index < 0)
+    {
+      osp_window_show_toast (self, _("Paint, grow or import the tumour on the slices first."));
+      return;
+    }
+  model = osp_plan_mesh_mask (self->plan, (guint) s->mask_index, 0, _("Tumour"),
+                              OSP_MODEL_ROLE_TUMOUR, 2, NULL, &error);
+  if (model == NULL)
+    osp_window_show_toast (self, error->message);
+  else
+    {
+      g_autofree char *text =
+        g_strdup_printf (_("Tumour model: %.1f cm³."),
+                         osp_mesh_get_volume (osp_model_get_mesh (model)) / 1000.0);
+
+      osp_window_show_toast (self, text);
+    }
+}
+
+static void
+on_import_response (GtkNativeDialog *native,
+                    int              response,
+                    OspWindow       *self)
+{
+  OspWindowSlices *s = self->slices;
+  g_autoptr(GFile) file = NULL;
+  g_autofree char *path = NULL;
+  g_autoptr(GError) error = NULL;
+  int volume_index = s->shown != NULL ? osp_plan_get_volume_index (self->plan, s->shown) : -1;
+  gboolean ok;
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (native));
+  g_object_unref (native);
+  if (file == NULL || volume_index < 0)
+    return;
+  path = g_file_get_path (file);
+  if (g_str_has_suffix (path, ".nii") || g_str_has_suffix (path, ".nii.gz")
+      || g_str_has_suffix (path, ".hdr"))
+    ok = osp_plan_import_label_map (self->plan, (guint) volume_index, path,
+                                    (int) gtk_adjustment_get_value (s->label_adjustment), NULL,
+                                    NULL, &error);
+  else
+    ok = osp_plan_import_mask_mesh (self->plan, (guint) volume_index, path, NULL, NULL, &error);
+  if (!ok)
+    osp_window_show_toast (self, error->message);
+}
+
+static void
+on_import (GtkButton *button,
+           OspWindow *self)
+{
+  GtkFileChooserNative *native;
+  GtkFileFilter *filter;
+
+  if (self->slices->shown == NULL
+      || osp_plan_get_volume_index (self->plan, self->slices->shown) < 0)
+    return;
+  native = gtk_file_chooser_native_new (_("Import Tumour"), GTK_WINDOW (self),
+                                        GTK_FILE_CHOOSER_ACTION_OPEN, _("_Import"),
+                                        _("_Cancel"));
+  filter = gtk_file_filter_new ();
+  gtk_file_filter_set_name (filter, _("Label maps and meshes (NIfTI, STL, OBJ, PLY)"));
+  gtk_file_filter_add_suffix (filter, "nii");
+  gtk_file_filter_add_suffix (filter, "gz");
+  gtk_file_filter_add_suffix (filter, "stl");
+  gtk_file_filter_add_suffix (filter, "obj");
+  gtk_file_filter_add_suffix (filter, "ply");
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (native), filter);
+  g_object_unref (filter);
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (native), TRUE);
+  g_signal_connect (native, "response", G_CALLBACK (on_import_response), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (native));
+}
+
+static GtkWidget *
+spin_row (const char *label, GtkAdjustment *adjustment, guint digits)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  GtkWidget *text = gtk_label_new (label);
+  GtkWidget *spin = gtk_spin_button_new (adjustment, 1.0, digits);
+
+  gtk_label_set_xalign (GTK_LABEL (text), 0.0f);
+  gtk_widget_set_hexpand (text, TRUE);
+  gtk_accessible_update_relation (GTK_ACCESSIBLE (spin), GTK_ACCESSIBLE_RELATION_LABELLED_BY,
+                                  text, NULL, -1);
+  gtk_box_append (GTK_BOX (box), text);
+  gtk_box_append (GTK_BOX (box), spin);
+  return box;
+}
+
+static GtkWidget *
+build_tumour_box (OspWindow *self)
+{
+  OspWindowSlices *s = self->slices;
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+  GtkWidget *tools = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
+  GtkWidget *buttons = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  GtkWidget *button;
+
+  gtk_widget_set_margin_top (box, 4);
+
+  gtk_widget_add_css_class (tools, "linked");
+  s->paint_button = GTK_TOGGLE_BUTTON (gtk_toggle_button_new_with_mnemonic (_("_Paint")));
+  s->erase_button = GTK_TOGGLE_BUTTON (gtk_toggle_button_new_with_mnemonic (_("_Erase")));
+  s->grow_button = GTK_TOGGLE_BUTTON (gtk_toggle_button_new_with_mnemonic (_("_Grow")));
+  gtk_widget_set_tooltip_text (GTK_WIDGET (s->paint_button),
+                               _("Paint the tumour on the slices (each stroke one undo step)"));
+  gtk_widget_set_tooltip_text (GTK_WIDGET (s->erase_button), _("Erase from the tumour"));
+  gtk_widget_set_tooltip_text (GTK_WIDGET (s->grow_button),
+                               _("Click a seed: the connected voxels in the HU range, within "
+                                 "the radius, join the tumour"));
+  gtk_toggle_button_set_group (s->erase_button, s->paint_button);
+  gtk_toggle_button_set_group (s->grow_button, s->paint_button);
+  gtk_box_append (GTK_BOX (tools), GTK_WIDGET (s->paint_button));
+  gtk_box_append (GTK_BOX (tools), GTK_WIDGET (s->erase_button));
+  gtk_box_append (GTK_BOX (tools), GTK_WIDGET (s->grow_button));
+  gtk_widget_set_hexpand (GTK_WIDGET (s->paint_button), TRUE);
+  gtk_widget_set_hexpand (GTK_WIDGET (s->erase_button), TRUE);
+  gtk_widget_set_hexpand (GTK_WIDGET (s->grow_button), TRUE);
+  g_signal_connect (s->paint_button, "toggled", G_CALLBACK (on_tool_toggled), self);
+  g_signal_connect (s->erase_button, "toggled", G_CALLBACK (on_tool_toggled), self);
+  g_signal_connect (s->grow_button, "toggled", G_CALLBACK (on_tool_toggled), self);
+  gtk_box_append (GTK_BOX (box), tools);
+
+  s->size_adjustment = gtk_adjustment_new (10.0, 1.0, 100.0, 1.0, 5.0, 0.0);
+  gtk_box_append (GTK_BOX (box), spin_row (_("Brush size (mm)"), s->size_adjustment, 0));
+  s->sphere_check = GTK_CHECK_BUTTON (gtk_check_button_new_with_mnemonic (
+                                        _("3D _sphere (else one slice)")));
+  gtk_box_append (GTK_BOX (box), GTK_WIDGET (s->sphere_check));
+  s->min_hu_adjustment = gtk_adjustment_new (0.0, -1000.0, 3000.0, 10.0, 100.0, 0.0);
+  s->max_hu_adjustment = gtk_adjustment_new (150.0, -1000.0, 3000.0, 10.0, 100.0, 0.0);
+  s->radius_adjustment = gtk_adjustment_new (40.0, 1.0, 300.0, 1.0, 10.0, 0.0);
+  gtk_box_append (GTK_BOX (box), spin_row (_("Grow from (HU)"), s->min_hu_adjustment, 0));
+  gtk_box_append (GTK_BOX (box), spin_row (_("Grow to (HU)"), s->max_hu_adjustment, 0));
+  gtk_box_append (GTK_BOX (box), spin_row (_("Grow within (mm)"), s->radius_adjustment, 0));
+
+  gtk_box_set_homogeneous (GTK_BOX (buttons), TRUE);
+  button = gtk_button_new_with_mnemonic (_("_Fill Between"));
+  gtk_widget_set_tooltip_text (button, _("Fill the slices between the last two painted ones"));
+  g_signal_connect (button, "clicked", G_CALLBACK (on_fill_between), self);
+  gtk_box_append (GTK_BOX (buttons), button);
+  button = gtk_button_new_with_mnemonic (_("_Make Model"));
+  gtk_widget_set_tooltip_text (button, _("The tumour as a closed red model with its volume"));
+  g_signal_connect (button, "clicked", G_CALLBACK (on_make_model), self);
+  gtk_box_append (GTK_BOX (buttons), button);
+  gtk_box_append (GTK_BOX (box), buttons);
+
+  s->label_adjustment = gtk_adjustment_new (1.0, 1.0, 32767.0, 1.0, 10.0, 0.0);
+  buttons = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  button = gtk_button_new_with_mnemonic (_("_Import…"));
+  gtk_widget_set_tooltip_text (button, _("A label map (NIfTI, this label) or a closed mesh "
+                                         "(STL, OBJ, PLY)"));
+  g_signal_connect (button, "clicked", G_CALLBACK (on_import), self);
+  gtk_widget_set_hexpand (button, TRUE);
+  gtk_box_append (GTK_BOX (buttons), button);
+  gtk_box_append (GTK_BOX (buttons), spin_row (_("Label"), s->label_adjustment, 0));
+  gtk_box_append (GTK_BOX (box), buttons);
+
+  for (int a = 0; a < OSP_SLICE_N_AXES; a++)
+    {
+      OspSliceView *view = osp_view_grid_get_slice_view (self->view_grid, a);
+
+      g_signal_connect (view, "tool-press", G_CALLBACK (on_tool_press), self);
+      g_signal_connect (view, "tool-motion", G_CALLBACK (on_tool_motion), self);
+      g_signal_connect (view, "tool-release", G_CALLBACK (on_tool_release), self);
+    }
+  /* Folded until wanted: the model list keeps its room. */
+  {
+    GtkWidget *expander = gtk_expander_new (NULL);
+
+    s->tumour_label = GTK_LABEL (gtk_label_new (_("Tumour Tools")));
+    gtk_widget_add_css_class (GTK_WIDGET (s->tumour_label), "heading");
+    gtk_expander_set_label_widget (GTK_EXPANDER (expander), GTK_WIDGET (s->tumour_label));
+    gtk_expander_set_child (GTK_EXPANDER (expander), box);
+    gtk_widget_set_margin_top (expander, 6);
+    return expander;
+  }
+}
+
+/* -- Opening a CT: one patient per case ---------------------------------------------------- */
+
+typedef struct
+{
+  OspWindow *self;
+  char      *path;
+  OspVolume *volume;
+  GPtrArray *series;
+  int        series_index;
+  guint64   *histogram;
+} PendingCt;
+
+static void
+pending_ct_free (PendingCt *pending)
+{
+  g_object_unref (pending->self);
+  g_free (pending->path);
+  osp_volume_unref (pending->volume);
+  g_clear_pointer (&pending->series, g_ptr_array_unref);
+  g_free (pending->histogram);
+  g_free (pending);
+}
+
+static void
+on_ct_model_ready (OspCtDialog *dialog,
+                   OspMesh     *mesh,
+                   const char  *name,
+                   OspWindow   *self)
+{
+  /* The CT stays with the case beside the bone made from it. */
+  osp_window_slices_add_volume (self, osp_ct_dialog_get_volume (dialog));
+  osp_window_add_mesh (self, mesh, name, OSP_MODEL_ROLE_BONE, NULL);
+}
+
+static void
+present_ct_dialog (OspWindow *self, PendingCt *pending)
+{
+  OspCtDialog *dialog = osp_ct_dialog_new (GTK_WINDOW (self), pending->path, pending->volume,
+                                           pending->series, pending->series_index,
+                                           pending->histogram);
+
+  g_signal_connect_object (dialog, "model-ready", G_CALLBACK (on_ct_model_ready), self, 0);
+  osp_window_slices_follow_ct_dialog (self, dialog);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+on_patient_response (AdwMessageDialog *dialog,
+                     const char       *response,
+                     PendingCt        *pending)
+{
+  if (g_strcmp0 (response, "add") == 0)
+    present_ct_dialog (pending->self, pending);
+  else if (g_strcmp0 (response, "new") == 0)
+    {
+      GtkApplication *app = gtk_window_get_application (GTK_WINDOW (pending->self));
+      OspWindow *window = osp_window_new (app);
+
+      gtk_window_present (GTK_WINDOW (window));
+      present_ct_dialog (window, pending);
+    }
+  pending_ct_free (pending);
+}
+
+void
+osp_window_slices_open_ct (OspWindow     *self,
+                           const char    *path,
+                           OspVolume     *volume,
+                           GPtrArray     *series,
+                           int            series_index,
+                           const guint64 *histogram)
+{
+  PendingCt *pending;
+  const OspPatient *ours, *theirs;
+
+  g_return_if_fail (OSP_IS_WINDOW (self) && path != NULL && volume != NULL);
+
+  pending = g_new0 (PendingCt, 1);
+  pending->self = g_object_ref (self);
+  pending->path = g_strdup (path);
+  pending->volume = osp_volume_ref (volume);
+  pending->series = series != NULL ? g_ptr_array_ref (series) : NULL;
+  pending->series_index = series_index;
+  pending->histogram = histogram != NULL
+                         ? g_memdup2 (histogram, OSP_JOB_HISTOGRAM_N_BINS * sizeof (guint64))
+                         : NULL;
+  ours = osp_plan_get_patient (self->plan);
+  theirs = osp_volume_get_patient (volume);
+  if (ours == NULL || theirs == NULL || osp_patient_same (ours, theirs))
+    {
+      present_ct_dialog (self, pending);
+      pending_ct_free (pending);
+      return;
+    }
+  {
+    g_autofree char *case_name = osp_patient_format_name (ours);
+    g_autofree char *ct_name = osp_patient_format_name (theirs);
+    g_autofree char *file = osp_error_display_name (path);
+    g_autofree char *body =
+      g_strdup_printf (_("%s shows %s (ID %s), but this case is %s's (ID %s). Two patients' "
+                         "bones must not be planned together."), file,
+                       ct_name != NULL ? ct_name : "", theirs->id != NULL ? theirs->id : "",
+                       case_name != NULL ? case_name : "", ours->id != NULL ? ours->id : "");
+    GtkWidget *dialog = adw_message_dialog_new (GTK_WINDOW (self),
+                                                _("This CT Belongs to Another Patient"), body);
+
+    adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                      "cancel", _("_Cancel"),
+                                      "add", _("_Add Anyway"),
+                                      "new", _("Open as _New Case"), NULL);
+    adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "add",
+                                                ADW_RESPONSE_DESTRUCTIVE);
+    adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "new",
+                                                ADW_RESPONSE_SUGGESTED);
+    adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "new");
+    adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+    g_signal_connect (dialog, "response", G_CALLBACK (on_patient_response), pending);
+    gtk_window_present (GTK_WINDOW (dialog));
+  }
 }
 
 /* -- Side panel: the patient and the CTs ------------------------------------------------- */
@@ -436,6 +1175,8 @@ build_case_box (OspWindow *self)
   gtk_widget_set_margin_top (GTK_WIDGET (s->ct_list), 4);
   g_signal_connect (s->ct_list, "row-activated", G_CALLBACK (on_ct_row_activated), self);
   gtk_box_append (GTK_BOX (s->case_box), GTK_WIDGET (s->ct_list));
+  s->tumour_box = build_tumour_box (self);
+  gtk_box_append (GTK_BOX (s->case_box), s->tumour_box);
   gtk_widget_set_visible (s->case_box, FALSE);
   gtk_box_prepend (GTK_BOX (page), s->case_box);
 }

@@ -80,7 +80,10 @@ on_models_changed (GListModel *list,
                    guint       added,
                    OspWindow  *self)
 {
-  gboolean has_case = g_list_model_get_n_items (list) > 0;
+  /* A CT alone is a case too: its slices show (the CT dialog's threshold live on them). */
+  gboolean has_case = g_list_model_get_n_items (list) > 0
+                      || (self->slice_group != NULL
+                          && osp_slice_group_get_volume (self->slice_group) != NULL);
 
   update_summary (self);
   gtk_stack_set_visible_child_name (self->main_stack, has_case ? "case" : "start");
@@ -616,9 +619,9 @@ osp_window_init (OspWindow *self)
   GType types[] = { GDK_TYPE_FILE_LIST };
 
   gtk_widget_init_template (GTK_WIDGET (self));
+  osp_window_slices_init (self);
   self->settings = osp_settings_new ();
   restore_window_state (self);
-  osp_window_slices_init (self);
   g_signal_connect_swapped (self->cut_panel, "finished", G_CALLBACK (on_tool_finished), self);
   g_signal_connect_swapped (self->mirror_panel, "finished", G_CALLBACK (on_tool_finished), self);
   g_signal_connect (self->training_panel, "case-ready", G_CALLBACK (on_training_case_ready),
