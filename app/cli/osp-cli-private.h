@@ -41,6 +41,7 @@ int  osp_cli_export        (int argc, char **argv);
 int  osp_cli_plan          (int argc, char **argv);
 int  osp_cli_implant       (int argc, char **argv);
 int  osp_cli_distance      (int argc, char **argv);
+int  osp_cli_boolean       (int argc, char **argv);
 
 /* Benchmarks: `osteoplan-cli bench NAME`, one file each (osp-cli-bench-NAME.c), dispatched by
  * the table in osp-cli-bench.c.  To add one:
@@ -61,6 +62,7 @@ int  osp_cli_bench_cut     (int argc, char **argv);
 int  osp_cli_bench_symmetry (int argc, char **argv);
 int  osp_cli_bench_plan    (int argc, char **argv);
 int  osp_cli_bench_fit     (int argc, char **argv);
+int  osp_cli_bench_boolean (int argc, char **argv);
 
 /* A model read from a file by osp_cli_load_models() (osp-cli-export.c). */
 typedef struct

@@ -28,6 +28,7 @@ static const OspCliCommand commands[] = {
   { "export", N_("IN… -o OUT.3mf|.stl|.obj|.ply [--merge] [--names A,B,…]"), N_("Export models for printing: one 3MF with named, coloured objects, or STL/OBJ/PLY"), osp_cli_export },
   { "implant", N_("screw|plate|cup|block [OPTION…] -o OUT"), N_("Generate a parametric implant (screw, plate, cup, block) as a closed mesh"), osp_cli_implant },
   { "distance", N_("IMPLANT BONE [--json]"), N_("Signed distance of an implant to the bone: min, max, mean, penetration, contact area"), osp_cli_distance },
+  { "boolean", N_("A B --op union|difference|intersection -o OUT"), N_("Union, difference or intersection of two closed meshes, exact; the result is a clean solid"), osp_cli_boolean },
   { "bench", N_("NAME"), N_("Run a benchmark (osteoplan-cli bench --help lists them)"), osp_cli_bench },
 };
 
