@@ -42,6 +42,7 @@ int  osp_cli_plan          (int argc, char **argv);
 int  osp_cli_implant       (int argc, char **argv);
 int  osp_cli_distance      (int argc, char **argv);
 int  osp_cli_boolean       (int argc, char **argv);
+int  osp_cli_guide         (int argc, char **argv);
 
 /* Benchmarks: `osteoplan-cli bench NAME`, one file each (osp-cli-bench-NAME.c), dispatched by
  * the table in osp-cli-bench.c.  To add one:

@@ -21,6 +21,9 @@
 #include <CGAL/Polygon_mesh_processing/shape_predicates.h>
 #include <CGAL/Polygon_mesh_processing/repair_degeneracies.h>
 #include <CGAL/Polygon_mesh_processing/bbox.h>
+#include <CGAL/Polygon_mesh_processing/repair_self_intersections.h>
+
+#include <set>
 #include <CGAL/alpha_wrap_3.h>
 
 #include <exception>
@@ -260,24 +263,64 @@ settle_rounded (float                   **positions,
     }
   if (n_rejected == 0 && !any_moved)
     return TRUE;
-  if (n_rejected == 0 && !degenerate)
+  if (n_rejected == 0)
     {
+      bool repaired = false;
+
       for (auto f : mesh.faces ())
         if (CGAL::do_overlap (PMP::face_bbox (f, mesh), box))
           near.push_back (f);
-      if (!PMP::does_self_intersect (near, mesh))
+      if (!degenerate && !PMP::does_self_intersect (near, mesh))
         return TRUE;
-    }
-  else if (n_rejected == 0)
-    {
+
+      /* Rounding turned slivers next to the intersection curve into needles, caps or crossing
+       * faces.  Collapse edges shorter than a micrometre and flip caps there (CGAL's
+       * remove_almost_degenerate_faces), then remove what still crosses by local remeshing
+       * (remove_self_intersections); the surface moves by about a micrometre at most. */
       PMP::remove_degenerate_faces (mesh);
+      near.clear ();
+      for (auto f : mesh.faces ())
+        if (CGAL::do_overlap (PMP::face_bbox (f, mesh), box))
+          near.push_back (f);
+      PMP::experimental::remove_almost_degenerate_faces (near, mesh, -0.9998, 1000.0, 1e-3);
       mesh.collect_garbage ();
-      if (CGAL::is_closed (mesh) && !PMP::does_self_intersect (mesh))
+      near.clear ();
+      for (auto f : mesh.faces ())
+        if (CGAL::do_overlap (PMP::face_bbox (f, mesh), box))
+          near.push_back (f);
+      repaired = !PMP::does_self_intersect (near, mesh);
+      if (!repaired)
         {
-          g_free (*positions);
-          g_free (*indices);
-          export_mesh (mesh, positions, n_vertices, indices, n_triangles, NULL);
-          return TRUE;
+          std::vector<std::pair<FloatMesh::Face_index, FloatMesh::Face_index>> pairs;
+          std::set<FloatMesh::Face_index> bad;
+
+          PMP::self_intersections (near, mesh, std::back_inserter (pairs));
+          for (const auto &pr : pairs)
+            {
+              bad.insert (pr.first);
+              bad.insert (pr.second);
+            }
+          PMP::experimental::remove_self_intersections (bad, mesh,
+                                                        CGAL::parameters::preserve_genus (false));
+          mesh.collect_garbage ();
+          near.clear ();
+          for (auto f : mesh.faces ())
+            if (CGAL::do_overlap (PMP::face_bbox (f, mesh), box))
+              near.push_back (f);
+          repaired = !PMP::does_self_intersect (near, mesh);
+        }
+      if (repaired && CGAL::is_closed (mesh))
+        {
+          bool clean = true;
+          for (auto f : near)
+            clean = clean && !PMP::is_degenerate_triangle_face (f, mesh);
+          if (clean)
+            {
+              g_free (*positions);
+              g_free (*indices);
+              export_mesh (mesh, positions, n_vertices, indices, n_triangles, NULL);
+              return TRUE;
+            }
         }
     }
   *out_reason = g_strdup (_("the result has features finer than single precision can hold "
