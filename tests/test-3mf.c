@@ -1298,6 +1298,32 @@ test_export_names (void)
   g_assert_cmpstr (c, ==, "/tmp/case-Bassin-gauche-é.stl");
 }
 
+/* libxml's limits (nesting beyond 256, a huge text node) are told in the user's terms, not as
+ * "internal error: Huge input lookup" or "use XML_PARSE_HUGE". */
+static void
+test_xml_limits (void)
+{
+  GString *deep = g_string_new ("<?xml version=\"1.0\"?><model unit=\"millimeter\" "
+                                "xmlns=\"http://schemas.microsoft.com/3dmanufacturing/core/2015/02\">"
+                                "<metadata name=\"x\">");
+  g_autoptr(GPtrArray) objects = NULL;
+  g_autoptr(GError) error = NULL;
+
+  for (guint i = 0; i < 3000; i++)
+    g_string_append (deep, "<a>");
+  for (guint i = 0; i < 3000; i++)
+    g_string_append (deep, "</a>");
+  g_string_append (deep, "</metadata></model>");
+  objects = load_model (deep->str, &error);
+  g_assert_null (objects);
+  g_assert_error (error, OSP_ERROR, OSP_ERROR_CORRUPT);
+  g_test_message ("%s", error->message);
+  g_assert_null (strstr (error->message, "XML_PARSE_HUGE"));
+  g_assert_null (strstr (error->message, "internal error"));
+  g_assert_nonnull (strstr (error->message, "nested too deeply"));
+  g_string_free (deep, TRUE);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1346,5 +1372,6 @@ main (int    argc,
   g_test_add_func ("/export/names", test_export_names);
   g_test_add_func ("/export/async", test_export_async);
   g_test_add_func ("/export/item-from-model", test_export_item_from_model);
+  g_test_add_func ("/3mf/xml-limits", test_xml_limits);
   return g_test_run ();
 }

@@ -6,13 +6,16 @@
 #include "config.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <string.h>
 
 #include "osp-cut.h"
 #include "osp-error.h"
 #include "osp-mesh-io.h"
 #include "osp-phantom.h"
+#include "osp-print-check.h"
 #include "osp-segment.h"
+#include "osp-symmetry.h"
 #include "osp-triangulate.h"
 #include "osp-test-common.h"
 
@@ -513,6 +516,245 @@ test_triangulate (void)
       }
 }
 
+/* A piece as a printer sees it: corners at the same position are one vertex (as an STL file
+ * stores them), and then it is closed, manifold, consistently oriented, without triangles of
+ * no area and without triangles crossing each other. */
+static guint64
+assert_piece_strict (const OspMesh *piece,
+                     gboolean       no_crossings)
+{
+  guint32 n_t = osp_mesh_get_n_triangles (piece);
+  const float *p = osp_mesh_get_positions (piece);
+  const guint32 *t = osp_mesh_get_indices (piece);
+  g_autofree float *soup = g_new (float, 9 * (gsize) MAX (n_t, 1));
+  g_autoptr(OspMesh) welded = NULL;
+  g_autoptr(GError) error = NULL;
+  OspMeshTopology topo;
+  guint64 n_pairs = 0;
+
+  for (gsize i = 0; i < 3 * (gsize) n_t; i++)
+    memcpy (soup + 3 * i, p + 3 * (gsize) t[i], 3 * sizeof (float));
+  welded = osp_mesh_weld_soup (soup, n_t);
+
+  osp_mesh_get_topology (welded, &topo);
+  g_assert_cmpuint (topo.n_boundary_edges, ==, 0);
+  g_assert_cmpuint (topo.n_nonmanifold_edges, ==, 0);
+  g_assert_cmpuint (topo.n_misoriented_edges, ==, 0);
+  g_assert_cmpuint (osp_mesh_count_degenerate (welded), ==, 0);
+  g_assert_true (osp_mesh_find_self_intersections (welded, 0, NULL, &n_pairs, NULL, &error));
+  g_assert_no_error (error);
+  if (no_crossings)
+    g_assert_cmpuint (n_pairs, ==, 0);
+  return n_pairs;
+}
+
+static guint64
+assert_cut_strict (const OspMesh      *mesh,
+                   const OspCutResult *r,
+                   gboolean            no_crossings)
+{
+  double total = osp_mesh_get_volume (mesh);
+  double sum = 0;
+  guint64 n_pairs = 0;
+
+  g_assert_true (r->capped);
+  for (guint side = 0; side < 2; side++)
+    {
+      GPtrArray *pieces = side == 0 ? r->inside : r->outside;
+
+      for (guint i = 0; i < pieces->len; i++)
+        {
+          assert_piece_closed (g_ptr_array_index (pieces, i));
+          n_pairs += assert_piece_strict (g_ptr_array_index (pieces, i), no_crossings);
+          sum += osp_mesh_get_volume (g_ptr_array_index (pieces, i));
+        }
+    }
+  g_assert_cmpfloat (fabs (sum - total) / total, <, 1e-6);
+  return n_pairs;
+}
+
+/* Three planes whose corner lies inside the bone (lib3mf's Sphere.stl, the case that gave
+ * non-manifold edges, a flipped edge, zero-area and crossing triangles). */
+static void
+test_corner_sphere_stl (void)
+{
+  g_autofree char *path = osp_test_shared_data ("conformance/stl/lib3mf/Sphere.stl");
+  const char *texts[3] = { "0.2,-0.4,0.9,1", "0.9,0.3,-0.3,2", "-0.3,0.9,0.2,3" };
+  OspPlane planes[3];
+  g_autoptr(OspMesh) mesh = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(OspCutResult) r = { 0 };
+
+  if (path == NULL)
+    return;
+  /* As `osteoplan-cli cut` reads them. */
+  for (int i = 0; i < 3; i++)
+    {
+      g_assert_true (osp_plane_parse (texts[i], &planes[i], &error));
+      g_assert_no_error (error);
+    }
+  mesh = osp_mesh_load (path, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (osp_mesh_cut (mesh, planes, 3, 0, &r, NULL, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (r.inside->len, ==, 1);
+  g_assert_cmpuint (r.outside->len, ==, 1);
+  assert_cut_strict (mesh, &r, TRUE);
+}
+
+/* Random plane pairs to quintuples through a sphere and a box, their corner inside: every
+ * piece closed and manifold with corners at one position welded (as in an STL file),
+ * consistently oriented, without zero-area triangles; volumes adding up. */
+static void
+test_corner_random (void)
+{
+  g_autoptr(GRand) rand = g_rand_new_with_seed (20261207);
+  OspMesh *meshes[2] = { osp_test_make_sphere (20, 64, 32), osp_test_make_box (30, 30, 30) };
+  const float centres[2][3] = { { 0, 0, 0 }, { 15, 15, 15 } };
+  guint64 n_crossing = 0;
+  guint n_cuts = 0;
+
+  for (guint k = 0; k < 48; k++)
+    {
+      guint m = k % 2, n_planes = 2 + k % 4;
+      OspPlane planes[5];
+      float corner[3];
+      g_auto(OspCutResult) r = { 0 };
+      g_autoptr(GError) error = NULL;
+
+      for (int i = 0; i < 3; i++)
+        corner[i] = centres[m][i] + (float) g_rand_double_range (rand, -8, 8);
+      for (guint j = 0; j < n_planes; j++)
+        {
+          float n[3];
+
+          for (int i = 0; i < 3; i++)
+            n[i] = (float) g_rand_double_range (rand, -1, 1);
+          glm_vec3_normalize (n);
+          memcpy (planes[j].normal, n, sizeof n);
+          planes[j].d = glm_vec3_dot (n, corner);
+        }
+      g_assert_true (osp_mesh_cut (meshes[m], planes, n_planes, 0, &r, NULL, NULL, &error));
+      g_assert_no_error (error);
+      n_crossing += assert_cut_strict (meshes[m], &r, FALSE);
+      n_cuts++;
+    }
+  /* Known limit: planes meeting at a corner inside the bone still leave the odd pair of
+   * touching, nearly coplanar triangles (float rounding of the cut points); counted. */
+  g_test_message ("%u cuts: %" G_GUINT64_FORMAT " crossing triangle pairs over all pieces",
+                  n_cuts, n_crossing);
+  osp_mesh_unref (meshes[0]);
+  osp_mesh_unref (meshes[1]);
+}
+
+/* -- Small stacks ----------------------------------------------------------------------------- */
+
+typedef struct
+{
+  OspMesh *mesh;
+  guint32  n_triangles;
+  guint    n_pieces;
+  double   volume;
+  OspPlane plane;
+  double   rms;
+} StackJob;
+
+/* A disc of 8000 points around 400 square holes (a section through spongy bone). */
+static gpointer
+triangulate_holes (gpointer data)
+{
+  StackJob *job = data;
+  g_autoptr(GArray) xy = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr(GArray) starts = g_array_new (FALSE, FALSE, sizeof (guint32));
+  g_autoptr(GArray) out = g_array_new (FALSE, FALSE, sizeof (guint32));
+  guint32 zero = 0;
+
+  g_array_append_val (starts, zero);
+  for (guint i = 0; i < 8000; i++)
+    {
+      double a = 2 * G_PI * i / 8000, p[2] = { 300 * cos (a), 300 * sin (a) };
+
+      g_array_append_vals (xy, p, 2);
+    }
+  {
+    guint32 end = xy->len / 2;
+
+    g_array_append_val (starts, end);
+  }
+  for (int gx = 0; gx < 20; gx++)
+    for (int gy = 0; gy < 20; gy++)
+      {
+        /* Clockwise squares of 4 mm at a 10 mm pitch. */
+        double x = -100 + 10 * gx, y = -100 + 10 * gy;
+        double p[8] = { x, y, x, y + 4, x + 4, y + 4, x + 4, y };
+        guint32 end;
+
+        g_array_append_vals (xy, p, 8);
+        end = xy->len / 2;
+        g_array_append_val (starts, end);
+      }
+  osp_triangulate_polygon ((const double *) xy->data, xy->len / 2,
+                           (const guint32 *) starts->data, starts->len - 1, out);
+  job->n_triangles = out->len / 3;
+  return NULL;
+}
+
+/* A big cut with caps, and the plane of symmetry of what remains. */
+static gpointer
+cut_big (gpointer data)
+{
+  StackJob *job = data;
+  g_auto(OspCutResult) r = { 0 };
+  g_autoptr(GError) error = NULL;
+  const OspPlane planes[3] = { { { 1, 0, 0 }, 3 }, { { 0, 1, 0 }, 4 }, { { 0, 0, 1 }, 5 } };
+  OspResidual res;
+
+  g_assert_true (osp_mesh_cut (job->mesh, planes, 3, 0, &r, NULL, NULL, &error));
+  g_assert_no_error (error);
+  job->n_pieces = r.inside->len + r.outside->len;
+  job->volume = r.inside_volume + r.outside_volume;
+  g_assert_true (osp_symmetry_estimate (job->mesh, NULL, &job->plane, &res, NULL, NULL, &error));
+  g_assert_no_error (error);
+  job->rms = res.rms_mm;
+  return NULL;
+}
+
+static void
+run_with_small_stack (GThreadFunc func,
+                      StackJob   *job)
+{
+  pthread_attr_t attr;
+  pthread_t thread;
+
+  g_assert_cmpint (pthread_attr_init (&attr), ==, 0);
+  /* 256 KiB: a 32nd of a main thread's 8 MiB. */
+  g_assert_cmpint (pthread_attr_setstacksize (&attr, 256 * 1024), ==, 0);
+  g_assert_cmpint (pthread_create (&thread, &attr, (void *(*) (void *)) func, job), ==, 0);
+  g_assert_cmpint (pthread_join (thread, NULL), ==, 0);
+  pthread_attr_destroy (&attr);
+}
+
+/* Worker threads have small stacks: the cap triangulation (now a loop over its own stack of
+ * polygons, not recursion), a cut of a large mesh and a symmetry estimate run in 256 KiB. */
+static void
+test_small_stack (void)
+{
+  StackJob job = { 0 };
+
+  run_with_small_stack (triangulate_holes, &job);
+  /* n points in h + 1 rings: n + 2h − 2 triangles. */
+  g_assert_cmpuint (job.n_triangles, ==, 8000 + 1600 + 2 * 400 - 2);
+
+  job.mesh = osp_test_make_sphere (20, 256, 128);
+  g_assert_cmpuint (osp_mesh_get_n_triangles (job.mesh), >, 60000);
+  run_with_small_stack (cut_big, &job);
+  g_assert_cmpuint (job.n_pieces, ==, 2);
+  g_assert_cmpfloat (fabs (job.volume - osp_mesh_get_volume (job.mesh)), <,
+                     1e-6 * osp_mesh_get_volume (job.mesh));
+  g_assert_cmpfloat (job.rms, <, 0.05);
+  osp_mesh_unref (job.mesh);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -544,6 +786,9 @@ main (int argc, char **argv)
   g_test_add_func ("/cut/phantom", test_phantom);
   g_test_add_func ("/cut/plane-parse", test_plane_parse);
   g_test_add_func ("/cut/triangulate", test_triangulate);
+  g_test_add_func ("/cut/corner/sphere-stl", test_corner_sphere_stl);
+  g_test_add_func ("/cut/corner/random", test_corner_random);
+  g_test_add_func ("/cut/small-stack", test_small_stack);
 
   return g_test_run ();
 }

@@ -11,6 +11,8 @@
 #include "osp-fit.h"
 #include "osp-implant.h"
 #include "osp-mesh-io.h"
+#include "osp-print-check.h"
+#include "osp-repair.h"
 #include "osp-test-common.h"
 
 static OspMesh *
@@ -346,6 +348,204 @@ test_map_femur (void)
   g_assert_cmpuint (n_checked, >=, 20);
 }
 
+/* A box translated by (dx, dy, dz). */
+static OspMesh *
+make_box_at (float sx, float sy, float sz, float dx, float dy, float dz)
+{
+  g_autoptr(OspMesh) box = osp_test_make_box (sx, sy, sz);
+  mat4 m;
+
+  glm_translate_make (m, (vec3) { dx, dy, dz });
+  return osp_mesh_transform (box, m);
+}
+
+/* A coarse box implant (12 triangles) across an edge of a box bone: the distance is far from
+ * linear over its faces, and the surface integral gives the exact areas.  Inside (deeper than
+ * 0.5 mm): the faces x = 10 and y = 10 where the other coordinate exceeds 0.5 (2 × 9.5 × 20)
+ * and on the top and bottom the square min (x, y) > 0.5 (2 × 9.5²): 560.5 mm².  Contact
+ * (|d| ≤ 0.5): 20 mm² on each of x = 10 and y = 10, and on top and bottom 10² − 9.5² inside,
+ * 2 × 0.5 × 10 outside along the faces and a quarter disc of radius 0.5 at the edge. */
+static void
+test_surface_areas (void)
+{
+  g_autoptr(OspMesh) bone = make_box_at (100, 100, 100, 0, 0, 0);
+  g_autoptr(OspMesh) implant = make_box_at (20, 20, 20, -10, -10, 40);
+  g_autoptr(OspBvh) bvh = osp_bvh_new (bone);
+  g_autofree float *map = NULL;
+  g_autoptr(GError) error = NULL;
+  OspFitStats vertex_stats, stats;
+  const double inside = 2 * 9.5 * 20 + 2 * 9.5 * 9.5;
+  const double contact = 2 * 20 + 2 * (100 - 9.5 * 9.5 + 2 * 0.5 * 10 + G_PI * 0.25 / 4);
+
+  map = osp_fit_distance_map (implant, NULL, bvh, 1, NULL, NULL, &error);
+  g_assert_no_error (error);
+  osp_fit_stats (implant, map, OSP_FIT_CONTACT_MM, &vertex_stats);
+  stats = vertex_stats;
+  g_assert_true (osp_fit_surface_areas (implant, NULL, bvh, OSP_FIT_CONTACT_MM, 0, &stats, NULL,
+                                        &error));
+  g_assert_no_error (error);
+  g_test_message ("inside %.3f mm² (vertex interpolation %.3f, exact %.3f), contact %.3f mm² "
+                  "(vertex interpolation %.3f, exact %.3f)", stats.inside_area_mm2,
+                  vertex_stats.inside_area_mm2, inside, stats.contact_area_mm2,
+                  vertex_stats.contact_area_mm2, contact);
+  g_assert_cmpfloat_with_epsilon (stats.area_mm2, 2400, 1e-6 * 2400);
+  g_assert_cmpfloat_with_epsilon (stats.inside_area_mm2, inside, 0.005 * inside);
+  g_assert_cmpfloat_with_epsilon (stats.contact_area_mm2, contact, 0.01 * contact);
+  /* The untouched members stay those of the vertex map. */
+  g_assert_cmpfloat (stats.penetration_mm, ==, vertex_stats.penetration_mm);
+}
+
+/* A bone that crosses itself: two overlapping closed boxes in one mesh (no union).  The
+ * closest-feature test calls a point inside the first box, nearest to the second box's face
+ * inside it, outside; the winding number gets it right. */
+static void
+test_self_crossing_bone (void)
+{
+  g_autoptr(OspMesh) a = make_box_at (40, 40, 40, 0, 0, 0);
+  g_autoptr(OspMesh) b = make_box_at (40, 40, 40, 20, 0, 0);
+  g_autoptr(OspMesh) bone = osp_mesh_merge ((OspMesh *const[]) { a, b }, 2);
+  g_autoptr(OspBvh) bvh = osp_bvh_new (bone);
+  g_autoptr(OspMesh) implant = make_box_at (4, 4, 4, 13, 18, 18);   /* x 13–17: in a only */
+  g_autofree float *map = NULL;
+  g_autoptr(GError) error = NULL;
+  const struct
+  {
+    float  p[3];
+    double winding;
+    float  distance;   /* signed, mm: to the nearest surface, crossing parts included */
+  } cases[] = {
+    { { 15, 20, 20 }, 1, -5 },    /* in a, 5 mm from b's face x = 20 */
+    { { 30, 20, 20 }, 2, -10 },   /* in the overlap */
+    { { 22, 5, 30 }, 2, -2 },     /* in the overlap, near b's face */
+    { { 50, 20, 20 }, 1, -10 },   /* in b only */
+    { { 70, 20, 20 }, 0, 10 },    /* outside */
+    { { 30, 20, 45 }, 0, 5 },     /* above the overlap */
+  };
+
+  g_assert_false (osp_bvh_get_winding_inside (bvh));
+  /* The failure this guards against: the closest feature says outside. */
+  g_assert_cmpfloat (osp_bvh_signed_distance (bvh, cases[0].p, NULL), >, 0);
+  osp_bvh_set_winding_inside (bvh, TRUE);
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_assert_cmpfloat_with_epsilon (osp_bvh_winding_number (bvh, cases[i].p),
+                                      cases[i].winding, 1e-3);
+      g_assert_cmpfloat_with_epsilon (osp_bvh_signed_distance (bvh, cases[i].p, NULL),
+                                      cases[i].distance, 1e-4);
+      g_assert_true (osp_bvh_is_inside (bvh, cases[i].p) == (cases[i].winding > 0));
+    }
+  /* The implant in a: every vertex inside, 3 to 7 mm from the nearest face (b's x = 20). */
+  map = osp_fit_distance_map (implant, NULL, bvh, 2, NULL, NULL, &error);
+  g_assert_no_error (error);
+  for (guint32 v = 0; v < osp_mesh_get_n_vertices (implant); v++)
+    g_assert_cmpfloat (map[v], <, -2.9);
+}
+
+/* The winding number of a real (open) bone against its closest-feature test, far from the
+ * surface where both are sure. */
+static void
+test_winding_sphere (void)
+{
+  g_autoptr(OspMesh) sphere = osp_test_make_sphere (10, 48, 24);
+  g_autoptr(OspBvh) bvh = osp_bvh_new (sphere);
+  g_autoptr(GRand) rand = g_rand_new_with_seed (5);
+
+  for (guint i = 0; i < 500; i++)
+    {
+      float p[3];
+      double r, w;
+
+      for (int k = 0; k < 3; k++)
+        p[k] = (float) g_rand_double_range (rand, -15, 15);
+      r = sqrt ((double) p[0] * p[0] + (double) p[1] * p[1] + (double) p[2] * p[2]);
+      if (fabs (r - 10) < 0.3)
+        continue;
+      w = osp_bvh_winding_number (bvh, p);
+      g_assert_cmpfloat_with_epsilon (w, r < 10 ? 1.0 : 0.0, 0.02);
+    }
+}
+
+/* The ray winding number: exits minus entries along a ray to infinity. */
+static int
+ray_winding (const OspBvh *bvh,
+             const float   p[3],
+             const float   dir[3])
+{
+  float t = 0;
+  int w = 0;
+  OspRayHit hit;
+
+  while (osp_bvh_ray_cast (bvh, p, dir, t, INFINITY, &hit))
+    {
+      w += hit.front_face ? -1 : 1;
+      t = hit.t + 1e-4f;
+    }
+  return w;
+}
+
+/* The real left hemipelvis as `repair` closes it (131 crossing pairs of triangles): on a
+ * grid of points away from the surface the winding number agrees with a vote of ray
+ * windings in five directions — an independent inside test. */
+static void
+test_repaired_hemipelvis (void)
+{
+  g_autofree char *path = osp_test_shared_data ("mesh/pelvis_atlas_11_left_surface.stl");
+  static const float dirs[5][3] = { { 0.31f, 0.52f, 0.79f }, { -0.83f, 0.21f, 0.51f },
+                                    { 0.12f, -0.97f, 0.20f }, { 0.66f, 0.40f, -0.63f },
+                                    { -0.45f, -0.61f, -0.65f } };
+  g_autoptr(OspMesh) raw = NULL, bone = NULL;
+  g_autoptr(OspBvh) bvh = NULL;
+  g_autoptr(GError) error = NULL;
+  OspRepairOptions options;
+  OspBox box;
+  guint64 n_crossing = 0;
+  guint n_points = 0, n_agree = 0, n_inside = 0, n_feature_wrong = 0;
+
+  if (path == NULL)
+    return;
+  raw = osp_mesh_load (path, NULL, NULL, &error);
+  g_assert_no_error (error);
+  osp_repair_options_init (&options);
+  bone = osp_mesh_repair (raw, &options, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (osp_mesh_find_self_intersections (bone, 0, NULL, &n_crossing, NULL, &error));
+  g_assert_cmpuint (n_crossing, >, 0);
+  bvh = osp_bvh_new (bone);
+  osp_mesh_get_bounds (bone, &box);
+  for (int i = 0; i < 10; i++)
+    for (int j = 0; j < 10; j++)
+      for (int k = 0; k < 16; k++)
+        {
+          float p[3] = { box.min[0] + (i + 0.5f) / 10 * (box.max[0] - box.min[0]),
+                         box.min[1] + (j + 0.5f) / 10 * (box.max[1] - box.min[1]),
+                         box.min[2] + (k + 0.5f) / 16 * (box.max[2] - box.min[2]) };
+          OspClosestPoint cp;
+          int votes = 0;
+          gboolean by_rays, by_winding, by_feature;
+
+          g_assert_true (osp_bvh_closest_point (bvh, p, INFINITY, &cp));
+          if (cp.distance < 0.5f)
+            continue;
+          n_points++;
+          for (int d = 0; d < 5; d++)
+            votes += ray_winding (bvh, p, dirs[d]) > 0;
+          by_rays = votes >= 3;
+          osp_bvh_set_winding_inside (bvh, FALSE);
+          by_feature = osp_bvh_is_inside (bvh, p);
+          osp_bvh_set_winding_inside (bvh, TRUE);
+          by_winding = osp_bvh_is_inside (bvh, p);
+          n_agree += by_rays == by_winding;
+          n_inside += by_winding;
+          n_feature_wrong += by_feature != by_rays;
+        }
+  g_test_message ("%" G_GUINT64_FORMAT " crossing pairs; %u points, %u inside; winding agrees "
+                  "with the ray vote at %u; the closest-feature test disagrees at %u",
+                  n_crossing, n_points, n_inside, n_agree, n_feature_wrong);
+  g_assert_cmpuint (n_points, >, 1000);
+  g_assert_cmpuint (n_inside, >, 20);
+  g_assert_cmpuint (n_agree, ==, n_points);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -363,5 +563,9 @@ main (int    argc,
   g_test_add_func ("/fit/collide", test_collide);
   g_test_add_func ("/fit/color", test_color);
   g_test_add_func ("/fit/cancel", test_cancel);
+  g_test_add_func ("/fit/surface-areas", test_surface_areas);
+  g_test_add_func ("/fit/self-crossing-bone", test_self_crossing_bone);
+  g_test_add_func ("/fit/winding-sphere", test_winding_sphere);
+  g_test_add_func ("/fit/repaired-hemipelvis", test_repaired_hemipelvis);
   return g_test_run ();
 }

@@ -3,13 +3,16 @@
 
 Usage: test-flatpak.py SOURCE_ROOT BUILD_ROOT
 
-1. flatpak/io.github.osteoplan.Osteoplan.yml parses, names our app id, a pinned GNOME runtime and
-   SDK, and the command meson installs;
+1. flatpak/io.github.osteoplan.Osteoplan.yml parses (as YAML, and its data as JSON), names our
+   app id, a GNOME runtime and SDK whose version is still supported (SUPPORTED_RUNTIMES), and the
+   command meson installs;
 2. finish-args: GPU, Wayland with X11 fallback, IPC; no network, no filesystem access (files come
    through the portal), no session-wide holes;
-3. every module builds from a pinned https archive with a sha256 (placeholders only where
-   flatpak/expected.yml says so), and provides a dependency the meson files ask for; every
-   dependency the meson files ask for comes from the runtime, a module, or is test-only;
+3. every module builds from a pinned source: a git tag with its 40-digit commit hash, or an https
+   archive with a real sha256 (never a placeholder of zeros); each provides a dependency the meson
+   files ask for; every dependency the meson files ask for comes from the runtime, a module, or is
+   test-only; the application is configured with -Dtests=false (meson_options.txt has that
+   option, on by default), and the core's meson finds nifticlib under the prefix;
 4. `meson install --destdir` of this build yields exactly flatpak/expected.yml's file list.
 """
 import json
@@ -26,6 +29,9 @@ except ImportError:
     sys.exit(77)
 
 APP_ID = 'io.github.osteoplan.Osteoplan'
+# GNOME runtimes still supported (GNOME keeps each for about a year: 50 from March 2026, 51 from
+# September 2026; 49 and older are end of life).  Update when a new one comes out.
+SUPPORTED_RUNTIMES = {'50', '51'}
 failures = []
 
 
@@ -62,8 +68,16 @@ def main():
     check(manifest.get('app-id') == APP_ID, 'app-id is ' + APP_ID)
     check(manifest.get('runtime') == 'org.gnome.Platform', 'runtime is org.gnome.Platform')
     check(manifest.get('sdk') == 'org.gnome.Sdk', 'sdk is org.gnome.Sdk')
-    check(re.fullmatch(r'\d+(\.\d+)?', str(manifest.get('runtime-version', ''))) is not None,
-          'runtime-version is pinned to a stable release (not master)')
+    version = manifest.get('runtime-version')
+    check(isinstance(version, str), 'runtime-version is a string (quoted in YAML: 50, not 50.0)')
+    check(str(version) in SUPPORTED_RUNTIMES,
+          f'runtime-version {version} is a supported GNOME runtime '
+          f'({", ".join(sorted(SUPPORTED_RUNTIMES))})')
+    try:
+        json.loads(json.dumps(manifest))
+        check(True, 'the manifest is plain data (flatpak-builder also reads it as JSON)')
+    except (TypeError, ValueError) as e:
+        check(False, f'the manifest is plain data: {e}')
     check(('bin/' + str(manifest.get('command'))) in expected['installed-files'],
           'command is a program meson installs')
 
@@ -90,20 +104,29 @@ def main():
         if name == 'osteoplan':
             check(any(s.get('type') == 'dir' and s.get('path') == '..'
                       for s in module.get('sources', [])), 'osteoplan builds from this tree')
+            check('-Dtests=false' in module.get('config-opts', []),
+                  'osteoplan is configured with -Dtests=false (lib3mf and Xvfb are not there)')
             continue
-        for source in module.get('sources', []):
+        sources = module.get('sources', [])
+        check(bool(sources), f'{name}: has a source')
+        for source in sources:
             url = source.get('url', '')
-            sha = str(source.get('sha256', ''))
-            check(source.get('type') == 'archive' and url.startswith('https://'),
-                  f'{name}: an https archive ({url})')
-            check(re.search(r'\d', url.rsplit('/', 1)[-1]) is not None,
-                  f'{name}: the archive names a release')
-            check(re.fullmatch(r'[0-9a-f]{64}', sha) is not None, f'{name}: a sha256')
-            if set(sha) == {'0'}:
-                check(name in expected.get('unverified-sha256', []),
-                      f'{name}: the placeholder sha256 is declared in expected.yml')
-                print(f'# WARNING: {name}: sha256 is a placeholder, to be filled in by someone '
-                      'with network access')
+            kind = source.get('type')
+            check(url.startswith('https://'), f'{name}: fetched over https ({url})')
+            if kind == 'git':
+                commit = str(source.get('commit', ''))
+                check(bool(source.get('tag')), f'{name}: a release tag ({source.get("tag")})')
+                check(re.fullmatch(r'[0-9a-f]{40}', commit) is not None and set(commit) != {'0'},
+                      f'{name}: pinned to the tag\'s commit ({commit})')
+                check('branch' not in source, f'{name}: not a branch (moves)')
+            elif kind == 'archive':
+                sha = str(source.get('sha256', ''))
+                check(re.search(r'\d', url.rsplit('/', 1)[-1]) is not None,
+                      f'{name}: the archive names a release')
+                check(re.fullmatch(r'[0-9a-f]{64}', sha) is not None, f'{name}: a sha256')
+                check(len(set(sha)) > 4, f'{name}: the sha256 is not a placeholder ({sha})')
+            else:
+                check(False, f'{name}: a git or archive source, not {kind}')
         provides = expected['modules'].get(name, [])
         check(bool(provides) and all(p in deps for p in provides),
               f'{name} provides {provides}, which meson asks for')
@@ -112,6 +135,19 @@ def main():
         provided |= set(p)
     for dep in sorted(deps):
         check(dep in provided, f'meson dependency “{dep}” comes from the runtime or a module')
+
+    options_txt = open(os.path.join(src, 'meson_options.txt'), encoding='utf-8').read()
+    check(re.search(r"option\('tests',\s*type:\s*'boolean',\s*value:\s*true", options_txt)
+          is not None, "meson_options.txt has a boolean 'tests' option, true by default")
+    top = open(os.path.join(src, 'meson.build'), encoding='utf-8').read()
+    check(re.search(r"if get_option\('tests'\)\s*\n\s*subdir\('tests'\)", top) is not None,
+          "meson.build enters tests/ only when the 'tests' option is on")
+    core = re.sub(r'#.*', '', open(os.path.join(src, 'app', 'core', 'meson.build'),
+                                    encoding='utf-8').read())
+    check("get_option('prefix')" in core and 'nifti2_io.h' in core,
+          'the core looks for nifti2_io.h under the prefix (the Flatpak has it in /app)')
+    check(re.search(r"include_directories\(\s*'/", core) is None,
+          'the core hard-codes no absolute include directory')
 
     # 4. What meson installs.
     options = json.loads(subprocess.run(['meson', 'introspect', build, '--buildoptions'],

@@ -399,6 +399,8 @@ main (int    argc,
   /* The file chooser saves its state in GSettings: keep that off the user's dconf (and dconf
    * warns, fatally in a test, without a session bus). */
   g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
+  /* Autosaves and recent files go to the test's folder too. */
+  osp_test_isolate_xdg ();
   osp_test_set_wait_timeout (TIMEOUT_S);
   if (!osp_test_init_display ())
     return 77;

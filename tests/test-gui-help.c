@@ -141,6 +141,7 @@ main (int    argc,
       char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+  osp_test_isolate_xdg ();
   osp_test_bind_locale ();
   if (!osp_test_init_display ())
     {

@@ -212,16 +212,20 @@ test_contoured_plate (void)
   g_assert_cmpuint (osp_plan_get_n_models (plan), ==, 2);
   plate = last_model (window);
   assert_closed (plate);
-  g_assert_cmpuint (osp_implant_get_params (plate)->n_points, ==, 3);
+  /* The path laid on the bone every millimetre. */
+  g_assert_cmpuint (osp_implant_get_params (plate)->n_points, ==, 51);
   /* Made where the path is: identity placement, bone side on the top face. */
   osp_model_get_transform (plate, matrix);
   for (int i = 0; i < 16; i++)
     g_assert_cmpfloat (matrix[i], ==, (i % 5 == 0) ? 1.0f : 0.0f);
   osp_mesh_get_bounds (osp_model_get_mesh (plate), &box);
-  g_assert_cmpfloat (fabsf (box.min[2] - 30.0f), <, 0.01f);
+  /* On the bone: touching it (0.05 mm clear), spanning the whole 50 mm path. */
+  g_assert_cmpfloat (box.min[2], >=, 30.0f);
+  g_assert_cmpfloat (box.min[2], <, 30.1f);
   g_assert_cmpfloat (box.max[2], >, 30.5f);
-  g_assert_cmpfloat (box.min[0], <, 10.0f);
-  g_assert_cmpfloat (box.max[0], >, 50.0f);
+  g_assert_cmpfloat (fabsf (box.min[0] - 5.0f), <, 0.05f);
+  g_assert_cmpfloat (fabsf (box.max[0] - 55.0f), <, 0.05f);
+  g_assert_cmpfloat (osp_implant_get_params (plate)->length, ==, 50.0);
   g_assert_cmpfloat (fabsf ((box.min[1] + box.max[1]) / 2 - 20.0f), <, 0.01f);
   osp_test_screenshot (SHOTS, "tools-plate.png");
 
@@ -230,6 +234,73 @@ test_contoured_plate (void)
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "implant.add", NULL));
   osp_test_wait_for (implant_idle, panel, "the straight plate");
   g_assert_cmpuint (osp_implant_get_params (last_model (window))->n_points, ==, 0);
+  osp_test_destroy_window (GTK_WINDOW (window));
+}
+
+/* The cup: points picked on a 51.2 mm socket beside the block give a sphere and a 52 mm cup,
+ * placed at its centre at 40°/20° (the patient axes, said so); typed angles turn it; with the
+ * four APP landmarks the angles are the APP's. */
+static void
+test_cup (void)
+{
+  OspWindow *window = new_window ();
+  OspPlan *plan = osp_window_get_plan (window);
+  OspImplantPanel *panel = osp_window_get_implant_panel (window);
+  const double centre[3] = { 50, 20, 15 };
+  float matrix[16];
+  OspModel *cup;
+
+  add_bone (window);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.implants", NULL));
+  osp_implant_panel_set_kind (panel, OSP_IMPLANT_CUP);
+  for (guint i = 0; i < 12; i++)
+    {
+      double z = -(i + 0.5) / 12.0, rho = sqrt (1 - z * z), phi = i * 2.39996;
+      float p[3] = { (float) (centre[0] - 25.6 * z), (float) (centre[1] + 25.6 * rho * cos (phi)),
+                     (float) (centre[2] + 25.6 * rho * sin (phi)) };
+
+      osp_implant_panel_add_cup_point (panel, p);
+    }
+  g_assert_nonnull (strstr (osp_implant_panel_get_cup_text (panel), "Ø 51.2 mm"));
+  g_assert_nonnull (strstr (osp_implant_panel_get_cup_text (panel), "a 52 mm cup"));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "implant.place-cup", NULL));
+  osp_test_wait_for (implant_idle, panel, "the cup");
+  g_assert_cmpuint (osp_plan_get_n_models (plan), ==, 2);
+  cup = last_model (window);
+  assert_closed (cup);
+  g_assert_cmpfloat (osp_implant_get_params (cup)->diameter, ==, 52);
+  osp_model_get_transform (cup, matrix);
+  for (int k = 0; k < 3; k++)
+    g_assert_cmpfloat_with_epsilon (matrix[12 + k], centre[k], 0.01);
+  /* Left of the bones' middle: the left hip, 40°/20° in LPS. */
+  g_assert_cmpfloat_with_epsilon (matrix[8], 0.604023, 1e-5);
+  g_assert_cmpfloat_with_epsilon (matrix[9], -0.342020, 1e-5);
+  g_assert_cmpfloat_with_epsilon (matrix[10], -0.719846, 1e-5);
+  g_assert_nonnull (strstr (osp_implant_panel_get_cup_text (panel),
+                            "Left hip: inclination 40.0°, anteversion 20.0°"));
+  g_assert_nonnull (strstr (osp_implant_panel_get_cup_text (panel), "patient axes"));
+  g_assert_nonnull (strstr (osp_implant_panel_get_cup_text (panel), "Bone cover of the cup"));
+
+  /* Typed angles turn the selected cup about its centre (one undo step each). */
+  osp_implant_panel_set_cup_angles (panel, 45, 15);
+  osp_model_get_transform (cup, matrix);
+  g_assert_cmpfloat_with_epsilon (matrix[8], sin (45 * G_PI / 180) * cos (15 * G_PI / 180), 1e-5);
+  g_assert_cmpfloat_with_epsilon (matrix[9], -sin (15 * G_PI / 180), 1e-5);
+  g_assert_cmpfloat_with_epsilon (matrix[12], centre[0], 0.01);
+
+  /* The APP from the landmarks (here upright: the same axes) replaces the note. */
+  {
+    static const float lm[4][3] = { { 150, -40, 60 }, { -90, -40, 60 }, { 50, -40, -30 },
+                                    { 10, -40, -30 } };
+    static const char *names[4] = { "ASIS L", "ASIS R", "Pubic tubercle L", "Pubic tubercle R" };
+
+    for (guint i = 0; i < 4; i++)
+      osp_test_execute_ok (plan, osp_command_new_add_landmark (names[i], lm[i]));
+  }
+  g_assert_nonnull (strstr (osp_implant_panel_get_cup_text (panel), "anterior pelvic plane"));
+  g_assert_nonnull (strstr (osp_implant_panel_get_cup_text (panel),
+                            "inclination 45.0°, anteversion 15.0°"));
+  osp_test_screenshot (SHOTS, "tools-cup.png");
   osp_test_destroy_window (GTK_WINDOW (window));
 }
 
@@ -336,6 +407,7 @@ main (int    argc,
 
   g_test_add_func ("/gui-tools/implants", test_implants);
   g_test_add_func ("/gui-tools/contoured-plate", test_contoured_plate);
+  g_test_add_func ("/gui-tools/cup", test_cup);
   g_test_add_func ("/gui-tools/measure", test_measure);
   g_test_add_func ("/gui-tools/training", test_training);
   g_test_add_func ("/gui-tools/help", test_help);

@@ -17,6 +17,9 @@
 #include "osp-application.h"
 #include "osp-ct-dialog.h"
 #include "osp-preferences-window.h"
+#define G_SETTINGS_ENABLE_BACKEND
+#include <gio/gsettingsbackend.h>
+#include "osp-settings.h"
 #include "osp-mesh-io.h"
 #include "osp-model-row.h"
 #include "osp-model.h"
@@ -489,25 +492,383 @@ test_pick_select (void)
   osp_test_destroy_window (GTK_WINDOW (window));
 }
 
+/* The row titled `title` under `widget`, depth first, or NULL. */
+static GtkWidget *
+find_row (GtkWidget  *widget,
+          const char *title)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (ADW_IS_PREFERENCES_ROW (child) &&
+          g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (child)), title) == 0)
+        return child;
+      found = find_row (child, title);
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static const struct
+{
+  const char *key;
+  const char *row;
+  double      value;     /* set in the window, read in GSettings */
+} preference_rows[] = {
+  { "bone-threshold", "Bone Threshold", 420.0 },
+  { "smooth-iterations", "Smoothing", 7.0 },
+  { "target-triangles", "Target Triangle Count", 250000.0 },
+  { "target-margin", "Target Resection Margin", 12.5 },
+  { "screw-far-cortex-clearance", "Screw Clearance Past the Far Cortex", 3.5 },
+  { "autosave-interval", "Autosave Interval", 7.0 },
+};
+
+static double
+get_number (GSettings  *settings,
+            const char *key)
+{
+  g_autoptr(GVariant) value = g_settings_get_value (settings, key);
+
+  if (g_variant_is_of_type (value, G_VARIANT_TYPE_DOUBLE))
+    return g_variant_get_double (value);
+  return g_variant_get_uint32 (value);
+}
+
+/* Every preference is a GSettings key the window edits both ways; the CT dialog starts from
+ * them without asking the application. */
 static void
 test_preferences (void)
 {
-  g_autoptr(OspApplication) app = osp_application_new (0);
-  GtkWidget *preferences = osp_preferences_window_new (G_OBJECT (app));
+  g_autoptr(GSettings) settings = osp_settings_new ();
+  GtkWidget *preferences = osp_preferences_window_new (settings);
   const guint32 dims[3] = { 4, 4, 4 };
   const double spacing[3] = { 1, 1, 1 };
   const double origin[3] = { 0, 0, 0 };
   g_autoptr(OspVolume) volume = osp_volume_new (dims, spacing, origin, NULL, NULL, NULL);
   OspCtDialog *dialog;
+  GtkWidget *row;
+  double x, y, z;
 
-  g_assert_nonnull (preferences);
+  gtk_window_present (GTK_WINDOW (preferences));
+  for (guint i = 0; i < G_N_ELEMENTS (preference_rows); i++)
+    {
+      GtkSpinButton *spin;
+
+      row = find_row (preferences, preference_rows[i].row);
+      g_assert_nonnull (row);
+      g_assert_true (gtk_widget_get_sensitive (row));
+      spin = GTK_SPIN_BUTTON (osp_test_find_descendant (row, GTK_TYPE_SPIN_BUTTON));
+      /* The window shows the key's value ... */
+      g_assert_cmpfloat_with_epsilon (gtk_spin_button_get_value (spin),
+                                      get_number (settings, preference_rows[i].key), 1e-9);
+      /* ... and writes what is typed at once. */
+      gtk_spin_button_set_value (spin, preference_rows[i].value);
+      g_assert_cmpfloat_with_epsilon (get_number (settings, preference_rows[i].key),
+                                      preference_rows[i].value, 1e-9);
+    }
+  /* The defaults other parts of the program rely on. */
+  g_settings_reset (settings, "target-margin");
+  g_settings_reset (settings, "screw-far-cortex-clearance");
+  g_assert_cmpfloat (g_settings_get_double (settings, "target-margin"), ==, 10.0);
+  g_assert_cmpfloat (g_settings_get_double (settings, "screw-far-cortex-clearance"), ==, 2.0);
+
+  /* A custom printer shows its build volume; the keys follow the spin buttons. */
+  row = find_row (preferences, "Build Volume");
+  g_assert_nonnull (row);
+  g_assert_false (gtk_widget_get_visible (row));
+  g_settings_set_string (settings, "printer", "custom");
+  g_assert_true (gtk_widget_get_visible (row));
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (osp_test_find_descendant (row,
+                                                                        GTK_TYPE_SPIN_BUTTON)),
+                             300.0);
+  g_settings_get (settings, "printer-build-volume", "(ddd)", &x, &y, &z);
+  g_assert_cmpfloat (x, ==, 300.0);
+  g_assert_cmpfloat (y, ==, 210.0);
+  g_assert_cmpfloat (z, ==, 220.0);
+  g_settings_reset (settings, "printer");
+  g_assert_false (gtk_widget_get_visible (row));
+
   /* The CT dialog starts from the preferences. */
-  g_object_set (app, "bone-threshold", 400.0, NULL);
-  g_assert_cmpfloat (osp_application_get_bone_threshold (app), ==, 400.0);
+  g_settings_set_double (settings, "bone-threshold", 400.0);
+  g_settings_set_boolean (settings, "drop-small-pieces", FALSE);
   dialog = osp_ct_dialog_new (NULL, "scan.nii", volume, NULL, -1, NULL);
   g_assert_cmpfloat (osp_ct_dialog_get_threshold (dialog), ==, 400.0);
+  row = find_row (GTK_WIDGET (dialog), "Remove Small Fragments");
+  g_assert_nonnull (row);
+  g_assert_false (gtk_switch_get_active (GTK_SWITCH (osp_test_find_descendant (row,
+                                                                               GTK_TYPE_SWITCH))));
   gtk_window_destroy (GTK_WINDOW (dialog));
   gtk_window_destroy (GTK_WINDOW (preferences));
+  for (guint i = 0; i < G_N_ELEMENTS (preference_rows); i++)
+    g_settings_reset (settings, preference_rows[i].key);
+  g_settings_reset (settings, "bone-threshold");
+  g_settings_reset (settings, "drop-small-pieces");
+  g_settings_reset (settings, "printer-build-volume");
+}
+
+/* A key the administrator has locked (dconf locks; here the keyfile backend's, which reads
+ * them the same way) greys its row out, and the value shown is the one set for everyone. */
+static void
+test_preferences_locked (void)
+{
+  g_autofree char *dir = g_build_filename (osp_test_tmpdir (), "locked-settings", NULL);
+  g_autofree char *keyfile = g_build_filename (dir, "user", NULL);
+  g_autofree char *defaults = g_build_filename (dir, "defaults", NULL);
+  g_autofree char *locks = g_build_filename (dir, "locks", NULL);
+  g_autoptr(GSettingsBackend) probe = NULL;
+  g_autoptr(GSettingsBackend) backend = NULL;
+  g_autoptr(GSettingsSchema) schema = NULL;
+  g_autoptr(GSettings) settings = NULL;
+  g_autoptr(GError) error = NULL;
+  GtkWidget *preferences;
+  GtkWidget *row;
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (defaults, "[io/github/osteoplan/Osteoplan]\n"
+                                                "autosave-interval=uint32 2\n"
+                                                "target-margin=15.0\n", -1, &error));
+  g_assert_true (g_file_set_contents (locks, "/io/github/osteoplan/Osteoplan/autosave-interval\n"
+                                             "/io/github/osteoplan/Osteoplan/target-margin\n",
+                                      -1, &error));
+  g_assert_no_error (error);
+  /* The keyfile backend's type is private: made once through its public constructor. */
+  probe = g_keyfile_settings_backend_new (keyfile, "/", NULL);
+  backend = g_object_new (G_OBJECT_TYPE (probe), "filename", keyfile, "root-path", "/",
+                          "defaults-dir", dir, NULL);
+  schema = g_settings_schema_source_lookup (g_settings_schema_source_get_default (),
+                                            APPLICATION_ID, TRUE);
+  g_assert_nonnull (schema);
+  settings = g_settings_new_full (schema, backend, NULL);
+  g_assert_false (g_settings_is_writable (settings, "autosave-interval"));
+  g_assert_true (g_settings_is_writable (settings, "bone-threshold"));
+
+  preferences = osp_preferences_window_new (settings);
+  gtk_window_present (GTK_WINDOW (preferences));
+  row = find_row (preferences, "Autosave Interval");
+  g_assert_false (gtk_widget_get_sensitive (row));
+  g_assert_cmpfloat (gtk_spin_button_get_value (GTK_SPIN_BUTTON (
+                       osp_test_find_descendant (row, GTK_TYPE_SPIN_BUTTON))), ==, 2.0);
+  row = find_row (preferences, "Target Resection Margin");
+  g_assert_false (gtk_widget_get_sensitive (row));
+  g_assert_cmpfloat (gtk_spin_button_get_value (GTK_SPIN_BUTTON (
+                       osp_test_find_descendant (row, GTK_TYPE_SPIN_BUTTON))), ==, 15.0);
+  g_assert_true (gtk_widget_get_sensitive (find_row (preferences, "Bone Threshold")));
+  osp_test_screenshot ("OSP_TEST_SHOTS", "preferences-locked.png");
+  gtk_window_destroy (GTK_WINDOW (preferences));
+}
+
+/* The mnemonic letters of a menu's items, its sections' included (submenus are menus of their
+ * own), into `seen`: a letter twice fails, naming both items. */
+static void
+check_menu_mnemonics (GMenuModel *menu,
+                      GHashTable *seen)
+{
+  for (int i = 0; i < g_menu_model_get_n_items (menu); i++)
+    {
+      g_autofree char *label = NULL;
+      g_autoptr(GMenuModel) section = g_menu_model_get_item_link (menu, i, G_MENU_LINK_SECTION);
+      g_autoptr(GMenuModel) submenu = g_menu_model_get_item_link (menu, i, G_MENU_LINK_SUBMENU);
+      const char *underscore;
+
+      if (section != NULL)
+        check_menu_mnemonics (section, seen);
+      if (submenu != NULL)
+        {
+          g_autoptr(GHashTable) own = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL,
+                                                             g_free);
+
+          check_menu_mnemonics (submenu, own);
+        }
+      if (!g_menu_model_get_item_attribute (menu, i, G_MENU_ATTRIBUTE_LABEL, "s", &label) ||
+          (underscore = strchr (label, '_')) == NULL || underscore[1] == '\0')
+        continue;
+      {
+        gpointer key = GUINT_TO_POINTER (g_unichar_tolower (g_utf8_get_char (underscore + 1)));
+        const char *other = g_hash_table_lookup (seen, key);
+
+        if (other != NULL)
+          {
+            g_test_message ("the menu items “%s” and “%s” have the same mnemonic", other, label);
+            g_test_fail ();
+          }
+        else
+          g_hash_table_insert (seen, key, g_strdup (label));
+      }
+    }
+}
+
+/* The mnemonics of the labels under `widget` (buttons, rows, fields), into `seen`. */
+static void
+check_widget_mnemonics (GtkWidget  *widget,
+                        GHashTable *seen)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      if (GTK_IS_LABEL (child) && gtk_label_get_use_underline (GTK_LABEL (child)) &&
+          strchr (gtk_label_get_label (GTK_LABEL (child)), '_') != NULL)
+        {
+          gpointer key = GUINT_TO_POINTER (gdk_keyval_to_lower (
+                                             gtk_label_get_mnemonic_keyval (GTK_LABEL (child))));
+          const char *label = gtk_label_get_label (GTK_LABEL (child));
+          const char *other = g_hash_table_lookup (seen, key);
+
+          if (other != NULL)
+            {
+              g_test_message ("“%s” and “%s” have the same mnemonic", other, label);
+              g_test_fail ();
+            }
+          else
+            g_hash_table_insert (seen, key, g_strdup (label));
+        }
+      check_widget_mnemonics (child, seen);
+    }
+}
+
+/* Checks the menu of every menu button under `widget`. */
+static void
+check_menus (GtkWidget *widget,
+             guint     *n_menus)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      if (GTK_IS_MENU_BUTTON (child) &&
+          gtk_menu_button_get_menu_model (GTK_MENU_BUTTON (child)) != NULL)
+        {
+          g_autoptr(GHashTable) seen = g_hash_table_new_full (g_direct_hash, g_direct_equal,
+                                                              NULL, g_free);
+
+          check_menu_mnemonics (gtk_menu_button_get_menu_model (GTK_MENU_BUTTON (child)), seen);
+          (*n_menus)++;
+        }
+      check_menus (child, n_menus);
+    }
+}
+
+/* No two items of a menu, nor two controls of a side panel, share an Alt key. */
+static void
+test_mnemonics (void)
+{
+  OspWindow *window = new_window ();
+  GtkWidget *panels[] = {
+    GTK_WIDGET (osp_window_get_implant_panel (window)),
+    GTK_WIDGET (osp_window_get_measure_panel (window)),
+    GTK_WIDGET (osp_window_get_cut_panel (window)),
+    GTK_WIDGET (osp_window_get_mirror_panel (window)),
+  };
+
+  guint n_menus = 0;
+
+  check_menus (GTK_WIDGET (window), &n_menus);
+  /* The Open menu and the main menu. */
+  g_assert_cmpuint (n_menus, >=, 2);
+  for (guint i = 0; i < G_N_ELEMENTS (panels); i++)
+    {
+      g_autoptr(GHashTable) seen = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL,
+                                                          g_free);
+
+      check_widget_mnemonics (panels[i], seen);
+    }
+  osp_test_destroy_window (GTK_WINDOW (window));
+}
+
+/* The key file of versions before GSettings moves into GSettings once, then goes. */
+static void
+test_settings_migration (void)
+{
+  g_autofree char *dir = g_build_filename (g_get_user_config_dir (), "osteoplan", NULL);
+  g_autofree char *path = g_build_filename (dir, "settings.ini", NULL);
+  g_autoptr(GSettings) settings = osp_settings_new ();
+  g_autoptr(OspApplication) app = osp_application_new (0);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (path, "[view]\northographic=true\n"
+                                            "[ct]\nbone-threshold=320\nsmooth-iterations=4\n"
+                                            "target-triangles=90000\n", -1, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_settings_get_boolean (settings, "orthographic"));
+  g_assert_cmpfloat (g_settings_get_double (settings, "bone-threshold"), ==, 320.0);
+  g_assert_cmpuint (g_settings_get_uint (settings, "smooth-iterations"), ==, 4);
+  g_assert_cmpuint (g_settings_get_uint (settings, "target-triangles"), ==, 90000);
+  g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+  g_settings_reset (settings, "orthographic");
+  g_settings_reset (settings, "bone-threshold");
+  g_settings_reset (settings, "smooth-iterations");
+  g_settings_reset (settings, "target-triangles");
+}
+
+static gboolean
+has_current_folder (gpointer data)
+{
+  g_autoptr(GFile) folder = gtk_file_chooser_get_current_folder (data);
+
+  return folder != NULL;
+}
+
+/* File choosers start in the folder of the file chosen last. */
+static void
+test_last_folder (void)
+{
+  g_autoptr(GSettings) settings = osp_settings_new ();
+  g_autofree char *dir = g_build_filename (osp_test_tmpdir (), "last-folder", NULL);
+  g_autofree char *path = g_build_filename (dir, "pelvis.stl", NULL);
+  g_autoptr(GFile) folder = g_file_new_for_path (dir);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GFile) current = NULL;
+  g_autofree char *uri = g_file_get_uri (folder);
+  g_autofree char *stored = NULL;
+  GtkFileChooserNative *chooser;
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  osp_settings_remember_folder (file);
+  stored = g_settings_get_string (settings, "last-folder");
+  g_assert_cmpstr (stored, ==, uri);
+
+  chooser = gtk_file_chooser_native_new ("", NULL, GTK_FILE_CHOOSER_ACTION_OPEN, NULL, NULL);
+  osp_settings_start_in_last_folder (GTK_FILE_CHOOSER (chooser));
+  /* The chooser takes the folder in as it loads it. */
+  osp_test_wait_for (has_current_folder, chooser, "the chooser's folder");
+  current = gtk_file_chooser_get_current_folder (GTK_FILE_CHOOSER (chooser));
+  g_assert_nonnull (current);
+  g_assert_true (g_file_equal (current, folder));
+  gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (chooser));
+  g_object_unref (chooser);
+  g_settings_reset (settings, "last-folder");
+}
+
+/* A new window opens at the size the last one closed with (GSettings, written at close). */
+static void
+test_window_state (void)
+{
+  g_autoptr(GSettings) settings = osp_settings_new ();
+  OspWindow *window = osp_window_new (NULL);
+  int width = 0, height = 0;
+
+  gtk_window_set_default_size (GTK_WINDOW (window), 900, 650);
+  gtk_window_present (GTK_WINDOW (window));
+  osp_test_destroy_window (GTK_WINDOW (window));
+  g_assert_cmpint (g_settings_get_int (settings, "window-width"), ==, 900);
+  g_assert_cmpint (g_settings_get_int (settings, "window-height"), ==, 650);
+  g_assert_false (g_settings_get_boolean (settings, "window-maximized"));
+
+  window = osp_window_new (NULL);
+  gtk_window_get_default_size (GTK_WINDOW (window), &width, &height);
+  g_assert_cmpint (width, ==, 900);
+  g_assert_cmpint (height, ==, 650);
+  /* Smaller than the schema allows: stored at the smallest, without a critical. */
+  gtk_window_set_default_size (GTK_WINDOW (window), 200, 100);
+  osp_test_destroy_window (GTK_WINDOW (window));
+  g_assert_cmpint (g_settings_get_int (settings, "window-width"), ==, 360);
+  g_assert_cmpint (g_settings_get_int (settings, "window-height"), ==, 294);
+  g_settings_reset (settings, "window-width");
+  g_settings_reset (settings, "window-height");
 }
 
 /* The application's menu actions open their windows (About, Preferences, a new window). */
@@ -620,6 +981,11 @@ main (int    argc,
   g_test_add_func ("/gui/ct-dialog", test_ct_dialog);
   g_test_add_func ("/gui/pick-select", test_pick_select);
   g_test_add_func ("/gui/preferences", test_preferences);
+  g_test_add_func ("/gui/preferences-locked", test_preferences_locked);
+  g_test_add_func ("/gui/window-state", test_window_state);
+  g_test_add_func ("/gui/last-folder", test_last_folder);
+  g_test_add_func ("/gui/settings-migration", test_settings_migration);
+  g_test_add_func ("/gui/mnemonics", test_mnemonics);
   g_test_add_func ("/gui/app-actions", test_app_actions);
   g_test_add_func ("/gui/mesh-folder", test_mesh_folder);
   g_test_add_func ("/gui/cancel", test_cancel);

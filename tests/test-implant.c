@@ -12,6 +12,7 @@
 #include "osp-implant.h"
 #include "osp-mesh-io.h"
 #include "osp-plan.h"
+#include "osp-print-check.h"
 #include "osp-test-common.h"
 
 /* n-gon factor: a regular n-gon inscribed in a circle has n/(2π) sin(2π/n) of its area. */
@@ -173,7 +174,7 @@ setup_bent_plate (OspImplantParams *p)
   p->normals = g_new (float, 3 * n);
   for (guint i = 0; i < n; i++)
     {
-      double a = -0.2 + 2.0 * i / (n - 1);
+      double a = -0.2 + 93.0 / 60 * i / (n - 1);   /* a 93 mm arc: 5 holes at 16 mm */
 
       p->points[3 * i] = (float) (60 * sin (a));
       p->points[3 * i + 1] = 0;
@@ -184,10 +185,18 @@ setup_bent_plate (OspImplantParams *p)
     }
 }
 
+/* The plate spans its path (the chords: a little under 93 mm), holes at the spacing. */
 static double
 volume_bent_plate (const OspImplantParams *p)
 {
-  return volume_plate (p) * (1 + p->thickness / (2 * 60));
+  guint holes;
+  double length = osp_implant_plate_length (p, &holes), r = p->width / 2;
+  double hr = p->hole_diameter / 2;
+
+  g_assert_cmpuint (holes, ==, 5);
+  g_assert_cmpfloat_with_epsilon (length, 93.0, 0.01);
+  return p->thickness * ((length - 2 * r) * p->width + G_PI * r * r - holes * G_PI * hr * hr) *
+         (1 + p->thickness / (2 * 60));
 }
 
 static const ImplantCase implant_cases[] = {
@@ -668,6 +677,167 @@ test_replay (void)
   }
 }
 
+/* A plate contoured along a path picked on a real hemipelvis (the lateral ilium, clicked in a
+ * lateral view): it spans the whole path, lies on the bone (penetration ≤ 0.2 mm, touching),
+ * and passes the print check (closed, no self-intersections, no thin walls). */
+static void
+test_plate_on_bone (void)
+{
+  g_autofree char *path = osp_test_shared_data ("mesh/pelvis_atlas_11_left_surface.stl");
+  g_autoptr(OspMesh) bone = NULL;
+  g_autoptr(OspBvh) bvh = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OspMesh) plate = NULL;
+  g_autoptr(OspPrintReport) report = NULL;
+  g_auto(OspImplantParams) p = { 0 };
+  OspPrintCheckOptions options;
+  float picked[5][3], *points = NULL, *normals = NULL;
+  guint n = 0, holes;
+  double surface_path = 0, length, deepest = 0, nearest_end[2] = { INFINITY, INFINITY };
+  const float *pos;
+  guint32 nv;
+
+  if (path == NULL)
+    return;
+  bone = osp_mesh_load (path, NULL, NULL, &error);
+  g_assert_no_error (error);
+  bvh = osp_bvh_new (bone);
+  /* Clicks in a lateral view: rays from the patient's left (+x) across the iliac wing. */
+  for (guint i = 0; i < 5; i++)
+    {
+      float origin[3] = { 400, 145 + 20 * i, 425 - 5.0f * i }, dir[3] = { -1, 0, 0 };
+      OspRayHit hit;
+
+      g_assert_true (osp_bvh_ray_cast (bvh, origin, dir, 0, INFINITY, &hit));
+      for (int k = 0; k < 3; k++)
+        picked[i][k] = origin[k] + hit.t * dir[k];
+      g_test_message ("picked (%.1f, %.1f, %.1f)", picked[i][0], picked[i][1], picked[i][2]);
+    }
+  g_assert_true (osp_plate_contour_path (bvh, &picked[0][0], 5, 12, &points, &normals, &n,
+                                         &error));
+  g_assert_no_error (error);
+  for (guint i = 1; i < n; i++)
+    {
+      double d2 = 0;
+
+      for (int k = 0; k < 3; k++)
+        d2 += pow (points[3 * i + k] - points[3 * (i - 1) + k], 2);
+      surface_path += sqrt (d2);
+    }
+
+  setup_plate (&p);
+  p.n_points = n;
+  p.points = points;
+  p.normals = normals;
+  length = osp_implant_plate_length (&p, &holes);
+  g_test_message ("path on the bone %.1f mm (%u stations): plate %.1f mm, %u holes",
+                  surface_path, n, length, holes);
+  g_assert_cmpfloat (surface_path, >, 95);
+  g_assert_cmpfloat_with_epsilon (length, surface_path, 1e-6);
+  g_assert_cmpuint (holes, ==, (guint) floor ((surface_path - 12) / 16));
+  plate = osp_implant_generate (&p, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+
+  /* On the bone: no vertex deeper than 0.2 mm, the underside touching (within 0.3 mm). */
+  pos = osp_mesh_get_positions (plate);
+  nv = osp_mesh_get_n_vertices (plate);
+  {
+    double closest = INFINITY;
+
+    for (guint32 v = 0; v < nv; v++)
+      {
+        float sd = osp_bvh_signed_distance (bvh, pos + 3 * v, NULL);
+
+        deepest = MAX (deepest, -sd);
+        closest = MIN (closest, fabs (sd));
+        for (guint e = 0; e < 2; e++)
+          {
+            const float *end = e == 0 ? picked[0] : picked[4];
+            double d2 = 0;
+
+            for (int k = 0; k < 3; k++)
+              d2 += pow (pos[3 * v + k] - end[k], 2);
+            nearest_end[e] = MIN (nearest_end[e], sqrt (d2));
+          }
+      }
+    g_test_message ("penetration %.3f mm, closest %.3f mm, ends %.2f / %.2f mm", deepest,
+                    closest, nearest_end[0], nearest_end[1]);
+    g_assert_cmpfloat (deepest, <=, 0.2);
+    g_assert_cmpfloat (closest, <, 0.3);
+    /* It reaches both ends of the path. */
+    g_assert_cmpfloat (nearest_end[0], <, 2.0);
+    g_assert_cmpfloat (nearest_end[1], <, 2.0);
+  }
+
+  osp_print_check_options_init (&options);
+  report = osp_print_check (plate, &options, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_test_message ("print check: %s, %" G_GUINT64_FORMAT " self-intersections, wall %.2f mm",
+                  osp_print_verdict_to_string (report->verdict), report->n_self_intersections,
+                  report->min_wall);
+  g_assert_true (report->mesh.closed);
+  g_assert_cmpuint (report->n_self_intersections, ==, 0);
+  g_assert_cmpfloat (report->min_wall, >=, 1.5);
+  g_assert_cmpint (report->verdict, ==, OSP_PRINT_READY);
+}
+
+/* The screw's body, not just its axis: in a 40 mm block of bone, a 6.5 mm screw 1.5 mm from a
+ * face has its axis in bone but its thread out by 1.26 mm; one beside the block is outside. */
+typedef struct
+{
+  float    entry[3];
+  gboolean leaves;
+  gboolean outside;
+  double   first_out;
+  double   depth;
+} BodyCase;
+
+static void
+test_screw_body (void)
+{
+  static const BodyCase cases[] = {
+    { { 20, 20, 0 }, FALSE, FALSE, -1, 0 },
+    { { 1.5f, 20, 0 }, TRUE, FALSE, 2, 6.5 / 2 * 0.85 - 1.5 },
+    { { -20, 20, 0 }, TRUE, TRUE, 2, 0 },
+  };
+  static const double lengths[][4] = {
+    /* exit, clearance, step → length */
+    { 40, 2, 5, 35 }, { 37, 2, 5, 35 }, { 41.9, 2, 5, 35 }, { 42, 2, 5, 40 }, { 40, 0, 5, 40 },
+    { 40, 2, 0, 38 }, { 1.5, 2, 5, 0 },
+  };
+  g_autoptr(OspMesh) box = osp_test_make_box (40, 40, 40);
+  g_autoptr(OspBvh) bvh = osp_bvh_new (box);
+  const float up[3] = { 0, 0, 1 };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      float m[16];
+      OspScrewBody body;
+
+      osp_frame_from_point_normal (cases[i].entry, up, 0, m);
+      osp_screw_check_body (bvh, m, 6.5, 35, &body);
+      g_test_message ("case %u: leaves %d outside %d inside %.2f first %.1f depth %.2f", i,
+                      body.leaves_bone, body.outside, body.inside_fraction, body.first_out,
+                      body.depth_out);
+      g_assert_cmpint (body.leaves_bone, ==, cases[i].leaves);
+      g_assert_cmpint (body.outside, ==, cases[i].outside);
+      g_assert_cmpfloat_with_epsilon (body.first_out, cases[i].first_out, 1e-6);
+      if (i == 1)
+        {
+          g_assert_cmpfloat_with_epsilon (body.depth_out, cases[i].depth, 0.01);
+          /* 3 of 13 samples per millimetre are out: those at 150°, 180° and 210°, where
+           * 1.5 + 2.76 cos θ < −0.3. */
+          g_assert_cmpfloat_with_epsilon (body.inside_fraction, 10.0 / 13, 1e-6);
+        }
+      if (i == 0)
+        g_assert_cmpfloat (body.inside_fraction, ==, 1.0);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (lengths); i++)
+    g_assert_cmpfloat_with_epsilon (osp_screw_proposed_length (lengths[i][0], lengths[i][1],
+                                                               lengths[i][2]),
+                                    lengths[i][3], 1e-9);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -691,5 +861,7 @@ main (int    argc,
   g_test_add_func ("/implant/screw-placed", test_screw_placed);
   g_test_add_func ("/implant/plan", test_plan);
   g_test_add_func ("/implant/replay", test_replay);
+  g_test_add_func ("/implant/plate-on-bone", test_plate_on_bone);
+  g_test_add_func ("/implant/screw-body", test_screw_body);
   return g_test_run ();
 }

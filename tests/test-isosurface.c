@@ -428,6 +428,31 @@ test_taubin (void)
   g_assert_cmpfloat (radius_spread (smooth), <, radius_spread (mesh));
 }
 
+/* Large enough to be decimated in two halves on two threads: the halves still meet vertex
+ * for vertex, so the result is closed, of the asked size and volume. */
+static void
+test_decimate_halves (void)
+{
+  g_autoptr(OspMesh) mesh = make_sphere_mesh (80);
+  g_autoptr(OspMesh) decimated = NULL;
+  double before = osp_mesh_get_volume (mesh), after, error_mm = -1;
+
+  g_assert_cmpuint (osp_mesh_get_n_triangles (mesh), >=, 200000);
+  decimated = osp_mesh_decimate_full (mesh, 20000, 0, &error_mm);
+  after = osp_mesh_get_volume (decimated);
+  g_test_message ("decimation in halves: %u → %u triangles, volume %.1f → %.1f mm³, "
+                  "error %.3f mm", osp_mesh_get_n_triangles (mesh),
+                  osp_mesh_get_n_triangles (decimated), before, after, error_mm);
+  assert_closed (decimated, 1);
+  g_assert_cmpuint (osp_mesh_get_n_triangles (decimated), <=, 20000);
+  g_assert_cmpuint (osp_mesh_get_n_triangles (decimated), >=, 18000);
+  g_assert_cmpuint (osp_mesh_get_n_vertices (decimated), ==,
+                    osp_mesh_get_n_triangles (decimated) / 2 + 2);
+  g_assert_cmpfloat_with_epsilon (after, before, 0.005 * before);
+  g_assert_cmpfloat (error_mm, >=, 0);
+  g_assert_cmpfloat (error_mm, <, 0.5);
+}
+
 static void
 test_decimate (void)
 {
@@ -587,6 +612,7 @@ main (int   argc,
   g_test_add_func ("/segment/keep-largest", test_keep_largest);
   g_test_add_func ("/segment/taubin", test_taubin);
   g_test_add_func ("/segment/decimate", test_decimate);
+  g_test_add_func ("/segment/decimate-halves", test_decimate_halves);
   g_test_add_func ("/segment/pipeline", test_segment);
   g_test_add_func ("/segment/shared-ct", test_shared_ct);
 

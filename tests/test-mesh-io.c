@@ -1068,8 +1068,9 @@ static const BadCase bad_ply_cases[] = {
     "line 3" },
   { "float-list-count", "ply\nformat ascii 1.0\nelement face 1\n"
     "property list float int vertex_indices\nend_header\n", OSP_ERROR_CORRUPT, "line 4" },
+  /* An unknown header line is skipped with a warning (Blender 2.4x): here nothing is left. */
   { "unknown-keyword", "ply\nformat ascii 1.0\nelemnt vertex 1\nend_header\n",
-    OSP_ERROR_CORRUPT, "line 3" },
+    OSP_ERROR_NO_SURFACE, "no faces" },
   { "promises-2^31-faces", "ply\nformat ascii 1.0\nelement vertex 3\n"
     "property float x\nproperty float y\nproperty float z\nelement face 2147483648\n"
     "property list uchar int vertex_indices\nend_header\n0 0 0\n1 0 0\n0 1 0\n3 0 1 2\n",
@@ -1169,11 +1170,11 @@ test_hostile (void)
     g_assert_nonnull (strstr (error->message, "nul-later.obj: line 102"));
     load_fails (few, OSP_ERROR, OSP_ERROR_UNKNOWN_FORMAT);
   }
-  /* Not a file, not there. */
+  /* A folder (“is a folder”), not there. */
   {
     g_autofree char *missing = g_build_filename (osp_test_tmpdir (), "missing.stl", NULL);
 
-    load_fails (osp_test_tmpdir (), G_FILE_ERROR, G_FILE_ERROR_INVAL);
+    load_fails (osp_test_tmpdir (), G_FILE_ERROR, G_FILE_ERROR_ISDIR);
     load_fails (missing, G_FILE_ERROR, G_FILE_ERROR_NOENT);
   }
   /* Random bytes, and random bytes behind each header: no crash, no hang. */
@@ -1304,6 +1305,40 @@ test_weld_matches_reference (void)
   g_assert_cmpmem (osp_mesh_get_indices (mesh), (gsize) n * 3 * 4, expected, (gsize) n * 3 * 4);
 }
 
+/* PLY header lines that are neither keywords nor comments (Blender 2.4x writes "Created by
+ * Blender3D …" without "comment") are skipped with one warning; the file loads. */
+static void
+test_ply_unknown_header_lines (void)
+{
+  static const char blender[] =
+    "ply\n"
+    "format ascii 1.0\n"
+    "Created by Blender3D 249 - www.blender.org, source file: 'pelvis.blend'\n"
+    "element vertex 4\n"
+    "property float x\nproperty float y\nproperty float z\n"
+    "my_extension 7\n"
+    "element face 2\n"
+    "property list uchar int vertex_indices\n"
+    "end_header\n"
+    "0 0 0\n10 0 0\n10 10 0\n0 10 0\n"
+    "3 0 1 2\n3 0 2 3\n";
+  g_autoptr(OspMesh) mesh = NULL;
+  g_autoptr(GError) error = NULL;
+  OspMeshLoadInfo info = { 0 };
+
+  mesh = osp_mesh_load_from_data ((const guint8 *) blender, strlen (blender), "blender.ply",
+                                  &info, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (osp_mesh_get_n_triangles (mesh), ==, 2);
+  g_assert_cmpuint (osp_mesh_get_n_vertices (mesh), ==, 4);
+  g_assert_cmpfloat_with_epsilon (osp_mesh_get_area (mesh), 100.0, 1e-9);
+  g_assert_nonnull (info.warnings);
+  g_assert_cmpuint (info.warnings->len, ==, 1);
+  g_assert_true (osp_test_has_warning (&info, "2 lines of the PLY header"));
+  g_assert_true (osp_test_has_warning (&info, "line 3: “Created by Blender3D 249 - www.b…”"));
+  osp_mesh_load_info_clear (&info);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1364,6 +1399,7 @@ main (int    argc,
   g_test_add_func ("/mesh-io/cancel", test_cancel);
   g_test_add_func ("/mesh-io/progress", test_progress);
   g_test_add_func ("/mesh-io/weld-matches-reference", test_weld_matches_reference);
+  g_test_add_func ("/mesh-io/ply-unknown-header-lines", test_ply_unknown_header_lines);
 
   return g_test_run ();
 }

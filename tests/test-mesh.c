@@ -337,6 +337,123 @@ test_far_from_origin (void)
   g_assert_cmpfloat_with_epsilon (osp_mesh_get_volume (moved), 8.0, 1e-9);
 }
 
+/* The edge topology and the component labels against a plain reference (every pair of
+ * half-edges compared through a sorted list, a naive union–find) on random triangle soups:
+ * boundary, non-manifold, misoriented and degenerate edges, many components, one vertex shared
+ * by hundreds of triangles (a fan), and a report large enough to run on two threads. */
+typedef struct
+{
+  guint64 key;
+  guint32 triangle;
+  guint32 forward;
+} RefEdge;
+
+static int
+compare_ref_edges (const void *a,
+                   const void *b)
+{
+  const RefEdge *x = a, *y = b;
+
+  if (x->key != y->key)
+    return x->key < y->key ? -1 : 1;
+  return (x->triangle > y->triangle) - (x->triangle < y->triangle);
+}
+
+static guint32
+ref_root (guint32 *parent,
+          guint32  x)
+{
+  while (parent[x] != x)
+    x = parent[x];
+  return x;
+}
+
+static void
+test_topology_reference (gconstpointer data)
+{
+  const guint32 *sizes = data;   /* vertices, triangles, fan vertex share (%) */
+  guint32 nv = sizes[0], nt = sizes[1];
+  g_autoptr(GRand) rand = g_rand_new_with_seed (nv * 7919u + nt);
+  g_autofree float *p = g_new (float, 3 * (gsize) nv);
+  g_autofree guint32 *idx = g_new (guint32, 3 * (gsize) nt);
+  g_autofree RefEdge *edges = g_new (RefEdge, 3 * (gsize) nt);
+  g_autofree guint32 *parent = g_new (guint32, nt);
+  g_autofree guint32 *labels = g_new (guint32, nt);
+  g_autofree guint32 *ref_labels = g_new (guint32, nt);
+  g_autofree guint32 *root_label = g_new (guint32, nt);
+  g_autoptr(OspMesh) mesh = NULL;
+  OspMeshTopology topology, ref = { 0 };
+  OspMeshReport report;
+  guint32 n_components;
+
+  for (gsize i = 0; i < 3 * (gsize) nv; i++)
+    p[i] = (float) g_rand_double (rand);
+  for (gsize i = 0; i < 3 * (gsize) nt; i++)
+    {
+      /* Neighbouring vertices mostly (shared edges), vertex 0 in a share of them (a fan). */
+      guint32 base = (guint32) (i / 3) % nv;
+
+      idx[i] = g_rand_int_range (rand, 0, 100) < (gint32) sizes[2] ? 0 :
+               (base + (guint32) g_rand_int_range (rand, 0, 4)) % nv;
+    }
+  mesh = osp_mesh_new (p, nv, idx, nt);
+
+  for (guint32 t = 0; t < nt; t++)
+    for (guint k = 0; k < 3; k++)
+      {
+        guint32 a = idx[3 * t + k], b = idx[3 * t + (k + 1) % 3];
+
+        edges[3 * t + k] = (RefEdge) { ((guint64) MIN (a, b) << 32) | MAX (a, b), t, a < b };
+      }
+  qsort (edges, 3 * (gsize) nt, sizeof *edges, compare_ref_edges);
+  for (guint32 t = 0; t < nt; t++)
+    parent[t] = t;
+  for (gsize i = 0; i < 3 * (gsize) nt;)
+    {
+      gsize j = i + 1;
+      guint fwd = edges[i].forward;
+
+      for (; j < 3 * (gsize) nt && edges[j].key == edges[i].key; j++)
+        {
+          guint32 a = ref_root (parent, edges[j].triangle), b = ref_root (parent, edges[i].triangle);
+
+          fwd += edges[j].forward;
+          parent[MAX (a, b)] = MIN (a, b);
+        }
+      ref.n_edges++;
+      ref.n_boundary_edges += j - i == 1;
+      ref.n_nonmanifold_edges += j - i > 2;
+      ref.n_misoriented_edges += j - i == 2 && fwd != 1;
+      i = j;
+    }
+  for (guint32 t = 0; t < nt; t++)
+    {
+      guint32 r = ref_root (parent, t);
+
+      if (r == t)
+        root_label[t] = ref.n_components++;
+      ref_labels[t] = root_label[r];
+    }
+
+  osp_mesh_get_topology (mesh, &topology);
+  g_assert_cmpuint (topology.n_edges, ==, ref.n_edges);
+  g_assert_cmpuint (topology.n_boundary_edges, ==, ref.n_boundary_edges);
+  g_assert_cmpuint (topology.n_nonmanifold_edges, ==, ref.n_nonmanifold_edges);
+  g_assert_cmpuint (topology.n_misoriented_edges, ==, ref.n_misoriented_edges);
+  g_assert_cmpuint (topology.n_components, ==, ref.n_components);
+  n_components = osp_mesh_label_components (mesh, labels);
+  g_assert_cmpuint (n_components, ==, ref.n_components);
+  g_assert_cmpmem (labels, nt * sizeof (guint32), ref_labels, nt * sizeof (guint32));
+  osp_mesh_report (mesh, &report);
+  g_assert_cmpmem (&report.topology, sizeof topology, &topology, sizeof topology);
+  g_assert_cmpfloat (report.area, ==, osp_mesh_get_area (mesh));
+  g_assert_cmpfloat (report.volume, ==, osp_mesh_get_volume (mesh));
+  g_assert_cmpuint (report.n_degenerate, ==, osp_mesh_count_degenerate (mesh));
+  g_test_message ("%u triangles: %" G_GUINT64_FORMAT " edges, %" G_GUINT64_FORMAT
+                  " non-manifold, %u components", nt, ref.n_edges, ref.n_nonmanifold_edges,
+                  ref.n_components);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -361,5 +478,17 @@ main (int    argc,
   g_test_add_func ("/mesh/transform", test_transform);
   g_test_add_func ("/mesh/normals", test_normals);
   g_test_add_func ("/mesh/far-from-origin", test_far_from_origin);
+  {
+    static const guint32 soups[][3] = {
+      { 6, 40, 0 }, { 50, 400, 5 }, { 1000, 3000, 20 }, { 30000, 150000, 1 },
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS (soups); i++)
+      {
+        g_autofree char *path = g_strdup_printf ("/mesh/topology-reference/%u", soups[i][1]);
+
+        g_test_add_data_func (path, soups[i], test_topology_reference);
+      }
+  }
   return g_test_run ();
 }

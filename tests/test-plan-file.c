@@ -6,12 +6,14 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <math.h>
 #include <string.h>
 #include <zip.h>
 #include <zlib.h>
 
 #include "osp-error.h"
-#include "osp-plan.h"
+#include "osp-json.h"
+#include "osp-plan-private.h"
 #include "osp-test-common.h"
 
 /* A plan using every feature: shared meshes, every role, awkward floats, Unicode names. */
@@ -250,7 +252,8 @@ typedef struct
 {
   const char *name;
   const char *json;      /* plan.json, or NULL for none */
-  int         mesh;      /* 0 none, 1 good, 2 absurd counts, 3 bad index, 4 bad magic, 5 bad crc */
+  int         mesh;      /* 0 none, 1 good, 2 absurd counts, 3 bad index, 4 bad magic, 5 bad crc,
+                          * 6 a NaN coordinate */
   OspError    code;
 } HostileCase;
 
@@ -305,6 +308,16 @@ static const HostileCase hostile_cases[] = {
     "[{\"name\": \"L\", \"position\": [0, 0]}]}", 0, OSP_ERROR_CORRUPT },
   { "landmark-strings", "{\"format\": \"osteoplan\", \"version\": 1, \"landmarks\": "
     "[{\"name\": \"L\", \"position\": [\"a\", 0, 0]}]}", 0, OSP_ERROR_CORRUPT },
+  { "zero-transform", "{\"format\": \"osteoplan\", \"version\": 1, \"models\": "
+    "[{\"name\": \"A\", \"mesh\": \"meshes/0.bin\", \"transform\": [0, 0, 0, 0, 0, 0, 0, 0, "
+    "0, 0, 0, 0, 0, 0, 0, 0]}]}", 1, OSP_ERROR_CORRUPT },
+  { "flat-transform", "{\"format\": \"osteoplan\", \"version\": 1, \"models\": "
+    "[{\"name\": \"A\", \"mesh\": \"meshes/0.bin\", \"transform\": [1, 0, 0, 0, 0, 1, 0, 0, "
+    "0, 0, 0, 0, 0, 0, 0, 1]}]}", 1, OSP_ERROR_CORRUPT },
+  { "huge-scale", "{\"format\": \"osteoplan\", \"version\": 1, \"models\": "
+    "[{\"name\": \"A\", \"mesh\": \"meshes/0.bin\", \"transform\": [1e10, 0, 0, 0, 0, 1e10, "
+    "0, 0, 0, 0, 1e10, 0, 0, 0, 0, 1]}]}", 1, OSP_ERROR_CORRUPT },
+  { "nan-vertex", plan_ok, 6, OSP_ERROR_CORRUPT },
   { "operation-not-object", "{\"format\": \"osteoplan\", \"version\": 1, \"operations\": "
     "[\"load\"]}", 0, OSP_ERROR_CORRUPT },
 };
@@ -341,6 +354,17 @@ test_hostile (gconstpointer data)
     case 5:
       mesh = mesh_entry (4, 2, 4, 2, 0, &mesh_len);
       mesh[30] ^= 0x40;
+      break;
+    case 6:
+      {
+        float nan = NAN;
+        guint32 crc;
+
+        mesh = mesh_entry (4, 2, 4, 2, 0, &mesh_len);
+        memcpy (mesh + 24 + 2 * 12 + 4, &nan, 4);  /* vertex 2, y (little-endian host) */
+        crc = GUINT32_TO_LE ((guint32) crc32 (0, mesh, (uInt) (mesh_len - 4)));
+        memcpy (mesh + mesh_len - 4, &crc, 4);
+      }
       break;
     default:
       break;
@@ -380,6 +404,196 @@ test_good_handmade (void)
   g_assert_cmpuint (osp_plan_get_n_models (plan), ==, 1);
   g_assert_cmpuint (osp_mesh_get_n_triangles (osp_model_get_mesh (osp_plan_get_model (plan, 0))),
                     ==, 2);
+}
+
+/* The nesting scanner: brackets in strings and escaped quotes do not count. */
+static void
+test_json_depth (void)
+{
+  static const struct
+  {
+    const char *text;
+    guint       max_depth;
+    gboolean    ok;
+  } cases[] = {
+    { "", 1, TRUE },
+    { "[]", 1, TRUE },
+    { "[[]]", 1, FALSE },
+    { "{\"a\": [1]}", 2, TRUE },
+    { "{\"a\": [{}]}", 2, FALSE },
+    { "[\"[[[[[[\"]", 1, TRUE },
+    { "[\"\\\"[[[\"]", 1, TRUE },       /* ["\"[[["] */
+    { "[\"\\\\\", [[]]", 2, FALSE },   /* ["\\", [[]] : the string ends before [[ */
+    { "]]]][[", 2, TRUE },                  /* unbalanced closers are json-glib's to refuse */
+    { "]]]][[[", 2, FALSE },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      gboolean ok = osp_json_check_depth (cases[i].text, -1, cases[i].max_depth, "t.json",
+                                          &error);
+
+      g_test_message ("case %u: %s", i, cases[i].text);
+      g_assert_cmpint (ok, ==, cases[i].ok);
+      if (!ok)
+        g_assert_error (error, OSP_ERROR, OSP_ERROR_CORRUPT);
+    }
+}
+
+/* 100 000 nested brackets (200 KB) overflowed json-glib's stack: refused before parsing. */
+static void
+test_deep_nesting (void)
+{
+  const guint levels = 100000;
+  GString *json = g_string_new ("{\"format\": \"osteoplan\", \"version\": 1, \"x\": ");
+  g_autoptr(GBytes) zip = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OspPlan) plan = NULL;
+  Entry entry;
+
+  for (guint i = 0; i < levels; i++)
+    g_string_append_c (json, '[');
+  for (guint i = 0; i < levels; i++)
+    g_string_append_c (json, ']');
+  g_string_append_c (json, '}');
+  entry = (Entry) { "plan.json", json->str, json->len };
+  zip = make_zip (&entry, 1, FALSE);
+  plan = osp_plan_open_from_data (g_bytes_get_data (zip, NULL), g_bytes_get_size (zip),
+                                  "deep.osteoplan", NULL, &error);
+  g_assert_null (plan);
+  g_assert_error (error, OSP_ERROR, OSP_ERROR_CORRUPT);
+  g_assert_true (g_str_has_prefix (error->message, "deep.osteoplan"));
+  g_assert_nonnull (strstr (error->message, "64"));
+  g_test_message ("%s", error->message);
+
+  /* osp_json_parse (what `plan run` reads its file with) refuses it the same way. */
+  {
+    g_autoptr(JsonParser) parser = json_parser_new ();
+    g_autoptr(GError) parse_error = NULL;
+
+    g_assert_false (osp_json_parse (parser, json->str, json->len, "deep.json", &parse_error));
+    g_assert_error (parse_error, OSP_ERROR, OSP_ERROR_CORRUPT);
+  }
+  /* A plan with brackets in its names opens. */
+  {
+    g_autoptr(GBytes) zip2 = NULL;
+    g_autoptr(GError) error2 = NULL;
+    g_autoptr(OspPlan) plan2 = NULL;
+    g_autofree char *name = g_strnfill (200, '[');
+    g_autofree char *ok = g_strdup_printf ("{\"format\": \"osteoplan\", \"version\": 1, "
+                                           "\"landmarks\": [{\"name\": \"%s\", "
+                                           "\"position\": [1, 2, 3]}]}", name);
+    Entry e2 = { "plan.json", ok, strlen (ok) };
+
+    zip2 = make_zip (&e2, 1, FALSE);
+    plan2 = osp_plan_open_from_data (g_bytes_get_data (zip2, NULL), g_bytes_get_size (zip2),
+                                     "brackets.osteoplan", NULL, &error2);
+    g_assert_no_error (error2);
+    g_assert_cmpuint (osp_plan_get_n_landmarks (plan2), ==, 1);
+  }
+  g_string_free (json, TRUE);
+}
+
+/* More operations than any case records: refused like the other lists. */
+static void
+test_too_many_operations (void)
+{
+  GString *json = g_string_new ("{\"format\": \"osteoplan\", \"version\": 1, "
+                                "\"operations\": [");
+  g_autoptr(GBytes) zip = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OspPlan) plan = NULL;
+  Entry entry;
+
+  for (guint i = 0; i <= OSP_PLAN_MAX_OPERATIONS; i++)
+    g_string_append (json, i == 0 ? "{}" : ",{}");
+  g_string_append (json, "]}");
+  entry = (Entry) { "plan.json", json->str, json->len };
+  zip = make_zip (&entry, 1, FALSE);
+  plan = osp_plan_open_from_data (g_bytes_get_data (zip, NULL), g_bytes_get_size (zip),
+                                  "ops.osteoplan", NULL, &error);
+  g_assert_null (plan);
+  g_assert_error (error, OSP_ERROR, OSP_ERROR_TOO_LARGE);
+  g_test_message ("%s", error->message);
+  g_string_free (json, TRUE);
+}
+
+/* The big-endian branch of the mesh reader turns the bytes of each word round and keeps the
+ * bits of floats (it once converted their integer bits to float values). */
+static void
+test_swap32 (void)
+{
+  const float floats[] = { 1.5f, -0.0f, 3.0e38f, 1e-40f, -123.25f };
+  const guint32 ints[] = { 0, 1, 0x01020304u, 0xfffffffeu };
+  guint8 buffer[4 * G_N_ELEMENTS (floats)];
+  guint8 ibuffer[4 * G_N_ELEMENTS (ints)];
+
+  /* A big-endian file image of the floats: each word's bytes reversed. */
+  for (guint i = 0; i < G_N_ELEMENTS (floats); i++)
+    {
+      guint8 word[4];
+
+      memcpy (word, &floats[i], 4);
+      for (guint k = 0; k < 4; k++)
+        buffer[4 * i + k] = word[3 - k];
+    }
+  osp_plan_swap32 (buffer, G_N_ELEMENTS (floats));
+  for (guint i = 0; i < G_N_ELEMENTS (floats); i++)
+    {
+      float back;
+
+      memcpy (&back, buffer + 4 * i, 4);
+      g_assert_cmpmem (&back, 4, &floats[i], 4);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (ints); i++)
+    {
+      guint32 be = GUINT32_SWAP_LE_BE (ints[i]);
+
+      memcpy (ibuffer + 4 * i, &be, 4);
+    }
+  osp_plan_swap32 (ibuffer, G_N_ELEMENTS (ints));
+  g_assert_cmpmem (ibuffer, sizeof ibuffer, ints, sizeof ints);
+  /* And the 0x01020304 word as bytes: 04 03 02 01 on a little-endian host. */
+  {
+    guint8 raw[4] = { 1, 2, 3, 4 };
+
+    osp_plan_swap32 (raw, 1);
+    g_assert_cmpuint (raw[0], ==, 4);
+    g_assert_cmpuint (raw[3], ==, 1);
+  }
+}
+
+/* A zip whose two entries have the same name: said in the user's terms, not as libzip's "File
+ * already exists". */
+static void
+test_duplicate_entries (void)
+{
+  Entry entries[2] = {
+    { "plan.json", plan_ok, strlen (plan_ok) },
+    { "plan.jsoX", plan_ok, strlen (plan_ok) },
+  };
+  g_autoptr(GBytes) zip = make_zip (entries, 2, TRUE);
+  g_autofree guint8 *bytes = g_memdup2 (g_bytes_get_data (zip, NULL), g_bytes_get_size (zip));
+  gsize len = g_bytes_get_size (zip);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OspPlan) plan = NULL;
+  guint n = 0;
+
+  /* Rename the second entry in its local header and in the central directory. */
+  for (gsize i = 0; i + 9 <= len; i++)
+    if (memcmp (bytes + i, "plan.jsoX", 9) == 0)
+      {
+        bytes[i + 8] = 'n';
+        n++;
+      }
+  g_assert_cmpuint (n, ==, 2);
+  plan = osp_plan_open_from_data (bytes, len, "twice.osteoplan", NULL, &error);
+  g_assert_null (plan);
+  g_assert_error (error, OSP_ERROR, OSP_ERROR_CORRUPT);
+  g_test_message ("%s", error->message);
+  g_assert_null (strstr (error->message, "already exists"));
+  g_assert_nonnull (strstr (error->message, "same name"));
 }
 
 static void
@@ -578,6 +792,11 @@ main (int    argc,
       g_test_add_data_func (path, &hostile_cases[i], test_hostile);
     }
   g_test_add_func ("/plan-file/not-zip", test_not_zip);
+  g_test_add_func ("/plan-file/json-depth", test_json_depth);
+  g_test_add_func ("/plan-file/deep-nesting", test_deep_nesting);
+  g_test_add_func ("/plan-file/too-many-operations", test_too_many_operations);
+  g_test_add_func ("/plan-file/swap32", test_swap32);
+  g_test_add_func ("/plan-file/duplicate-entries", test_duplicate_entries);
   g_test_add_func ("/plan-file/zip-bomb", test_zip_bomb);
   g_test_add_func ("/plan-file/memory-limit", test_memory_limit);
   g_test_add_func ("/plan-file/corruptions", test_corruptions);

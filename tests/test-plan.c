@@ -11,7 +11,7 @@
 #include "osp-cut.h"
 #include "osp-error.h"
 #include "osp-mesh-io.h"
-#include "osp-plan.h"
+#include "osp-plan-private.h"
 #include "osp-test-common.h"
 
 static OspModel *
@@ -847,6 +847,95 @@ test_replay (void)
   }
 }
 
+/* -- Name look-ups and long replays ----------------------------------------------------------- */
+
+/* The name index behind osp_plan_find_landmark/plane stays right through inserts and removals
+ * anywhere, duplicates (raw) and undo. */
+static void
+test_name_index (void)
+{
+  g_autoptr(OspPlan) plan = osp_plan_new ();
+  const float p[3] = { 1, 2, 3 };
+  const OspPlane plane = { { 0, 0, 1 }, 5 };
+
+  for (guint i = 0; i < 6; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("L%u", i);
+
+      osp_test_execute_ok (plan, osp_command_new_add_landmark (name, p));
+      osp_test_execute_ok (plan, osp_command_new_add_plane (name, &plane));
+    }
+  g_assert_cmpint (osp_plan_find_landmark (plan, "L4"), ==, 4);
+  g_assert_cmpint (osp_plan_find_plane (plan, "L5"), ==, 5);
+  g_assert_cmpint (osp_plan_find_landmark (plan, "L9"), ==, -1);
+  /* A removal in the middle shifts the later ones. */
+  osp_test_execute_ok (plan, osp_command_new_delete_landmark ("L1"));
+  osp_test_execute_ok (plan, osp_command_new_delete_plane ("L0"));
+  g_assert_cmpint (osp_plan_find_landmark (plan, "L1"), ==, -1);
+  g_assert_cmpint (osp_plan_find_landmark (plan, "L4"), ==, 3);
+  g_assert_cmpint (osp_plan_find_plane (plan, "L5"), ==, 4);
+  /* Undo puts them back where they were. */
+  g_assert_true (osp_plan_undo (plan));
+  g_assert_true (osp_plan_undo (plan));
+  g_assert_cmpint (osp_plan_find_landmark (plan, "L1"), ==, 1);
+  g_assert_cmpint (osp_plan_find_landmark (plan, "L4"), ==, 4);
+  g_assert_cmpint (osp_plan_find_plane (plan, "L0"), ==, 0);
+  /* The last removed and added again (an undo of an add, a redo). */
+  g_assert_true (osp_plan_redo (plan));
+  g_assert_true (osp_plan_redo (plan));
+  osp_test_execute_ok (plan, osp_command_new_delete_landmark ("L5"));
+  g_assert_cmpint (osp_plan_find_landmark (plan, "L5"), ==, -1);
+  g_assert_true (osp_plan_undo (plan));
+  g_assert_cmpint (osp_plan_find_landmark (plan, "L5"), ==, 4);
+  /* Duplicates (only the reader can make them): the first one is found, then the next. */
+  osp_plan_insert_landmark_raw (plan, osp_plan_get_n_landmarks (plan), "L2", p);
+  g_assert_cmpint (osp_plan_find_landmark (plan, "L2"), ==, 1);
+  osp_plan_remove_landmark_raw (plan, 1);
+  g_assert_cmpint (osp_plan_find_landmark (plan, "L2"), ==, 4);
+  osp_plan_remove_landmark_raw (plan, 4);
+  g_assert_cmpint (osp_plan_find_landmark (plan, "L2"), ==, -1);
+  g_assert_cmpint (osp_plan_find_landmark (plan, "L3"), ==, 1);
+}
+
+/* A replay of 50 000 operations is linear (it was quadratic: every step walked the whole
+ * history, every name look-up the whole list).  Timings are printed, not asserted; the test's
+ * timeout catches a return to quadratic (minutes). */
+static void
+test_long_replay (void)
+{
+  g_autoptr(OspPlan) plan = osp_plan_new ();
+  const guint n = 50000;
+  gint64 start = g_get_monotonic_time ();
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(JsonObject) op = json_object_new ();
+      g_autoptr(GError) error = NULL;
+      JsonArray *position = json_array_new ();
+      g_autofree char *name = g_strdup_printf ("L%u", i);
+
+      json_array_add_double_element (position, i);
+      json_array_add_double_element (position, 0);
+      json_array_add_double_element (position, 0);
+      json_object_set_string_member (op, "op", "add-landmark");
+      json_object_set_string_member (op, "name", name);
+      json_object_set_array_member (op, "position", position);
+      g_assert_true (osp_plan_run_operation (plan, op, ".", ".", NULL, &error));
+      g_assert_no_error (error);
+    }
+  g_test_message ("%u operations replayed in %.2f s", n,
+                  (g_get_monotonic_time () - start) / 1e6);
+  g_assert_cmpuint (osp_plan_get_n_landmarks (plan), ==, n);
+  g_assert_cmpuint (osp_plan_get_n_operations (plan), ==, n);
+  g_assert_cmpint (osp_plan_find_landmark (plan, "L49999"), ==, 49999);
+  {
+    float x[3];
+
+    osp_plan_get_landmark (plan, 12345, x);
+    g_assert_cmpfloat (x[0], ==, 12345.0f);
+  }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -872,5 +961,7 @@ main (int    argc,
   g_test_add_func ("/plan/cut-undo", test_cut_undo);
   g_test_add_func ("/plan/cut-async", test_cut_async);
   g_test_add_func ("/plan/replay", test_replay);
+  g_test_add_func ("/plan/name-index", test_name_index);
+  g_test_add_func ("/plan/long-replay", test_long_replay);
   return g_test_run ();
 }

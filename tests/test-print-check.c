@@ -260,11 +260,11 @@ test_self_intersections (void)
     }
   unwelded = osp_mesh_new (soup, 3 * nt, seq, nt);
 
-  g_assert_true (osp_mesh_find_self_intersections (torus, 0, NULL, &n, NULL, NULL));
+  g_assert_true (osp_mesh_find_self_intersections (torus, 0, NULL, &n, NULL, NULL, NULL));
   g_assert_cmpuint (n, ==, 0);
-  g_assert_true (osp_mesh_find_self_intersections (unwelded, 0, NULL, &n, NULL, NULL));
+  g_assert_true (osp_mesh_find_self_intersections (unwelded, 0, NULL, &n, NULL, NULL, NULL));
   g_assert_cmpuint (n, ==, 0);
-  g_assert_true (osp_mesh_find_self_intersections (cross, 0, pairs, &n, NULL, NULL));
+  g_assert_true (osp_mesh_find_self_intersections (cross, 0, pairs, &n, NULL, NULL, NULL));
   g_assert_cmpuint (n, ==, 1);
   g_assert_cmpuint (pairs->len, ==, 2);
   g_assert_cmpuint (g_array_index (pairs, guint32, 0), ==, 0);
@@ -298,7 +298,7 @@ test_huge_triangle (void)
   for (guint i = 0; i < 3 * (n + 1); i++)
     t[i] = i;
   mesh = osp_mesh_new_take (p, 3 * (n + 1), t, n + 1);
-  g_assert_true (osp_mesh_find_self_intersections (mesh, 0, NULL, &pairs, NULL, &error));
+  g_assert_true (osp_mesh_find_self_intersections (mesh, 0, NULL, &pairs, NULL, NULL, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (pairs, ==, 0);
 }
@@ -372,6 +372,150 @@ test_cancel (void)
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
 }
 
+/* ---- degenerate input: the check and the repair stay near-linear ---- */
+
+/* A flat polygon of n corners (radius 50) triangulated as a fan from corner 0, as the OBJ
+ * reader splits a huge face: n − 2 long thin triangles meeting at one vertex. */
+static OspMesh *
+make_polygon_fan (guint32 n)
+{
+  float *p = g_new (float, 3 * (gsize) n);
+  guint32 *t = g_new (guint32, 3 * (gsize) (n - 2));
+
+  for (guint32 i = 0; i < n; i++)
+    {
+      double a = 2 * G_PI * i / n;
+
+      p[3 * i] = (float) (50 * cos (a));
+      p[3 * i + 1] = (float) (50 * sin (a));
+      p[3 * i + 2] = 0;
+    }
+  for (guint32 i = 0; i + 2 < n; i++)
+    {
+      t[3 * i] = 0;
+      t[3 * i + 1] = i + 1;
+      t[3 * i + 2] = i + 2;
+    }
+  return osp_mesh_new_take (p, n, t, n - 2);
+}
+
+/* A closed 20 mm box plus `extra` triangles on their own vertices: copies of one triangle
+ * inside the box (copies TRUE), or zero-area ones (three points on a line) inside it. */
+static OspMesh *
+make_box_with (guint32  extra,
+               gboolean copies)
+{
+  g_autoptr(OspMesh) box = osp_test_make_box (20, 20, 20);
+  guint32 nv = osp_mesh_get_n_vertices (box), nt = osp_mesh_get_n_triangles (box);
+  float *p = g_new (float, 3 * ((gsize) nv + 3 * (gsize) extra));
+  guint32 *t = g_new (guint32, 3 * ((gsize) nt + extra));
+
+  memcpy (p, osp_mesh_get_positions (box), 3 * sizeof (float) * nv);
+  memcpy (t, osp_mesh_get_indices (box), 3 * sizeof (guint32) * nt);
+  for (guint32 e = 0; e < extra; e++)
+    for (guint32 k = 0; k < 3; k++)
+      {
+        float *q = p + 3 * ((gsize) nv + 3 * (gsize) e + k);
+
+        q[0] = copies ? (k == 1 ? 8.0f : 5.0f) : 5.0f + k;
+        q[1] = copies ? (k == 2 ? 8.0f : 5.0f) : 5.0f + k;
+        q[2] = copies ? 10.0f : 5.0f + k + (float) e / 2048.0f;  /* exact: on one line */
+        t[3 * ((gsize) nt + e) + k] = nv + 3 * e + k;
+      }
+  return osp_mesh_new_take (p, nv + 3 * extra, t, nt + extra);
+}
+
+static gboolean
+report_says (const OspPrintReport *report,
+             const char           *part)
+{
+  for (guint i = 0; i < report->problems->len; i++)
+    if (strstr (g_ptr_array_index (report->problems, i), part) != NULL)
+      return TRUE;
+  for (guint i = 0; i < report->notes->len; i++)
+    if (strstr (g_ptr_array_index (report->notes, i), part) != NULL)
+      return TRUE;
+  return FALSE;
+}
+
+/* A 100 000-corner polygon's fan: all its triangles meet in one grid cell.  The check does not
+ * test them pair by pair, says so, and claims no "No self-intersections"; the fan is flat and
+ * open. */
+static void
+test_degenerate_fan (void)
+{
+  g_autoptr(OspMesh) mesh = make_polygon_fan (100000);
+  g_autoptr(OspPrintReport) report = NULL;
+  g_autoptr(GError) error = NULL;
+  OspPrintCheckOptions options;
+  guint64 pairs = 1, unchecked = 0;
+
+  osp_print_check_options_init (&options);
+  report = osp_print_check (mesh, &options, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (report->mesh.n_triangles, ==, 99998);
+  g_assert_cmpuint (report->mesh.topology.n_boundary_edges, ==, 100000);
+  g_assert_cmpint (report->verdict, ==, OSP_PRINT_NOT_READY);
+  g_assert_true (report->self_intersections_checked);
+  g_assert_cmpuint (report->n_self_intersections, ==, 0);
+  g_assert_cmpuint (report->n_unchecked_spots, ==, 1);
+  g_assert_true (report_says (report, "Self-intersections were not fully checked: 1 spot holds "
+                                      "more than 2048 triangles"));
+  g_assert_false (report_says (report, "No self-intersections."));
+
+  g_assert_true (osp_mesh_find_self_intersections (mesh, 0, NULL, &pairs, &unchecked, NULL,
+                                                   &error));
+  g_assert_cmpuint (pairs, ==, 0);
+  g_assert_cmpuint (unchecked, ==, 1);
+}
+
+/* 15 000 zero-area triangles are left out of the pair tests (they cross nothing): the box's
+ * check is complete and finds no self-intersection; they are reported as degenerate. */
+static void
+test_degenerate_zero_area (void)
+{
+  g_autoptr(OspMesh) mesh = make_box_with (15000, FALSE);
+  g_autoptr(OspPrintReport) report = NULL;
+  g_autoptr(GError) error = NULL;
+  OspPrintCheckOptions options;
+
+  osp_print_check_options_init (&options);
+  options.min_wall = 0;
+  report = osp_print_check (mesh, &options, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (report->mesh.n_degenerate, ==, 15000);
+  g_assert_cmpuint (report->n_self_intersections, ==, 0);
+  g_assert_cmpuint (report->n_unchecked_spots, ==, 0);
+  g_assert_true (report_says (report, "No self-intersections."));
+  g_assert_true (report_says (report, "15000 degenerate triangles (no area)."));
+}
+
+/* 15 000 copies of one triangle: every pair of copies is an intersection (the same triangle
+ * twice), counted without testing each: exactly 15000 × 14999 / 2, and none with the box. */
+static void
+test_degenerate_copies (void)
+{
+  g_autoptr(OspMesh) mesh = make_box_with (15000, TRUE);
+  g_autoptr(OspPrintReport) report = NULL;
+  g_autoptr(GError) error = NULL;
+  OspPrintCheckOptions options;
+  guint64 pairs = 0, unchecked = 1;
+
+  g_assert_true (osp_mesh_find_self_intersections (mesh, 0, NULL, &pairs, &unchecked, NULL,
+                                                   &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (pairs, ==, (guint64) 15000 * 14999 / 2);
+  g_assert_cmpuint (unchecked, ==, 0);
+
+  osp_print_check_options_init (&options);
+  options.min_wall = 0;
+  report = osp_print_check (mesh, &options, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (report->verdict, ==, OSP_PRINT_NOT_READY);
+  g_assert_cmpuint (report->n_self_intersections, ==, 100000);  /* the report's cap */
+  g_assert_true (report_says (report, "Self-intersecting: at least 100000 pairs"));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -390,5 +534,8 @@ main (int    argc,
   g_test_add_func ("/print-check/printers", test_printers);
   g_test_add_func ("/print-check/cancel", test_cancel);
   g_test_add_func ("/print-check/async", test_async);
+  g_test_add_func ("/print-check/degenerate/fan", test_degenerate_fan);
+  g_test_add_func ("/print-check/degenerate/zero-area", test_degenerate_zero_area);
+  g_test_add_func ("/print-check/degenerate/copies", test_degenerate_copies);
   return g_test_run ();
 }

@@ -282,6 +282,90 @@ test_idempotent (void)
   osp_repair_report_clear (&report);
 }
 
+/* A triangle soup of a box whose corners lie near the largest float (3e38): the merge grid's
+ * cells are far beyond any integer (UBSan: signed overflow, float-to-integer conversions). */
+static void
+test_far_coordinates (void)
+{
+  g_autoptr(OspMesh) box = osp_test_make_box (2, 2, 2);
+  guint32 nt = osp_mesh_get_n_triangles (box);
+  const float *p = osp_mesh_get_positions (box);
+  const guint32 *t = osp_mesh_get_indices (box);
+  float *soup = g_new (float, 9 * (gsize) nt);
+  guint32 *seq = g_new (guint32, 3 * (gsize) nt);
+  g_autoptr(OspMesh) mesh = NULL;
+  g_autoptr(OspMesh) repaired = NULL;
+  g_autoptr(OspPrintReport) check = NULL;
+  g_autoptr(GError) error = NULL;
+  OspRepairOptions options;
+  OspRepairReport report;
+  OspPrintCheckOptions check_options;
+
+  for (guint32 i = 0; i < 3 * nt; i++)
+    {
+      seq[i] = i;
+      for (int k = 0; k < 3; k++)
+        soup[3 * i + k] = p[3 * (gsize) t[i] + k] * 1.5e38f;
+    }
+  mesh = osp_mesh_new_take (soup, 3 * nt, seq, nt);
+  osp_repair_options_init (&options);
+  repaired = osp_mesh_repair (mesh, &options, &report, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (repaired);
+  /* 36 corners of 12 triangles, 8 of them distinct. */
+  g_assert_cmpuint (report.n_merged_vertices, ==, 3 * nt - 8);
+  g_assert_cmpuint (osp_mesh_get_n_vertices (repaired), ==, 8);
+  g_assert_cmpuint (osp_mesh_get_n_triangles (repaired), ==, nt);
+  osp_repair_report_clear (&report);
+
+  osp_print_check_options_init (&check_options);
+  check = osp_print_check (repaired, &check_options, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (check->mesh.closed);
+}
+
+/* A 100 000-corner polygon's fan (one vertex in every triangle): the repair keeps every
+ * triangle, fills nothing (the rim is one 100 000-edge hole) and finishes (linear half-edge
+ * lookups, not a scan of the centre's 100 000 half-edges per edge). */
+static void
+test_polygon_fan (void)
+{
+  const guint32 n = 100000;
+  float *p = g_new (float, 3 * (gsize) n);
+  guint32 *t = g_new (guint32, 3 * (gsize) (n - 2));
+  g_autoptr(OspMesh) mesh = NULL;
+  g_autoptr(OspMesh) repaired = NULL;
+  g_autoptr(GError) error = NULL;
+  OspRepairOptions options;
+  OspRepairReport report;
+
+  for (guint32 i = 0; i < n; i++)
+    {
+      double a = 2 * G_PI * i / n;
+
+      p[3 * i] = (float) (50 * cos (a));
+      p[3 * i + 1] = (float) (50 * sin (a));
+      p[3 * i + 2] = 0;
+    }
+  for (guint32 i = 0; i + 2 < n; i++)
+    {
+      t[3 * i] = 0;
+      t[3 * i + 1] = i + 1;
+      t[3 * i + 2] = i + 2;
+    }
+  mesh = osp_mesh_new_take (p, n, t, n - 2);
+  osp_repair_options_init (&options);
+  repaired = osp_mesh_repair (mesh, &options, &report, NULL, NULL, &error);
+  g_assert_no_error (error);
+  /* The slivers at corner 0 itself have no area in floats. */
+  g_assert_cmpuint (report.n_degenerate_removed, <, 10);
+  g_assert_cmpuint (osp_mesh_get_n_triangles (repaired), ==, n - 2 - report.n_degenerate_removed);
+  g_assert_cmpuint (report.n_flipped, ==, 0);
+  g_assert_cmpuint (report.n_holes_filled, ==, 0);
+  g_assert_cmpuint (report.n_holes_left, ==, 1);
+  osp_repair_report_clear (&report);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -295,5 +379,7 @@ main (int    argc,
       g_test_add_data_func (path, &repair_cases[i], test_repair);
     }
   g_test_add_func ("/repair/idempotent", test_idempotent);
+  g_test_add_func ("/repair/far-coordinates", test_far_coordinates);
+  g_test_add_func ("/repair/polygon-fan", test_polygon_fan);
   return g_test_run ();
 }

@@ -431,6 +431,31 @@ test_deviation (void)
   g_assert_cmpfloat_with_epsilon (stats.rms_mm, 1.0, 0.1);
 }
 
+/* An ellipsoid is mirror-symmetric across three planes: the answer is one of them, and the
+ * estimate says another fits as well. */
+static void
+test_ambiguous (void)
+{
+  g_autoptr(OspMesh) sphere = osp_test_make_sphere (1, 64, 32);
+  g_autoptr(OspMesh) ellipsoid = NULL;
+  g_autoptr(GError) error = NULL;
+  OspSymmetryResult result;
+  mat4 m;
+
+  glm_scale_make (m, (vec3) { 60, 40, 30 });
+  ellipsoid = osp_mesh_transform (sphere, m);
+  g_assert_true (osp_symmetry_estimate_full (ellipsoid, NULL, &result, NULL, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (result.ambiguous);
+  g_assert_cmpfloat_with_epsilon (result.rival_angle_deg, 90, 1);
+  g_assert_cmpfloat (result.rival_rms_mm, <, 0.5);
+  /* One of the three planes through the centre. */
+  g_assert_cmpfloat (fabs (result.plane.d), <, 0.1);
+  g_assert_cmpfloat (MAX (fabs (result.plane.normal[0]), MAX (fabs (result.plane.normal[1]),
+                                                             fabs (result.plane.normal[2]))),
+                     >, 0.9999);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -450,5 +475,6 @@ main (int argc, char **argv)
   g_test_add_func ("/symmetry/data/femurs", test_femurs);
   g_test_add_func ("/symmetry/deviation", test_deviation);
 
+  g_test_add_func ("/symmetry/ambiguous", test_ambiguous);
   return g_test_run ();
 }

@@ -7,10 +7,13 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <math.h>
 #include <string.h>
 
 #include "osp-error.h"
+#include "osp-implant.h"
 #include "osp-measure.h"
+#include "osp-phantom.h"
 #include "osp-test-common.h"
 #include "osp-training.h"
 
@@ -335,6 +338,162 @@ test_new_case (void)
   }
 }
 
+/* Runs a cut of the training case's pelvis along one plane (n need not be unit). */
+static void
+run_cut (OspPlan     *plan,
+         const float *plane)
+{
+  g_autoptr(JsonObject) op = json_object_new ();
+  g_autoptr(GError) error = NULL;
+  JsonArray *planes = json_array_new (), *p = json_array_new ();
+
+  for (int k = 0; k < 4; k++)
+    json_array_add_double_element (p, plane[k]);
+  json_array_add_array_element (planes, p);
+  json_object_set_string_member (op, "op", "cut");
+  json_object_set_string_member (op, "model", "Pelvis");
+  json_object_set_array_member (op, "planes", planes);
+  g_assert_true (osp_plan_run_operation (plan, op, NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
+}
+
+/* The instructor cuts the diseased right ilium off with a sagittal plane 40 mm right of the
+ * midline; the key goes with the course (saved and read back).  A trainee's cut through both
+ * femoral heads (an axial plane) is not accepted; one 2.9° and 2 mm off is. */
+static void
+test_key_cut (void)
+{
+  OspPhantomOptions options = OSP_PHANTOM_OPTIONS_INIT;
+  OspPhantomTruth truth;
+  g_autoptr(OspVolume) volume = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OspPlan) instructor = osp_training_new_case (4.0, NULL, NULL, &error);
+  g_autoptr(OspPlan) trainee = osp_training_new_case (4.0, NULL, NULL, &error);
+  g_autoptr(JsonObject) saved = NULL;
+  g_autofree char *text = NULL;
+  OspTrainingTolerances tol;
+  float key_plane[4], axial[4], near[4];
+  const float *n;
+
+  g_assert_no_error (error);
+  options.voxel_mm = 4.0;
+  options.defect = TRUE;
+  volume = osp_phantom_generate (&options, &truth, NULL, &error);
+  g_assert_no_error (error);
+  n = truth.midsagittal.normal;
+  /* n·x = d − 40: 40 mm towards the patient's right (−n) of the midline. */
+  key_plane[0] = n[0];
+  key_plane[1] = n[1];
+  key_plane[2] = n[2];
+  key_plane[3] = truth.midsagittal.d - 40;
+  run_cut (instructor, key_plane);
+  osp_training_tolerances_init (&tol);
+  tol.plane_angle_deg = 5;
+  tol.plane_offset_mm = 3;
+  g_assert_cmpuint (osp_training_set_key_from_plan (instructor, &tol), ==, 1);
+  g_assert_true (osp_training_has_key (instructor, OSP_TRAINING_STEP_CUT));
+  g_assert_false (osp_training_has_key (instructor, OSP_TRAINING_STEP_IMPLANT));
+
+  /* Through the course file's JSON into the trainee's plan. */
+  saved = osp_training_to_json (instructor);
+  g_assert_true (osp_training_from_json (trainee, saved, "test", &error));
+  g_assert_no_error (error);
+  g_assert_true (osp_training_has_key (trainee, OSP_TRAINING_STEP_CUT));
+  g_assert_true (osp_training_get_tolerances (trainee, &tol));
+  g_assert_cmpfloat (tol.plane_angle_deg, ==, 5);
+  g_assert_cmpfloat (tol.plane_offset_mm, ==, 3);
+  g_assert_false (osp_training_check_plan (trainee, OSP_TRAINING_STEP_CUT));
+
+  /* Through both femoral heads: axial at the hips' height. */
+  axial[0] = 0;
+  axial[1] = 0;
+  axial[2] = 1;
+  axial[3] = (float) truth.hip_center[0][2];
+  run_cut (trainee, axial);
+  g_assert_false (osp_training_check_plan (trainee, OSP_TRAINING_STEP_CUT));
+  g_assert_false (osp_training_compare (trainee, OSP_TRAINING_STEP_CUT, &text));
+  g_test_message ("%s", text);
+  g_assert_nonnull (strstr (text, "not accepted"));
+  g_assert_nonnull (strstr (text, "Cut plane 1: 8"));   /* about 88° off */
+  g_clear_pointer (&text, g_free);
+  g_assert_true (osp_plan_undo (trainee));
+
+  /* Close to the instructor's: turned 2.9° (tan = 0.05) about the vertical, 2 mm over. */
+  near[0] = n[0] - 0.05f * n[1];
+  near[1] = n[1] + 0.05f * n[0];
+  near[2] = n[2];
+  {
+    double len = sqrt (near[0] * near[0] + near[1] * near[1] + near[2] * near[2]);
+
+    for (int k = 0; k < 3; k++)
+      near[k] = (float) (near[k] / len);
+  }
+  near[3] = truth.midsagittal.d - 42;
+  run_cut (trainee, near);
+  g_assert_true (osp_training_compare (trainee, OSP_TRAINING_STEP_CUT, &text));
+  g_test_message ("%s", text);
+  g_assert_nonnull (strstr (text, "Cut plane 1: 2.9°"));
+  g_assert_nonnull (strstr (text, "within 5° and 3.0 mm"));
+  g_assert_true (osp_training_check_plan (trainee, OSP_TRAINING_STEP_CUT));
+  /* Stricter tolerances turn the same cut down. */
+  tol.plane_angle_deg = 2;
+  osp_training_set_tolerances (trainee, &tol);
+  g_assert_false (osp_training_check_plan (trainee, OSP_TRAINING_STEP_CUT));
+}
+
+/* Screws and the cup against the key: entry and direction, centre and angles as numbers. */
+static void
+test_key_implants (void)
+{
+  g_autoptr(OspPlan) plan = osp_plan_new ();
+  g_autoptr(OspMesh) box = osp_test_make_box (60, 40, 30);
+  g_autoptr(OspModel) bone = osp_model_new ("Pelvis", box, OSP_MODEL_ROLE_BONE);
+  g_auto(OspImplantParams) screw = { 0 };
+  g_auto(OspImplantParams) cup = { 0 };
+  g_autoptr(OspMesh) screw_mesh = NULL, cup_mesh = NULL;
+  g_autofree char *text = NULL;
+  OspPelvicFrame frame;
+  float m[16], entry[3] = { 10, 20, 30 }, dir[3] = { 0, 0, -1 };
+  double center[3] = { 50, 20, 15 };
+  OspModel *s;
+
+  osp_test_execute_ok (plan, osp_command_new_add_model (bone, -1, NULL));
+  osp_implant_params_init (&screw, OSP_IMPLANT_SCREW);
+  osp_implant_params_init (&cup, OSP_IMPLANT_CUP);
+  screw_mesh = osp_implant_generate (&screw, NULL, NULL, NULL, NULL);
+  cup_mesh = osp_implant_generate (&cup, NULL, NULL, NULL, NULL);
+  osp_frame_from_point_normal (entry, dir, 0, m);
+  osp_test_execute_ok (plan, osp_implant_command_new_add ("Screw 1", &screw, screw_mesh, m));
+  osp_pelvic_frame_init_patient (&frame, (double[3]) { 30, 20, 15 });
+  osp_cup_matrix (&frame, TRUE, 40, 20, center, m);
+  osp_test_execute_ok (plan, osp_implant_command_new_add ("Cup 1", &screw, cup_mesh, m));
+  /* (The cup model's parameters must say cup.) */
+  osp_implant_set_params (osp_plan_find_model (plan, "Cup 1"), &cup);
+  g_assert_cmpuint (osp_training_set_key_from_plan (plan, NULL), ==, 1);
+  g_assert_true (osp_training_compare (plan, OSP_TRAINING_STEP_IMPLANT, &text));
+  g_assert_nonnull (strstr (text, "Screw 1: entry 0.0 mm and direction 0.0°"));
+  g_assert_nonnull (strstr (text, "inclination 40.0° (instructor 40.0°), anteversion 20.0° "
+                                  "(instructor 20.0°)"));
+  g_clear_pointer (&text, g_free);
+
+  /* The screw 4 mm over and 15° off: entry fine, direction not. */
+  s = osp_plan_find_model (plan, "Screw 1");
+  entry[0] += 4;
+  dir[0] = (float) sin (15 * G_PI / 180);
+  dir[2] = (float) -cos (15 * G_PI / 180);
+  osp_frame_from_point_normal (entry, dir, 0, m);
+  osp_test_execute_ok (plan, osp_command_new_set_transform (s, m));
+  /* The cup at 50°/20°. */
+  osp_cup_matrix (&frame, TRUE, 50, 20, center, m);
+  osp_test_execute_ok (plan, osp_command_new_set_transform (osp_plan_find_model (plan, "Cup 1"),
+                                                            m));
+  g_assert_false (osp_training_compare (plan, OSP_TRAINING_STEP_IMPLANT, &text));
+  g_test_message ("%s", text);
+  g_assert_nonnull (strstr (text, "Screw 1: entry 4.0 mm and direction 15.0°"));
+  g_assert_nonnull (strstr (text, "inclination 50.0° (instructor 40.0°)"));
+  g_assert_false (osp_training_check_plan (plan, OSP_TRAINING_STEP_IMPLANT));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -346,6 +505,8 @@ main (int   argc,
   g_test_add_func ("/training/notes-file", test_notes_file);
   g_test_add_func ("/training/notes-json", test_notes_json);
   g_test_add_func ("/training/new-case", test_new_case);
+  g_test_add_func ("/training/key-cut", test_key_cut);
+  g_test_add_func ("/training/key-implants", test_key_implants);
 
   return g_test_run ();
 }

@@ -495,6 +495,7 @@ typedef struct
   const char *name;
   void      (*mutate) (nifti_1_header *h, gsize *data_len, gboolean *gzip);
   int         code;
+  const char *note;  /* a fragment of the note it must carry (loads) or of the message */
 } HostileCase;
 
 static void huge_dims (nifti_1_header *h, gsize *n, gboolean *gz)
@@ -505,6 +506,7 @@ static void bomb_gz (nifti_1_header *h, gsize *n, gboolean *gz)
 { h->dim[1] = h->dim[2] = 4096; h->dim[3] = 2048; *n = 1 << 20; *gz = TRUE; }
 static void datatype_zero (nifti_1_header *h, gsize *n, gboolean *gz) { h->datatype = 0; }
 static void datatype_unknown (nifti_1_header *h, gsize *n, gboolean *gz) { h->datatype = 3; }
+static void datatype_binary (nifti_1_header *h, gsize *n, gboolean *gz) { h->datatype = 1; }
 static void datatype_complex (nifti_1_header *h, gsize *n, gboolean *gz)
 { h->datatype = NIFTI_TYPE_COMPLEX64; }
 static void negative_dim (nifti_1_header *h, gsize *n, gboolean *gz) { h->dim[2] = -4; }
@@ -520,6 +522,17 @@ static void offset_nan (nifti_1_header *h, gsize *n, gboolean *gz) { h->vox_offs
 static void offset_negative (nifti_1_header *h, gsize *n, gboolean *gz) { h->vox_offset = -8; }
 static void flat_affine (nifti_1_header *h, gsize *n, gboolean *gz)
 { h->srow_x[0] = 0; h->pixdim[1] = 0; }
+static void pixdim_zero (nifti_1_header *h, gsize *n, gboolean *gz)
+{ h->sform_code = 0; h->pixdim[1] = 0; }
+static void pixdim_nan (nifti_1_header *h, gsize *n, gboolean *gz)
+{ h->sform_code = 0; h->pixdim[2] = NAN; }
+static void pixdim_inf (nifti_1_header *h, gsize *n, gboolean *gz)
+{ h->sform_code = 0; h->pixdim[3] = INFINITY; }
+static void pixdim_huge (nifti_1_header *h, gsize *n, gboolean *gz)
+{ h->sform_code = 0; h->pixdim[1] = 1e30f; }
+static void pixdim_tiny (nifti_1_header *h, gsize *n, gboolean *gz)
+{ h->sform_code = 0; h->pixdim[2] = 1e-9f; }
+static void srow_huge (nifti_1_header *h, gsize *n, gboolean *gz) { h->srow_x[0] = 1e30f; }
 
 static const HostileCase hostile_cases[] = {
   { "dims-32767-cubed", huge_dims, OSP_ERROR_TRUNCATED },
@@ -527,7 +540,8 @@ static const HostileCase hostile_cases[] = {
   { "gz-bomb", bomb_gz, OSP_ERROR_TRUNCATED },
   { "datatype-0", datatype_zero, OSP_ERROR_CORRUPT },
   { "datatype-3", datatype_unknown, OSP_ERROR_CORRUPT },
-  { "datatype-complex", datatype_complex, OSP_ERROR_UNSUPPORTED },
+  { "datatype-complex", datatype_complex, OSP_ERROR_UNSUPPORTED, "complex numbers" },
+  { "datatype-1", datatype_binary, OSP_ERROR_UNSUPPORTED, "binary mask" },
   { "negative-dim", negative_dim, OSP_ERROR_CORRUPT },
   { "zero-dim", zero_dim, OSP_ERROR_CORRUPT },
   { "dim0-zero", dim0_zero, OSP_ERROR_CORRUPT },
@@ -538,7 +552,13 @@ static const HostileCase hostile_cases[] = {
   { "offset-beyond-file-gz", offset_beyond_gz, OSP_ERROR_TRUNCATED },
   { "offset-nan", offset_nan, OSP_ERROR_CORRUPT },
   { "offset-negative", offset_negative, OSP_ERROR_CORRUPT },
-  { "flat-affine", flat_affine, -1 },  /* loads, falls back to 1 mm with a note */
+  { "flat-affine", flat_affine, -1, "1 mm was assumed" },  /* loads, 1 mm with a note */
+  { "pixdim-zero", pixdim_zero, -1, "1 mm was assumed" },
+  { "pixdim-nan", pixdim_nan, -1, "1 mm was assumed" },
+  { "pixdim-inf", pixdim_inf, -1, "1 mm was assumed" },
+  { "pixdim-1e30", pixdim_huge, OSP_ERROR_CORRUPT },
+  { "pixdim-1e-9", pixdim_tiny, OSP_ERROR_CORRUPT },
+  { "srow-1e30", srow_huge, OSP_ERROR_CORRUPT },
 };
 
 static void
@@ -560,14 +580,33 @@ test_hostile (gconstpointer data)
   volume = osp_volume_load (path, NULL, NULL, NULL, &error);
   if (tc->code < 0)
     {
+      const char *const *notes;
+      guint n_notes;
+      gboolean found = FALSE;
+      double spacing[3];
+
       g_assert_no_error (error);
       g_assert_nonnull (volume);
+      notes = osp_volume_get_notes (volume, &n_notes);
+      for (guint i = 0; i < n_notes; i++)
+        {
+          g_test_message ("note: %s", notes[i]);
+          found |= strstr (notes[i], tc->note) != NULL;
+        }
+      g_assert_true (found);
+      /* The fallback is 1 mm on the broken axis, the header's 1 mm on the others. */
+      osp_volume_get_spacing (volume, spacing);
+      for (guint a = 0; a < 3; a++)
+        g_assert_cmpfloat_with_epsilon (spacing[a], 1.0, 1e-9);
       return;
     }
   g_assert_null (volume);
   g_assert_error (error, OSP_ERROR, tc->code);
   g_test_message ("%s", error->message);
   g_assert_true (g_str_has_prefix (error->message, "hostile.nii"));
+  if (tc->note != NULL)
+    g_assert_nonnull (strstr (error->message, tc->note));
+  g_assert_null (strstr (error->message, "unknown"));
 }
 
 /* NIfTI-2 has 64-bit dimensions: 2^31 and 2^40 voxels along an axis fail before allocation. */
@@ -1418,6 +1457,124 @@ write_stack (const char        *folder,
     }
 }
 
+/* ---- decoding in a helper process: a decoder that aborts or hangs costs its file only ---- */
+
+static const double decode_z[12] = { 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22 };
+
+/* One slice of twelve aborts the helper (an assertion in GDCM): the slice is skipped with a
+ * note naming it, the others are whole; when every slice aborts, the error names a file. */
+static void
+test_dicom_decoder_abort (void)
+{
+  g_autofree char *folder = fresh_folder ("decoder-abort");
+  g_autoptr(OspVolume) volume = NULL;
+  g_autoptr(GError) error = NULL;
+  guint32 dims[3];
+
+  write_stack (folder, 12, decode_z, NULL);
+  g_setenv ("OSP_DICOM_DECODE_TEST_ABORT", "s05.dcm", TRUE);
+  volume = osp_volume_load (folder, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  osp_volume_get_dims (volume, dims);
+  g_assert_cmpuint (dims[0], ==, DCM_COLS);
+  g_assert_cmpuint (dims[1], ==, DCM_ROWS);
+  g_assert_cmpuint (dims[2], ==, 12);  /* the gap at z = 10 is filled between its neighbours */
+  g_assert_true (has_note (volume, "1 slice was skipped: s05.dcm: the image data could not be "
+                                   "decoded (the decoder crashed)"));
+  for (guint k = 0; k < 12; k++)
+    if (k != 5)
+      assert_slice (volume, k, k);
+  g_clear_pointer (&volume, osp_volume_unref);
+
+  g_setenv ("OSP_DICOM_DECODE_TEST_ABORT", ".dcm", TRUE);
+  volume = osp_volume_load (folder, NULL, NULL, NULL, &error);
+  g_unsetenv ("OSP_DICOM_DECODE_TEST_ABORT");
+  g_assert_null (volume);
+  g_assert_error (error, OSP_ERROR, OSP_ERROR_CORRUPT);
+  g_test_message ("%s", error->message);
+  g_assert_true (g_str_has_prefix (error->message, "s"));
+  g_assert_nonnull (strstr (error->message, ".dcm: the image data could not be decoded (the "
+                                            "decoder crashed)"));
+}
+
+/* A helper that hangs on one slice is killed after the time-out; the slice is skipped. */
+static void
+test_dicom_decoder_hang (void)
+{
+  g_autofree char *folder = fresh_folder ("decoder-hang");
+  g_autoptr(OspVolume) volume = NULL;
+  g_autoptr(GError) error = NULL;
+  guint32 dims[3];
+
+  write_stack (folder, 12, decode_z, NULL);
+  g_setenv ("OSP_DICOM_DECODE_TEST_HANG", "s07.dcm", TRUE);
+  g_setenv ("OSP_DICOM_DECODE_TIMEOUT", "1", TRUE);
+  volume = osp_volume_load (folder, NULL, NULL, NULL, &error);
+  g_unsetenv ("OSP_DICOM_DECODE_TEST_HANG");
+  g_unsetenv ("OSP_DICOM_DECODE_TIMEOUT");
+  g_assert_no_error (error);
+  osp_volume_get_dims (volume, dims);
+  g_assert_cmpuint (dims[2], ==, 12);
+  g_assert_true (has_note (volume, "s07.dcm: the image data could not be decoded (the decoder "
+                                   "took more than 1 second)"));
+  for (guint k = 0; k < 12; k++)
+    if (k != 7)
+      assert_slice (volume, k, k);
+}
+
+static gpointer
+cancel_soon (gpointer data)
+{
+  g_usleep (G_USEC_PER_SEC / 4);
+  g_cancellable_cancel (data);
+  return NULL;
+}
+
+/* Cancelling while the helpers hang ends the load at once (the helpers are killed), not after
+ * the time-out. */
+static void
+test_dicom_decoder_cancel (void)
+{
+  g_autofree char *folder = fresh_folder ("decoder-cancel");
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(OspVolume) volume = NULL;
+  g_autoptr(GError) error = NULL;
+  GThread *thread;
+  gint64 start;
+
+  write_stack (folder, 4, decode_z, NULL);
+  g_setenv ("OSP_DICOM_DECODE_TEST_HANG", ".dcm", TRUE);
+  g_setenv ("OSP_DICOM_DECODE_TIMEOUT", "600", TRUE);
+  thread = g_thread_new ("cancel", cancel_soon, cancellable);
+  start = g_get_monotonic_time ();
+  volume = osp_volume_load (folder, NULL, NULL, cancellable, &error);
+  g_thread_join (thread);
+  g_unsetenv ("OSP_DICOM_DECODE_TEST_HANG");
+  g_unsetenv ("OSP_DICOM_DECODE_TIMEOUT");
+  g_assert_null (volume);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  /* Far below the 600 s time-out: the cancellation, not the time-out, ended it. */
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 300 * G_USEC_PER_SEC);
+}
+
+/* A decoder that cannot be found fails the load with a message that says so. */
+static void
+test_dicom_decoder_missing (void)
+{
+  g_autofree char *folder = fresh_folder ("decoder-missing");
+  g_autofree char *missing = g_build_filename (folder, "no-such-decoder", NULL);
+  g_autoptr(OspVolume) volume = NULL;
+  g_autoptr(GError) error = NULL;
+
+  write_stack (folder, 3, decode_z, NULL);
+  g_setenv ("OSP_DICOM_DECODER", missing, TRUE);
+  volume = osp_volume_load (folder, NULL, NULL, NULL, &error);
+  g_unsetenv ("OSP_DICOM_DECODER");
+  g_assert_null (volume);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+  g_assert_nonnull (strstr (error->message, "no-such-decoder"));
+}
+
 /* Direction cosines written with different rounding from slice to slice (across a rounding
  * boundary of 4 decimals) still make one stack. */
 static void
@@ -1742,6 +1899,49 @@ test_dicom_bad_vr (void)
   g_assert_nonnull (strstr (error->message, "7FD1,1010"));
 }
 
+/* An ImageOrientationPatient that is no orientation (zeros, parallel axes, a zero axis) loaded
+ * as "sagittal" and lost slices: the series loads whole, taken as axial, with a note. */
+static void
+test_dicom_bad_orientation (void)
+{
+  static const char *const bad[] = {
+    "0\\0\\0\\0\\0\\0",
+    "1\\0\\0\\1\\0\\0",
+    "1\\0\\0\\0\\0\\0",
+    "2\\0\\0\\0\\2\\0",
+  };
+  static const double z[4] = { 0, 1, 2, 3 };
+
+  for (guint c = 0; c < G_N_ELEMENTS (bad); c++)
+    {
+      g_autofree char *name = g_strdup_printf ("bad-orientation-%u", c);
+      g_autofree char *folder = fresh_folder (name);
+      const char *orientations[4] = { bad[c], bad[c], bad[c], bad[c] };
+      g_autoptr(OspVolume) volume = NULL;
+      g_autoptr(GError) error = NULL;
+      const char *const *notes;
+      gboolean found = FALSE;
+      guint32 dims[3];
+      guint n_notes;
+      double ijk[3] = { 0, 0, 3 }, lps[3];
+
+      write_stack (folder, 4, z, orientations);
+      volume = osp_volume_load (folder, NULL, NULL, NULL, &error);
+      g_assert_no_error (error);
+      osp_volume_get_dims (volume, dims);
+      g_assert_cmpuint (dims[2], ==, 4);
+      osp_volume_index_to_lps (volume, ijk, lps);
+      g_assert_cmpfloat_with_epsilon (lps[2], 3.0, 1e-9);
+      notes = osp_volume_get_notes (volume, &n_notes);
+      for (guint i = 0; i < n_notes; i++)
+        {
+          g_test_message ("%s: %s", bad[c], notes[i]);
+          found |= strstr (notes[i], "ImageOrientationPatient") != NULL;
+        }
+      g_assert_true (found);
+    }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1781,6 +1981,7 @@ main (int    argc,
   g_test_add_func ("/volume-io/dicom/no-preamble", test_dicom_no_preamble);
   g_test_add_func ("/volume-io/dicom/img-name", test_dicom_img_name);
   g_test_add_func ("/volume-io/dicom/orientation-rounding", test_dicom_orientation_rounding);
+  g_test_add_func ("/volume-io/dicom/bad-orientation", test_dicom_bad_orientation);
   g_test_add_func ("/volume-io/dicom/rounded-positions", test_dicom_rounded_positions);
   g_test_add_func ("/volume-io/dicom/gap", test_dicom_gap);
   g_test_add_func ("/volume-io/dicom/missing-positions", test_dicom_missing_positions);
@@ -1789,5 +1990,9 @@ main (int    argc,
   g_test_add_func ("/volume-io/dicom/element-lie", test_dicom_element_lie);
   g_test_add_func ("/volume-io/dicom/un-sequence", test_dicom_un_sequence);
   g_test_add_func ("/volume-io/dicom/bad-vr", test_dicom_bad_vr);
+  g_test_add_func ("/volume-io/dicom/decoder-abort", test_dicom_decoder_abort);
+  g_test_add_func ("/volume-io/dicom/decoder-hang", test_dicom_decoder_hang);
+  g_test_add_func ("/volume-io/dicom/decoder-cancel", test_dicom_decoder_cancel);
+  g_test_add_func ("/volume-io/dicom/decoder-missing", test_dicom_decoder_missing);
   return g_test_run ();
 }

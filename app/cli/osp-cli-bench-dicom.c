@@ -6,8 +6,12 @@
  * Times loading a DICOM series folder (default: the 140-slice Philips skull phantom of the
  * shared data): the header scan alone, then whole loads (scan + parallel decode), and prints
  * seconds and MB/s of DICOM files.  The first load may read from disk; the others come from
- * the page cache, as reopening a case would.  CPU time (all threads) is printed beside the wall
- * clock, which a busy machine inflates.
+ * the page cache, as reopening a case would.  CPU time (all threads, and the decoding helpers)
+ * is printed beside the wall clock, which a busy machine inflates.
+ *
+ * The pixels are decoded in helper processes (osp-dicom-decode-private.h); the loads alternate
+ * between that, one helper only, and decoding in this process (what the helpers cost), and the
+ * volumes must be identical.
  */
 #include "config.h"
 
@@ -15,10 +19,13 @@
 #include <glib/gstdio.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "osp-cli-private.h"
 #include "osp-volume-io.h"
+#include "osp-volume-io-private.h"
 
 #define DEFAULT_SERIES "ct/dcmqa_philips_skullphantom_1mm"
 
@@ -40,6 +47,24 @@ default_folder (void)
     }
   return NULL;
 }
+
+/* CPU seconds of this process and of its helpers that have ended. */
+static double
+cpu_with_helpers (void)
+{
+  struct rusage ru;
+
+  getrusage (RUSAGE_CHILDREN, &ru);
+  return osp_cli_cpu_now () + ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
+         ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+}
+
+typedef struct
+{
+  const char *label;
+  gboolean    in_process;
+  guint       helpers;     /* 0: one per core */
+} Mode;
 
 static guint64
 folder_bytes (const char *folder,
@@ -78,6 +103,15 @@ osp_cli_bench_dicom (int    argc,
                            "of ../shared/data): header scan, whole loads, MB/s."), entries);
   g_autofree char *folder = NULL;
   g_autofree double *times = NULL;
+  g_autofree double *cpus = NULL;
+  g_autoptr(OspVolume) reference = NULL;
+  gboolean identical = TRUE;
+  const Mode modes[] = {
+    { N_("decoded in this process:"), TRUE, 0 },
+    { N_("in 1 helper process:"), FALSE, 1 },
+    { N_("in helpers, one per core:"), FALSE, 0 },
+  };
+  const guint n_modes = G_N_ELEMENTS (modes);
   g_autoptr(GError) error = NULL;
   guint n_files = 0;
   guint64 bytes;
@@ -99,24 +133,43 @@ osp_cli_bench_dicom (int    argc,
   printf ("%s\n", folder);
   printf ("  %u files, %.1f MB, %u threads\n", n_files, mb, g_get_num_processors ());
 
-  times = g_new (double, repeat);
+  times = g_new (double, (gsize) repeat * n_modes);
+  cpus = g_new (double, (gsize) repeat * n_modes);
   for (int r = 0; r < repeat; r++)
-    {
-      g_autoptr(OspVolume) volume = NULL;
-      guint32 dims[3];
+    for (guint m = 0; m < n_modes; m++)
+      {
+        g_autoptr(OspVolume) volume = NULL;
+        guint32 dims[3];
+        double *t = &times[m * repeat + r];
+        double cpu = cpu_with_helpers ();
 
-      double cpu = osp_cli_cpu_now ();
+        osp_dicom_set_decode_in_process (modes[m].in_process);
+        osp_dicom_set_decode_helpers (modes[m].helpers);
+        start = osp_cli_now ();
+        volume = osp_volume_load (folder, NULL, NULL, NULL, &error);
+        *t = osp_cli_now () - start;
+        cpu = cpu_with_helpers () - cpu;
+        cpus[m * repeat + r] = cpu;
+        if (volume == NULL)
+          return osp_cli_fail (error);
+        osp_volume_get_dims (volume, dims);
+        printf ("  load %d %-26s %.3f s  %.0f MB/s  CPU %.3f s  (%u × %u × %u)%s\n", r + 1,
+                _(modes[m].label), *t, mb / *t, cpu, dims[0], dims[1], dims[2],
+                r == 0 && m == 0 ? "  first" : "");
+        if (reference == NULL)
+          reference = g_steal_pointer (&volume);
+        else
+          {
+            guint32 ref_dims[3];
 
-      start = osp_cli_now ();
-      volume = osp_volume_load (folder, NULL, NULL, NULL, &error);
-      times[r] = osp_cli_now () - start;
-      cpu = osp_cli_cpu_now () - cpu;
-      if (volume == NULL)
-        return osp_cli_fail (error);
-      osp_volume_get_dims (volume, dims);
-      printf ("  load %d: %.3f s  %.0f MB/s  CPU %.3f s  (%u × %u × %u)%s\n", r + 1, times[r],
-              mb / times[r], cpu, dims[0], dims[1], dims[2], r == 0 ? "  first" : "");
-    }
+            osp_volume_get_dims (reference, ref_dims);
+            identical = identical && memcmp (dims, ref_dims, sizeof dims) == 0 &&
+                        memcmp (osp_volume_get_data (volume), osp_volume_get_data (reference),
+                                (gsize) dims[0] * dims[1] * dims[2] * sizeof (gint16)) == 0;
+          }
+      }
+  osp_dicom_set_decode_in_process (FALSE);
+  osp_dicom_set_decode_helpers (0);
 
   {
     g_autoptr(GPtrArray) series = NULL;
@@ -128,10 +181,20 @@ osp_cli_bench_dicom (int    argc,
       return osp_cli_fail (error);
   }
 
-  qsort (times, repeat, sizeof (double), osp_cli_compare_doubles);
   printf ("  %-24s %.3f s\n", _("header scan alone:"), scan_seconds);
-  printf ("  %-24s %.3f s  (%.0f MB/s)\n", _("load, best:"), times[0], mb / times[0]);
-  printf ("  %-24s %.3f s  (%.0f MB/s)\n", _("load, median:"), times[repeat / 2],
-          mb / times[repeat / 2]);
-  return 0;
+  for (guint m = 0; m < n_modes; m++)
+    {
+      double *t = &times[m * repeat], *c = &cpus[m * repeat];
+
+      qsort (t, repeat, sizeof (double), osp_cli_compare_doubles);
+      qsort (c, repeat, sizeof (double), osp_cli_compare_doubles);
+      /* TRANSLATORS: a decoding mode, then the best and the median load and the median CPU
+       * time, and how much slower the best load is than decoding in this process. */
+      printf (_("  %-26s best %.3f s (%+.1f %%), median %.3f s, CPU %.3f s\n"),
+              _(modes[m].label), t[0], 100 * (t[0] / times[0] - 1), t[repeat / 2],
+              c[repeat / 2]);
+    }
+  printf ("  %s\n", identical ? _("the volumes are identical")
+                               : _("warning: the volumes differ between the decoding modes"));
+  return identical ? 0 : 1;
 }

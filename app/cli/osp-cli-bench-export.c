@@ -24,6 +24,7 @@
 #include "osp-cli-private.h"
 #include "osp-mesh-io.h"
 #include "osp-print-check.h"
+#include "osp-repair.h"
 
 #define VTK_WRITE_SCRIPT "vtk_stl_write.py"
 
@@ -151,15 +152,120 @@ osp_cli_bench_export (int    argc,
   return 0;
 }
 
+/* ---- degenerate input (--degenerate): fans, copies, triangles without area ---- */
+
+/* A flat fan of n − 2 triangles from corner 0 of an n-gon of radius 50 mm (long thin slivers
+ * when n is large), or, thin, from a point 100 mm away to n − 1 points 1 µm apart. */
+static OspMesh *
+make_fan (guint32  n,
+          gboolean thin)
+{
+  float *p = g_new (float, 3 * (gsize) n);
+  guint32 *t = g_new (guint32, 3 * (gsize) (n - 2));
+
+  for (guint32 i = 0; i < n; i++)
+    {
+      double a = 2 * G_PI * i / n;
+
+      p[3 * i] = thin ? (i == 0 ? 0.0f : 100.0f) : (float) (50 * cos (a));
+      p[3 * i + 1] = thin ? (i == 0 ? 0.0f : (float) (i * 0.001)) : (float) (50 * sin (a));
+      p[3 * i + 2] = thin && i > 0 ? 0.001f : 0.0f;
+    }
+  for (guint32 i = 0; i + 2 < n; i++)
+    {
+      t[3 * i] = 0;
+      t[3 * i + 1] = i + 1;
+      t[3 * i + 2] = i + 2;
+    }
+  return osp_mesh_new_take (p, n, t, n - 2);
+}
+
+/* A closed box of 12 triangles plus n copies of one triangle, or n triangles without area. */
+static OspMesh *
+make_box_plus (guint32  n,
+               gboolean copies)
+{
+  static const float box[8 * 3] = { 0, 0, 0, 20, 0, 0, 20, 20, 0, 0, 20, 0,
+                                     0, 0, 20, 20, 0, 20, 20, 20, 20, 0, 20, 20 };
+  static const guint32 box_t[12 * 3] = { 0, 2, 1, 0, 3, 2, 4, 5, 6, 4, 6, 7, 0, 1, 5, 0, 5, 4,
+                                         2, 3, 7, 2, 7, 6, 1, 2, 6, 1, 6, 5, 3, 0, 4, 3, 4, 7 };
+  float *p = g_new (float, 3 * (8 + 3 * (gsize) n));
+  guint32 *t = g_new (guint32, 3 * (12 + (gsize) n));
+
+  memcpy (p, box, sizeof box);
+  memcpy (t, box_t, sizeof box_t);
+  for (guint32 e = 0; e < n; e++)
+    for (guint32 k = 0; k < 3; k++)
+      {
+        float *q = p + 3 * (8 + 3 * (gsize) e + k);
+
+        q[0] = copies ? (k == 1 ? 8.0f : 5.0f) : 5.0f + k;
+        q[1] = copies ? (k == 2 ? 8.0f : 5.0f) : 5.0f + k;
+        q[2] = copies ? 10.0f : 5.0f + k + (float) e / 2048.0f;
+        t[3 * (12 + (gsize) e) + k] = 8 + 3 * e + k;
+      }
+  return osp_mesh_new_take (p, 8 + 3 * n, t, 12 + n);
+}
+
+static int
+bench_degenerate (void)
+{
+  const struct { const char *label; guint32 n; int kind; } cases[] = {
+    { N_("polygon of 100 000 corners as a fan"), 100000, 0 },
+    { N_("thin fan of 20 000 slivers"), 20001, 1 },
+    { N_("box + 15 000 copies of a triangle"), 15000, 2 },
+    { N_("box + 15 000 triangles without area"), 15000, 3 },
+  };
+
+  for (guint c = 0; c < G_N_ELEMENTS (cases); c++)
+    {
+      g_autoptr(OspMesh) mesh = cases[c].kind < 2 ? make_fan (cases[c].n, cases[c].kind == 1)
+                                                  : make_box_plus (cases[c].n, cases[c].kind == 2);
+      g_autoptr(OspPrintReport) report = NULL;
+      g_autoptr(OspMesh) repaired = NULL;
+      g_autoptr(GError) error = NULL;
+      OspPrintCheckOptions options;
+      OspRepairOptions repair_options;
+      OspRepairReport repair_report;
+      double t0, t_check, t_repair;
+
+      osp_print_check_options_init (&options);
+      t0 = osp_cli_now ();
+      report = osp_print_check (mesh, &options, NULL, NULL, &error);
+      t_check = osp_cli_now () - t0;
+      if (report == NULL)
+        return osp_cli_fail (error);
+      osp_repair_options_init (&repair_options);
+      t0 = osp_cli_now ();
+      repaired = osp_mesh_repair (mesh, &repair_options, &repair_report, NULL, NULL, &error);
+      t_repair = osp_cli_now () - t0;
+      if (repaired == NULL)
+        return osp_cli_fail (error);
+      /* TRANSLATORS: a degenerate test mesh, its triangles, the check's time, its verdict,
+       * the self-intersecting pairs and the spots too crowded to test; the repair's time and
+       * the triangles after it. */
+      printf (_("%-38s triangles: %7u; check %.3f s (%s; intersecting pairs: %" PRIu64
+                "; unchecked spots: %" PRIu64 "); repair %.3f s (triangles after: %u)\n"),
+              _(cases[c].label), osp_mesh_get_n_triangles (mesh), t_check,
+              osp_print_verdict_to_string (report->verdict), report->n_self_intersections,
+              report->n_unchecked_spots, t_repair, osp_mesh_get_n_triangles (repaired));
+      osp_repair_report_clear (&repair_report);
+    }
+  return 0;
+}
+
 int
 osp_cli_bench_check (int    argc,
                      char **argv)
 {
   gint64 n_triangles = 1000000;
   int repeat = 1;
+  gboolean degenerate = FALSE;
   GOptionEntry entries[] = {
     { "triangles", 'n', 0, G_OPTION_ARG_INT64, &n_triangles,
       N_("Triangles of the test torus (default 1000000)"), N_("N") },
+    { "degenerate", 0, 0, G_OPTION_ARG_NONE, &degenerate,
+      N_("Instead: check and repair degenerate meshes (fans, copies, no area)"), NULL },
     { "repeat", 'r', 0, G_OPTION_ARG_INT, &repeat, N_("Best of R runs (default 1)"), N_("R") },
     { NULL }
   };
@@ -175,6 +281,8 @@ osp_cli_bench_check (int    argc,
 
   if (!osp_cli_parse (context, &argc, &argv, &status))
     return status;
+  if (degenerate)
+    return bench_degenerate ();
   if (n_triangles < 2 || n_triangles > 100000000 || repeat < 1)
     return osp_cli_failf (_("bench check: --triangles must be 2…100000000, --repeat ≥ 1"));
   mesh = make_torus ((guint64) n_triangles);
@@ -202,7 +310,7 @@ osp_cli_bench_check (int    argc,
       osp_mesh_report (mesh, &mr);
       t_report = MIN (t_report, osp_cli_now () - t0);
       t0 = osp_cli_now ();
-      if (!osp_mesh_find_self_intersections (mesh, 0, NULL, &pairs, NULL, &error))
+      if (!osp_mesh_find_self_intersections (mesh, 0, NULL, &pairs, NULL, NULL, &error))
         return osp_cli_fail (error);
       t_self = MIN (t_self, osp_cli_now () - t0);
     }

@@ -108,9 +108,13 @@ osp_cli_cut (int    argc,
   t_cut = osp_cli_now () - t0;
   g_clear_pointer (&bar, osp_cli_progress_free);
 
-  printf (_("%s: %u triangles, %.1f mm³; cut by %u plane(s), margin %.2f mm, in %.3f s\n"),
-          argv[1], osp_mesh_get_n_triangles (mesh), osp_mesh_get_volume (mesh), n_planes, margin,
-          t_cut);
+  /* One count per message, so each can take its plural. */
+  printf (g_dngettext (GETTEXT_PACKAGE, "%s: %u triangle, %.1f mm³\n",
+                       "%s: %u triangles, %.1f mm³\n", osp_mesh_get_n_triangles (mesh)),
+          argv[1], osp_mesh_get_n_triangles (mesh), osp_mesh_get_volume (mesh));
+  printf (g_dngettext (GETTEXT_PACKAGE, "  cut by %u plane, margin %.2f mm, in %.3f s\n",
+                       "  cut by %u planes, margin %.2f mm, in %.3f s\n", n_planes),
+          n_planes, margin, t_cut);
   if (result.missed)
     printf (_("  the planes miss the mesh: it lies whole on one side\n"));
   if (!result.input_closed)
@@ -119,12 +123,14 @@ osp_cli_cut (int    argc,
           result.n_cap_holes, result.n_cap_triangles);
   if (!result.capped)
     printf (_("  some cut edges form no closed loop (a plane crosses a hole): left uncapped\n"));
-  printf (_("  inside (resected): %u piece(s), %.1f mm³\n"), result.inside->len,
-          result.inside_volume);
+  printf (g_dngettext (GETTEXT_PACKAGE, "  inside (resected): %u piece, %.1f mm³\n",
+                       "  inside (resected): %u pieces, %.1f mm³\n", result.inside->len),
+          result.inside->len, result.inside_volume);
   if (!write_pieces (result.inside, outdir, "inside", &error))
     return osp_cli_fail (error);
-  printf (_("  outside (remaining): %u piece(s), %.1f mm³\n"), result.outside->len,
-          result.outside_volume);
+  printf (g_dngettext (GETTEXT_PACKAGE, "  outside (remaining): %u piece, %.1f mm³\n",
+                       "  outside (remaining): %u pieces, %.1f mm³\n", result.outside->len),
+          result.outside->len, result.outside_volume);
   if (!write_pieces (result.outside, outdir, "outside", &error))
     return osp_cli_fail (error);
   return 0;

@@ -12,6 +12,7 @@
 #include "osp-cli-private.h"
 #include "osp-fit.h"
 #include "osp-mesh-io.h"
+#include "osp-print-check.h"
 
 int
 osp_cli_distance (int    argc,
@@ -45,6 +46,8 @@ osp_cli_distance (int    argc,
   OspMeshReport bone_report;
   int status = 0;
   double t0, t_bvh, t_map;
+  guint64 n_crossing = 0;
+  gboolean clean;
 
   if (!osp_cli_parse (context, &argc, &argv, &status))
     return status;
@@ -62,19 +65,37 @@ osp_cli_distance (int    argc,
   if (bone == NULL)
     return osp_cli_fail (error);
   osp_mesh_report (bone, &bone_report);
-  if (!bone_report.closed)
-    osp_cli_warn (_("distance: the bone is not closed; inside and outside are uncertain"));
+  if (!osp_mesh_find_self_intersections (bone, 100000, NULL, &n_crossing, NULL, &error))
+    return osp_cli_fail (error);
 
   t0 = osp_cli_now ();
   bvh = osp_bvh_new_full (bone, NULL, NULL, &error);
   if (bvh == NULL)
     return osp_cli_fail (error);
   t_bvh = osp_cli_now () - t0;
+  /* A bone that is not clean (open, or crossing itself as repaired and CT surfaces do):
+   * the closest-feature test gives the wrong side there; the winding number does not. */
+  clean = bone_report.closed && n_crossing == 0;
+  osp_bvh_set_winding_inside (bvh, !clean);
+  if (!bone_report.closed)
+    printf (_("warning: the bone is not closed: inside and outside come from the generalised "
+              "winding number, uncertain near its holes\n"));
+  if (n_crossing > 0)
+    printf (ngettext ("warning: the bone's surface crosses itself (%lu crossing pair of "
+                      "triangles): inside and outside come from the generalised winding "
+                      "number\n",
+                      "warning: the bone's surface crosses itself (%lu crossing pairs of "
+                      "triangles): inside and outside come from the generalised winding "
+                      "number\n", (gulong) MIN (n_crossing, G_MAXULONG)),
+            (gulong) MIN (n_crossing, G_MAXULONG));
   t0 = osp_cli_now ();
   map = osp_fit_distance_map (implant, NULL, bvh, (guint) threads, NULL, NULL, &error);
   if (map == NULL)
     return osp_cli_fail (error);
   osp_fit_stats (implant, map, contact, &s);
+  /* Areas integrated over the surface, not interpolated across large faces. */
+  if (!osp_fit_surface_areas (implant, NULL, bvh, contact, 0, &s, NULL, &error))
+    return osp_cli_fail (error);
   t_map = osp_cli_now () - t0;
   osp_fit_collide (implant, NULL, bone, bvh, &collision);
 
@@ -98,6 +119,9 @@ osp_cli_distance (int    argc,
       json_object_set_boolean_member (root, "collides", collision.collides);
       json_object_set_int_member (root, "crossing_edges", collision.n_crossing_edges);
       json_object_set_boolean_member (root, "bone_closed", bone_report.closed);
+      json_object_set_int_member (root, "bone_crossing_pairs", (gint64) n_crossing);
+      json_object_set_string_member (root, "inside_test", clean ? "closest-feature" :
+                                     "winding-number");
       json_object_set_double_member (root, "bvh_seconds", t_bvh);
       json_object_set_double_member (root, "map_seconds", t_map);
       json_node_set_object (node, root);

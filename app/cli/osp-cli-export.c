@@ -13,6 +13,7 @@
 #include "osp-cli-private.h"
 #include "osp-error.h"
 #include "osp-export.h"
+#include "osp-input.h"
 #include "osp-mesh-io.h"
 #include "osp-model.h"
 
@@ -29,14 +30,15 @@ cli_model_free (gpointer data)
 static gboolean
 is_zip (const char *path)
 {
-  g_autoptr(GFile) file = g_file_new_for_path (path);
-  g_autoptr(GFileInputStream) in = g_file_read (file, NULL, NULL);
+  FILE *in = osp_input_fopen (path, NULL);  /* never blocks on a pipe */
   guint8 head[4] = { 0 };
-  gsize n = 0;
+  gboolean zip;
 
-  return in != NULL &&
-         g_input_stream_read_all (G_INPUT_STREAM (in), head, sizeof head, &n, NULL, NULL) &&
-         n == 4 && memcmp (head, "PK\003\004", 4) == 0;
+  if (in == NULL)
+    return FALSE;
+  zip = fread (head, 1, sizeof head, in) == 4 && memcmp (head, "PK\003\004", 4) == 0;
+  fclose (in);
+  return zip;
 }
 
 GPtrArray *

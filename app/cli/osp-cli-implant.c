@@ -97,7 +97,8 @@ osp_cli_implant (int    argc,
       N_("A cortical screw (fine thread) instead of a cancellous one"), NULL },
     { "bone", 0, 0, G_OPTION_ARG_FILENAME, &bone_path,
       N_("Screw: plan it through this bone from --entry to --target; the length (unless "
-         "given) reaches the far cortex, and the screw is written in place"), N_("FILE") },
+         "given) reaches the far cortex, and the screw is written in place. Plate with "
+         "--points: lay it on this bone"), N_("FILE") },
     { "entry", 0, 0, G_OPTION_ARG_STRING, &entry_text, N_("Screw entry point on the bone"),
       N_("X,Y,Z") },
     { "target", 0, 0, G_OPTION_ARG_STRING, &target_text, N_("Screw target point"),
@@ -279,6 +280,27 @@ osp_cli_implant (int    argc,
             return osp_cli_failf (_("implant: give one normal, or one per point (%u)"),
                                   p.n_points);
         }
+      if (bone_path != NULL && p.n_points >= 2)
+        {
+          /* Laid on the bone: along its surface, lifted off where it would enter it. */
+          g_autoptr(OspMesh) plate_bone = osp_mesh_load (bone_path, NULL, NULL, &error);
+          g_autoptr(OspBvh) plate_bvh = NULL;
+          float *points = NULL, *normals = NULL;
+          guint n = 0;
+
+          if (plate_bone == NULL)
+            return osp_cli_fail (error);
+          plate_bvh = osp_bvh_new_full (plate_bone, NULL, NULL, &error);
+          if (plate_bvh == NULL ||
+              !osp_plate_contour_path (plate_bvh, p.points, p.n_points, p.width, &points,
+                                       &normals, &n, &error))
+            return osp_cli_fail (error);
+          g_free (p.points);
+          g_free (p.normals);
+          p.points = points;
+          p.normals = normals;
+          p.n_points = n;
+        }
       break;
     case OSP_IMPLANT_CUP:
       set_if (&p.diameter, diameter);
@@ -312,6 +334,15 @@ osp_cli_implant (int    argc,
     }
 
   t0 = osp_cli_now ();
+  if (p.kind == OSP_IMPLANT_PLATE && p.n_points >= 2)
+    {
+      /* What the contoured plate is: its real length and holes, in its parameters too. */
+      guint n_holes;
+
+      p.length = osp_implant_plate_length (&p, &n_holes);
+      if (p.n_holes > 0)
+        p.n_holes = MAX (n_holes, 1);
+    }
   mesh = osp_implant_generate (&p, template_mesh, NULL, NULL, &error);
   if (mesh == NULL)
     return osp_cli_fail (error);
@@ -346,6 +377,15 @@ osp_cli_implant (int    argc,
       json_object_set_int_member (root, "genus",
                                   (2 - report.topology.euler_characteristic) / 2);
       json_object_set_double_member (root, "seconds", seconds);
+      if (p.kind == OSP_IMPLANT_PLATE)
+        {
+          guint n_holes;
+
+          /* The plate as made: end to end (a contoured one spans its whole path). */
+          json_object_set_double_member (root, "length_mm",
+                                         osp_implant_plate_length (&p, &n_holes));
+          json_object_set_int_member (root, "holes", n_holes);
+        }
       if (planned)
         {
           JsonObject *t = json_object_new ();

@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "osp-cli-private.h"
+#include "osp-error.h"
 #include "osp-mesh-io.h"
 
 static void
@@ -160,6 +161,12 @@ osp_cli_info (int    argc,
       OspMeshLoadInfo info = { 0 };
       OspMeshReport report;
 
+      /* Refused before the work starts when the file says it cannot fit (binary STL). */
+      if (!osp_mesh_check_memory (argv[i], TRUE, &error))
+        {
+          status = osp_cli_fail (error);
+          continue;
+        }
       mesh = osp_mesh_load (argv[i], &info, NULL, &error);
       if (mesh == NULL)
         {
@@ -167,7 +174,16 @@ osp_cli_info (int    argc,
           osp_mesh_load_info_clear (&info);
           continue;
         }
-      osp_mesh_report (mesh, &report);
+      {
+        g_autofree char *name = osp_error_display_name (argv[i]);
+
+        if (!osp_mesh_report_checked (mesh, &report, name, &error))
+          {
+            status = osp_cli_fail (error);
+            osp_mesh_load_info_clear (&info);
+            continue;
+          }
+      }
       if (json)
         add_json (builder, argv[i], &info, &report);
       else

@@ -31,7 +31,7 @@ osp_cli_phantom (int    argc,
                  char **argv)
 {
   g_autofree char *output = NULL;
-  gboolean defect = FALSE;
+  gboolean defect = FALSE, tumour = FALSE;
   gint64 seed = 1;
   double voxel = 1.0;
   GOptionEntry entries[] = {
@@ -40,6 +40,9 @@ osp_cli_phantom (int    argc,
       N_("PATH") },
     { "defect", 0, 0, G_OPTION_ARG_NONE, &defect,
       N_("Remove a tumour-like region of the right ilium and acetabulum"), NULL },
+    { "tumour", 0, 0, G_OPTION_ARG_NONE, &tumour,
+      N_("Add a periacetabular lesion above the right acetabulum; its label map goes beside "
+         "the CT as NAME-tumour.nii.gz and its geometry into NAME.json"), NULL },
     { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, N_("Seed of the noise (default 1)"), N_("N") },
     { "voxel", 0, 0, G_OPTION_ARG_DOUBLE, &voxel,
       N_("Voxel size in mm, 0.25 to 4 (default 1)"), N_("MM") },
@@ -75,6 +78,7 @@ osp_cli_phantom (int    argc,
     return osp_cli_failf (_("phantom: the voxel size must lie between 0.25 and 4 mm"));
 
   options.defect = defect;
+  options.tumour = tumour;
   options.seed = (guint32) seed;
   options.voxel_mm = voxel;
   t0 = osp_cli_now ();
@@ -90,6 +94,20 @@ osp_cli_phantom (int    argc,
   json_path = sidecar_path (output);
   if (!osp_atomic_write_contents (json_path, json, strlen (json), &error))
     return osp_cli_fail (error);
+  if (tumour)
+    {
+      g_autoptr(OspVolume) labels = osp_phantom_lesion_label_map (&truth.lesion, volume, &error);
+      g_autofree char *stem = sidecar_path (output);
+      g_autofree char *labels_path = NULL;
+
+      stem[strlen (stem) - strlen (".json")] = '\0';
+      labels_path = g_strdup_printf ("%s-tumour.nii.gz", stem);
+      if (labels == NULL || !osp_volume_save_nifti (labels, labels_path, &error))
+        return osp_cli_fail (error);
+      printf (_("tumour: an ellipsoid of %.0f mm³ centred at (%.1f, %.1f, %.1f) mm (LPS); its "
+                "label map is %s\n"), truth.lesion.volume_mm3, truth.lesion.centre[0],
+              truth.lesion.centre[1], truth.lesion.centre[2], labels_path);
+    }
   t_write = osp_cli_now () - t0;
 
   osp_volume_get_dims (volume, dims);

@@ -11,12 +11,19 @@
 
 #include <glib/gi18n.h>
 #include <json-glib/json-glib.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "osp-cli-private.h"
 #include "osp-error.h"
+#include "osp-margin.h"
+#include "osp-input.h"
+#include "osp-json.h"
 #include "osp-plan.h"
+
+/* A plan of OSP_PLAN_MAX_OPERATIONS operations is a few tens of megabytes. */
+#define PLAN_RUN_MAX_BYTES ((gsize) 256 << 20)
 
 /* The operations of PLAN: a JSON array of operations, a JSON object with an "operations"
  * array (a plan.json), or a .osteoplan file (its recorded operations). */
@@ -31,7 +38,7 @@ read_operations (const char  *path,
   JsonNode *ops;
   gsize len;
 
-  if (!g_file_get_contents (path, &contents, &len, error))
+  if (!osp_input_get_contents (path, PLAN_RUN_MAX_BYTES, &contents, &len, error))
     return NULL;
   if (len >= 4 && memcmp (contents, "PK\003\004", 4) == 0)
     {
@@ -46,11 +53,8 @@ read_operations (const char  *path,
         json_array_add_object_element (array, json_object_ref (osp_plan_get_operation (plan, i)));
       return array;
     }
-  if (!json_parser_load_from_data (parser, contents, (gssize) len, error))
-    {
-      g_prefix_error (error, "%s: ", name);
-      return NULL;
-    }
+  if (!osp_json_parse (parser, contents, len, name, error))
+    return NULL;
   root = json_parser_get_root (parser);
   ops = root;
   if (root != NULL && JSON_NODE_HOLDS_OBJECT (root))
@@ -61,7 +65,108 @@ read_operations (const char  *path,
                    _("%s: a plan is a list of operations, or an object with “operations”"), name);
       return NULL;
     }
+  if (json_array_get_length (json_node_get_array (ops)) > OSP_PLAN_MAX_OPERATIONS)
+    {
+      g_set_error (error, OSP_ERROR, OSP_ERROR_TOO_LARGE,
+                   _("%s: %u operations, more than the %u any plan records: the file is "
+                     "damaged or not a plan"), name, json_array_get_length (json_node_get_array (ops)),
+                   OSP_PLAN_MAX_OPERATIONS);
+      return NULL;
+    }
   return json_array_ref (json_node_get_array (ops));
+}
+
+/* The margin of every tumour model against the planes of every cut of the plan (each plane
+ * moved outwards by the cut's margin, as the cut was made). */
+static void
+print_margins (OspPlan *plan,
+               double   target)
+{
+  gboolean header = FALSE;
+
+  for (guint t = 0; t < osp_plan_get_n_models (plan); t++)
+    {
+      OspModel *tumour = osp_plan_get_model (plan, t);
+      g_autoptr(OspMesh) world = NULL;
+      CGLM_ALIGN_MAT mat4 m;
+
+      if (osp_model_get_role (tumour) != OSP_MODEL_ROLE_TUMOUR)
+        continue;
+      osp_model_get_transform (tumour, (float *) m);
+      world = osp_mesh_transform (osp_model_get_mesh (tumour), m);
+      for (guint o = 0; o < osp_plan_get_n_operations (plan); o++)
+        {
+          JsonObject *op = osp_plan_get_operation (plan, o);
+          JsonArray *array;
+          g_autofree float (*planes)[4] = NULL;
+          OspMarginResult result;
+          double margin = 0;
+          guint n;
+
+          if (g_strcmp0 (json_object_get_string_member_with_default (op, "op", ""), "cut") != 0 ||
+              !json_object_has_member (op, "planes") ||
+              !JSON_NODE_HOLDS_ARRAY (json_object_get_member (op, "planes")))
+            continue;
+          array = json_object_get_array_member (op, "planes");
+          n = json_array_get_length (array);
+          if (json_object_has_member (op, "margin"))
+            margin = json_object_get_double_member_with_default (op, "margin", 0);
+          planes = g_malloc0 (sizeof (float[4]) * MAX (n, 1));
+          for (guint p = 0; p < n; p++)
+            {
+              JsonNode *element = json_array_get_element (array, p);
+              JsonArray *values;
+              double len;
+
+              if (!JSON_NODE_HOLDS_ARRAY (element) ||
+                  json_array_get_length (json_node_get_array (element)) != 4)
+                break;
+              values = json_node_get_array (element);
+              for (guint c = 0; c < 4; c++)
+                planes[p][c] = (float) json_array_get_double_element (values, c);
+              len = sqrt (planes[p][0] * planes[p][0] + planes[p][1] * planes[p][1] +
+                          planes[p][2] * planes[p][2]);
+              if (!(len > 0))
+                n = 0;
+              else
+                planes[p][3] += (float) (margin * len);
+            }
+          if (n == 0 || !osp_margin_compute (world, (const float (*)[4]) planes, n, &result))
+            continue;
+          if (!header)
+            {
+              printf ("\n%s\n", _("Margins:"));
+              header = TRUE;
+            }
+          for (guint p = 0; p < n; p++)
+            printf (_("  %s, %s, plane %u: %+.2f mm\n"), osp_model_get_name (tumour),
+                    json_object_get_string_member_with_default (op, "name", "cut"), p + 1,
+                    result.planes[p].margin_mm);
+          if (result.inside && result.min_margin_mm >= target)
+            printf (_("  %s: minimum margin %+.2f mm, wholly inside the resected region\n"),
+                    osp_model_get_name (tumour), result.min_margin_mm);
+          else if (result.inside)
+            {
+              g_autofree char *w =
+                g_strdup_printf (_("%s: the margin of plane %d is %.2f mm, below the %.1f mm "
+                                   "wanted"), osp_model_get_name (tumour), result.min_plane + 1,
+                                 result.min_margin_mm, target);
+
+              osp_cli_warn (w);
+            }
+          else
+            {
+              g_autofree char *w =
+                g_strdup_printf (_("%s: plane %d cuts into the tumour or leaves it outside the "
+                                   "resected region (margin %.2f mm)"),
+                                 osp_model_get_name (tumour), result.min_plane + 1,
+                                 result.min_margin_mm);
+
+              osp_cli_warn (w);
+            }
+          osp_margin_result_clear (&result);
+        }
+    }
 }
 
 static int
@@ -70,10 +175,13 @@ plan_run (int    argc,
 {
   g_autofree char *output = NULL;
   g_autofree char *export_dir = NULL;
-  gboolean quiet = FALSE;
+  gboolean quiet = FALSE, anonymise = FALSE;
   GOptionEntry entries[] = {
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output,
       N_("Save the resulting plan (.osteoplan)"), N_("FILE") },
+    { "anonymise", 0, 0, G_OPTION_ARG_NONE, &anonymise,
+      N_("Save an anonymised copy: without the patient's name, ID, birth date and the other "
+         "details of the CTs"), NULL },
     { "export-dir", 0, 0, G_OPTION_ARG_FILENAME, &export_dir,
       N_("Folder for relative export paths (default: the plan’s folder)"), N_("DIR") },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, N_("Print nothing but errors"), NULL },
@@ -143,10 +251,13 @@ plan_run (int    argc,
                   report.volume, osp_mesh_report_verdict (&report),
                   osp_model_get_visible (model) ? "" : _("  (hidden)"));
         }
+      print_margins (plan, OSP_MARGIN_DEFAULT_TARGET_MM);
     }
   if (output != NULL)
     {
-      if (!osp_plan_save (plan, output, NULL, NULL, &error))
+      if (!osp_plan_save_full (plan, output,
+                               anonymise ? OSP_PLAN_SAVE_ANONYMISE : OSP_PLAN_SAVE_DEFAULT, NULL,
+                               NULL, &error))
         return osp_cli_fail (error);
       if (!quiet)
         printf ("\n%s %s\n", _("Saved"), output);

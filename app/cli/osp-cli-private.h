@@ -37,12 +37,15 @@ int  osp_cli_symmetry      (int argc, char **argv);
 int  osp_cli_mirror        (int argc, char **argv);
 int  osp_cli_check         (int argc, char **argv);
 int  osp_cli_repair        (int argc, char **argv);
+int  osp_cli_decimate      (int argc, char **argv);
 int  osp_cli_export        (int argc, char **argv);
 int  osp_cli_plan          (int argc, char **argv);
 int  osp_cli_implant       (int argc, char **argv);
 int  osp_cli_distance      (int argc, char **argv);
 int  osp_cli_boolean       (int argc, char **argv);
 int  osp_cli_guide         (int argc, char **argv);
+int  osp_cli_slice         (int argc, char **argv);
+int  osp_cli_margin        (int argc, char **argv);
 
 /* Benchmarks: `osteoplan-cli bench NAME`, one file each (osp-cli-bench-NAME.c), dispatched by
  * the table in osp-cli-bench.c.  To add one:
@@ -64,6 +67,9 @@ int  osp_cli_bench_symmetry (int argc, char **argv);
 int  osp_cli_bench_plan    (int argc, char **argv);
 int  osp_cli_bench_fit     (int argc, char **argv);
 int  osp_cli_bench_boolean (int argc, char **argv);
+int  osp_cli_bench_info    (int argc, char **argv);
+int  osp_cli_bench_decimate (int argc, char **argv);
+int  osp_cli_bench_slice   (int argc, char **argv);
 
 /* A model read from a file by osp_cli_load_models() (osp-cli-export.c). */
 typedef struct

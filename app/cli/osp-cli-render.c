@@ -203,7 +203,11 @@ osp_cli_render (int    argc,
   if (!ok || !osp_png_save (output, rgba, width, height, &error))
     return osp_cli_fail (error);
 
-  printf (_("%s: %d × %d, %s view, %s, %u model(s); loaded in %.2f s, drawn in %.3f s\n"),
+  /* TRANSLATORS: "out.png: 1024 × 768, anterior view, perspective, 2 models; ...". */
+  printf (g_dngettext (GETTEXT_PACKAGE,
+                       "%s: %d × %d, %s view, %s, %u model; loaded in %.2f s, drawn in %.3f s\n",
+                       "%s: %d × %d, %s view, %s, %u models; loaded in %.2f s, drawn in %.3f s\n",
+                       meshes->len),
           output, width, height, osp_view_get_name (view),
           ortho ? _("orthographic") : _("perspective"), meshes->len, t_load, t_draw);
   return 0;

@@ -6,20 +6,76 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 
 #include "osp-cli-private.h"
 #include "osp-error.h"
+#include "osp-mask.h"
 #include "osp-mesh-io.h"
 #include "osp-segment.h"
 #include "osp-volume-io.h"
+
+/* --label N: the surface of one label of a label map, with its volume against the voxels'. */
+static int
+segment_label (OspVolume  *labels,
+               const char *path,
+               int         label,
+               guint       smooth,
+               const char *output)
+{
+  g_autofree char *name = osp_error_display_name (path);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OspMask) mask = NULL;
+  g_autoptr(OspMesh) mesh = NULL;
+  OspMeshReport report;
+  OspMaskBox box;
+  double voxel_volume, mesh_volume, difference, centre_ijk[3], centre[3];
+  guint64 n;
+
+  mask = osp_mask_from_label_map (labels, label, 1, NULL, name, &error);
+  if (mask == NULL)
+    return osp_cli_fail (error);
+  mesh = osp_mask_to_mesh (mask, 1, smooth, NULL, &error);
+  if (mesh == NULL)
+    return osp_cli_fail (error);
+  if (!osp_mesh_save (mesh, output, OSP_MESH_FORMAT_UNKNOWN, &error))
+    return osp_cli_fail (error);
+  n = osp_mask_count (mask, 1);
+  voxel_volume = n * osp_grid_voxel_volume (osp_mask_get_grid (mask));
+  mesh_volume = osp_mesh_get_volume (mesh);
+  difference = (mesh_volume - voxel_volume) / voxel_volume;
+  osp_mask_get_bounds (mask, 1, &box);
+  for (guint a = 0; a < 3; a++)
+    centre_ijk[a] = (box.min[a] + box.max[a] - 1) / 2.0;
+  osp_grid_index_to_lps (osp_mask_get_grid (mask), centre_ijk, centre);
+  osp_mesh_report (mesh, &report);
+  printf (_("label:      %d of %s, %" PRIu64 " voxels, %.1f mm³\n"), label, name, n,
+          voxel_volume);
+  printf (_("box centre: (%.2f, %.2f, %.2f) mm (LPS)\n"), centre[0], centre[1], centre[2]);
+  printf (_("result:     %u triangles, %u pieces, %.1f mm³ (%+.1f %% against the voxels), %s\n"),
+          report.n_triangles, report.topology.n_components, mesh_volume, 100 * difference,
+          osp_mesh_report_verdict (&report));
+  /* Marching cubes cuts the corners of single voxels: small or thin labels lose volume. */
+  if (fabs (difference) > 0.1)
+    {
+      g_autofree char *w = g_strdup_printf (_("the surface's volume differs from the voxels' "
+                                              "by %.0f %%: the label is small or thin for its "
+                                              "voxel size"), 100 * fabs (difference));
+
+      osp_cli_warn (w);
+    }
+  printf (_("written:    %s\n"), output);
+  return 0;
+}
 
 int
 osp_cli_segment (int    argc,
                  char **argv)
 {
   g_autofree char *output = NULL;
-  int series = -1, smooth = 0, keep = 0, threads = 0;
+  int series = -1, smooth = 0, keep = 0, threads = 0, label = -1;
   gint64 decimate = 0;
   double threshold = OSP_DEFAULT_BONE_THRESHOLD_HU, min_fraction = 0.01, max_error = 0;
   GOptionEntry entries[] = {
@@ -43,6 +99,9 @@ osp_cli_segment (int    argc,
       N_("N") },
     { "min-fraction", 0, 0, G_OPTION_ARG_DOUBLE, &min_fraction,
       N_("Drop pieces smaller than this fraction of the largest (default 0.01)"), N_("F") },
+    { "label", 'l', 0, G_OPTION_ARG_INT, &label,
+      N_("Treat the input as a label map and mesh the voxels of label N (a tumour from "
+         "other software), instead of thresholding bone"), N_("N") },
     { "threads", 'j', 0, G_OPTION_ARG_INT, &threads,
       N_("Threads for the extraction (default: all cores)"), N_("N") },
     { NULL }
@@ -94,6 +153,9 @@ osp_cli_segment (int    argc,
   notes = osp_volume_get_notes (volume, &n_notes);
   for (guint i = 0; i < n_notes; i++)
     osp_cli_warn (notes[i]);
+
+  if (label >= 0)
+    return segment_label (volume, argv[1], label, (guint) smooth, output);
 
   options.threshold_hu = threshold;
   options.smooth_iterations = (guint) smooth;

@@ -49,6 +49,7 @@ osp_cli_symmetry (int    argc,
   g_autoptr(OspCliProgress) bar = NULL;
   OspSymmetryOptions options = OSP_SYMMETRY_OPTIONS_INIT;
   OspProgressRange progress = { osp_cli_progress_update, NULL, 0, 1 };
+  OspSymmetryResult result;
   OspPlane plane;
   OspResidual res;
   double t0, seconds;
@@ -84,8 +85,10 @@ osp_cli_symmetry (int    argc,
   bar = osp_cli_progress_new (_("Symmetry"));
   progress.user_data = bar;
   t0 = osp_cli_now ();
-  if (!osp_symmetry_estimate (merged, &options, &plane, &res, &progress, NULL, &error))
+  if (!osp_symmetry_estimate_full (merged, &options, &result, &progress, NULL, &error))
     return osp_cli_fail (error);
+  plane = result.plane;
+  res = result.residual;
   seconds = osp_cli_now () - t0;
   g_clear_pointer (&bar, osp_cli_progress_free);
 
@@ -117,6 +120,33 @@ osp_cli_symmetry (int    argc,
       json_builder_add_double_value (b, res.rms_mm);
       json_builder_set_member_name (b, "p95_mm");
       json_builder_add_double_value (b, res.p95_mm);
+      json_builder_set_member_name (b, "trimmed_fraction");
+      json_builder_add_double_value (b, trim);
+      json_builder_set_member_name (b, "untrimmed_rms_mm");
+      json_builder_add_double_value (b, result.untrimmed_rms_mm);
+      json_builder_set_member_name (b, "untrimmed_p95_mm");
+      json_builder_add_double_value (b, result.untrimmed_p95_mm);
+      json_builder_set_member_name (b, "candidates");
+      json_builder_add_int_value (b, result.n_candidates);
+      json_builder_set_member_name (b, "ambiguous");
+      json_builder_add_boolean_value (b, result.ambiguous);
+      if (result.ambiguous)
+        {
+          json_builder_set_member_name (b, "rival");
+          json_builder_begin_object (b);
+          json_builder_set_member_name (b, "normal");
+          json_builder_begin_array (b);
+          for (int k = 0; k < 3; k++)
+            json_builder_add_double_value (b, result.rival.normal[k]);
+          json_builder_end_array (b);
+          json_builder_set_member_name (b, "d");
+          json_builder_add_double_value (b, result.rival.d);
+          json_builder_set_member_name (b, "rms_mm");
+          json_builder_add_double_value (b, result.rival_rms_mm);
+          json_builder_set_member_name (b, "angle_deg");
+          json_builder_add_double_value (b, result.rival_angle_deg);
+          json_builder_end_object (b);
+        }
       json_builder_set_member_name (b, "pairs");
       json_builder_add_int_value (b, res.n_pairs);
       json_builder_set_member_name (b, "iterations");
@@ -133,8 +163,17 @@ osp_cli_symmetry (int    argc,
     {
       printf (_("plane: %.6f,%.6f,%.6f,%.4f  (n·x = d, mm)\n"), plane.normal[0], plane.normal[1],
               plane.normal[2], plane.d);
-      printf (_("residual: RMS %.3f mm, 95th percentile %.3f mm (%u pairs, %u iterations)\n"),
-              res.rms_mm, res.p95_mm, res.n_pairs, res.n_iterations);
+      printf (_("residual of the mirrored surface to the original over the best %.0f %% of the "
+                "point pairs (trimmed): RMS %.3f mm, 95th percentile %.3f mm (%u pairs, %u "
+                "iterations)\n"), 100 * (1 - trim), res.rms_mm, res.p95_mm, res.n_pairs,
+              res.n_iterations);
+      printf (_("over every pair (untrimmed): RMS %.3f mm, 95th percentile %.3f mm\n"),
+              result.untrimmed_rms_mm, result.untrimmed_p95_mm);
+      if (result.ambiguous)
+        printf (_("warning: another plane fits nearly as well: %.6f,%.6f,%.6f,%.4f, %.1f° "
+                  "away, trimmed RMS %.3f mm; check the plane against the anatomy\n"),
+                result.rival.normal[0], result.rival.normal[1], result.rival.normal[2],
+                result.rival.d, result.rival_angle_deg, result.rival_rms_mm);
       printf (_("%u triangles in %.3f s\n"), osp_mesh_get_n_triangles (merged), seconds);
     }
   return 0;
@@ -146,7 +185,9 @@ osp_cli_mirror (int    argc,
 {
   g_autofree char *plane_text = NULL;
   g_autofree char *out = NULL;
-  g_autofree char *register_to = NULL;
+  g_auto(GStrv) register_to = NULL;
+  gboolean all_bones = FALSE;
+  double max_rotation = 15, max_translation = 20;
   g_auto(GStrv) exclude_texts = NULL;
   double exclude_distance = 10;
   GOptionEntry entries[] = {
@@ -154,9 +195,19 @@ osp_cli_mirror (int    argc,
       N_("The mirror plane n·x = d"), N_("NX,NY,NZ,D") },
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &out,
       N_("The mirrored mesh (.stl, .obj, .ply, .3mf)"), N_("OUT") },
-    { "register", 'r', 0, G_OPTION_ARG_FILENAME, &register_to,
-      N_("Register the mirrored mesh to this bone (ICP) before writing it, and print the "
-         "residual and the deviation"), N_("BONE") },
+    { "register", 'r', 0, G_OPTION_ARG_FILENAME_ARRAY, &register_to,
+      N_("Register the mirrored mesh to the intact part of this bone (the bone left after a "
+         "resection; repeatable for several pieces) before writing it, and print the fit"),
+      N_("BONE") },
+    { "all-bones", 0, 0, G_OPTION_ARG_NONE, &all_bones,
+      N_("With --register: use every bone given, even one the plane mirror does not overlap"),
+      NULL },
+    { "max-rotation", 0, 0, G_OPTION_ARG_DOUBLE, &max_rotation,
+      N_("With --register: the most the template may turn from the plane mirror, degrees "
+         "(default 15)"), N_("DEG") },
+    { "max-translation", 0, 0, G_OPTION_ARG_DOUBLE, &max_translation,
+      N_("With --register: the most the template may move from the plane mirror, mm "
+         "(default 20)"), N_("MM") },
     { "exclude-plane", 0, 0, G_OPTION_ARG_STRING_ARRAY, &exclude_texts,
       N_("With --register: do not trust the bone near this cut plane (repeatable)"),
       N_("NX,NY,NZ,D") },
@@ -204,29 +255,62 @@ osp_cli_mirror (int    argc,
 
   if (register_to != NULL)
     {
-      g_autoptr(OspMesh) bone = osp_mesh_load (register_to, NULL, NULL, &error);
+      g_autoptr(GPtrArray) bones = g_ptr_array_new_with_free_func ((GDestroyNotify) osp_mesh_unref);
       g_autoptr(OspMesh) registered = NULL;
+      g_autoptr(OspMesh) bone = NULL;
       g_autofree float *deviation = NULL;
-      OspIcpOptions options = OSP_ICP_OPTIONS_INIT;
-      OspResidual res, dev;
+      g_autofree gboolean *used = NULL;
+      g_autofree char *doubt = NULL;
+      OspTemplateOptions options = OSP_TEMPLATE_OPTIONS_INIT;
+      OspTemplateFit fit;
+      OspResidual dev;
       mat4 matrix;
 
-      if (bone == NULL)
-        return osp_cli_fail (error);
-      options.exclude_planes = excluded;
-      options.n_exclude_planes = n_excluded;
+      if (!(max_rotation > 0 && max_rotation <= 180) || !(max_translation > 0))
+        return osp_cli_failf (_("mirror: --max-rotation must be 0–180° and --max-translation "
+                                "above 0 mm"));
+      for (guint i = 0; register_to[i] != NULL; i++)
+        {
+          OspMesh *b = osp_mesh_load (register_to[i], NULL, NULL, &error);
+
+          if (b == NULL)
+            return osp_cli_fail (error);
+          g_ptr_array_add (bones, b);
+        }
+      options.cut_planes = excluded;
+      options.n_cut_planes = n_excluded;
       options.exclude_distance_mm = exclude_distance;
-      if (!osp_icp_register (mirrored, bone, &options, NULL, matrix, &res, NULL, NULL, &error))
+      options.max_rotation_deg = max_rotation;
+      options.max_translation_mm = max_translation;
+      options.select_bones = !all_bones;
+      used = g_new0 (gboolean, bones->len);
+      if (!osp_template_register (mirrored, (const OspMesh *const *) bones->pdata, bones->len,
+                                  &options, matrix, &fit, used, NULL, NULL, &error))
         return osp_cli_fail (error);
+      for (guint i = 0; i < bones->len; i++)
+        if (!used[i])
+          printf (_("warning: %s was not used: the plane mirror does not overlap it (another "
+                    "bone?); --all-bones uses it anyway\n"), register_to[i]);
       registered = osp_mesh_transform (mirrored, matrix);
+      printf (_("registered to the intact bone: %.1f %% of %u points away from the cuts match "
+                "within %.1f mm; over them RMS %.3f mm, 95th percentile %.3f mm\n"),
+              100 * fit.overlap, fit.n_trusted, options.match_distance_mm, fit.rms_mm,
+              fit.p95_mm);
+      printf (_("plane mirror alone: %.1f %% match; RMS %.3f mm, 95th percentile %.3f mm\n"),
+              100 * fit.plane_overlap, fit.plane_rms_mm, fit.plane_p95_mm);
+      printf (_("moved from the plane mirror: %.2f° and %.2f mm (%u starts, %u beyond the "
+                "limits)\n"), fit.rotation_deg, fit.translation_mm, fit.n_starts,
+              fit.n_rejected);
+      doubt = osp_template_fit_describe_doubt (&fit);
+      if (doubt != NULL)
+        printf (_("warning: the registration is doubtful: %s\n"), doubt);
+      bone = osp_mesh_merge ((OspMesh *const *) bones->pdata, bones->len);
       deviation = g_new (float, MAX (osp_mesh_get_n_vertices (registered), 1));
       if (!osp_mesh_deviation (registered, bone, deviation, &dev, NULL, NULL, &error))
         return osp_cli_fail (error);
-      printf (_("registered to %s: ICP residual RMS %.3f mm, 95th percentile %.3f mm "
-                "(%u pairs, %u iterations)\n"), register_to, res.rms_mm, res.p95_mm, res.n_pairs,
-              res.n_iterations);
-      printf (_("deviation from the bone: RMS %.3f mm, 95th percentile %.3f mm, mean %.3f mm\n"),
-              dev.rms_mm, dev.p95_mm, dev.mean_mm);
+      printf (_("deviation of every template vertex from the bone's surface (the resected "
+                "region included, so large there): RMS %.3f mm, 95th percentile %.3f mm, "
+                "mean %.3f mm\n"), dev.rms_mm, dev.p95_mm, dev.mean_mm);
       g_clear_pointer (&mirrored, osp_mesh_unref);
       mirrored = g_steal_pointer (&registered);
     }

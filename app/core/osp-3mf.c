@@ -17,6 +17,7 @@
 #include "osp-3mf.h"
 #include "osp-atomic-file.h"
 #include "osp-error.h"
+#include "osp-input.h"
 #include "osp-memory.h"
 
 #define NS_CORE       "http://schemas.microsoft.com/3dmanufacturing/core/2015/02"
@@ -191,6 +192,7 @@ typedef struct
   const OspProgressRange *progress;
   GCancellable           *cancellable;
   const char             *display_name;
+  char                  **metadata; /* name, value, …, fit for XML; may be NULL */
   GError                 *error;   /* the producer's */
 } Pipe;
 
@@ -357,10 +359,27 @@ write_model_xml (Pipe             *pipe,
   WRITER_OK (xmlTextWriterWriteAttribute (writer, BAD_CAST "unit", BAD_CAST "millimeter"));
   WRITER_OK (xmlTextWriterWriteAttribute (writer, BAD_CAST "xml:lang", BAD_CAST "en-US"));
   WRITER_OK (xmlTextWriterWriteAttribute (writer, BAD_CAST "xmlns", BAD_CAST NS_CORE));
+  if (pipe->metadata != NULL)
+    for (guint i = 0; pipe->metadata[i] != NULL && pipe->metadata[i + 1] != NULL; i += 2)
+      if (g_str_has_prefix (pipe->metadata[i], "osteoplan:"))
+        {
+          WRITER_OK (xmlTextWriterWriteAttribute (writer, BAD_CAST "xmlns:osteoplan",
+                                                  BAD_CAST OSP_3MF_NAMESPACE));
+          break;
+        }
   WRITER_OK (xmlTextWriterStartElement (writer, BAD_CAST "metadata"));
   WRITER_OK (xmlTextWriterWriteAttribute (writer, BAD_CAST "name", BAD_CAST "Application"));
   WRITER_OK (xmlTextWriterWriteString (writer, BAD_CAST "Osteoplan " PACKAGE_VERSION));
   WRITER_OK (xmlTextWriterEndElement (writer));
+  if (pipe->metadata != NULL)
+    for (guint i = 0; pipe->metadata[i] != NULL && pipe->metadata[i + 1] != NULL; i += 2)
+      {
+        WRITER_OK (xmlTextWriterStartElement (writer, BAD_CAST "metadata"));
+        WRITER_OK (xmlTextWriterWriteAttribute (writer, BAD_CAST "name",
+                                                BAD_CAST pipe->metadata[i]));
+        WRITER_OK (xmlTextWriterWriteString (writer, BAD_CAST pipe->metadata[i + 1]));
+        WRITER_OK (xmlTextWriterEndElement (writer));
+      }
   WRITER_OK (xmlTextWriterStartElement (writer, BAD_CAST "resources"));
 
   /* One base material per object carries its colour. */
@@ -730,6 +749,19 @@ osp_3mf_save (const Osp3mfObject     *objects,
               GCancellable           *cancellable,
               GError                **error)
 {
+  return osp_3mf_save_full (objects, n_objects, NULL, path, progress, cancellable, error);
+}
+
+gboolean
+osp_3mf_save_full (const Osp3mfObject     *objects,
+                   guint                   n_objects,
+                   const char *const      *metadata,
+                   const char             *path,
+                   const OspProgressRange *progress,
+                   GCancellable           *cancellable,
+                   GError                **error)
+{
+  g_auto(GStrv) safe_metadata = NULL;
   g_autofree char *display_name = NULL;
   g_autofree OspMesh **meshes = NULL;
   g_auto(GStrv) names = NULL;
@@ -821,6 +853,15 @@ osp_3mf_save (const Osp3mfObject     *objects,
   pipe->progress = progress;
   pipe->cancellable = cancellable;
   pipe->display_name = display_name;
+  if (metadata != NULL)
+    {
+      guint n = g_strv_length ((char **) metadata);
+
+      safe_metadata = g_new0 (char *, n + 1);
+      for (guint i = 0; i < n; i++)
+        safe_metadata[i] = xml_safe_text (metadata[i]);
+      pipe->metadata = safe_metadata;
+    }
 
   model_src = zip_source_function (za, pipe_source_cb, pipe);
   if (model_src == NULL)
@@ -1329,8 +1370,17 @@ xml_error_cb (void        *user_data,
     return;
   sink->failed = TRUE;
   msg = g_strchomp (g_strdup (e->message != NULL ? e->message : "?"));
-  g_set_error (sink->error, OSP_ERROR, OSP_ERROR_CORRUPT, _("%s: %s line %d: %s"),
-               sink->pkg->name, sink->entry, e->line, msg);
+  /* libxml's limits speak of its internals ("internal error: Huge input lookup", "use
+   * XML_PARSE_HUGE"): say what they mean for the file. */
+  if (e->code == XML_ERR_INTERNAL_ERROR || strstr (msg, "XML_PARSE_HUGE") != NULL ||
+      strstr (msg, "Huge input") != NULL || strstr (msg, "huge") != NULL)
+    g_set_error (sink->error, OSP_ERROR, OSP_ERROR_CORRUPT,
+                 _("%s: %s line %d: the XML is nested too deeply or holds a value too large "
+                   "for any 3MF model: the file is damaged or was not made by a 3D printing "
+                   "program"), sink->pkg->name, sink->entry, e->line);
+  else
+    g_set_error (sink->error, OSP_ERROR, OSP_ERROR_CORRUPT, _("%s: %s line %d: %s"),
+                 sink->pkg->name, sink->entry, e->line, msg);
 }
 
 static xmlTextReaderPtr
@@ -3094,8 +3144,10 @@ osp_3mf_load_from_data (const guint8     *data,
   pkg.za = zip_open_from_source (src, ZIP_RDONLY, &zerror);
   if (pkg.za == NULL)
     {
+      const char *reason = osp_error_zip_reason (zip_error_code_zip (&zerror));
+
       g_set_error (error, OSP_ERROR, OSP_ERROR_CORRUPT, _("%s: not a valid zip package (%s)"),
-                   display_name, zip_error_strerror (&zerror));
+                   display_name, reason != NULL ? reason : zip_error_strerror (&zerror));
       zip_error_fini (&zerror);
       zip_source_free (src);
       return NULL;
@@ -3130,18 +3182,13 @@ osp_3mf_load (const char       *path,
 {
   g_autoptr(GMappedFile) mapped = NULL;
   g_autofree char *display_name = NULL;
-  GError *local = NULL;
 
   g_return_val_if_fail (path != NULL, NULL);
 
   display_name = osp_error_display_name (path);
-  mapped = g_mapped_file_new (path, FALSE, &local);
+  mapped = osp_input_map (path, error);
   if (mapped == NULL)
-    {
-      g_set_error (error, local->domain, local->code, "%s: %s", display_name, local->message);
-      g_error_free (local);
-      return NULL;
-    }
+    return NULL;
   return osp_3mf_load_from_data ((const guint8 *) g_mapped_file_get_contents (mapped),
                                  g_mapped_file_get_length (mapped), display_name, info,
                                  cancellable, error);

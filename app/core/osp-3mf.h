@@ -76,6 +76,18 @@ gboolean      osp_3mf_save            (const Osp3mfObject     *objects,
                                        const OspProgressRange *progress,
                                        GCancellable           *cancellable,
                                        GError                **error);
+/* The same with package metadata: `metadata` is NULL or a NULL-terminated list of name,
+ * value pairs, each a <metadata name="…"> of the model (the core specification's names —
+ * Title, Designer, Description, … — or "osteoplan:Name", declared in Osteoplan's namespace
+ * OSP_3MF_NAMESPACE). */
+#define OSP_3MF_NAMESPACE "http://osteoplan.org/3mf/case/2026"
+gboolean      osp_3mf_save_full       (const Osp3mfObject     *objects,
+                                       guint                   n_objects,
+                                       const char *const      *metadata,
+                                       const char             *path,
+                                       const OspProgressRange *progress,
+                                       GCancellable           *cancellable,
+                                       GError                **error);
 /* One mesh as one object named after the file (for osp_mesh_save()). */
 gboolean      osp_3mf_save_mesh       (const OspMesh          *mesh,
                                        const char             *path,

@@ -30,15 +30,30 @@ struct _OspAtomicFile
   gboolean done;
 };
 
+/* What failed: whole sentences for the translators, never pieces glued together. */
+typedef enum
+{
+  FAILED_WRITE,
+  FAILED_REPLACE,
+} Failure;
+
 static gboolean
 set_errno_error (OspAtomicFile  *file,
                  int             saved_errno,
-                 const char     *what,
+                 Failure         failure,
                  GError        **error)
 {
-  g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved_errno),
-               /* TRANSLATORS: "pelvis.stl: could not write: No space left on device" */
-               _("%s: could not %s: %s"), file->display_name, what, g_strerror (saved_errno));
+  GFileError code = g_file_error_from_errno (saved_errno);
+
+  if (failure == FAILED_REPLACE)
+    g_set_error (error, G_FILE_ERROR, code,
+                 /* TRANSLATORS: "pelvis.stl: could not replace the file: Permission denied" */
+                 _("%s: could not replace the file: %s"), file->display_name,
+                 g_strerror (saved_errno));
+  else
+    g_set_error (error, G_FILE_ERROR, code,
+                 /* TRANSLATORS: "pelvis.stl: could not write: No space left on device" */
+                 _("%s: could not write: %s"), file->display_name, g_strerror (saved_errno));
   return FALSE;
 }
 
@@ -108,7 +123,7 @@ write_all (OspAtomicFile  *file,
         {
           if (errno == EINTR)
             continue;
-          return set_errno_error (file, errno, _("write"), error);
+          return set_errno_error (file, errno, FAILED_WRITE, error);
         }
       data += n;
       len -= (gsize) n;
@@ -189,15 +204,15 @@ osp_atomic_file_commit (OspAtomicFile  *file,
   if (!flush_buffer (file, error))
     return FALSE;
   if (fsync (file->fd) != 0)
-    return set_errno_error (file, errno, _("write"), error);
+    return set_errno_error (file, errno, FAILED_WRITE, error);
   if (close (file->fd) != 0)
     {
       file->fd = -1;
-      return set_errno_error (file, errno, _("write"), error);
+      return set_errno_error (file, errno, FAILED_WRITE, error);
     }
   file->fd = -1;
   if (g_rename (file->temp_path, file->path) != 0)
-    return set_errno_error (file, errno, _("replace the file"), error);
+    return set_errno_error (file, errno, FAILED_REPLACE, error);
   g_clear_pointer (&file->temp_path, g_free);
 
   /* Make the rename itself durable. */

@@ -39,6 +39,11 @@ struct _OspBvh
   guint32         n_nodes;
   guint32        *tri_ids;
   guint32         n_tris;
+  /* The generalised winding number's far-field data, per node: the area-weighted normal
+   * (3), the area-weighted centroid (3) and the radius around it (1); made on first use. */
+  gsize           wn_ready;
+  double         *wn;
+  gboolean        winding_inside;
 };
 
 /* -- Small vector helpers ------------------------------------------------------------------ */
@@ -586,6 +591,7 @@ osp_bvh_unref (OspBvh *bvh)
   if (!g_atomic_ref_count_dec (&bvh->ref_count))
     return;
   osp_mesh_unref (bvh->mesh);
+  g_free (bvh->wn);
   g_free (bvh->nodes);
   g_free (bvh->tri_ids);
   g_free (bvh);
@@ -1122,6 +1128,17 @@ osp_bvh_signed_distance (const OspBvh    *bvh,
   if (cp.distance == 0.0f)
     return 0.0f;
 
+  if (bvh->winding_inside)
+    {
+      const Node *root = &bvh->nodes[0];
+      float size = max_f (root->max[0] - root->min[0],
+                          max_f (root->max[1] - root->min[1], root->max[2] - root->min[2]));
+
+      /* Off the surface the winding number decides; on it (within rounding) it is ½ and
+       * the local test below is the better judge. */
+      if (cp.distance > size * 1e-5f)
+        return osp_bvh_winding_number (bvh, point) >= 0.5 ? -cp.distance : cp.distance;
+    }
   v3_sub (point, cp.point, diff);
   tri_corners (bvh->mesh, cp.triangle, &a, &b, &c);
   on_feature = cp.u <= 0.0f || cp.v <= 0.0f || cp.u + cp.v >= 1.0f;
@@ -1148,4 +1165,166 @@ osp_bvh_is_inside (const OspBvh *bvh,
   g_return_val_if_fail (point != NULL, FALSE);
 
   return osp_bvh_signed_distance (bvh, point, NULL) <= 0.0f;
+}
+
+/* -- Generalised winding number ------------------------------------------------------------- */
+
+/* Far-field data, bottom-up (children come after their parent in the breadth-first order). */
+static void
+winding_prepare (OspBvh *bvh)
+{
+  double *wn = g_new0 (double, 7 * (gsize) MAX (bvh->n_nodes, 1));
+  double *area = g_new0 (double, MAX (bvh->n_nodes, 1));
+
+  for (guint32 i = bvh->n_nodes; i-- > 0;)
+    {
+      const Node *node = &bvh->nodes[i];
+      double *w = wn + 7 * (gsize) i;
+      double r2 = 0;
+
+      if (node->count > 0)
+        for (guint32 j = 0; j < node->count; j++)
+          {
+            const float *a, *b, *c;
+            float e1[3], e2[3], n[3];
+            double len;
+
+            tri_corners (bvh->mesh, bvh->tri_ids[node->index + j], &a, &b, &c);
+            v3_sub (b, a, e1);
+            v3_sub (c, a, e2);
+            v3_cross (e1, e2, n);
+            len = sqrt ((double) n[0] * n[0] + (double) n[1] * n[1] + (double) n[2] * n[2]) / 2;
+            for (int k = 0; k < 3; k++)
+              {
+                w[k] += n[k] / 2.0;
+                w[3 + k] += len * ((double) a[k] + b[k] + c[k]) / 3;
+              }
+            area[i] += len;
+          }
+      else
+        for (guint32 j = 0; j < 2; j++)
+          {
+            const double *cw = wn + 7 * (gsize) (node->index + j);
+
+            for (int k = 0; k < 3; k++)
+              {
+                w[k] += cw[k];
+                w[3 + k] += cw[3 + k] * area[node->index + j];
+              }
+            area[i] += area[node->index + j];
+          }
+      for (int k = 0; k < 3; k++)
+        w[3 + k] = area[i] > 0 ? w[3 + k] / area[i] : 0.5 * ((double) node->min[k] + node->max[k]);
+      /* The radius: the farthest box corner from the centroid. */
+      for (int k = 0; k < 3; k++)
+        {
+          double d = MAX (fabs (node->min[k] - w[3 + k]), fabs (node->max[k] - w[3 + k]));
+
+          r2 += d * d;
+        }
+      w[6] = sqrt (r2);
+    }
+  g_free (area);
+  bvh->wn = wn;
+}
+
+/* The solid angle of triangle abc seen from p (Van Oosterom and Strackee), signed. */
+static double
+solid_angle (const float *p,
+             const float *a,
+             const float *b,
+             const float *c)
+{
+  double u[3], v[3], w[3], lu, lv, lw, det, den;
+
+  for (int k = 0; k < 3; k++)
+    {
+      u[k] = (double) a[k] - p[k];
+      v[k] = (double) b[k] - p[k];
+      w[k] = (double) c[k] - p[k];
+    }
+  lu = sqrt (u[0] * u[0] + u[1] * u[1] + u[2] * u[2]);
+  lv = sqrt (v[0] * v[0] + v[1] * v[1] + v[2] * v[2]);
+  lw = sqrt (w[0] * w[0] + w[1] * w[1] + w[2] * w[2]);
+  det = u[0] * (v[1] * w[2] - v[2] * w[1]) - u[1] * (v[0] * w[2] - v[2] * w[0]) +
+        u[2] * (v[0] * w[1] - v[1] * w[0]);
+  den = lu * lv * lw + (u[0] * v[0] + u[1] * v[1] + u[2] * v[2]) * lw +
+        (v[0] * w[0] + v[1] * w[1] + v[2] * w[2]) * lu +
+        (w[0] * u[0] + w[1] * u[1] + w[2] * u[2]) * lv;
+  return 2 * atan2 (det, den);
+}
+
+/* Nodes whose centroid is farther than this many radii count as one dipole. */
+#define WINDING_BETA 3.0
+
+double
+osp_bvh_winding_number (const OspBvh *bvh,
+                        const float   point[3])
+{
+  guint32 stack[STACK_SIZE];
+  guint sp = 0;
+  double sum = 0;
+
+  g_return_val_if_fail (bvh != NULL, 0);
+  g_return_val_if_fail (point != NULL, 0);
+
+  if (bvh->n_nodes == 0)
+    return 0;
+  if (g_once_init_enter (&((OspBvh *) bvh)->wn_ready))
+    {
+      winding_prepare ((OspBvh *) bvh);
+      g_once_init_leave (&((OspBvh *) bvh)->wn_ready, 1);
+    }
+  stack[sp++] = 0;
+  while (sp > 0)
+    {
+      guint32 i = stack[--sp];
+      const Node *node = &bvh->nodes[i];
+      const double *w = bvh->wn + 7 * (gsize) i;
+      double r[3], d2 = 0;
+
+      for (int k = 0; k < 3; k++)
+        {
+          r[k] = w[3 + k] - point[k];
+          d2 += r[k] * r[k];
+        }
+      if (d2 > WINDING_BETA * WINDING_BETA * w[6] * w[6])
+        {
+          /* The dipole: (c − p)·N / |c − p|³ (the solid angle of a small far patch). */
+          sum += (r[0] * w[0] + r[1] * w[1] + r[2] * w[2]) / (d2 * sqrt (d2));
+          continue;
+        }
+      if (node->count > 0)
+        {
+          for (guint32 j = 0; j < node->count; j++)
+            {
+              const float *a, *b, *c;
+
+              tri_corners (bvh->mesh, bvh->tri_ids[node->index + j], &a, &b, &c);
+              sum += solid_angle (point, a, b, c);
+            }
+          continue;
+        }
+      /* The depth is bounded (MAX_DEPTH): the stack never overflows. */
+      stack[sp++] = node->index + 1;
+      stack[sp++] = node->index;
+    }
+  return sum / (4 * G_PI);
+}
+
+void
+osp_bvh_set_winding_inside (OspBvh   *bvh,
+                            gboolean  winding)
+{
+  g_return_if_fail (bvh != NULL);
+
+  bvh->winding_inside = winding;
+}
+
+gboolean
+osp_bvh_get_winding_inside (const OspBvh *bvh)
+{
+  g_return_val_if_fail (bvh != NULL, FALSE);
+
+  return bvh->winding_inside;
 }

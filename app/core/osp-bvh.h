@@ -101,6 +101,20 @@ float          osp_bvh_signed_distance (const OspBvh          *bvh,
                                         const float            point[3],
                                         OspClosestPoint       *out_closest);
 
+/* The generalised winding number of the surface at a point (Jacobson et al. 2013): 1 inside
+ * a closed, outward surface, 0 outside, 2 where two closed parts overlap, about ½ on the
+ * surface; meaningful for surfaces that cross themselves or have small holes, where the
+ * closest-feature test fails.  Far clusters of triangles count as one dipole (Barill et al.
+ * 2018), so a query costs about a closest-point search.  Thread-safe. */
+double         osp_bvh_winding_number (const OspBvh          *bvh,
+                                       const float            point[3]);
+/* TRUE: osp_bvh_signed_distance() and osp_bvh_is_inside() take inside and outside from the
+ * winding number (≥ ½ inside) instead of the closest feature — for a bone whose surface
+ * crosses itself.  Set it before sharing the BVH between threads.  Default FALSE. */
+void           osp_bvh_set_winding_inside (OspBvh             *bvh,
+                                           gboolean            winding);
+gboolean       osp_bvh_get_winding_inside (const OspBvh       *bvh);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (OspBvh, osp_bvh_unref)
 
 G_END_DECLS

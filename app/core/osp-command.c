@@ -163,6 +163,18 @@ osp_command_set_label (OspCommand *command,
 }
 
 void
+osp_command_set_operation (OspCommand *command,
+                           JsonObject *operation)
+{
+  g_return_if_fail (command != NULL);
+  g_return_if_fail (operation != NULL);
+
+  json_object_ref (operation);
+  g_clear_pointer (&command->operation, json_object_unref);
+  command->operation = operation;
+}
+
+void
 osp_command_set_mergeable (OspCommand *command,
                            gboolean    mergeable)
 {
@@ -273,7 +285,7 @@ osp_command_new_set_role (OspModel     *model,
   OspCommand *self;
 
   g_return_val_if_fail (OSP_IS_MODEL (model), NULL);
-  g_return_val_if_fail (role <= OSP_MODEL_ROLE_GUIDE, NULL);
+  g_return_val_if_fail (role <= OSP_MODEL_ROLE_LAST, NULL);
 
   self = set_new (model, FIELD_ROLE, _("Set Role"));
   self->new_value.role = role;
@@ -913,6 +925,9 @@ osp_command_try_merge (OspCommand *top,
         return FALSE;
       memcpy (top->values, next->values, sizeof top->values);
       return TRUE;
+    case KIND_CUSTOM:
+      return top->custom == next->custom && top->custom->merge != NULL &&
+             top->custom->merge (top->custom_data, next->custom_data);
     default:
       return FALSE;
     }

@@ -45,6 +45,10 @@ void         osp_command_set_label        (OspCommand     *command,
  * changes the same property of the same target and the stack has not been sealed since
  * (osp_plan_seal_undo()): a drag of a plane or a model becomes one undo step.  Only
  * property changes (set-…, move-…) merge; for others the flag is ignored. */
+/* Records `operation` (referenced) for the command instead of the one made from its fields,
+ * e.g. {"op": "register", …} for the transform a registration sets. */
+void         osp_command_set_operation    (OspCommand     *command,
+                                           JsonObject     *operation);
 void         osp_command_set_mergeable    (OspCommand     *command,
                                            gboolean        mergeable);
 

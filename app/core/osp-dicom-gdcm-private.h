@@ -19,6 +19,13 @@ typedef struct
 {
   char     *series_uid;          /* SeriesInstanceUID; NULL when absent */
   char     *series_description;  /* SeriesDescription, "" when absent */
+  /* Who and when (osp-patient.h), "" when absent; personal data: never log them. */
+  char     *patient_name;        /* PatientName (0010,0010) */
+  char     *patient_id;          /* PatientID (0010,0020) */
+  char     *birth_date;          /* PatientBirthDate (0010,0030) */
+  char     *sex;                 /* PatientSex (0010,0040) */
+  char     *study_date;          /* StudyDate (0008,0020) */
+  char     *study_description;   /* StudyDescription (0008,1030) */
   char     *modality;            /* "CT", "MR", … "" when absent */
   char     *sop_class_uid;
   char     *transfer_syntax;
@@ -51,6 +58,13 @@ typedef struct
   gint32    instance_number;
   gint32    series_number;       /* SeriesNumber, groups files when the UID is missing */
   double    gantry_tilt;         /* GantryDetectorTilt, degrees (informative) */
+  /* The image pixel module as the file gives it (-1 where absent), checked before any decoder
+   * sees the pixels: GDCM asserts on values it does not expect. */
+  gint32    bits_allocated;
+  gint32    bits_stored;
+  gint32    pixel_representation;
+  char     *photometric;         /* PhotometricInterpretation, "" when absent */
+  gboolean  encapsulated;        /* the transfer syntax compresses the pixel data */
   /* Why the pixels cannot be read, seen from the header alone (the file is shorter than the
    * image it promises), or NULL.  Such a file still belongs to its series. */
   char     *problem;

@@ -233,6 +233,12 @@ read_header (const char     *path,
   std::string uid = str (0x0020, 0x000e);
   h->series_uid = uid.empty () ? nullptr : g_strdup (uid.c_str ());
   h->series_description = g_utf8_make_valid (str (0x0008, 0x103e).c_str (), -1);
+  h->patient_name = g_utf8_make_valid (str (0x0010, 0x0010).c_str (), -1);
+  h->patient_id = g_utf8_make_valid (str (0x0010, 0x0020).c_str (), -1);
+  h->birth_date = g_utf8_make_valid (str (0x0010, 0x0030).c_str (), -1);
+  h->sex = g_utf8_make_valid (str (0x0010, 0x0040).c_str (), -1);
+  h->study_date = g_utf8_make_valid (str (0x0008, 0x0020).c_str (), -1);
+  h->study_description = g_utf8_make_valid (str (0x0008, 0x1030).c_str (), -1);
   h->modality = g_strdup (str (0x0008, 0x0060).c_str ());
   h->sop_class_uid = g_strdup (str (0x0008, 0x0016).c_str ());
   h->transfer_syntax = g_strdup (file.GetHeader ().GetDataSetTransferSyntax ().GetString ());
@@ -243,6 +249,11 @@ read_header (const char     *path,
   h->rows = h->is_image ? (guint32) rows : 0;
   h->columns = h->is_image ? (guint32) columns : 0;
   h->samples_per_pixel = (guint) CLAMP (to_long (str (0x0028, 0x0002), 1), 0, 16);
+  h->bits_allocated = (gint32) CLAMP (to_long (str (0x0028, 0x0100), -1), -1, 65535);
+  h->bits_stored = (gint32) CLAMP (to_long (str (0x0028, 0x0101), -1), -1, 65535);
+  h->pixel_representation = (gint32) CLAMP (to_long (str (0x0028, 0x0103), -1), -1, 65535);
+  h->photometric = g_strdup (str (0x0028, 0x0004).c_str ());
+  h->encapsulated = file.GetHeader ().GetDataSetTransferSyntax ().IsEncapsulated ();
   long frames = to_long (str (0x0028, 0x0008), 1);
   h->n_frames = frames >= 1 && frames <= G_MAXINT32 ? (guint32) frames : 1;
   {
@@ -880,12 +891,19 @@ osp_dicom_header_clear (OspDicomHeader *header)
     return;
   g_free (header->series_uid);
   g_free (header->series_description);
+  g_free (header->patient_name);
+  g_free (header->patient_id);
+  g_free (header->birth_date);
+  g_free (header->sex);
+  g_free (header->study_date);
+  g_free (header->study_description);
   g_free (header->modality);
   g_free (header->sop_class_uid);
   g_free (header->transfer_syntax);
   g_free (header->positions);
   g_free (header->frame_slopes);
   g_free (header->frame_intercepts);
+  g_free (header->photometric);
   g_free (header->problem);
   memset (header, 0, sizeof *header);
 }

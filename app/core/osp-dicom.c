@@ -28,8 +28,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "osp-dicom-decode-private.h"
 #include "osp-dicom-gdcm-private.h"
 #include "osp-error.h"
+#include "osp-patient.h"
+#include "osp-input.h"
 #include "osp-memory.h"
 #include "osp-volume-io-private.h"
 
@@ -81,11 +84,18 @@ osp_dicom_series_info_free (OspDicomSeriesInfo *info)
 
 typedef void (*JobFunc) (guint    index,
                          gpointer data);
+/* A job that keeps state on its thread (*state, NULL at first; state_free frees it when the
+ * thread is done). */
+typedef void (*StateJobFunc) (guint     index,
+                              gpointer  data,
+                              gpointer *state);
 
 typedef struct
 {
   JobFunc       func;
   gpointer      data;
+  StateJobFunc  state_func;
+  GDestroyNotify state_free;
   guint         n;
   gint          next;
   gint          done;
@@ -93,12 +103,14 @@ typedef struct
   const OspProgressRange *progress;
   GMutex        lock;      /* keeps the reported fraction from going back */
   double        reported;
+  guint         max_threads; /* 0: one per core */
 } ParallelFor;
 
 static gpointer
 parallel_worker (gpointer data)
 {
   ParallelFor *pf = data;
+  gpointer state = NULL;
 
   for (;;)
     {
@@ -108,7 +120,10 @@ parallel_worker (gpointer data)
         break;
       double fraction;
 
-      pf->func ((guint) i, pf->data);
+      if (pf->state_func != NULL)
+        pf->state_func ((guint) i, pf->data, &state);
+      else
+        pf->func ((guint) i, pf->data);
       fraction = (double) (g_atomic_int_add (&pf->done, 1) + 1) / pf->n;
       g_mutex_lock (&pf->lock);
       if (fraction > pf->reported)
@@ -118,8 +133,12 @@ parallel_worker (gpointer data)
         }
       g_mutex_unlock (&pf->lock);
     }
+  if (state != NULL)
+    pf->state_free (state);
   return NULL;
 }
+
+static void parallel_run (ParallelFor *pf);
 
 /* Calls func (i, data) for i in [0, n) on up to one thread per core; the jobs must be
  * independent.  Stops early when cancelled. */
@@ -130,22 +149,49 @@ parallel_for (guint                   n,
               const OspProgressRange *progress,
               GCancellable           *cancellable)
 {
-  ParallelFor pf = { func, data, n, 0, 0, cancellable, progress, { 0 }, 0.0 };
+  ParallelFor pf = { func, data, NULL, NULL, n, 0, 0, cancellable, progress, { 0 }, 0.0, 0 };
+
+  parallel_run (&pf);
+}
+
+/* The same with state kept on each thread. */
+static void
+parallel_for_with_state (guint                   n,
+                         guint                   max_threads,
+                         StateJobFunc            func,
+                         GDestroyNotify          state_free,
+                         gpointer                data,
+                         const OspProgressRange *progress,
+                         GCancellable           *cancellable)
+{
+  ParallelFor pf = { NULL, data, func, state_free, n, 0, 0, cancellable, progress, { 0 }, 0.0,
+                     max_threads };
+
+  parallel_run (&pf);
+}
+
+static void
+parallel_run (ParallelFor *pf)
+{
+  guint n = pf->n;
   guint n_threads = MIN (MIN (g_get_num_processors (), 16), n);
+
+  if (pf->max_threads > 0)
+    n_threads = MIN (n_threads, pf->max_threads);
   g_autoptr(GPtrArray) threads = g_ptr_array_new ();
 
-  g_mutex_init (&pf.lock);
+  g_mutex_init (&pf->lock);
   for (guint t = 1; t < n_threads; t++)
     {
-      GThread *thread = g_thread_try_new ("osp-dicom", parallel_worker, &pf, NULL);
+      GThread *thread = g_thread_try_new ("osp-dicom", parallel_worker, pf, NULL);
 
       if (thread != NULL)
         g_ptr_array_add (threads, thread);
     }
-  parallel_worker (&pf);
+  parallel_worker (pf);
   for (guint t = 0; t < threads->len; t++)
     g_thread_join (threads->pdata[t]);
-  g_mutex_clear (&pf.lock);
+  g_mutex_clear (&pf->lock);
 }
 
 /* ---- finding the files ---- */
@@ -194,7 +240,7 @@ sniff_file (const char *path)
 {
   guint8 head[132];
   gsize len;
-  FILE *file = g_fopen (path, "rb");
+  FILE *file = osp_input_fopen (path, NULL);  /* never blocks on a pipe */
 
   if (file == NULL)
     return FALSE;
@@ -211,6 +257,7 @@ typedef struct
   gboolean        ok;      /* header read */
   char           *reason;
   char           *key;     /* the series: its UID, or what stands in for a missing one */
+  gboolean        bad_orientation;  /* its ImageOrientationPatient was unusable (dropped) */
   OspDicomHeader  header;
 } FileEntry;
 
@@ -248,6 +295,10 @@ typedef struct
   gboolean      big_endian;
   gsize         pixel_offset;  /* where (7FE0,0010) starts, or G_MAXSIZE */
   char         *reason;
+  /* The first fragment (after the offset table) of the data set's own encapsulated pixel data:
+   * where the codestream of the first frame starts. */
+  gsize         stream_offset;
+  gsize         stream_length;
 } Walk;
 
 #define WALK_MAX_DEPTH 16
@@ -298,6 +349,8 @@ walk_items (Walk     *w,
             gboolean  fragments,
             guint     depth)
 {
+  guint n_items = 0;
+
   while (*at < end)
     {
       guint16 group, element;
@@ -326,6 +379,11 @@ walk_items (Walk     *w,
         }
       if (length > end - *at)
         return walk_fail (w, group, element, length, end - *at);
+      if (fragments && depth == 0 && ++n_items == 2 && w->stream_offset == G_MAXSIZE)
+        {
+          w->stream_offset = *at;
+          w->stream_length = length;
+        }
       if (!fragments)
         {
           gsize inner = *at;
@@ -610,13 +668,19 @@ typedef enum
   STRUCTURE_BAD_PIXELS,   /* the header is whole; the pixel data is not */
 } Structure;
 
+/* How many bytes of the first frame's codestream the pixel check reads: the JPEG 2000 SIZ
+ * segment (behind JP2 boxes), the JPEG-LS frame header, the RLE header. */
+#define STREAM_HEAD_BYTES 4096
+
 static Structure
 check_structure (const char  *path,
+                 GByteArray  *out_stream_head,
+                 gsize       *out_stream_length,
                  char       **out_reason)
 {
-  g_autoptr(GMappedFile) mapped = g_mapped_file_new (path, FALSE, NULL);
+  g_autoptr(GMappedFile) mapped = osp_input_map (path, NULL);  /* regular files only */
   g_autoptr(GByteArray) inflated = NULL;
-  Walk w = { NULL, 0, TRUE, FALSE, G_MAXSIZE, NULL };
+  Walk w = { NULL, 0, TRUE, FALSE, G_MAXSIZE, NULL, G_MAXSIZE, 0 };
   gsize at = 0;
   gboolean ok;
 
@@ -727,6 +791,12 @@ check_structure (const char  *path,
     return STRUCTURE_BAD_HEADER;
 
   ok = walk_dataset (&w, &at, w.size, 0, FALSE);
+  if (ok && w.stream_offset != G_MAXSIZE)
+    {
+      g_byte_array_append (out_stream_head, w.data + w.stream_offset,
+                           (guint) MIN (w.stream_length, STREAM_HEAD_BYTES));
+      *out_stream_length = w.stream_length;
+    }
   if (ok)
     return STRUCTURE_OK;
   *out_reason = w.reason != NULL ? w.reason : g_strdup (_("the data set is corrupt"));
@@ -735,16 +805,221 @@ check_structure (const char  *path,
                                                              : STRUCTURE_BAD_HEADER;
 }
 
+/* ---- the pixel module and the codestream, checked before any decoder sees them ---- */
+
+static guint32
+be_u32 (const guint8 *p)
+{
+  return (guint32) p[0] << 24 | (guint32) p[1] << 16 | (guint32) p[2] << 8 | p[3];
+}
+
+/* The JPEG 2000 codestream's SIZ segment against the header: GDCM asserts when the number of
+ * components differs from SamplesPerPixel, and sizes and precision that differ from the header
+ * make the image something else than the header describes.  The codestream may sit in a JP2
+ * "jp2c" box (GDCM accepts both). */
+static char *
+check_j2k (const OspDicomHeader *h,
+           const guint8         *p,
+           gsize                 n)
+{
+  gsize at = 0;
+  guint32 width, height, components;
+
+  if (n >= 12 && be_u32 (p) == 12 && memcmp (p + 4, "jP  ", 4) == 0)
+    {
+      /* JP2 boxes up to the contiguous codestream box. */
+      while (at + 8 <= n && memcmp (p + at + 4, "jp2c", 4) != 0)
+        {
+          guint32 box = be_u32 (p + at);
+
+          if (box < 8 || box > n - at)
+            return g_strdup (_("the JPEG 2000 data holds no codestream"));
+          at += box;
+        }
+      at += 8;
+    }
+  if (at > n || n - at < 4 + 38 || p[at] != 0xff || p[at + 1] != 0x4f || p[at + 2] != 0xff ||
+      p[at + 3] != 0x51)
+    return g_strdup (_("the JPEG 2000 codestream does not start with its image size (SIZ)"));
+  p += at + 4;
+  n -= at + 4;
+  /* Lsiz Rsiz Xsiz Ysiz XOsiz YOsiz XTsiz YTsiz XTOsiz YTOsiz Csiz, then Ssiz XRsiz YRsiz for
+   * each component. */
+  components = (guint32) p[36] << 8 | p[37];
+  if (components != h->samples_per_pixel)
+    return g_strdup_printf (_("the JPEG 2000 codestream holds %u components where the header "
+                              "has Samples per Pixel %u"), components, h->samples_per_pixel);
+  if (((gsize) p[0] << 8 | p[1]) != 38 + 3 * (gsize) components || n < 38 + 3 * components)
+    return g_strdup (_("the JPEG 2000 image size segment (SIZ) is corrupt"));
+  width = be_u32 (p + 4) - MIN (be_u32 (p + 12), be_u32 (p + 4));
+  height = be_u32 (p + 8) - MIN (be_u32 (p + 16), be_u32 (p + 8));
+  if (width != h->columns || height != h->rows)
+    return g_strdup_printf (_("the JPEG 2000 image is %u × %u, not %u × %u as the header says"),
+                            width, height, h->columns, h->rows);
+  for (guint32 c = 0; c < components; c++)
+    {
+      const guint8 *comp = p + 38 + 3 * c;
+      guint precision = (comp[0] & 0x7f) + 1u;
+
+      if (comp[1] != 1 || comp[2] != 1)
+        return g_strdup (_("the JPEG 2000 image is subsampled"));
+      if (precision > (guint) h->bits_allocated || precision > 16)
+        return g_strdup_printf (_("the JPEG 2000 image has a precision of %u bits where the "
+                                  "header has Bits Allocated %d"), precision, h->bits_allocated);
+    }
+  return NULL;
+}
+
+/* The JPEG-LS frame header (SOF55) against the header. */
+static char *
+check_jpeg_ls (const OspDicomHeader *h,
+               const guint8         *p,
+               gsize                 n)
+{
+  gsize at = 2;
+
+  if (n < 4 || p[0] != 0xff || p[1] != 0xd8)
+    return g_strdup (_("the JPEG-LS data does not start with a JPEG marker"));
+  while (at + 4 <= n && p[at] == 0xff)
+    {
+      guint8 marker = p[at + 1];
+      gsize length = (gsize) p[at + 2] << 8 | p[at + 3];
+
+      if (length < 2 || length > n - at - 2)
+        break;
+      if (marker == 0xf7)
+        {
+          const guint8 *seg = p + at + 4;
+          guint rows, columns;
+
+          if (length < 8)
+            break;
+          rows = (guint) seg[1] << 8 | seg[2];
+          columns = (guint) seg[3] << 8 | seg[4];
+          if (seg[5] != h->samples_per_pixel)
+            return g_strdup_printf (_("the JPEG-LS image holds %u components where the header "
+                                      "has Samples per Pixel %u"), seg[5],
+                                    h->samples_per_pixel);
+          if (columns != h->columns || rows != h->rows)
+            return g_strdup_printf (_("the JPEG-LS image is %u × %u, not %u × %u as the header "
+                                      "says"), columns, rows, h->columns, h->rows);
+          if (seg[0] < 2 || seg[0] > 16 || seg[0] > h->bits_allocated)
+            return g_strdup_printf (_("the JPEG-LS image has a precision of %u bits where the "
+                                      "header has Bits Allocated %d"), seg[0], h->bits_allocated);
+          return NULL;
+        }
+      if (marker == 0xda)
+        break;
+      at += 2 + length;
+    }
+  return g_strdup (_("the JPEG-LS data has no whole frame header"));
+}
+
+/* The RLE header: one segment per byte of each sample, each inside the fragment. */
+static char *
+check_rle (const OspDicomHeader *h,
+           const guint8         *p,
+           gsize                 n,
+           gsize                 fragment_length)
+{
+  guint32 segments, expected = h->samples_per_pixel * ((guint32) h->bits_allocated / 8);
+  guint32 previous = 63;
+
+  if (n < 64)
+    return g_strdup (_("the RLE header is cut short"));
+  memcpy (&segments, p, 4);
+  segments = GUINT32_FROM_LE (segments);
+  if (segments != expected)
+    return g_strdup_printf (ngettext ("the RLE data has %u segment where the header calls for %u",
+                                      "the RLE data has %u segments where the header calls "
+                                      "for %u", segments),
+                            segments, expected);
+  for (guint32 s = 0; s < segments; s++)
+    {
+      guint32 offset;
+
+      memcpy (&offset, p + 4 + 4 * s, 4);
+      offset = GUINT32_FROM_LE (offset);
+      if (offset <= previous || offset >= fragment_length || (s == 0 && offset != 64))
+        return g_strdup (_("the RLE header points outside its data"));
+      previous = offset;
+    }
+  return NULL;
+}
+
+/* What the header says about the pixels, as the decoders will take it (GDCM asserts on
+ * values it does not expect), and the first frame's codestream header against it.  NULL when
+ * the pixels may go to a decoder, else why not. */
+static char *
+check_pixel_module (const OspDicomHeader *h,
+                    const GByteArray     *stream_head,
+                    gsize                 stream_length)
+{
+  const char *ts = h->transfer_syntax != NULL ? h->transfer_syntax : "";
+  const char *pi = h->photometric != NULL ? h->photometric : "";
+
+  if (!h->is_image)
+    return NULL;
+  if (h->samples_per_pixel != 1 && h->samples_per_pixel != 3 && h->samples_per_pixel != 4)
+    return g_strdup_printf (_("the header has Samples per Pixel %u (1 for a CT)"),
+                            h->samples_per_pixel);
+  if (h->samples_per_pixel != 1)
+    return NULL;  /* a colour image: refused with its series (load_series) */
+  if (h->bits_allocated == -1)
+    return g_strdup (_("the header does not say how many bits each pixel takes"));
+  if (h->bits_allocated != 8 && h->bits_allocated != 12 && h->bits_allocated != 16 &&
+      h->bits_allocated != 32)
+    return g_strdup_printf (_("the header has Bits Allocated %d, which is not supported"),
+                            h->bits_allocated);
+  if (h->bits_stored > h->bits_allocated)
+    return g_strdup_printf (_("the header has Bits Stored %d, more than Bits Allocated %d"),
+                            h->bits_stored, h->bits_allocated);
+  if (h->pixel_representation != -1 && h->pixel_representation != 0 &&
+      h->pixel_representation != 1)
+    return g_strdup_printf (_("the header has Pixel Representation %d, neither unsigned (0) "
+                              "nor signed (1)"), h->pixel_representation);
+  if (!(strcmp (pi, "MONOCHROME1") == 0 || strcmp (pi, "MONOCHROME2") == 0 ||
+        (pi[0] == '\0' && !h->encapsulated)))
+    {
+      gboolean printable = pi[0] != '\0';
+
+      for (const char *c = pi; *c != '\0'; c++)
+        printable = printable && g_ascii_isprint (*c);
+      if (!printable)
+        return g_strdup (_("the photometric interpretation is missing or unreadable"));
+      return g_strdup_printf (_("the photometric interpretation “%s” is not a grey-level "
+                                "image"), pi);
+    }
+  if (!h->encapsulated)
+    return NULL;
+  if (stream_head->len == 0)
+    return g_strdup (_("the compressed pixel data holds no image"));
+  if (h->bits_allocated != 8 && h->bits_allocated != 16)
+    return g_strdup_printf (_("compressed pixel data with Bits Allocated %d is not supported"),
+                            h->bits_allocated);
+  if (g_str_has_prefix (ts, "1.2.840.10008.1.2.4.9"))
+    return check_j2k (h, stream_head->data, stream_head->len);
+  if (strcmp (ts, "1.2.840.10008.1.2.4.80") == 0 || strcmp (ts, "1.2.840.10008.1.2.4.81") == 0)
+    return check_jpeg_ls (h, stream_head->data, stream_head->len);
+  if (strcmp (ts, "1.2.840.10008.1.2.5") == 0)
+    return check_rle (h, stream_head->data, stream_head->len, stream_length);
+  return NULL;  /* JPEG: checked in osp-dicom-gdcm.cpp (jpeg_header_is_clean) */
+}
+
 /* Checks the structure, then reads the header with GDCM; a file whose pixel data is cut short
- * keeps its header with header->problem set. */
+ * (or whose pixel module or codestream header GDCM would choke on) keeps its header with
+ * header->problem set. */
 static gboolean
 read_checked_header (const char      *path,
                      OspDicomHeader  *header,
                      char           **out_reason)
 {
   char *reason = NULL;
+  g_autoptr(GByteArray) stream_head = g_byte_array_new ();
+  gsize stream_length = 0;
+  gboolean ok;
 
-  switch (check_structure (path, &reason))
+  switch (check_structure (path, stream_head, &stream_length, &reason))
     {
     case STRUCTURE_BAD_HEADER:
       memset (header, 0, sizeof *header);
@@ -763,8 +1038,37 @@ read_checked_header (const char      *path,
       return TRUE;
     case STRUCTURE_OK:
     default:
-      return osp_dicom_gdcm_read_header (path, header, out_reason);
+      ok = osp_dicom_gdcm_read_header (path, header, out_reason);
+      if (ok && header->problem == NULL)
+        header->problem = check_pixel_module (header, stream_head, stream_length);
+      return ok;
     }
+}
+
+/* An ImageOrientationPatient that is no orientation — zeros, a zero or non-unit axis, axes far
+ * from perpendicular, NaN — gives no slice normal (it read "sagittal" and slices were lost):
+ * such a header is treated as having none, and the series says so.  TRUE when dropped. */
+static gboolean
+drop_unusable_orientation (OspDicomHeader *header)
+{
+  const double *r = header->orientation, *c = header->orientation + 3;
+  double rr = 0, cc = 0, rc = 0;
+
+  if (!header->has_orientation)
+    return FALSE;
+  for (guint i = 0; i < 3; i++)
+    {
+      rr += r[i] * r[i];
+      cc += c[i] * c[i];
+      rc += r[i] * c[i];
+    }
+  /* Unit vectors to a few per cent (writers round to 6 digits or fewer), within ~6° of
+   * perpendicular. */
+  if (isfinite (rr) && isfinite (cc) && isfinite (rc) && fabs (rr - 1) < 0.05 &&
+      fabs (cc - 1) < 0.05 && fabs (rc) < 0.1)
+    return FALSE;
+  header->has_orientation = FALSE;
+  return TRUE;
 }
 
 static void
@@ -777,7 +1081,10 @@ read_header_job (guint    index,
   if (entry->dicom)
     entry->ok = read_checked_header (entry->path, &entry->header, &entry->reason);
   if (entry->ok)
-    entry->key = series_key (&entry->header);
+    {
+      entry->bad_orientation = drop_unusable_orientation (&entry->header);
+      entry->key = series_key (&entry->header);
+    }
 }
 
 /* A series: its files, in the order found. */
@@ -1060,13 +1367,35 @@ typedef struct
   gint16    *stack;       /* n_slices × rows × columns */
   gsize      slice_values;
   char     **reasons;     /* per file: why decoding failed, or NULL */
+  /* Decoding in helper processes: */
+  guint64    memory_limit;  /* of each helper */
+  GCancellable *cancellable;
+  GMutex     lock;
+  GError    *start_error; /* the first helper that could not be started */
 } Decode;
 
-static void
-decode_job (guint    index,
-            gpointer data)
+/* Tests and benchmarks only: decode in this process, with how many helpers
+ * (osp-volume-io-private.h). */
+static gboolean decode_in_process;
+static guint decode_helpers;
+
+void
+osp_dicom_set_decode_in_process (gboolean in_process)
 {
-  Decode *dc = data;
+  decode_in_process = in_process;
+}
+
+void
+osp_dicom_set_decode_helpers (guint n_helpers)
+{
+  decode_helpers = n_helpers;
+}
+
+static void
+decode_file (Decode          *dc,
+             guint            index,
+             OspDicomDecoder *decoder)
+{
   FileEntry *file = dc->files->pdata[index];
   GArray *slots = g_hash_table_lookup (dc->slots, file);
   g_autofree gint16 *frames = NULL;
@@ -1093,7 +1422,9 @@ decode_job (guint    index,
         }
       target = frames;
     }
-  if (!osp_dicom_gdcm_read_pixels (file->path, &file->header, target, &reason))
+  if (decoder != NULL ? !osp_dicom_decoder_decode (decoder, file->path, &file->header, target,
+                                                   dc->cancellable, &reason)
+                      : !osp_dicom_gdcm_read_pixels (file->path, &file->header, target, &reason))
     {
       dc->reasons[index] = reason;
       return;
@@ -1107,6 +1438,67 @@ decode_job (guint    index,
           memcpy (dc->stack + dc->slice_values * slot, frames + dc->slice_values * f,
                   dc->slice_values * sizeof (gint16));
       }
+}
+
+static void
+decode_job (guint    index,
+            gpointer data)
+{
+  decode_file (data, index, NULL);
+}
+
+/* One helper process per thread, decoding file after file; a helper that crashed or hung is
+ * replaced for the next file. */
+static void
+decode_job_in_helper (guint     index,
+                      gpointer  data,
+                      gpointer *state)
+{
+  Decode *dc = data;
+  OspDicomDecoder *decoder = *state;
+
+  if (decoder != NULL && !osp_dicom_decoder_alive (decoder))
+    g_clear_pointer (&decoder, osp_dicom_decoder_free);
+  if (decoder == NULL)
+    {
+      GError *error = NULL;
+
+      decoder = osp_dicom_decoder_new (dc->memory_limit, &error);
+      if (decoder == NULL)
+        {
+          g_mutex_lock (&dc->lock);
+          if (dc->start_error == NULL)
+            dc->start_error = error;
+          else
+            g_error_free (error);
+          g_mutex_unlock (&dc->lock);
+          dc->reasons[index] = g_strdup (_("the DICOM decoder cannot be started"));
+          *state = NULL;
+          return;
+        }
+    }
+  *state = decoder;
+  decode_file (dc, index, decoder);
+}
+
+/* What a helper may map: its libraries and GDCM's copy of the largest file, the decoded
+ * image (up to 8 bytes a value) and the values sent back. */
+static guint64
+helper_memory_limit (GPtrArray *files)
+{
+  guint64 largest_file = 0, largest_image = 0;
+
+  for (guint f = 0; f < files->len; f++)
+    {
+      FileEntry *e = files->pdata[f];
+      GStatBuf st;
+
+      if (g_stat (e->path, &st) == 0)
+        largest_file = MAX (largest_file, (guint64) st.st_size);
+      largest_image = MAX (largest_image,
+                           (guint64) e->header.rows * e->header.columns * e->header.n_frames);
+    }
+  return (512u << 20) + 3 * largest_file + 10 * largest_image;
 }
 
 /* Geometry of a sorted run of slices. */
@@ -1442,6 +1834,20 @@ same_stack (const OspDicomHeader *a,
   return TRUE;
 }
 
+/* Whether the file is the one the user opened (its base name is `preferred`): its problem is
+ * the one to report. */
+static gboolean
+is_preferred (const FileEntry *e,
+              const char      *preferred)
+{
+  g_autofree char *base = NULL;
+
+  if (preferred == NULL)
+    return FALSE;
+  base = g_path_get_basename (e->path);
+  return strcmp (base, preferred) == 0;
+}
+
 /* Without positions: instance numbers, then names (for reproducibility). */
 static int
 compare_instances (gconstpointer a,
@@ -1530,7 +1936,13 @@ load_series (Series                 *series,
   if (files->len == 0)
     {
       FileEntry *e = broken->pdata[0];
-      g_autofree char *file_name = osp_error_display_name (e->path);
+      g_autofree char *file_name = NULL;
+
+      /* The file asked for, when it is one of them. */
+      for (guint f = 0; f < broken->len; f++)
+        if (is_preferred (broken->pdata[f], preferred))
+          e = broken->pdata[f];
+      file_name = osp_error_display_name (e->path);
 
       g_set_error (error, OSP_ERROR, OSP_ERROR_TRUNCATED, "%s: %s", file_name, e->header.problem);
       return NULL;
@@ -1596,10 +2008,21 @@ load_series (Series                 *series,
       /* Without an orientation there is no patient geometry: stack along z, say so. */
       static const double identity[6] = { 1, 0, 0, 0, 1, 0 };
 
+      gboolean bad = FALSE;
+
       for (guint f = 0; f < files->len; f++)
-        memcpy (((FileEntry *) files->pdata[f])->header.orientation, identity, sizeof identity);
-      g_ptr_array_add (notes, g_strdup_printf (_("%s: the images have no orientation; the "
-                                                 "slices were taken as axial"), name));
+        {
+          memcpy (((FileEntry *) files->pdata[f])->header.orientation, identity, sizeof identity);
+          bad |= ((FileEntry *) files->pdata[f])->bad_orientation;
+        }
+      if (bad)
+        g_ptr_array_add (notes, g_strdup_printf (_("%s: the images’ orientation "
+                                                   "(ImageOrientationPatient) is not a valid "
+                                                   "pair of perpendicular directions; the slices "
+                                                   "were taken as axial"), name));
+      else
+        g_ptr_array_add (notes, g_strdup_printf (_("%s: the images have no orientation; the "
+                                                   "slices were taken as axial"), name));
     }
   if (!h->has_spacing)
     g_ptr_array_add (notes, g_strdup_printf (_("%s: the images have no pixel spacing; 1 mm "
@@ -1752,7 +2175,26 @@ load_series (Series                 *series,
   dc.stack = stack;
   dc.slice_values = slice_values;
   dc.reasons = reasons;
-  parallel_for (files->len, decode_job, &dc, &decode_progress, cancellable);
+  dc.cancellable = cancellable;
+  dc.start_error = NULL;
+  if (decode_in_process)
+    parallel_for (files->len, decode_job, &dc, &decode_progress, cancellable);
+  else
+    {
+      dc.memory_limit = helper_memory_limit (files);
+      g_mutex_init (&dc.lock);
+      parallel_for_with_state (files->len, decode_helpers, decode_job_in_helper,
+                               (GDestroyNotify) osp_dicom_decoder_free, &dc, &decode_progress,
+                               cancellable);
+      g_mutex_clear (&dc.lock);
+    }
+  if (dc.start_error != NULL)
+    {
+      g_propagate_error (error, dc.start_error);
+      for (guint f = 0; f < files->len; f++)
+        g_free (reasons[f]);
+      return NULL;
+    }
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     {
       for (guint f = 0; f < files->len; f++)
@@ -1768,14 +2210,20 @@ load_series (Series                 *series,
     guint n_broken = 0;
 
     for (guint f = 0; f < broken->len; f++)
-      n_broken += ((FileEntry *) broken->pdata[f])->header.n_frames;
+      {
+        FileEntry *e = broken->pdata[f];
+
+        n_broken += e->header.n_frames;
+        if (is_preferred (e, preferred))
+          first = e, first_reason = e->header.problem;
+      }
     for (guint f = 0; f < files->len; f++)
       if (reasons[f] != NULL)
         {
           FileEntry *e = files->pdata[f];
           GArray *a = g_hash_table_lookup (slots, e);
 
-          if (first == NULL)
+          if (first == NULL || is_preferred (e, preferred))
             first = e, first_reason = reasons[f];
           for (guint fr = 0; fr < a->len; fr++)
             if (g_array_index (a, guint, fr) != G_MAXUINT)
@@ -1872,6 +2320,26 @@ load_series (Series                 *series,
       osp_volume_set_description (volume, description->str);
     g_string_free (description, TRUE);
   }
+  {
+    /* Who the CT shows (the first file's tags; never logged). */
+    const OspDicomHeader *first = &((FileEntry *) series->files->pdata[0])->header;
+    g_autoptr(OspPatient) patient = osp_patient_new ();
+    const char *const values[] = { first->patient_name, first->patient_id, first->birth_date,
+                                   first->sex, first->study_date, first->study_description,
+                                   series->info->description };
+    char **fields[] = { &patient->name, &patient->id, &patient->birth_date, &patient->sex,
+                        &patient->study_date, &patient->study_description,
+                        &patient->series_description };
+
+    for (guint f = 0; f < G_N_ELEMENTS (fields); f++)
+      if (values[f] != NULL)
+        {
+          g_free (*fields[f]);
+          *fields[f] = g_strdup (values[f]);
+        }
+    if (!osp_patient_is_empty (patient))
+      osp_volume_set_patient (volume, patient);
+  }
   return g_steal_pointer (&volume);
 }
 
@@ -1904,6 +2372,8 @@ osp_dicom_load (const char                 *path,
       char *reason = NULL;
       g_autofree char *folder = g_path_get_dirname (path);
 
+      if (!osp_input_check (path, error))
+        return NULL;
       if (!read_checked_header (path, &header, &reason))
         {
           g_set_error (error, OSP_ERROR, OSP_ERROR_CORRUPT, "%s: %s", name, reason);
@@ -1963,10 +2433,24 @@ osp_dicom_load (const char                 *path,
     if (volume != NULL && scan->series->len > 1 && options != NULL &&
         options->series_index < 0)
       {
+        const OspDicomSeriesInfo *info = series->info;
+        const char *modality = info->modality != NULL && *info->modality != '\0'
+                                 ? info->modality : "?";
         g_autofree char *note =
-          g_strdup_printf (_("%s holds %u series; loaded the %s series “%s” with %u slices"),
-                           name, scan->series->len, series->info->modality,
-                           series->info->description, series->info->n_slices);
+          info->description != NULL && *info->description != '\0'
+            ? g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                            "%s holds %u series; loaded the %s series “%s” "
+                                            "with %u slice",
+                                            "%s holds %u series; loaded the %s series “%s” "
+                                            "with %u slices", info->n_slices),
+                               name, scan->series->len, modality, info->description,
+                               info->n_slices)
+            : g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                            "%s holds %u series; loaded the %s series without a "
+                                            "description, with %u slice",
+                                            "%s holds %u series; loaded the %s series without a "
+                                            "description, with %u slices", info->n_slices),
+                               name, scan->series->len, modality, info->n_slices);
 
         osp_volume_add_note (volume, note);
       }

@@ -29,6 +29,11 @@ typedef enum
 
 GQuark osp_error_quark (void);
 
+/* What a libzip error code (ZIP_ER_*) means for a file, in the user's terms ("two entries have
+ * the same name", not "File already exists"); NULL for codes without such words (the caller
+ * falls back to libzip's). */
+const char *osp_error_zip_reason (int zip_error_code);
+
 /* The name to show for a path in messages: its base name, in UTF-8. Free with g_free. */
 char  *osp_error_display_name (const char *path);
 

@@ -148,6 +148,22 @@ osp_export (const OspExportItem    *items,
             GCancellable           *cancellable,
             GError                **error)
 {
+  return osp_export_full (items, n_items, path, format, merge, NULL, out_paths, progress,
+                          cancellable, error);
+}
+
+gboolean
+osp_export_full (const OspExportItem    *items,
+                 guint                   n_items,
+                 const char             *path,
+                 OspExportFormat         format,
+                 gboolean                merge,
+                 const char *const      *metadata,
+                 char                 ***out_paths,
+                 const OspProgressRange *progress,
+                 GCancellable           *cancellable,
+                 GError                **error)
+{
   g_autoptr(GPtrArray) written = g_ptr_array_new_with_free_func (g_free);
 
   g_return_val_if_fail (items != NULL && n_items >= 1, FALSE);
@@ -171,7 +187,7 @@ osp_export (const OspExportItem    *items,
           for (guint i = 0; i < n_items; i++)
             osp_mesh_unref (meshes[i]);
           osp_3mf_object_init (&objects[0], items[0].name, merged, items[0].rgba, NULL);
-          ok = osp_3mf_save (objects, 1, path, progress, cancellable, error);
+          ok = osp_3mf_save_full (objects, 1, metadata, path, progress, cancellable, error);
           osp_3mf_object_clear (&objects[0]);
         }
       else
@@ -179,7 +195,8 @@ osp_export (const OspExportItem    *items,
           for (guint i = 0; i < n_items; i++)
             osp_3mf_object_init (&objects[i], items[i].name, items[i].mesh, items[i].rgba,
                                  items[i].transform);
-          ok = osp_3mf_save (objects, n_items, path, progress, cancellable, error);
+          ok = osp_3mf_save_full (objects, n_items, metadata, path, progress, cancellable,
+                                  error);
           for (guint i = 0; i < n_items; i++)
             osp_3mf_object_clear (&objects[i]);
         }
@@ -250,6 +267,7 @@ typedef struct
   gboolean         merge;
   OspProgressRange progress;
   gboolean         has_progress;
+  char           **metadata;
 } ExportJob;
 
 static void
@@ -263,6 +281,7 @@ export_job_free (gpointer data)
   g_strfreev (job->names);
   g_free (job->transforms);
   g_free (job->path);
+  g_strfreev (job->metadata);
   g_free (job);
 }
 
@@ -276,8 +295,9 @@ export_thread (GTask        *task,
   char **written = NULL;
   GError *error = NULL;
 
-  if (osp_export (job->items, job->n_items, job->path, job->format, job->merge, &written,
-                  job->has_progress ? &job->progress : NULL, cancellable, &error))
+  if (osp_export_full (job->items, job->n_items, job->path, job->format, job->merge,
+                       (const char *const *) job->metadata, &written,
+                       job->has_progress ? &job->progress : NULL, cancellable, &error))
     g_task_return_pointer (task, written, (GDestroyNotify) g_strfreev);
   else
     g_task_return_error (task, error);
@@ -293,6 +313,22 @@ osp_export_async (const OspExportItem    *items,
                   GCancellable           *cancellable,
                   GAsyncReadyCallback     callback,
                   gpointer                user_data)
+{
+  osp_export_async_full (items, n_items, path, format, merge, NULL, progress, cancellable,
+                         callback, user_data);
+}
+
+void
+osp_export_async_full (const OspExportItem    *items,
+                       guint                   n_items,
+                       const char             *path,
+                       OspExportFormat         format,
+                       gboolean                merge,
+                       const char *const      *metadata,
+                       const OspProgressRange *progress,
+                       GCancellable           *cancellable,
+                       GAsyncReadyCallback     callback,
+                       gpointer                user_data)
 {
   g_autoptr(GTask) task = NULL;
   ExportJob *job;
@@ -322,6 +358,7 @@ osp_export_async (const OspExportItem    *items,
   job->path = g_strdup (path);
   job->format = format;
   job->merge = merge;
+  job->metadata = g_strdupv ((char **) metadata);
   if (progress != NULL)
     {
       job->progress = *progress;

@@ -66,6 +66,19 @@ gboolean         osp_export                  (const OspExportItem    *items,
                                               GCancellable           *cancellable,
                                               GError                **error);
 
+/* The same with 3MF package metadata (NULL, or name, value, …, NULL: see osp_3mf_save_full();
+ * osp_patient_to_3mf_metadata() gives the case's); other formats have none. */
+gboolean         osp_export_full             (const OspExportItem    *items,
+                                              guint                   n_items,
+                                              const char             *path,
+                                              OspExportFormat         format,
+                                              gboolean                merge,
+                                              const char *const      *metadata,
+                                              char                 ***out_paths,
+                                              const OspProgressRange *progress,
+                                              GCancellable           *cancellable,
+                                              GError                **error);
+
 /* The same in a worker thread (GTask): the items are copied (names, transforms) and their
  * meshes referenced, so the caller may drop them at once.  `progress` (may be NULL) is
  * called from the worker thread.  Finish with osp_export_finish() in `callback`. */
@@ -74,6 +87,17 @@ void             osp_export_async            (const OspExportItem    *items,
                                               const char             *path,
                                               OspExportFormat         format,
                                               gboolean                merge,
+                                              const OspProgressRange *progress,
+                                              GCancellable           *cancellable,
+                                              GAsyncReadyCallback     callback,
+                                              gpointer                user_data);
+/* The same with 3MF metadata (copied). */
+void             osp_export_async_full       (const OspExportItem    *items,
+                                              guint                   n_items,
+                                              const char             *path,
+                                              OspExportFormat         format,
+                                              gboolean                merge,
+                                              const char *const      *metadata,
                                               const OspProgressRange *progress,
                                               GCancellable           *cancellable,
                                               GAsyncReadyCallback     callback,

@@ -49,7 +49,8 @@ signed_distance (const OspBvh *bvh,
   float bound, d2 = 0, e1[3], e2[3], n[3], dot = 0;
   const float *a, *b, *c;
 
-  if (prev_distance < 0 || !isfinite (prev_distance))
+  /* A bone that crosses itself: the winding number decides (osp_bvh_signed_distance()). */
+  if (prev_distance < 0 || !isfinite (prev_distance) || osp_bvh_get_winding_inside (bvh))
     return osp_bvh_signed_distance (bvh, q, NULL);
   for (int k = 0; k < 3; k++)
     d2 += (q[k] - prev[k]) * (q[k] - prev[k]);
@@ -288,6 +289,138 @@ osp_fit_stats (const OspMesh *implant,
       if (a.n >= 3)
         out->inside_area_mm2 += poly_area (&a);
     }
+}
+
+/* Adds the band areas of one small triangle with linear distances. */
+static void
+band_areas (const Poly *tri,
+            double      contact_mm,
+            double     *contact,
+            double     *inside)
+{
+  Poly a, b;
+
+  clip (tri, contact_mm, 1, &a);
+  clip (&a, -contact_mm, -1, &b);
+  if (b.n >= 3)
+    *contact += poly_area (&b);
+  clip (tri, -contact_mm, 1, &a);
+  if (a.n >= 3)
+    *inside += poly_area (&a);
+}
+
+/* The most sub-triangles one surface integral evaluates (the edge grows beyond it). */
+#define MAX_SURFACE_SAMPLES 4000000.0
+
+gboolean
+osp_fit_surface_areas (const OspMesh *implant,
+                       const float   *matrix,
+                       const OspBvh  *bone_bvh,
+                       double         contact_mm,
+                       double         max_edge_mm,
+                       OspFitStats   *out_stats,
+                       GCancellable  *cancellable,
+                       GError       **error)
+{
+  const float *pos;
+  const guint32 *idx;
+  guint32 nt;
+  double area = 0, contact = 0, inside = 0, total_area = 0, budget_edge;
+  g_autofree float *grid = NULL;
+  g_autofree float *dist = NULL;
+  gsize grid_size = 0;
+
+  g_return_val_if_fail (implant != NULL && bone_bvh != NULL && out_stats != NULL, FALSE);
+  g_return_val_if_fail (contact_mm >= 0 && max_edge_mm >= 0, FALSE);
+
+  if (max_edge_mm == 0)
+    max_edge_mm = 0.25;
+  pos = osp_mesh_get_positions (implant);
+  idx = osp_mesh_get_indices (implant);
+  nt = osp_mesh_get_n_triangles (implant);
+  /* Keep the work bounded: about MAX_SURFACE_SAMPLES small triangles of equal area. */
+  total_area = osp_mesh_get_area (implant);
+  budget_edge = sqrt (2 * total_area / MAX_SURFACE_SAMPLES);
+  max_edge_mm = MAX (max_edge_mm, budget_edge);
+
+  for (guint32 t = 0; t < nt; t++)
+    {
+      float corner[3][3];
+      double longest = 0;
+      guint k;
+      gsize n_points;
+      float prev[3] = { 0, 0, 0 }, prev_d = -1;
+
+      if ((t % 256) == 0 && g_cancellable_set_error_if_cancelled (cancellable, error))
+        return FALSE;
+      for (int c = 0; c < 3; c++)
+        {
+          const float *p = pos + 3 * (gsize) idx[3 * (gsize) t + c];
+
+          for (int r = 0; r < 3; r++)
+            corner[c][r] = matrix == NULL ? p[r] :
+                           matrix[r] * p[0] + matrix[4 + r] * p[1] + matrix[8 + r] * p[2] +
+                           matrix[12 + r];
+        }
+      for (int c = 0; c < 3; c++)
+        {
+          const float *u = corner[c], *v = corner[(c + 1) % 3];
+          double l = sqrt ((double) (u[0] - v[0]) * (u[0] - v[0]) +
+                           (double) (u[1] - v[1]) * (u[1] - v[1]) +
+                           (double) (u[2] - v[2]) * (u[2] - v[2]));
+
+          longest = MAX (longest, l);
+        }
+      k = (guint) CLAMP (ceil (longest / max_edge_mm), 1.0, 4096.0);
+      n_points = (gsize) (k + 1) * (k + 2) / 2;
+      if (n_points > grid_size)
+        {
+          grid_size = n_points;
+          g_free (grid);
+          g_free (dist);
+          grid = g_new (float, 3 * grid_size);
+          dist = g_new (float, grid_size);
+        }
+      /* Point (i, j) at a + i/k (b − a) + j/k (c − a), row by row. */
+      for (guint i = 0, n = 0; i <= k; i++)
+        for (guint j = 0; i + j <= k; j++, n++)
+          {
+            float *q = grid + 3 * (gsize) n;
+
+            for (int r = 0; r < 3; r++)
+              q[r] = corner[0][r] + (float) i / k * (corner[1][r] - corner[0][r]) +
+                     (float) j / k * (corner[2][r] - corner[0][r]);
+            dist[n] = signed_distance (bone_bvh, q, prev, prev_d);
+            memcpy (prev, q, sizeof prev);
+            prev_d = fabsf (dist[n]);
+          }
+#define AT(i, j) ((gsize) (i) * (2 * k + 3 - (i)) / 2 + (j))
+      for (guint i = 0; i < k; i++)
+        for (guint j = 0; i + j < k; j++)
+          {
+            gsize ids[2][3] = { { AT (i, j), AT (i + 1, j), AT (i, j + 1) },
+                                { AT (i + 1, j), AT (i + 1, j + 1), AT (i, j + 1) } };
+
+            for (int h = 0; h < (i + j + 1 < k ? 2 : 1); h++)
+              {
+                Poly tri = { .n = 3 };
+
+                for (int c = 0; c < 3; c++)
+                  {
+                    for (int r = 0; r < 3; r++)
+                      tri.p[c][r] = grid[3 * ids[h][c] + r];
+                    tri.d[c] = dist[ids[h][c]];
+                  }
+                area += poly_area (&tri);
+                band_areas (&tri, contact_mm, &contact, &inside);
+              }
+          }
+#undef AT
+    }
+  out_stats->area_mm2 = area;
+  out_stats->contact_area_mm2 = contact;
+  out_stats->inside_area_mm2 = inside;
+  return TRUE;
 }
 
 /* -- Colour map ----------------------------------------------------------------------------- */

@@ -55,6 +55,24 @@ void     osp_fit_stats        (const OspMesh          *implant,
                                double                  contact_mm,
                                OspFitStats            *out_stats);
 
+/* The contact and inside areas integrated over the implant's surface, for coarse implants
+ * whose large faces the distance does not vary linearly over: every triangle (moved by
+ * `matrix`, NULL: identity) is divided into small triangles of edges at most max_edge_mm (0:
+ * 0.25 mm; coarser when the implant is large, so at most about four million are evaluated),
+ * the signed distance is taken at their corners (osp_bvh_signed_distance()'s inside test,
+ * the winding number when the BVH is set to it) and each small triangle's exact part within
+ * the band is summed.  Fills area_mm2, contact_area_mm2 and inside_area_mm2 of out_stats
+ * (the other members untouched).  Returns FALSE with G_IO_ERROR_CANCELLED when cancelled.
+ * Preconditions: implant, bone_bvh, out_stats non-NULL, contact_mm ≥ 0, max_edge_mm ≥ 0. */
+gboolean osp_fit_surface_areas (const OspMesh         *implant,
+                                const float           *matrix,
+                                const OspBvh          *bone_bvh,
+                                double                 contact_mm,
+                                double                 max_edge_mm,
+                                OspFitStats           *out_stats,
+                                GCancellable          *cancellable,
+                                GError               **error);
+
 /* A colour for a distance in a legend of ±range_mm: deep red (penetration, ≤ −range) through
  * orange, green at contact (0), to blue (≥ +range, far away).  out_rgb: 3 floats 0–1. */
 void     osp_fit_color        (float                   distance_mm,

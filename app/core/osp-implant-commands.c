@@ -10,6 +10,7 @@
 
 #include "osp-error.h"
 #include "osp-implant.h"
+#include "osp-json.h"
 #include "osp-plan-private.h"
 
 /* Swaps the parameters attached to a model (the mesh is swapped by a set-mesh command in the
@@ -279,7 +280,7 @@ osp_implant_run_operation (OspPlan      *plan,
     return FALSE;
   if (node != NULL)
     {
-      if (!osp_json_get_floats (node, matrix, 16, "implant", "transform", error))
+      if (!osp_json_get_transform (node, matrix, "implant", "transform", error))
         return FALSE;
       has_matrix = TRUE;
     }

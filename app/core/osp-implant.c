@@ -15,6 +15,7 @@
 #include "osp-cut.h"
 #include "osp-error.h"
 #include "osp-implant.h"
+#include "osp-json.h"
 #include "osp-memory.h"
 #include "osp-mesh-io.h"
 #include "osp-plan-private.h"
@@ -141,8 +142,17 @@ osp_implant_params_describe (const OspImplantParams *params)
                               _("Cortical screw %.1f × %.0f mm"),
                               params->diameter, params->length);
     case OSP_IMPLANT_PLATE:
-      return g_strdup_printf (params->n_points >= 2 ? _("Contoured plate, %u holes") :
-                              _("Straight plate, %u holes"), params->n_holes);
+      {
+        guint holes;
+        double length = osp_implant_plate_length (params, &holes);
+
+        return g_strdup_printf (params->n_points >= 2
+                                ? g_dngettext (GETTEXT_PACKAGE, "Contoured plate %.0f mm, %u hole",
+                                               "Contoured plate %.0f mm, %u holes", holes)
+                                : g_dngettext (GETTEXT_PACKAGE, "Straight plate %.0f mm, %u hole",
+                                               "Straight plate %.0f mm, %u holes", holes),
+                                length, holes);
+      }
     case OSP_IMPLANT_CUP:
       return g_strdup_printf (_("Acetabular cup %.0f mm"), params->diameter);
     case OSP_IMPLANT_BLOCK:
@@ -693,27 +703,6 @@ make_cup (const OspImplantParams *p)
 
 /* -- Plates --------------------------------------------------------------------------------- */
 
-/* Triangulates one ring (+ an optional hole ring) of the top face into the soup at z = top. */
-static void
-plate_polygon (GArray      *soup,
-               const double *xy,
-               guint32       n_outer,
-               guint32       n_hole,
-               double        top)
-{
-  g_autoptr(GArray) tris = g_array_new (FALSE, FALSE, sizeof (guint32));
-  guint32 starts[3] = { 0, n_outer, n_outer + n_hole };
-
-  osp_triangulate_polygon (xy, n_outer + n_hole, starts, n_hole > 0 ? 2 : 1, tris);
-  for (guint i = 0; i < tris->len; i++)
-    {
-      guint32 k = g_array_index (tris, guint32, i);
-      float v[3] = { (float) xy[2 * k], (float) xy[2 * k + 1], (float) top };
-
-      g_array_append_vals (soup, v, 3);
-    }
-}
-
 /* Extrudes a welded, upward top face (z = thickness) down to z = 0: bottom face reversed, a
  * wall along every boundary edge. */
 static OspMesh *
@@ -775,31 +764,203 @@ extrude_top (const OspMesh *top)
   }
 }
 
+/* Edges of a plate are at most this long along it (mm), so that bending it along a path
+ * moves no long chord through the bone or through the plate itself. */
+#define PLATE_STEP 1.0
+
+/* The arc length of a plate's path (0 without one). */
+static double
+path_length (const OspImplantParams *p)
+{
+  double total = 0;
+
+  for (guint i = 1; p->points != NULL && i < p->n_points; i++)
+    {
+      double d2 = 0;
+
+      for (int k = 0; k < 3; k++)
+        d2 += pow (p->points[3 * i + k] - p->points[3 * (i - 1) + k], 2);
+      total += sqrt (d2);
+    }
+  return total;
+}
+
+/* The cells of a plate along x from x = width / 2 (after the left end): boundaries in
+ * cell_x (n + 1), whether each has a hole; the whole plate's length in *out_length. */
+static guint
+plate_layout (const OspImplantParams *p,
+              GArray                 *cell_x,
+              GArray                 *holes,
+              double                 *out_length)
+{
+  double r = p->width / 2, straight, x;
+  guint n_hole_cells = 0;
+  gboolean contoured = p->n_points >= 2 && p->points != NULL;
+
+  if (contoured)
+    straight = MAX (0.0, path_length (p) - p->width);
+  else if (p->n_holes > 0)
+    straight = p->n_holes * p->spacing;
+  else
+    straight = p->length;
+
+  if (p->n_holes > 0)
+    {
+      if (contoured)
+        {
+          /* As many holes at the spacing as the path holds (one at least, when it fits). */
+          n_hole_cells = (guint) floor (straight / p->spacing + 1e-9);
+          if (n_hole_cells == 0 && straight > p->hole_diameter / 0.9)
+            n_hole_cells = 1;
+        }
+      else
+        n_hole_cells = p->n_holes;
+    }
+
+  g_array_set_size (cell_x, 0);
+  g_array_set_size (holes, 0);
+  x = r;
+  g_array_append_val (cell_x, x);
+  {
+    double hole_cell = n_hole_cells == 1 && straight < p->spacing ? straight : p->spacing;
+    double filler = (straight - n_hole_cells * hole_cell) / 2;
+    double pieces[3] = { filler, n_hole_cells * hole_cell, filler };
+
+    for (guint part = 0; part < 3; part++)
+      {
+        if (part == 1)
+          for (guint c = 0; c < n_hole_cells; c++)
+            {
+              gboolean yes = TRUE;
+
+              x = r + filler + (c + 1) * hole_cell;
+              g_array_append_val (cell_x, x);
+              g_array_append_val (holes, yes);
+            }
+        else if (pieces[part] > 1e-6)
+          {
+            guint n = (guint) ceil (pieces[part] / PLATE_STEP);
+            double x0 = part == 0 ? r : r + filler + n_hole_cells * hole_cell;
+
+            for (guint c = 1; c <= n; c++)
+              {
+                gboolean no = FALSE;
+
+                x = c == n ? x0 + pieces[part] : x0 + pieces[part] * c / n;
+                g_array_append_val (cell_x, x);
+                g_array_append_val (holes, no);
+              }
+          }
+      }
+  }
+  if (out_length != NULL)
+    *out_length = 2 * r + straight;
+  return holes->len;
+}
+
+double
+osp_implant_plate_length (const OspImplantParams *params,
+                          guint                  *out_n_holes)
+{
+  g_autoptr(GArray) cell_x = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr(GArray) holes = g_array_new (FALSE, FALSE, sizeof (gboolean));
+  double length = 0;
+  guint n = 0;
+
+  g_return_val_if_fail (params != NULL && params->kind == OSP_IMPLANT_PLATE, 0);
+
+  plate_layout (params, cell_x, holes, &length);
+  for (guint i = 0; i < holes->len; i++)
+    n += g_array_index (holes, gboolean, i);
+  if (out_n_holes != NULL)
+    *out_n_holes = n;
+  return length;
+}
+
+static double
+y_station (guint  j,
+           guint  ny,
+           double r)
+{
+  return j == 0 ? -r : (j == ny ? r : -r + 2 * r * j / ny);
+}
+
+/* Fills the region between an outline (M points, counter-clockwise about `center`) and an
+ * inner ring (M points at the same angles, or NULL: the centre) with rings of quads, so that
+ * no edge is much longer than PLATE_STEP: the top face stays on the bent plate. */
+static void
+fill_rings (GArray       *soup,
+            const double *outline,
+            guint         M,
+            const double *inner,
+            const double  center[2],
+            double        T)
+{
+  double far = 0;
+  guint K;
+
+  for (guint i = 0; i < M; i++)
+    {
+      double ix = inner != NULL ? inner[2 * i] : center[0];
+      double iy = inner != NULL ? inner[2 * i + 1] : center[1];
+
+      far = MAX (far, hypot (outline[2 * i] - ix, outline[2 * i + 1] - iy));
+    }
+  K = MAX (1, (guint) ceil (far / PLATE_STEP));
+#define RING(k, i, c) (inner != NULL || (k) > 0                                             \
+                       ? ((inner != NULL ? inner[2 * ((i) % M) + (c)] : center[c]) +         \
+                          ((k) == K ? 1.0 : (double) (k) / K) *                              \
+                          (outline[2 * ((i) % M) + (c)] -                                    \
+                           (inner != NULL ? inner[2 * ((i) % M) + (c)] : center[c])))        \
+                       : center[c])
+  for (guint k = 0; k < K; k++)
+    for (guint i = 0; i < M; i++)
+      {
+        double a[2] = { RING (k, i, 0), RING (k, i, 1) };
+        double b[2] = { RING (k + 1, i, 0), RING (k + 1, i, 1) };
+        double c[2] = { RING (k + 1, i + 1, 0), RING (k + 1, i + 1, 1) };
+        double d[2] = { RING (k, i + 1, 0), RING (k, i + 1, 1) };
+
+        /* Outer corners exactly as given, so neighbours weld. */
+        if (k + 1 == K)
+          {
+            b[0] = outline[2 * i];
+            b[1] = outline[2 * i + 1];
+            c[0] = outline[2 * ((i + 1) % M)];
+            c[1] = outline[2 * ((i + 1) % M) + 1];
+          }
+        {
+          float t1[9] = { a[0], a[1], T, b[0], b[1], T, c[0], c[1], T };
+
+          g_array_append_vals (soup, t1, 9);
+        }
+        if (!(inner == NULL && k == 0))
+          {
+            float t2[9] = { a[0], a[1], T, c[0], c[1], T, d[0], d[1], T };
+
+            g_array_append_vals (soup, t2, 9);
+          }
+      }
+#undef RING
+}
+
 static OspMesh *
 make_straight_plate (const OspImplantParams *p)
 {
   g_autoptr(GArray) soup = g_array_new (FALSE, FALSE, sizeof (float));
   g_autoptr(GArray) xy = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr(GArray) ring = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr(GArray) cell_x = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr(GArray) holes = g_array_new (FALSE, FALSE, sizeof (gboolean));
   g_autoptr(OspMesh) top = NULL;
-  double r = p->width / 2, T = p->thickness;
+  double r = p->width / 2, T = p->thickness, length;
   guint half = OSP_IMPLANT_SEGMENTS / 2;
-  guint n_cells;
-  double cell, straight;
+  guint ny = MAX (2, (guint) ceil (p->width / PLATE_STEP));
+  guint n_cells = plate_layout (p, cell_x, holes, &length);
+  double x_end = g_array_index (cell_x, double, n_cells);
 
-  if (p->n_holes > 0)
-    {
-      n_cells = p->n_holes;
-      cell = p->spacing;
-    }
-  else
-    {
-      n_cells = MAX (1, (guint) ceil (p->length / 5.0));
-      cell = p->length / n_cells;
-    }
-  straight = n_cells * cell;
-
-  /* Left end: a half disc, counter-clockwise from (r, r) round to (r, −r). */
-  g_array_set_size (xy, 0);
+  /* Left end: a half disc, counter-clockwise from (r, r) round to (r, −r), then up its
+   * straight side through the stations its neighbour shares; filled about a point inside. */
   for (guint i = 0; i <= half; i++)
     {
       double a = G_PI / 2 + G_PI * i / half;
@@ -808,45 +969,95 @@ make_straight_plate (const OspImplantParams *p)
 
       g_array_append_vals (xy, v, 2);
     }
-  plate_polygon (soup, (const double *) xy->data, xy->len / 2, 0, T);
+  for (guint j = 1; j < ny; j++)
+    {
+      double v[2] = { r, y_station (j, ny, r) };
 
-  /* Cells of the straight part, each with its hole; corners computed alike for neighbours. */
+      g_array_append_vals (xy, v, 2);
+    }
+  fill_rings (soup, (const double *) xy->data, xy->len / 2, NULL, (double[2]) { 0.6 * r, 0 },
+              T);
+
   for (guint c = 0; c < n_cells; c++)
     {
-      double x0 = r + c * cell, x1 = r + (c + 1) * cell;
-      double corners[8] = { x0, -r, x1, -r, x1, r, x0, r };
-      guint32 n_hole = 0;
+      double x0 = g_array_index (cell_x, double, c), x1 = g_array_index (cell_x, double, c + 1);
 
-      g_array_set_size (xy, 0);
-      g_array_append_vals (xy, corners, 8);
-      if (p->n_holes > 0)
+      if (!g_array_index (holes, gboolean, c))
         {
+          /* A strip of quads across the plate. */
+          for (guint j = 0; j < ny; j++)
+            {
+              double y0 = y_station (j, ny, r), y1 = y_station (j + 1, ny, r);
+              float quad[18] = { x0, y0, T, x1, y0, T, x1, y1, T,
+                                 x0, y0, T, x1, y1, T, x0, y1, T };
+
+              g_array_append_vals (soup, quad, 18);
+            }
+        }
+      else
+        {
+          /* The cell's outline through its stations, the hole's rim at the same angles,
+           * rings between. */
+          guint nx = MAX (1, (guint) ceil ((x1 - x0) / PLATE_STEP));
           double cx = (x0 + x1) / 2, hr = p->hole_diameter / 2;
 
-          n_hole = OSP_IMPLANT_SEGMENTS;
-          for (guint i = 0; i < n_hole; i++)
+          g_array_set_size (xy, 0);
+          for (guint i = 0; i < nx; i++)
             {
-              double a = -2 * G_PI * i / n_hole; /* clockwise: a hole */
-              double v[2] = { cx + hr * cos (a), hr * sin (a) };
+              double v[2] = { i == 0 ? x0 : x0 + (x1 - x0) * i / nx, -r };
 
               g_array_append_vals (xy, v, 2);
             }
+          for (guint j = 0; j < ny; j++)
+            {
+              double v[2] = { x1, y_station (j, ny, r) };
+
+              g_array_append_vals (xy, v, 2);
+            }
+          for (guint i = nx; i > 0; i--)
+            {
+              double v[2] = { i == nx ? x1 : x0 + (x1 - x0) * i / nx, r };
+
+              g_array_append_vals (xy, v, 2);
+            }
+          for (guint j = ny; j > 0; j--)
+            {
+              double v[2] = { x0, y_station (j, ny, r) };
+
+              g_array_append_vals (xy, v, 2);
+            }
+          g_array_set_size (ring, 0);
+          for (guint i = 0; i < xy->len / 2; i++)
+            {
+              const double *o = &g_array_index (xy, double, 2 * i);
+              double a = atan2 (o[1], o[0] - cx);
+              double v[2] = { cx + hr * cos (a), hr * sin (a) };
+
+              g_array_append_vals (ring, v, 2);
+            }
+          fill_rings (soup, (const double *) xy->data, xy->len / 2,
+                      (const double *) ring->data, (double[2]) { cx, 0 }, T);
         }
-      plate_polygon (soup, (const double *) xy->data, 4, n_hole, T);
     }
 
-  /* Right end. */
+  /* Right end: from (x_end, −r) round to (x_end, r), then down its straight side. */
   g_array_set_size (xy, 0);
   for (guint i = 0; i <= half; i++)
     {
       double a = -G_PI / 2 + G_PI * i / half;
-      double cx = r + straight;
-      double v[2] = { i == 0 || i == half ? cx : cx + r * cos (a),
+      double v[2] = { i == 0 || i == half ? x_end : x_end + r * cos (a),
                       i == 0 ? -r : (i == half ? r : r * sin (a)) };
 
       g_array_append_vals (xy, v, 2);
     }
-  plate_polygon (soup, (const double *) xy->data, xy->len / 2, 0, T);
+  for (guint j = ny - 1; j > 0; j--)
+    {
+      double v[2] = { x_end, y_station (j, ny, r) };
+
+      g_array_append_vals (xy, v, 2);
+    }
+  fill_rings (soup, (const double *) xy->data, xy->len / 2, NULL,
+              (double[2]) { x_end + 0.4 * r, 0 }, T);
 
   top = osp_mesh_weld_soup ((const float *) soup->data, soup->len / 9);
   return extrude_top (top);
@@ -1142,7 +1353,17 @@ osp_implant_generate (const OspImplantParams *params,
       return make_cup (params);
     case OSP_IMPLANT_PLATE:
       {
-        g_autoptr(OspMesh) straight = make_straight_plate (params);
+        g_autoptr(OspMesh) straight = NULL;
+
+        if (params->n_points >= 2 && params->points != NULL &&
+            path_length (params) < params->width)
+          {
+            g_set_error (error, OSP_ERROR, OSP_ERROR_FAILED,
+                         _("plate: the path (%.1f mm) is shorter than the plate is wide"),
+                         path_length (params));
+            return NULL;
+          }
+        straight = make_straight_plate (params);
 
         if (params->n_points >= 2 && params->points != NULL)
           return bend_plate (straight, params, error);
@@ -1275,4 +1496,260 @@ osp_matrix_to_euler (const float *matrix,
   out_angles_deg[0] = (float) (a * 180 / G_PI);
   out_angles_deg[1] = (float) (b * 180 / G_PI);
   out_angles_deg[2] = (float) (c * 180 / G_PI);
+}
+
+/* -- A plate's path on the bone --------------------------------------------------------------- */
+
+/* The facet normal (unit, outward) of a triangle. */
+static void
+facet_normal (const OspMesh *mesh,
+              guint32        triangle,
+              double        *out)
+{
+  const float *pos = osp_mesh_get_positions (mesh);
+  const guint32 *idx = osp_mesh_get_indices (mesh);
+  const float *a = pos + 3 * idx[3 * triangle], *b = pos + 3 * idx[3 * triangle + 1];
+  const float *c = pos + 3 * idx[3 * triangle + 2];
+  double e1[3], e2[3];
+
+  for (int k = 0; k < 3; k++)
+    {
+      e1[k] = b[k] - a[k];
+      e2[k] = c[k] - a[k];
+    }
+  out[0] = e1[1] * e2[2] - e1[2] * e2[1];
+  out[1] = e1[2] * e2[0] - e1[0] * e2[2];
+  out[2] = e1[0] * e2[1] - e1[1] * e2[0];
+  normalize3 (out);
+}
+
+/* Points every `step` along a polyline (the first and the last included). */
+static GArray *
+resample_polyline (const float *points,
+                   guint        n,
+                   double       step)
+{
+  GArray *out = g_array_new (FALSE, FALSE, sizeof (float));
+  double total = 0, next = 0;
+  g_autofree double *cum = g_new0 (double, n);
+
+  for (guint i = 1; i < n; i++)
+    {
+      double d2 = 0;
+
+      for (int k = 0; k < 3; k++)
+        d2 += pow (points[3 * i + k] - points[3 * (i - 1) + k], 2);
+      cum[i] = cum[i - 1] + sqrt (d2);
+    }
+  total = cum[n - 1];
+  if (total <= 0)
+    return out;
+  {
+    guint m = MAX (1, (guint) ceil (total / step - 1e-9));
+    guint seg = 0;
+
+    for (guint j = 0; j <= m; j++)
+      {
+        double s = j == m ? total : total * j / m, u;
+        double v[3];
+        float f[3];
+
+        while (seg + 2 < n && s > cum[seg + 1])
+          seg++;
+        u = cum[seg + 1] > cum[seg] ? (s - cum[seg]) / (cum[seg + 1] - cum[seg]) : 0;
+        lerp3 (points + 3 * seg, points + 3 * (seg + 1), CLAMP (u, 0.0, 1.0), v);
+        for (int k = 0; k < 3; k++)
+          f[k] = (float) v[k];
+        g_array_append_vals (out, f, 3);
+      }
+  }
+  (void) next;
+  return out;
+}
+
+gboolean
+osp_plate_contour_path (gconstpointer  bone_bvh,
+                        const float   *points,
+                        guint          n_points,
+                        double         width,
+                        float        **out_points,
+                        float        **out_normals,
+                        guint         *out_n,
+                        GError       **error)
+{
+  const OspBvh *bvh = bone_bvh;
+  const OspMesh *mesh;
+  g_autoptr(GArray) dense = NULL;
+  g_autoptr(GArray) projected = g_array_new (FALSE, FALSE, sizeof (float));
+  g_autoptr(GArray) path = NULL;
+  g_autofree double *normals = NULL, *smooth = NULL, *lift = NULL, *grown = NULL;
+  guint n;
+  /* The normals are averaged over ±NORMAL_WINDOW stations, the lift kept over ±LIFT_WINDOW. */
+  const int NORMAL_WINDOW = 6, LIFT_WINDOW = 2;
+  const double CLEARANCE = 0.05, LIFT_SLOPE = 0.15;
+
+  g_return_val_if_fail (bvh != NULL && points != NULL, FALSE);
+  g_return_val_if_fail (out_points != NULL && out_normals != NULL && out_n != NULL, FALSE);
+
+  mesh = osp_bvh_get_mesh (bvh);
+  if (n_points < 2)
+    {
+      g_set_error_literal (error, OSP_ERROR, OSP_ERROR_FAILED,
+                           _("plate: a contour needs at least two points"));
+      return FALSE;
+    }
+  /* Along the picked polyline, each sample moved onto the bone; then evenly again along
+   * what lies on the bone. */
+  dense = resample_polyline (points, n_points, PLATE_STEP / 2);
+  for (guint i = 0; i < dense->len / 3; i++)
+    {
+      OspClosestPoint closest;
+      const float *q = &g_array_index (dense, float, 3 * i);
+
+      if (!osp_bvh_closest_point (bvh, q, INFINITY, &closest))
+        {
+          g_set_error_literal (error, OSP_ERROR, OSP_ERROR_FAILED,
+                               _("plate: the bone has no surface to lay the plate on"));
+          return FALSE;
+        }
+      if (projected->len >= 3)
+        {
+          const float *last = &g_array_index (projected, float, projected->len - 3);
+          double d2 = 0;
+
+          for (int k = 0; k < 3; k++)
+            d2 += pow (closest.point[k] - last[k], 2);
+          if (d2 < 0.01)
+            continue;
+        }
+      g_array_append_vals (projected, closest.point, 3);
+    }
+  if (projected->len < 6)
+    {
+      g_set_error_literal (error, OSP_ERROR, OSP_ERROR_FAILED,
+                           _("plate: the picked points fall on one spot of the bone"));
+      return FALSE;
+    }
+  path = resample_polyline ((const float *) projected->data, projected->len / 3, PLATE_STEP);
+  n = path->len / 3;
+  /* The facets' corners smoothed away (±3 mm; the ends stay): the lift below puts back
+   * whatever this takes into the bone. */
+  {
+    g_autofree float *copy = g_memdup2 (path->data, sizeof (float) * 3 * n);
+
+    for (guint i = 1; i + 1 < n; i++)
+      for (int k = 0; k < 3; k++)
+        {
+          double sum = 0;
+          int count = 0;
+
+          for (int w = -3; w <= 3; w++)
+            {
+              int j = (int) i + w;
+
+              if (j >= 0 && j < (int) n)
+                {
+                  sum += copy[3 * j + k];
+                  count++;
+                }
+            }
+          g_array_index (path, float, 3 * i + k) = (float) (sum / count);
+        }
+  }
+  normals = g_new0 (double, 3 * n);
+  smooth = g_new0 (double, 3 * n);
+  for (guint i = 0; i < n; i++)
+    {
+      OspClosestPoint closest;
+      const float *q = &g_array_index (path, float, 3 * i);
+
+      if (osp_bvh_closest_point (bvh, q, INFINITY, &closest))
+        facet_normal (mesh, closest.triangle, normals + 3 * i);
+    }
+  for (guint i = 0; i < n; i++)
+    {
+      for (int w = -NORMAL_WINDOW; w <= NORMAL_WINDOW; w++)
+        {
+          int j = CLAMP ((int) i + w, 0, (int) n - 1);
+
+          for (int k = 0; k < 3; k++)
+            smooth[3 * i + k] += normals[3 * j + k];
+        }
+      if (sqrt (smooth[3 * i] * smooth[3 * i] + smooth[3 * i + 1] * smooth[3 * i + 1] +
+                smooth[3 * i + 2] * smooth[3 * i + 2]) < 1e-6)
+        memcpy (smooth + 3 * i, normals + 3 * i, sizeof (double) * 3);
+      normalize3 (smooth + 3 * i);
+    }
+
+  /* Lifts the path off the bone where the flat underside, across the plate's width, would
+   * enter it: the deepest point across each station, a few rounds, kept over neighbours. */
+  lift = g_new0 (double, n);
+  grown = g_new0 (double, n);
+  for (int round = 0; round < 3; round++)
+    {
+      gboolean moved = FALSE;
+
+      for (guint i = 0; i < n; i++)
+        {
+          guint a = i > 0 ? i - 1 : 0, b = i + 1 < n ? i + 1 : n - 1;
+          double t[3], nn[3], side[3], dot = 0, deepest = 0;
+
+          for (int k = 0; k < 3; k++)
+            {
+              t[k] = g_array_index (path, float, 3 * b + k) - g_array_index (path, float, 3 * a + k);
+              nn[k] = smooth[3 * i + k];
+            }
+          normalize3 (t);
+          for (int k = 0; k < 3; k++)
+            dot += nn[k] * t[k];
+          for (int k = 0; k < 3; k++)
+            nn[k] -= dot * t[k];
+          normalize3 (nn);
+          side[0] = nn[1] * t[2] - nn[2] * t[1];
+          side[1] = nn[2] * t[0] - nn[0] * t[2];
+          side[2] = nn[0] * t[1] - nn[1] * t[0];
+          for (int j = 0; j <= 8; j++)
+            {
+              double y = -width / 2 + width * j / 8;
+              float q[3];
+              float sd;
+
+              for (int k = 0; k < 3; k++)
+                q[k] = (float) (g_array_index (path, float, 3 * i + k) + y * side[k] +
+                                lift[i] * nn[k]);
+              sd = osp_bvh_signed_distance (bvh, q, NULL);
+              if (sd < CLEARANCE)
+                deepest = MAX (deepest, CLEARANCE - sd);
+            }
+          grown[i] = lift[i] + deepest;
+          moved |= deepest > 0.01;
+        }
+      for (guint i = 0; i < n; i++)
+        {
+          double m = 0;
+
+          for (int w = -LIFT_WINDOW; w <= LIFT_WINDOW; w++)
+            m = MAX (m, grown[CLAMP ((int) i + w, 0, (int) n - 1)]);
+          lift[i] = m;
+        }
+      /* Ramps, not steps: a step would shear the plate thinner than it is. */
+      for (guint i = 1; i < n; i++)
+        lift[i] = MAX (lift[i], lift[i - 1] - LIFT_SLOPE * PLATE_STEP);
+      for (guint i = n - 1; i-- > 0;)
+        lift[i] = MAX (lift[i], lift[i + 1] - LIFT_SLOPE * PLATE_STEP);
+      if (!moved)
+        break;
+    }
+
+  *out_points = g_new (float, 3 * n);
+  *out_normals = g_new (float, 3 * n);
+  for (guint i = 0; i < n; i++)
+    for (int k = 0; k < 3; k++)
+      {
+        (*out_points)[3 * i + k] = (float) (g_array_index (path, float, 3 * i + k) +
+                                            lift[i] * smooth[3 * i + k]);
+        (*out_normals)[3 * i + k] = (float) smooth[3 * i + k];
+      }
+  *out_n = n;
+  return TRUE;
 }

@@ -26,6 +26,7 @@
 #include "osp-command.h"
 #include "osp-mesh.h"
 #include "osp-model.h"
+#include "osp-plan.h"
 #include "osp-progress.h"
 
 G_BEGIN_DECLS
@@ -134,6 +135,27 @@ OspMesh          *osp_mesh_revolve             (const double           *profile,
 double            osp_profile_revolved_volume  (const double           *profile,
                                                 guint                   n_profile);
 
+/* -- Plates ---------------------------------------------------------------------------------- */
+
+/* The real length of the plate a generator makes (end to end, mm: a contoured plate spans
+ * its whole path) and, in out_n_holes (may be NULL), its number of holes: a contoured plate
+ * has as many at `spacing` as its path holds (none when n_holes is 0). */
+double            osp_implant_plate_length     (const OspImplantParams *params,
+                                                guint                  *out_n_holes);
+/* A path picked on the bone (points in the bone's frame, in order) as a contoured plate's
+ * path: every 1 mm along the surface, with the bone's outward normals averaged over ±6 mm,
+ * lifted where the flat underside of a plate `width` wide would enter the bone (so the plate
+ * lies on it: touching, 0.05 mm clear).  New arrays of 3 × *out_n floats.  `bone_bvh` is an
+ * OspBvh of a closed bone. */
+gboolean          osp_plate_contour_path       (gconstpointer           bone_bvh,
+                                                const float            *points,
+                                                guint                   n_points,
+                                                double                  width,
+                                                float                 **out_points,
+                                                float                 **out_normals,
+                                                guint                  *out_n,
+                                                GError                **error);
+
 /* -- Parameters kept with models ------------------------------------------------------------ */
 
 /* The parameters of an implant model, or NULL (a plain model). Owned by the model. */
@@ -213,6 +235,133 @@ gboolean          osp_screw_trajectory         (gconstpointer           bone_bvh
                                                 double                  length_step,
                                                 OspScrewTrajectory     *out_trajectory,
                                                 GError                **error);
+
+/* -- Acetabular cups (osp-cup.c) ------------------------------------------------------------ */
+
+/* The least-squares sphere through points (3 floats each, n ≥ 4, not all on one plane):
+ * an algebraic fit refined by Gauss–Newton on the geometric distances.  out_rms: the RMS of
+ * |point − centre| − radius (mm).  FALSE with OSP_ERROR_FAILED when the points are too few
+ * or (nearly) coplanar. */
+gboolean          osp_sphere_fit               (const float            *points,
+                                                guint                   n_points,
+                                                double                  out_center[3],
+                                                double                 *out_radius,
+                                                double                 *out_rms,
+                                                GError                **error);
+/* The cup size (outer diameter, mm) for an acetabulum of that diameter: the nearest of the
+ * usual 2 mm steps, 38 to 80 mm. */
+double            osp_cup_size_for_diameter    (double                  diameter);
+
+/* The pelvis's own axes for cup angles: from the anterior pelvic plane (APP: both anterior
+ * superior iliac spines and the pubic tubercles) or, without those landmarks, the patient's
+ * LPS axes.  Unit vectors in world (LPS) coordinates; lateral points to the patient's left. */
+typedef struct
+{
+  double   origin[3];        /* the midline: between the ASIS (APP), or where given */
+  double   left[3];
+  double   anterior[3];
+  double   superior[3];
+  gboolean from_app;         /* FALSE: the patient axes (say so to the user) */
+} OspPelvicFrame;
+
+/* Landmark names the APP is read from (the plan's landmarks, in English or translated):
+ * "ASIS L", "ASIS R", "Pubic tubercle L", "Pubic tubercle R". */
+#define OSP_LANDMARK_ASIS_LEFT     "ASIS L"
+#define OSP_LANDMARK_ASIS_RIGHT    "ASIS R"
+#define OSP_LANDMARK_PUBIS_LEFT    "Pubic tubercle L"
+#define OSP_LANDMARK_PUBIS_RIGHT   "Pubic tubercle R"
+
+/* The patient axes with origin `midline` (may be NULL: the origin). */
+void              osp_pelvic_frame_init_patient (OspPelvicFrame        *frame,
+                                                 const double           midline[3]);
+/* The APP frame: left = ASIS R → ASIS L, superior in the APP from the tubercles' midpoint to
+ * the ASIS' midpoint, anterior = left × superior (the APP's normal).  FALSE with
+ * OSP_ERROR_FAILED (and `frame` untouched) when the four points do not span a plane. */
+gboolean          osp_pelvic_frame_from_app    (const float             asis_left[3],
+                                                const float             asis_right[3],
+                                                const float             pubis_left[3],
+                                                const float             pubis_right[3],
+                                                OspPelvicFrame         *out_frame,
+                                                GError                **error);
+/* The frame from the plan's landmarks (names above); without all four, the patient axes
+ * about `fallback_midline` (may be NULL) and FALSE. */
+gboolean          osp_pelvic_frame_from_plan   (OspPlan                *plan,
+                                                const double            fallback_midline[3],
+                                                OspPelvicFrame         *out_frame);
+
+/* Radiographic inclination and anteversion (Murray 1993) of the acetabular axis (the cup's
+ * axis, pointing out of its opening): inclination is the angle between the longitudinal axis
+ * and the axis projected on the coronal plane (the APP), anteversion the angle between the
+ * axis and the coronal plane.  `left_hip` picks the side (the axis points laterally).
+ * axis_from_angles gives a unit axis in world coordinates; angles_from_axis takes any
+ * non-zero axis. */
+void              osp_cup_axis_from_angles     (const OspPelvicFrame   *frame,
+                                                gboolean                left_hip,
+                                                double                  inclination_deg,
+                                                double                  anteversion_deg,
+                                                double                  out_axis[3]);
+void              osp_cup_angles_from_axis     (const OspPelvicFrame   *frame,
+                                                gboolean                left_hip,
+                                                const double            axis[3],
+                                                double                 *out_inclination_deg,
+                                                double                 *out_anteversion_deg);
+/* Whether a point lies on the patient's left of the frame's midline. */
+gboolean          osp_pelvic_frame_is_left     (const OspPelvicFrame   *frame,
+                                                const double            point[3]);
+/* The matrix placing a cup (osp-implant frame: opening along +z, centre at the origin) at
+ * `center` with those angles. */
+void              osp_cup_matrix               (const OspPelvicFrame   *frame,
+                                                gboolean                left_hip,
+                                                double                  inclination_deg,
+                                                double                  anteversion_deg,
+                                                const double            center[3],
+                                                float                  *out_matrix);
+
+typedef struct
+{
+  double   cover;            /* 0–1: fraction of the cup's outer hemisphere with bone on it */
+  double   medial_wall_mm;   /* bone left medial to the dome (< 0: the dome is through it) */
+  gboolean medial_breach;    /* the dome breaks through the medial wall (or has none) */
+  float    medial_point[3];  /* where the wall is thinnest, on the cup (bone frame) */
+  guint    n_samples;
+} OspCupCoverage;
+
+/* How the bone (`bone_bvh`, an OspBvh, closed) holds a cup of outer `diameter` placed by
+ * `matrix` (the cup in the bone's frame): a point of the outer hemisphere is covered when
+ * bone lies within 3 mm outside it (or the cup is sunk into bone there); the medial wall is
+ * measured along rays within 20° of the dome's pole, from the cup's surface to where the ray
+ * leaves the bone. */
+void              osp_cup_coverage             (gconstpointer           bone_bvh,
+                                                const float            *matrix,
+                                                double                  diameter,
+                                                OspCupCoverage         *out_coverage);
+
+/* The length to propose for a far cortex at exit_distance (mm from the entry): `clearance`
+ * short of it (the tip stays in bone), rounded down to length_step (0: not rounded); 0 when
+ * there is no room. */
+double            osp_screw_proposed_length    (double                  exit_distance,
+                                                double                  clearance,
+                                                double                  length_step);
+
+typedef struct
+{
+  gboolean leaves_bone;      /* part of the body (not just the axis) is out of the bone */
+  gboolean outside;          /* the screw is (almost) wholly outside the bone */
+  double   inside_fraction;  /* of the body's samples, 0–1 */
+  double   first_out;        /* along the axis from under the head (mm); −1: never */
+  double   depth_out;        /* how far the worst sample is out of the bone (mm) */
+  float    point[3];         /* that sample (bone frame) */
+} OspScrewBody;
+
+/* Checks the screw's body — its surface at 0.85 × the thread radius and its axis, every mm
+ * from 2 mm under the head to the tip — against the bone (`bone_bvh`, an OspBvh, closed):
+ * a sample more than 0.3 mm out of the bone is a breach.  `matrix` places the screw (the
+ * osp-implant frame: axis +z from under the head) in the bone's frame. */
+void              osp_screw_check_body         (gconstpointer           bone_bvh,
+                                                const float            *matrix,
+                                                double                  diameter,
+                                                double                  length,
+                                                OspScrewBody           *out_body);
 
 /* -- Commands (undoable) -------------------------------------------------------------------- */
 

@@ -11,6 +11,7 @@
 
 #include "osp-atomic-file.h"
 #include "osp-error.h"
+#include "osp-json.h"
 #include "osp-measure.h"
 #include "osp-plan-private.h"
 

@@ -11,9 +11,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include "osp-error.h"
 #include "osp-memory.h"
+
+/* Kept free of any estimate under an address-space limit: worker threads' stacks and what the
+ * libraries map on their own. */
+#define ADDRESS_SPACE_RESERVE ((guint64) 64 << 20)
 
 static guint64
 read_meminfo_available (void)
@@ -46,6 +51,17 @@ read_cgroup_limit (void)
   return used < limit ? limit - used : 0;
 }
 
+/* The address space this process already uses (VmSize), or 0 where it cannot be read. */
+static guint64
+address_space_used (void)
+{
+  g_autofree char *statm = NULL;
+
+  if (!g_file_get_contents ("/proc/self/statm", &statm, NULL, NULL))
+    return 0;
+  return g_ascii_strtoull (statm, NULL, 10) * (guint64) sysconf (_SC_PAGESIZE);
+}
+
 guint64
 osp_memory_available (void)
 {
@@ -54,8 +70,14 @@ osp_memory_available (void)
   const char *env;
 
   avail = MIN (avail, read_cgroup_limit ());
+  /* Under an address-space limit (ulimit -v) what is mapped already — libraries, thread
+   * stacks, the file being read — counts against it, and a thread's stack (8 MiB) with it. */
   if (getrlimit (RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
-    avail = MIN (avail, (guint64) rl.rlim_cur);
+    {
+      guint64 used = address_space_used () + ADDRESS_SPACE_RESERVE;
+
+      avail = MIN (avail, (guint64) rl.rlim_cur > used ? (guint64) rl.rlim_cur - used : 0);
+    }
 
   env = g_getenv ("OSP_MEMORY_LIMIT_MB");
   if (env != NULL && *env != '\0')

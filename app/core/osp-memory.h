@@ -14,7 +14,8 @@
 G_BEGIN_DECLS
 
 /* Memory available to this process in bytes: the smaller of MemAvailable (/proc/meminfo),
- * the cgroup limit and RLIMIT_AS, or a large value where none can be read.  The environment
+ * the cgroup limit and what RLIMIT_AS leaves beside the address space already in use (less a
+ * reserve for thread stacks), or a large value where none can be read.  The environment
  * variable OSP_MEMORY_LIMIT_MB, when set, caps it (for tests). */
 guint64  osp_memory_available (void);
 

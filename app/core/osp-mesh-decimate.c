@@ -96,16 +96,16 @@ remove_fins (guint32 *indices,
  * around it).  The copies are mapped back, so the indices written to `out` (3 × n_triangles)
  * refer to the input's vertices.  Returns the index count. */
 static gsize
-simplify_locked (const OspMesh  *mesh,
+simplify_locked (const guint32  *tri,
+                 gsize           nt,
+                 const float    *positions,
+                 guint32         nv,
                  const gboolean *locked,
                  guint32         target,
                  float           relative_error,
                  guint32        *out,
                  float          *out_error)
 {
-  guint32 nt = osp_mesh_get_n_triangles (mesh), nv = osp_mesh_get_n_vertices (mesh);
-  const guint32 *tri = osp_mesh_get_indices (mesh);
-  const float *positions = osp_mesh_get_positions (mesh);
   g_autofree guint32 *indices = NULL;
   g_autofree float *all = NULL;
   g_autofree guint32 *origin = NULL;
@@ -172,6 +172,55 @@ compare_angles (gconstpointer a,
   if (ea->angle != eb->angle)
     return ea->angle < eb->angle ? -1 : 1;
   return ea->corner < eb->corner ? -1 : ea->corner > eb->corner;
+}
+
+/* The edge uses of the corners, ordered by (key, corner) as qsort with compare_edge_uses would
+ * order them, in O(n): counted into groups by the smaller vertex (corners in order, so each
+ * group is in corner order), then each group, a handful on a surface, sorted by the larger
+ * vertex with a stable insertion sort (qsort for a large fan). */
+static void
+fill_sorted_edge_uses (const guint32 *indices,
+                       gsize          n_corners,
+                       guint32        n_vertices,
+                       EdgeUse       *uses)
+{
+  g_autofree gsize *start = g_new0 (gsize, (gsize) n_vertices + 2);
+
+  for (gsize c = 0; c < n_corners; c++)
+    {
+      guint32 a = indices[c], b = indices[c / 3 * 3 + (c % 3 + 1) % 3];
+
+      start[MIN (a, b) + 2]++;
+    }
+  for (gsize v = 2; v < (gsize) n_vertices + 2; v++)
+    start[v] += start[v - 1];
+  for (gsize c = 0; c < n_corners; c++)
+    {
+      guint32 a = indices[c], b = indices[c / 3 * 3 + (c % 3 + 1) % 3];
+
+      uses[start[MIN (a, b) + 1]++] =
+        (EdgeUse) { (guint64) MIN (a, b) << 32 | MAX (a, b), (guint32) c, a < b, 0 };
+    }
+  for (guint32 v = 0; v < n_vertices; v++)
+    {
+      EdgeUse *group = uses + start[v];
+      gsize size = start[v + 1] - start[v];
+
+      if (size > 32)
+        {
+          qsort (group, size, sizeof (EdgeUse), compare_edge_uses);
+          continue;
+        }
+      for (gsize i = 1; i < size; i++)
+        {
+          EdgeUse u = group[i];
+          gsize j = i;
+
+          for (; j > 0 && group[j - 1].key > u.key; j--)
+            group[j] = group[j - 1];
+          group[j] = u;
+        }
+    }
 }
 
 /* Two triangles glued along an edge (u runs a → b, w runs b → a): their corners at a are
@@ -248,13 +297,10 @@ cut_pinches (const float *positions,
 
   for (gsize c = 0; c < n_corners; c++)
     {
-      guint32 a = indices[c], b = indices[c / 3 * 3 + (c % 3 + 1) % 3];
-
-      uses[c] = (EdgeUse) { (guint64) MIN (a, b) << 32 | MAX (a, b), (guint32) c, a < b, 0 };
       parent[c] = (guint32) c;
       assigned[c] = G_MAXUINT32;
     }
-  qsort (uses, n_corners, sizeof (EdgeUse), compare_edge_uses);
+  fill_sorted_edge_uses (indices, n_corners, n_vertices, uses);
 
   while (i < n_corners)
     {
@@ -348,13 +394,7 @@ find_bad_edges (const OspMesh *mesh,
   g_autofree EdgeUse *uses = g_new (EdgeUse, n_corners + 1);
   GArray *bad = g_array_new (FALSE, FALSE, sizeof (guint64));
 
-  for (gsize c = 0; c < n_corners; c++)
-    {
-      guint32 a = indices[c], b = indices[c / 3 * 3 + (c % 3 + 1) % 3];
-
-      uses[c] = (EdgeUse) { (guint64) MIN (a, b) << 32 | MAX (a, b), (guint32) c, a < b, 0 };
-    }
-  qsort (uses, n_corners, sizeof (EdgeUse), compare_edge_uses);
+  fill_sorted_edge_uses (indices, n_corners, osp_mesh_get_n_vertices (mesh), uses);
   while (i < n_corners)
     {
       gsize j = i;
@@ -417,6 +457,111 @@ mend (const OspMesh *mesh,
   g_assert_not_reached ();
 }
 
+/* A share of the input's triangles that one thread simplifies: the whole mesh, or one of two
+ * halves.  Where the halves meet, each has an open border, which meshopt_SimplifyLockBorder
+ * keeps: both results still meet there, vertex for vertex, and together make the surface. */
+typedef struct
+{
+  const guint32  *indices;        /* 3 × n_triangles, the input's vertices */
+  gsize           n_triangles;
+  const float    *positions;      /* all the input's vertices */
+  guint32         n_vertices;
+  const gboolean *locked;
+  guint32         target;
+  float           relative_error;
+  guint32        *out;            /* 3 × n_triangles */
+  gsize           n_out;          /* triangles in out */
+  float           error;
+  gboolean        dirty;          /* to be simplified (again) */
+} Part;
+
+static gpointer
+simplify_part (gpointer data)
+{
+  Part *part = data;
+
+  part->n_out = simplify_locked (part->indices, part->n_triangles, part->positions,
+                                 part->n_vertices, part->locked, part->target,
+                                 part->relative_error, part->out, &part->error) / 3;
+  part->dirty = FALSE;
+  return NULL;
+}
+
+/* Simplifies the dirty parts, the second on a thread of its own. */
+static void
+simplify_parts (Part  *parts,
+                guint  n_parts)
+{
+  GThread *thread = NULL;
+
+  if (n_parts == 2 && parts[1].dirty)
+    thread = g_thread_try_new ("osp-decimate", simplify_part, &parts[1], NULL);
+  if (parts[0].dirty)
+    simplify_part (&parts[0]);
+  if (thread != NULL)
+    g_thread_join (thread);
+  else if (n_parts == 2 && parts[1].dirty)
+    simplify_part (&parts[1]);
+}
+
+/* Below this many triangles one thread decimates the whole mesh. */
+#define SPLIT_MIN_TRIANGLES 200000
+#define SPLIT_BINS          1024
+
+/* Writes the triangles into `sorted` (3 × n_triangles): first those with two or three corners
+ * below a plane across the longest side of the bounding box that leaves about half the
+ * vertices on each side, then the others, each in their order.  (By corners rather than by
+ * centroid, no lone triangle of one half sits inside the other: the neighbour across an edge
+ * with both ends below is below too.)  Returns the count of the first half and marks in
+ * vertex_half (n_vertices) the halves each vertex is used in (bit 0, bit 1). */
+static gsize
+split_in_halves (const OspMesh *mesh,
+                 guint32       *sorted,
+                 guint8        *vertex_half)
+{
+  guint32 nt = osp_mesh_get_n_triangles (mesh), nv = osp_mesh_get_n_vertices (mesh);
+  const guint32 *idx = osp_mesh_get_indices (mesh);
+  const float *pos = osp_mesh_get_positions (mesh);
+  g_autofree guint8 *below = g_new (guint8, (gsize) nv + 1);
+  gsize hist[SPLIT_BINS] = { 0 }, sum = 0, n_low = 0, lo_i = 0, hi_i;
+  guint axis = 0, bin = 0;
+  float split, extent;
+  OspBox box;
+
+  osp_mesh_get_bounds (mesh, &box);
+  for (guint c = 1; c < 3; c++)
+    if (box.max[c] - box.min[c] > box.max[axis] - box.min[axis])
+      axis = c;
+  extent = MAX (box.max[axis] - box.min[axis], G_MINFLOAT);
+  for (gsize v = 0; v < nv; v++)
+    {
+      double f = (pos[3 * v + axis] - box.min[axis]) / extent * SPLIT_BINS;
+
+      hist[(guint) CLAMP (f, 0.0, SPLIT_BINS - 1.0)]++;
+    }
+  for (; bin + 1 < SPLIT_BINS && sum + hist[bin] < nv / 2; bin++)
+    sum += hist[bin];
+  split = box.min[axis] + extent * (float) (bin + 1) / SPLIT_BINS;
+  for (gsize v = 0; v < nv; v++)
+    below[v] = pos[3 * v + axis] < split;
+  for (gsize t = 0; t < nt; t++)
+    n_low += below[idx[3 * t]] + below[idx[3 * t + 1]] + below[idx[3 * t + 2]] >= 2;
+  hi_i = n_low;
+  for (gsize t = 0; t < nt; t++)
+    {
+      const guint32 *tri = idx + 3 * t;
+      guint half = below[tri[0]] + below[tri[1]] + below[tri[2]] >= 2 ? 0 : 1;
+      gsize at = half == 0 ? lo_i++ : hi_i++;
+
+      for (guint k = 0; k < 3; k++)
+        {
+          sorted[3 * at + k] = tri[k];
+          vertex_half[tri[k]] |= 1u << half;
+        }
+    }
+  return n_low;
+}
+
 OspMesh *
 osp_mesh_decimate_full (const OspMesh *mesh,
                         guint32        target_triangles,
@@ -427,6 +572,11 @@ osp_mesh_decimate_full (const OspMesh *mesh,
   gboolean closed;
   g_autofree guint32 *simplified = NULL;
   g_autofree gboolean *locked = NULL;
+  g_autofree guint32 *split = NULL;
+  g_autofree guint8 *vertex_half = NULL;
+  guint32 *out_buffers[2] = { NULL, NULL };
+  Part parts[2];
+  guint n_parts = 1;
   float scale, relative_error = 1.0f, error = 0.0f;
 
   g_return_val_if_fail (mesh != NULL, NULL);
@@ -449,6 +599,32 @@ osp_mesh_decimate_full (const OspMesh *mesh,
   closed = is_closed (mesh);
   simplified = g_new (guint32, (gsize) nt * 3 + 1);
   locked = g_new0 (gboolean, (gsize) nv + 1);
+  /* A large mesh in two halves on two threads: a pass costs half as long, and a pass done
+   * again for a few bad edges redoes only the half they are in. */
+  for (guint p = 0; p < 2; p++)
+    parts[p] = (Part) { osp_mesh_get_indices (mesh), nt, osp_mesh_get_positions (mesh), nv,
+                        locked, target_triangles, relative_error, NULL, 0, 0, TRUE };
+  if (nt >= SPLIT_MIN_TRIANGLES && target_triangles > 0)
+    {
+      gsize n_low;
+
+      split = g_new (guint32, (gsize) nt * 3);
+      vertex_half = g_malloc0 ((gsize) nv + 1);
+      n_low = split_in_halves (mesh, split, vertex_half);
+      if (n_low > 0 && n_low < nt)
+        {
+          n_parts = 2;
+          parts[0].indices = split;
+          parts[0].n_triangles = n_low;
+          parts[1].indices = split + 3 * n_low;
+          parts[1].n_triangles = nt - n_low;
+          for (guint p = 0; p < 2; p++)
+            parts[p].target = (guint32) ((guint64) target_triangles * parts[p].n_triangles / nt);
+        }
+    }
+  for (guint p = 0; p < n_parts; p++)
+    parts[p].out = out_buffers[p] = g_new (guint32, parts[p].n_triangles * 3 + 1);
+
   /* meshoptimizer does not check that a collapse keeps the surface a manifold.  Fins are
    * dropped and pinches cut apart; what is still wrong after that gets its triangles locked
    * in the input, and the pass is done again (rarely more than once or twice). */
@@ -456,17 +632,26 @@ osp_mesh_decimate_full (const OspMesh *mesh,
     {
       g_autoptr(OspMesh) collapsed = NULL;
       g_autoptr(GArray) bad = NULL;
-      gsize n_triangles;
+      gsize n_triangles = 0;
       guint n_new = 0;
 
-      n_triangles = simplify_locked (mesh, locked, target_triangles, relative_error,
-                                     simplified, &error) / 3;
+      simplify_parts (parts, n_parts);
+      error = 0;
+      for (guint p = 0; p < n_parts; p++)
+        {
+          memcpy (simplified + 3 * n_triangles, parts[p].out,
+                  parts[p].n_out * 3 * sizeof (guint32));
+          n_triangles += parts[p].n_out;
+          error = MAX (error, parts[p].error);
+        }
       n_triangles = remove_fins (simplified, n_triangles);
       collapsed = mend (mesh, simplified, n_triangles, &bad);
       if (!closed || bad->len == 0)
         {
           if (out_error_mm != NULL)
             *out_error_mm = (double) error * scale;
+          for (guint p = 0; p < n_parts; p++)
+            g_free (out_buffers[p]);
           return osp_mesh_compact (collapsed);
         }
       for (guint e = 0; e < bad->len; e++)
@@ -476,12 +661,17 @@ osp_mesh_decimate_full (const OspMesh *mesh,
 
           n_new += !locked[a] + !locked[b];
           locked[a] = locked[b] = TRUE;
+          for (guint p = 0; p < n_parts; p++)
+            if (n_parts == 1 || ((vertex_half[a] | vertex_half[b]) & (1u << p)))
+              parts[p].dirty = TRUE;
         }
       g_debug ("%s: decimating %u → %u triangles: round %u left %u bad edges; locking them",
                G_STRFUNC, nt, target_triangles, round + 1, bad->len);
       if (n_new == 0)
         break;
     }
+  for (guint p = 0; p < n_parts; p++)
+    g_free (out_buffers[p]);
   g_debug ("%s: could not keep the surface closed; left as it was", G_STRFUNC);
   return osp_mesh_ref ((OspMesh *) mesh);
 }

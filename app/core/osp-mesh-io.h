@@ -54,6 +54,14 @@ OspMesh       *osp_mesh_load                   (const char      *path,
                                                 OspMeshLoadInfo *out_info,
                                                 GCancellable    *cancellable,
                                                 GError         **error);
+/* Estimates, before any work starts, the memory that loading `path` needs — with `report`, and
+ * osp_mesh_report() on the result — and checks it (osp_memory_check()): FALSE with
+ * OSP_ERROR_TOO_LARGE and a message naming the file when it cannot fit, or with the error of
+ * opening the file.  Only binary STL tells its size up front; other formats pass (their readers
+ * check as they go; use osp_mesh_report_checked() after loading). */
+gboolean       osp_mesh_check_memory           (const char      *path,
+                                                gboolean         report,
+                                                GError         **error);
 /* The same, reporting the fraction done through `progress` (may be NULL; called from the
  * loading thread and from the welding thread). */
 OspMesh       *osp_mesh_load_full              (const char             *path,

@@ -27,7 +27,7 @@
 
 #include "osp-error.h"
 #include "osp-memory.h"
-#include "osp-mesh-io-private.h"
+#include "osp-mesh-reader-private.h"
 #include "osp-mesh-private.h"
 
 #define EMPTY_SLOT      0u   /* slots hold vertex + 1, so zeroed memory is an empty table */
@@ -488,6 +488,15 @@ merge_parts (WeldPart *a,
   return positions;
 }
 
+guint64
+osp_mesh_weld_bytes (gsize n_triangles)
+{
+  gsize n_corners = n_triangles * 3;
+
+  return (guint64) table_capacity_for (n_corners) * sizeof (Slot) +
+         (guint64) n_corners * sizeof (guint32) + (guint64) MAX (n_corners / 5, 64) * 12;
+}
+
 OspMesh *
 osp_mesh_weld_strided (const guint8  *base,
                        gsize          stride,
@@ -513,8 +522,7 @@ osp_mesh_weld_strided (const guint8  *base,
   g_return_val_if_fail (n_triangles <= OSP_MESH_MAX_ELEMENTS, NULL);
   g_return_val_if_fail (stride >= 36, NULL);
 
-  bytes = (guint64) table_capacity_for (n_corners) * sizeof (Slot) +
-          (guint64) n_corners * sizeof (guint32) + (guint64) MAX (n_corners / 5, 64) * 12;
+  bytes = osp_mesh_weld_bytes (n_triangles);
   if (!osp_memory_check (bytes, display_name, _("welding the triangles"), error))
     return NULL;
   indices = g_new (guint32, n_corners + 1);

@@ -167,6 +167,16 @@ typedef struct
 
 void           osp_mesh_report                (const OspMesh *mesh,
                                                OspMeshReport *out_report);
+/* What osp_mesh_report() (and osp_mesh_get_topology()) allocate at their peak for a mesh of
+ * these counts: the sorted half-edges twice (48 bytes a triangle each), the component labels. */
+guint64        osp_mesh_report_bytes          (guint32        n_vertices,
+                                               guint32        n_triangles);
+/* osp_mesh_report() after checking that its memory is available: FALSE with
+ * OSP_ERROR_TOO_LARGE ("NAME: the topology report needs …") instead of an abort. */
+gboolean       osp_mesh_report_checked        (const OspMesh *mesh,
+                                               OspMeshReport *out_report,
+                                               const char    *display_name,
+                                               GError       **error);
 /* "closed" or "open". */
 const char    *osp_mesh_report_verdict        (const OspMeshReport *report);
 

@@ -16,7 +16,8 @@ G_DEFINE_ENUM_TYPE (OspModelRole, osp_model_role,
                     G_DEFINE_ENUM_VALUE (OSP_MODEL_ROLE_PIECE, "piece"),
                     G_DEFINE_ENUM_VALUE (OSP_MODEL_ROLE_TEMPLATE, "template"),
                     G_DEFINE_ENUM_VALUE (OSP_MODEL_ROLE_IMPLANT, "implant"),
-                    G_DEFINE_ENUM_VALUE (OSP_MODEL_ROLE_GUIDE, "guide"))
+                    G_DEFINE_ENUM_VALUE (OSP_MODEL_ROLE_GUIDE, "guide"),
+                    G_DEFINE_ENUM_VALUE (OSP_MODEL_ROLE_TUMOUR, "tumour"))
 
 /* Not G_DEFINE_BOXED_TYPE (OspMesh, osp_mesh, …): that would claim osp_mesh_get_type, a name
  * that belongs to the mesh module. */
@@ -54,6 +55,7 @@ struct _OspModel
   double        opacity;
   gboolean      visible;
   OspMatrix4    transform;
+  char         *warning;
 };
 
 G_DEFINE_FINAL_TYPE (OspModel, osp_model, G_TYPE_OBJECT)
@@ -69,6 +71,7 @@ enum
   PROP_OPACITY,
   PROP_VISIBLE,
   PROP_TRANSFORM,
+  PROP_WARNING,
   N_PROPS
 };
 
@@ -87,6 +90,7 @@ osp_model_finalize (GObject *object)
   OspModel *self = OSP_MODEL (object);
 
   g_free (self->name);
+  g_free (self->warning);
   g_clear_pointer (&self->mesh, osp_mesh_unref);
   G_OBJECT_CLASS (osp_model_parent_class)->finalize (object);
 }
@@ -124,6 +128,9 @@ osp_model_get_property (GObject    *object,
       break;
     case PROP_TRANSFORM:
       g_value_set_boxed (value, &self->transform);
+      break;
+    case PROP_WARNING:
+      g_value_set_string (value, self->warning);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -192,6 +199,8 @@ osp_model_class_init (OspModelClass *klass)
   properties[PROP_VISIBLE] = g_param_spec_boolean ("visible", NULL, NULL, TRUE, rw);
   properties[PROP_TRANSFORM] = g_param_spec_boxed ("transform", NULL, NULL, OSP_TYPE_MATRIX4,
                                                    rw);
+  properties[PROP_WARNING] = g_param_spec_string ("warning", NULL, NULL, NULL,
+                                                  G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -290,7 +299,7 @@ osp_model_set_role (OspModel     *self,
                     OspModelRole  role)
 {
   g_return_if_fail (OSP_IS_MODEL (self));
-  g_return_if_fail (role <= OSP_MODEL_ROLE_GUIDE);
+  g_return_if_fail (role <= OSP_MODEL_ROLE_LAST);
 
   if (self->role == role)
     return;
@@ -405,6 +414,7 @@ osp_model_role_default_color (OspModelRole role,
   static const guint32 template_[] = { 0x6fa8dc, 0x5b8fc9 };
   static const guint32 implant[] = { 0xb8bec6, 0x9aa3ad };
   static const guint32 guide[] = { 0x7fc9a8, 0x5fb08c };
+  static const guint32 tumour[] = { 0xd03c3c, 0xb02a4a };
 
   switch (role)
     {
@@ -418,6 +428,8 @@ osp_model_role_default_color (OspModelRole role,
       return implant[index % G_N_ELEMENTS (implant)];
     case OSP_MODEL_ROLE_GUIDE:
       return guide[index % G_N_ELEMENTS (guide)];
+    case OSP_MODEL_ROLE_TUMOUR:
+      return tumour[index % G_N_ELEMENTS (tumour)];
     default:
       g_return_val_if_reached (bone[0]);
     }
@@ -438,7 +450,31 @@ osp_model_role_get_label (OspModelRole role)
       return _("Implant");
     case OSP_MODEL_ROLE_GUIDE:
       return _("Guide");
+    case OSP_MODEL_ROLE_TUMOUR:
+      return _("Tumour");
     default:
       g_return_val_if_reached ("");
     }
+}
+
+const char *
+osp_model_get_warning (OspModel *self)
+{
+  g_return_val_if_fail (OSP_IS_MODEL (self), NULL);
+  return self->warning;
+}
+
+void
+osp_model_set_warning (OspModel   *self,
+                       const char *warning)
+{
+  g_return_if_fail (OSP_IS_MODEL (self));
+
+  if (warning != NULL && warning[0] == '\0')
+    warning = NULL;
+  if (g_strcmp0 (self->warning, warning) == 0)
+    return;
+  g_free (self->warning);
+  self->warning = g_strdup (warning);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_WARNING]);
 }

@@ -26,7 +26,11 @@ typedef enum
   OSP_MODEL_ROLE_TEMPLATE,  /* the healthy side mirrored onto the defect */
   OSP_MODEL_ROLE_IMPLANT,
   OSP_MODEL_ROLE_GUIDE,     /* a cutting or drilling guide */
+  OSP_MODEL_ROLE_TUMOUR,    /* the lesion to resect (red) */
 } OspModelRole;
+
+/* The last role (for range checks). */
+#define OSP_MODEL_ROLE_LAST OSP_MODEL_ROLE_TUMOUR
 
 #define OSP_TYPE_MODEL_ROLE (osp_model_role_get_type ())
 GType osp_model_role_get_type (void) G_GNUC_CONST;
@@ -77,6 +81,12 @@ void           osp_model_get_color_rgb    (OspModel        *self,
 double         osp_model_get_opacity      (OspModel        *self);
 void           osp_model_set_opacity      (OspModel        *self,
                                            double           opacity);
+/* A problem a tool found with the model, said where the model is listed ("The screw leaves
+ * the bone"), or NULL.  Not saved, not an undo step: the tool that found it keeps it true.
+ * Property "warning" (read-only; notifies). */
+const char    *osp_model_get_warning      (OspModel        *self);
+void           osp_model_set_warning      (OspModel        *self,
+                                           const char      *warning);
 gboolean       osp_model_get_visible      (OspModel        *self);
 void           osp_model_set_visible      (OspModel        *self,
                                            gboolean         visible);

@@ -18,10 +18,13 @@
 #include <math.h>
 #include <nifti2_io.h>
 #include <string.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include "osp-atomic-file.h"
 #include "osp-error.h"
+#include "osp-patient.h"
+#include "osp-input.h"
 #include "osp-memory.h"
 #include "osp-volume-io-private.h"
 
@@ -123,6 +126,30 @@ datatype_size (int  datatype,
     }
 }
 
+/* The NIfTI types we cannot read as a CT, in the user's terms (nifticlib calls type 1
+ * "unknown"); NULL for a number that is no NIfTI type. */
+static const char *
+datatype_words (int datatype)
+{
+  switch (datatype)
+    {
+    case DT_BINARY:
+      return _("single bits (a binary mask)");
+    case NIFTI_TYPE_COMPLEX64:
+    case NIFTI_TYPE_COMPLEX128:
+    case NIFTI_TYPE_COMPLEX256:
+      return _("complex numbers");
+    case NIFTI_TYPE_RGB24:
+      return _("RGB colours");
+    case NIFTI_TYPE_RGBA32:
+      return _("RGBA colours");
+    case NIFTI_TYPE_FLOAT128:
+      return _("128-bit floating-point numbers");
+    default:
+      return NULL;
+    }
+}
+
 static gboolean
 parse_header (const guint8 *buf,
               gsize         len,
@@ -136,7 +163,9 @@ parse_header (const guint8 *buf,
   if (len < 4)
     {
       g_set_error (error, OSP_ERROR, OSP_ERROR_TRUNCATED,
-                   _("%s: the file is too short for a NIfTI header (%zu bytes)"),
+                   g_dngettext (GETTEXT_PACKAGE,
+                                "%s: the file is too short for a NIfTI header (%zu byte)",
+                                "%s: the file is too short for a NIfTI header (%zu bytes)", len),
                    name, len);
       return FALSE;
     }
@@ -299,13 +328,16 @@ validate_header (NiftiHeader       *h,
     }
   if (!datatype_size (h->datatype, out_nbyper))
     {
-      if (nifti_is_valid_datatype (h->datatype))
+      const char *what = datatype_words (h->datatype);
+
+      if (what != NULL)
         g_set_error (error, OSP_ERROR, OSP_ERROR_UNSUPPORTED,
-                     _("%s: voxels of type %s cannot be read as a CT (one number per voxel is "
-                       "needed)"), name, nifti_datatype_string (h->datatype));
+                     _("%s: the voxels are %s, not one number each as in a CT: the file cannot "
+                       "be read as a scan"), name, what);
       else
         g_set_error (error, OSP_ERROR, OSP_ERROR_CORRUPT,
-                     _("%s: unknown voxel datatype %d"), name, h->datatype);
+                     _("%s: the header names no valid voxel type (%d): the file is damaged or "
+                       "not a scan"), name, h->datatype);
       return FALSE;
     }
   if (!isfinite (h->vox_offset) || h->vox_offset < 0 || h->vox_offset > (double) G_MAXINT64 / 2)
@@ -368,6 +400,10 @@ pair_partner (const char *path,
 
 /* Builds the index → LPS geometry from the header: sform when its code is set, else qform,
  * else the pixel sizes alone.  Notes what the user should know. */
+/* Plausible voxel sizes (mm): micro-CT to the coarsest scout. */
+#define MIN_VOXEL_MM 0.001
+#define MAX_VOXEL_MM 100.0
+
 static gboolean
 header_geometry (const NiftiHeader *h,
                  const char        *name,
@@ -411,13 +447,23 @@ header_geometry (const NiftiHeader *h,
         }
       else
         {
+          gboolean assumed = FALSE;
+
           memset (m, 0, sizeof m);
           for (guint a = 0; a < 3; a++)
             {
               double d = fabs (h->pixdim[a + 1]);
 
               m[a][a] = isfinite (d) && d > 0 ? d : 1.0;
+              assumed |= m[a][a] != d;
             }
+          /* A sane fallback, but never a silent one: distances would be wrong. */
+          if (assumed)
+            g_ptr_array_add (notes,
+                             g_strdup_printf (_("%s: the header gives no valid voxel size "
+                                                "(%g × %g × %g); 1 mm was assumed where it is "
+                                                "missing, so distances and volumes may be wrong"),
+                                              name, h->pixdim[1], h->pixdim[2], h->pixdim[3]));
         }
 
       /* A usable affine: finite, no zero axis, not flat. */
@@ -475,6 +521,16 @@ header_geometry (const NiftiHeader *h,
         {
           g_set_error (error, OSP_ERROR, OSP_ERROR_CORRUPT,
                        _("%s: the voxel size is zero or invalid"), name);
+          return FALSE;
+        }
+      /* No scanner makes voxels of a micrometre or of several centimetres: a header that says
+       * so (pixdim 1e30) is broken, and no size can stand in for it. */
+      if (len < MIN_VOXEL_MM || len > MAX_VOXEL_MM)
+        {
+          g_set_error (error, OSP_ERROR, OSP_ERROR_CORRUPT,
+                       _("%s: the voxel size along axis %u is %.3g mm, outside the %g–%g mm any "
+                         "scan has: the header is damaged"), name, a + 1, len, MIN_VOXEL_MM,
+                       MAX_VOXEL_MM);
           return FALSE;
         }
       out_spacing[a] = len;
@@ -616,11 +672,14 @@ file_size (const char *path,
 {
   GStatBuf st;
 
-  if (g_stat (path, &st) != 0)
+  /* A folder or a pipe named .img has no size worth reporting: say what it is. */
+  if (!osp_input_check (path, error) || g_stat (path, &st) != 0)
     {
       int saved = errno;
       g_autofree char *name = osp_error_display_name (path);
 
+      if (error != NULL && *error != NULL)
+        return FALSE;
       g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved), "%s: %s", name,
                    g_strerror (saved));
       return FALSE;
@@ -641,23 +700,17 @@ read_head (const char *path,
   guint8 magic[2] = { 0, 0 };
   gzFile file;
   gint64 n;
-  FILE *plain;
+  int fd;
 
-  plain = g_fopen (path, "rb");
-  if (plain == NULL)
-    {
-      int saved = errno;
-
-      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved), "%s: %s", name,
-                   g_strerror (saved));
-      return FALSE;
-    }
-  *out_gzip = fread (magic, 1, 2, plain) == 2 && is_gzip (magic, 2);
-  fclose (plain);
-
-  file = gzopen (path, "rb");
+  fd = osp_input_open (path, error);
+  if (fd < 0)
+    return FALSE;
+  *out_gzip = pread (fd, magic, 2, 0) == 2 && is_gzip (magic, 2);
+  /* zlib reads the descriptor we checked (a regular file), never the path again. */
+  file = gzdopen (fd, "rb");
   if (file == NULL)
     {
+      close (fd);
       g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_FAILED, _("%s: cannot be opened"), name);
       return FALSE;
     }
@@ -755,7 +808,7 @@ osp_nifti_load (const char             *path,
     return NULL;
   {
     guint8 magic[2] = { 0, 0 };
-    FILE *f = g_fopen (data_path, "rb");
+    FILE *f = osp_input_fopen (data_path, NULL);
 
     data_gzip = f != NULL && fread (magic, 1, 2, f) == 2 && is_gzip (magic, 2);
     if (f != NULL)
@@ -826,7 +879,15 @@ osp_nifti_load (const char             *path,
   if (!isfinite (inter))
     inter = 0.0;
 
-  file = gzopen (data_path, "rb");
+  {
+    int fd = osp_input_open (data_path, error);
+
+    if (fd < 0)
+      return NULL;
+    file = gzdopen (fd, "rb");
+    if (file == NULL)
+      close (fd);
+  }
   if (file == NULL)
     {
       g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_FAILED, _("%s: cannot be opened"),
@@ -890,7 +951,15 @@ osp_nifti_load (const char             *path,
 
     g_strstrip (text);
     if (text[0] != '\0')
-      osp_volume_set_description (volume, text);
+      {
+        /* What a NIfTI can say about who and what: its description, as the series's. */
+        g_autoptr(OspPatient) patient = osp_patient_new ();
+
+        osp_volume_set_description (volume, text);
+        g_free (patient->series_description);
+        patient->series_description = g_strdup (text);
+        osp_volume_set_patient (volume, patient);
+      }
   }
   return g_steal_pointer (&volume);
 }

@@ -18,6 +18,7 @@
 #include "osp-error.h"
 #include "osp-memory.h"
 #include "osp-mesh-io-private.h"
+#include "osp-mesh-reader-private.h"
 
 static gboolean
 is_ignored_keyword (const char *token,

@@ -27,6 +27,8 @@
 #define HU_CORTEX    1200.0
 #define HU_CANCELLOUS 300.0
 #define HU_BONE_EDGE 250.0
+/* The periacetabular lesion: a soft-tissue mass that has destroyed the bone it fills. */
+#define HU_LESION    70.0
 #define NOISE_HU     15.0
 #define CORTEX_MM    1.8
 #define BLOCK        8
@@ -42,6 +44,7 @@ typedef struct
 {
   double a;              /* half-width of the surface ramp, mm */
   gboolean defect;
+  gboolean tumour;
   guint32 seed;
   double rot[3][3];      /* pelvis frame → LPS: lps = rot · q + offset */
   double offset[3];
@@ -229,6 +232,19 @@ sd_defect (const double q[3])
   return b;
 }
 
+/* The lesion in the pelvis frame: an ellipsoid above the right acetabulum (the hip joint is at
+ * (−80, −5, −25)), straddling the supra-acetabular ilium and the soft tissue beside it. */
+static const double lesion_centre[3] = { -79, -4, 6 };
+static const double lesion_radii[3] = { 17, 13, 11 };
+
+static double
+sd_lesion (const double q[3])
+{
+  return sd_ellipsoid (q[0] - lesion_centre[0], q[1] - lesion_centre[1],
+                       q[2] - lesion_centre[2], lesion_radii[0], lesion_radii[1],
+                       lesion_radii[2]);
+}
+
 /* Signed distance to the bone surface at q (pelvis frame). */
 static double
 sd_bone (const Phantom *ph,
@@ -241,6 +257,8 @@ sd_bone (const Phantom *ph,
 
   if (ph->defect && q[0] < 0)
     pelvis = MAX (pelvis, -sd_defect (q));
+  if (ph->tumour && q[0] < 0)
+    pelvis = MAX (pelvis, -sd_lesion (q));
   return MIN (MIN (pelvis, sacrum), femur);
 }
 
@@ -359,7 +377,15 @@ fill_slice (Phantom *ph,
                     }
               }
           }
-        hu = hu_of (ph, bone, sd_body (q)) + NOISE_HU * noise (ph->seed, i, j, k);
+        hu = hu_of (ph, bone, sd_body (q));
+        if (ph->tumour)
+          {
+            /* Into the lesion over one voxel at its surface. */
+            double t = CLAMP (0.5 - sd_lesion (q) / ph->voxel, 0.0, 1.0);
+
+            hu = hu * (1 - t) + HU_LESION * t;
+          }
+        hu += NOISE_HU * noise (ph->seed, i, j, k);
         out[i + (gsize) nx * j] = (gint16) lround (CLAMP (hu, -1024, 3071));
       }
   if (ph->inside_eighths != NULL)
@@ -408,6 +434,128 @@ run_phase (Phantom *ph,
     g_thread_join (threads->pdata[t]);
 }
 
+/* rot = R_z(3°) · R_y(2°): rot[c] (a column) is pelvis axis c in LPS. */
+static void
+pelvis_rotation (double rot[3][3])
+{
+  double ca = cos (ROT_SI_DEG * G_PI / 180), sa = sin (ROT_SI_DEG * G_PI / 180);
+  double cb = cos (ROT_AP_DEG * G_PI / 180), sb = sin (ROT_AP_DEG * G_PI / 180);
+  const double rz[3][3] = { { ca, -sa, 0 }, { sa, ca, 0 }, { 0, 0, 1 } };
+  const double ry[3][3] = { { cb, 0, sb }, { 0, 1, 0 }, { -sb, 0, cb } };
+
+  for (guint r = 0; r < 3; r++)
+    for (guint c = 0; c < 3; c++)
+      {
+        double v = 0;
+
+        for (guint m = 0; m < 3; m++)
+          v += rz[r][m] * ry[m][c];
+        rot[c][r] = v;
+      }
+}
+
+void
+osp_phantom_get_lesion (OspPhantomLesion *out)
+{
+  double rot[3][3];
+
+  g_return_if_fail (out != NULL);
+
+  pelvis_rotation (rot);
+  for (guint r = 0; r < 3; r++)
+    {
+      out->centre[r] = plane_offset[r];
+      for (guint c = 0; c < 3; c++)
+        out->centre[r] += rot[c][r] * lesion_centre[c];
+    }
+  for (guint c = 0; c < 3; c++)
+    {
+      out->radii[c] = lesion_radii[c];
+      for (guint r = 0; r < 3; r++)
+        out->axes[3 * c + r] = rot[c][r];
+    }
+  out->hu = HU_LESION;
+  out->volume_mm3 = 4.0 / 3.0 * G_PI * lesion_radii[0] * lesion_radii[1] * lesion_radii[2];
+}
+
+gboolean
+osp_phantom_lesion_contains (const OspPhantomLesion *lesion,
+                             const double            lps[3])
+{
+  double s = 0;
+
+  g_return_val_if_fail (lesion != NULL && lps != NULL, FALSE);
+
+  for (guint c = 0; c < 3; c++)
+    {
+      double u = 0;
+
+      for (guint r = 0; r < 3; r++)
+        u += lesion->axes[3 * c + r] * (lps[r] - lesion->centre[r]);
+      u /= lesion->radii[c];
+      s += u * u;
+    }
+  return s <= 1.0;
+}
+
+OspVolume *
+osp_phantom_lesion_label_map (const OspPhantomLesion  *lesion,
+                              const OspVolume         *ct,
+                              GError                 **error)
+{
+  guint32 dims[3];
+  double spacing[3], origin[3], direction[9];
+  OspVolume *labels;
+  gint16 *d;
+
+  g_return_val_if_fail (lesion != NULL && ct != NULL, NULL);
+
+  osp_volume_get_dims (ct, dims);
+  osp_volume_get_spacing (ct, spacing);
+  osp_volume_get_origin (ct, origin);
+  osp_volume_get_direction (ct, direction);
+  labels = osp_volume_new (dims, spacing, origin, direction, NULL, error);
+  if (labels == NULL)
+    return NULL;
+  d = osp_volume_get_data_mutable (labels);
+  for (guint32 k = 0; k < dims[2]; k++)
+    for (guint32 j = 0; j < dims[1]; j++)
+      for (guint32 i = 0; i < dims[0]; i++)
+        {
+          double ijk[3] = { i, j, k }, p[3];
+
+          osp_volume_index_to_lps (ct, ijk, p);
+          d[i + (gsize) dims[0] * (j + (gsize) dims[1] * k)] =
+            osp_phantom_lesion_contains (lesion, p) ? 1 : 0;
+        }
+  osp_volume_set_description (labels, "phantom tumour");
+  return labels;
+}
+
+double
+osp_phantom_lesion_margin (const OspPhantomLesion *lesion,
+                           const float             plane[4])
+{
+  double n[3] = { plane[0], plane[1], plane[2] }, len, reach = 0, centre = 0;
+
+  g_return_val_if_fail (lesion != NULL && plane != NULL, 0);
+
+  len = sqrt (n[0] * n[0] + n[1] * n[1] + n[2] * n[2]);
+  g_return_val_if_fail (len > 0, 0);
+  /* max over the ellipsoid of n·x = n·c + sqrt (Σ (r_c · n·axis_c)²). */
+  for (guint c = 0; c < 3; c++)
+    {
+      double d = 0;
+
+      for (guint r = 0; r < 3; r++)
+        d += n[r] / len * lesion->axes[3 * c + r];
+      reach += (lesion->radii[c] * d) * (lesion->radii[c] * d);
+    }
+  for (guint r = 0; r < 3; r++)
+    centre += n[r] / len * lesion->centre[r];
+  return plane[3] / len - (centre + sqrt (reach));
+}
+
 OspVolume *
 osp_phantom_generate (const OspPhantomOptions *options,
                       OspPhantomTruth         *out_truth,
@@ -416,7 +564,7 @@ osp_phantom_generate (const OspPhantomOptions *options,
 {
   static const OspPhantomOptions defaults = OSP_PHANTOM_OPTIONS_INIT;
   Phantom ph = { 0 };
-  double spacing[3], origin[3], ca, sa, cb, sb;
+  double spacing[3], origin[3];
   g_autoptr(OspVolume) volume = NULL;
   g_autofree guint8 *near = NULL;
   g_autofree guint64 *eighths = NULL;
@@ -457,27 +605,8 @@ osp_phantom_generate (const OspPhantomOptions *options,
     }
 
   ph.a = ph.voxel;
-
-  /* rot = R_z(3°) · R_y(2°): a column is a pelvis axis in LPS. */
-  ca = cos (ROT_SI_DEG * G_PI / 180);
-  sa = sin (ROT_SI_DEG * G_PI / 180);
-  cb = cos (ROT_AP_DEG * G_PI / 180);
-  sb = sin (ROT_AP_DEG * G_PI / 180);
-  {
-    const double rz[3][3] = { { ca, -sa, 0 }, { sa, ca, 0 }, { 0, 0, 1 } };
-    const double ry[3][3] = { { cb, 0, sb }, { 0, 1, 0 }, { -sb, 0, cb } };
-
-    /* ph.rot[c][r]: column c (pelvis axis c), row r (LPS component r). */
-    for (guint r = 0; r < 3; r++)
-      for (guint c = 0; c < 3; c++)
-        {
-          double v = 0;
-
-          for (guint m = 0; m < 3; m++)
-            v += rz[r][m] * ry[m][c];
-          ph.rot[c][r] = v;
-        }
-  }
+  ph.tumour = options->tumour;
+  pelvis_rotation (ph.rot);
 
   volume = osp_volume_new (ph.dims, spacing, origin, NULL, "phantom", error);
   if (volume == NULL)
@@ -514,11 +643,24 @@ osp_phantom_generate (const OspPhantomOptions *options,
       out_truth->seed = ph.seed;
       out_truth->defect = ph.defect;
       out_truth->voxel_mm = ph.voxel;
+      out_truth->tumour = ph.tumour;
+      if (ph.tumour)
+        osp_phantom_get_lesion (&out_truth->lesion);
+      for (guint side = 0; side < 2; side++)
+        for (guint r = 0; r < 3; r++)
+          {
+            double q[3] = { side == 0 ? hip[0] : -hip[0], hip[1], hip[2] };
+
+            out_truth->hip_center[side][r] = ph.offset[r];
+            for (guint c = 0; c < 3; c++)
+              out_truth->hip_center[side][r] += ph.rot[c][r] * q[c];
+          }
+      out_truth->socket_radius = SOCKET_R;
     }
 
   g_snprintf (description, sizeof description,
-              "phantom%s seed %u; plane n=(%.5f,%.5f,%.5f) d=%.3f",
-              ph.defect ? " defect" : "", ph.seed, ph.rot[0][0], ph.rot[0][1],
+              "phantom%s%s seed %u; plane n=(%.5f,%.5f,%.5f) d=%.3f",
+              ph.defect ? " defect" : "", ph.tumour ? " tumour" : "", ph.seed, ph.rot[0][0], ph.rot[0][1],
               ph.rot[0][2], dot3 (ph.rot[0], ph.offset));
   osp_volume_set_description (volume, description);
   return g_steal_pointer (&volume);
@@ -557,6 +699,29 @@ osp_phantom_truth_to_json (const OspPhantomTruth *truth)
                           "    \"frame\": \"LPS\",\n"
                           "    \"normal\": [%s, %s, %s],\n"
                           "    \"d_mm\": %s\n"
-                          "  }\n}\n", n[0], n[1], n[2], d);
+                          "  }", n[0], n[1], n[2], d);
+  if (truth->tumour)
+    {
+      char v[15][G_ASCII_DTOSTR_BUF_SIZE];
+
+      for (guint c = 0; c < 3; c++)
+        {
+          g_ascii_formatd (v[c], sizeof v[c], "%.6f", truth->lesion.centre[c]);
+          g_ascii_formatd (v[3 + c], sizeof v[3 + c], "%.6f", truth->lesion.radii[c]);
+        }
+      for (guint c = 0; c < 9; c++)
+        g_ascii_formatd (v[6 + c], sizeof v[6 + c], "%.9f", truth->lesion.axes[c]);
+      g_string_append_printf (json,
+                              ",\n  \"tumour\": {\n"
+                              "    \"frame\": \"LPS\",\n"
+                              "    \"shape\": \"ellipsoid\",\n"
+                              "    \"centre\": [%s, %s, %s],\n"
+                              "    \"radii_mm\": [%s, %s, %s],\n"
+                              "    \"axes\": [%s, %s, %s, %s, %s, %s, %s, %s, %s],\n"
+                              "    \"hu\": %.0f\n"
+                              "  }", v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8],
+                              v[9], v[10], v[11], v[12], v[13], v[14], truth->lesion.hu);
+    }
+  g_string_append (json, "\n}\n");
   return g_string_free (json, FALSE);
 }

@@ -25,9 +25,36 @@ typedef struct
   double   voxel_mm;   /* default 1.0 */
   guint32  dims[3];    /* non-zero: this grid over the same field of view (for benchmarks),
                         * voxel_mm ignored; 0 (default): the field of view ÷ voxel_mm */
+  gboolean tumour;     /* a periacetabular lesion above the right acetabulum (see
+                        * osp_phantom_get_lesion()) */
 } OspPhantomOptions;
 
-#define OSP_PHANTOM_OPTIONS_INIT { 1, FALSE, 1.0, { 0, 0, 0 } }
+#define OSP_PHANTOM_OPTIONS_INIT { 1, FALSE, 1.0, { 0, 0, 0 }, FALSE }
+
+/* The lesion: an ellipsoid of soft tissue (70 HU) that has replaced the bone of the
+ * supra-acetabular ilium it fills and bulges into the soft tissue beside it; the same for
+ * every seed and voxel size.  A voxel belongs to it when its centre lies inside. */
+typedef struct
+{
+  double centre[3];   /* LPS mm */
+  double axes[9];     /* its three principal directions (unit vectors, LPS) */
+  double radii[3];    /* semi-axes along them, mm */
+  double hu;
+  double volume_mm3;  /* 4/3 π r0 r1 r2 */
+} OspPhantomLesion;
+
+void       osp_phantom_get_lesion      (OspPhantomLesion       *out);
+gboolean   osp_phantom_lesion_contains (const OspPhantomLesion *lesion,
+                                        const double            lps[3]);
+/* A label map of the lesion on the CT's grid: 1 where a voxel's centre lies inside, else 0
+ * (int16, as label maps load). */
+OspVolume *osp_phantom_lesion_label_map (const OspPhantomLesion *lesion,
+                                         const OspVolume        *ct,
+                                         GError                **error);
+/* The exact margin of the lesion to a resection plane (n·x ≤ d resected; n need not be unit):
+ * d − max over the ellipsoid of n·x, for checking "resect with a 10 mm margin". */
+double     osp_phantom_lesion_margin   (const OspPhantomLesion *lesion,
+                                        const float             plane[4]);
 
 typedef struct
 {
@@ -36,6 +63,10 @@ typedef struct
   guint32  seed;           /* the options it was made with */
   gboolean defect;
   double   voxel_mm;
+  gboolean tumour;
+  OspPhantomLesion lesion; /* when tumour */
+  double   hip_center[2][3];  /* centres of the left [0] and right [1] acetabular sockets, LPS */
+  double   socket_radius;     /* their radius, mm */
 } OspPhantomTruth;
 
 /* Generates the phantom on all cores (300 × 224 × 200 voxels at 1 mm; the field of view

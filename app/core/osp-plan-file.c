@@ -37,6 +37,8 @@
 #include "osp-atomic-file.h"
 #include "osp-error.h"
 #include "osp-implant.h"
+#include "osp-input.h"
+#include "osp-json.h"
 #include "osp-measure.h"
 #include "osp-memory.h"
 #include "osp-plan-private.h"
@@ -75,6 +77,22 @@ get_u32 (const guint8 *p)
 
   memcpy (&v, p, 4);
   return GUINT32_FROM_LE (v);
+}
+
+void
+osp_plan_swap32 (void  *words,
+                 gsize  n)
+{
+  guint8 *p = words;
+
+  for (gsize i = 0; i < n; i++, p += 4)
+    {
+      guint32 v;
+
+      memcpy (&v, p, 4);
+      v = GUINT32_SWAP_LE_BE (v);
+      memcpy (p, &v, 4);
+    }
 }
 
 static guint8 *
@@ -162,11 +180,18 @@ mesh_deserialize (const guint8  *data,
   memcpy (positions, data + MESH_HEADER_SIZE, (gsize) nv * 12);
   memcpy (indices, data + MESH_HEADER_SIZE + (gsize) nv * 12, (gsize) nt * 12);
 #if G_BYTE_ORDER == G_BIG_ENDIAN
-  for (gsize i = 0; i < (gsize) nv * 3; i++)
-    positions[i] = GUINT32_FROM_LE (((guint32 *) positions)[i]);
-  for (gsize i = 0; i < (gsize) nt * 3; i++)
-    indices[i] = GUINT32_FROM_LE (indices[i]);
+  /* The bits of each word turned round, floats too (never a conversion of their value). */
+  osp_plan_swap32 (positions, (gsize) nv * 3);
+  osp_plan_swap32 (indices, (gsize) nt * 3);
 #endif
+  for (gsize i = 0; i < (gsize) nv * 3; i++)
+    if (!isfinite (positions[i]))
+      {
+        g_set_error (error, OSP_ERROR, OSP_ERROR_CORRUPT,
+                     _("%s: %s: vertex %zu has a coordinate that is not a number"),
+                     file_name, entry, i / 3);
+        return NULL;
+      }
   for (gsize i = 0; i < (gsize) nt * 3; i++)
     if (indices[i] >= nv)
       {
@@ -193,7 +218,9 @@ floats_to_array (const float *values,
 
 static JsonNode *
 plan_to_json (OspPlan    *plan,
-              GPtrArray  *meshes)
+              GPtrArray  *meshes,
+              GPtrArray  *blobs,
+              gboolean    anonymise)
 {
   g_autoptr(GHashTable) entries = g_hash_table_new (NULL, NULL);
   JsonObject *root;
@@ -278,6 +305,8 @@ plan_to_json (OspPlan    *plan,
     if (training != NULL)
       json_object_set_object_member (root, "training", training);
   }
+  /* CTs, the patient and masks (osp-plan-ct.c): older readers ignore them. */
+  osp_plan_ct_to_json (plan, root, blobs, anonymise);
 
   {
     JsonNode *node = json_node_new (JSON_NODE_OBJECT);
@@ -285,89 +314,6 @@ plan_to_json (OspPlan    *plan,
     json_node_take_object (node, root);
     return node;
   }
-}
-
-/* Typed access to JSON members that never warns on a wrong type (hostile files). */
-
-gboolean
-osp_json_get_member (JsonObject   *object,
-                     const char   *key,
-                     GType         type,
-                     gboolean      required,
-                     JsonNode    **out_node,
-                     const char   *where,
-                     GError      **error)
-{
-  JsonNode *node = json_object_get_member (object, key);
-  gboolean ok;
-
-  *out_node = NULL;
-  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
-    {
-      if (!required)
-        return TRUE;
-      g_set_error (error, OSP_ERROR, OSP_ERROR_CORRUPT, _("%s: “%s” is missing"), where, key);
-      return FALSE;
-    }
-  if (type == JSON_TYPE_OBJECT)
-    ok = JSON_NODE_HOLDS_OBJECT (node);
-  else if (type == JSON_TYPE_ARRAY)
-    ok = JSON_NODE_HOLDS_ARRAY (node);
-  else if (type == G_TYPE_DOUBLE)
-    ok = JSON_NODE_HOLDS_VALUE (node) &&
-         (json_node_get_value_type (node) == G_TYPE_DOUBLE ||
-          json_node_get_value_type (node) == G_TYPE_INT64);
-  else
-    ok = JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == type;
-  if (!ok)
-    {
-      g_set_error (error, OSP_ERROR, OSP_ERROR_CORRUPT, _("%s: “%s” has the wrong type"),
-                   where, key);
-      return FALSE;
-    }
-  *out_node = node;
-  return TRUE;
-}
-
-gboolean
-osp_json_get_floats (JsonNode    *node,
-                     float       *out_values,
-                     guint        n,
-                     const char  *where,
-                     const char  *key,
-                     GError     **error)
-{
-  JsonArray *array = json_node_get_array (node);
-
-  if (json_array_get_length (array) != n)
-    {
-      g_set_error (error, OSP_ERROR, OSP_ERROR_CORRUPT, _("%s: “%s” must hold %u numbers"),
-                   where, key, n);
-      return FALSE;
-    }
-  for (guint i = 0; i < n; i++)
-    {
-      JsonNode *element = json_array_get_element (array, i);
-      double value;
-
-      if (!JSON_NODE_HOLDS_VALUE (element) ||
-          (json_node_get_value_type (element) != G_TYPE_DOUBLE &&
-           json_node_get_value_type (element) != G_TYPE_INT64))
-        {
-          g_set_error (error, OSP_ERROR, OSP_ERROR_CORRUPT, _("%s: “%s” must hold %u numbers"),
-                       where, key, n);
-          return FALSE;
-        }
-      value = json_node_get_double (element);
-      if (!isfinite (value) || fabs (value) > G_MAXFLOAT)
-        {
-          g_set_error (error, OSP_ERROR, OSP_ERROR_CORRUPT, _("%s: “%s” holds a bad number"),
-                       where, key);
-          return FALSE;
-        }
-      out_values[i] = (float) value;
-    }
-  return TRUE;
 }
 
 typedef struct
@@ -444,6 +390,82 @@ read_entry (Reader      *reader,
   data[st.size] = 0;
   *out_len = st.size;
   return g_steal_pointer (&data);
+}
+
+/* An entry of exactly `size` bytes read into dest (a CT's voxels): the size is known from
+ * plan.json and checked against the memory before, so no ratio limit applies. */
+static gboolean
+read_entry_into (gpointer     data,
+                 const char  *entry,
+                 void        *dest,
+                 guint64      size,
+                 GError     **error)
+{
+  Reader *reader = data;
+  zip_stat_t st;
+  zip_file_t *file;
+  zip_int64_t n;
+  guint8 extra;
+
+  zip_stat_init (&st);
+  if (zip_stat (reader->zip, entry, 0, &st) != 0)
+    {
+      g_set_error (error, OSP_ERROR, OSP_ERROR_CORRUPT, _("%s: %s is missing"),
+                   reader->file_name, entry);
+      return FALSE;
+    }
+  if (!(st.valid & ZIP_STAT_SIZE) || st.size != size)
+    {
+      g_set_error (error, OSP_ERROR, OSP_ERROR_CORRUPT,
+                   _("%s: %s holds %" PRIu64 " bytes where the CT needs %" PRIu64),
+                   reader->file_name, entry, (st.valid & ZIP_STAT_SIZE) ? (guint64) st.size : 0,
+                   size);
+      return FALSE;
+    }
+  file = zip_fopen (reader->zip, entry, 0);
+  if (file == NULL)
+    {
+      g_set_error (error, OSP_ERROR, OSP_ERROR_CORRUPT, _("%s: cannot read %s: %s"),
+                   reader->file_name, entry, zip_strerror (reader->zip));
+      return FALSE;
+    }
+  n = 0;
+  while ((guint64) n < size)
+    {
+      zip_int64_t got;
+
+      if (g_cancellable_set_error_if_cancelled (reader->cancellable, error))
+        {
+          zip_fclose (file);
+          return FALSE;
+        }
+      got = zip_fread (file, (guint8 *) dest + n, MIN (size - (guint64) n, 64u << 20));
+      if (got <= 0)
+        break;
+      n += got;
+    }
+  if ((guint64) n == size && zip_fread (file, &extra, 1) != 0)
+    n = -1;
+  if (n < 0 || (guint64) n != size)
+    {
+      g_set_error (error, OSP_ERROR, OSP_ERROR_CORRUPT, _("%s: %s is damaged: %s"),
+                   reader->file_name, entry,
+                   n < 0 ? zip_file_strerror (file) : _("it is shorter than it says"));
+      zip_fclose (file);
+      return FALSE;
+    }
+  zip_fclose (file);
+  return TRUE;
+}
+
+static guint8 *
+load_entry (gpointer     data,
+            const char  *entry,
+            guint64      limit,
+            gsize       *out_len,
+            GError     **error)
+{
+  return read_entry (data, entry, limit, out_len, error);
 }
 
 static gboolean
@@ -561,7 +583,7 @@ read_model (Reader      *reader,
     return FALSE;
   if (node != NULL)
     {
-      if (!osp_json_get_floats (node, m, 16, where, "transform", error))
+      if (!osp_json_get_transform (node, m, where, "transform", error))
         return FALSE;
       osp_model_set_transform (model, m);
     }
@@ -588,7 +610,6 @@ read_plan_json (Reader      *reader,
                 GError     **error)
 {
   g_autoptr(JsonParser) parser = json_parser_new_immutable ();
-  g_autoptr(GError) local_error = NULL;
   g_autoptr(GHashTable) meshes = NULL;
   g_autofree char *where = g_strdup_printf ("%s: %s", reader->file_name, PLAN_JSON);
   JsonNode *root;
@@ -600,13 +621,8 @@ read_plan_json (Reader      *reader,
 
   if (!osp_memory_check ((guint64) len * JSON_DOM_FACTOR, reader->file_name, PLAN_JSON, error))
     return FALSE;
-  if (!g_utf8_validate (text, (gssize) len, NULL) ||
-      !json_parser_load_from_data (parser, text, (gssize) len, &local_error))
-    {
-      g_set_error (error, OSP_ERROR, OSP_ERROR_CORRUPT, _("%s: not valid JSON: %s"), where,
-                   local_error != NULL ? local_error->message : _("not UTF-8"));
-      return FALSE;
-    }
+  if (!osp_json_parse (parser, text, len, where, error))
+    return FALSE;
   root = json_parser_get_root (parser);
   if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
     {
@@ -743,6 +759,14 @@ read_plan_json (Reader      *reader,
   if (!osp_json_get_member (object, "operations", JSON_TYPE_ARRAY, FALSE, &node, where, error))
     return FALSE;
   array = node != NULL ? json_node_get_array (node) : NULL;
+  if (array != NULL && json_array_get_length (array) > OSP_PLAN_MAX_OPERATIONS)
+    {
+      g_set_error (error, OSP_ERROR, OSP_ERROR_TOO_LARGE,
+                   _("%s: %u operations, more than the %u any plan records: the file is "
+                     "damaged or not a plan"), where, json_array_get_length (array),
+                   OSP_PLAN_MAX_OPERATIONS);
+      return FALSE;
+    }
   for (guint i = 0; array != NULL && i < json_array_get_length (array); i++)
     {
       JsonNode *element = json_array_get_element (array, i);
@@ -760,7 +784,7 @@ read_plan_json (Reader      *reader,
     return FALSE;
   if (node != NULL && !osp_training_from_json (plan, json_node_get_object (node), where, error))
     return FALSE;
-  return TRUE;
+  return osp_plan_ct_from_json (plan, object, read_entry_into, load_entry, reader, where, error);
 }
 
 OspPlan *
@@ -794,8 +818,10 @@ osp_plan_open_from_data (const guint8  *data,
     reader.zip = zip_open_from_source (source, ZIP_RDONLY | ZIP_CHECKCONS, &zerror);
   if (reader.zip == NULL)
     {
+      const char *reason = osp_error_zip_reason (zip_error_code_zip (&zerror));
+
       g_set_error (error, OSP_ERROR, OSP_ERROR_CORRUPT, _("%s: broken zip file: %s"),
-                   display_name, zip_error_strerror (&zerror));
+                   display_name, reason != NULL ? reason : zip_error_strerror (&zerror));
       zip_error_fini (&zerror);
       if (source != NULL)
         zip_source_free (source);
@@ -820,7 +846,6 @@ osp_plan_open (const char              *path,
                GError                 **error)
 {
   g_autoptr(GMappedFile) mapped = NULL;
-  g_autoptr(GError) local_error = NULL;
   g_autofree char *name = NULL;
   OspPlan *plan;
 
@@ -828,13 +853,9 @@ osp_plan_open (const char              *path,
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   name = osp_error_display_name (path);
-  mapped = g_mapped_file_new (path, FALSE, &local_error);
+  mapped = osp_input_map (path, error);
   if (mapped == NULL)
-    {
-      g_set_error (error, G_FILE_ERROR, local_error->code, _("%s: cannot open: %s"), name,
-                   local_error->message);
-      return NULL;
-    }
+    return NULL;
   osp_progress_report (progress, 0.0);
   plan = osp_plan_open_from_data ((const guint8 *) g_mapped_file_get_contents (mapped),
                                   g_mapped_file_get_length (mapped), name, cancellable, error);
@@ -914,6 +935,7 @@ typedef struct
 {
   JsonNode   *root;
   GPtrArray  *meshes;     /* OspMesh, referenced */
+  GPtrArray  *blobs;      /* OspPlanBlob: CT voxels and masks */
   char       *path;
   char       *name;
   OspCommand *top;        /* the undo step saved (NULL: the bottom), for "modified" */
@@ -925,6 +947,7 @@ snapshot_free (Snapshot *snapshot)
 {
   json_node_unref (snapshot->root);
   g_ptr_array_unref (snapshot->meshes);
+  g_ptr_array_unref (snapshot->blobs);
   g_free (snapshot->path);
   g_free (snapshot->name);
   g_clear_pointer (&snapshot->top, osp_command_unref);
@@ -936,13 +959,15 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (Snapshot, snapshot_free)
 static Snapshot *
 snapshot_new (OspPlan    *plan,
               const char *path,
-              gboolean    mark_saved)
+              gboolean    mark_saved,
+              gboolean    anonymise)
 {
   Snapshot *snapshot = g_new0 (Snapshot, 1);
   OspCommand *top = osp_plan_get_top_command (plan);
 
   snapshot->meshes = g_ptr_array_new_with_free_func ((GDestroyNotify) osp_mesh_unref);
-  snapshot->root = plan_to_json (plan, snapshot->meshes);
+  snapshot->blobs = g_ptr_array_new_with_free_func ((GDestroyNotify) osp_plan_blob_free);
+  snapshot->root = plan_to_json (plan, snapshot->meshes, snapshot->blobs, anonymise);
   snapshot->path = g_strdup (path);
   snapshot->name = osp_error_display_name (path);
   snapshot->top = top != NULL ? osp_command_ref (top) : NULL;
@@ -977,6 +1002,14 @@ build_zip (Snapshot                *snapshot,
     total += MESH_HEADER_SIZE + 4 +
              (guint64) osp_mesh_get_n_vertices (meshes->pdata[i]) * 12 +
              (guint64) osp_mesh_get_n_triangles (meshes->pdata[i]) * 12;
+  for (guint i = 0; i < snapshot->blobs->len; i++)
+    {
+      OspPlanBlob *blob = snapshot->blobs->pdata[i];
+
+      /* CT voxels are written from the volume itself; their deflated copy is smaller. */
+      total += blob->volume != NULL ? osp_volume_get_n_voxels (blob->volume) :
+               g_bytes_get_size (blob->bytes);
+    }
   /* The serialised meshes and the compressed zip live together for a moment. */
   if (!osp_memory_check (2 * total + json_len, name, _("saving the plan"), error))
     return NULL;
@@ -1014,6 +1047,36 @@ build_zip (Snapshot                *snapshot,
       if (g_cancellable_set_error_if_cancelled (cancellable, error))
         goto fail;
       osp_progress_report (progress, 0.1 * (i + 1) / meshes->len);
+    }
+  for (guint i = 0; i < snapshot->blobs->len; i++)
+    {
+      OspPlanBlob *blob = snapshot->blobs->pdata[i];
+      const void *data;
+      gsize len;
+
+      if (blob->volume != NULL)
+        {
+          len = osp_volume_get_n_voxels (blob->volume) * 2;
+#if G_BYTE_ORDER == G_BIG_ENDIAN
+          {
+            gint16 *swapped = g_malloc (len);
+            const gint16 *d = osp_volume_get_data (blob->volume);
+
+            for (guint64 v = 0; v < len / 2; v++)
+              swapped[v] = GINT16_TO_LE (d[v]);
+            g_ptr_array_add (buffers, swapped);
+            data = swapped;
+          }
+#else
+          data = osp_volume_get_data (blob->volume);
+#endif
+        }
+      else
+        data = g_bytes_get_data (blob->bytes, &len);
+      /* CT voxels deflate at the fastest level (2–4 times smaller, ~100 MB/s); masks are
+       * run-length coded already and deflate further. */
+      if (!add_buffer (zip, blob->entry, data, len, blob->volume != NULL ? 1 : 6, name, error))
+        goto fail;
     }
   zip_register_progress_callback_with_state (zip, 0.01, zip_progress, NULL, &state);
   zip_register_cancel_callback_with_state (zip, zip_cancel, NULL, &state);
@@ -1110,7 +1173,7 @@ save_to (OspPlan                 *plan,
          GCancellable            *cancellable,
          GError                 **error)
 {
-  g_autoptr(Snapshot) snapshot = snapshot_new (plan, path, FALSE);
+  g_autoptr(Snapshot) snapshot = snapshot_new (plan, path, FALSE, FALSE);
 
   return write_snapshot (snapshot, progress, cancellable, error);
 }
@@ -1141,7 +1204,7 @@ save_async (OspPlan             *plan,
   g_autoptr(GTask) task = g_task_new (plan, cancellable, callback, user_data);
 
   g_task_set_source_tag (task, source_tag);
-  g_task_set_task_data (task, snapshot_new (plan, path, mark_saved),
+  g_task_set_task_data (task, snapshot_new (plan, path, mark_saved, FALSE),
                         (GDestroyNotify) snapshot_free);
   g_task_run_in_thread (task, save_thread);
 }
@@ -1192,6 +1255,27 @@ osp_plan_save (OspPlan                 *self,
     return FALSE;
   osp_plan_set_saved (self, path);
   return TRUE;
+}
+
+gboolean
+osp_plan_save_full (OspPlan                 *self,
+                    const char              *path,
+                    OspPlanSaveFlags         flags,
+                    const OspProgressRange  *progress,
+                    GCancellable            *cancellable,
+                    GError                 **error)
+{
+  g_autoptr(Snapshot) snapshot = NULL;
+
+  g_return_val_if_fail (OSP_IS_PLAN (self), FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!(flags & OSP_PLAN_SAVE_ANONYMISE))
+    return osp_plan_save (self, path, progress, cancellable, error);
+  /* A copy: the plan keeps its path and its modified state. */
+  snapshot = snapshot_new (self, path, FALSE, TRUE);
+  return write_snapshot (snapshot, progress, cancellable, error);
 }
 
 /* -- Autosave --------------------------------------------------------------------------------- */

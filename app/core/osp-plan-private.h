@@ -82,6 +82,11 @@ typedef struct
   JsonObject *(*record)         (gpointer    data);
   void        (*collect_meshes) (gpointer    data,
                                  GPtrArray  *out);
+  /* May be NULL.  When the command on top of the undo stack and `next_data` (already applied,
+   * same table, both mergeable) are one gesture (a brush stroke), folds next into top and
+   * returns TRUE. */
+  gboolean    (*merge)          (gpointer    top_data,
+                                 gpointer    next_data);
 } OspCommandCustom;
 
 /* A command driven by `custom`; data is freed with destroy (may be NULL) with the command. */
@@ -115,24 +120,77 @@ gboolean     osp_plan_role_from_string    (const char     *text,
 /* Normalises a plane (unit normal, d scaled alike); FALSE for a zero or non-finite normal. */
 gboolean     osp_plan_normalize_plane          (const OspPlane *plane,
                                            OspPlane       *out_plane);
+/* Reverses the bytes of each of the n 32-bit words at `words` (integers or floats alike: the bits
+ * move, never a value conversion) — how a big-endian machine reads the little-endian meshes. */
+void         osp_plan_swap32              (void           *words,
+                                           gsize           n);
 
-/* A member of `object` of the given type (G_TYPE_STRING, G_TYPE_BOOLEAN, G_TYPE_INT64,
- * G_TYPE_DOUBLE — which also takes integers —, JSON_TYPE_ARRAY, JSON_TYPE_OBJECT), never
- * warning on a hostile file.  *out_node is NULL when it is absent (or null) and not required.
- * Errors say "WHERE: “KEY” is missing / has the wrong type". */
-gboolean     osp_json_get_member          (JsonObject     *object,
-                                           const char     *key,
-                                           GType           type,
-                                           gboolean        required,
-                                           JsonNode      **out_node,
+/* -- CT volumes, patient and masks (osp-plan-ct.c) ------------------------------------------ */
+
+/* Registers the plan's signals for volumes, the patient and masks (from class_init). */
+void         osp_plan_ct_class_init       (GObjectClass   *klass);
+/* Appends the canonical text of the volumes, patient and masks (osp_plan_dump()). */
+void         osp_plan_ct_dump             (OspPlan        *plan,
+                                           GString        *out);
+
+/* A binary entry of the plan file besides the meshes: a CT's voxels (referenced, written
+ * as little-endian int16) or bytes (an encoded mask). */
+typedef struct
+{
+  char      *entry;
+  OspVolume *volume;
+  GBytes    *bytes;
+} OspPlanBlob;
+
+void         osp_plan_blob_free           (OspPlanBlob    *blob);
+/* Adds "patient", "volumes" and "masks" to plan.json's root and the entries they refer to
+ * (OspPlanBlob*) to `blobs`; with `anonymise` the patients are left out. */
+void         osp_plan_ct_to_json          (OspPlan        *plan,
+                                           JsonObject     *root,
+                                           GPtrArray      *blobs,
+                                           gboolean        anonymise);
+/* Reads an entry of the plan file into `dest`, which holds exactly `size` bytes; fails when
+ * the entry is missing, damaged or not exactly that size. */
+typedef gboolean (*OspPlanEntryReader) (gpointer     reader,
+                                        const char  *entry,
+                                        void        *dest,
+                                        guint64      size,
+                                        GError     **error);
+/* Reads an entry of at most `limit` bytes (g_free). */
+typedef guint8  *(*OspPlanEntryLoader) (gpointer     reader,
+                                        const char  *entry,
+                                        guint64      limit,
+                                        gsize       *out_len,
+                                        GError     **error);
+/* Reads what osp_plan_ct_to_json() wrote (all optional: old plans have none of it). */
+gboolean     osp_plan_ct_from_json        (OspPlan        *plan,
+                                           JsonObject     *root,
+                                           OspPlanEntryReader read_into,
+                                           OspPlanEntryLoader load,
+                                           gpointer        reader,
                                            const char     *where,
                                            GError        **error);
-/* An array node of exactly n finite numbers within float range. */
-gboolean     osp_json_get_floats          (JsonNode       *node,
-                                           float          *out_values,
-                                           guint           n,
+
+/* Whether `kind` is one of the CT operations ("load-ct", "add-mask", "paint-sphere",
+ * "paint-disk", "paint-stroke", "grow-region", "fill-between", "add-tumour", "mesh-mask",
+ * "split", "separate-bones", …) and running one (osp_plan_run_operation()). */
+gboolean     osp_plan_ct_is_operation     (const char     *kind);
+gboolean     osp_plan_ct_run_operation    (OspPlan        *plan,
+                                           JsonObject     *op,
+                                           const char     *kind,
+                                           const char     *base_dir,
+                                           GCancellable   *cancellable,
+                                           GError        **error);
+
+/* Masks as stored in plan files: "OSPMASK\0", u32 version 1, u32 dims[3], runs of (u8 value,
+ * u32 length), u32 CRC-32 of everything before, little-endian. */
+GBytes      *osp_mask_encode              (const OspMask  *mask);
+/* Decodes into `mask` (whose grid the caller made from the JSON); fails naming `where`
+ * when the bytes are damaged or do not fill exactly the grid. */
+gboolean     osp_mask_decode              (OspMask        *mask,
+                                           const guint8   *data,
+                                           gsize           len,
                                            const char     *where,
-                                           const char     *key,
                                            GError        **error);
 
 G_END_DECLS

@@ -8,13 +8,19 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <glib/gi18n-lib.h>
+#include <glib/gstdio.h>
+#include <limits.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "osp-cut.h"
 #include "osp-error.h"
 #include "osp-export.h"
+#include "osp-json.h"
 #include "osp-mesh-io.h"
 #include "osp-plan-private.h"
 #include "osp-symmetry.h"
@@ -389,6 +395,83 @@ resolve_path (const char *path,
   return g_canonicalize_filename (path, absolute_dir);
 }
 
+/* TRUE when `path` is `dir` or lies below it (both canonical). */
+static gboolean
+path_is_inside (const char *path,
+                const char *dir)
+{
+  gsize n = strlen (dir);
+
+  if (n > 0 && dir[n - 1] == G_DIR_SEPARATOR)
+    n--;
+  return strncmp (path, dir, n) == 0 && (path[n] == '\0' || path[n] == G_DIR_SEPARATOR);
+}
+
+/* Where an export may write: `file`, relative to export_dir (NULL: the current folder), and
+ * inside it even after following symbolic links — a plan from someone else must not write
+ * anywhere else (no absolute paths, no "..", no link pointing out, no link as the file). */
+static char *
+resolve_export_path (const char  *file,
+                     const char  *export_dir,
+                     const char  *where,
+                     GError     **error)
+{
+  g_autofree char *root = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *parent = NULL;
+  char *real_root = NULL;
+  char *real_parent = NULL;
+  gboolean inside;
+  GStatBuf st;
+
+  if (g_path_is_absolute (file))
+    {
+      g_set_error (error, OSP_ERROR, OSP_ERROR_FAILED,
+                   _("%s: “%s” is an absolute path: a plan exports only into the export folder, "
+                     "so give a path relative to it"), where, file);
+      return NULL;
+    }
+  root = g_canonicalize_filename (export_dir != NULL ? export_dir : ".", NULL);
+  path = g_canonicalize_filename (file, root);
+  if (!path_is_inside (path, root) || strcmp (path, root) == 0)
+    {
+      g_set_error (error, OSP_ERROR, OSP_ERROR_FAILED,
+                   _("%s: “%s” leads outside the export folder %s: a plan exports only into "
+                     "that folder"), where, file, root);
+      return NULL;
+    }
+  parent = g_path_get_dirname (path);
+  real_root = realpath (root, NULL);
+  real_parent = real_root != NULL ? realpath (parent, NULL) : NULL;
+  if (real_parent == NULL)
+    {
+      int saved = errno;
+
+      g_set_error (error, OSP_ERROR, OSP_ERROR_FAILED, _("%s: cannot export to %s: %s"), where,
+                   path, g_strerror (saved));
+      free (real_root);
+      return NULL;
+    }
+  inside = path_is_inside (real_parent, real_root);
+  free (real_root);
+  free (real_parent);
+  if (!inside)
+    {
+      g_set_error (error, OSP_ERROR, OSP_ERROR_FAILED,
+                   _("%s: “%s” leads outside the export folder %s through a symbolic link: a "
+                     "plan exports only into that folder"), where, file, root);
+      return NULL;
+    }
+  if (g_lstat (path, &st) == 0 && !S_ISREG (st.st_mode))
+    {
+      g_set_error (error, OSP_ERROR, OSP_ERROR_FAILED,
+                   _("%s: %s exists and is not a regular file (a link, a folder or a device): "
+                     "it is left alone"), where, path);
+      return NULL;
+    }
+  return g_steal_pointer (&path);
+}
+
 static gboolean
 run_load (OspPlan      *plan,
           JsonObject   *op,
@@ -475,7 +558,7 @@ run_load (OspPlan      *plan,
     {
       float m[16];
 
-      if (!osp_json_get_floats (node, m, 16, where, "transform", error))
+      if (!osp_json_get_transform (node, m, where, "transform", error))
         return FALSE;
       osp_model_set_transform (model, m);
     }
@@ -543,7 +626,7 @@ run_set (OspPlan     *plan,
     {
       float m[16];
 
-      if (!osp_json_get_floats (node, m, 16, where, "transform", error))
+      if (!osp_json_get_transform (node, m, where, "transform", error))
         return FALSE;
       g_ptr_array_add (commands, osp_command_new_set_transform (model, m));
     }
@@ -673,6 +756,9 @@ run_export (OspPlan      *plan,
   file = get_string (op, "path", TRUE, where, error);
   if (file == NULL)
     return FALSE;
+  path = resolve_export_path (file, export_dir, where, error);
+  if (path == NULL)
+    return FALSE;
   if (!osp_json_get_member (op, "models", JSON_TYPE_ARRAY, FALSE, &node, where, error))
     return FALSE;
   if (node != NULL)
@@ -712,7 +798,6 @@ run_export (OspPlan      *plan,
       return FALSE;
     }
 
-  path = resolve_path (file, export_dir);
   if (!osp_export_format_from_path (path, &format))
     {
       g_set_error (error, OSP_ERROR, OSP_ERROR_UNSUPPORTED,
@@ -728,7 +813,13 @@ run_export (OspPlan      *plan,
   transforms = g_new (float, 16 * (gsize) models->len);
   for (guint i = 0; i < models->len; i++)
     osp_export_item_from_model (models->pdata[i], transforms + 16 * i, &items[i]);
-  return osp_export (items, models->len, path, format, merge, NULL, NULL, cancellable, error);
+  {
+    /* The case's patient goes into the 3MF's metadata (not into STL/OBJ/PLY). */
+    g_auto(GStrv) metadata = osp_patient_to_3mf_metadata (osp_plan_get_patient (plan));
+
+    return osp_export_full (items, models->len, path, format, merge,
+                            (const char *const *) metadata, NULL, NULL, cancellable, error);
+  }
 }
 
 gboolean
@@ -770,12 +861,16 @@ osp_plan_run_operation (OspPlan      *self,
     ok = run_cut (self, operation, kind, cancellable, error);
   else if (strcmp (kind, "mirror") == 0)
     ok = run_mirror (self, operation, kind, cancellable, error);
+  else if (strcmp (kind, "register") == 0)
+    ok = osp_plan_run_register (self, operation, NULL, cancellable, error);
   else if (strcmp (kind, "export") == 0)
     ok = run_export (self, operation, export_dir, kind, cancellable, error);
   else if (strcmp (kind, "implant") == 0)
     ok = osp_implant_run_operation (self, operation, base_dir, cancellable, error);
   else if (strcmp (kind, "add-measurement") == 0 || strcmp (kind, "delete-measurement") == 0)
     ok = osp_measure_run_operation (self, operation, error);
+  else if (osp_plan_ct_is_operation (kind))
+    ok = osp_plan_ct_run_operation (self, operation, kind, base_dir, cancellable, error);
   else if (g_str_has_suffix (kind, "-plane") || g_str_has_suffix (kind, "-landmark"))
     {
       gboolean plane = g_str_has_suffix (kind, "-plane");

@@ -25,11 +25,13 @@ typedef struct
   float  position[3];
 } Landmark;
 
-/* One undo step: the command and how many operations it recorded. */
+/* One undo step: the command, how many operations it recorded and the bytes of the meshes it
+ * holds counted without sharing (an upper bound of what it adds to the history). */
 typedef struct
 {
   OspCommand *command;
   guint       n_records;
+  guint64     mesh_bytes;
 } Step;
 
 struct _OspPlan
@@ -39,12 +41,17 @@ struct _OspPlan
   GPtrArray *models;      /* OspModel */
   GArray    *planes;      /* NamedPlane */
   GArray    *landmarks;   /* Landmark */
+  /* Name → index + 1 of the first plane / landmark of that name, so that a long replay or a big
+   * file stays linear; NULL when stale (rebuilt on the next look-up). */
+  GHashTable *plane_names;
+  GHashTable *landmark_names;
   GPtrArray *operations;  /* JsonObject */
 
   GQueue     undo;        /* Step*, head = newest */
   GQueue     redo;        /* Step*, head = next to redo */
   gboolean   merge_open;
   guint64    budget;
+  guint64    history_bound;  /* the sum of the steps' mesh_bytes: ≥ the history's bytes */
 
   /* The saved state: the command on top of the undo stack then (NULL: the bottom). */
   OspCommand *clean_top;
@@ -147,6 +154,8 @@ osp_plan_finalize (GObject *object)
   g_queue_clear_full (&self->undo, (GDestroyNotify) step_free);
   g_queue_clear_full (&self->redo, (GDestroyNotify) step_free);
   g_ptr_array_unref (self->models);
+  g_clear_pointer (&self->plane_names, g_hash_table_unref);
+  g_clear_pointer (&self->landmark_names, g_hash_table_unref);
   g_array_unref (self->planes);
   g_array_unref (self->landmarks);
   g_ptr_array_unref (self->operations);
@@ -233,6 +242,7 @@ osp_plan_class_init (OspPlanClass *klass)
   signals[SIGNAL_OPERATIONS_CHANGED] =
     g_signal_new ("operations-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                   NULL, NULL, NULL, G_TYPE_NONE, 0);
+  osp_plan_ct_class_init (object_class);
 }
 
 static void
@@ -352,6 +362,65 @@ osp_plan_get_plane (OspPlan  *self,
   *out_plane = g_array_index (self->planes, NamedPlane, index).plane;
 }
 
+/* -- Name look-ups over arrays whose elements start with their name (NamedPlane, Landmark) -- */
+
+static const char *
+element_name (GArray *array,
+              guint   i)
+{
+  return *(char **) (gpointer) (array->data + (gsize) i * g_array_get_element_size (array));
+}
+
+static int
+name_index_find (GHashTable **index,
+                 GArray      *array,
+                 const char  *name)
+{
+  if (*index == NULL)
+    {
+      *index = g_hash_table_new (g_str_hash, g_str_equal);
+      for (guint i = 0; i < array->len; i++)
+        if (!g_hash_table_contains (*index, element_name (array, i)))
+          g_hash_table_insert (*index, (gpointer) element_name (array, i),
+                               GUINT_TO_POINTER (i + 1));
+    }
+  return (int) GPOINTER_TO_UINT (g_hash_table_lookup (*index, name)) - 1;
+}
+
+/* After element i was inserted: appends stay cheap, anything else makes the index stale. */
+static void
+name_index_inserted (GHashTable **index,
+                     GArray      *array,
+                     guint        i)
+{
+  if (*index == NULL)
+    return;
+  if (i + 1 == array->len)
+    {
+      if (!g_hash_table_contains (*index, element_name (array, i)))
+        g_hash_table_insert (*index, (gpointer) element_name (array, i), GUINT_TO_POINTER (i + 1));
+    }
+  else
+    g_clear_pointer (index, g_hash_table_unref);
+}
+
+/* Before element i is removed (its name is about to be freed). */
+static void
+name_index_removing (GHashTable **index,
+                     GArray      *array,
+                     guint        i)
+{
+  if (*index == NULL)
+    return;
+  if (i + 1 == array->len)
+    {
+      if (GPOINTER_TO_UINT (g_hash_table_lookup (*index, element_name (array, i))) == i + 1)
+        g_hash_table_remove (*index, element_name (array, i));
+    }
+  else
+    g_clear_pointer (index, g_hash_table_unref);
+}
+
 int
 osp_plan_find_plane (OspPlan    *self,
                      const char *name)
@@ -359,10 +428,7 @@ osp_plan_find_plane (OspPlan    *self,
   g_return_val_if_fail (OSP_IS_PLAN (self), -1);
   g_return_val_if_fail (name != NULL, -1);
 
-  for (guint i = 0; i < self->planes->len; i++)
-    if (strcmp (g_array_index (self->planes, NamedPlane, i).name, name) == 0)
-      return (int) i;
-  return -1;
+  return name_index_find (&self->plane_names, self->planes, name);
 }
 
 guint
@@ -403,10 +469,7 @@ osp_plan_find_landmark (OspPlan    *self,
   g_return_val_if_fail (OSP_IS_PLAN (self), -1);
   g_return_val_if_fail (name != NULL, -1);
 
-  for (guint i = 0; i < self->landmarks->len; i++)
-    if (strcmp (g_array_index (self->landmarks, Landmark, i).name, name) == 0)
-      return (int) i;
-  return -1;
+  return name_index_find (&self->landmark_names, self->landmarks, name);
 }
 
 guint
@@ -463,6 +526,7 @@ osp_plan_insert_plane_raw (OspPlan        *self,
   g_return_if_fail (index <= self->planes->len);
 
   g_array_insert_val (self->planes, index, named);
+  name_index_inserted (&self->plane_names, self->planes, index);
   g_signal_emit (self, signals[SIGNAL_PLANES_CHANGED], 0);
 }
 
@@ -472,6 +536,7 @@ osp_plan_remove_plane_raw (OspPlan *self,
 {
   g_return_if_fail (index < self->planes->len);
 
+  name_index_removing (&self->plane_names, self->planes, index);
   g_array_remove_index (self->planes, index);
   g_signal_emit (self, signals[SIGNAL_PLANES_CHANGED], 0);
 }
@@ -498,6 +563,7 @@ osp_plan_insert_landmark_raw (OspPlan     *self,
   g_return_if_fail (index <= self->landmarks->len);
 
   g_array_insert_val (self->landmarks, index, landmark);
+  name_index_inserted (&self->landmark_names, self->landmarks, index);
   g_signal_emit (self, signals[SIGNAL_LANDMARKS_CHANGED], 0);
 }
 
@@ -507,6 +573,7 @@ osp_plan_remove_landmark_raw (OspPlan *self,
 {
   g_return_if_fail (index < self->landmarks->len);
 
+  name_index_removing (&self->landmark_names, self->landmarks, index);
   g_array_remove_index (self->landmarks, index);
   g_signal_emit (self, signals[SIGNAL_LANDMARKS_CHANGED], 0);
 }
@@ -635,13 +702,40 @@ push_records (OspPlan    *self,
   return self->operations->len - before;
 }
 
+/* The meshes the command holds, counted as if none were shared. */
+static guint64
+command_mesh_bytes (OspCommand *command)
+{
+  g_autoptr(GPtrArray) meshes = g_ptr_array_new ();
+  guint64 bytes = 0;
+
+  osp_command_collect_meshes (command, meshes);
+  for (guint i = 0; i < meshes->len; i++)
+    bytes += (guint64) osp_mesh_get_n_vertices (meshes->pdata[i]) * 3 * sizeof (float) +
+             (guint64) osp_mesh_get_n_triangles (meshes->pdata[i]) * 3 * sizeof (guint32);
+  return bytes;
+}
+
+/* After the command was applied or reverted (what it holds may change). */
+static void
+refresh_mesh_bytes (OspPlan *self,
+                    Step    *step)
+{
+  self->history_bound -= step->mesh_bytes;
+  step->mesh_bytes = command_mesh_bytes (step->command);
+  self->history_bound += step->mesh_bytes;
+}
+
 static void
 clear_redo (OspPlan *self)
 {
   /* The saved state can no longer be reached when it lies in the redo stack. */
   for (GList *l = self->redo.head; l != NULL; l = l->next)
-    if (((Step *) l->data)->command == self->clean_top)
-      self->clean_valid = FALSE;
+    {
+      if (((Step *) l->data)->command == self->clean_top)
+        self->clean_valid = FALSE;
+      self->history_bound -= ((Step *) l->data)->mesh_bytes;
+    }
   g_queue_clear_full (&self->redo, (GDestroyNotify) step_free);
 }
 
@@ -679,6 +773,10 @@ osp_plan_get_history_bytes (OspPlan *self)
 static void
 enforce_budget (OspPlan *self)
 {
+  /* Counting the history walks every step: skip it while even the bound fits (steps without
+   * meshes — landmarks, planes, transforms — keep a long replay linear). */
+  if (self->history_bound <= self->budget)
+    return;
   while (self->undo.length + self->redo.length > 0 &&
          osp_plan_get_history_bytes (self) > self->budget)
     {
@@ -699,6 +797,7 @@ enforce_budget (OspPlan *self)
           if (self->clean_top == step->command)
             self->clean_valid = FALSE;
         }
+      self->history_bound -= step->mesh_bytes;
       step_free (step);
     }
 }
@@ -726,12 +825,15 @@ osp_plan_execute (OspPlan     *self,
         self->clean_valid = FALSE;
       pop_records (self, top->n_records);
       top->n_records = push_records (self, top->command);
+      refresh_mesh_bytes (self, top);
     }
   else
     {
       step = g_new0 (Step, 1);
       step->command = osp_command_ref (command);
       step->n_records = push_records (self, command);
+      step->mesh_bytes = command_mesh_bytes (command);
+      self->history_bound += step->mesh_bytes;
       g_queue_push_head (&self->undo, step);
     }
   self->merge_open = TRUE;
@@ -752,6 +854,7 @@ osp_plan_undo (OspPlan *self)
     return FALSE;
   osp_command_revert (step->command, self);
   pop_records (self, step->n_records);
+  refresh_mesh_bytes (self, step);
   g_queue_push_head (&self->redo, step);
   self->merge_open = FALSE;
   notify_history (self);
@@ -774,12 +877,14 @@ osp_plan_redo (OspPlan *self)
     {
       g_critical ("Redo of “%s” failed: %s", osp_command_get_label (step->command),
                   error->message);
+      self->history_bound -= step->mesh_bytes;
       step_free (step);
       clear_redo (self);
       notify_history (self);
       return FALSE;
     }
   step->n_records = push_records (self, step->command);
+  refresh_mesh_bytes (self, step);
   g_queue_push_head (&self->undo, step);
   self->merge_open = FALSE;
   notify_history (self);
@@ -869,6 +974,7 @@ osp_plan_clear_history (OspPlan *self)
     self->clean_top = NULL;
   g_queue_clear_full (&self->undo, (GDestroyNotify) step_free);
   g_queue_clear_full (&self->redo, (GDestroyNotify) step_free);
+  self->history_bound = 0;
   self->merge_open = FALSE;
   notify_history (self);
 }
@@ -962,6 +1068,7 @@ osp_plan_dump (OspPlan *self)
       text = json_to_string (node, FALSE);
       g_string_append_printf (out, "operation %u %s\n", i, text);
     }
+  osp_plan_ct_dump (self, out);
   return g_string_free (out, FALSE);
 }
 

@@ -20,6 +20,7 @@
 #include "osp-error.h"
 #include "osp-memory.h"
 #include "osp-mesh-io-private.h"
+#include "osp-mesh-reader-private.h"
 
 #define MAX_HEADER_ITEMS 4096
 
@@ -149,6 +150,9 @@ parse_header (Ply     *ply,
   OspTextCursor cursor;
   gboolean have_format = FALSE;
   gboolean cr_only;
+  g_autofree char *first_unknown = NULL;
+  guint64 first_unknown_line = 0;
+  guint n_unknown = 0;
 
   osp_text_cursor_init (&cursor, ply->reader->data, ply->reader->len);
   /* "ply" and blanks were checked by the detection; how that line ends tells how every header
@@ -254,13 +258,30 @@ parse_header (Ply     *ply,
         }
       else
         {
-          g_autofree char *found = osp_mesh_io_excerpt (token, len);
-          g_autofree char *what = g_strdup_printf (_("unknown keyword “%s”"), found);
+          /* Not a keyword: a comment without "comment" (Blender 2.4x writes "Created by
+           * Blender3D …"), or a writer's own extension.  Skipped, with a warning, as other
+           * readers do. */
+          if (n_unknown++ == 0)
+            {
+              const char *eol = token;
 
-          return header_error (ply, line, what, error);
+              while (eol < cursor.end && *eol != '\n' && *eol != '\r')
+                eol++;
+              first_unknown = osp_mesh_io_excerpt (token, (gsize) (eol - token));
+              first_unknown_line = line;
+            }
         }
       header_next_line (&cursor, cr_only);
     }
+  if (n_unknown > 0)
+    osp_mesh_reader_warn (ply->reader,
+                          g_dngettext (GETTEXT_PACKAGE,
+                                       "%s: %u line of the PLY header is neither a keyword nor a "
+                                       "comment and was ignored (line %" PRIu64 ": “%s”)",
+                                       "%s: %u lines of the PLY header are neither keywords nor "
+                                       "comments and were ignored (the first, line %" PRIu64
+                                       ": “%s”)", n_unknown),
+                          ply->reader->name, n_unknown, first_unknown_line, first_unknown);
 
   if (!have_format)
     return header_error (ply, cursor.line, _("no “format” line"), error);
@@ -702,11 +723,19 @@ osp_ply_read (OspMeshReader *reader,
                               reader->name);
     }
   else if (ply.p < ply.end)
-    osp_mesh_reader_warn (reader, _("%s: %zu bytes after the last PLY element "
-                                    "were ignored"), reader->name, (gsize) (ply.end - ply.p));
+    osp_mesh_reader_warn (reader, g_dngettext (GETTEXT_PACKAGE,
+                                               "%s: %zu byte after the last PLY element was "
+                                               "ignored",
+                                               "%s: %zu bytes after the last PLY element were "
+                                               "ignored", (gsize) (ply.end - ply.p)),
+                          reader->name, (gsize) (ply.end - ply.p));
   if (n_short_faces > 0)
-    osp_mesh_reader_warn (reader, _("%s: %" PRIu64 " faces with fewer than three "
-                                    "corners were ignored"), reader->name, n_short_faces);
+    osp_mesh_reader_warn (reader, g_dngettext (GETTEXT_PACKAGE,
+                                               "%s: %" PRIu64 " face with fewer than three "
+                                               "corners was ignored",
+                                               "%s: %" PRIu64 " faces with fewer than three "
+                                               "corners were ignored", n_short_faces),
+                          reader->name, n_short_faces);
 
   triangles = osp_mesh_reader_triangulate_faces (reader, positions, corners, face_sizes, error);
   if (triangles == NULL)

@@ -384,6 +384,10 @@ corners (const float *pos, const guint32 *idx, guint32 t, Vec3 *out)
 
 /* Grid cells are this many times a triangle's mean extent. */
 #define CELL_FACTOR 2.0
+/* A cell with more triangles than this is not tested pair by pair (that would be quadratic:
+ * a 100 000-vertex polygon's fan puts every triangle in the cell of its centre); it is
+ * counted as unchecked and the report says so. */
+#define CELL_MAX_ENTRIES OSP_PRINT_CHECK_MAX_SPOT_TRIANGLES
 
 /* The grid: triangles bucketed by the cells their boxes cover, sorted by cell. */
 typedef struct
@@ -409,6 +413,16 @@ grid_clear (Grid *g)
   g_clear_pointer (&g->cell_start, g_free);
 }
 
+/* Triangles without area (zero normal) intersect nothing and no ray hits them: they stay out
+ * of the grid, however many there are. */
+static inline gboolean
+is_degenerate (const Grid *g, guint32 t)
+{
+  const double *n = g->normals + 3 * (gsize) t;
+
+  return n[0] == 0 && n[1] == 0 && n[2] == 0;
+}
+
 static inline guint64
 grid_coord (const Grid *g, int axis, double x)
 {
@@ -416,7 +430,10 @@ grid_coord (const Grid *g, int axis, double x)
 
   if (!(c > 0))
     return 0;
-  return MIN ((guint64) c, g->dims[axis] - 1);
+  /* Compared as a double first: a far coordinate is beyond any integer. */
+  if (c >= (double) (g->dims[axis] - 1))
+    return g->dims[axis] - 1;
+  return (guint64) c;
 }
 
 /* FALSE with the error when memory is short or on cancellation; an empty grid (no keys) when
@@ -471,7 +488,24 @@ grid_build (const OspMesh  *mesh,
         }
       mean_extent += MAX (b[3] - b[0], MAX (b[4] - b[1], b[5] - b[2]));
     }
-  mean_extent /= nt;
+  {
+    guint32 n_sized = 0;
+
+    mean_extent = 0;
+    for (guint32 t = 0; t < nt; t++)
+      {
+        const float *b = g->boxes + 6 * (gsize) t;
+
+        if (!is_degenerate (g, t))
+          {
+            mean_extent += MAX (b[3] - b[0], MAX (b[4] - b[1], b[5] - b[2]));
+            n_sized++;
+          }
+      }
+    if (n_sized == 0)
+      return TRUE;  /* nothing with an area: nothing to intersect or hit */
+    mean_extent /= n_sized;
+  }
   /* At most 1000 cells per axis (cell ids fit 30 bits). */
   g->h = MAX (CELL_FACTOR * mean_extent, g->scale / 1000.0);
   /* A few huge triangles among small ones would cover too many cells: coarsen until the
@@ -486,6 +520,8 @@ grid_build (const OspMesh  *mesh,
           const float *b = g->boxes + 6 * (gsize) t;
           guint64 cells = 1;
 
+          if (is_degenerate (g, t))
+            continue;
           for (int c = 0; c < 3; c++)
             cells *= grid_coord (g, c, b[3 + c]) - grid_coord (g, c, b[c]) + 1;
           n_entries += cells;
@@ -507,6 +543,8 @@ grid_build (const OspMesh  *mesh,
       const float *b = g->boxes + 6 * (gsize) t;
       guint64 lo[3], hi[3];
 
+      if (is_degenerate (g, t))
+        continue;
       for (int c = 0; c < 3; c++)
         {
           lo[c] = grid_coord (g, c, b[c]);
@@ -564,6 +602,211 @@ grid_cell_range (const Grid *g, guint64 cell, gsize *out_start, gsize *out_end)
   *out_end = lo;
 }
 
+/* A triangle of a cell, standing for n copies of itself (copies: their ids, or NULL for one). */
+typedef struct
+{
+  guint32        t;
+  guint32        n;
+  const guint32 *copies;
+} Member;
+
+typedef struct
+{
+  float   v[9];  /* the corners' positions, corners sorted (copies need not share vertices) */
+  guint32 t;
+} TriangleKey;
+
+static int
+compare_corners (const float *a,
+                 const float *b)
+{
+  for (int k = 0; k < 3; k++)
+    if (a[k] != b[k])
+      return a[k] < b[k] ? -1 : 1;
+  return 0;
+}
+
+static int
+compare_triangle_keys (const void *a,
+                       const void *b)
+{
+  const TriangleKey *x = a, *y = b;
+
+  for (int c = 0; c < 3; c++)
+    {
+      int r = compare_corners (x->v + 3 * c, y->v + 3 * c);
+
+      if (r != 0)
+        return r;
+    }
+  return (x->t > y->t) - (x->t < y->t);
+}
+
+static gboolean
+same_corners (const TriangleKey *x,
+              const TriangleKey *y)
+{
+  for (int k = 0; k < 9; k++)
+    if (x->v[k] != y->v[k])
+      return FALSE;
+  return TRUE;
+}
+
+/* In a cell too crowded to test: copies of one triangle (the same corners) intersect each
+ * other (the same triangle twice): their pairs are counted into *n_pairs (and out_pairs) for
+ * the groups whose box corner lies in this cell, without testing.  Then each group becomes
+ * one member (out_members, out_copies: the triangle ids grouped, to free with g_free).  TRUE
+ * when max_pairs is reached. */
+static gboolean
+crowded_cell_copies (const Grid *g,
+                     gsize       start,
+                     gsize       end,
+                     guint64     cx,
+                     guint64     cy,
+                     guint64     cz,
+                     guint64     max_pairs,
+                     GArray     *out_pairs,
+                     guint64    *n_pairs,
+                     Member    **out_members,
+                     gsize      *out_n_members,
+                     guint32   **out_copies)
+{
+  const guint32 *idx = osp_mesh_get_indices (g->mesh);
+  const float *pos = osp_mesh_get_positions (g->mesh);
+  gsize n = end - start;
+  g_autofree TriangleKey *keys = g_new (TriangleKey, n);
+  guint32 *copies = g_new (guint32, n);
+  Member *members = g_new (Member, n);
+  gsize n_members = 0;
+
+  *out_members = members;
+  *out_copies = copies;
+  *out_n_members = 0;
+
+  for (gsize i = 0; i < n; i++)
+    {
+      guint32 t = (guint32) g->keys[start + i];
+      float *v = keys[i].v, tmp[3];
+
+      for (int c = 0; c < 3; c++)
+        for (int k = 0; k < 3; k++)
+          {
+            float x = pos[3 * (gsize) idx[3 * (gsize) t + c] + k];
+
+            v[3 * c + k] = x == 0.0f ? 0.0f : x;  /* −0 is 0 */
+          }
+      /* Three corners in order: a sorting network. */
+      for (int pass = 0; pass < 3; pass++)
+        {
+          int a = pass == 1 ? 1 : 0, b = pass == 1 ? 2 : 1;
+
+          if (compare_corners (v + 3 * a, v + 3 * b) > 0)
+            {
+              memcpy (tmp, v + 3 * a, sizeof tmp);
+              memcpy (v + 3 * a, v + 3 * b, sizeof tmp);
+              memcpy (v + 3 * b, tmp, sizeof tmp);
+            }
+        }
+      keys[i].t = t;
+    }
+  qsort (keys, n, sizeof *keys, compare_triangle_keys);
+  for (gsize i = 0; i < n; i++)
+    copies[i] = keys[i].t;
+  for (gsize i = 0; i < n;)
+    {
+      gsize j = i + 1;
+      const float *b = g->boxes + 6 * (gsize) keys[i].t;
+
+      while (j < n && same_corners (&keys[j], &keys[i]))
+        j++;
+      members[n_members++] = (Member) { keys[i].t, (guint32) (j - i), copies + i };
+      *out_n_members = n_members;
+      if (j - i > 1)
+        {
+          if (grid_coord (g, 0, b[0]) == cx && grid_coord (g, 1, b[1]) == cy &&
+              grid_coord (g, 2, b[2]) == cz)
+            for (gsize a = i; a < j; a++)
+              for (gsize c = a + 1; c < j; c++)
+                {
+                  (*n_pairs)++;
+                  if (out_pairs != NULL)
+                    {
+                      guint32 pair[2] = { MIN (keys[a].t, keys[c].t), MAX (keys[a].t, keys[c].t) };
+
+                      g_array_append_vals (out_pairs, pair, 2);
+                    }
+                  if (max_pairs > 0 && *n_pairs >= max_pairs)
+                    return TRUE;
+                }
+        }
+      i = j;
+    }
+  return FALSE;
+}
+
+/* Tests the pairs of members of the cell (cx, cy, cz) whose boxes' overlap has its corner in
+ * that cell (so that each pair is tested in one cell).  A member may stand for n copies of
+ * one triangle: an intersection then counts once per pair of triangles.  TRUE when max_pairs
+ * is reached. */
+static gboolean
+cell_pairs (const Grid   *g,
+            const Member *members,
+            gsize         n,
+            guint64       cx,
+            guint64       cy,
+            guint64       cz,
+            guint64       max_pairs,
+            GArray       *out_pairs,
+            guint64      *n_pairs)
+{
+  const float *pos = osp_mesh_get_positions (g->mesh);
+  const guint32 *idx = osp_mesh_get_indices (g->mesh);
+
+  for (gsize i = 0; i < n; i++)
+    {
+      guint32 ta = members[i].t;
+      const float *ba = g->boxes + 6 * (gsize) ta;
+
+      for (gsize j = i + 1; j < n; j++)
+        {
+          guint32 tb = members[j].t;
+          const float *bb = g->boxes + 6 * (gsize) tb;
+          Vec3 a[3], b[3];
+
+          if (ba[0] > bb[3] || bb[0] > ba[3] || ba[1] > bb[4] || bb[1] > ba[4] ||
+              ba[2] > bb[5] || bb[2] > ba[5])
+            continue;
+          /* Test each pair once: in the cell holding the corner of the boxes' overlap. */
+          if (grid_coord (g, 0, MAX (ba[0], bb[0])) != cx ||
+              grid_coord (g, 1, MAX (ba[1], bb[1])) != cy ||
+              grid_coord (g, 2, MAX (ba[2], bb[2])) != cz)
+            continue;
+          corners (pos, idx, ta, a);
+          corners (pos, idx, tb, b);
+          if (!tri_tri_intersect ((const Vec3 *) a, g->normals + 3 * (gsize) ta,
+                                  (const Vec3 *) b, g->normals + 3 * (gsize) tb, g->scale))
+            continue;
+          for (guint32 ka = 0; ka < members[i].n; ka++)
+            for (guint32 kb = 0; kb < members[j].n; kb++)
+              {
+                guint32 ca = members[i].copies != NULL ? members[i].copies[ka] : ta;
+                guint32 cb = members[j].copies != NULL ? members[j].copies[kb] : tb;
+
+                (*n_pairs)++;
+                if (out_pairs != NULL)
+                  {
+                    guint32 pair[2] = { MIN (ca, cb), MAX (ca, cb) };
+
+                    g_array_append_vals (out_pairs, pair, 2);
+                  }
+                if (max_pairs > 0 && *n_pairs >= max_pairs)
+                  return TRUE;
+              }
+        }
+    }
+  return FALSE;
+}
+
 /* Tests the pairs of the cells whose entries start in [begin, end). */
 static gboolean
 grid_pairs (const Grid     *g,
@@ -572,14 +815,15 @@ grid_pairs (const Grid     *g,
             guint64         max_pairs,
             GArray         *out_pairs,
             guint64        *out_n_pairs,
+            guint64        *out_n_unchecked,
             GCancellable   *cancellable,
             GError        **error)
 {
-  const float *pos = osp_mesh_get_positions (g->mesh);
-  const guint32 *idx = osp_mesh_get_indices (g->mesh);
+  g_autofree Member *members = g_new (Member, CELL_MAX_ENTRIES);
   guint64 n_pairs = 0;
 
   *out_n_pairs = 0;
+  *out_n_unchecked = 0;
   for (gsize start = begin; start < end_entry;)
     {
       guint64 cell = g->keys[start] >> 32;
@@ -591,44 +835,36 @@ grid_pairs (const Grid     *g,
         end++;
       if ((start & 0x3FF) == 0 && g_cancellable_set_error_if_cancelled (cancellable, error))
         return FALSE;
-      for (gsize i = start; i < end; i++)
+      if (end - start > CELL_MAX_ENTRIES)
         {
-          guint32 ta = (guint32) g->keys[i];
-          const float *ba = g->boxes + 6 * (gsize) ta;
+          /* Copies of one triangle count without testing; what remains is tested when it
+           * is few enough. */
+          g_autofree Member *groups = NULL;
+          g_autofree guint32 *copies = NULL;
+          gsize n_members = 0;
 
-          for (gsize j = i + 1; j < end; j++)
+          if (crowded_cell_copies (g, start, end, cx, cy, cz, max_pairs, out_pairs, &n_pairs,
+                                   &groups, &n_members, &copies) ||
+              (n_members <= CELL_MAX_ENTRIES &&
+               cell_pairs (g, groups, n_members, cx, cy, cz, max_pairs, out_pairs, &n_pairs)))
             {
-              guint32 tb = (guint32) g->keys[j];
-              const float *bb = g->boxes + 6 * (gsize) tb;
-              Vec3 a[3], b[3];
-
-              if (ba[0] > bb[3] || bb[0] > ba[3] || ba[1] > bb[4] || bb[1] > ba[4] ||
-                  ba[2] > bb[5] || bb[2] > ba[5])
-                continue;
-              /* Test each pair once: in the cell holding the corner of the boxes' overlap. */
-              if (grid_coord (g, 0, MAX (ba[0], bb[0])) != cx ||
-                  grid_coord (g, 1, MAX (ba[1], bb[1])) != cy ||
-                  grid_coord (g, 2, MAX (ba[2], bb[2])) != cz)
-                continue;
-              corners (pos, idx, ta, a);
-              corners (pos, idx, tb, b);
-              if (!tri_tri_intersect ((const Vec3 *) a, g->normals + 3 * (gsize) ta,
-                                      (const Vec3 *) b, g->normals + 3 * (gsize) tb, g->scale))
-                continue;
-              n_pairs++;
-              if (out_pairs != NULL)
-                {
-                  guint32 pair[2] = { MIN (ta, tb), MAX (ta, tb) };
-
-                  g_array_append_vals (out_pairs, pair, 2);
-                }
-              if (max_pairs > 0 && n_pairs >= max_pairs)
-                {
-                  *out_n_pairs = n_pairs;
-                  return TRUE;
-                }
+              *out_n_pairs = n_pairs;
+              return TRUE;
             }
+          if (n_members > CELL_MAX_ENTRIES)
+            (*out_n_unchecked)++;
+          start = end;
+          continue;
         }
+      {
+        for (gsize i = start; i < end; i++)
+          members[i - start] = (Member) { (guint32) g->keys[i], 1, NULL };
+        if (cell_pairs (g, members, end - start, cx, cy, cz, max_pairs, out_pairs, &n_pairs))
+          {
+            *out_n_pairs = n_pairs;
+            return TRUE;
+          }
+      }
       start = end;
     }
   *out_n_pairs = n_pairs;
@@ -743,22 +979,29 @@ osp_mesh_find_self_intersections (const OspMesh  *mesh,
                                   guint64         max_pairs,
                                   GArray         *out_pairs,
                                   guint64        *out_n_pairs,
+                                  guint64        *out_n_unchecked,
                                   GCancellable   *cancellable,
                                   GError        **error)
 {
   Grid g;
   gboolean ok;
+  guint64 n_unchecked = 0;
 
   g_return_val_if_fail (mesh != NULL, FALSE);
   g_return_val_if_fail (out_n_pairs != NULL, FALSE);
 
   *out_n_pairs = 0;
+  if (out_n_unchecked != NULL)
+    *out_n_unchecked = 0;
   if (!grid_build (mesh, &g, cancellable, error))
     {
       grid_clear (&g);
       return FALSE;
     }
-  ok = grid_pairs (&g, 0, g.n_entries, max_pairs, out_pairs, out_n_pairs, cancellable, error);
+  ok = grid_pairs (&g, 0, g.n_entries, max_pairs, out_pairs, out_n_pairs, &n_unchecked,
+                   cancellable, error);
+  if (out_n_unchecked != NULL)
+    *out_n_unchecked = n_unchecked;
   grid_clear (&g);
   return ok;
 }
@@ -820,6 +1063,7 @@ typedef struct
   gsize         begin, end;
   GCancellable *cancellable;
   guint64       n_pairs;
+  guint64       n_unchecked;
   gboolean      ok;
   GError       *error;
 } IntersectJob;
@@ -830,7 +1074,7 @@ intersect_thread (gpointer data)
   IntersectJob *job = data;
 
   job->ok = grid_pairs (job->grid, job->begin, job->end, MAX_REPORTED_INTERSECTIONS, NULL,
-                        &job->n_pairs, job->cancellable, &job->error);
+                        &job->n_pairs, &job->n_unchecked, job->cancellable, &job->error);
   return NULL;
 }
 
@@ -1180,14 +1424,15 @@ osp_print_check (OspMesh                    *mesh,
     }
   if (intersect != NULL)
     {
-      guint64 n_rest = 0;
+      guint64 n_rest = 0, n_rest_unchecked = 0;
 
       if (ok)
         ok = grid_pairs (&grid, split, grid.n_entries, MAX_REPORTED_INTERSECTIONS, NULL,
-                         &n_rest, cancellable, error);
+                         &n_rest, &n_rest_unchecked, cancellable, error);
       g_thread_join (intersect);
       report->self_intersections_checked = ok && job.ok;
       report->n_self_intersections = MIN (job.n_pairs + n_rest, MAX_REPORTED_INTERSECTIONS);
+      report->n_unchecked_spots = job.n_unchecked + n_rest_unchecked;
       if (ok && !job.ok)
         {
           g_propagate_error (error, g_steal_pointer (&job.error));
@@ -1206,16 +1451,28 @@ osp_print_check (OspMesh                    *mesh,
     add_problem (report, OSP_PRINT_NOT_READY, g_strdup (_("The model has no triangles.")));
   if (topo->n_boundary_edges > 0)
     add_problem (report, OSP_PRINT_NOT_READY,
-                 g_strdup_printf (_("Not closed: %" PRIu64 " boundary edges (holes)."),
+                 g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                               "Not closed: %" PRIu64 " boundary edge (a hole).",
+                                               "Not closed: %" PRIu64 " boundary edges (holes).",
+                                               topo->n_boundary_edges),
                                   topo->n_boundary_edges));
   if (topo->n_nonmanifold_edges > 0)
     add_problem (report, OSP_PRINT_NOT_READY,
-                 g_strdup_printf (_("Not manifold: %" PRIu64 " edges are shared by "
-                                    "more than two triangles."), topo->n_nonmanifold_edges));
+                 g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                               "Not manifold: %" PRIu64 " edge is shared by "
+                                               "more than two triangles.",
+                                               "Not manifold: %" PRIu64 " edges are shared by "
+                                               "more than two triangles.",
+                                               topo->n_nonmanifold_edges),
+                                  topo->n_nonmanifold_edges));
   if (topo->n_misoriented_edges > 0)
     add_problem (report, OSP_PRINT_NOT_READY,
-                 g_strdup_printf (_("Inconsistent orientation: %" PRIu64 " edges join "
-                                    "triangles facing opposite ways (flipped faces)."),
+                 g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                               "Inconsistent orientation: %" PRIu64 " edge joins "
+                                               "triangles facing opposite ways (flipped faces).",
+                                               "Inconsistent orientation: %" PRIu64 " edges join "
+                                               "triangles facing opposite ways (flipped faces).",
+                                               topo->n_misoriented_edges),
                                   topo->n_misoriented_edges));
   if (report->mesh.closed && report->mesh.volume <= 0 && report->mesh.n_triangles > 0)
     add_problem (report, OSP_PRINT_NOT_READY,
@@ -1234,10 +1491,28 @@ osp_print_check (OspMesh                    *mesh,
                                   report->mesh.n_degenerate));
   if (report->n_self_intersections > 0)
     add_problem (report, OSP_PRINT_NOT_READY,
-                 g_strdup_printf (_("Self-intersecting: %s%" PRIu64 " pairs of "
-                                    "triangles cross each other."),
-                                  report->n_self_intersections >= MAX_REPORTED_INTERSECTIONS ?
-                                  _("at least ") : "", report->n_self_intersections));
+                 report->n_self_intersections >= MAX_REPORTED_INTERSECTIONS
+                 ? g_strdup_printf (_("Self-intersecting: at least %" PRIu64 " pairs of "
+                                      "triangles cross each other."),
+                                    report->n_self_intersections)
+                 : g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                                 "Self-intersecting: %" PRIu64 " pair of "
+                                                 "triangles cross each other.",
+                                                 "Self-intersecting: %" PRIu64 " pairs of "
+                                                 "triangles cross each other.",
+                                                 report->n_self_intersections),
+                                    report->n_self_intersections));
+  if (report->n_unchecked_spots > 0 && report->n_self_intersections < MAX_REPORTED_INTERSECTIONS)
+    add_problem (report, OSP_PRINT_WARNING,
+                 g_strdup_printf (ngettext ("Self-intersections were not fully checked: %u spot "
+                                            "holds more than %u triangles, too many to test "
+                                            "pair by pair.",
+                                            "Self-intersections were not fully checked: %u "
+                                            "spots hold more than %u triangles each, too many "
+                                            "to test pair by pair.",
+                                            (gulong) MIN (report->n_unchecked_spots, 1000000)),
+                                  (guint) MIN (report->n_unchecked_spots, G_MAXUINT),
+                                  (guint) CELL_MAX_ENTRIES));
   if (report->n_thin_samples > 0)
     add_problem (report, OSP_PRINT_NOT_READY,
                  g_strdup_printf (_("Walls too thin: %.2f mm at (%.1f, %.1f, %.1f), below the "
@@ -1264,7 +1539,8 @@ osp_print_check (OspMesh                    *mesh,
 
   if (report->mesh.closed)
     g_ptr_array_add (report->notes, g_strdup (_("Closed and manifold, consistently oriented.")));
-  if (report->self_intersections_checked && report->n_self_intersections == 0)
+  if (report->self_intersections_checked && report->n_self_intersections == 0 &&
+      report->n_unchecked_spots == 0)
     g_ptr_array_add (report->notes, g_strdup (_("No self-intersections.")));
   if (report->n_wall_samples > 0 && report->n_thin_samples == 0)
     g_ptr_array_add (report->notes,
@@ -1338,7 +1614,11 @@ osp_print_report_to_text (const OspPrintReport *report,
     g_string_append_printf (s, "%s: %s\n", name, verdict);
   else
     g_string_append_printf (s, "%s\n", verdict);
-  g_string_append_printf (s, _("  %u triangles, %.1f × %.1f × %.1f mm, volume %.1f mm³\n"),
+  g_string_append_printf (s,
+                          g_dngettext (GETTEXT_PACKAGE,
+                                       "  %u triangle, %.1f × %.1f × %.1f mm, volume %.1f mm³\n",
+                                       "  %u triangles, %.1f × %.1f × %.1f mm, volume %.1f mm³\n",
+                                       report->mesh.n_triangles),
                           report->mesh.n_triangles,
                           osp_box_is_empty (&report->mesh.bounds) ? 0.0 :
                           report->mesh.bounds.max[0] - report->mesh.bounds.min[0],

@@ -47,6 +47,10 @@ typedef struct
 
 void osp_print_check_options_init (OspPrintCheckOptions *options);
 
+/* The most triangles in one spot of the self-intersection test that are tested pair by pair
+ * (copies of one triangle count once). */
+#define OSP_PRINT_CHECK_MAX_SPOT_TRIANGLES 2048
+
 typedef enum
 {
   OSP_PRINT_READY,     /* nothing found */
@@ -60,6 +64,10 @@ typedef struct
   guint32         n_inverted_components; /* components with a negative volume */
   guint64         n_self_intersections;  /* intersecting triangle pairs (capped) */
   gboolean        self_intersections_checked;
+  /* Spots (grid cells) too crowded to test pair by pair (more than
+   * OSP_PRINT_CHECK_MAX_SPOT_TRIANGLES in one spot, as where a huge polygon's fan meets): the
+   * pairs there were not tested, and the report says so. */
+  guint64         n_unchecked_spots;
   float           min_wall;              /* mm; INFINITY when no wall was measured */
   float           min_wall_point[3];     /* where */
   guint32         n_wall_samples;        /* rays that hit the opposite wall */
@@ -103,11 +111,14 @@ char           *osp_print_report_to_text (const OspPrintReport       *report,
 
 /* The number of intersecting triangle pairs, at most max_pairs (0: no limit), ignoring
  * what neighbours legitimately share.  Pairs go to out_pairs (2 guint32 each) when non-NULL.
- * Returns FALSE with the error when cancelled or short of memory. */
+ * Degenerate triangles (no area) intersect nothing.  out_n_unchecked (may be NULL): the
+ * spots too crowded to test pair by pair, whose pairs were not tested (0 when the answer is
+ * complete).  Returns FALSE with the error when cancelled or short of memory. */
 gboolean        osp_mesh_find_self_intersections (const OspMesh    *mesh,
                                                   guint64           max_pairs,
                                                   GArray           *out_pairs,
                                                   guint64          *out_n_pairs,
+                                                  guint64          *out_n_unchecked,
                                                   GCancellable     *cancellable,
                                                   GError          **error);
 

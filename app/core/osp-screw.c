@@ -179,3 +179,71 @@ osp_screw_trajectory (gconstpointer         bone_bvh,
     }
   return TRUE;
 }
+
+double
+osp_screw_proposed_length (double exit_distance,
+                           double clearance,
+                           double length_step)
+{
+  double room = exit_distance - MAX (clearance, 0.0);
+
+  if (!(room > 0))
+    return 0;
+  return length_step > 0 ? floor (room / length_step + 1e-9) * length_step : room;
+}
+
+/* The body is checked this far below the head (the shaft meets the near cortex there), at
+ * this fraction of the thread radius (the crests bite into the cortex), and a sample counts
+ * as out of the bone this far beyond its surface (a mesh's facets). */
+#define BODY_SKIP_MM 2.0
+#define BODY_RADIUS_FRACTION 0.85
+#define BODY_OUT_MM 0.3
+#define BODY_ANGLES 12
+
+void
+osp_screw_check_body (gconstpointer  bone_bvh,
+                      const float   *matrix,
+                      double         diameter,
+                      double         length,
+                      OspScrewBody  *out)
+{
+  const OspBvh *bvh = bone_bvh;
+  guint n = 0, n_inside = 0;
+  double r = diameter / 2 * BODY_RADIUS_FRACTION;
+
+  g_return_if_fail (bvh != NULL && matrix != NULL && out != NULL);
+  g_return_if_fail (diameter > 0 && length > 0);
+
+  memset (out, 0, sizeof *out);
+  out->first_out = -1;
+  for (double z = MIN (BODY_SKIP_MM, length / 2); z <= length + 1e-9; z += 1.0)
+    for (guint a = 0; a <= BODY_ANGLES; a++)
+      {
+        /* a == BODY_ANGLES: the axis itself. */
+        double angle = 2 * G_PI * a / BODY_ANGLES, rr = a == BODY_ANGLES ? 0 : r;
+        double local[3] = { rr * cos (angle), rr * sin (angle), MIN (z, length - 0.5) };
+        float p[3];
+        float sd;
+
+        for (int k = 0; k < 3; k++)
+          p[k] = (float) (matrix[k] * local[0] + matrix[4 + k] * local[1] +
+                          matrix[8 + k] * local[2] + matrix[12 + k]);
+        sd = osp_bvh_signed_distance (bvh, p, NULL);
+        n++;
+        if (sd <= BODY_OUT_MM)
+          {
+            n_inside++;
+            continue;
+          }
+        if (out->first_out < 0)
+          out->first_out = local[2];
+        if (sd > out->depth_out)
+          {
+            out->depth_out = sd;
+            memcpy (out->point, p, sizeof out->point);
+          }
+      }
+  out->inside_fraction = n > 0 ? (double) n_inside / n : 0;
+  out->leaves_bone = out->first_out >= 0;
+  out->outside = out->inside_fraction < 0.2;
+}

@@ -55,8 +55,10 @@ OspMesh *osp_mesh_smooth_taubin (const OspMesh *mesh,
  * one edge or vertex) are cut apart into sheets that touch, and where that is not enough the
  * triangles around the spot are locked and the pass is done again.  A thin bridge can be
  * collapsed, which splits a piece.  If the surface cannot be kept closed, returns a new
- * reference to `mesh`; so it does when `mesh` is small enough already.  Precondition:
- * target_triangles > 0. */
+ * reference to `mesh`; so it does when `mesh` is small enough already.  From 200 000
+ * triangles on, the two halves of the mesh (across its longest side) are decimated on two
+ * threads, their common border kept, and a pass done again redoes only the half it concerns.
+ * Precondition: target_triangles > 0. */
 OspMesh *osp_mesh_decimate      (const OspMesh *mesh,
                                  guint32        target_triangles);
 /* The same with an error bound: collapses stop before the surface moves by more than about

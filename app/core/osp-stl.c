@@ -18,6 +18,7 @@
 #include "osp-error.h"
 #include "osp-memory.h"
 #include "osp-mesh-io-private.h"
+#include "osp-mesh-reader-private.h"
 #include "osp-mesh-private.h"
 
 #define STL_HEADER_SIZE 84u
@@ -34,8 +35,12 @@ finish_welded (OspMeshReader *reader,
   if (mesh == NULL)
     return NULL;
   if (n_dropped > 0)
-    osp_mesh_reader_warn (reader, _("%s: %" PRIu64 " triangles with NaN or infinite "
-                                    "coordinates were left out"), reader->name, n_dropped);
+    osp_mesh_reader_warn (reader, g_dngettext (GETTEXT_PACKAGE,
+                                               "%s: %" PRIu64 " triangle with NaN or infinite "
+                                               "coordinates was left out",
+                                               "%s: %" PRIu64 " triangles with NaN or infinite "
+                                               "coordinates were left out", n_dropped),
+                          reader->name, n_dropped);
   if (osp_mesh_get_n_triangles (mesh) == 0)
     {
       g_set_error (error, OSP_ERROR, OSP_ERROR_NO_SURFACE,
@@ -69,7 +74,10 @@ osp_stl_read_binary (OspMeshReader *reader,
   if (count > holds)
     {
       g_set_error (error, OSP_ERROR, OSP_ERROR_TRUNCATED,
-                   _("%s: binary STL says %u triangles but the file holds %" PRIu64),
+                   g_dngettext (GETTEXT_PACKAGE,
+                                "%s: binary STL says %u triangle but the file holds %" PRIu64,
+                                "%s: binary STL says %u triangles but the file holds %" PRIu64,
+                                count),
                    reader->name, count, holds);
       return NULL;
     }

@@ -964,32 +964,131 @@ landmark_plane (const OspSymmetryOptions *o,
   return TRUE;
 }
 
+/* Two unit vectors completing the unit n to a right-handed frame. */
+static void
+plane_basis_of (const double n[3],
+                double       u[3],
+                double       v[3])
+{
+  double a[3] = { 0, 0, 0 }, len;
+  int k = 0;
+
+  if (fabs (n[1]) < fabs (n[k]))
+    k = 1;
+  if (fabs (n[2]) < fabs (n[k]))
+    k = 2;
+  a[k] = 1;
+  u[0] = n[1] * a[2] - n[2] * a[1];
+  u[1] = n[2] * a[0] - n[0] * a[2];
+  u[2] = n[0] * a[1] - n[1] * a[0];
+  len = sqrt (u[0] * u[0] + u[1] * u[1] + u[2] * u[2]);
+  for (int i = 0; i < 3; i++)
+    u[i] /= len;
+  v[0] = n[1] * u[2] - n[2] * u[1];
+  v[1] = n[2] * u[0] - n[0] * u[2];
+  v[2] = n[0] * u[1] - n[1] * u[0];
+}
+
+/* v turned by `deg` degrees about the unit axis u (Rodrigues). */
+static void
+rotate_about (const double v[3],
+              const double u[3],
+              double       deg,
+              double       out[3])
+{
+  double a = deg * G_PI / 180, c = cos (a), sn = sin (a), dot = 0, cr[3];
+
+  for (int k = 0; k < 3; k++)
+    dot += u[k] * v[k];
+  cr[0] = u[1] * v[2] - u[2] * v[1];
+  cr[1] = u[2] * v[0] - u[0] * v[2];
+  cr[2] = u[0] * v[1] - u[1] * v[0];
+  for (int k = 0; k < 3; k++)
+    out[k] = v[k] * c + cr[k] * sn + u[k] * dot * (1 - c);
+}
+
+/* A plane candidate: its normal through the centroid, then the ICP transform found. */
+typedef struct
+{
+  double      n[3], d;
+  Affine      t;
+  OspResidual res;
+  double      pn[3], pd;  /* the refined plane */
+  gboolean    ok;
+} Candidate;
+
+#define SYMMETRY_MAX_CANDIDATES 24
+#define SYMMETRY_COARSE_POINTS 1500
+#define SYMMETRY_MID_POINTS 5000
+#define SYMMETRY_N_REFINED 3
+
+static int
+compare_candidates (gconstpointer a,
+                    gconstpointer b)
+{
+  const Candidate *x = a, *y = b;
+
+  if (x->ok != y->ok)
+    return x->ok ? -1 : 1;
+  return (x->res.rms_mm > y->res.rms_mm) - (x->res.rms_mm < y->res.rms_mm);
+}
+
+/* Runs ICP of the reflection of `points` across the candidate, from c->t. */
+static gboolean
+candidate_fit (const IcpSetup *s,
+               Candidate      *c,
+               const double   *points,
+               guint32         n,
+               double         *mirrored,
+               const double    centroid[3],
+               const OspProgressRange *progress,
+               GCancellable   *cancellable,
+               GError        **error)
+{
+  Affine m, total;
+  g_autoptr(GError) local = NULL;
+
+  affine_reflection (c->n, c->d, &m);
+  for (guint32 i = 0; i < n; i++)
+    affine_apply (&m, points + 3 * (gsize) i, mirrored + 3 * (gsize) i);
+  if (!icp_points (s, mirrored, n, &c->t, &c->res, progress, cancellable, &local))
+    {
+      if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          g_propagate_error (error, g_steal_pointer (&local));
+          return FALSE;
+        }
+      c->ok = FALSE;
+      return TRUE;
+    }
+  affine_compose (&c->t, &m, &total);
+  c->ok = plane_of_reflection (&total, centroid, c->pn, &c->pd);
+  return TRUE;
+}
+
 gboolean
-osp_symmetry_estimate (const OspMesh            *mesh,
-                       const OspSymmetryOptions *options,
-                       OspPlane                 *out_plane,
-                       OspResidual              *out_residual,
-                       const OspProgressRange   *progress,
-                       GCancellable             *cancellable,
-                       GError                  **error)
+osp_symmetry_estimate_full (const OspMesh            *mesh,
+                            const OspSymmetryOptions *options,
+                            OspSymmetryResult        *out_result,
+                            const OspProgressRange   *progress,
+                            GCancellable             *cancellable,
+                            GError                  **error)
 {
   const OspSymmetryOptions defaults = OSP_SYMMETRY_OPTIONS_INIT;
-  double centroid[3], axes[9], variances[3];
-  double cand_n[3][3], cand_d[3];
-  guint n_cand = 0, best = 0;
+  double centroid[3], axes[9], variances[3], size;
+  Candidate cand[SYMMETRY_MAX_CANDIDATES];
+  guint n_cand = 0, n_refine, n_plain = 0, n_tried = 0;
+  double best_coarse = INFINITY;
   g_autoptr(OspBvh) bvh = NULL;
-  g_autofree double *coarse = NULL, *fine = NULL, *mirrored = NULL;
-  guint32 n_coarse = 0, n_fine = 0;
-  Affine cand_t[3];
-  OspResidual cand_res[3];
+  g_autofree double *coarse = NULL, *mid = NULL, *fine = NULL, *mirrored = NULL;
+  guint32 n_coarse = 0, n_mid = 0, n_fine = 0;
+  OspSymmetryResult result = { 0 };
   IcpSetup s;
-  Affine m, total;
-  OspResidual res;
-  double n[3], d;
   OspProgressRange sub;
+  Candidate *best;
 
   g_return_val_if_fail (mesh != NULL, FALSE);
-  g_return_val_if_fail (out_plane != NULL, FALSE);
+  g_return_val_if_fail (out_result != NULL, FALSE);
   if (options == NULL)
     options = &defaults;
   g_return_val_if_fail (options->n_landmarks == 0 || options->landmarks != NULL, FALSE);
@@ -1002,7 +1101,9 @@ osp_symmetry_estimate (const OspMesh            *mesh,
                    _("No plane of symmetry: the mesh has no surface or no extent"));
       return FALSE;
     }
+  size = sqrt (variances[2]);
 
+  memset (cand, 0, sizeof cand);
   if (options->has_initial_plane)
     {
       const float *pn = options->initial_plane.normal;
@@ -1011,13 +1112,13 @@ osp_symmetry_estimate (const OspMesh            *mesh,
 
       g_return_val_if_fail (len > 0, FALSE);
       for (int k = 0; k < 3; k++)
-        cand_n[0][k] = pn[k] / len;
-      cand_d[0] = options->initial_plane.d / len;
+        cand[0].n[k] = pn[k] / len;
+      cand[0].d = options->initial_plane.d / len;
       n_cand = 1;
     }
   else if (options->n_landmarks >= 2)
     {
-      if (!landmark_plane (options, axes, cand_n[0], &cand_d[0]))
+      if (!landmark_plane (options, axes, cand[0].n, &cand[0].d))
         {
           g_set_error (error, OSP_ERROR, OSP_ERROR_FAILED,
                        _("No plane of symmetry: the landmarks do not define a plane"));
@@ -1027,14 +1128,46 @@ osp_symmetry_estimate (const OspMesh            *mesh,
     }
   else
     {
+      /* Frames: the principal axes, and the patient's axes around the left–right prior. */
+      double frames[2][3][3];
+      guint n_frames = 1;
+
       for (guint a = 0; a < 3; a++)
+        for (int k = 0; k < 3; k++)
+          frames[0][a][k] = axes[3 * k + a];
+      if (options->use_lr_prior)
         {
-          for (int k = 0; k < 3; k++)
-            cand_n[a][k] = axes[3 * k + a];
-          cand_d[a] = cand_n[a][0] * centroid[0] + cand_n[a][1] * centroid[1] +
-                      cand_n[a][2] * centroid[2];
+          double lr[3] = { options->lr_axis[0], options->lr_axis[1], options->lr_axis[2] };
+          double len = sqrt (lr[0] * lr[0] + lr[1] * lr[1] + lr[2] * lr[2]), u[3], v[3];
+
+          if (len > 0)
+            {
+              for (int k = 0; k < 3; k++)
+                lr[k] /= len;
+              plane_basis_of (lr, u, v);
+              memcpy (frames[1][0], lr, sizeof lr);
+              memcpy (frames[1][1], u, sizeof u);
+              memcpy (frames[1][2], v, sizeof v);
+              n_frames = 2;
+            }
         }
-      n_cand = 3;
+      /* The plain planes first (the prior's sagittal plane, then the principal planes),
+       * then the turned ones, tried only when no plain one fits well. */
+      for (int turn = 0; turn < 5; turn++)
+        for (guint f = n_frames; f-- > 0;)
+          for (guint a = 0; a < (f == 1 ? 1u : 3u); a++)
+            {
+              Candidate *c = &cand[n_cand++];
+
+              if (turn == 0)
+                memcpy (c->n, frames[f][a], sizeof c->n);
+              else
+                rotate_about (frames[f][a], turn <= 2 ? frames[f][(a + 1) % 3] :
+                              frames[f][(a + 2) % 3], turn % 2 ? 25.0 : -25.0, c->n);
+              c->d = c->n[0] * centroid[0] + c->n[1] * centroid[1] + c->n[2] * centroid[2];
+              if (turn == 0)
+                n_plain++;
+            }
     }
 
   sub = osp_progress_sub (progress, 0, 0.1);
@@ -1043,55 +1176,544 @@ osp_symmetry_estimate (const OspMesh            *mesh,
     return FALSE;
 
   fine = sample_vertices (mesh, options->max_points, &n_fine);
+  mid = sample_vertices (mesh, MIN (options->max_points == 0 ? G_MAXUINT32 :
+                                    options->max_points, SYMMETRY_MID_POINTS), &n_mid);
   coarse = sample_vertices (mesh, MIN (options->max_points == 0 ? G_MAXUINT32 :
-                                       options->max_points, 2000), &n_coarse);
+                                       options->max_points, SYMMETRY_COARSE_POINTS), &n_coarse);
   mirrored = g_new (double, 3 * (gsize) MAX (n_fine, 1));
 
-  s = (IcpSetup) { bvh, mesh, NULL, NULL, 0, 0, options->trim_fraction,
-                   MIN (MAX (options->max_iterations, 1), 12), 1e-3 };
-
-  /* Each candidate: a short ICP of the mirrored coarse sample; keep the best.  The principal
-   * axes come by increasing variance; the widest (left-right for a whole pelvis) is tried
-   * first, and a fit within 0.1 % of the size needs no rival. */
-  for (guint k = 0; k < n_cand; k++)
+  /* Every candidate: a short ICP on the coarse sample. */
+  s = (IcpSetup) { bvh, mesh, NULL, NULL, 0, 0, options->trim_fraction, 10, 1e-3 };
+  for (guint c = 0; c < n_cand; c++)
     {
-      guint c = n_cand - 1 - k;
-
-      affine_reflection (cand_n[c], cand_d[c], &m);
-      for (guint32 i = 0; i < n_coarse; i++)
-        affine_apply (&m, coarse + 3 * i, mirrored + 3 * i);
-      cand_t[c] = affine_identity;
-      sub = osp_progress_sub (progress, 0.1 + 0.4 * c / n_cand, 0.4 / n_cand);
-      if (!icp_points (&s, mirrored, n_coarse, &cand_t[c], &cand_res[c], &sub, cancellable,
-                       error))
-        return FALSE;
-      if (k == 0 || cand_res[c].rms_mm < cand_res[best].rms_mm)
-        best = c;
-      if (cand_res[c].rms_mm < 1e-3 * sqrt (variances[2]))
+      /* A plain plane that mirrors the surface within 2 % of its size needs no turned rival
+       * (they would find it again, slowly). */
+      if (c == n_plain && n_plain > 0 && best_coarse < 0.02 * size)
         break;
+      cand[c].t = affine_identity;
+      sub = osp_progress_sub (progress, 0.1 + 0.4 * c / n_cand, 0.4 / n_cand);
+      if (!candidate_fit (&s, &cand[c], coarse, n_coarse, mirrored, centroid, &sub, cancellable,
+                          error))
+        return FALSE;
+      if (cand[c].ok)
+        best_coarse = MIN (best_coarse, cand[c].res.rms_mm);
+      n_tried++;
     }
-
-  /* Refine the best on the fine sample. */
-  affine_reflection (cand_n[best], cand_d[best], &m);
-  for (guint32 i = 0; i < n_fine; i++)
-    affine_apply (&m, fine + 3 * i, mirrored + 3 * i);
-  s.max_iterations = MAX (options->max_iterations, 1);
-  s.tolerance = 1e-4;
-  sub = osp_progress_sub (progress, 0.5, 0.5);
-  if (!icp_points (&s, mirrored, n_fine, &cand_t[best], &res, &sub, cancellable, error))
-    return FALSE;
-
-  affine_compose (&cand_t[best], &m, &total);
-  if (!plane_of_reflection (&total, centroid, n, &d))
+  n_cand = n_tried;
+  result.n_candidates = n_cand;
+  qsort (cand, n_cand, sizeof (Candidate), compare_candidates);
+  if (!cand[0].ok)
     {
       g_set_error (error, OSP_ERROR, OSP_ERROR_FAILED,
                    _("No plane of symmetry: the registration did not converge"));
       return FALSE;
     }
-  orient_plane (n, d, out_plane);
-  if (out_residual != NULL)
-    *out_residual = res;
+
+  /* The best few distinct planes again, on more points, from where they got to. */
+  n_refine = 0;
+  for (guint c = 0; c < n_cand && n_refine < SYMMETRY_N_REFINED; c++)
+    {
+      /* Only planes that could still be rivals (see below) are worth more points. */
+      gboolean distinct = cand[c].ok && cand[c].res.rms_mm <= 1.5 * cand[0].res.rms_mm + 0.05;
+
+      for (guint e = 0; e < n_refine && distinct; e++)
+        {
+          double dot = fabs (cand[c].pn[0] * cand[e].pn[0] + cand[c].pn[1] * cand[e].pn[1] +
+                             cand[c].pn[2] * cand[e].pn[2]);
+          double off = fabs (cand[e].pn[0] * centroid[0] + cand[e].pn[1] * centroid[1] +
+                             cand[e].pn[2] * centroid[2] - cand[e].pd) +
+                       fabs (cand[c].pn[0] * centroid[0] + cand[c].pn[1] * centroid[1] +
+                             cand[c].pn[2] * centroid[2] - cand[c].pd);
+
+          distinct = dot < cos (10 * G_PI / 180) || off > 0.05 * size;
+        }
+      if (distinct)
+        cand[n_refine++] = cand[c];
+    }
+  s.max_iterations = 20;
+  for (guint c = 0; c < n_refine; c++)
+    {
+      sub = osp_progress_sub (progress, 0.5 + 0.2 * c / n_refine, 0.2 / n_refine);
+      if (!candidate_fit (&s, &cand[c], mid, n_mid, mirrored, centroid, &sub, cancellable,
+                          error))
+        return FALSE;
+    }
+  qsort (cand, n_refine, sizeof (Candidate), compare_candidates);
+  best = &cand[0];
+  if (!best->ok)
+    {
+      g_set_error (error, OSP_ERROR, OSP_ERROR_FAILED,
+                   _("No plane of symmetry: the registration did not converge"));
+      return FALSE;
+    }
+
+  /* The best on the fine sample. */
+  s.max_iterations = MAX (options->max_iterations, 1);
+  s.tolerance = 1e-4;
+  sub = osp_progress_sub (progress, 0.7, 0.3);
+  if (!candidate_fit (&s, best, fine, n_fine, mirrored, centroid, &sub, cancellable, error))
+    return FALSE;
+  if (!best->ok)
+    {
+      g_set_error (error, OSP_ERROR, OSP_ERROR_FAILED,
+                   _("No plane of symmetry: the registration did not converge"));
+      return FALSE;
+    }
+  orient_plane (best->pn, best->pd, &result.plane);
+  result.residual = best->res;
+
+  /* The untrimmed figure: every pair of the final fit. */
+  {
+    g_autofree double *moved = g_new (double, 3 * (gsize) MAX (n_fine, 1));
+    g_autofree double *closest = g_new (double, 3 * (gsize) MAX (n_fine, 1));
+    g_autofree double *normal = g_new (double, 3 * (gsize) MAX (n_fine, 1));
+    g_autofree double *dist = g_new (double, MAX (n_fine, 1));
+    IcpSetup all = s;
+    guint32 n_valid = 0;
+    double sum2 = 0;
+
+    for (guint32 i = 0; i < n_fine; i++)
+      dist[i] = -1;
+    icp_match (&all, mirrored, n_fine, &best->t, moved, closest, normal, dist);
+    for (guint32 i = 0; i < n_fine; i++)
+      if (dist[i] >= 0)
+        {
+          sum2 += dist[i] * dist[i];
+          dist[n_valid++] = dist[i];
+        }
+    if (n_valid > 0)
+      {
+        result.untrimmed_rms_mm = sqrt (sum2 / n_valid);
+        result.untrimmed_p95_mm = select_kth (dist, n_valid,
+                                              (guint32) floor (0.95 * (n_valid - 1)));
+      }
+  }
+
+  /* A rival: another distinct plane whose (mid-sample) fit is nearly as good. */
+  for (guint c = 1; c < n_refine; c++)
+    if (cand[c].ok && cand[c].res.rms_mm <= 1.25 * cand[0].res.rms_mm + 0.05)
+      {
+        OspPlane rival;
+        float point[3] = { centroid[0], centroid[1], centroid[2] };
+        double angle, offset;
+
+        /* Refined, two starts may have reached the same plane: that is no rival. */
+        orient_plane (cand[c].pn, cand[c].pd, &rival);
+        osp_plane_compare (&result.plane, &rival, point, &angle, &offset);
+        if (angle <= 10 && offset <= 0.05 * size)
+          continue;
+        result.ambiguous = TRUE;
+        result.rival = rival;
+        result.rival_rms_mm = cand[c].res.rms_mm;
+        result.rival_angle_deg = angle;
+        break;
+      }
+  *out_result = result;
+  osp_progress_report (progress, 1.0);
   return TRUE;
+}
+
+gboolean
+osp_symmetry_estimate (const OspMesh            *mesh,
+                       const OspSymmetryOptions *options,
+                       OspPlane                 *out_plane,
+                       OspResidual              *out_residual,
+                       const OspProgressRange   *progress,
+                       GCancellable             *cancellable,
+                       GError                  **error)
+{
+  OspSymmetryResult result;
+
+  g_return_val_if_fail (mesh != NULL, FALSE);
+  g_return_val_if_fail (out_plane != NULL, FALSE);
+
+  if (!osp_symmetry_estimate_full (mesh, options, &result, progress, cancellable, error))
+    return FALSE;
+  *out_plane = result.plane;
+  if (out_residual != NULL)
+    *out_residual = result.residual;
+  return TRUE;
+}
+
+/* -- The mirrored template registered to the remaining bone -------------------------------- */
+
+/* Trusted points of a bone: a deterministic sample of its vertices, without those nearer
+ * than `exclude` to a cut plane (appended to `out`, 3 doubles each). */
+static void
+sample_trusted (const OspMesh  *mesh,
+                guint32         max_points,
+                const OspPlane *planes,
+                guint           n_planes,
+                double          exclude,
+                GArray         *out)
+{
+  guint32 n = 0;
+  g_autofree double *p = sample_vertices (mesh, max_points, &n);
+
+  for (guint32 i = 0; i < n; i++)
+    {
+      const double *x = p + 3 * (gsize) i;
+      gboolean keep = TRUE;
+
+      for (guint k = 0; k < n_planes && keep; k++)
+        {
+          const float *pn = planes[k].normal;
+          double len = sqrt ((double) pn[0] * pn[0] + (double) pn[1] * pn[1] +
+                             (double) pn[2] * pn[2]);
+
+          if (len > 0 &&
+              fabs ((pn[0] * x[0] + pn[1] * x[1] + pn[2] * x[2] - planes[k].d) / len) < exclude)
+            keep = FALSE;
+        }
+      if (keep)
+        g_array_append_vals (out, x, 3);
+    }
+}
+
+/* The matched fraction, RMS and p95 of the points moved by `a` against the template. */
+static void
+template_measure (const OspBvh *bvh,
+                  const double *points,
+                  guint32       n,
+                  const Affine *a,
+                  double        match,
+                  double       *out_overlap,
+                  double       *out_rms,
+                  double       *out_p95,
+                  guint32      *out_matched)
+{
+  g_autofree double *d = g_new (double, MAX (n, 1));
+  guint32 m = 0;
+  double sum2 = 0;
+
+  for (guint32 i = 0; i < n; i++)
+    {
+      double y[3];
+      float q[3];
+      OspClosestPoint c;
+
+      affine_apply (a, points + 3 * (gsize) i, y);
+      for (int k = 0; k < 3; k++)
+        q[k] = (float) y[k];
+      if (osp_bvh_closest_point (bvh, q, (float) match, &c) && c.distance <= match)
+        {
+          d[m++] = c.distance;
+          sum2 += (double) c.distance * c.distance;
+        }
+    }
+  *out_overlap = n > 0 ? (double) m / n : 0;
+  *out_rms = m > 0 ? sqrt (sum2 / m) : 0;
+  *out_p95 = m > 0 ? select_kth (d, m, (guint32) floor (0.95 * (m - 1))) : 0;
+  *out_matched = m;
+}
+
+static void
+affine_invert (const Affine *a,
+               Affine       *out)
+{
+  Affine b;
+
+  for (int i = 0; i < 3; i++)
+    for (int j = 0; j < 3; j++)
+      b.r[i][j] = a->r[j][i];
+  for (int i = 0; i < 3; i++)
+    b.t[i] = -(b.r[i][0] * a->t[0] + b.r[i][1] * a->t[1] + b.r[i][2] * a->t[2]);
+  *out = b;
+}
+
+/* How far the template moves under the inverse of the bone→template map `a`: the rotation
+ * angle and the displacement of the template's centroid tc. */
+static void
+template_motion (const Affine *a,
+                 const double  tc[3],
+                 double       *out_deg,
+                 double       *out_mm)
+{
+  Affine inv;
+  double y[3], tr = a->r[0][0] + a->r[1][1] + a->r[2][2];
+
+  affine_invert (a, &inv);
+  affine_apply (&inv, tc, y);
+  *out_deg = acos (CLAMP ((tr - 1) / 2, -1.0, 1.0)) * 180 / G_PI;
+  *out_mm = sqrt ((y[0] - tc[0]) * (y[0] - tc[0]) + (y[1] - tc[1]) * (y[1] - tc[1]) +
+                  (y[2] - tc[2]) * (y[2] - tc[2]));
+}
+
+/* A turn by `deg` about axis k through c, or a shift by `mm` along axis k. */
+static void
+start_pose (guint         index,
+            const double  c[3],
+            double        deg,
+            double        mm,
+            Affine       *out)
+{
+  guint k, axis;
+  double sgn, ang, cs, sn;
+
+  *out = affine_identity;
+  if (index == 0)
+    return;
+  k = index - 1;
+  sgn = (k % 2) ? -1.0 : 1.0;
+  axis = (k / 2) % 3;
+  if (k < 6)
+    {
+      int i1 = (axis + 1) % 3, i2 = (axis + 2) % 3;
+
+      ang = sgn * deg * G_PI / 180;
+      cs = cos (ang);
+      sn = sin (ang);
+      out->r[i1][i1] = cs;
+      out->r[i1][i2] = -sn;
+      out->r[i2][i1] = sn;
+      out->r[i2][i2] = cs;
+      for (int i = 0; i < 3; i++)
+        out->t[i] = c[i] - (out->r[i][0] * c[0] + out->r[i][1] * c[1] + out->r[i][2] * c[2]);
+    }
+  else
+    out->t[axis] = sgn * mm;
+}
+
+#define TEMPLATE_STARTS 13
+#define TEMPLATE_COARSE_POINTS 3000
+
+gboolean
+osp_template_register (const OspMesh            *template_mesh,
+                       const OspMesh *const     *bones,
+                       guint                     n_bones,
+                       const OspTemplateOptions *options,
+                       mat4                      out_matrix,
+                       OspTemplateFit           *out_fit,
+                       gboolean                 *out_bones_used,
+                       const OspProgressRange   *progress,
+                       GCancellable             *cancellable,
+                       GError                  **error)
+{
+  const OspTemplateOptions defaults = OSP_TEMPLATE_OPTIONS_INIT;
+  g_autoptr(OspBvh) bvh = NULL;
+  g_autoptr(GArray) points = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autofree double *coarse = NULL;
+  g_autofree gboolean *used = g_new0 (gboolean, MAX (n_bones, 1));
+  double tc[3], axes[9], variances[3], bc[3] = { 0 };
+  guint32 n_points, n_coarse, total_triangles = 0;
+  Affine best = affine_identity;
+  double best_rms = INFINITY;
+  OspTemplateFit fit = { 0 };
+  OspProgressRange sub;
+  IcpSetup s;
+
+  g_return_val_if_fail (template_mesh != NULL, FALSE);
+  g_return_val_if_fail (bones != NULL || n_bones == 0, FALSE);
+  g_return_val_if_fail (out_matrix != NULL && out_fit != NULL, FALSE);
+  if (options == NULL)
+    options = &defaults;
+  g_return_val_if_fail (options->n_cut_planes == 0 || options->cut_planes != NULL, FALSE);
+  g_return_val_if_fail (options->trim_fraction >= 0 && options->trim_fraction < 1, FALSE);
+
+  glm_mat4_identity (out_matrix);
+  if (osp_mesh_get_n_triangles (template_mesh) == 0 ||
+      !surface_principal_axes (template_mesh, tc, axes, variances))
+    {
+      g_set_error (error, OSP_ERROR, OSP_ERROR_FAILED,
+                   _("Registration failed: the template has no surface"));
+      return FALSE;
+    }
+  sub = osp_progress_sub (progress, 0, 0.1);
+  bvh = osp_bvh_new_full ((OspMesh *) template_mesh, &sub, cancellable, error);
+  if (bvh == NULL)
+    return FALSE;
+
+  /* The bones the template stands for: most of their trusted surface lies near it. */
+  for (guint b = 0; b < n_bones; b++)
+    {
+      g_autoptr(GArray) probe = g_array_new (FALSE, FALSE, sizeof (double));
+      double overlap, rms, p95;
+      guint32 matched;
+
+      if (osp_mesh_get_n_triangles (bones[b]) == 0)
+        continue;
+      if (!options->select_bones)
+        {
+          used[b] = TRUE;
+          continue;
+        }
+      sample_trusted (bones[b], 2000, options->cut_planes, options->n_cut_planes,
+                      options->exclude_distance_mm, probe);
+      if (probe->len < 3 * 10)
+        continue;
+      template_measure (bvh, (const double *) probe->data, probe->len / 3, &affine_identity,
+                        3 * options->match_distance_mm, &overlap, &rms, &p95, &matched);
+      used[b] = overlap >= 0.5;
+    }
+  for (guint b = 0; b < n_bones; b++)
+    if (used[b])
+      {
+        fit.n_bones_used++;
+        total_triangles += osp_mesh_get_n_triangles (bones[b]);
+      }
+  for (guint b = 0; b < n_bones; b++)
+    if (used[b])
+      {
+        guint32 share = (guint32) MAX (1000.0, (double) (options->max_points == 0 ? G_MAXUINT32 :
+                                                            options->max_points) *
+                                       osp_mesh_get_n_triangles (bones[b]) / total_triangles);
+
+        sample_trusted (bones[b], options->max_points == 0 ? 0 : share, options->cut_planes,
+                        options->n_cut_planes, options->exclude_distance_mm, points);
+      }
+  n_points = points->len / 3;
+  if (out_bones_used != NULL)
+    memcpy (out_bones_used, used, n_bones * sizeof (gboolean));
+  fit.n_trusted = n_points;
+  if (n_points < 100)
+    {
+      fit.doubt = OSP_TEMPLATE_DOUBT_NO_BONE;
+      *out_fit = fit;
+      osp_progress_report (progress, 1.0);
+      return TRUE;
+    }
+  for (guint32 i = 0; i < n_points; i++)
+    for (int k = 0; k < 3; k++)
+      bc[k] += g_array_index (points, double, 3 * i + k) / n_points;
+
+  /* A coarse, evenly spread subsample for the starts. */
+  n_coarse = MIN (n_points, TEMPLATE_COARSE_POINTS);
+  coarse = g_new (double, 3 * (gsize) n_coarse);
+  for (guint32 i = 0; i < n_coarse; i++)
+    memcpy (coarse + 3 * (gsize) i,
+            (const double *) points->data + 3 * (gsize) ((guint64) i * n_points / n_coarse),
+            3 * sizeof (double));
+
+  s = (IcpSetup) { bvh, template_mesh, NULL, NULL, 0, 0, options->trim_fraction, 30, 1e-3 };
+  for (guint k = 0; k < TEMPLATE_STARTS; k++)
+    {
+      Affine a;
+      OspResidual res;
+      double deg, mm;
+      g_autoptr(GError) local = NULL;
+
+      start_pose (k, bc, 4.0, 4.0, &a);
+      sub = osp_progress_sub (progress, 0.1 + 0.6 * k / TEMPLATE_STARTS, 0.6 / TEMPLATE_STARTS);
+      if (!icp_points (&s, coarse, n_coarse, &a, &res, &sub, cancellable, &local))
+        {
+          if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+            {
+              g_propagate_error (error, g_steal_pointer (&local));
+              return FALSE;
+            }
+          continue;
+        }
+      fit.n_starts++;
+      template_motion (&a, tc, &deg, &mm);
+      if (deg > options->max_rotation_deg || mm > options->max_translation_mm)
+        {
+          fit.n_rejected++;
+          continue;
+        }
+      if (res.rms_mm < best_rms)
+        {
+          best_rms = res.rms_mm;
+          best = a;
+        }
+    }
+
+  /* Refine the best on all the points, within the limits still. */
+  if (isfinite (best_rms))
+    {
+      Affine a = best;
+      OspResidual res;
+      double deg, mm;
+      g_autoptr(GError) local = NULL;
+
+      s.max_iterations = 60;
+      s.tolerance = 1e-4;
+      sub = osp_progress_sub (progress, 0.7, 0.2);
+      if (icp_points (&s, (const double *) points->data, n_points, &a, &res, &sub, cancellable,
+                      &local))
+        {
+          template_motion (&a, tc, &deg, &mm);
+          if (deg <= options->max_rotation_deg && mm <= options->max_translation_mm)
+            best = a;
+        }
+      else if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          g_propagate_error (error, g_steal_pointer (&local));
+          return FALSE;
+        }
+    }
+  else
+    fit.doubt |= OSP_TEMPLATE_DOUBT_LARGE_MOVE;   /* every start went beyond the limits */
+
+  template_measure (bvh, (const double *) points->data, n_points, &affine_identity,
+                    options->match_distance_mm, &fit.plane_overlap, &fit.plane_rms_mm,
+                    &fit.plane_p95_mm, &fit.n_matched);
+  template_measure (bvh, (const double *) points->data, n_points, &best,
+                    options->match_distance_mm, &fit.overlap, &fit.rms_mm, &fit.p95_mm,
+                    &fit.n_matched);
+  template_motion (&best, tc, &fit.rotation_deg, &fit.translation_mm);
+
+  if (fit.overlap < options->min_overlap)
+    fit.doubt |= OSP_TEMPLATE_DOUBT_LOW_OVERLAP;
+  if (fit.rotation_deg > options->max_rotation_deg / 2 ||
+      fit.translation_mm > options->max_translation_mm / 2)
+    fit.doubt |= OSP_TEMPLATE_DOUBT_LARGE_MOVE;
+  if (fit.overlap < fit.plane_overlap - 0.02 ||
+      (fit.overlap <= fit.plane_overlap + 0.02 && fit.rms_mm > 1.1 * fit.plane_rms_mm + 0.05))
+    fit.doubt |= OSP_TEMPLATE_DOUBT_WORSE;
+
+  {
+    Affine inv;
+
+    affine_invert (&best, &inv);
+    affine_to_mat4 (&inv, out_matrix);
+  }
+  *out_fit = fit;
+  osp_progress_report (progress, 1.0);
+  return TRUE;
+}
+
+char *
+osp_template_fit_describe_doubt (const OspTemplateFit *fit)
+{
+  GString *text;
+
+  g_return_val_if_fail (fit != NULL, NULL);
+
+  if (fit->doubt == OSP_TEMPLATE_DOUBT_NONE)
+    return NULL;
+  text = g_string_new (NULL);
+  if (fit->doubt & OSP_TEMPLATE_DOUBT_NO_BONE)
+    g_string_append (text, _("No intact bone overlaps the template, so it stays where the "
+                             "plane mirror put it."));
+  if (fit->doubt & OSP_TEMPLATE_DOUBT_LOW_OVERLAP)
+    {
+      if (text->len > 0)
+        g_string_append_c (text, ' ');
+      g_string_append_printf (text, _("Only %.0f %% of the intact bone matches the template."),
+                              100 * fit->overlap);
+    }
+  if (fit->doubt & OSP_TEMPLATE_DOUBT_LARGE_MOVE)
+    {
+      if (text->len > 0)
+        g_string_append_c (text, ' ');
+      if (fit->n_starts > 0 && fit->n_rejected == fit->n_starts)
+        g_string_append (text, _("Every registration moved the template too far from the plane "
+                                 "mirror, so it stays where the plane mirror put it."));
+      else
+        g_string_append_printf (text, _("The registration turned the template by %.1f° and "
+                                        "moved it by %.1f mm from the plane mirror."),
+                                fit->rotation_deg, fit->translation_mm);
+    }
+  if (fit->doubt & OSP_TEMPLATE_DOUBT_WORSE)
+    {
+      if (text->len > 0)
+        g_string_append_c (text, ' ');
+      g_string_append_printf (text, _("It fits the intact bone worse than the plane mirror "
+                                      "(RMS %.2f mm over %.0f %% against %.2f mm over %.0f %%)."),
+                              fit->rms_mm, 100 * fit->overlap, fit->plane_rms_mm,
+                              100 * fit->plane_overlap);
+    }
+  return g_string_free (text, FALSE);
 }
 
 /* -- Deviation maps ----------------------------------------------------------------------- */

@@ -75,6 +75,85 @@ gboolean osp_icp_register        (const OspMesh          *moving,
                                   GCancellable           *cancellable,
                                   GError                **error);
 
+/* -- The mirrored template registered to the remaining bone -------------------------------- */
+
+/* Why a registration is doubtful (flags; 0 = trustworthy). */
+typedef enum
+{
+  OSP_TEMPLATE_DOUBT_NONE          = 0,
+  OSP_TEMPLATE_DOUBT_NO_BONE       = 1 << 0, /* no intact bone overlaps the template */
+  OSP_TEMPLATE_DOUBT_LOW_OVERLAP   = 1 << 1, /* little of the intact bone matches it */
+  OSP_TEMPLATE_DOUBT_LARGE_MOVE    = 1 << 2, /* it moved far from the plane-mirror pose */
+  OSP_TEMPLATE_DOUBT_WORSE         = 1 << 3, /* it fits worse than the plane mirror */
+} OspTemplateDoubt;
+
+typedef struct
+{
+  /* The cut planes: bone nearer than exclude_distance_mm to any of them (the caps and the
+   * bone around the cut) is not trusted. */
+  const OspPlane *cut_planes;
+  guint           n_cut_planes;
+  double          exclude_distance_mm;  /* default 10 */
+  double          max_rotation_deg;     /* the most it may turn from the plane mirror, 15 */
+  double          max_translation_mm;   /* the most it may move, 20 */
+  double          match_distance_mm;    /* a bone point within this of the template matches, 3 */
+  double          min_overlap;          /* below this matched fraction: doubtful, 0.7 */
+  double          trim_fraction;        /* ICP trimming, default 0.2 */
+  guint32         max_points;           /* bone points sampled, default 20000 */
+  /* TRUE: use only the bones the template overlaps at the plane-mirror pose (the bone it
+   * stands for, not the sacrum beside it); FALSE: all bones given. */
+  gboolean        select_bones;
+} OspTemplateOptions;
+
+#define OSP_TEMPLATE_OPTIONS_INIT { NULL, 0, 10.0, 15.0, 20.0, 3.0, 0.7, 0.2, 20000, TRUE }
+
+/* The honest figures of a template fit, over the trusted bone (away from the cuts). */
+typedef struct
+{
+  double           overlap;          /* fraction of the trusted bone points matched */
+  double           rms_mm;           /* RMS distance over the matched points */
+  double           p95_mm;           /* 95th percentile over the matched points */
+  guint32          n_matched;
+  guint32          n_trusted;        /* trusted bone points sampled */
+  double           rotation_deg;     /* from the plane-mirror pose */
+  double           translation_mm;   /* of the template's centroid */
+  /* The same figures for the plane mirror itself (no registration). */
+  double           plane_overlap;
+  double           plane_rms_mm;
+  double           plane_p95_mm;
+  guint            n_starts;         /* starts tried */
+  guint            n_rejected;       /* starts that moved beyond the limits */
+  guint            n_bones_used;
+  OspTemplateDoubt doubt;
+} OspTemplateFit;
+
+/* Registers `template_mesh` (the healthy side mirrored across the plane of symmetry, in its
+ * plane-mirror pose) to the intact part of `bones` (the remaining bone on the defect side).
+ * The registration starts from the plane mirror and matches trusted bone points (away from
+ * every cut plane) to the template — the bone left after a resection is a part of the
+ * template, so the missing part pulls nothing.  Several starts (the plane mirror and small
+ * turns and shifts of it) run a trimmed ICP each; starts that move farther than the limits
+ * are rejected and the best trimmed fit is kept.  out_matrix maps the template from its
+ * plane-mirror pose to the registered pose (identity when no start stays in the limits).
+ * out_bones_used (may be NULL): n_bones booleans, the bones matched.
+ * Returns FALSE with G_IO_ERROR_CANCELLED when cancelled or OSP_ERROR_FAILED for a template
+ * without triangles; an unusable bone is not an error but a doubt (OSP_TEMPLATE_DOUBT_NO_BONE).
+ * Preconditions: template_mesh, out_matrix, out_fit non-NULL; bones non-NULL when n_bones. */
+gboolean osp_template_register   (const OspMesh            *template_mesh,
+                                  const OspMesh *const     *bones,
+                                  guint                     n_bones,
+                                  const OspTemplateOptions *options,
+                                  mat4                      out_matrix,
+                                  OspTemplateFit           *out_fit,
+                                  gboolean                 *out_bones_used,
+                                  const OspProgressRange   *progress,
+                                  GCancellable             *cancellable,
+                                  GError                  **error);
+
+/* The doubts of a fit in plain words (one sentence each, translated, joined by spaces), or
+ * NULL when there are none.  Free with g_free(). */
+char    *osp_template_fit_describe_doubt (const OspTemplateFit *fit);
+
 /* -- The plane of symmetry ---------------------------------------------------------------- */
 
 typedef struct
@@ -89,16 +168,48 @@ typedef struct
   const float   *landmarks;
   guint          n_landmarks;
   double         trim_fraction;  /* default 0.2 */
-  guint          max_iterations; /* ICP iterations per candidate, default 60 */
+  guint          max_iterations; /* ICP iterations of the final refinement, default 60 */
   guint32        max_points;     /* points sampled, default 20000 */
+  /* The patient's left–right axis in the mesh's coordinates (LPS: x), a prior for the
+   * normal: with use_lr_prior, planes about it are candidates too.  Default TRUE, (1, 0, 0). */
+  gboolean       use_lr_prior;
+  float          lr_axis[3];
 } OspSymmetryOptions;
 
-#define OSP_SYMMETRY_OPTIONS_INIT { FALSE, { { 1.0f, 0.0f, 0.0f }, 0.0f }, NULL, 0, 0.2, 60, 20000 }
+#define OSP_SYMMETRY_OPTIONS_INIT { FALSE, { { 1.0f, 0.0f, 0.0f }, 0.0f }, NULL, 0, 0.2, 60, \
+                                    20000, TRUE, { 1.0f, 0.0f, 0.0f } }
+
+/* The full answer of a symmetry estimate. */
+typedef struct
+{
+  OspPlane    plane;
+  OspResidual residual;         /* over the best (1 − trim) of the pairs (trimmed) */
+  double      untrimmed_rms_mm; /* over every pair */
+  double      untrimmed_p95_mm;
+  guint       n_candidates;     /* starting planes tried */
+  /* Another plane (more than 10° or 5 % of the size away) that fits nearly as well (its
+   * trimmed RMS within 25 % of the best's): the answer is ambiguous. */
+  gboolean    ambiguous;
+  OspPlane    rival;
+  double      rival_rms_mm;
+  double      rival_angle_deg;
+} OspSymmetryResult;
+
+/* As osp_symmetry_estimate(), with the untrimmed residual and the ambiguity. */
+gboolean osp_symmetry_estimate_full (const OspMesh            *mesh,
+                                     const OspSymmetryOptions *options,
+                                     OspSymmetryResult        *out_result,
+                                     const OspProgressRange   *progress,
+                                     GCancellable             *cancellable,
+                                     GError                  **error);
 
 /* Estimates the plane of symmetry of `mesh` (several inputs — left and right hemipelvis —
  * are merged by the caller with osp_mesh_merge()).  Without an initial plane or landmarks,
- * each of the three principal axes through the centroid is tried and the one with the best
- * residual kept.  The refined plane is that of T·M, where M is the reflection across the
+ * planes through the centroid are tried: normal to each principal axis, each of those turned
+ * by ±25° about the other two axes, and (use_lr_prior) normal to the patient's left–right
+ * axis and turned about the other two patient axes; each is refined by a short trimmed ICP
+ * of the mirrored sample, the best few again on more points, and the one with the lowest
+ * trimmed residual kept.  The refined plane is that of T·M, where M is the reflection across the
  * initial plane and T the ICP transform that maps the mirrored mesh onto the original.
  * out_plane: unit normal whose component of largest magnitude is positive, so results
  * compare directly.

@@ -72,6 +72,45 @@ gboolean     osp_training_from_json            (OspPlan         *plan,
                                                 const char      *where,
                                                 GError         **error);
 
+/* -- The instructor's plan: the key the trainee's work is checked against --------------- */
+
+/* How close the trainee must come to the instructor's plan. */
+typedef struct
+{
+  double plane_angle_deg;     /* a cut plane's angle to the instructor's (default 10°) */
+  double plane_offset_mm;     /* and its offset, at the bone (5 mm) */
+  double template_angle_deg;  /* the midsagittal plane the template is mirrored across (5°) */
+  double template_offset_mm;  /* (3 mm) */
+  double screw_entry_mm;      /* a screw's entry point (5 mm) */
+  double screw_angle_deg;     /* and direction (10°) */
+  double cup_center_mm;       /* the acetabular cup's centre (5 mm) */
+  double cup_angle_deg;       /* and axis (5°) */
+} OspTrainingTolerances;
+
+void         osp_training_tolerances_init      (OspTrainingTolerances       *tolerances);
+/* The plan's own work becomes the key of its course: the planes of its cuts, its midsagittal
+ * plane, its screws and cup (tolerances NULL: the defaults).  Saved with the notes; returns
+ * how many steps (cut, mirror, implant) now have one.  The instructor then resets the case
+ * (the panel copies the key with the notes: osp_training_copy_key()). */
+guint        osp_training_set_key_from_plan    (OspPlan                     *plan,
+                                                const OspTrainingTolerances *tolerances);
+void         osp_training_copy_key             (OspPlan                     *to,
+                                                OspPlan                     *from);
+/* Whether the step is checked against a key (cut, mirror and implant can be). */
+gboolean     osp_training_has_key              (OspPlan                     *plan,
+                                                OspTrainingStep              step);
+/* The key's tolerances (the defaults and FALSE without a key); set them (no key: nothing). */
+gboolean     osp_training_get_tolerances       (OspPlan                     *plan,
+                                                OspTrainingTolerances       *out_tolerances);
+void         osp_training_set_tolerances       (OspPlan                     *plan,
+                                                const OspTrainingTolerances *tolerances);
+/* The step checked: against the key where there is one (out_text: a sentence per item with
+ * the difference in degrees and millimetres and whether it is accepted), else as
+ * osp_training_check_plan() (out_text NULL).  out_text may be NULL; free it with g_free. */
+gboolean     osp_training_compare              (OspPlan                     *plan,
+                                                OspTrainingStep              step,
+                                                char                       **out_text);
+
 /* -- The case ------------------------------------------------------------------------------- */
 
 /* A new plan holding the training case: the phantom with a defect (voxel_mm: 1.0 normally,

@@ -76,11 +76,50 @@ area (const Node *p,
   return (q->y - p->y) * (r->x - q->x) - (q->x - p->x) * (r->y - q->y);
 }
 
+/* Relative tolerance on a turn: three points whose turn is below this fraction of the product
+ * of the two edges' lengths are taken as collinear.  Cap points on the line where two cut
+ * planes meet are collinear in exact arithmetic but only nearly so in floats; an ear there
+ * would be a sliver that a later plane cuts into two copies of one point. */
+#define STRAIGHT_TOLERANCE 1e-5
+
+static inline gboolean
+nearly_collinear (const Node *p,
+                  const Node *q,
+                  const Node *r)
+{
+  double a = area (p, q, r);
+  double l1 = hypot (q->x - p->x, q->y - p->y), l2 = hypot (r->x - q->x, r->y - q->y);
+
+  return fabs (a) <= STRAIGHT_TOLERANCE * l1 * l2;
+}
+
+/* p lies on the segment a–c within the tolerance (strictly between its ends). */
+static inline gboolean
+on_diagonal (const Node *a,
+             const Node *c,
+             const Node *p)
+{
+  double dx = c->x - a->x, dy = c->y - a->y, len2 = dx * dx + dy * dy, t, cross;
+
+  if (!(len2 > 0))
+    return FALSE;
+  t = ((p->x - a->x) * dx + (p->y - a->y) * dy) / len2;
+  cross = (p->x - a->x) * dy - (p->y - a->y) * dx;
+  return t > 0 && t < 1 && fabs (cross) <= STRAIGHT_TOLERANCE * len2;
+}
+
 static inline gboolean
 equals (const Node *a,
         const Node *b)
 {
   return a->x == b->x && a->y == b->y;
+}
+
+/* p lies on the line through its neighbours, between them (the path goes on, not back). */
+static inline gboolean
+straight (const Node *p)
+{
+  return (p->x - p->prev->x) * (p->next->x - p->x) + (p->y - p->prev->y) * (p->next->y - p->y) > 0;
 }
 
 static Node *
@@ -166,7 +205,12 @@ filter_points (Earcut *ec,
   do
     {
       again = FALSE;
-      if (!p->steiner && (equals (p, p->next) || area (p->prev, p, p->next) == 0))
+      /* A point straight between its neighbours stays: it is a corner of the triangles
+       * around it (dropping it would need a triangle of no area, which a cut then splits
+       * into a second copy of the same point).  Spikes (going back along the same line, as
+       * a hole's bridge does) and repeats go. */
+      if (!p->steiner && (equals (p, p->next) ||
+                          (nearly_collinear (p->prev, p, p->next) && !straight (p))))
         {
           Node *prev = p->prev;
 
@@ -308,8 +352,12 @@ blocks_ear (const Node *p,
             const Node *c,
             double x0, double y0, double x1, double y1)
 {
-  return p != a && p != c && p->x >= x0 && p->x <= x1 && p->y >= y0 && p->y <= y1 &&
-         point_in_triangle_except_first (a->x, a->y, b->x, b->y, c->x, c->y, p->x, p->y) &&
+  if (p == a || p == c || p->x < x0 || p->x > x1 || p->y < y0 || p->y > y1)
+    return FALSE;
+  /* A point (nearly) on the new diagonal: the ear would pass through it. */
+  if (p->i != a->i && p->i != c->i && on_diagonal (a, c, p))
+    return TRUE;
+  return point_in_triangle_except_first (a->x, a->y, b->x, b->y, c->x, c->y, p->x, p->y) &&
          area (p->prev, p, p->next) >= 0;
 }
 
@@ -319,7 +367,7 @@ is_ear (const Node *ear)
   const Node *a = ear->prev, *b = ear, *c = ear->next;
   double x0, y0, x1, y1;
 
-  if (area (a, b, c) >= 0)
+  if (area (a, b, c) >= 0 || nearly_collinear (a, b, c))
     return FALSE;
   x0 = MIN (a->x, MIN (b->x, c->x));
   y0 = MIN (a->y, MIN (b->y, c->y));
@@ -340,7 +388,7 @@ is_ear_hashed (const Earcut *ec,
   guint32 min_z, max_z;
   const Node *p, *n;
 
-  if (area (a, b, c) >= 0)
+  if (area (a, b, c) >= 0 || nearly_collinear (a, b, c))
     return FALSE;
   x0 = MIN (a->x, MIN (b->x, c->x));
   y0 = MIN (a->y, MIN (b->y, c->y));
@@ -512,11 +560,30 @@ cure_local_intersections (Earcut *ec,
   return filter_points (ec, p, NULL);
 }
 
-static void earcut_linked (Earcut *ec, Node *ear, int pass);
+/* One polygon to clip, and the pass it is at.  The work is a stack, not recursion: a large
+ * degenerate cap splits once per point, which would nest as deep as it has points and
+ * overflow a worker thread's stack. */
+typedef struct
+{
+  Node *ear;
+  int   pass;
+} EarJob;
+
+static void
+push_job (GArray *jobs,
+          Node   *ear,
+          int     pass)
+{
+  EarJob job = { ear, pass };
+
+  if (ear != NULL)
+    g_array_append_val (jobs, job);
+}
 
 static void
 split_earcut (Earcut *ec,
-              Node   *start)
+              Node   *start,
+              GArray *jobs)
 {
   Node *a = start;
 
@@ -529,8 +596,9 @@ split_earcut (Earcut *ec,
 
             a = filter_points (ec, a, a->next);
             c = filter_points (ec, c, c->next);
-            earcut_linked (ec, a, 0);
-            earcut_linked (ec, c, 0);
+            /* Last in, first out: a is clipped first, as the recursion did. */
+            push_job (jobs, c, 0);
+            push_job (jobs, a, 0);
             return;
           }
       a = a->next;
@@ -544,9 +612,10 @@ split_earcut (Earcut *ec,
 }
 
 static void
-earcut_linked (Earcut *ec,
-               Node   *ear,
-               int     pass)
+earcut_step (Earcut *ec,
+             Node   *ear,
+             int     pass,
+             GArray *jobs)
 {
   Node *stop;
 
@@ -572,13 +641,30 @@ earcut_linked (Earcut *ec,
       if (ear == stop)
         {
           if (pass == 0)
-            earcut_linked (ec, filter_points (ec, ear, NULL), 1);
+            push_job (jobs, filter_points (ec, ear, NULL), 1);
           else if (pass == 1)
-            earcut_linked (ec, cure_local_intersections (ec, filter_points (ec, ear, NULL)), 2);
+            push_job (jobs, cure_local_intersections (ec, filter_points (ec, ear, NULL)), 2);
           else
-            split_earcut (ec, ear);
+            split_earcut (ec, ear, jobs);
           break;
         }
+    }
+}
+
+static void
+earcut_linked (Earcut *ec,
+               Node   *ear,
+               int     pass)
+{
+  g_autoptr(GArray) jobs = g_array_new (FALSE, FALSE, sizeof (EarJob));
+
+  push_job (jobs, ear, pass);
+  while (jobs->len > 0)
+    {
+      EarJob job = g_array_index (jobs, EarJob, jobs->len - 1);
+
+      g_array_set_size (jobs, jobs->len - 1);
+      earcut_step (ec, job.ear, job.pass, jobs);
     }
 }
 

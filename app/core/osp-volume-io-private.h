@@ -33,4 +33,11 @@ OspVolume *osp_dicom_load  (const char                 *path,
                             GCancellable               *cancellable,
                             GError                    **error);
 
+/* Tests and benchmarks only: decode DICOM pixel data in this process instead of in helper
+ * processes (osp-dicom-decode-private.h): the fuzzers, and the decoding benchmark's
+ * comparison.  Not thread-safe; set it before loading. */
+void       osp_dicom_set_decode_in_process (gboolean in_process);
+/* At most this many helper processes at once (0: one per core). */
+void       osp_dicom_set_decode_helpers    (guint    n_helpers);
+
 G_END_DECLS

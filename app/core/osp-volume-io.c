@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "osp-error.h"
+#include "osp-input.h"
 #include "osp-volume-io-private.h"
 
 static gboolean
@@ -49,15 +50,9 @@ osp_volume_load (const char                 *path,
   if (g_file_test (path, G_FILE_TEST_IS_DIR))
     return osp_dicom_load (path, options, progress, cancellable, error);
 
-  file = g_fopen (path, "rb");
+  file = osp_input_fopen (path, error);
   if (file == NULL)
-    {
-      int saved = errno;
-
-      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved), "%s: %s", name,
-                   g_strerror (saved));
-      return NULL;
-    }
+    return NULL;
   len = fread (head, 1, sizeof head, file);
   fclose (file);
 

@@ -12,6 +12,7 @@
 
 #include "osp-error.h"
 #include "osp-memory.h"
+#include "osp-patient.h"
 #include "osp-volume.h"
 
 struct _OspVolume
@@ -24,6 +25,7 @@ struct _OspVolume
   gint16         *data;
   char           *description;
   GPtrArray      *notes;
+  OspPatient     *patient;
 };
 
 OspVolume *
@@ -106,6 +108,7 @@ osp_volume_unref (OspVolume *volume)
   g_free (volume->data);
   g_free (volume->description);
   g_ptr_array_unref (volume->notes);
+  g_clear_pointer (&volume->patient, osp_patient_free);
   g_free (volume);
 }
 
@@ -322,4 +325,23 @@ osp_volume_get_notes (const OspVolume *volume,
   if (out_n_notes != NULL)
     *out_n_notes = volume->notes->len - 1;
   return (const char *const *) volume->notes->pdata;
+}
+
+const OspPatient *
+osp_volume_get_patient (const OspVolume *volume)
+{
+  g_return_val_if_fail (volume != NULL, NULL);
+
+  return volume->patient;
+}
+
+void
+osp_volume_set_patient (OspVolume        *volume,
+                        const OspPatient *patient)
+{
+  g_return_if_fail (volume != NULL);
+
+  g_clear_pointer (&volume->patient, osp_patient_free);
+  if (patient != NULL)
+    volume->patient = osp_patient_copy (patient);
 }

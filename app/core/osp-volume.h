@@ -84,6 +84,12 @@ void          osp_volume_histogram         (const OspVolume *volume,
 const char   *osp_volume_get_description   (const OspVolume *volume);
 void          osp_volume_set_description   (OspVolume       *volume,
                                             const char      *description);
+/* Who the CT shows (osp-patient.h), or NULL when the source does not say.  Owned by the
+ * volume; set copies (NULL clears).  Set it while making the volume only. */
+typedef struct _OspPatient OspPatient;
+const OspPatient *osp_volume_get_patient   (const OspVolume *volume);
+void          osp_volume_set_patient       (OspVolume       *volume,
+                                            const OspPatient *patient);
 /* Things a loader did that the user should know (resampled a tilted series, skipped a corrupt
  * slice, loaded only the first of several volumes…), translated, in order. */
 void          osp_volume_add_note          (OspVolume       *volume,

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <glib/gi18n.h>
+#include <glib/gstdio.h>
 #include <math.h>
 #include <stdio.h>
 #include <unistd.h>
@@ -14,7 +15,7 @@
 #include "osp-application.h"
 #include "osp-gui-private.h"
 #include "osp-preferences-window.h"
-#include "osp-segment.h"
+#include "osp-settings.h"
 #include "osp-window.h"
 
 struct _OspApplication
@@ -24,104 +25,58 @@ struct _OspApplication
   gint64         start_us;
   gboolean       demo;
   gboolean       quit_after_first_frame;
+  gboolean       quitting;        /* Quit is closing the windows one by one */
 
-  /* Preferences. */
-  gboolean       orthographic;
-  double         bone_threshold;
-  guint          smooth_iterations;
-  guint          target_triangles;
+  GSettings     *settings;
 };
 
 G_DEFINE_FINAL_TYPE (OspApplication, osp_application, ADW_TYPE_APPLICATION)
 
-enum
-{
-  PROP_0,
-  PROP_ORTHOGRAPHIC,
-  PROP_BONE_THRESHOLD,
-  PROP_SMOOTH_ITERATIONS,
-  PROP_TARGET_TRIANGLES,
-  N_PROPS
-};
-
-static GParamSpec *properties[N_PROPS];
-
 /* -- Preferences -------------------------------------------------------------------------- */
 
-static char *
-settings_path (void)
-{
-  return g_build_filename (g_get_user_config_dir (), "osteoplan", "settings.ini", NULL);
-}
-
+/* Versions before GSettings kept four preferences in a key file, written at exit.  Its values
+ * move to GSettings once (where the administrator has not locked them), then it goes. */
 static void
-load_settings (OspApplication *self)
+migrate_key_file (OspApplication *self)
 {
+  g_autofree char *path = g_build_filename (g_get_user_config_dir (), "osteoplan",
+                                            "settings.ini", NULL);
   g_autoptr(GKeyFile) keys = g_key_file_new ();
-  g_autofree char *path = settings_path ();
   g_autoptr(GError) error = NULL;
+  double threshold;
+  gint64 smooth;
+  guint64 triangles;
 
-  /* A missing or broken file just means the defaults. */
   if (!g_key_file_load_from_file (keys, path, G_KEY_FILE_NONE, NULL))
     return;
-  self->orthographic = g_key_file_get_boolean (keys, "view", "orthographic", NULL);
-  self->bone_threshold = g_key_file_get_double (keys, "ct", "bone-threshold", &error);
-  if (error != NULL || !isfinite (self->bone_threshold))
-    self->bone_threshold = OSP_DEFAULT_BONE_THRESHOLD_HU;
+  if (g_key_file_has_key (keys, "view", "orthographic", NULL) &&
+      g_settings_is_writable (self->settings, "orthographic"))
+    g_settings_set_boolean (self->settings, "orthographic",
+                            g_key_file_get_boolean (keys, "view", "orthographic", NULL));
+  threshold = g_key_file_get_double (keys, "ct", "bone-threshold", &error);
+  if (error == NULL && isfinite (threshold) && threshold >= -1000.0 && threshold <= 3000.0 &&
+      g_settings_is_writable (self->settings, "bone-threshold"))
+    g_settings_set_double (self->settings, "bone-threshold", threshold);
   g_clear_error (&error);
-  self->bone_threshold = CLAMP (self->bone_threshold, -1000.0, 3000.0);
-  self->smooth_iterations = MIN (g_key_file_get_integer (keys, "ct", "smooth-iterations",
-                                                         &error), 100);
-  if (error != NULL)
-    self->smooth_iterations = 10;
+  smooth = g_key_file_get_int64 (keys, "ct", "smooth-iterations", &error);
+  if (error == NULL && smooth >= 0 && smooth <= 100 &&
+      g_settings_is_writable (self->settings, "smooth-iterations"))
+    g_settings_set_uint (self->settings, "smooth-iterations", (guint) smooth);
   g_clear_error (&error);
-  self->target_triangles = g_key_file_get_uint64 (keys, "ct", "target-triangles", &error);
-  if (error != NULL || self->target_triangles > 20000000)
-    self->target_triangles = 500000;
+  triangles = g_key_file_get_uint64 (keys, "ct", "target-triangles", &error);
+  if (error == NULL && triangles <= 20000000 &&
+      g_settings_is_writable (self->settings, "target-triangles"))
+    g_settings_set_uint (self->settings, "target-triangles", (guint) triangles);
+  g_clear_error (&error);
+  if (g_unlink (path) != 0)
+    g_message ("%s: %s", path, g_strerror (errno));
 }
 
-static void
-save_settings (OspApplication *self)
+GSettings *
+osp_application_get_settings (OspApplication *self)
 {
-  g_autoptr(GKeyFile) keys = g_key_file_new ();
-  g_autofree char *path = settings_path ();
-  g_autofree char *dir = g_path_get_dirname (path);
-  g_autoptr(GError) error = NULL;
-
-  g_key_file_set_boolean (keys, "view", "orthographic", self->orthographic);
-  g_key_file_set_double (keys, "ct", "bone-threshold", self->bone_threshold);
-  g_key_file_set_integer (keys, "ct", "smooth-iterations", (int) self->smooth_iterations);
-  g_key_file_set_uint64 (keys, "ct", "target-triangles", self->target_triangles);
-  if (g_mkdir_with_parents (dir, 0700) != 0 || !g_key_file_save_to_file (keys, path, &error))
-    g_warning ("%s: %s", path, error != NULL ? error->message : g_strerror (errno));
-}
-
-gboolean
-osp_application_get_orthographic (OspApplication *self)
-{
-  g_return_val_if_fail (OSP_IS_APPLICATION (self), FALSE);
-  return self->orthographic;
-}
-
-double
-osp_application_get_bone_threshold (OspApplication *self)
-{
-  g_return_val_if_fail (OSP_IS_APPLICATION (self), OSP_DEFAULT_BONE_THRESHOLD_HU);
-  return self->bone_threshold;
-}
-
-guint
-osp_application_get_smooth_iterations (OspApplication *self)
-{
-  g_return_val_if_fail (OSP_IS_APPLICATION (self), 0);
-  return self->smooth_iterations;
-}
-
-guint
-osp_application_get_target_triangles (OspApplication *self)
-{
-  g_return_val_if_fail (OSP_IS_APPLICATION (self), 0);
-  return self->target_triangles;
+  g_return_val_if_fail (OSP_IS_APPLICATION (self), NULL);
+  return self->settings;
 }
 
 /* -- First frame -------------------------------------------------------------------------- */
@@ -173,7 +128,8 @@ new_window (OspApplication *self)
 {
   OspWindow *window = osp_window_new (GTK_APPLICATION (self));
 
-  osp_viewport_set_orthographic (osp_window_get_viewport (window), self->orthographic);
+  osp_viewport_set_orthographic (osp_window_get_viewport (window),
+                                 g_settings_get_boolean (self->settings, "orthographic"));
   if (self->quit_after_first_frame)
     g_signal_connect (osp_window_get_viewport (window), "frame-drawn",
                       G_CALLBACK (on_frame_drawn), self);
@@ -242,21 +198,64 @@ osp_application_handle_local_options (GApplication *application,
 
 /* -- Actions ------------------------------------------------------------------------------ */
 
+/* Quit closes the main windows one at a time, each through its close request: a window with
+ * unsaved work asks "Save Changes?" and the next one is closed only once it has gone.  Cancel
+ * stops the quit there, and the plan, its window and its autosave stay. */
+static void
+quit_next (OspApplication *self)
+{
+  GList *windows = gtk_application_get_windows (GTK_APPLICATION (self));
+
+  for (GList *l = windows; l != NULL; l = l->next)
+    if (OSP_IS_WINDOW (l->data))
+      {
+        self->quitting = TRUE;
+        /* Closes at once without unsaved work: window-removed calls quit_next again. */
+        gtk_window_close (l->data);
+        return;
+      }
+  /* Every case is closed: the other windows (preferences, help) go too. */
+  self->quitting = FALSE;
+  while ((windows = gtk_application_get_windows (GTK_APPLICATION (self))) != NULL)
+    gtk_window_destroy (windows->data);
+}
+
+static void
+on_close_cancelled (OspWindow      *window,
+                    OspApplication *self)
+{
+  self->quitting = FALSE;
+}
+
+static void
+on_window_added (GtkApplication *application,
+                 GtkWindow      *window,
+                 gpointer        data)
+{
+  if (OSP_IS_WINDOW (window))
+    g_signal_connect_object (window, "close-cancelled", G_CALLBACK (on_close_cancelled),
+                             application, 0);
+}
+
+static void
+on_window_removed (GtkApplication *application,
+                   GtkWindow      *window,
+                   gpointer        data)
+{
+  OspApplication *self = OSP_APPLICATION (application);
+
+  if (self->quitting)
+    quit_next (self);
+}
+
 static void
 action_quit (GSimpleAction *action,
              GVariant      *parameter,
              gpointer       user_data)
 {
-  GList *windows = gtk_application_get_windows (GTK_APPLICATION (user_data));
-
-  /* Closing the windows (rather than g_application_quit) lets them cancel their jobs. */
-  while (windows != NULL)
-    {
-      GList *next = windows->next;
-
-      gtk_window_destroy (windows->data);
-      windows = next;
-    }
+  /* Closing the windows (rather than g_application_quit) lets them ask about unsaved work and
+   * cancel their jobs. */
+  quit_next (OSP_APPLICATION (user_data));
 }
 
 static void
@@ -273,7 +272,7 @@ action_preferences (GSimpleAction *action,
                     gpointer       user_data)
 {
   OspApplication *self = user_data;
-  GtkWidget *window = osp_preferences_window_new (G_OBJECT (self));
+  GtkWidget *window = osp_preferences_window_new (self->settings);
 
   gtk_window_set_transient_for (GTK_WINDOW (window),
                                 gtk_application_get_active_window (GTK_APPLICATION (self)));
@@ -337,68 +336,19 @@ osp_application_startup (GApplication *application)
                                          preferences_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "window.close", close_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.help", help_accels);
-  load_settings (self);
+  self->settings = osp_settings_new ();
+  migrate_key_file (self);
+  g_signal_connect (self, "window-added", G_CALLBACK (on_window_added), NULL);
+  g_signal_connect (self, "window-removed", G_CALLBACK (on_window_removed), NULL);
 }
 
 static void
-osp_application_shutdown (GApplication *application)
-{
-  save_settings (OSP_APPLICATION (application));
-  G_APPLICATION_CLASS (osp_application_parent_class)->shutdown (application);
-}
-
-static void
-osp_application_get_property (GObject    *object,
-                              guint       prop_id,
-                              GValue     *value,
-                              GParamSpec *pspec)
+osp_application_dispose (GObject *object)
 {
   OspApplication *self = OSP_APPLICATION (object);
 
-  switch (prop_id)
-    {
-    case PROP_ORTHOGRAPHIC:
-      g_value_set_boolean (value, self->orthographic);
-      break;
-    case PROP_BONE_THRESHOLD:
-      g_value_set_double (value, self->bone_threshold);
-      break;
-    case PROP_SMOOTH_ITERATIONS:
-      g_value_set_uint (value, self->smooth_iterations);
-      break;
-    case PROP_TARGET_TRIANGLES:
-      g_value_set_uint (value, self->target_triangles);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
-}
-
-static void
-osp_application_set_property (GObject      *object,
-                              guint         prop_id,
-                              const GValue *value,
-                              GParamSpec   *pspec)
-{
-  OspApplication *self = OSP_APPLICATION (object);
-
-  switch (prop_id)
-    {
-    case PROP_ORTHOGRAPHIC:
-      self->orthographic = g_value_get_boolean (value);
-      break;
-    case PROP_BONE_THRESHOLD:
-      self->bone_threshold = g_value_get_double (value);
-      break;
-    case PROP_SMOOTH_ITERATIONS:
-      self->smooth_iterations = g_value_get_uint (value);
-      break;
-    case PROP_TARGET_TRIANGLES:
-      self->target_triangles = g_value_get_uint (value);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
+  g_clear_object (&self->settings);
+  G_OBJECT_CLASS (osp_application_parent_class)->dispose (object);
 }
 
 static void
@@ -406,25 +356,12 @@ osp_application_class_init (OspApplicationClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
-  const GParamFlags rw = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS;
 
-  object_class->get_property = osp_application_get_property;
-  object_class->set_property = osp_application_set_property;
+  object_class->dispose = osp_application_dispose;
   app_class->startup = osp_application_startup;
-  app_class->shutdown = osp_application_shutdown;
   app_class->activate = osp_application_activate;
   app_class->open = osp_application_open;
   app_class->handle_local_options = osp_application_handle_local_options;
-
-  properties[PROP_ORTHOGRAPHIC] = g_param_spec_boolean ("orthographic", NULL, NULL, FALSE, rw);
-  properties[PROP_BONE_THRESHOLD] =
-    g_param_spec_double ("bone-threshold", NULL, NULL, -1000.0, 3000.0,
-                         OSP_DEFAULT_BONE_THRESHOLD_HU, rw);
-  properties[PROP_SMOOTH_ITERATIONS] =
-    g_param_spec_uint ("smooth-iterations", NULL, NULL, 0, 100, 10, rw);
-  properties[PROP_TARGET_TRIANGLES] =
-    g_param_spec_uint ("target-triangles", NULL, NULL, 0, 20000000, 500000, rw);
-  g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
 static void
@@ -440,9 +377,6 @@ osp_application_init (OspApplication *self)
     { NULL }
   };
 
-  self->bone_threshold = OSP_DEFAULT_BONE_THRESHOLD_HU;
-  self->smooth_iterations = 10;
-  self->target_triangles = 500000;
   g_application_add_main_option_entries (G_APPLICATION (self), options);
   g_application_set_option_context_parameter_string (G_APPLICATION (self),
                                                       _("[FILE… | CT FOLDER…]"));

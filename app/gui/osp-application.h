@@ -4,9 +4,8 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * An AdwApplication (io.github.osteoplan.Osteoplan) that opens files and folders given on the
- * command line, `--demo` for the demo case, and keeps the user's preferences (a key file in
- * the user's config folder) as properties: "orthographic", "bone-threshold",
- * "smooth-iterations", "target-triangles".
+ * command line, `--demo` for the demo case, and Quit, which closes each window through its
+ * close request.  The preferences are in GSettings (osp-settings.h).
  */
 #pragma once
 
@@ -20,9 +19,7 @@ G_DECLARE_FINAL_TYPE (OspApplication, osp_application, OSP, APPLICATION, AdwAppl
 /* start_us: g_get_monotonic_time() at the start of main(), for the first-frame report. */
 OspApplication *osp_application_new                   (gint64          start_us);
 
-gboolean        osp_application_get_orthographic      (OspApplication *self);
-double          osp_application_get_bone_threshold    (OspApplication *self);
-guint           osp_application_get_smooth_iterations (OspApplication *self);
-guint           osp_application_get_target_triangles  (OspApplication *self);
+/* The preferences (valid after startup). */
+GSettings      *osp_application_get_settings          (OspApplication *self);
 
 G_END_DECLS

@@ -116,18 +116,30 @@ osp_check_report_set_report (OspCheckReport       *self,
   bounds = &report->mesh.bounds;
 
   add_count_line (self, topo->n_boundary_edges, OSP_CHECK_LINE_FAILED, _("Closed: no holes."),
-                  g_strdup_printf (_("Not closed: %" PRIu64 " boundary edges (holes)."),
+                  g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                                "Not closed: %" PRIu64 " boundary edge (a hole).",
+                                                "Not closed: %" PRIu64 " boundary edges (holes).",
+                                                topo->n_boundary_edges),
                                    topo->n_boundary_edges));
   add_count_line (self, topo->n_nonmanifold_edges, OSP_CHECK_LINE_FAILED,
                   _("Manifold: every edge joins two triangles."),
-                  g_strdup_printf (_("Not manifold: %" PRIu64 " edges are shared by "
-                                     "more than two triangles."), topo->n_nonmanifold_edges));
+                  g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                                "Not manifold: %" PRIu64 " edge is shared by "
+                                                "more than two triangles.",
+                                                "Not manifold: %" PRIu64 " edges are shared by "
+                                                "more than two triangles.",
+                                                topo->n_nonmanifold_edges),
+                                   topo->n_nonmanifold_edges));
 
   /* Oriented outward: consistent winding, and a positive volume for every closed piece. */
   if (topo->n_misoriented_edges > 0)
     add_line (self, OSP_CHECK_LINE_FAILED,
-              g_strdup_printf (_("Not oriented consistently: %" PRIu64 " edges join "
-                                 "flipped faces."), topo->n_misoriented_edges));
+              g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                            "Not oriented consistently: %" PRIu64 " edge joins "
+                                            "flipped faces.",
+                                            "Not oriented consistently: %" PRIu64 " edges join "
+                                            "flipped faces.", topo->n_misoriented_edges),
+                               topo->n_misoriented_edges));
   else if (report->mesh.closed && report->mesh.volume <= 0 && report->mesh.n_triangles > 0)
     add_line (self, OSP_CHECK_LINE_FAILED,
               g_strdup (_("Inside out: the faces point inwards.")));
@@ -148,6 +160,17 @@ osp_check_report_set_report (OspCheckReport       *self,
 
   if (!report->self_intersections_checked)
     add_line (self, OSP_CHECK_LINE_UNCHECKED, g_strdup (_("Self-intersections not checked.")));
+  else if (report->n_self_intersections == 0 && report->n_unchecked_spots > 0)
+    add_line (self, OSP_CHECK_LINE_WARNING,
+              g_strdup_printf (ngettext ("Self-intersections were not fully checked: %u spot "
+                                         "holds more than %u triangles, too many to test "
+                                         "pair by pair.",
+                                         "Self-intersections were not fully checked: %u "
+                                         "spots hold more than %u triangles each, too many "
+                                         "to test pair by pair.",
+                                         (gulong) MIN (report->n_unchecked_spots, 1000000)),
+                               (guint) MIN (report->n_unchecked_spots, G_MAXUINT),
+                               (guint) OSP_PRINT_CHECK_MAX_SPOT_TRIANGLES));
   else
     add_count_line (self, report->n_self_intersections, OSP_CHECK_LINE_FAILED,
                     _("No self-intersections."),

@@ -7,7 +7,7 @@
 
 #include <glib/gi18n.h>
 
-#include "osp-application.h"
+#include "osp-settings.h"
 #include "osp-ct-dialog.h"
 #include "osp-error.h"
 #include "osp-gui-private.h"
@@ -270,6 +270,20 @@ osp_ct_dialog_set_threshold (OspCtDialog *self,
   gtk_adjustment_set_value (self->threshold_adjustment, threshold_hu);
 }
 
+GtkAdjustment *
+osp_ct_dialog_get_threshold_adjustment (OspCtDialog *self)
+{
+  g_return_val_if_fail (OSP_IS_CT_DIALOG (self), NULL);
+  return self->threshold_adjustment;
+}
+
+OspVolume *
+osp_ct_dialog_get_volume (OspCtDialog *self)
+{
+  g_return_val_if_fail (OSP_IS_CT_DIALOG (self), NULL);
+  return self->volume;
+}
+
 OspCtDialog *
 osp_ct_dialog_new (GtkWindow     *parent,
                    const char    *path,
@@ -279,7 +293,7 @@ osp_ct_dialog_new (GtkWindow     *parent,
                    const guint64 *histogram)
 {
   OspCtDialog *self;
-  GApplication *app = g_application_get_default ();
+  g_autoptr(GSettings) settings = osp_settings_new ();
   g_autofree char *name = NULL;
 
   g_return_val_if_fail (path != NULL, NULL);
@@ -294,17 +308,15 @@ osp_ct_dialog_new (GtkWindow     *parent,
   name = osp_error_display_name (path);
   adw_window_title_set_subtitle (self->window_title, name);
 
-  if (OSP_IS_APPLICATION (app))
-    {
-      OspApplication *osp_app = OSP_APPLICATION (app);
-
-      gtk_adjustment_set_value (self->threshold_adjustment,
-                                osp_application_get_bone_threshold (osp_app));
-      gtk_adjustment_set_value (self->smooth_adjustment,
-                                osp_application_get_smooth_iterations (osp_app));
-      gtk_adjustment_set_value (self->triangles_adjustment,
-                                osp_application_get_target_triangles (osp_app));
-    }
+  /* The values it starts with are the preferences'. */
+  gtk_adjustment_set_value (self->threshold_adjustment,
+                            g_settings_get_double (settings, "bone-threshold"));
+  gtk_adjustment_set_value (self->smooth_adjustment,
+                            g_settings_get_uint (settings, "smooth-iterations"));
+  gtk_adjustment_set_value (self->triangles_adjustment,
+                            g_settings_get_uint (settings, "target-triangles"));
+  gtk_switch_set_active (self->fragments_switch,
+                         g_settings_get_boolean (settings, "drop-small-pieces"));
 
   if (series != NULL && series->len > 1)
     {
@@ -316,7 +328,11 @@ osp_ct_dialog_new (GtkWindow     *parent,
           OspDicomSeriesInfo *info = g_ptr_array_index (series, i);
           const char *description = info->description != NULL && *info->description != '\0'
                                       ? info->description : _("(no description)");
-          g_autofree char *label = g_strdup_printf (_("%s — %s, %u slices, %u × %u"),
+          /* TRANSLATORS: a DICOM series: "Pelvis 1.0 B30f — CT, 140 slices, 512 × 512". */
+          g_autofree char *label = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                                                 "%s — %s, %u slice, %u × %u",
+                                                                 "%s — %s, %u slices, %u × %u",
+                                                                 info->n_slices),
                                                     description,
                                                     info->modality != NULL ? info->modality : "?",
                                                     info->n_slices, info->columns, info->rows);

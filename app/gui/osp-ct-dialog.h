@@ -33,6 +33,10 @@ OspCtDialog *osp_ct_dialog_new           (GtkWindow     *parent,
 double       osp_ct_dialog_get_threshold (OspCtDialog *self);
 void         osp_ct_dialog_set_threshold (OspCtDialog *self,
                                           double       threshold_hu);
+/* The threshold's adjustment ("value-changed" while the surgeon moves it) and the volume
+ * shown (it changes when another series is picked). */
+GtkAdjustment *osp_ct_dialog_get_threshold_adjustment (OspCtDialog *self);
+OspVolume    *osp_ct_dialog_get_volume   (OspCtDialog *self);
 /* Starts the extraction as the "Extract Bone" button does. */
 void         osp_ct_dialog_extract       (OspCtDialog *self);
 

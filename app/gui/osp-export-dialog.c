@@ -20,6 +20,7 @@
 #include "osp-model.h"
 #include "osp-plan.h"
 #include "osp-repair.h"
+#include "osp-settings.h"
 
 /* The rows of format_row, in the order of the .ui file. */
 static const struct
@@ -921,7 +922,10 @@ on_chooser_response (GtkNativeDialog *chooser,
       if (path != NULL && !osp_export_format_from_path (path, &format))
         with_extension = g_strconcat (path, formats[get_format_index (self)].extension, NULL);
       if (path != NULL)
-        osp_export_dialog_export_to (self, with_extension != NULL ? with_extension : path);
+        {
+          osp_settings_remember_folder (file);
+          osp_export_dialog_export_to (self, with_extension != NULL ? with_extension : path);
+        }
       else
         show_error (self, _("Could Not Export"), _("Choose a local file to export to."));
     }
@@ -948,6 +952,7 @@ choose_file (OspExportDialog *self)
                                 adw_combo_row_get_selected_item (self->format_row)))
                             : pattern);
   gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (self->chooser), filter);
+  osp_settings_start_in_last_folder (GTK_FILE_CHOOSER (self->chooser));
   gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (self->chooser), name);
   g_signal_connect (self->chooser, "response", G_CALLBACK (on_chooser_response), self);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (self->chooser));
@@ -1117,6 +1122,26 @@ add_entry (OspExportDialog *self,
   g_ptr_array_add (self->entries, entry);
 }
 
+/* The printer preference: a known printer's id, or "custom" with the build volume. */
+static void
+remember_printer (OspExportDialog *self)
+{
+  g_autoptr(GSettings) settings = osp_settings_new ();
+  guint n_printers = 0;
+  const OspPrinter *printers = osp_printers_get (&n_printers);
+  guint selected = adw_combo_row_get_selected (self->printer_row);
+
+  if (!g_settings_is_writable (settings, "printer"))
+    return;
+  g_settings_set_string (settings, "printer",
+                         selected < n_printers ? printers[selected].id : "custom");
+  if (selected >= n_printers && g_settings_is_writable (settings, "printer-build-volume"))
+    g_settings_set (settings, "printer-build-volume", "(ddd)",
+                    gtk_adjustment_get_value (self->size_x_adjustment),
+                    gtk_adjustment_get_value (self->size_y_adjustment),
+                    gtk_adjustment_get_value (self->size_z_adjustment));
+}
+
 static void
 on_printer_selected (OspExportDialog *self)
 {
@@ -1135,6 +1160,8 @@ on_printer_selected (OspExportDialog *self)
     }
   self->last_printer = adw_combo_row_get_selected (self->printer_row);
   gtk_widget_set_visible (GTK_WIDGET (self->size_row), custom);
+  /* The choice is the preference for the next export (and the preferences window's). */
+  remember_printer (self);
   queue_recheck (self);
 }
 
@@ -1149,7 +1176,10 @@ static void
 on_size_changed (OspExportDialog *self)
 {
   if (self->entries != NULL && custom_printer_selected (self))
-    queue_recheck (self);
+    {
+      remember_printer (self);
+      queue_recheck (self);
+    }
 }
 
 /* -- Public -------------------------------------------------------------------------------- */
@@ -1384,7 +1414,10 @@ osp_export_dialog_init (OspExportDialog *self)
   guint n_printers = 0;
   const OspPrinter *printers = osp_printers_get (&n_printers);
   g_autoptr(GtkStringList) names = gtk_string_list_new (NULL);
-  const OspPrinter *preferred = osp_printer_lookup ("prusa-mk4");
+  g_autoptr(GSettings) settings = osp_settings_new ();
+  g_autofree char *preferred_id = g_settings_get_string (settings, "printer");
+  const OspPrinter *preferred = osp_printer_lookup (preferred_id);
+  double size[3];
 
   gtk_widget_init_template (GTK_WIDGET (self));
   self->entries = g_ptr_array_new_with_free_func (entry_free);
@@ -1397,8 +1430,14 @@ osp_export_dialog_init (OspExportDialog *self)
     gtk_string_list_append (names, printers[i].name);
   gtk_string_list_append (names, _("Custom Size"));
   adw_combo_row_set_model (self->printer_row, G_LIST_MODEL (names));
+  /* The printer of the preferences; an unknown id is the custom size. */
+  g_settings_get (settings, "printer-build-volume", "(ddd)", &size[0], &size[1], &size[2]);
+  gtk_adjustment_set_value (self->size_x_adjustment, size[0]);
+  gtk_adjustment_set_value (self->size_y_adjustment, size[1]);
+  gtk_adjustment_set_value (self->size_z_adjustment, size[2]);
   adw_combo_row_set_selected (self->printer_row,
-                              preferred != NULL ? (guint) (preferred - printers) : 0);
+                              preferred != NULL ? (guint) (preferred - printers) : n_printers);
+  gtk_widget_set_visible (GTK_WIDGET (self->size_row), preferred == NULL);
   self->last_printer = adw_combo_row_get_selected (self->printer_row);
 
   g_signal_connect_swapped (self->printer_row, "notify::selected",

@@ -10,6 +10,7 @@
 #define OSP_RESOURCE_PATH "/io/github/osteoplan/Osteoplan"
 
 #include <cglm/cglm.h>
+#include <gtk/gtk.h>
 
 #include "osp-mesh.h"
 
@@ -33,3 +34,7 @@ OspMesh *osp_gizmo_finish_mesh  (GArray *positions,
 void     osp_gizmo_rotate_about (const vec3 axis,
                                  float      angle,
                                  vec3       v);
+
+/* The mouse wheel over the spin buttons under `root` scrolls their scrolled window instead of
+ * changing their value, unless they have the focus (osp-scroll-guard.c). */
+void     osp_scroll_guard_spin_buttons (GtkWidget *root);

@@ -13,6 +13,7 @@
 #include "osp-bvh.h"
 #include "osp-implant-panel.h"
 #include "osp-gui-private.h"
+#include "osp-settings.h"
 #include "osp-transform-gizmo.h"
 
 /* The colour map spans ±FIT_RANGE_MM: deep red at that penetration, blue that far away. */
@@ -91,7 +92,14 @@ typedef enum
   PICK_ENTRY,
   PICK_TARGET,
   PICK_PATH,
+  PICK_CUP,
 } PickMode;
+
+/* Cup angles a surgeon starts from (radiographic inclination / anteversion, degrees). */
+#define CUP_DEFAULT_INCLINATION 40.0
+#define CUP_DEFAULT_ANTEVERSION 20.0
+/* A sphere fit worse than this (RMS, mm) is doubtful: the points are not on one socket. */
+#define CUP_SPHERE_RMS_DOUBTFUL 1.5
 
 struct _OspImplantPanel
 {
@@ -127,6 +135,23 @@ struct _OspImplantPanel
   GArray             *path_points;   /* floats, 3 a point, world: a contoured plate's path */
   GArray             *path_normals;  /* the bone's outward normal at each */
 
+  /* cup */
+  GtkWidget          *cup_box;
+  GtkToggleButton    *cup_pick_button;
+  GtkLabel           *cup_points_label;
+  GtkSpinButton      *inclination_spin;
+  GtkSpinButton      *anteversion_spin;
+  GtkLabel           *cup_label;       /* sphere, frame, side, cover, medial wall */
+  GtkLabel           *cup_live_label;  /* angles while dragging */
+  GArray             *cup_points;      /* floats, world: picked on the acetabulum */
+  gboolean            have_sphere;
+  double              sphere_center[3];
+  double              sphere_radius;
+  double              sphere_rms;
+  gboolean            loading_angles;
+  guint               marker_overlay;  /* picked points (path, acetabulum) in the view */
+  guint               line_overlay;    /* the path between them */
+
   OspPlan            *plan;
   GtkSingleSelection *selection;
   OspViewport        *viewport;
@@ -155,6 +180,12 @@ struct _OspImplantPanel
 G_DEFINE_FINAL_TYPE (OspImplantPanel, osp_implant_panel, GTK_TYPE_BOX)
 
 static void update_sensitivity (OspImplantPanel *self);
+static void update_cup_label   (OspImplantPanel *self);
+static gboolean point_in_view  (OspImplantPanel *self,
+                                float           *out);
+static void cup_matrix_at      (OspImplantPanel *self,
+                                const double    *center,
+                                float           *out_matrix);
 static void on_pick_toggled    (GtkToggleButton *button,
                                 OspImplantPanel *self);
 
@@ -326,6 +357,8 @@ show_kind_rows (OspImplantPanel *self)
   gtk_widget_set_visible (GTK_WIDGET (self->custom_box), kind == OSP_IMPLANT_CUSTOM);
   if (self->path_box != NULL)
     gtk_widget_set_visible (self->path_box, kind == OSP_IMPLANT_PLATE);
+  if (self->cup_box != NULL)
+    gtk_widget_set_visible (self->cup_box, kind == OSP_IMPLANT_CUP);
 }
 
 /* Fills the form with parameters (a kind's defaults, or a selected implant's). */
@@ -610,6 +643,57 @@ start_block (OspImplantPanel        *self,
   g_task_run_in_thread (task, block_thread);
 }
 
+/* A contoured plate's picked path laid on the bone: resampled along the surface, lifted where
+ * the plate's flat underside would enter it (osp_plate_contour_path()). */
+static gboolean
+contour_on_bone (OspImplantPanel  *self,
+                 OspImplantParams *params)
+{
+  OspModel *bone = find_bone (self);
+  mat4 matrix, inverse;
+  g_autofree float *local = NULL;
+  float *points = NULL, *normals = NULL;
+  guint n = 0;
+  g_autoptr(GError) error = NULL;
+
+  if (params->kind != OSP_IMPLANT_PLATE || params->n_points < 2 || bone == NULL)
+    return TRUE;
+  osp_model_get_transform (bone, (float *) matrix);
+  glm_mat4_inv (matrix, inverse);
+  local = g_new (float, 3 * params->n_points);
+  for (guint i = 0; i < params->n_points; i++)
+    glm_mat4_mulv3 (inverse, params->points + 3 * i, 1.0f, local + 3 * i);
+  if (!osp_plate_contour_path (get_bvh (self, bone), local, params->n_points, params->width,
+                               &points, &normals, &n, &error))
+    {
+      set_status (self, error->message, TRUE);
+      return FALSE;
+    }
+  for (guint i = 0; i < n; i++)
+    {
+      float p[3], v[3];
+
+      glm_mat4_mulv3 (matrix, points + 3 * i, 1.0f, p);
+      glm_mat4_mulv3 (matrix, normals + 3 * i, 0.0f, v);
+      glm_vec3_normalize (v);
+      memcpy (points + 3 * i, p, sizeof p);
+      memcpy (normals + 3 * i, v, sizeof v);
+    }
+  g_free (params->points);
+  g_free (params->normals);
+  params->points = points;
+  params->normals = normals;
+  params->n_points = n;
+  {
+    guint n_holes;
+
+    params->length = osp_implant_plate_length (params, &n_holes);
+    if (params->n_holes > 0)
+      params->n_holes = MAX (n_holes, 1);
+  }
+  return TRUE;
+}
+
 /* -- Actions: add, apply, move ------------------------------------------------------------ */
 
 static void
@@ -631,6 +715,8 @@ action_add (GtkWidget  *widget,
       start_block (self, &params, NULL);
       return;
     }
+  if (!contour_on_bone (self, &params))
+    return;
   mesh = osp_implant_generate (&params, NULL, NULL, NULL, &error);
   if (mesh == NULL)
     {
@@ -639,6 +725,27 @@ action_add (GtkWidget  *widget,
     }
   spins_get (self->position_spins, position);
   spins_get (self->angle_spins, angles);
+  if (params.kind == OSP_IMPLANT_CUP)
+    {
+      /* At the fitted sphere, else on the bone in view: never at the origin, far away. */
+      double center[3];
+      float p[3];
+
+      if (self->have_sphere)
+        memcpy (center, self->sphere_center, sizeof center);
+      else if (point_in_view (self, p))
+        for (int k = 0; k < 3; k++)
+          center[k] = p[k];
+      else
+        for (int k = 0; k < 3; k++)
+          center[k] = position[k];
+      cup_matrix_at (self, center, matrix);
+      commit_mesh (self, &params, mesh, NULL, matrix);
+      update_cup_label (self);
+      return;
+    }
+  if (position[0] == 0 && position[1] == 0 && position[2] == 0)
+    point_in_view (self, position);   /* no position given: on the bone in view */
   osp_matrix_from_euler (position, angles, matrix);
   /* A plate contoured along a picked path is made in world coordinates, where the path is. */
   commit_mesh (self, &params, mesh, NULL, params.n_points >= 2 ? NULL : matrix);
@@ -678,6 +785,8 @@ action_apply (GtkWidget  *widget,
       start_block (self, &params, model);
       return;
     }
+  if (!contour_on_bone (self, &params))
+    return;
   mesh = osp_implant_generate (&params, NULL, NULL, NULL, &error);
   if (mesh == NULL)
     {
@@ -717,6 +826,81 @@ action_move (GtkWidget  *widget,
 }
 
 /* -- Screws -------------------------------------------------------------------------------- */
+
+/* How far short of the far cortex a proposed screw stops (mm): the preference
+ * "screw-far-cortex-clearance" where the schema has it, else 2 mm. */
+static double
+far_cortex_clearance (void)
+{
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr(GSettingsSchema) schema =
+    source != NULL ? g_settings_schema_source_lookup (source, APPLICATION_ID, TRUE) : NULL;
+
+  if (schema != NULL && g_settings_schema_has_key (schema, "screw-far-cortex-clearance"))
+    {
+      g_autoptr(GSettings) settings = g_settings_new_full (schema, NULL, NULL);
+
+      return g_settings_get_double (settings, "screw-far-cortex-clearance");
+    }
+  return 2.0;
+}
+
+static gboolean
+is_screw (OspModel *model)
+{
+  const OspImplantParams *params = model != NULL ? osp_implant_get_params (model) : NULL;
+
+  return params != NULL && params->kind == OSP_IMPLANT_SCREW;
+}
+
+/* The screw's body against the bone: a sentence when it breaks out (NULL when it is in). */
+static char *
+screw_breach_text (OspImplantPanel *self,
+                   OspModel        *screw,
+                   OspModel        *bone)
+{
+  const OspImplantParams *params = osp_implant_get_params (screw);
+  mat4 screw_matrix, bone_matrix, inverse, local;
+  OspScrewBody body;
+
+  osp_model_get_transform (screw, (float *) screw_matrix);
+  osp_model_get_transform (bone, (float *) bone_matrix);
+  glm_mat4_inv (bone_matrix, inverse);
+  glm_mat4_mul (inverse, screw_matrix, local);
+  osp_screw_check_body (get_bvh (self, bone), (const float *) local, params->diameter,
+                        params->length, &body);
+  if (body.outside)
+    return g_strdup_printf (_("Breach: the screw is outside the bone “%s”."),
+                            osp_model_get_name (bone));
+  if (body.leaves_bone)
+    return g_strdup_printf (_("Breach: the screw's body leaves the bone %.0f mm below the head, "
+                              "by up to %.1f mm."), body.first_out, body.depth_out);
+  return NULL;
+}
+
+/* Every screw of the plan checked against the bone; the warnings go on the models (the list
+ * shows them in red). */
+static void
+check_screws (OspImplantPanel *self)
+{
+  OspModel *bone = find_bone (self);
+  guint n;
+
+  if (self->plan == NULL)
+    return;
+  n = g_list_model_get_n_items (G_LIST_MODEL (self->plan));
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(OspModel) item = g_list_model_get_item (G_LIST_MODEL (self->plan), i);
+      g_autofree char *text = NULL;
+
+      if (!is_screw (item))
+        continue;
+      if (bone != NULL)
+        text = screw_breach_text (self, item, bone);
+      osp_model_set_warning (item, text);
+    }
+}
 
 static void
 action_plan_screw (GtkWidget  *widget,
@@ -768,25 +952,37 @@ action_plan_screw (GtkWidget  *widget,
       gtk_label_set_text (self->trajectory_label, error->message);
       return;
     }
-  g_string_append_printf (text, _("Bone “%s”: far cortex at %.1f mm, proposed length %.0f mm."),
+  /* Short of the far cortex by the clearance the preferences set. */
+  trajectory.proposed_length = osp_screw_proposed_length (trajectory.exit_distance,
+                                                          far_cortex_clearance (),
+                                                          SCREW_LENGTH_STEP);
+  g_string_append_printf (text, _("Bone “%s”: far cortex at %.1f mm, proposed length %.0f mm "
+                                  "(%.1f mm short of it)."),
                           osp_model_get_name (bone), trajectory.exit_distance,
-                          trajectory.proposed_length);
+                          trajectory.proposed_length,
+                          trajectory.exit_distance - trajectory.proposed_length);
   if (trajectory.warnings & OSP_SCREW_ENTRY_OUTSIDE)
     g_string_append_printf (text, "\n⚠ %s", _("The entry point is not on the bone."));
+  /* Whole sentences with their numbers: translations may need another order. */
   if (trajectory.warnings & OSP_SCREW_LEAVES_BONE)
-    g_string_append_printf (text, "\n⚠ %s %.1f mm",
-                            _("The screw leaves the bone before the target, at"),
-                            trajectory.first_leave_distance);
+    {
+      g_string_append (text, "\n⚠ ");
+      g_string_append_printf (text, _("The screw leaves the bone %.1f mm from the entry, before "
+                                      "the target."), trajectory.first_leave_distance);
+    }
   if (trajectory.warnings & OSP_SCREW_ENTERS_ACETABULUM)
-    g_string_append_printf (text, "\n⚠ %s %.1f mm", _("The screw enters the acetabulum, at"),
-                            trajectory.acetabulum_distance);
+    {
+      g_string_append (text, "\n⚠ ");
+      g_string_append_printf (text, _("The screw enters the acetabulum %.1f mm from the entry."),
+                              trajectory.acetabulum_distance);
+    }
   if (trajectory.warnings & OSP_SCREW_NO_EXIT)
     g_string_append_printf (text, "\n⚠ %s", _("No far cortex along the axis."));
   gtk_label_set_text (self->trajectory_label, text->str);
   if (trajectory.warnings != OSP_SCREW_OK)
-    gtk_widget_add_css_class (GTK_WIDGET (self->trajectory_label), "warning");
+    gtk_widget_add_css_class (GTK_WIDGET (self->trajectory_label), "error");
   else
-    gtk_widget_remove_css_class (GTK_WIDGET (self->trajectory_label), "warning");
+    gtk_widget_remove_css_class (GTK_WIDGET (self->trajectory_label), "error");
   if (trajectory.proposed_length <= 0.0)
     return;
 
@@ -807,6 +1003,491 @@ action_plan_screw (GtkWidget  *widget,
   memcpy (screw_matrix, trajectory.matrix, sizeof screw_matrix);
   glm_mat4_mul (bone_matrix, screw_matrix, world);
   commit_mesh (self, &params, mesh, NULL, (const float *) world);
+  {
+    /* The body, not just the axis: a breach is said here and on the model, in red. */
+    OspModel *screw = get_selected (self);
+    g_autofree char *breach = is_screw (screw) ? screw_breach_text (self, screw, bone) : NULL;
+
+    if (breach != NULL)
+      {
+        g_string_append_printf (text, "\n⚠ %s", breach);
+        gtk_label_set_text (self->trajectory_label, text->str);
+        gtk_widget_add_css_class (GTK_WIDGET (self->trajectory_label), "error");
+      }
+  }
+}
+
+/* -- Picked points in the view -------------------------------------------------------------- */
+
+/* A ball of radius r at a point (a coarse revolved semicircle). */
+static OspMesh *
+make_ball (const float *center,
+           double       r)
+{
+  double profile[2 * 9];
+  g_autoptr(OspMesh) ball = NULL;
+  mat4 m = GLM_MAT4_IDENTITY_INIT;
+
+  for (guint i = 0; i < 9; i++)
+    {
+      double a = -G_PI / 2 + G_PI * i / 8;
+
+      profile[2 * i] = i == 0 || i == 8 ? 0 : r * cos (a);
+      profile[2 * i + 1] = r * sin (a);
+    }
+  ball = osp_mesh_revolve (profile, 9, 12);
+  glm_translate (m, (float *) center);
+  return osp_mesh_transform (ball, m);
+}
+
+/* A thin rod from a to b (NULL when they coincide). */
+static OspMesh *
+make_rod (const float *a,
+          const float *b,
+          double       r)
+{
+  float d[3], frame[16];
+  double len, profile[8];
+  g_autoptr(OspMesh) rod = NULL;
+  mat4 m;
+
+  glm_vec3_sub ((float *) b, (float *) a, d);
+  len = glm_vec3_norm (d);
+  if (len < 1e-3)
+    return NULL;
+  profile[0] = 0;
+  profile[1] = 0;
+  profile[2] = r;
+  profile[3] = 0;
+  profile[4] = r;
+  profile[5] = len;
+  profile[6] = 0;
+  profile[7] = len;
+  rod = osp_mesh_revolve (profile, 4, 8);
+  osp_frame_from_point_normal (a, d, 0.0, frame);
+  memcpy (m, frame, sizeof m);
+  return osp_mesh_transform (rod, m);
+}
+
+/* Shows the points being picked (a plate's path with the path between them, or the points on
+ * the acetabulum), as they are picked. */
+static void
+update_pick_overlay (OspImplantPanel *self)
+{
+  static const float marker_rgb[3] = { 1.0f, 0.55f, 0.1f };
+  static const float line_rgb[3] = { 0.2f, 0.8f, 1.0f };
+  g_autoptr(GPtrArray) balls = g_ptr_array_new_with_free_func ((GDestroyNotify) osp_mesh_unref);
+  g_autoptr(GPtrArray) rods = g_ptr_array_new_with_free_func ((GDestroyNotify) osp_mesh_unref);
+  GArray *points = get_kind (self) == OSP_IMPLANT_CUP ? self->cup_points : self->path_points;
+  gboolean path = get_kind (self) == OSP_IMPLANT_PLATE;
+  guint n = points->len / 3;
+
+  if (self->viewport == NULL)
+    return;
+  if (!gtk_widget_get_mapped (GTK_WIDGET (self)) ||
+      (get_kind (self) != OSP_IMPLANT_CUP && !path))
+    n = 0;
+  for (guint i = 0; i < n; i++)
+    {
+      const float *p = &g_array_index (points, float, 3 * i);
+
+      g_ptr_array_add (balls, make_ball (p, 1.6));
+      if (path && i > 0)
+        {
+          OspMesh *rod = make_rod (p - 3, p, 0.6);
+
+          if (rod != NULL)
+            g_ptr_array_add (rods, rod);
+        }
+    }
+  if (balls->len > 0)
+    {
+      g_autoptr(OspMesh) mesh = osp_mesh_merge ((OspMesh *const *) balls->pdata, balls->len);
+
+      if (self->marker_overlay == 0)
+        self->marker_overlay = osp_viewport_add_overlay (self->viewport, mesh, marker_rgb, 1.0f);
+      else
+        osp_viewport_update_overlay (self->viewport, self->marker_overlay, mesh, TRUE);
+    }
+  else if (self->marker_overlay != 0)
+    osp_viewport_update_overlay (self->viewport, self->marker_overlay, NULL, FALSE);
+  if (rods->len > 0)
+    {
+      g_autoptr(OspMesh) mesh = osp_mesh_merge ((OspMesh *const *) rods->pdata, rods->len);
+
+      if (self->line_overlay == 0)
+        self->line_overlay = osp_viewport_add_overlay (self->viewport, mesh, line_rgb, 1.0f);
+      else
+        osp_viewport_update_overlay (self->viewport, self->line_overlay, mesh, TRUE);
+    }
+  else if (self->line_overlay != 0)
+    osp_viewport_update_overlay (self->viewport, self->line_overlay, NULL, FALSE);
+}
+
+/* -- Cups --------------------------------------------------------------------------------- */
+
+static gboolean
+is_cup (OspModel *model)
+{
+  const OspImplantParams *params = model != NULL ? osp_implant_get_params (model) : NULL;
+
+  return params != NULL && params->kind == OSP_IMPLANT_CUP;
+}
+
+/* Where the midline is when the plan has no APP: on the midsagittal plane if the plan has
+ * one, else the middle of the bones' bounds. */
+static void
+fallback_midline (OspImplantPanel *self,
+                  const double    *near,
+                  double          *out)
+{
+  guint n = osp_plan_get_n_planes (self->plan);
+  OspBox all = { { INFINITY, INFINITY, INFINITY }, { -INFINITY, -INFINITY, -INFINITY } };
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *folded = g_utf8_casefold (osp_plan_get_plane_name (self->plan, i), -1);
+      OspPlane plane;
+      double dist = 0;
+
+      if (strstr (folded, "midsagittal") == NULL && strstr (folded, "symmetry") == NULL)
+        continue;
+      osp_plan_get_plane (self->plan, i, &plane);
+      for (int k = 0; k < 3; k++)
+        dist += plane.normal[k] * near[k];
+      dist -= plane.d;
+      for (int k = 0; k < 3; k++)
+        out[k] = near[k] - dist * plane.normal[k];
+      return;
+    }
+  n = g_list_model_get_n_items (G_LIST_MODEL (self->plan));
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(OspModel) item = g_list_model_get_item (G_LIST_MODEL (self->plan), i);
+      OspBox box;
+      mat4 m;
+      g_autoptr(OspMesh) world = NULL;
+
+      if (is_implant (item) || !osp_model_get_visible (item))
+        continue;
+      osp_model_get_transform (item, (float *) m);
+      world = osp_mesh_transform (osp_model_get_mesh (item), m);
+      osp_mesh_get_bounds (world, &box);
+      for (int k = 0; k < 3; k++)
+        {
+          all.min[k] = MIN (all.min[k], box.min[k]);
+          all.max[k] = MAX (all.max[k], box.max[k]);
+        }
+    }
+  for (int k = 0; k < 3; k++)
+    out[k] = isfinite (all.min[k]) ? (all.min[k] + all.max[k]) / 2 : 0.0;
+}
+
+/* The pelvic frame for a cup at `center` and the side it is on. */
+static gboolean
+cup_frame (OspImplantPanel *self,
+           const double    *center,
+           OspPelvicFrame  *frame,
+           gboolean        *out_left)
+{
+  double midline[3];
+  gboolean app;
+
+  fallback_midline (self, center, midline);
+  app = osp_pelvic_frame_from_plan (self->plan, midline, frame);
+  *out_left = osp_pelvic_frame_is_left (frame, center);
+  return app;
+}
+
+/* Angles, frame, side, cover and medial wall of a cup model, as text for the panel. */
+static void
+describe_cup (OspImplantPanel *self,
+              OspModel        *model,
+              GString         *text,
+              gboolean        *out_doubtful)
+{
+  const OspImplantParams *params = osp_implant_get_params (model);
+  OspModel *bone = find_bone (self);
+  float matrix[16];
+  double center[3], axis[3], ri, ra;
+  OspPelvicFrame frame;
+  gboolean left, app;
+
+  osp_model_get_transform (model, matrix);
+  for (int k = 0; k < 3; k++)
+    {
+      center[k] = matrix[12 + k];
+      axis[k] = matrix[8 + k];
+    }
+  app = cup_frame (self, center, &frame, &left);
+  osp_cup_angles_from_axis (&frame, left, axis, &ri, &ra);
+  g_string_append_printf (text, left ? _("Left hip: inclination %.1f°, anteversion %.1f°.")
+                                     : _("Right hip: inclination %.1f°, anteversion %.1f°."),
+                          ri, ra);
+  if (!app)
+    g_string_append_printf (text, "\n%s",
+                            _("Note: angles are relative to the patient axes (CT), not the "
+                              "anterior pelvic plane: add the landmarks “ASIS L”, “ASIS R”, "
+                              "“Pubic tubercle L” and “Pubic tubercle R” for the APP."));
+  else
+    g_string_append_printf (text, "\n%s", _("Angles relative to the anterior pelvic plane."));
+  if (bone != NULL && params != NULL)
+    {
+      mat4 bone_matrix, inverse, cup, local;
+      OspCupCoverage cover;
+
+      osp_model_get_transform (bone, (float *) bone_matrix);
+      memcpy (cup, matrix, sizeof cup);
+      glm_mat4_inv (bone_matrix, inverse);
+      glm_mat4_mul (inverse, cup, local);
+      osp_cup_coverage (get_bvh (self, bone), (const float *) local, params->diameter, &cover);
+      g_string_append_printf (text, "\n");
+      g_string_append_printf (text, _("Bone cover of the cup: %.0f %%."), 100.0 * cover.cover);
+      if (cover.medial_breach)
+        {
+          g_string_append_printf (text, "\n⚠ ");
+          if (isfinite (cover.medial_wall_mm))
+            g_string_append_printf (text, _("Medial wall breached: the cup's dome is %.1f mm "
+                                            "through it."), -cover.medial_wall_mm);
+          else
+            g_string_append (text, _("Medial wall breached: no bone behind the cup's dome."));
+          *out_doubtful = TRUE;
+        }
+      else
+        {
+          g_string_append_printf (text, "\n");
+          g_string_append_printf (text, _("Medial wall behind the dome: %.1f mm."),
+                                  cover.medial_wall_mm);
+        }
+      if (cover.cover < 0.7)
+        {
+          g_string_append (text, "\n⚠ ");
+          g_string_append_printf (text, _("Less than %.0f %% of the cup is covered by bone."),
+                                  70.0);
+          *out_doubtful = TRUE;
+        }
+    }
+}
+
+static void
+update_cup_label (OspImplantPanel *self)
+{
+  OspModel *model = get_selected (self);
+  g_autoptr(GString) text = g_string_new (NULL);
+  gboolean doubtful = FALSE;
+
+  if (self->cup_label == NULL || self->plan == NULL)
+    return;
+  if (self->have_sphere)
+    {
+      g_string_append_printf (text, _("Sphere Ø %.1f mm, RMS %.2f mm over %u points: a %.0f mm "
+                                      "cup."), 2 * self->sphere_radius, self->sphere_rms,
+                              self->cup_points->len / 3,
+                              osp_cup_size_for_diameter (2 * self->sphere_radius));
+      if (self->sphere_rms > CUP_SPHERE_RMS_DOUBTFUL)
+        {
+          g_string_append_printf (text, "\n⚠ %s", _("The points do not lie on one sphere: "
+                                                     "check them."));
+          doubtful = TRUE;
+        }
+    }
+  if (is_cup (model))
+    {
+      if (text->len > 0)
+        g_string_append_c (text, '\n');
+      describe_cup (self, model, text, &doubtful);
+    }
+  if (text->len == 0)
+    g_string_assign (text, _("Pick 4 or more points on the acetabulum (rim and fossa), on the "
+                             "bone or on the mirrored healthy side, then Place Cup."));
+  gtk_label_set_text (self->cup_label, text->str);
+  if (doubtful)
+    gtk_widget_add_css_class (GTK_WIDGET (self->cup_label), "error");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self->cup_label), "error");
+}
+
+static void
+refit_sphere (OspImplantPanel *self)
+{
+  guint n = self->cup_points->len / 3;
+  g_autofree char *count = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u point",
+                                                         "%u points", n), n);
+
+  gtk_label_set_text (self->cup_points_label, count);
+  self->have_sphere = n >= 4 &&
+    osp_sphere_fit ((const float *) self->cup_points->data, n, self->sphere_center,
+                    &self->sphere_radius, &self->sphere_rms, NULL);
+  if (self->have_sphere)
+    osp_implant_panel_set_value (self, "diameter",
+                                 osp_cup_size_for_diameter (2 * self->sphere_radius));
+  update_cup_label (self);
+  update_pick_overlay (self);
+}
+
+static void
+clear_cup_points (OspImplantPanel *self)
+{
+  g_array_set_size (self->cup_points, 0);
+  refit_sphere (self);
+}
+
+/* A point of the bone in the middle of the view (or the middle of the bone): where a new
+ * implant goes when nothing says where. */
+static gboolean
+point_in_view (OspImplantPanel *self,
+               float           *out)
+{
+  OspModel *model = NULL, *bone;
+
+  if (self->viewport != NULL &&
+      osp_viewport_pick (self->viewport,
+                         gtk_widget_get_width (GTK_WIDGET (self->viewport)) / 2.0,
+                         gtk_widget_get_height (GTK_WIDGET (self->viewport)) / 2.0,
+                         &model, out) &&
+      model != NULL && !is_implant (model))
+    return TRUE;
+  bone = find_bone (self);
+  if (bone != NULL)
+    {
+      mat4 m;
+      g_autoptr(OspMesh) world = NULL;
+      OspBox box;
+
+      osp_model_get_transform (bone, (float *) m);
+      world = osp_mesh_transform (osp_model_get_mesh (bone), m);
+      osp_mesh_get_bounds (world, &box);
+      for (int k = 0; k < 3; k++)
+        out[k] = (box.min[k] + box.max[k]) / 2;
+      return TRUE;
+    }
+  return FALSE;
+}
+
+/* The matrix for a cup at `center` with the form's angles. */
+static void
+cup_matrix_at (OspImplantPanel *self,
+               const double    *center,
+               float           *out_matrix)
+{
+  OspPelvicFrame frame;
+  gboolean left;
+
+  cup_frame (self, center, &frame, &left);
+  osp_cup_matrix (&frame, left, gtk_spin_button_get_value (self->inclination_spin),
+                  gtk_spin_button_get_value (self->anteversion_spin), center, out_matrix);
+}
+
+static void
+action_place_cup (GtkWidget  *widget,
+                  const char *name,
+                  GVariant   *parameter)
+{
+  OspImplantPanel *self = OSP_IMPLANT_PANEL (widget);
+  OspModel *model = get_selected (self);
+  float matrix[16];
+  double center[3];
+
+  if (self->plan == NULL || self->cancellable != NULL)
+    return;
+  if (self->have_sphere)
+    memcpy (center, self->sphere_center, sizeof center);
+  else if (is_cup (model))
+    {
+      float m[16];
+
+      osp_model_get_transform (model, m);
+      for (int k = 0; k < 3; k++)
+        center[k] = m[12 + k];
+    }
+  else
+    {
+      float p[3];
+
+      if (!point_in_view (self, p))
+        {
+          set_status (self, _("There is no bone to place a cup on."), TRUE);
+          return;
+        }
+      for (int k = 0; k < 3; k++)
+        center[k] = p[k];
+    }
+  cup_matrix_at (self, center, matrix);
+  if (is_cup (model))
+    apply_transform (self, model, matrix);
+  else
+    {
+      g_auto(OspImplantParams) params = { 0 };
+      g_autoptr(GError) error = NULL;
+      g_autoptr(OspMesh) mesh = NULL;
+
+      if (get_kind (self) != OSP_IMPLANT_CUP)
+        osp_implant_panel_set_kind (self, OSP_IMPLANT_CUP);
+      if (!validate_form (self))
+        return;
+      form_to_params (self, &params);
+      mesh = osp_implant_generate (&params, NULL, NULL, NULL, &error);
+      if (mesh == NULL)
+        {
+          set_status (self, error->message, TRUE);
+          return;
+        }
+      commit_mesh (self, &params, mesh, NULL, matrix);
+    }
+  update_cup_label (self);
+}
+
+/* The angles typed: the selected cup turns about its centre. */
+static void
+on_cup_angles_changed (OspImplantPanel *self)
+{
+  OspModel *model = get_selected (self);
+  float m[16], matrix[16];
+  double center[3];
+
+  if (self->loading_angles || self->plan == NULL || !is_cup (model))
+    return;
+  osp_model_get_transform (model, m);
+  for (int k = 0; k < 3; k++)
+    center[k] = m[12 + k];
+  cup_matrix_at (self, center, matrix);
+  apply_transform (self, model, matrix);
+}
+
+/* The selected cup's angles into the spin buttons (without turning it again). */
+static void
+cup_angles_to_form (OspImplantPanel *self,
+                    const float     *matrix)
+{
+  OspPelvicFrame frame;
+  double center[3] = { matrix[12], matrix[13], matrix[14] };
+  double axis[3] = { matrix[8], matrix[9], matrix[10] }, ri, ra;
+  gboolean left;
+
+  cup_frame (self, center, &frame, &left);
+  osp_cup_angles_from_axis (&frame, left, axis, &ri, &ra);
+  self->loading_angles = TRUE;
+  gtk_spin_button_set_value (self->inclination_spin, ri);
+  gtk_spin_button_set_value (self->anteversion_spin, ra);
+  self->loading_angles = FALSE;
+}
+
+/* While the gizmo turns a cup: its angles, live. */
+static void
+show_live_cup_angles (OspImplantPanel *self,
+                      const float     *matrix)
+{
+  OspPelvicFrame frame;
+  double center[3] = { matrix[12], matrix[13], matrix[14] };
+  double axis[3] = { matrix[8], matrix[9], matrix[10] }, ri, ra;
+  gboolean left;
+  g_autofree char *text = NULL;
+
+  cup_frame (self, center, &frame, &left);
+  osp_cup_angles_from_axis (&frame, left, axis, &ri, &ra);
+  text = g_strdup_printf (_("Inclination %.1f°, anteversion %.1f°"), ri, ra);
+  gtk_label_set_text (self->cup_live_label, text);
+  gtk_widget_set_visible (GTK_WIDGET (self->cup_live_label), TRUE);
 }
 
 /* -- Picking ------------------------------------------------------------------------------- */
@@ -822,6 +1503,8 @@ get_pick_mode (OspImplantPanel *self)
     return PICK_TARGET;
   if (self->path_button != NULL && gtk_toggle_button_get_active (self->path_button))
     return PICK_PATH;
+  if (self->cup_pick_button != NULL && gtk_toggle_button_get_active (self->cup_pick_button))
+    return PICK_CUP;
   return PICK_NONE;
 }
 
@@ -882,7 +1565,15 @@ on_tool_click (OspViewport     *viewport,
 
         if (!surface_normal (self, model, point, normal))
           return TRUE;
-        osp_frame_from_point_normal (point, normal, 0.0, matrix);
+        if (is_cup (selected) || (!is_implant (selected) && get_kind (self) == OSP_IMPLANT_CUP))
+          {
+            /* A cup keeps the angles of the form: the click gives its centre. */
+            double center[3] = { point[0], point[1], point[2] };
+
+            cup_matrix_at (self, center, matrix);
+          }
+        else
+          osp_frame_from_point_normal (point, normal, 0.0, matrix);
         osp_matrix_to_euler (matrix, position, angles);
         spins_set (self->position_spins, position);
         spins_set (self->angle_spins, angles);
@@ -909,6 +1600,10 @@ on_tool_click (OspViewport     *viewport,
         glm_vec3_normalize (normal);
         osp_implant_panel_add_plate_path_point (self, point, normal);
       }
+      break;
+    case PICK_CUP:
+      g_array_append_vals (self->cup_points, point, 3);
+      refit_sphere (self);
       break;
     case PICK_NONE:
     default:
@@ -1001,9 +1696,12 @@ append_collisions (OspImplantPanel *self,
       b = osp_mesh_transform (osp_model_get_mesh (other), matrix);
       osp_fit_collide (a, NULL, b, NULL, &collision);
       if (collision.collides)
-        g_string_append_printf (text, "\n⚠ %s “%s” (%.1f, %.1f, %.1f)",
-                                _("Collides with"), osp_model_get_name (other),
-                                collision.point[0], collision.point[1], collision.point[2]);
+        {
+          g_string_append (text, "\n⚠ ");
+          g_string_append_printf (text, _("Collides with “%s” at (%.1f, %.1f, %.1f)."),
+                                  osp_model_get_name (other), collision.point[0],
+                                  collision.point[1], collision.point[2]);
+        }
     }
 }
 
@@ -1142,7 +1840,10 @@ draw_legend (GtkDrawingArea *area,
              gpointer        data)
 {
   float ticks[FIT_LEGEND_TICKS];
-  int bar_height = height / 2;
+  int bar_height = height / 3;
+  /* What the colours mean, in words, under the numbers. */
+  const char *words[3] = { _("into the bone"), _("touching"), _("gap") };
+  GdkRGBA colour;
 
   for (int x = 0; x < width; x++)
     {
@@ -1162,7 +1863,6 @@ draw_legend (GtkDrawingArea *area,
       g_autoptr(PangoLayout) layout = gtk_widget_create_pango_layout (GTK_WIDGET (area), label);
       int text_width, text_height;
       double x = (double) i / (FIT_LEGEND_TICKS - 1) * width;
-      GdkRGBA colour;
 
       pango_layout_get_pixel_size (layout, &text_width, &text_height);
       x = CLAMP (x - text_width / 2.0, 0.0, (double) (width - text_width));
@@ -1172,6 +1872,22 @@ draw_legend (GtkDrawingArea *area,
       G_GNUC_END_IGNORE_DEPRECATIONS
       gdk_cairo_set_source_rgba (cr, &colour);
       cairo_move_to (cr, x, bar_height + 1);
+      pango_cairo_show_layout (cr, layout);
+    }
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autoptr(PangoLayout) layout = gtk_widget_create_pango_layout (GTK_WIDGET (area),
+                                                                      words[i]);
+      int text_width, text_height;
+      double x = i * width / 2.0;
+
+      pango_layout_get_pixel_size (layout, &text_width, &text_height);
+      x = CLAMP (x - text_width / 2.0, 0.0, (double) (width - text_width));
+      G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+      gtk_style_context_get_color (gtk_widget_get_style_context (GTK_WIDGET (area)), &colour);
+      G_GNUC_END_IGNORE_DEPRECATIONS
+      gdk_cairo_set_source_rgba (cr, &colour);
+      cairo_move_to (cr, x, 2 * bar_height + 2);
       pango_cairo_show_layout (cr, layout);
     }
 }
@@ -1257,6 +1973,8 @@ on_drag_update (OspViewport     *viewport,
   /* The view follows the drag; the plan changes once, when it ends. */
   osp_transform_gizmo_get_matrix (self->gizmo, matrix);
   osp_viewport_set_model_preview_transform (self->viewport, self->gizmo_model, matrix);
+  if (is_cup (self->gizmo_model))
+    show_live_cup_angles (self, matrix);
 }
 
 static void apply_transform (OspImplantPanel *self,
@@ -1273,6 +1991,7 @@ on_drag_end (OspViewport     *viewport,
     return;
   osp_transform_gizmo_get_matrix (self->gizmo, matrix);
   osp_viewport_set_model_preview_transform (self->viewport, self->gizmo_model, NULL);
+  gtk_widget_set_visible (GTK_WIDGET (self->cup_live_label), FALSE);
   apply_transform (self, self->gizmo_model, matrix);
 }
 
@@ -1292,9 +2011,20 @@ on_selected_changed (OspImplantPanel *self)
       osp_matrix_to_euler (matrix, position, angles);
       spins_set (self->position_spins, position);
       spins_set (self->angle_spins, angles);
+      if (is_cup (model))
+        cup_angles_to_form (self, matrix);
     }
   update_sensitivity (self);
   update_gizmo (self);
+  update_cup_label (self);
+  check_screws (self);
+  if (is_screw (model) && osp_model_get_warning (model) != NULL)
+    {
+      g_autofree char *text = g_strdup_printf ("⚠ %s", osp_model_get_warning (model));
+
+      gtk_label_set_text (self->trajectory_label, text);
+      gtk_widget_add_css_class (GTK_WIDGET (self->trajectory_label), "error");
+    }
 }
 
 void
@@ -1320,8 +2050,13 @@ osp_implant_panel_set_context (OspImplantPanel    *self,
       for (guint i = 0; i < G_N_ELEMENTS (self->drag_handlers); i++)
         g_clear_signal_handler (&self->drag_handlers[i], self->viewport);
     }
-  /* The gizmo's handles live in the old view. */
+  /* The gizmo's handles and the picked points live in the old view. */
   g_clear_pointer (&self->gizmo, osp_transform_gizmo_free);
+  if (self->viewport != NULL && self->marker_overlay != 0)
+    osp_viewport_remove_overlay (self->viewport, self->marker_overlay);
+  if (self->viewport != NULL && self->line_overlay != 0)
+    osp_viewport_remove_overlay (self->viewport, self->line_overlay);
+  self->marker_overlay = self->line_overlay = 0;
   self->gizmo_model = NULL;
   g_set_object (&self->plan, plan);
   g_set_object (&self->selection, (plan != NULL ? selection : NULL));
@@ -1365,6 +2100,8 @@ on_kind_changed (OspImplantPanel *self)
   osp_implant_params_init (&params, get_kind (self));
   params_to_form (self, &params);
   validate_form (self);
+  update_pick_overlay (self);
+  update_cup_label (self);
 }
 
 static void
@@ -1385,7 +2122,10 @@ on_custom_chosen (GtkNativeDialog *dialog,
       g_autofree char *path = file != NULL ? g_file_get_path (file) : NULL;
 
       if (path != NULL)
-        osp_implant_panel_set_custom_path (self, path);
+        {
+          osp_settings_remember_folder (file);
+          osp_implant_panel_set_custom_path (self, path);
+        }
     }
   g_object_unref (dialog);
 }
@@ -1405,6 +2145,7 @@ on_custom_clicked (OspImplantPanel *self)
   gtk_file_filter_add_suffix (filter, "obj");
   gtk_file_filter_add_suffix (filter, "ply");
   gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog), filter);
+  osp_settings_start_in_last_folder (GTK_FILE_CHOOSER (dialog));
   gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (dialog), TRUE);
   g_signal_connect (dialog, "response", G_CALLBACK (on_custom_chosen), self);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
@@ -1416,7 +2157,7 @@ on_pick_toggled (GtkToggleButton *button,
                  OspImplantPanel *self)
 {
   GtkToggleButton *buttons[] = { self->snap_button, self->entry_button, self->target_button,
-                                 self->path_button };
+                                 self->path_button, self->cup_pick_button };
 
   if (!gtk_toggle_button_get_active (button))
     return;
@@ -1494,7 +2235,7 @@ build_form (OspImplantPanel *self)
                                 G_CALLBACK (on_param_changed), self);
     }
   {
-    GtkWidget *clear = gtk_button_new_with_mnemonic (_("C_lear Path"));
+    GtkWidget *clear = gtk_button_new_with_mnemonic (_("_Clear Path"));
 
     self->path_box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
     self->path_button = GTK_TOGGLE_BUTTON (gtk_toggle_button_new_with_mnemonic (
@@ -1515,10 +2256,69 @@ build_form (OspImplantPanel *self)
     g_signal_connect_swapped (clear, "clicked", G_CALLBACK (osp_implant_panel_clear_plate_path),
                               self);
   }
-  add_xyz_row (self->placement_grid, 0, _("_Position (mm)"),
+  {
+    GtkWidget *row = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+    GtkWidget *clear = gtk_button_new_with_mnemonic (_("Clear Poi_nts"));
+    GtkWidget *place = gtk_button_new_with_mnemonic (_("_Place Cup"));
+    GtkGrid *angles = GTK_GRID (gtk_grid_new ());
+
+    self->cup_box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+    self->cup_pick_button = GTK_TOGGLE_BUTTON (gtk_toggle_button_new_with_mnemonic (
+                                                 _("Pick Ace_tabulum")));
+    gtk_widget_set_tooltip_text (GTK_WIDGET (self->cup_pick_button),
+                                 _("Click points on the acetabular rim and fossa (or on the "
+                                   "mirrored healthy acetabulum): a sphere fitted to them gives "
+                                   "the cup's centre and size"));
+    gtk_widget_set_tooltip_text (clear, _("Forget the points picked on the acetabulum"));
+    gtk_actionable_set_action_name (GTK_ACTIONABLE (place), "implant.place-cup");
+    gtk_widget_set_tooltip_text (place, _("Put the selected cup (or a new one) at the fitted "
+                                          "sphere with these angles"));
+    self->cup_points_label = GTK_LABEL (gtk_label_new (NULL));
+    gtk_widget_add_css_class (GTK_WIDGET (self->cup_points_label), "dim-label");
+    gtk_label_set_width_chars (self->cup_points_label, 9);
+    gtk_box_append (GTK_BOX (row), GTK_WIDGET (self->cup_pick_button));
+    gtk_box_append (GTK_BOX (row), GTK_WIDGET (self->cup_points_label));
+    gtk_box_append (GTK_BOX (row), clear);
+    gtk_box_append (GTK_BOX (self->cup_box), row);
+
+    gtk_grid_set_row_spacing (angles, 6);
+    gtk_grid_set_column_spacing (angles, 12);
+    self->inclination_spin = make_spin (0, 90, 1, 1, _("Radiographic inclination (Murray), "
+                                                       "degrees"));
+    self->anteversion_spin = make_spin (-45, 60, 1, 1, _("Radiographic anteversion (Murray), "
+                                                         "degrees"));
+    gtk_spin_button_set_value (self->inclination_spin, CUP_DEFAULT_INCLINATION);
+    gtk_spin_button_set_value (self->anteversion_spin, CUP_DEFAULT_ANTEVERSION);
+    gtk_grid_attach (angles, make_label (_("_Inclination (°)"),
+                                         GTK_WIDGET (self->inclination_spin)), 0, 0, 1, 1);
+    gtk_grid_attach (angles, GTK_WIDGET (self->inclination_spin), 1, 0, 1, 1);
+    gtk_grid_attach (angles, make_label (_("Ante_version (°)"),
+                                         GTK_WIDGET (self->anteversion_spin)), 0, 1, 1, 1);
+    gtk_grid_attach (angles, GTK_WIDGET (self->anteversion_spin), 1, 1, 1, 1);
+    gtk_box_append (GTK_BOX (self->cup_box), GTK_WIDGET (angles));
+    gtk_box_append (GTK_BOX (self->cup_box), place);
+    self->cup_live_label = GTK_LABEL (gtk_label_new (NULL));
+    gtk_label_set_xalign (self->cup_live_label, 0.0f);
+    gtk_widget_add_css_class (GTK_WIDGET (self->cup_live_label), "accent");
+    gtk_widget_set_visible (GTK_WIDGET (self->cup_live_label), FALSE);
+    gtk_box_append (GTK_BOX (self->cup_box), GTK_WIDGET (self->cup_live_label));
+    self->cup_label = GTK_LABEL (gtk_label_new (NULL));
+    gtk_label_set_xalign (self->cup_label, 0.0f);
+    gtk_label_set_wrap (self->cup_label, TRUE);
+    gtk_label_set_max_width_chars (self->cup_label, 40);
+    gtk_box_append (GTK_BOX (self->cup_box), GTK_WIDGET (self->cup_label));
+    gtk_grid_attach (self->params_grid, self->cup_box, 0, (int) N_PARAMS + 1, 2, 1);
+    g_signal_connect (self->cup_pick_button, "toggled", G_CALLBACK (on_pick_toggled), self);
+    g_signal_connect_swapped (clear, "clicked", G_CALLBACK (clear_cup_points), self);
+    g_signal_connect_swapped (self->inclination_spin, "value-changed",
+                              G_CALLBACK (on_cup_angles_changed), self);
+    g_signal_connect_swapped (self->anteversion_spin, "value-changed",
+                              G_CALLBACK (on_cup_angles_changed), self);
+  }
+  add_xyz_row (self->placement_grid, 0, _("Pos_ition (mm)"),
                _("Position of the implant's origin, X Y Z in mm (patient LPS)"), 10000.0,
                self->position_spins);
-  add_xyz_row (self->placement_grid, 1, _("An_gles (°)"),
+  add_xyz_row (self->placement_grid, 1, _("A_ngles (°)"),
                _("Rotation about X, then Y, then Z, in degrees"), 360.0, self->angle_spins);
   self->local_check = GTK_CHECK_BUTTON (gtk_check_button_new_with_mnemonic (_("_Local axes")));
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->local_check),
@@ -1622,6 +2422,7 @@ osp_implant_panel_add_plate_path_point (OspImplantPanel *self,
   g_array_append_vals (self->path_normals, normal != NULL ? normal : up, 3);
   update_path_label (self);
   validate_form (self);
+  update_pick_overlay (self);
 }
 
 void
@@ -1633,6 +2434,36 @@ osp_implant_panel_clear_plate_path (OspImplantPanel *self)
   g_array_set_size (self->path_normals, 0);
   update_path_label (self);
   validate_form (self);
+  update_pick_overlay (self);
+}
+
+void
+osp_implant_panel_add_cup_point (OspImplantPanel *self,
+                                 const float     *point)
+{
+  g_return_if_fail (OSP_IS_IMPLANT_PANEL (self));
+  g_return_if_fail (point != NULL);
+
+  g_array_append_vals (self->cup_points, point, 3);
+  refit_sphere (self);
+}
+
+const char *
+osp_implant_panel_get_cup_text (OspImplantPanel *self)
+{
+  g_return_val_if_fail (OSP_IS_IMPLANT_PANEL (self), NULL);
+  return gtk_label_get_text (self->cup_label);
+}
+
+void
+osp_implant_panel_set_cup_angles (OspImplantPanel *self,
+                                  double           inclination,
+                                  double           anteversion)
+{
+  g_return_if_fail (OSP_IS_IMPLANT_PANEL (self));
+
+  gtk_spin_button_set_value (self->inclination_spin, inclination);
+  gtk_spin_button_set_value (self->anteversion_spin, anteversion);
 }
 
 OspTransformGizmo *
@@ -1710,6 +2541,7 @@ osp_implant_panel_finalize (GObject *object)
   g_free (self->last_error);
   g_array_unref (self->path_points);
   g_array_unref (self->path_normals);
+  g_array_unref (self->cup_points);
   G_OBJECT_CLASS (osp_implant_panel_parent_class)->finalize (object);
 }
 
@@ -1746,6 +2578,7 @@ osp_implant_panel_class_init (OspImplantPanelClass *klass)
   gtk_widget_class_install_action (widget_class, "implant.plan-screw", NULL, action_plan_screw);
   gtk_widget_class_install_action (widget_class, "implant.fit", NULL, action_fit);
   gtk_widget_class_install_action (widget_class, "implant.cancel", NULL, action_cancel);
+  gtk_widget_class_install_action (widget_class, "implant.place-cup", NULL, action_place_cup);
 }
 
 static void
@@ -1756,9 +2589,11 @@ osp_implant_panel_init (OspImplantPanel *self)
   gtk_widget_init_template (GTK_WIDGET (self));
   self->path_points = g_array_new (FALSE, FALSE, sizeof (float));
   self->path_normals = g_array_new (FALSE, FALSE, sizeof (float));
+  self->cup_points = g_array_new (FALSE, FALSE, sizeof (float));
   build_form (self);
   update_path_label (self);
   gtk_drawing_area_set_draw_func (self->legend_area, draw_legend, self, NULL);
+  gtk_drawing_area_set_content_height (self->legend_area, 60);
   g_signal_connect (self->snap_button, "toggled", G_CALLBACK (on_pick_toggled), self);
   g_signal_connect (self->entry_button, "toggled", G_CALLBACK (on_pick_toggled), self);
   g_signal_connect (self->target_button, "toggled", G_CALLBACK (on_pick_toggled), self);
@@ -1767,6 +2602,8 @@ osp_implant_panel_init (OspImplantPanel *self)
   g_signal_connect_swapped (self->custom_button, "clicked", G_CALLBACK (on_custom_clicked), self);
   g_signal_connect (self, "map", G_CALLBACK (update_gizmo), NULL);
   g_signal_connect (self, "unmap", G_CALLBACK (update_gizmo), NULL);
+  g_signal_connect (self, "map", G_CALLBACK (update_pick_overlay), NULL);
+  g_signal_connect (self, "unmap", G_CALLBACK (update_pick_overlay), NULL);
   osp_implant_params_init (&params, OSP_IMPLANT_SCREW);
   params_to_form (self, &params);
   osp_implant_panel_set_custom_path (self, NULL);

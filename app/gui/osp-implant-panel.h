@@ -66,6 +66,15 @@ void        osp_implant_panel_add_plate_path_point (OspImplantPanel *self,
                                                     const float     *point,
                                                     const float     *normal);
 void        osp_implant_panel_clear_plate_path (OspImplantPanel   *self);
+/* A point picked on the acetabulum (world mm): the sphere is refitted, the cup size proposed. */
+void        osp_implant_panel_add_cup_point (OspImplantPanel    *self,
+                                             const float        *point);
+/* The cup text: sphere, angles and frame, cover and medial wall. */
+const char *osp_implant_panel_get_cup_text (OspImplantPanel    *self);
+/* The cup angles of the form (radiographic inclination and anteversion, degrees). */
+void        osp_implant_panel_set_cup_angles (OspImplantPanel  *self,
+                                              double            inclination,
+                                              double            anteversion);
 /* The move/turn gizmo on the selected implant while the panel is on screen, or NULL. */
 OspTransformGizmo *osp_implant_panel_get_gizmo (OspImplantPanel *self);
 gboolean    osp_implant_panel_get_busy     (OspImplantPanel    *self);

@@ -6,9 +6,11 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "osp-error.h"
+#include "osp-input.h"
 #include "osp-jobs.h"
 #include "osp-mesh-io.h"
 #include "osp-phantom.h"
@@ -247,8 +249,7 @@ osp_path_is_ct (const char *path)
   static const char *const ct_suffixes[] = { ".nii", ".nii.gz", ".hdr", ".img", ".dcm",
                                              ".dicom", ".ima" };
   g_autofree char *lower = NULL;
-  g_autoptr(GFile) file = NULL;
-  g_autoptr(GFileInputStream) stream = NULL;
+  FILE *stream;
   guint8 head[132];
   gsize n_read = 0;
 
@@ -260,12 +261,12 @@ osp_path_is_ct (const char *path)
   for (guint i = 0; i < G_N_ELEMENTS (ct_suffixes); i++)
     if (g_str_has_suffix (lower, ct_suffixes[i]))
       return TRUE;
-  /* DICOM files often have no extension at all: look for the "DICM" preamble. */
-  file = g_file_new_for_path (path);
-  stream = g_file_read (file, NULL, NULL);
-  if (stream != NULL &&
-      g_input_stream_read_all (G_INPUT_STREAM (stream), head, sizeof head, &n_read, NULL, NULL) &&
-      n_read == sizeof head && memcmp (head + 128, "DICM", 4) == 0)
-    return TRUE;
-  return FALSE;
+  /* DICOM files often have no extension at all: look for the "DICM" preamble (never blocking
+   * on a pipe: this runs on the main thread). */
+  stream = osp_input_fopen (path, NULL);
+  if (stream == NULL)
+    return FALSE;
+  n_read = fread (head, 1, sizeof head, stream);
+  fclose (stream);
+  return n_read == sizeof head && memcmp (head + 128, "DICM", 4) == 0;
 }

@@ -9,6 +9,7 @@
 
 #include "osp-measure-panel.h"
 #include "osp-gui-private.h"
+#include "osp-settings.h"
 
 
 struct _OspMeasurePanel
@@ -372,6 +373,8 @@ on_export_chosen (GtkNativeDialog *dialog,
       g_autofree char *path = file != NULL ? g_file_get_path (file) : NULL;
       g_autoptr(GError) error = NULL;
 
+      if (path != NULL)
+        osp_settings_remember_folder (file);
       if (path != NULL && !osp_measure_panel_export (self, path, &error))
         set_status (self, error->message, TRUE);
     }
@@ -396,6 +399,7 @@ action_export (GtkWidget  *widget,
   gtk_file_filter_set_name (filter, _("CSV (comma-separated values)"));
   gtk_file_filter_add_suffix (filter, "csv");
   gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog), filter);
+  osp_settings_start_in_last_folder (GTK_FILE_CHOOSER (dialog));
   gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog), _("measurements.csv"));
   gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (dialog), TRUE);
   g_signal_connect (dialog, "response", G_CALLBACK (on_export_chosen), self);
@@ -532,7 +536,8 @@ osp_measure_panel_export (OspMeasurePanel *self,
     }
   if (!osp_measure_export_csv (self->plan, path, error))
     return FALSE;
-  text = g_strdup_printf (_("Exported %u rows to %s."), self->n_rows, path);
+  text = g_strdup_printf (ngettext ("Exported %u row to %s.", "Exported %u rows to %s.",
+                                    self->n_rows), self->n_rows, path);
   set_status (self, text, FALSE);
   return TRUE;
 }

@@ -7,7 +7,10 @@
 
 #include <glib/gi18n.h>
 #include <math.h>
+#include <string.h>
 
+#include "osp-cut.h"
+#include "osp-error.h"
 #include "osp-gui-private.h"
 #include "osp-mirror-panel.h"
 #include "osp-plane-gizmo.h"
@@ -42,6 +45,10 @@ struct _OspMirrorPanel
   GtkLabel       *fit_label;
   GtkDrawingArea *legend;
   GtkButton      *close_button;
+  GtkWidget      *doubt_bar;
+  GtkLabel       *doubt_label;
+  GtkButton      *keep_plane_button;
+  GtkButton      *keep_registered_button;
 
   OspPlan        *plan;
   OspViewport    *viewport;
@@ -53,6 +60,7 @@ struct _OspMirrorPanel
   gboolean        has_plane;
   OspPlane        plane;
   OspResidual     residual;
+  OspSymmetryResult symmetry;    /* the untrimmed figure and a rival plane */
   OspPlaneGizmo  *gizmo;
 
   Work            work;
@@ -63,6 +71,12 @@ struct _OspMirrorPanel
   gboolean        has_deviation;
   OspResidual     deviation;
   char           *last_error;
+  /* A doubtful registration waiting for the surgeon's choice (pending_fit.doubt != 0). */
+  gboolean        has_pending;
+  OspTemplateFit  pending_fit;
+  float           pending_matrix[16];
+  float          *pending_distances[2];   /* plane mirror, registered */
+  OspResidual     pending_deviation[2];
   GPtrArray      *hidden;        /* OspModel* hidden in the view under the colour map */
   gboolean        disposed;
 };
@@ -203,11 +217,23 @@ show_plane (OspMirrorPanel *self,
                             self->plane.normal[0], self->plane.normal[1],
                             self->plane.normal[2], self->plane.d);
   else
-    text = g_strdup_printf (_("Plane: normal (%.3f, %.3f, %.3f), offset %.1f mm\n"
-                              "Residual: RMS %.2f mm · 95th percentile %.2f mm"),
-                            self->plane.normal[0], self->plane.normal[1],
-                            self->plane.normal[2], self->plane.d, self->residual.rms_mm,
-                            self->residual.p95_mm);
+    {
+      g_autofree char *fit = g_strdup_printf (_("Plane: normal (%.3f, %.3f, %.3f), offset %.1f "
+                                                "mm\nResidual over the best 80 %% of the "
+                                                "point pairs: RMS %.2f mm · 95th percentile "
+                                                "%.2f mm (all pairs: RMS %.2f mm)"),
+                                              self->plane.normal[0], self->plane.normal[1],
+                                              self->plane.normal[2], self->plane.d,
+                                              self->residual.rms_mm, self->residual.p95_mm,
+                                              self->symmetry.untrimmed_rms_mm);
+
+      if (self->symmetry.ambiguous)
+        text = g_strdup_printf (_("%s\nWarning: another plane, %.0f° away, fits nearly as well "
+                                  "(RMS %.2f mm). Check the plane against the anatomy."), fit,
+                                self->symmetry.rival_angle_deg, self->symmetry.rival_rms_mm);
+      else
+        text = g_steal_pointer (&fit);
+    }
   gtk_label_set_text (self->plane_label, text);
 }
 
@@ -244,8 +270,13 @@ typedef struct
 {
   OspMesh     *mesh;
   OspMesh     *fixed;
+  GPtrArray   *bones;        /* OspMesh*: the candidates for the intact bone */
+  OspTemplateFit fit;
+  float       *plane_distances;
+  OspResidual  plane_deviation;
   OspPlane     plane;
   OspResidual  residual;
+  OspSymmetryResult symmetry;
   GArray      *exclude;      /* OspPlane */
   mat4         matrix;
   float       *distances;
@@ -260,7 +291,9 @@ work_data_free (gpointer data)
   g_clear_pointer (&work->mesh, osp_mesh_unref);
   g_clear_pointer (&work->fixed, osp_mesh_unref);
   g_clear_pointer (&work->exclude, g_array_unref);
+  g_clear_pointer (&work->bones, g_ptr_array_unref);
   g_free (work->distances);
+  g_free (work->plane_distances);
   g_free (work);
 }
 
@@ -275,9 +308,13 @@ estimate_thread (GTask        *task,
   OspProgressRange progress = { progress_func, self, 0.0, 1.0 };
   GError *error = NULL;
 
-  if (osp_symmetry_estimate (work->mesh, NULL, &work->plane, &work->residual, &progress,
-                             cancellable, &error))
-    g_task_return_boolean (task, TRUE);
+  if (osp_symmetry_estimate_full (work->mesh, NULL, &work->symmetry, &progress, cancellable,
+                                  &error))
+    {
+      work->plane = work->symmetry.plane;
+      work->residual = work->symmetry.residual;
+      g_task_return_boolean (task, TRUE);
+    }
   else
     g_task_return_error (task, error);
 }
@@ -302,6 +339,7 @@ estimate_done (GObject      *source,
     return;
   self->plane = work->plane;
   self->residual = work->residual;
+  self->symmetry = work->symmetry;
   self->has_plane = TRUE;
   show_gizmo (self);
   store_plane (self, FALSE);
@@ -369,25 +407,53 @@ register_thread (GTask        *task,
 {
   WorkData *work = task_data;
   OspMirrorPanel *self = source_object;
-  OspProgressRange progress = { progress_func, self, 0.0, 0.7 };
-  OspIcpOptions options = OSP_ICP_OPTIONS_INIT;
+  OspProgressRange all = { progress_func, self, 0.0, 1.0 };
+  OspProgressRange progress = osp_progress_sub (&all, 0.0, 0.6);
+  OspTemplateOptions options = OSP_TEMPLATE_OPTIONS_INIT;
   g_autoptr(OspMesh) moved = NULL;
+  g_autoptr(GPtrArray) used_meshes = g_ptr_array_new ();
+  g_autofree gboolean *used = g_new0 (gboolean, MAX (work->bones->len, 1));
   GError *error = NULL;
 
-  options.exclude_planes = (const OspPlane *) work->exclude->data;
-  options.n_exclude_planes = work->exclude->len;
+  /* Only the bone the plan knows is intact: away from every cut plane, and only the bones
+   * the plane mirror overlaps (not the sacrum beside it). */
+  options.cut_planes = (const OspPlane *) work->exclude->data;
+  options.n_cut_planes = work->exclude->len;
   options.exclude_distance_mm = EXCLUDE_DISTANCE_MM;
-  if (!osp_icp_register (work->mesh, work->fixed, &options, NULL, work->matrix, &work->residual,
-                         &progress, cancellable, &error))
+  if (!osp_template_register (work->mesh, (const OspMesh *const *) work->bones->pdata,
+                              work->bones->len, &options,
+                              work->matrix, &work->fit, used, &progress, cancellable, &error))
     {
       g_task_return_error (task, error);
       return;
     }
+  for (guint i = 0; i < work->bones->len; i++)
+    if (used[i])
+      g_ptr_array_add (used_meshes, g_ptr_array_index (work->bones, i));
+  if (used_meshes->len == 0)
+    for (guint i = 0; i < work->bones->len; i++)
+      g_ptr_array_add (used_meshes, g_ptr_array_index (work->bones, i));
+  if (used_meshes->len == 0)
+    {
+      g_task_return_new_error (task, OSP_ERROR, OSP_ERROR_FAILED,
+                               _("There is no remaining bone to register the template to"));
+      return;
+    }
+  work->fixed = osp_mesh_merge ((OspMesh *const *) used_meshes->pdata, used_meshes->len);
   moved = osp_mesh_transform (work->mesh, work->matrix);
   work->distances = g_new (float, osp_mesh_get_n_vertices (moved));
-  progress = osp_progress_sub (&(OspProgressRange) { progress_func, self, 0.0, 1.0 }, 0.7, 0.3);
+  progress = osp_progress_sub (&all, 0.6, 0.2);
   if (!osp_mesh_deviation (moved, work->fixed, work->distances, &work->deviation, &progress,
                            cancellable, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  /* The plane mirror's map too: the surgeon may keep it. */
+  work->plane_distances = g_new (float, osp_mesh_get_n_vertices (work->mesh));
+  progress = osp_progress_sub (&all, 0.8, 0.2);
+  if (!osp_mesh_deviation (work->mesh, work->fixed, work->plane_distances,
+                           &work->plane_deviation, &progress, cancellable, &error))
     {
       g_task_return_error (task, error);
       return;
@@ -412,45 +478,60 @@ color_map (float   distance,
 }
 
 static void
-register_done (GObject      *source,
-               GAsyncResult *result,
-               gpointer      user_data)
+clear_pending (OspMirrorPanel *self)
 {
-  OspMirrorPanel *self = OSP_MIRROR_PANEL (source);
-  WorkData *work = g_task_get_task_data (G_TASK (result));
+  self->has_pending = FALSE;
+  for (int k = 0; k < 2; k++)
+    g_clear_pointer (&self->pending_distances[k], g_free);
+  gtk_widget_set_visible (self->doubt_bar, FALSE);
+}
+
+/* Shows the fit: the template at the registered pose (`registered`, moved by an undoable
+ * command) or left at the plane mirror, its colour map and the figures. */
+static void
+apply_fit (OspMirrorPanel *self,
+           gboolean        registered)
+{
   g_autoptr(GError) error = NULL;
-  g_autoptr(OspCommand) command = NULL;
-  g_autofree char *label = NULL;
   g_autofree char *text = NULL;
   g_autofree guint8 *colors = NULL;
-  mat4 current, combined;
+  const OspTemplateFit *fit = &self->pending_fit;
+  const float *distances = self->pending_distances[registered ? 1 : 0];
+  const OspResidual *deviation = &self->pending_deviation[registered ? 1 : 0];
   guint32 n;
 
-  end_work (self);
-  if (!g_task_propagate_boolean (G_TASK (result), &error))
-    {
-      if (!self->disposed && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        set_error (self, error->message);
-      return;
-    }
-  if (self->disposed || self->template_model == NULL ||
+  if (self->template_model == NULL ||
       osp_plan_get_model_index (self->plan, self->template_model) < 0)
     return;
-  /* The ICP matrix maps the template as it was placed: compose with its transform. */
-  osp_model_get_transform (self->template_model, (float *) current);
-  glm_mat4_mul (work->matrix, current, combined);
-  command = osp_command_new_set_transform (self->template_model, (const float *) combined);
-  label = g_strdup_printf (_("Register %s"), osp_model_get_name (self->template_model));
-  osp_command_set_label (command, label);
-  if (!osp_plan_execute (self->plan, command, &error))
+  if (registered)
     {
-      set_error (self, error->message);
-      return;
+      g_autoptr(OspCommand) command = NULL;
+      g_autoptr(JsonObject) operation = NULL;
+      g_autofree char *label = NULL;
+      OspTemplateOptions options = OSP_TEMPLATE_OPTIONS_INIT;
+      mat4 current, combined, matrix;
+
+      /* The matrix maps the template as it was placed: compose with its transform. */
+      memcpy (matrix, self->pending_matrix, sizeof matrix);
+      osp_model_get_transform (self->template_model, (float *) current);
+      glm_mat4_mul (matrix, current, combined);
+      command = osp_command_new_set_transform (self->template_model, (const float *) combined);
+      label = g_strdup_printf (_("Register %s"), osp_model_get_name (self->template_model));
+      osp_command_set_label (command, label);
+      /* Recorded as the registration step, so `plan run` replays it. */
+      options.exclude_distance_mm = EXCLUDE_DISTANCE_MM;
+      operation = osp_plan_register_operation_new (self->template_model, &options);
+      osp_command_set_operation (command, operation);
+      if (!osp_plan_execute (self->plan, command, &error))
+        {
+          set_error (self, error->message);
+          return;
+        }
     }
   n = osp_mesh_get_n_vertices (osp_model_get_mesh (self->template_model));
   colors = g_new (guint8, (gsize) n * 3);
   for (guint32 i = 0; i < n; i++)
-    color_map (work->distances[i], colors + (gsize) i * 3);
+    color_map (distances[i], colors + (gsize) i * 3);
   osp_viewport_set_model_vertex_colors (self->viewport, self->template_model, colors);
   /* Template and bone coincide where the fit is good: the bone would cover the map. */
   for (guint i = 0; i < osp_plan_get_n_models (self->plan); i++)
@@ -465,62 +546,83 @@ register_done (GObject      *source,
           g_ptr_array_add (self->hidden, g_object_ref (other));
         }
     }
-  self->deviation = work->deviation;
+  self->deviation = *deviation;
   self->has_deviation = TRUE;
-  text = g_strdup_printf (_("Fit to the intact bone: RMS %.2f mm · 95th percentile %.2f mm\n"
-                            "Template to bone: mean %.2f mm · 95th percentile %.2f mm\n"
-                            "The bone is hidden while the map is shown."),
-                          work->residual.rms_mm, work->residual.p95_mm,
-                          work->deviation.mean_mm, work->deviation.p95_mm);
+  if (registered)
+    text = g_strdup_printf (_("Registered to the intact bone (away from the cuts): %.0f %% "
+                              "matches within 3 mm, RMS %.2f mm · 95th percentile %.2f mm over "
+                              "it.\nMoved %.1f° and %.1f mm from the plane mirror (plane mirror: "
+                              "%.0f %%, RMS %.2f mm).\nEvery template vertex to the bone, the "
+                              "resected part included: mean %.2f mm · 95th percentile %.2f mm.\n"
+                              "The bone is hidden while the map is shown."),
+                            100 * fit->overlap, fit->rms_mm, fit->p95_mm, fit->rotation_deg,
+                            fit->translation_mm, 100 * fit->plane_overlap, fit->plane_rms_mm,
+                            deviation->mean_mm, deviation->p95_mm);
+  else
+    text = g_strdup_printf (_("Plane mirror kept: %.0f %% of the intact bone matches within "
+                              "3 mm, RMS %.2f mm · 95th percentile %.2f mm over it.\nEvery "
+                              "template vertex to the bone, the resected part included: mean "
+                              "%.2f mm · 95th percentile %.2f mm.\nThe bone is hidden while the "
+                              "map is shown."),
+                            100 * fit->plane_overlap, fit->plane_rms_mm, fit->plane_p95_mm,
+                            deviation->mean_mm, deviation->p95_mm);
   gtk_label_set_text (self->fit_label, text);
   gtk_widget_set_visible (GTK_WIDGET (self->legend), TRUE);
 }
 
-/* The cut planes of the plan: its named planes and those of its cut operations. */
-static GArray *
-collect_cut_planes (OspPlan *plan)
+static void
+on_keep_clicked (GtkButton      *button,
+                 OspMirrorPanel *self)
 {
-  GArray *planes = g_array_new (FALSE, FALSE, sizeof (OspPlane));
+  osp_mirror_panel_keep (self, button == self->keep_registered_button);
+}
 
-  for (guint i = 0; i < osp_plan_get_n_planes (plan); i++)
+static void
+register_done (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  OspMirrorPanel *self = OSP_MIRROR_PANEL (source);
+  WorkData *work = g_task_get_task_data (G_TASK (result));
+  g_autoptr(GError) error = NULL;
+  g_autofree char *doubt = NULL;
+
+  end_work (self);
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
     {
-      OspPlane plane;
-
-      if (g_strcmp0 (osp_plan_get_plane_name (plan, i), PLANE_NAME) == 0)
-        continue;   /* not a cut */
-      osp_plan_get_plane (plan, i, &plane);
-      g_array_append_val (planes, plane);
+      if (!self->disposed && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        set_error (self, error->message);
+      return;
     }
-  for (guint i = 0; i < osp_plan_get_n_operations (plan); i++)
+  if (self->disposed || self->template_model == NULL ||
+      osp_plan_get_model_index (self->plan, self->template_model) < 0)
+    return;
+  clear_pending (self);
+  self->pending_fit = work->fit;
+  memcpy (self->pending_matrix, work->matrix, sizeof self->pending_matrix);
+  self->pending_distances[0] = g_steal_pointer (&work->plane_distances);
+  self->pending_distances[1] = g_steal_pointer (&work->distances);
+  self->pending_deviation[0] = work->plane_deviation;
+  self->pending_deviation[1] = work->deviation;
+  doubt = osp_template_fit_describe_doubt (&work->fit);
+  if (doubt == NULL)
     {
-      JsonObject *operation = osp_plan_get_operation (plan, i);
-      JsonArray *list;
-
-      if (g_strcmp0 (json_object_get_string_member_with_default (operation, "op", ""),
-                     "cut") != 0 ||
-          !json_object_has_member (operation, "planes") ||
-          JSON_NODE_TYPE (json_object_get_member (operation, "planes")) != JSON_NODE_ARRAY)
-        continue;
-      list = json_object_get_array_member (operation, "planes");
-      for (guint j = 0; j < json_array_get_length (list); j++)
-        {
-          JsonNode *node = json_array_get_element (list, j);
-          JsonArray *numbers;
-          OspPlane plane;
-
-          if (JSON_NODE_TYPE (node) != JSON_NODE_ARRAY)
-            continue;
-          numbers = json_node_get_array (node);
-          if (json_array_get_length (numbers) != 4)
-            continue;
-          for (int a = 0; a < 3; a++)
-            plane.normal[a] = json_array_get_double_element (numbers, a);
-          plane.d = json_array_get_double_element (numbers, 3);
-          if (plane.normal[0] != 0 || plane.normal[1] != 0 || plane.normal[2] != 0)
-            g_array_append_val (planes, plane);
-        }
+      apply_fit (self, TRUE);
+      clear_pending (self);
+      return;
     }
-  return planes;
+  /* Doubtful: the surgeon chooses; meanwhile the template stays at the plane mirror. */
+  self->has_pending = TRUE;
+  {
+    g_autofree char *text = g_strdup_printf (_("The registration is doubtful. %s"), doubt);
+
+    gtk_label_set_text (self->doubt_label, text);
+  }
+  gtk_widget_set_sensitive (GTK_WIDGET (self->keep_registered_button),
+                            work->fit.n_starts > work->fit.n_rejected &&
+                            !(work->fit.doubt & OSP_TEMPLATE_DOUBT_NO_BONE));
+  gtk_widget_set_visible (self->doubt_bar, TRUE);
+  gtk_label_set_text (self->fit_label, "");
 }
 
 void
@@ -538,9 +640,12 @@ osp_mirror_panel_register (OspMirrorPanel *self)
   gtk_label_set_text (self->fit_label, _("Registering the template to the bone…"));
   work = g_new0 (WorkData, 1);
   work->mesh = world_mesh (self->template_model);
-  /* The template lands on the other side: fit it to all the visible bone there is. */
-  work->fixed = visible_bone (self->plan, self->model, self->template_model);
-  work->exclude = collect_cut_planes (self->plan);
+  work->exclude = osp_plan_get_cut_planes (self->plan);
+  /* The template lands on the other side: the candidates are the visible bones and pieces
+   * but the mirrored one and the resected pieces; the core keeps those the plane mirror
+   * overlaps. */
+  work->bones = osp_plan_get_intact_bones (self->plan, self->template_model);
+  clear_pending (self);
   task = g_task_new (self, self->cancellable, register_done, NULL);
   g_task_set_source_tag (task, osp_mirror_panel_register);
   g_task_set_task_data (task, work, work_data_free);
@@ -704,6 +809,7 @@ teardown (OspMirrorPanel *self)
   for (guint i = 0; i < self->hidden->len; i++)
     osp_viewport_set_model_hidden (self->viewport, g_ptr_array_index (self->hidden, i), FALSE);
   g_ptr_array_set_size (self->hidden, 0);
+  clear_pending (self);
   g_clear_object (&self->template_model);
   g_clear_object (&self->model);
   g_clear_object (&self->viewport);
@@ -772,6 +878,28 @@ osp_mirror_panel_get_last_error (OspMirrorPanel *self)
   return self->last_error;
 }
 
+const char *
+osp_mirror_panel_get_doubt (OspMirrorPanel *self)
+{
+  g_return_val_if_fail (OSP_IS_MIRROR_PANEL (self), NULL);
+
+  return self->has_pending ? gtk_label_get_text (self->doubt_label) : NULL;
+}
+
+void
+osp_mirror_panel_keep (OspMirrorPanel *self,
+                       gboolean        registered)
+{
+  g_return_if_fail (OSP_IS_MIRROR_PANEL (self));
+
+  if (!self->has_pending)
+    return;
+  if (registered && !gtk_widget_get_sensitive (GTK_WIDGET (self->keep_registered_button)))
+    return;
+  apply_fit (self, registered);
+  clear_pending (self);
+}
+
 static void
 on_stop_clicked (GtkButton      *button,
                  OspMirrorPanel *self)
@@ -800,6 +928,8 @@ osp_mirror_panel_finalize (GObject *object)
   OspMirrorPanel *self = OSP_MIRROR_PANEL (object);
 
   g_clear_object (&self->cancellable);
+  for (int k = 0; k < 2; k++)
+    g_free (self->pending_distances[k]);
   g_free (self->last_error);
   g_ptr_array_unref (self->hidden);
   G_OBJECT_CLASS (osp_mirror_panel_parent_class)->finalize (object);
@@ -831,6 +961,10 @@ osp_mirror_panel_class_init (OspMirrorPanelClass *klass)
   gtk_widget_class_bind_template_child (widget_class, OspMirrorPanel, fit_label);
   gtk_widget_class_bind_template_child (widget_class, OspMirrorPanel, legend);
   gtk_widget_class_bind_template_child (widget_class, OspMirrorPanel, close_button);
+  gtk_widget_class_bind_template_child (widget_class, OspMirrorPanel, doubt_bar);
+  gtk_widget_class_bind_template_child (widget_class, OspMirrorPanel, doubt_label);
+  gtk_widget_class_bind_template_child (widget_class, OspMirrorPanel, keep_plane_button);
+  gtk_widget_class_bind_template_child (widget_class, OspMirrorPanel, keep_registered_button);
 }
 
 static void
@@ -849,6 +983,9 @@ osp_mirror_panel_init (OspMirrorPanel *self)
   g_signal_connect_swapped (self->close_button, "clicked",
                             G_CALLBACK (osp_mirror_panel_stop), self);
   g_signal_connect (self->stop_button, "clicked", G_CALLBACK (on_stop_clicked), self);
+  g_signal_connect (self->keep_plane_button, "clicked", G_CALLBACK (on_keep_clicked), self);
+  g_signal_connect (self->keep_registered_button, "clicked", G_CALLBACK (on_keep_clicked),
+                    self);
 }
 
 GtkWidget *

@@ -52,5 +52,10 @@ OspModel   *osp_mirror_panel_get_template    (OspMirrorPanel *self);
 gboolean    osp_mirror_panel_get_deviation   (OspMirrorPanel *self,
                                               OspResidual    *out_stats);
 const char *osp_mirror_panel_get_last_error  (OspMirrorPanel *self);
+/* The warning of a doubtful registration waiting for a choice, or NULL. */
+const char *osp_mirror_panel_get_doubt       (OspMirrorPanel *self);
+/* The choice the warning bar offers: keep the registered pose or the plane mirror. */
+void        osp_mirror_panel_keep            (OspMirrorPanel *self,
+                                              gboolean        registered);
 
 G_END_DECLS

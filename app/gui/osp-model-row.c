@@ -22,6 +22,7 @@ struct _OspModelRow
   GtkColorButton   *color_button;
   GtkEditableLabel *name_label;
   GtkLabel         *triangles_label;
+  GtkLabel         *warning_label;   /* a tool's warning about the model, in red */
   GtkAdjustment    *opacity_adjustment;
   GtkButton        *remove_button;
 
@@ -88,6 +89,28 @@ triangles_to_text (GBinding     *binding,
   /* %'u groups the digits as the locale does (123 456 or 123,456). */
   g_value_take_string (to, g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%'u triangle",
                                                          "%'u triangles", n), n));
+  return TRUE;
+}
+
+static gboolean
+warning_to_text (GBinding     *binding,
+                 const GValue *from,
+                 GValue       *to,
+                 gpointer      data)
+{
+  const char *warning = g_value_get_string (from);
+
+  g_value_take_string (to, warning != NULL ? g_strdup_printf ("⚠ %s", warning) : g_strdup (""));
+  return TRUE;
+}
+
+static gboolean
+warning_to_visible (GBinding     *binding,
+                    const GValue *from,
+                    GValue       *to,
+                    gpointer      data)
+{
+  g_value_set_boolean (to, g_value_get_string (from) != NULL);
   return TRUE;
 }
 
@@ -278,6 +301,14 @@ osp_model_row_set_model (OspModelRow *self,
                    g_object_bind_property_full (model, "n-triangles", self->triangles_label,
                                                 "label", G_BINDING_SYNC_CREATE,
                                                 triangles_to_text, NULL, NULL, NULL));
+  g_ptr_array_add (self->bindings,
+                   g_object_bind_property_full (model, "warning", self->warning_label, "label",
+                                                G_BINDING_SYNC_CREATE, warning_to_text, NULL,
+                                                NULL, NULL));
+  g_ptr_array_add (self->bindings,
+                   g_object_bind_property_full (model, "warning", self->warning_label,
+                                                "visible", G_BINDING_SYNC_CREATE,
+                                                warning_to_visible, NULL, NULL, NULL));
   self->syncing = FALSE;
   on_visible_toggled (self->visible_button, self);
 }
@@ -361,6 +392,22 @@ osp_model_row_init (OspModelRow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
   ellipsize_labels (GTK_WIDGET (self->name_label));
+  {
+    /* Under the counts: a tool's warning about the model (a screw out of the bone), red. */
+    GtkWidget *counts = gtk_widget_get_parent (GTK_WIDGET (self->triangles_label));
+    GtkWidget *column = counts != NULL ? gtk_widget_get_parent (counts) : NULL;
+
+    self->warning_label = GTK_LABEL (gtk_label_new (NULL));
+    gtk_label_set_xalign (self->warning_label, 0.0f);
+    gtk_label_set_wrap (self->warning_label, TRUE);
+    gtk_widget_add_css_class (GTK_WIDGET (self->warning_label), "error");
+    gtk_widget_add_css_class (GTK_WIDGET (self->warning_label), "caption");
+    gtk_widget_set_visible (GTK_WIDGET (self->warning_label), FALSE);
+    if (GTK_IS_BOX (column))
+      gtk_box_insert_child_after (GTK_BOX (column), GTK_WIDGET (self->warning_label), counts);
+    else
+      gtk_box_append (GTK_BOX (self), GTK_WIDGET (self->warning_label));
+  }
   self->bindings = g_ptr_array_new ();
   g_signal_connect (self->visible_button, "toggled", G_CALLBACK (on_visible_toggled), self);
   g_signal_connect (self->remove_button, "clicked", G_CALLBACK (on_remove_clicked), self);

@@ -3,8 +3,9 @@
  * Copyright 2026 The Osteoplan developers
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Edits the preference properties of an object (the OspApplication): "orthographic",
- * "bone-threshold", "smooth-iterations", "target-triangles".
+ * Edits the preferences (GSettings, osp-settings.h) as they are: a change is written at once.
+ * Every key but the window's size and the last folder has a row; a key an administrator has
+ * locked (dconf) shows its value, greyed out.
  */
 #pragma once
 
@@ -16,6 +17,6 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (OspPreferencesWindow, osp_preferences_window, OSP, PREFERENCES_WINDOW,
                       AdwPreferencesWindow)
 
-GtkWidget *osp_preferences_window_new (GObject *settings);
+GtkWidget *osp_preferences_window_new (GSettings *settings);
 
 G_END_DECLS

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "osp-training-panel.h"
+#include "osp-settings.h"
 
 /* How often the camera is compared with where it was while the "Look" step is current: a
  * glance is enough, and polling needs no hook in the viewport. */
@@ -32,6 +33,9 @@ struct _OspTrainingPanel
   GtkButton       *next_button;
   GtkToggleButton *edit_notes_button;
   GtkButton       *save_course_button;
+  GtkLabel        *compare_label;     /* the trainee's work against the instructor's plan */
+  GtkButton       *record_key_button;
+  GtkSpinButton   *tolerance_spins[8];
 
   GtkImage        *step_icons[OSP_TRAINING_N_STEPS];
   GtkListBoxRow   *step_rows[OSP_TRAINING_N_STEPS];
@@ -215,6 +219,28 @@ refresh (OspTrainingPanel *self)
   gtk_label_set_label (self->note_label, note != NULL ? note : "");
   gtk_widget_set_visible (self->note_frame, note != NULL);
 
+  /* The difference from the instructor's plan, in numbers, for the step shown. */
+  {
+    g_autofree char *compare = NULL;
+    gboolean pass = FALSE;
+
+    if (plan != NULL && self->shown < OSP_TRAINING_N_STEPS &&
+        osp_training_has_key (plan, self->shown))
+      pass = osp_training_compare (plan, self->shown, &compare);
+    gtk_label_set_label (self->compare_label, compare != NULL ? compare : "");
+    gtk_widget_set_visible (GTK_WIDGET (self->compare_label), compare != NULL);
+    if (pass)
+      {
+        gtk_widget_add_css_class (GTK_WIDGET (self->compare_label), "success");
+        gtk_widget_remove_css_class (GTK_WIDGET (self->compare_label), "error");
+      }
+    else
+      {
+        gtk_widget_add_css_class (GTK_WIDGET (self->compare_label), "error");
+        gtk_widget_remove_css_class (GTK_WIDGET (self->compare_label), "success");
+      }
+  }
+
   if (!self->busy)
     {
       if (plan == NULL)
@@ -320,6 +346,8 @@ on_chooser_response (GtkNativeDialog  *dialog,
       g_autofree char *path = g_file_get_path (file);
 
       if (path != NULL)
+        osp_settings_remember_folder (file);
+      if (path != NULL)
         {
           g_autofree char *full = g_str_has_suffix (path, ".osteoplan") ?
                                   g_strdup (path) : g_strconcat (path, ".osteoplan", NULL);
@@ -346,6 +374,7 @@ on_save_course_clicked (OspTrainingPanel *self)
   gtk_file_filter_set_name (filter, _("Osteoplan plans"));
   gtk_file_filter_add_pattern (filter, "*.osteoplan");
   gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (self->chooser), filter);
+  osp_settings_start_in_last_folder (GTK_FILE_CHOOSER (self->chooser));
   gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (self->chooser), _("Course.osteoplan"));
   gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (self->chooser), TRUE);
   g_signal_connect (self->chooser, "response", G_CALLBACK (on_chooser_response), self);
@@ -371,12 +400,14 @@ on_case_ready (GObject      *source,
       set_status (self, error->message, TRUE);
       return;
     }
-  /* Keep the instructor's notes of the course being reset. */
+  /* Keep the instructor's notes and key of the course being reset. */
   {
     OspPlan *old = osp_training_get_plan (self->training);
 
     for (guint step = 0; old != NULL && step < OSP_TRAINING_N_STEPS; step++)
       osp_training_set_note (plan, step, osp_training_get_note (old, step));
+    if (old != NULL)
+      osp_training_copy_key (plan, old);
   }
   osp_training_panel_set_plan (self, plan);
   g_signal_emit (self, signals[SIGNAL_CASE_READY], 0, plan);
@@ -423,6 +454,135 @@ osp_training_panel_dispose (GObject *object)
   g_clear_object (&self->cancellable);
   gtk_widget_dispose_template (GTK_WIDGET (self), OSP_TYPE_TRAINING_PANEL);
   G_OBJECT_CLASS (osp_training_panel_parent_class)->dispose (object);
+}
+
+static const struct
+{
+  const char *label;
+  gsize       offset;
+  double      max;
+} tolerance_specs[8] = {
+  { N_("Cut plane angle (°)"), G_STRUCT_OFFSET (OspTrainingTolerances, plane_angle_deg), 90 },
+  { N_("Cut plane offset (mm)"), G_STRUCT_OFFSET (OspTrainingTolerances, plane_offset_mm), 100 },
+  { N_("Midsagittal plane angle (°)"),
+    G_STRUCT_OFFSET (OspTrainingTolerances, template_angle_deg), 90 },
+  { N_("Midsagittal plane offset (mm)"),
+    G_STRUCT_OFFSET (OspTrainingTolerances, template_offset_mm), 100 },
+  { N_("Screw entry (mm)"), G_STRUCT_OFFSET (OspTrainingTolerances, screw_entry_mm), 100 },
+  { N_("Screw direction (°)"), G_STRUCT_OFFSET (OspTrainingTolerances, screw_angle_deg), 90 },
+  { N_("Cup centre (mm)"), G_STRUCT_OFFSET (OspTrainingTolerances, cup_center_mm), 100 },
+  { N_("Cup axis (°)"), G_STRUCT_OFFSET (OspTrainingTolerances, cup_angle_deg), 90 },
+};
+
+static void
+tolerances_from_form (OspTrainingPanel      *self,
+                      OspTrainingTolerances *t)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (tolerance_specs); i++)
+    G_STRUCT_MEMBER (double, t, tolerance_specs[i].offset) =
+      gtk_spin_button_get_value (self->tolerance_spins[i]);
+}
+
+static void
+on_tolerance_changed (OspTrainingPanel *self)
+{
+  OspPlan *plan = osp_training_get_plan (self->training);
+  OspTrainingTolerances t;
+
+  if (self->syncing || plan == NULL)
+    return;
+  tolerances_from_form (self, &t);
+  osp_training_set_tolerances (plan, &t);
+  refresh (self);
+}
+
+static void
+on_record_key_clicked (OspTrainingPanel *self)
+{
+  OspPlan *plan = osp_training_get_plan (self->training);
+  OspTrainingTolerances t;
+  guint n;
+
+  if (plan == NULL)
+    return;
+  tolerances_from_form (self, &t);
+  n = osp_training_set_key_from_plan (plan, &t);
+  if (n == 0)
+    set_status (self, _("This plan has no cut, midsagittal plane, screw or cup to check "
+                        "trainees against."), TRUE);
+  else
+    {
+      g_autofree char *text = g_strdup_printf (
+        g_dngettext (GETTEXT_PACKAGE,
+                     "Your plan is now the key of %u step. Reset the case for the trainee "
+                     "(the notes and the key stay), then save the course.",
+                     "Your plan is now the key of %u steps. Reset the case for the trainee "
+                     "(the notes and the key stay), then save the course.", n), n);
+
+      set_status (self, text, FALSE);
+    }
+  g_signal_emit_by_name (self->training, "changed");
+}
+
+/* Instructor tools under the note editor: the key and its tolerances. */
+static void
+build_key_tools (OspTrainingPanel *self)
+{
+  GtkWidget *editor = gtk_revealer_get_child (self->note_editor);
+  GtkWidget *heading = gtk_label_new (_("Check Against My Plan"));
+  GtkGrid *grid = GTK_GRID (gtk_grid_new ());
+  OspTrainingTolerances defaults;
+
+  osp_training_tolerances_init (&defaults);
+  gtk_label_set_xalign (GTK_LABEL (heading), 0);
+  gtk_widget_add_css_class (heading, "caption-heading");
+  gtk_widget_set_margin_top (heading, 8);
+  self->record_key_button = GTK_BUTTON (gtk_button_new_with_mnemonic (_("Use My Plan as the "
+                                                                        "_Key")));
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->record_key_button),
+                               _("Record the cuts, midsagittal plane, screws and cup of this plan: "
+                                 "trainees' steps are then checked against them within these "
+                                 "tolerances"));
+  gtk_grid_set_row_spacing (grid, 4);
+  gtk_grid_set_column_spacing (grid, 8);
+  for (guint i = 0; i < G_N_ELEMENTS (tolerance_specs); i++)
+    {
+      GtkWidget *label = gtk_label_new (_(tolerance_specs[i].label));
+      GtkSpinButton *spin = GTK_SPIN_BUTTON (gtk_spin_button_new_with_range (
+                                               0.1, tolerance_specs[i].max, 0.5));
+
+      gtk_spin_button_set_digits (spin, 1);
+      gtk_spin_button_set_value (spin, G_STRUCT_MEMBER (double, &defaults,
+                                                        tolerance_specs[i].offset));
+      gtk_label_set_xalign (GTK_LABEL (label), 0);
+      gtk_widget_set_hexpand (label, TRUE);
+      gtk_grid_attach (grid, label, 0, (int) i, 1, 1);
+      gtk_grid_attach (grid, GTK_WIDGET (spin), 1, (int) i, 1, 1);
+      self->tolerance_spins[i] = spin;
+      g_signal_connect_swapped (spin, "value-changed", G_CALLBACK (on_tolerance_changed), self);
+    }
+  if (GTK_IS_BOX (editor))
+    {
+      gtk_box_append (GTK_BOX (editor), heading);
+      gtk_box_append (GTK_BOX (editor), GTK_WIDGET (grid));
+      gtk_box_append (GTK_BOX (editor), GTK_WIDGET (self->record_key_button));
+    }
+  g_signal_connect_swapped (self->record_key_button, "clicked",
+                            G_CALLBACK (on_record_key_clicked), self);
+
+  self->compare_label = GTK_LABEL (gtk_label_new (NULL));
+  gtk_label_set_xalign (self->compare_label, 0);
+  gtk_label_set_wrap (self->compare_label, TRUE);
+  gtk_label_set_max_width_chars (self->compare_label, 36);
+  gtk_label_set_selectable (self->compare_label, TRUE);
+  gtk_widget_set_visible (GTK_WIDGET (self->compare_label), FALSE);
+  {
+    GtkWidget *parent = gtk_widget_get_parent (self->note_frame);
+
+    if (GTK_IS_BOX (parent))
+      gtk_box_insert_child_after (GTK_BOX (parent), GTK_WIDGET (self->compare_label),
+                                  self->note_frame);
+  }
 }
 
 static void
@@ -500,6 +660,7 @@ osp_training_panel_init (OspTrainingPanel *self)
   g_signal_connect_swapped (gtk_text_view_get_buffer (self->note_view), "changed",
                             G_CALLBACK (on_note_changed), self);
   g_signal_connect_swapped (self->training, "changed", G_CALLBACK (on_training_changed), self);
+  build_key_tools (self);
   refresh (self);
 }
 
@@ -518,6 +679,18 @@ osp_training_panel_set_plan (OspTrainingPanel *self,
 
   osp_training_set_plan (self->training, plan);
   self->shown = osp_training_get_current (self->training);
+  if (plan != NULL)
+    {
+      OspTrainingTolerances t;
+
+      /* The course's tolerances (or the defaults) in the instructor's form. */
+      osp_training_get_tolerances (plan, &t);
+      self->syncing = TRUE;
+      for (guint i = 0; i < G_N_ELEMENTS (tolerance_specs); i++)
+        gtk_spin_button_set_value (self->tolerance_spins[i],
+                                   G_STRUCT_MEMBER (double, &t, tolerance_specs[i].offset));
+      self->syncing = FALSE;
+    }
   load_note_editor (self);
   refresh (self);
 }

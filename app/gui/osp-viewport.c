@@ -78,6 +78,7 @@ struct _OspViewport
   guint               next_overlay;
 
   DragMode            drag_mode;
+  gboolean            press_dragged; /* the press moved (or a tool took it): no click */
   double              drag_x, drag_y;   /* last drag position */
   double              pointer_x, pointer_y;
   gboolean            pointer_inside;
@@ -1115,6 +1116,8 @@ on_drag_begin (GtkGestureDrag *gesture,
 
   if (button == GDK_BUTTON_PRIMARY && !(state & GDK_SHIFT_MASK))
     g_signal_emit (self, signals[SIGNAL_TOOL_DRAG_BEGIN], 0, x, y, &handled);
+  /* A tool's drag (a gizmo) is never a click, however short. */
+  self->press_dragged = handled;
   if (handled)
     self->drag_mode = DRAG_TOOL;
   else if (button == GDK_BUTTON_MIDDLE ||
@@ -1151,6 +1154,9 @@ on_drag_update (GtkGestureDrag *gesture,
     return;
   x = start_x + offset_x;
   y = start_y + offset_y;
+  /* Past a few pixels the press is a drag: its release selects nothing. */
+  if (hypot (offset_x, offset_y) > 3.0)
+    self->press_dragged = TRUE;
   update_camera_size (self);
   if (self->drag_mode == DRAG_TOOL)
     {
@@ -1200,6 +1206,18 @@ on_scroll (GtkEventControllerScroll *controller,
   gtk_gl_area_queue_render (self->gl_area);
   schedule_hover (self);
   return TRUE;
+}
+
+/* While the user has not moved the camera, the scene stays framed as the view changes size
+ * (the window at its first size, the side panel opening, a smaller screen). */
+static void
+on_gl_resize (GtkGLArea   *area,
+              int          width,
+              int          height,
+              OspViewport *self)
+{
+  if (!self->user_moved && self->drag_mode == DRAG_NONE)
+    osp_viewport_fit_all (self);
 }
 
 static void
@@ -1272,8 +1290,8 @@ on_click_released (GtkGestureClick *gesture,
 
   /* A click (not a drag) goes to the active tool (picking points), else selects the model
    * under the cursor, or clears the selection. */
-  if (n_press != 1)
-    return;
+  if (n_press != 1 || self->press_dragged)
+    return;   /* the end of an orbit, a pan or a gizmo drag, wherever it ends, is no click */
   g_signal_emit (self, signals[SIGNAL_TOOL_CLICK], 0, x, y, &handled);
   if (!handled)
     osp_viewport_select_at (self, x, y);
@@ -1484,6 +1502,8 @@ osp_viewport_init (OspViewport *self)
   g_signal_connect (controller, "enter", G_CALLBACK (on_motion), self);
   g_signal_connect (controller, "leave", G_CALLBACK (on_leave), self);
   gtk_widget_add_controller (GTK_WIDGET (self->gl_area), controller);
+
+  g_signal_connect_after (self->gl_area, "resize", G_CALLBACK (on_gl_resize), self);
 
   gesture = gtk_gesture_drag_new ();
   gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (gesture), 0);

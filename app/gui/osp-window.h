@@ -14,6 +14,7 @@
 #include "osp-model.h"
 #include "osp-plan.h"
 #include "osp-training-panel.h"
+#include "osp-view-grid.h"
 #include "osp-viewport.h"
 
 G_BEGIN_DECLS
@@ -54,6 +55,9 @@ GListModel  *osp_window_get_models     (OspWindow      *self);
 /* The selection over the models, shared by the list and the viewport. */
 GtkSingleSelection *osp_window_get_selection (OspWindow *self);
 OspViewport *osp_window_get_viewport   (OspWindow      *self);
+/* The 3D and slice views (osp-window-slices.c). */
+OspViewGrid *osp_window_get_view_grid  (OspWindow      *self);
+OspSliceGroup *osp_window_get_slice_group (OspWindow   *self);
 /* Background jobs still running: loads, plans being opened or saved (tests wait for 0). */
 guint        osp_window_get_n_jobs     (OspWindow      *self);
 /* The last error shown to the user, or NULL. */

@@ -28,6 +28,14 @@ void   osp_overlay_text               (GArray          *vertices,
                                        float            cy,
                                        float            height,
                                        const float      rgba[4]);
+/* A line `width` pixels thick (its ends extended by width/2). */
+void   osp_overlay_line               (GArray          *vertices,
+                                       float            x0,
+                                       float            y0,
+                                       float            x1,
+                                       float            y1,
+                                       float            width,
+                                       const float      rgba[4]);
 /* The pixel width of a text at a letter height. */
 float  osp_overlay_text_width         (const char      *text,
                                        float            height);

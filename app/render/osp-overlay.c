@@ -68,6 +68,13 @@ segment (GArray *vertices, float x0, float y0, float x1, float y1, float w, cons
   push (vertices, x0 - nx, y0 - ny, rgba);
 }
 
+void
+osp_overlay_line (GArray *vertices, float x0, float y0, float x1, float y1, float width,
+                  const float rgba[4])
+{
+  segment (vertices, x0, y0, x1, y1, width, rgba);
+}
+
 static void
 disc (GArray *vertices, float cx, float cy, float r, const float rgba[4])
 {
