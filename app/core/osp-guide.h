@@ -54,7 +54,7 @@ typedef struct
 /* Fills the defaults above (resin printer clearance). */
 void osp_guide_params_init (OspGuideParams *params);
 
-typedef struct
+typedef struct _OspGuideReport
 {
   float    direction[3];          /* the insertion direction used */
   gboolean direction_automatic;

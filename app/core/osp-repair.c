@@ -824,7 +824,8 @@ osp_mesh_repair (const OspMesh           *mesh,
      * business, but "nothing to repair" beside a check that fails would mislead. */
     guint64 n_crossing = 0;
 
-    if (osp_mesh_find_self_intersections (result, 1000, NULL, &n_crossing, cancellable, NULL) &&
+    if (osp_mesh_find_self_intersections (result, 1000, NULL, &n_crossing, NULL, cancellable,
+                                          NULL) &&
         n_crossing > 0)
       add_step (report, g_strdup_printf (ngettext ("left %u pair of crossing triangles "
                                                    "(self-intersection): repair does not "
