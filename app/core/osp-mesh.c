@@ -888,10 +888,10 @@ guint64
 osp_mesh_report_bytes (guint32 n_vertices,
                        guint32 n_triangles)
 {
-  /* build_sorted_half_edges() and the radix sort's copy, then label_from_edges()'s parent and
-   * root arrays with the labels, a byte a vertex and the sort's 2^16 counts. */
-  return (guint64) n_triangles * (2 * 3 * sizeof (HalfEdge) + 3 * sizeof (guint32)) +
-         n_vertices + (sizeof (gsize) << 16) + 64;
+  /* edge_groups_build()'s half-edges (12 bytes a triangle) and offsets (4 a vertex), the
+   * component labelling's parents and labels (8 a triangle) and a byte a vertex. */
+  return (guint64) n_triangles * (3 * sizeof (guint32) + 2 * sizeof (guint32)) +
+         (guint64) n_vertices * (sizeof (guint32) + 1) + 64;
 }
 
 gboolean
