@@ -541,7 +541,7 @@ assert_piece_strict (const OspMesh *piece,
   g_assert_cmpuint (topo.n_nonmanifold_edges, ==, 0);
   g_assert_cmpuint (topo.n_misoriented_edges, ==, 0);
   g_assert_cmpuint (osp_mesh_count_degenerate (welded), ==, 0);
-  g_assert_true (osp_mesh_find_self_intersections (welded, 0, NULL, &n_pairs, NULL, &error));
+  g_assert_true (osp_mesh_find_self_intersections (welded, 0, NULL, &n_pairs, NULL, NULL, &error));
   g_assert_no_error (error);
   if (no_crossings)
     g_assert_cmpuint (n_pairs, ==, 0);

@@ -508,7 +508,7 @@ test_repaired_hemipelvis (void)
   osp_repair_options_init (&options);
   bone = osp_mesh_repair (raw, &options, NULL, NULL, NULL, &error);
   g_assert_no_error (error);
-  g_assert_true (osp_mesh_find_self_intersections (bone, 0, NULL, &n_crossing, NULL, &error));
+  g_assert_true (osp_mesh_find_self_intersections (bone, 0, NULL, &n_crossing, NULL, NULL, &error));
   g_assert_cmpuint (n_crossing, >, 0);
   bvh = osp_bvh_new (bone);
   osp_mesh_get_bounds (bone, &box);

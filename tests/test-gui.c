@@ -826,6 +826,15 @@ test_last_folder (void)
   g_autofree char *stored = NULL;
   GtkFileChooserNative *chooser;
 
+  /* In a process of its own, as the export dialog's chooser test: the file chooser takes the
+   * process past about 2048 quarks, and GLib then abandons its first 16 KiB quark table by
+   * design, which LSan reports (with the application test) and no suppression can match. */
+  if (!g_test_subprocess ())
+    {
+      g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
+      g_test_trap_assert_passed ();
+      return;
+    }
   g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
   osp_settings_remember_folder (file);
   stored = g_settings_get_string (settings, "last-folder");
@@ -887,9 +896,12 @@ test_app_actions (void)
   g_assert_no_error (error);
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
-      GType type = g_type_from_name (cases[i].type);
+      GType type;
 
       g_action_group_activate_action (G_ACTION_GROUP (app), cases[i].action, NULL);
+      /* Looked up once the action has made one: a type is registered on first use. */
+      type = g_type_from_name (cases[i].type);
+      g_assert_true (type != 0);
       g_assert_nonnull (osp_test_find_any_toplevel (type));
     }
   osp_test_destroy_toplevels (GTK_TYPE_WINDOW);

@@ -1942,6 +1942,57 @@ test_dicom_bad_orientation (void)
     }
 }
 
+/* Two series, the larger without a description: the note names it in words and counts its
+ * slices in a whole sentence (it said “loaded the CT series “” with 1 slices”). */
+static void
+test_dicom_series_note (void)
+{
+  static const double z[3] = { 0, 1, 2 };
+  g_autofree char *folder = fresh_folder ("series-note");
+  OspVolumeLoadOptions options = OSP_VOLUME_LOAD_OPTIONS_INIT;
+  g_autoptr(OspVolume) volume = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *const *notes;
+  gboolean found = FALSE;
+  guint n_notes;
+
+  write_stack (folder, 3, z, NULL);
+  /* Slices 1 and 2 become another series (UID …7.2 → …7.3) with a blank description. */
+  for (guint k = 1; k < 3; k++)
+    {
+      g_autofree char *path = slice_path (folder, k);
+      g_autofree char *data = NULL;
+      gsize len;
+      guint changed = 0;
+
+      g_assert_true (g_file_get_contents (path, &data, &len, NULL));
+      /* The elements themselves (explicit VR little endian: tag, VR, length, value). */
+      for (gsize i = 0; i + 8 + 30 <= len; i++)
+        if (memcmp (data + i, "\x20\x00\x0e\x00UI", 6) == 0 &&
+            memcmp (data + i + 8, "1.2.826.0.1.3680043.9.9999.7.2", 30) == 0)
+          data[i + 8 + 29] = '3', changed++;
+        else if (memcmp (data + i, "\x08\x00\x3e\x10LO", 6) == 0 &&
+                 memcmp (data + i + 8, "spec", 4) == 0)
+          memcpy (data + i + 8, "    ", 4), changed++;
+      g_assert_cmpuint (changed, ==, 2);
+      g_assert_true (g_file_set_contents (path, data, (gssize) len, NULL));
+    }
+  volume = osp_volume_load (folder, &options, NULL, NULL, &error);
+  g_assert_no_error (error);
+  notes = osp_volume_get_notes (volume, &n_notes);
+  for (guint i = 0; i < n_notes; i++)
+    {
+      g_test_message ("%s", notes[i]);
+      if (strstr (notes[i], "2 series") != NULL)
+        {
+          found = TRUE;
+          g_assert_nonnull (strstr (notes[i], "without a description, with 2 slices"));
+          g_assert_null (strstr (notes[i], "“”"));
+        }
+    }
+  g_assert_true (found);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1982,6 +2033,7 @@ main (int    argc,
   g_test_add_func ("/volume-io/dicom/img-name", test_dicom_img_name);
   g_test_add_func ("/volume-io/dicom/orientation-rounding", test_dicom_orientation_rounding);
   g_test_add_func ("/volume-io/dicom/bad-orientation", test_dicom_bad_orientation);
+  g_test_add_func ("/volume-io/dicom/series-note", test_dicom_series_note);
   g_test_add_func ("/volume-io/dicom/rounded-positions", test_dicom_rounded_positions);
   g_test_add_func ("/volume-io/dicom/gap", test_dicom_gap);
   g_test_add_func ("/volume-io/dicom/missing-positions", test_dicom_missing_positions);

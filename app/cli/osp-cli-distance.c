@@ -65,7 +65,8 @@ osp_cli_distance (int    argc,
   if (bone == NULL)
     return osp_cli_fail (error);
   osp_mesh_report (bone, &bone_report);
-  if (!osp_mesh_find_self_intersections (bone, 100000, NULL, &n_crossing, NULL, &error))
+  if (!osp_mesh_find_self_intersections (bone, 100000, NULL, &n_crossing, NULL, NULL,
+                                         &error))
     return osp_cli_fail (error);
 
   t0 = osp_cli_now ();

@@ -245,7 +245,15 @@ plan_run (int    argc,
           OspModel *model = osp_plan_get_model (plan, i);
           OspMeshReport report;
 
-          osp_mesh_report (osp_model_get_mesh (model), &report);
+          g_autoptr(GError) report_error = NULL;
+
+          /* A report too large for memory must not abort before the plan is saved. */
+          if (!osp_mesh_report_checked (osp_model_get_mesh (model), &report,
+                                        osp_model_get_name (model), &report_error))
+            {
+              osp_cli_warn (report_error->message);
+              continue;
+            }
           printf ("  %-32s %-9s %9u triangles  %12.1f mm³  %s%s\n", osp_model_get_name (model),
                   osp_model_role_get_label (osp_model_get_role (model)), report.n_triangles,
                   report.volume, osp_mesh_report_verdict (&report),

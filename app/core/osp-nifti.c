@@ -673,13 +673,13 @@ file_size (const char *path,
   GStatBuf st;
 
   /* A folder or a pipe named .img has no size worth reporting: say what it is. */
-  if (!osp_input_check (path, error) || g_stat (path, &st) != 0)
+  if (!osp_input_check (path, error))
+    return FALSE;
+  if (g_stat (path, &st) != 0)
     {
       int saved = errno;
       g_autofree char *name = osp_error_display_name (path);
 
-      if (error != NULL && *error != NULL)
-        return FALSE;
       g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved), "%s: %s", name,
                    g_strerror (saved));
       return FALSE;

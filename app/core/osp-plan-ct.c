@@ -21,6 +21,7 @@
 #include "osp-mask.h"
 #include "osp-memory.h"
 #include "osp-mesh-io.h"
+#include "osp-json.h"
 #include "osp-plan-private.h"
 #include "osp-segment.h"
 #include "osp-volume-io.h"

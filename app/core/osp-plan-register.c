@@ -17,6 +17,7 @@
 
 #include "osp-cut.h"
 #include "osp-error.h"
+#include "osp-json.h"
 #include "osp-plan-private.h"
 #include "osp-symmetry.h"
 
