@@ -45,6 +45,9 @@ static const OspCliCommand benchmarks[] = {
     N_("Signed-distance map of a 200 k-triangle implant against a 1 M-triangle bone "
        "(goal 1 s)"),
     osp_cli_bench_fit },
+  { "boolean", N_("[--bone FILE] [--bone-triangles N]"),
+    N_("Subtract a 50 k-triangle guide from a 500 k-triangle bone (goal 2 s) vs CGAL alone"),
+    osp_cli_bench_boolean },
   { "info", N_("[--triangles N] [--input FILE] [--repeat R]"),
     N_("The mesh report behind “info” on 4.7 M triangles: time, peak bytes per triangle, "
        "vs admesh -c"),

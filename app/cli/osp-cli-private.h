@@ -42,6 +42,8 @@ int  osp_cli_export        (int argc, char **argv);
 int  osp_cli_plan          (int argc, char **argv);
 int  osp_cli_implant       (int argc, char **argv);
 int  osp_cli_distance      (int argc, char **argv);
+int  osp_cli_boolean       (int argc, char **argv);
+int  osp_cli_guide         (int argc, char **argv);
 int  osp_cli_slice         (int argc, char **argv);
 int  osp_cli_margin        (int argc, char **argv);
 
@@ -64,6 +66,7 @@ int  osp_cli_bench_cut     (int argc, char **argv);
 int  osp_cli_bench_symmetry (int argc, char **argv);
 int  osp_cli_bench_plan    (int argc, char **argv);
 int  osp_cli_bench_fit     (int argc, char **argv);
+int  osp_cli_bench_boolean (int argc, char **argv);
 int  osp_cli_bench_info    (int argc, char **argv);
 int  osp_cli_bench_decimate (int argc, char **argv);
 int  osp_cli_bench_slice   (int argc, char **argv);

@@ -29,6 +29,8 @@ static const OspCliCommand commands[] = {
   { "export", N_("IN… -o OUT.3mf|.stl|.obj|.ply [--merge] [--names A,B,…]"), N_("Export models for printing: one 3MF with named, coloured objects, or STL/OBJ/PLY"), osp_cli_export },
   { "implant", N_("screw|plate|cup|block [OPTION…] -o OUT"), N_("Generate a parametric implant (screw, plate, cup, block) as a closed mesh"), osp_cli_implant },
   { "distance", N_("IMPLANT BONE [--json]"), N_("Signed distance of an implant to the bone: min, max, mean, penetration, contact area"), osp_cli_distance },
+  { "boolean", N_("A B --op union|difference|intersection -o OUT"), N_("Union, difference or intersection of two closed meshes, exact; the result is a clean solid"), osp_cli_boolean },
+  { "guide", N_("BONE --plane NX,NY,NZ,D [--plane …] -o GUIDE"), N_("Make a patient-specific osteotomy guide with saw slots along the planes, pin sleeves and a label"), osp_cli_guide },
   { "slice", N_("CT --axis axial|coronal|sagittal --at MM -o slice.png"), N_("Render a CT slice (radiological convention, with overlays) offscreen to a PNG"), osp_cli_slice },
   { "margin", N_("--tumour TUMOUR.stl --plane NX,NY,NZ,D … [--json]"), N_("Resection margins: each plane's signed distance to the tumour; exit 1 when the tumour is not wholly resected"), osp_cli_margin },
   { "bench", N_("NAME"), N_("Run a benchmark (osteoplan-cli bench --help lists them)"), osp_cli_bench },

@@ -106,6 +106,19 @@ gboolean     osp_implant_run_operation    (OspPlan        *plan,
 gboolean     osp_measure_run_operation    (OspPlan        *plan,
                                            JsonObject     *operation,
                                            GError        **error);
+/* Replays {"op": "guide", …} (osp-guide-commands.c); out_report may be NULL. */
+struct _OspGuideReport;
+gboolean     osp_guide_run_operation      (OspPlan                *plan,
+                                           JsonObject             *operation,
+                                           struct _OspGuideReport *out_report,
+                                           GCancellable           *cancellable,
+                                           GError                **error);
+/* A plane of an operation: a plane's name in the plan or [nx, ny, nz, d] (normalised). */
+gboolean     osp_plan_parse_plane_node    (OspPlan        *plan,
+                                           JsonNode       *node,
+                                           const char     *where,
+                                           OspPlane       *out_plane,
+                                           GError        **error);
 
 /* -- Small shared helpers ------------------------------------------------------------------- */
 

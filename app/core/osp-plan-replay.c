@@ -410,6 +410,16 @@ path_is_inside (const char *path,
 /* Where an export may write: `file`, relative to export_dir (NULL: the current folder), and
  * inside it even after following symbolic links — a plan from someone else must not write
  * anywhere else (no absolute paths, no "..", no link pointing out, no link as the file). */
+gboolean
+osp_plan_parse_plane_node (OspPlan     *plan,
+                           JsonNode    *node,
+                           const char  *where,
+                           OspPlane    *out_plane,
+                           GError     **error)
+{
+  return parse_plane (plan, node, where, out_plane, error);
+}
+
 static char *
 resolve_export_path (const char  *file,
                      const char  *export_dir,
@@ -867,6 +877,8 @@ osp_plan_run_operation (OspPlan      *self,
     ok = run_export (self, operation, export_dir, kind, cancellable, error);
   else if (strcmp (kind, "implant") == 0)
     ok = osp_implant_run_operation (self, operation, base_dir, cancellable, error);
+  else if (strcmp (kind, "guide") == 0)
+    ok = osp_guide_run_operation (self, operation, NULL, cancellable, error);
   else if (strcmp (kind, "add-measurement") == 0 || strcmp (kind, "delete-measurement") == 0)
     ok = osp_measure_run_operation (self, operation, error);
   else if (osp_plan_ct_is_operation (kind))
