@@ -20,6 +20,7 @@
 #include "osp-jobs.h"
 #include "osp-margin.h"
 #include "osp-phantom.h"
+#include "osp-segment.h"
 #include "osp-window-private.h"
 
 /* The case header (patient) and the CT rows in the side panel. */
@@ -236,11 +237,10 @@ show (OspWindow *self, OspVolume *volume)
   /* The bone outline at the preferred threshold until the CT dialog moves it. */
   if (volume != NULL && !osp_slice_group_get_outline (self->slice_group, NULL))
     {
-      GApplication *app = g_application_get_default ();
-      double threshold = 250.0;
+      double threshold = OSP_DEFAULT_BONE_THRESHOLD_HU;
 
-      if (OSP_IS_APPLICATION (app))
-        g_object_get (app, "bone-threshold", &threshold, NULL);
+      if (self->settings != NULL)
+        threshold = g_settings_get_double (self->settings, "bone-threshold");
       osp_slice_group_set_outline (self->slice_group, TRUE, threshold);
     }
   update_mask (self);
