@@ -63,6 +63,14 @@ action_measure (GtkWidget  *widget,
 }
 
 static void
+action_guide (GtkWidget  *widget,
+              const char *name,
+              GVariant   *parameter)
+{
+  osp_window_show_sidebar_page (OSP_WINDOW (widget), "guide");
+}
+
+static void
 action_help (GtkWidget  *widget,
              const char *name,
              GVariant   *parameter)
@@ -251,6 +259,7 @@ osp_window_actions_class_init (GtkWidgetClass *widget_class)
   gtk_widget_class_install_action (widget_class, "win.mirror", NULL, action_mirror);
   gtk_widget_class_install_action (widget_class, "win.implants", NULL, action_implants);
   gtk_widget_class_install_action (widget_class, "win.measure", NULL, action_measure);
+  gtk_widget_class_install_action (widget_class, "win.guide", NULL, action_guide);
   gtk_widget_class_install_action (widget_class, "win.training", NULL, action_training);
   gtk_widget_class_install_action (widget_class, "win.help", NULL, action_help);
   gtk_widget_class_install_action (widget_class, "win.redo", NULL, action_redo);

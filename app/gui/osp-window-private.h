@@ -14,6 +14,7 @@
 #include "osp-gui-private.h"
 #include "osp-plan.h"
 #include "osp-ct-dialog.h"
+#include "osp-guide-panel.h"
 #include "osp-view-grid.h"
 #include "osp-window.h"
 
@@ -45,6 +46,7 @@ struct _OspWindow
   AdwViewStack         *sidebar_stack;
   OspImplantPanel      *implant_panel;
   OspMeasurePanel      *measure_panel;
+  OspGuidePanel        *guide_panel;
   OspTrainingPanel     *training_panel;
   GtkButton            *redo_button;
   GtkWidget            *sidebar;

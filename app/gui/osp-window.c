@@ -12,6 +12,7 @@
 #include "osp-cut-panel.h"
 #include "osp-mirror-panel.h"
 #include "osp-implant-panel.h"
+#include "osp-guide-panel.h"
 #include "osp-measure-panel.h"
 #include "osp-training-panel.h"
 #include "osp-model-row.h"
@@ -377,6 +378,7 @@ osp_window_set_plan (OspWindow *self,
   osp_viewport_set_selection (self->viewport, self->selection);
   osp_implant_panel_set_context (self->implant_panel, plan, self->selection, self->viewport);
   osp_measure_panel_set_context (self->measure_panel, plan, self->selection, self->viewport);
+  osp_guide_panel_set_context (self->guide_panel, plan, self->selection);
   osp_training_panel_set_plan (self->training_panel, plan);
   osp_window_slices_set_plan (self, plan);
   /* A course an instructor saved opens on its guided steps. */
@@ -578,6 +580,7 @@ osp_window_class_init (OspWindowClass *klass)
   g_type_ensure (OSP_TYPE_MIRROR_PANEL);
   g_type_ensure (OSP_TYPE_IMPLANT_PANEL);
   g_type_ensure (OSP_TYPE_MEASURE_PANEL);
+  g_type_ensure (OSP_TYPE_GUIDE_PANEL);
   g_type_ensure (OSP_TYPE_TRAINING_PANEL);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                OSP_RESOURCE_PATH "/ui/osp-window.ui");
@@ -600,6 +603,7 @@ osp_window_class_init (OspWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, OspWindow, sidebar_stack);
   gtk_widget_class_bind_template_child (widget_class, OspWindow, implant_panel);
   gtk_widget_class_bind_template_child (widget_class, OspWindow, measure_panel);
+  gtk_widget_class_bind_template_child (widget_class, OspWindow, guide_panel);
   gtk_widget_class_bind_template_child (widget_class, OspWindow, training_panel);
   gtk_widget_class_bind_template_child (widget_class, OspWindow, redo_button);
   gtk_widget_class_bind_template_child (widget_class, OspWindow, sidebar);
