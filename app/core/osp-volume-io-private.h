@@ -40,4 +40,8 @@ void       osp_dicom_set_decode_in_process (gboolean in_process);
 /* At most this many helper processes at once (0: one per core). */
 void       osp_dicom_set_decode_helpers    (guint    n_helpers);
 
+/* For the tests: the NIfTI reader's chunk size in bytes of raw values (0: the default, about
+ * 4 MiB), so that small volumes cross chunk boundaries. */
+void       osp_nifti_set_chunk_bytes       (gsize    bytes);
+
 G_END_DECLS
