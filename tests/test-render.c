@@ -630,6 +630,29 @@ test_level_of_detail (void)
   g_assert_cmpuint (stats.n_lod_models, ==, 0);
   osp_renderer_set_section (renderer, NULL);
 
+  /* While the view moves the coarse level is drawn without multisampling: the same view, but
+   * the edges lose their blended pixels; the section plane still wins. */
+  {
+    g_autofree guint8 *moving = NULL;
+    guint n_edge = 0;
+
+    osp_renderer_set_moving (renderer, TRUE);
+    g_assert_true (osp_renderer_get_moving (renderer));
+    moving = render (renderer, &camera);
+    osp_renderer_get_stats (renderer, &stats);
+    g_assert_cmpuint (stats.n_lod_models, ==, 1);
+    for (gsize i = 0; i < (gsize) WIDTH * HEIGHT * 4; i++)
+      n_edge += moving[i] != coarse[i];
+    g_assert_cmpuint (n_edge, >, 0);
+    osp_renderer_set_section (renderer, &plane);
+    g_free (render (renderer, &camera));
+    osp_renderer_get_stats (renderer, &stats);
+    g_assert_cmpuint (stats.n_lod_models, ==, 0);
+    osp_renderer_set_section (renderer, NULL);
+    osp_renderer_set_moving (renderer, FALSE);
+    g_assert_false (osp_renderer_get_moving (renderer));
+  }
+
   osp_renderer_set_lod (renderer, FALSE);
   full = render (renderer, &camera);
   osp_renderer_get_stats (renderer, &stats);

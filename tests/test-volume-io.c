@@ -14,6 +14,7 @@
 
 #include "osp-error.h"
 #include "osp-volume-io.h"
+#include "osp-volume-io-private.h"
 #include "osp-test-common.h"
 
 /* A NIfTI-1 header for nx × ny × nz voxels of `datatype`, 1 mm, sform = identity (RAS). */
@@ -248,6 +249,101 @@ test_datatypes (void)
         /* int16 ±32767/−32768 arrive exactly, not clamped. */
         if (tc->datatype != NIFTI_TYPE_INT16)
           g_assert_cmpuint (n_notes, ==, clamps ? 1 : 0);
+      }
+}
+
+/* The reader converts in chunks of whole slices, in place for 1- and 2-byte values: a volume
+ * of every datatype, gzipped or not, in either byte order, loads to the same voxels whether it
+ * is read in one chunk or in chunks of 1, 2 or 3 slices (an odd count leaves a short chunk),
+ * and each voxel is exactly nearbyint (raw × slope + inter), clamped, NaN as air. */
+static void
+test_datatypes_chunked (void)
+{
+  for (guint c = 0; c < G_N_ELEMENTS (type_cases); c++)
+    for (int variant = 0; variant < 4; variant++)
+      {
+        const TypeCase *tc = &type_cases[c];
+        /* 1- and 2-byte values of a volume this large convert through a table of every raw
+         * value; smaller volumes (and wider values) value by value. */
+        gboolean table = tc->datatype == NIFTI_TYPE_UINT8 || tc->datatype == NIFTI_TYPE_INT8 ||
+                         tc->datatype == NIFTI_TYPE_UINT16;
+        const int nx = table ? 64 : 7, ny = table ? 64 : 5, nz = table ? 64 : 11;
+        const int n = nx * ny * nz;
+        gboolean swap = variant & 1, gzip = (variant & 2) != 0;
+        g_autofree char *path = osp_test_tmp_path (gzip ? "chunks.nii.gz" : "chunks.nii");
+        nifti_1_header h = make_n1 (nx, ny, nz, tc->datatype);
+        g_autoptr(OspVolume) whole = NULL;
+        g_autofree guint8 *data = NULL;
+        g_autofree gint16 *expect = NULL;
+        g_autoptr(GError) error = NULL;
+        double slope = tc->slope == 0 ? 1 : tc->slope;
+        int size = 0, swapsize = 0;
+        guint n_clamped = 0;
+
+        g_test_message ("datatype %s, %s endian, %s", nifti_datatype_string (tc->datatype),
+                        swap ? "swapped" : "native", gzip ? "gzip" : "plain");
+        nifti_datatype_sizes (tc->datatype, &size, &swapsize);
+        h.scl_slope = (float) tc->slope;
+        h.scl_inter = (float) tc->inter;
+        data = g_malloc ((gsize) n * size);
+        expect = g_new (gint16, n);
+        for (int i = 0; i < n; i++)
+          {
+            /* The table's four values, then others in steps that wrap within the type. */
+            double raw = i < 4 ? tc->raw[i] : tc->raw[i % 4] == tc->raw[i % 4]
+                                                ? fmod (fabs (tc->raw[i % 4]) + i, 100) : NAN;
+            double hu = raw * slope + tc->inter;
+
+            if (tc->datatype == NIFTI_TYPE_INT8 && raw > 127)
+              raw = 127, hu = raw * slope + tc->inter;
+            put_value (data + (gsize) i * size, tc->datatype, raw, swap);
+            if (i < 4)
+              expect[i] = tc->hu[i];
+            else if (isnan (hu))
+              expect[i] = OSP_HU_AIR;
+            else
+              {
+                double v = nearbyint ((double) (float) slope * raw + (double) (float) tc->inter);
+
+                n_clamped += v < -32768 || v > 32767;
+                expect[i] = (gint16) CLAMP (v, -32768, 32767);
+              }
+            if (i < 4)
+              n_clamped += tc->datatype != NIFTI_TYPE_INT16 &&
+                           (tc->hu[i] == G_MAXINT16 || tc->hu[i] == G_MININT16);
+          }
+        write_n1 (path, &h, data, (gsize) n * size, gzip, swap);
+        osp_nifti_set_chunk_bytes (0);
+        whole = osp_volume_load (path, NULL, NULL, NULL, &error);
+        g_assert_no_error (error);
+        for (int i = 0; i < n; i++)
+          if (osp_volume_get_data (whole)[i] != expect[i])
+            g_error ("voxel %d: %d, expected %d", i, osp_volume_get_data (whole)[i], expect[i]);
+        {
+          g_autofree char *want = g_strdup_printf ("%u voxels outside", n_clamped);
+          const char *const *notes = osp_volume_get_notes (whole, NULL);
+
+          g_assert_cmpuint (n_clamped > 0, ==, notes[0] != NULL);
+          if (n_clamped > 0)
+            g_assert_nonnull (strstr (notes[0], want));
+        }
+        for (int slices = 1; slices <= 3; slices++)
+          {
+            g_autoptr(OspVolume) chunked = NULL;
+
+            osp_nifti_set_chunk_bytes ((gsize) slices * nx * ny * size);
+            chunked = osp_volume_load (path, NULL, NULL, NULL, &error);
+            g_assert_no_error (error);
+            g_assert_cmpmem (osp_volume_get_data (chunked), n * 2, osp_volume_get_data (whole),
+                             n * 2);
+            {
+              const char *const *a = osp_volume_get_notes (chunked, NULL);
+              const char *const *b = osp_volume_get_notes (whole, NULL);
+
+              g_assert_cmpstrv (a, b);
+            }
+          }
+        osp_nifti_set_chunk_bytes (0);
       }
 }
 
@@ -2023,6 +2119,7 @@ main (int    argc,
   g_test_add_data_func ("/volume-io/nifti/round-trip/nii", "rt.nii", test_round_trip);
   g_test_add_data_func ("/volume-io/nifti/round-trip/nii.gz", "rt.nii.gz", test_round_trip);
   g_test_add_func ("/volume-io/nifti/datatypes", test_datatypes);
+  g_test_add_func ("/volume-io/nifti/datatypes-chunked", test_datatypes_chunked);
   g_test_add_func ("/volume-io/nifti/qform-pixdim-units", test_qform_and_pixdim);
   g_test_add_func ("/volume-io/nifti/sheared", test_sheared);
   g_test_add_func ("/volume-io/nifti/four-d", test_four_d);

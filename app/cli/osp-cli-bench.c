@@ -60,6 +60,9 @@ static const OspCliCommand benchmarks[] = {
     N_("Scroll through the slices of a 512 × 512 × 400 CT offscreen: frames per second "
        "(goal 30 on llvmpipe)"),
     osp_cli_bench_slice },
+  { "nifti", N_("[FILE] [--repeat R]"),
+    N_("Load a NIfTI CT beside reading the file into memory (goal 1.2 ×) and nibabel"),
+    osp_cli_bench_nifti },
   /* Add a line here for each osp-cli-bench-NAME.c. */
 };
 

@@ -632,7 +632,9 @@ to_hu (double   value,
       out[v] = to_hu ((double) x * slope + inter, clamped);              \
     }
 
-/* Raw values (native order) → HU with the scaling applied. */
+/* Raw values (native order) → HU with the scaling applied.  raw may overlap out when its
+ * values are no wider than 2 bytes and start at or after out (each value is read before the
+ * write that could reach it). */
 static void
 convert_values (const guint8 *raw,
                 gsize         n,
@@ -644,7 +646,8 @@ convert_values (const guint8 *raw,
 {
   if (datatype == NIFTI_TYPE_INT16 && slope == 1.0 && inter == 0.0)
     {
-      memcpy (out, raw, n * 2);
+      if ((const guint8 *) out != raw)
+        memmove (out, raw, n * 2);
       return;
     }
   switch (datatype)
@@ -664,6 +667,94 @@ convert_values (const guint8 *raw,
 }
 
 #undef CONVERT_LOOP
+
+/* For 1- and 2-byte values: every raw value's HU (and whether it was clamped) computed once by
+ * convert_values itself, so that a lookup gives bit-identical results. */
+typedef struct
+{
+  gint16 *hu;
+  guint8 *clamped;
+} ConvertTable;
+
+static void
+convert_table_clear (ConvertTable *table)
+{
+  g_clear_pointer (&table->hu, g_free);
+  g_clear_pointer (&table->clamped, g_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (ConvertTable, convert_table_clear)
+
+static gboolean
+convert_table_init (ConvertTable *table,
+                    int           datatype,
+                    int           nbyper,
+                    double        slope,
+                    double        inter)
+{
+  gsize n = (gsize) 1 << (8 * nbyper);
+  g_autofree guint8 *raw = g_try_malloc (n * (gsize) nbyper);
+
+  table->hu = g_try_new (gint16, n);
+  table->clamped = g_try_new (guint8, n);
+  if (raw == NULL || table->hu == NULL || table->clamped == NULL)
+    {
+      g_clear_pointer (&table->hu, g_free);
+      g_clear_pointer (&table->clamped, g_free);
+      return FALSE;
+    }
+  for (gsize i = 0; i < n; i++)
+    {
+      if (nbyper == 1)
+        raw[i] = (guint8) i;
+      else
+        {
+          guint16 x = (guint16) i;
+
+          memcpy (raw + 2 * i, &x, 2);
+        }
+    }
+  for (gsize i = 0; i < n; i++)
+    {
+      guint64 clamped = 0;
+
+      convert_values (raw + i * (gsize) nbyper, 1, datatype, slope, inter, table->hu + i,
+                      &clamped);
+      table->clamped[i] = clamped > 0;
+    }
+  return TRUE;
+}
+
+/* convert_values through the table; the same overlap rules. */
+static void
+convert_with_table (const ConvertTable *table,
+                    const guint8       *raw,
+                    gsize               n,
+                    int                 nbyper,
+                    gint16             *out,
+                    guint64            *clamped)
+{
+  guint64 count = 0;
+
+  if (nbyper == 1)
+    for (gsize v = 0; v < n; v++)
+      {
+        guint8 x = raw[v];
+
+        count += table->clamped[x];
+        out[v] = table->hu[x];
+      }
+  else
+    for (gsize v = 0; v < n; v++)
+      {
+        guint16 x;
+
+        memcpy (&x, raw + 2 * v, 2);
+        count += table->clamped[x];
+        out[v] = table->hu[x];
+      }
+  *clamped += count;
+}
 
 static gboolean
 file_size (const char *path,
@@ -726,6 +817,14 @@ read_head (const char *path,
   return TRUE;
 }
 
+static gsize chunk_bytes_override;
+
+void
+osp_nifti_set_chunk_bytes (gsize bytes)
+{
+  chunk_bytes_override = bytes;
+}
+
 OspVolume *
 osp_nifti_load (const char             *path,
                 const OspProgressRange *progress,
@@ -738,7 +837,8 @@ osp_nifti_load (const char             *path,
   g_autofree char *data_name = NULL;
   g_autoptr(GPtrArray) notes = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(OspVolume) volume = NULL;
-  g_autofree guint8 *slice_buf = NULL;
+  g_autofree guint8 *chunk_buf = NULL;
+  g_auto(ConvertTable) table = { NULL, NULL };
   guint8 head[sizeof (nifti_2_header)];
   NiftiHeader h;
   gsize head_len;
@@ -747,7 +847,7 @@ osp_nifti_load (const char             *path,
   guint64 volume_values, all_values, n_volumes, data_file_size, needed, slice_values;
   guint64 offset, clamped = 0;
   double spacing[3], origin[3], direction[9], slope, inter;
-  guint32 dims[3];
+  guint32 dims[3], chunk_slices;
   gint16 *out;
   gzFile file;
 
@@ -856,20 +956,27 @@ osp_nifti_load (const char             *path,
   if (!header_geometry (&h, name, spacing, origin, direction, notes, error))
     return NULL;
 
-  volume = osp_volume_new (dims, spacing, origin, direction, name, error);
+  volume = osp_volume_new_unfilled (dims, spacing, origin, direction, name, error);
   if (volume == NULL)
     return NULL;
 
   slice_values = (guint64) dims[0] * dims[1];
-  /* One slice of raw values at a time: no second copy of the volume. */
-  if (!osp_memory_check (slice_values * (guint64) nbyper, name, _("a slice"), error))
-    return NULL;
-  slice_buf = g_try_malloc (slice_values * (gsize) nbyper);
-  if (slice_buf == NULL)
+  /* Whole slices of about 4 MiB at a time, decompressed straight into the volume; values wider
+   * than the volume's 2 bytes go through one reusable chunk buffer. */
+  chunk_slices = (guint32) CLAMP ((chunk_bytes_override > 0 ? chunk_bytes_override : 4u << 20) /
+                                  (slice_values * (guint64) nbyper), 1, dims[2]);
+  if (nbyper > 2)
     {
-      g_set_error (error, OSP_ERROR, OSP_ERROR_TOO_LARGE,
-                   _("%s: out of memory for a slice"), name);
-      return NULL;
+      if (!osp_memory_check (slice_values * chunk_slices * (guint64) nbyper, name, _("a slice"),
+                             error))
+        return NULL;
+      chunk_buf = g_try_malloc (slice_values * chunk_slices * (gsize) nbyper);
+      if (chunk_buf == NULL)
+        {
+          g_set_error (error, OSP_ERROR, OSP_ERROR_TOO_LARGE,
+                       _("%s: out of memory for a slice"), name);
+          return NULL;
+        }
     }
 
   slope = h.scl_slope;
@@ -878,6 +985,11 @@ osp_nifti_load (const char             *path,
     slope = 1.0, inter = 0.0;
   if (!isfinite (inter))
     inter = 0.0;
+
+  /* A table pays for itself when the volume has many more voxels than raw values exist. */
+  if (nbyper <= 2 && !(h.datatype == NIFTI_TYPE_INT16 && slope == 1.0 && inter == 0.0) &&
+      volume_values >= ((guint64) 4 << (8 * nbyper)))
+    convert_table_init (&table, h.datatype, nbyper, slope, inter);
 
   {
     int fd = osp_input_open (data_path, error);
@@ -905,8 +1017,13 @@ osp_nifti_load (const char             *path,
     }
 
   out = osp_volume_get_data_mutable (volume);
-  for (guint32 k = 0; k < dims[2]; k++)
+  for (guint32 k = 0; k < dims[2]; k += chunk_slices)
     {
+      guint32 n_slices = MIN (chunk_slices, dims[2] - k);
+      gsize n_values = (gsize) (slice_values * n_slices);
+      gsize n_bytes = n_values * (gsize) nbyper;
+      gint16 *dest = out + slice_values * k;
+      guint8 *raw;
       gint64 n;
 
       if (g_cancellable_set_error_if_cancelled (cancellable, error))
@@ -914,9 +1031,14 @@ osp_nifti_load (const char             *path,
           gzclose (file);
           return NULL;
         }
-      n = gz_read_full (file, slice_buf, slice_values * (guint64) nbyper);
-      if (n < 0 || (guint64) n != slice_values * (guint64) nbyper)
+      /* Values of 1 byte land in the upper half of their destination and are widened from the
+       * front: each read comes before the write that could reach it. */
+      raw = nbyper > 2 ? chunk_buf : (guint8 *) dest + n_values * (gsize) (2 - nbyper);
+      n = gz_read_full (file, raw, n_bytes);
+      if (n < 0 || (guint64) n != n_bytes)
         {
+          guint32 bad = k + (n < 0 ? 0 : (guint32) ((guint64) n / (slice_values * nbyper)));
+
           gzclose (file);
           if (n < 0)
             g_set_error (error, OSP_ERROR, OSP_ERROR_CORRUPT,
@@ -924,14 +1046,16 @@ osp_nifti_load (const char             *path,
                          k + 1, dims[2]);
           else
             g_set_error (error, OSP_ERROR, OSP_ERROR_TRUNCATED,
-                         _("%s: the file ends in slice %u of %u"), data_name, k + 1, dims[2]);
+                         _("%s: the file ends in slice %u of %u"), data_name, bad + 1, dims[2]);
           return NULL;
         }
       if (h.swapped)
-        swap_values (slice_buf, slice_values, nbyper);
-      convert_values (slice_buf, slice_values, h.datatype, slope, inter,
-                      out + slice_values * k, &clamped);
-      osp_progress_report (progress, (double) (k + 1) / dims[2]);
+        swap_values (raw, n_values, nbyper);
+      if (table.hu != NULL)
+        convert_with_table (&table, raw, n_values, nbyper, dest, &clamped);
+      else
+        convert_values (raw, n_values, h.datatype, slope, inter, dest, &clamped);
+      osp_progress_report (progress, (double) (k + n_slices) / dims[2]);
     }
   gzclose (file);
 

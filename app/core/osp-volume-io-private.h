@@ -43,4 +43,8 @@ void       osp_dicom_set_decode_helpers    (guint    n_helpers);
  * have ended, and each load then pays for starting its helpers, as the first one does). */
 void       osp_dicom_end_idle_decode_helpers (void);
 
+/* For the tests: the NIfTI reader's chunk size in bytes of raw values (0: the default, about
+ * 4 MiB), so that small volumes cross chunk boundaries. */
+void       osp_nifti_set_chunk_bytes       (gsize    bytes);
+
 G_END_DECLS

@@ -28,13 +28,14 @@ struct _OspVolume
   OspPatient     *patient;
 };
 
-OspVolume *
-osp_volume_new (const guint32  dims[3],
-                const double   spacing[3],
-                const double   origin[3],
-                const double  *direction,
-                const char    *display_name,
-                GError       **error)
+static OspVolume *
+volume_new (const guint32  dims[3],
+            const double   spacing[3],
+            const double   origin[3],
+            const double  *direction,
+            const char    *display_name,
+            gboolean       fill,
+            GError       **error)
 {
   static const double identity[9] = { 1, 0, 0, 0, 1, 0, 0, 0, 1 };
   OspVolume *volume;
@@ -82,11 +83,34 @@ osp_volume_new (const guint32  dims[3],
                    display_name != NULL ? display_name : "", bytes >> 20);
       return NULL;
     }
-  for (guint64 v = 0; v < n_voxels; v++)
-    volume->data[v] = OSP_HU_AIR;
+  if (fill)
+    for (guint64 v = 0; v < n_voxels; v++)
+      volume->data[v] = OSP_HU_AIR;
   volume->notes = g_ptr_array_new_with_free_func (g_free);
   g_ptr_array_add (volume->notes, NULL);
   return volume;
+}
+
+OspVolume *
+osp_volume_new (const guint32  dims[3],
+                const double   spacing[3],
+                const double   origin[3],
+                const double  *direction,
+                const char    *display_name,
+                GError       **error)
+{
+  return volume_new (dims, spacing, origin, direction, display_name, TRUE, error);
+}
+
+OspVolume *
+osp_volume_new_unfilled (const guint32  dims[3],
+                         const double   spacing[3],
+                         const double   origin[3],
+                         const double  *direction,
+                         const char    *display_name,
+                         GError       **error)
+{
+  return volume_new (dims, spacing, origin, direction, display_name, FALSE, error);
 }
 
 OspVolume *

@@ -38,6 +38,14 @@ OspVolume    *osp_volume_new               (const guint32  dims[3],
                                             const double  *direction,
                                             const char    *display_name,
                                             GError       **error);
+/* As osp_volume_new, but the voxels are left unset: for a reader that writes every one of
+ * them before the volume is seen (it saves a pass over the whole volume). */
+OspVolume    *osp_volume_new_unfilled      (const guint32  dims[3],
+                                            const double   spacing[3],
+                                            const double   origin[3],
+                                            const double  *direction,
+                                            const char    *display_name,
+                                            GError       **error);
 OspVolume    *osp_volume_ref               (OspVolume     *volume);
 void          osp_volume_unref             (OspVolume     *volume);
 

@@ -83,6 +83,7 @@ struct _OspViewport
   double              pointer_x, pointer_y;
   gboolean            pointer_inside;
   guint               hover_source;
+  guint               wheel_source;      /* ends "moving" ~200 ms after the last wheel notch */
 
   GCancellable       *bvh_cancellable;  /* non-NULL while a BVH is being built */
   gboolean            bvh_failed;
@@ -1133,10 +1134,10 @@ on_drag_begin (GtkGestureDrag *gesture,
     }
   self->drag_x = x;
   self->drag_y = y;
-  /* No multisampling while the scene moves (twice the frame rate on llvmpipe); full quality
-   * again when it rests. */
+  /* No multisampling and the coarse proxies while the scene moves (several times the frame
+   * rate on llvmpipe); full quality again when it rests. */
   if (self->renderer != NULL)
-    osp_renderer_set_samples (self->renderer, 1);
+    osp_renderer_set_moving (self->renderer, TRUE);
   gtk_widget_grab_focus (GTK_WIDGET (self));
   gtk_widget_set_visible (GTK_WIDGET (self->status_label), FALSE);
 }
@@ -1184,9 +1185,21 @@ on_drag_end (GtkGestureDrag *gesture,
   if (self->drag_mode == DRAG_TOOL)
     g_signal_emit (self, signals[SIGNAL_TOOL_DRAG_END], 0);
   self->drag_mode = DRAG_NONE;
-  if (self->renderer != NULL)
-    osp_renderer_set_samples (self->renderer, 4);
+  if (self->renderer != NULL && self->wheel_source == 0)
+    osp_renderer_set_moving (self->renderer, FALSE);
   gtk_gl_area_queue_render (self->gl_area);
+}
+
+static gboolean
+on_wheel_rest (gpointer data)
+{
+  OspViewport *self = data;
+
+  self->wheel_source = 0;
+  if (self->renderer != NULL && self->drag_mode == DRAG_NONE)
+    osp_renderer_set_moving (self->renderer, FALSE);
+  gtk_gl_area_queue_render (self->gl_area);
+  return G_SOURCE_REMOVE;
 }
 
 static gboolean
@@ -1203,6 +1216,11 @@ on_scroll (GtkEventControllerScroll *controller,
   update_camera_size (self);
   osp_camera_zoom (&self->camera, factor, self->pointer_x, self->pointer_y);
   self->user_moved = TRUE;
+  /* Zooming is moving until the wheel has rested for 200 ms. */
+  if (self->renderer != NULL)
+    osp_renderer_set_moving (self->renderer, TRUE);
+  g_clear_handle_id (&self->wheel_source, g_source_remove);
+  self->wheel_source = g_timeout_add (200, on_wheel_rest, self);
   gtk_gl_area_queue_render (self->gl_area);
   schedule_hover (self);
   return TRUE;
@@ -1389,6 +1407,7 @@ osp_viewport_dispose (GObject *object)
   OspViewport *self = OSP_VIEWPORT (object);
 
   g_clear_handle_id (&self->hover_source, g_source_remove);
+  g_clear_handle_id (&self->wheel_source, g_source_remove);
   cancel_bvh (self);
   osp_viewport_set_selection (self, NULL);
   g_ptr_array_set_size (self->overlays, 0);

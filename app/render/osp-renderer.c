@@ -24,6 +24,10 @@
 /* Models from this size get a coarse level of a quarter of the triangles. */
 #define LOD_MIN_TRIANGLES 250000
 #define LOD_REDUCTION     4
+/* Above this many triangles the coarse level is a proxy of about LOD_PROXY_TRIANGLES drawn
+ * only while the view moves; still frames draw every triangle. */
+#define LOD_PROXY_ABOVE     1200000
+#define LOD_PROXY_TRIANGLES 300000
 /* The coarse level is drawn while the full one would put more triangles than this on each
  * covered pixel. */
 #define LOD_TRIANGLES_PER_PIXEL 1.0
@@ -102,6 +106,7 @@ struct _OspRenderer
   gboolean    show_overlays;
   float       overlay_scale;
   gboolean    lod;
+  gboolean    moving;           /* the view is being moved: no multisampling, coarse levels */
   mat4        view_projection;  /* of the frame being drawn, for levels of detail */
   int         frame_width, frame_height;
   guint64     n_drawn_triangles;
@@ -243,7 +248,10 @@ osp_render_mesh_prepare (OspMesh       *mesh,
       prepared->lod = g_new (guint32, 3 * (gsize) nt);
       prepared->n_lod = meshopt_simplifySloppy (prepared->lod, osp_mesh_get_indices (mesh),
                                                 3 * (gsize) nt, positions, nv, 12,
-                                                3 * (gsize) nt / LOD_REDUCTION, 1e-2f, NULL);
+                                                nt >= LOD_PROXY_ABOVE
+                                                  ? 3 * (gsize) LOD_PROXY_TRIANGLES
+                                                  : 3 * (gsize) nt / LOD_REDUCTION,
+                                                1e-2f, NULL);
       if (prepared->n_lod == 0 || prepared->n_lod > 3 * (gsize) nt / 2)
         {
           g_clear_pointer (&prepared->lod, g_free);
@@ -790,6 +798,23 @@ osp_renderer_set_samples (OspRenderer *renderer,
   renderer->samples = CLAMP (samples, 1, 8);
 }
 
+void
+osp_renderer_set_moving (OspRenderer *renderer,
+                         gboolean     moving)
+{
+  g_return_if_fail (renderer != NULL);
+
+  renderer->moving = !!moving;
+}
+
+gboolean
+osp_renderer_get_moving (const OspRenderer *renderer)
+{
+  g_return_val_if_fail (renderer != NULL, FALSE);
+
+  return renderer->moving;
+}
+
 int
 osp_renderer_get_samples (const OspRenderer *renderer)
 {
@@ -1049,7 +1074,7 @@ osp_renderer_free (OspRenderer *renderer)
 static gboolean
 ensure_framebuffer (OspRenderer *renderer, int width, int height, GError **error)
 {
-  int samples = osp_renderer_get_samples (renderer);
+  int samples = renderer->moving ? 1 : osp_renderer_get_samples (renderer);
   GLenum status;
 
   GLint max_size = 0;
@@ -1175,7 +1200,8 @@ draw_model_elements_lod (OspRenderer *renderer, const Model *model)
 
   if (renderer->lod && model->lod_vao != 0 && !renderer->wireframe &&
       !renderer->section_enabled &&
-      n > LOD_TRIANGLES_PER_PIXEL * model_screen_pixels (renderer, model))
+      (renderer->moving ||
+       (n < LOD_PROXY_ABOVE && n > LOD_TRIANGLES_PER_PIXEL * model_screen_pixels (renderer, model))))
     {
       glBindVertexArray (model->lod_vao);
       glDrawElements (GL_TRIANGLES, (GLsizei) (3 * (gsize) model->n_lod_triangles),

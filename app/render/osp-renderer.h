@@ -159,13 +159,21 @@ void              osp_renderer_set_overlay_scale   (OspRenderer      *renderer,
  * triangle), drawn instead of the full one while the full one would put more than one
  * triangle on each pixel of its box on screen, so software renderers stay interactive.  The full
  * mesh is drawn whenever detail could show: with the wireframe, the section plane, or
- * transparency; picking and measuring never use the GPU and always see the full mesh. */
+ * transparency; picking and measuring never use the GPU and always see the full mesh.  A model
+ * of 1 200 000 triangles or more gets a proxy of about 300 000 instead, drawn only while the
+ * view moves (osp_renderer_set_moving); its still frames draw every triangle. */
 void              osp_renderer_set_lod             (OspRenderer      *renderer,
                                                     gboolean          lod);
 gboolean          osp_renderer_get_lod             (const OspRenderer *renderer);
 /* Multisampling: 1 (off), 2, 4 (default), 8; clamped to what the driver offers. */
 void              osp_renderer_set_samples         (OspRenderer      *renderer,
                                                     int               samples);
+/* While the user moves the view (a drag, a recent wheel notch): frames are drawn without
+ * multisampling and, when levels of detail are on, every model that has a coarse level draws
+ * it, whatever its size on screen.  Still frames (the default) are unchanged. */
+void              osp_renderer_set_moving          (OspRenderer      *renderer,
+                                                    gboolean          moving);
+gboolean          osp_renderer_get_moving          (const OspRenderer *renderer);
 
 /* -- Drawing ----------------------------------------------------------------------------- */
 
