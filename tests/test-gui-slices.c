@@ -305,9 +305,14 @@ test_other_patient (void)
   GtkWidget *dialog;
 
   g_assert_no_error (error);
+  /* osp_patient_new() fills every field with "": replace, don't overwrite. */
+  g_free (ours->name);
   ours->name = g_strdup ("DOE^JOHN");
+  g_free (ours->id);
   ours->id = g_strdup ("1234");
+  g_free (theirs->name);
   theirs->name = g_strdup ("ROE^JANE");
+  g_free (theirs->id);
   theirs->id = g_strdup ("9876");
   g_assert_true (osp_plan_set_patient (plan, ours, &error));
   osp_volume_set_patient (volume, theirs);

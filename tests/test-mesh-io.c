@@ -691,7 +691,7 @@ static const PolygonCase polygon_cases[] = {
   { "arrow", "v 1 1 0\nv 0 3 0\nv 1 0 0\nv 2 3 0\nf 1 2 3 4\n", 1.0, 2 },
   /* A comb, concave in three places, in a tilted plane. */
   { "comb", "v 0 0 0\nv 5 0 5\nv 5 2 5\nv 4 2 4\nv 4 1 4\nv 3 1 3\nv 3 2 3\nv 2 2 2\nv 2 1 2\n"
-    "v 1 1 1\nv 1 2 1\nv 0 2 0\nf 1 2 3 4 5 6 7 8 9 10 11 12\n", 8.0 * sqrt (2.0), 10 },
+    "v 1 1 1\nv 1 2 1\nv 0 2 0\nf 1 2 3 4 5 6 7 8 9 10 11 12\n", 8.0 * G_SQRT2, 10 },
   /* Collinear corners along the edges of a square. */
   { "collinear", "v 0 0 0\nv 1 0 0\nv 2 0 0\nv 2 1 0\nv 2 2 0\nv 1 2 0\nv 0 2 0\nv 0 1 0\n"
     "f 1 2 3 4 5 6 7 8\n", 4.0, 6 },
