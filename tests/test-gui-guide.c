@@ -6,7 +6,9 @@
  * Runs the real OspWindow under Xvfb: a block of bone and one cut plane; the Guide button opens
  * the Guide page, which lists the plane; Make Guide adds one closed model of role guide standing
  * on the block's top face, reports its slot (on the planned plane) in words, and is one undo step; a plane that misses
- * the bone fails in words and adds nothing; a plan without planes says so.
+ * the bone fails in words and adds nothing; a plan without planes says so.  The live preview
+ * shows a draft in the 3D view as the form changes, never touches the plan, and gives way to
+ * the guide Make Guide builds.
  *
  * With OSP_GUIGUIDE_SHOTS=DIR set, screenshots of the screen are written there (`import`).
  */
@@ -27,6 +29,18 @@ static gboolean
 guide_idle (gpointer data)
 {
   return !osp_guide_panel_get_busy (data);
+}
+
+static gboolean
+preview_idle (gpointer data)
+{
+  return !osp_guide_panel_get_previewing (data);
+}
+
+static gboolean
+has_preview (gpointer data)
+{
+  return osp_guide_panel_get_preview (data) != NULL && preview_idle (data);
 }
 
 static void
@@ -139,6 +153,85 @@ test_guide (void)
   osp_test_destroy_window (GTK_WINDOW (window));
 }
 
+static void
+test_preview (void)
+{
+  OspWindow *window = osp_test_new_window (1280, 800);
+  OspPlan *plan = osp_window_get_plan (window);
+  OspViewport *viewport = osp_window_get_viewport (window);
+  g_autoptr(OspMesh) box = osp_test_make_box (60, 40, 30);
+  g_autoptr(OspModel) bone = osp_model_new ("Ilium", box, OSP_MODEL_ROLE_BONE);
+  OspGuidePanel *panel;
+  OspMeshReport report;
+  OspBox bounds;
+  double volume;
+  guint n_overlays;
+
+  osp_window_add_model (window, bone);
+  add_plane (plan, "Iliac cut", 25);
+  n_overlays = osp_viewport_get_n_overlays (viewport);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.guide", NULL));
+  panel = OSP_GUIDE_PANEL (osp_test_find_descendant (GTK_WIDGET (window),
+                                                     OSP_TYPE_GUIDE_PANEL));
+  g_assert_nonnull (panel);
+  g_assert_true (osp_guide_panel_set_bone (panel, "Ilium"));
+  /* No pins: their sleeves stand higher than the slot walls. */
+  g_assert_true (osp_guide_panel_set_value (panel, "pins", 0));
+
+  /* Shown, the page drafts the guide by itself: an overlay, the plan untouched. */
+  osp_test_wait_for (has_preview, panel, "the first draft");
+  g_assert_cmpuint (osp_viewport_get_n_overlays (viewport), ==, n_overlays + 1);
+  g_assert_cmpuint (osp_plan_get_n_models (plan), ==, 1);
+  osp_mesh_report (osp_guide_panel_get_preview (panel), &report);
+  g_assert_true (report.closed);
+  volume = osp_mesh_get_volume (osp_guide_panel_get_preview (panel));
+  g_assert_cmpfloat (volume, >, 100);
+  /* It carries the slot: it straddles the plane x = 25. */
+  osp_mesh_get_bounds (osp_guide_panel_get_preview (panel), &bounds);
+  g_assert_cmpfloat (bounds.min[0], <, 25);
+  g_assert_cmpfloat (bounds.max[0], >, 25);
+
+  /* Higher slot walls: a new draft follows. */
+  g_assert_true (osp_guide_panel_set_value (panel, "slot_height", 15));
+  g_assert_true (osp_guide_panel_get_previewing (panel));
+  osp_test_wait_for (has_preview, panel, "the second draft");
+  /* 5 mm more of slot walls. */
+  g_assert_cmpfloat (osp_mesh_get_volume (osp_guide_panel_get_preview (panel)), >,
+                     volume + 100);
+  g_assert_cmpuint (osp_viewport_get_n_overlays (viewport), ==, n_overlays + 1);
+  osp_test_screenshot (SHOTS, "guide-3-preview.png");
+
+  /* No plane ticked: no draft. */
+  g_assert_true (osp_guide_panel_set_plane_active (panel, "Iliac cut", FALSE));
+  osp_test_wait_for (preview_idle, panel, "the draft to go");
+  g_assert_null (osp_guide_panel_get_preview (panel));
+  g_assert_cmpuint (osp_viewport_get_n_overlays (viewport), ==, n_overlays);
+
+  /* Make Guide replaces the draft at once, and no new draft covers the guide. */
+  g_assert_true (osp_guide_panel_set_plane_active (panel, "Iliac cut", TRUE));
+  osp_test_wait_for (has_preview, panel, "the third draft");
+  g_assert_true (osp_guide_panel_set_value (panel, "voxel", 0.5));
+  osp_guide_panel_make (panel);
+  g_assert_null (osp_guide_panel_get_preview (panel));
+  g_assert_false (osp_guide_panel_get_previewing (panel));
+  g_assert_cmpuint (osp_viewport_get_n_overlays (viewport), ==, n_overlays);
+  osp_test_wait_for (guide_idle, panel, "the guide");
+  g_assert_nonnull (osp_guide_panel_get_guide (panel));
+  g_assert_cmpuint (count_guides (plan), ==, 1);
+  osp_test_spin (600);
+  g_assert_false (osp_guide_panel_get_previewing (panel));
+  g_assert_null (osp_guide_panel_get_preview (panel));
+
+  /* Preview off: a change drafts nothing. */
+  osp_guide_panel_set_preview_enabled (panel, FALSE);
+  g_assert_true (osp_guide_panel_set_value (panel, "slot_height", 12));
+  g_assert_false (osp_guide_panel_get_previewing (panel));
+  osp_test_spin (600);
+  g_assert_null (osp_guide_panel_get_preview (panel));
+  g_assert_cmpuint (osp_viewport_get_n_overlays (viewport), ==, n_overlays);
+  osp_test_destroy_window (GTK_WINDOW (window));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -149,5 +242,6 @@ main (int   argc,
   if (!osp_test_init_display ())
     return 77;
   g_test_add_func ("/gui/guide", test_guide);
+  g_test_add_func ("/gui/guide-preview", test_preview);
   return g_test_run ();
 }

@@ -11,6 +11,7 @@
 
 #include "osp-guide.h"
 #include "osp-guide-panel.h"
+#include "osp-viewport.h"
 
 /* The plan keeps the mirror's plane under this name: it is no cut. */
 #define MIDSAGITTAL "Midsagittal"
@@ -58,6 +59,11 @@ static const Param params_table[] = {
 #define CLEARANCE_RESIN 0.25
 #define CLEARANCE_FDM   0.4
 
+/* The live preview: a draft on a grid no finer than this (the full guide's default grid is
+ * 0.25 mm, 8 times the voxels), made once the form has rested this long. */
+#define PREVIEW_VOXEL   0.5
+#define PREVIEW_DELAY_MS 400
+
 struct _OspGuidePanel
 {
   GtkBox              parent_instance;
@@ -69,6 +75,8 @@ struct _OspGuidePanel
   GtkSpinButton      *spins[G_N_ELEMENTS (params_table)];
   GtkDropDown        *printer_dropdown;
   GtkEntry           *label_entry;
+  GtkCheckButton     *preview_check;
+  GtkLabel           *preview_label;
   GtkButton          *make_button;
   GtkWidget          *progress_box;
   GtkProgressBar     *progress_bar;
@@ -82,6 +90,14 @@ struct _OspGuidePanel
   GHashTable         *plane_off;      /* names of planes the user unticked */
   char               *default_label;  /* what the label entry was set to by itself */
   OspModel           *guide;          /* weak: owned by the plan */
+  OspViewport        *viewport;
+
+  guint               preview_source;
+  GCancellable       *preview_cancellable;  /* of the preview running, NULL when none */
+  guint               preview_overlay;      /* in the viewport, 0 when none */
+  OspMesh            *preview_mesh;         /* the draft shown */
+  guint               form_serial;          /* counts the form's changes */
+  guint               made_serial;          /* form_serial when Make Guide last ran */
 
   GCancellable       *cancellable;
   gint                progress;       /* 0–10000, written by the worker */
@@ -93,6 +109,9 @@ struct _OspGuidePanel
 };
 
 G_DEFINE_FINAL_TYPE (OspGuidePanel, osp_guide_panel, GTK_TYPE_BOX)
+
+static void schedule_preview (OspGuidePanel *self);
+static void clear_preview    (OspGuidePanel *self);
 
 /* -- The form ------------------------------------------------------------------------------ */
 
@@ -124,6 +143,7 @@ on_plane_toggled (GtkCheckButton *check,
   else
     g_hash_table_add (self->plane_off, g_strdup (name));
   update_sensitivity (self);
+  schedule_preview (self);
 }
 
 static void
@@ -153,6 +173,7 @@ refresh_planes (OspGuidePanel *self)
   gtk_widget_set_visible (GTK_WIDGET (self->no_planes_label), n == 0);
   self->refreshing = FALSE;
   update_sensitivity (self);
+  schedule_preview (self);
 }
 
 static gboolean
@@ -240,18 +261,22 @@ on_printer_changed (GtkDropDown   *dropdown,
 void
 osp_guide_panel_set_context (OspGuidePanel      *self,
                              OspPlan            *plan,
-                             GtkSingleSelection *selection)
+                             GtkSingleSelection *selection,
+                             OspViewport        *viewport)
 {
   g_return_if_fail (OSP_IS_GUIDE_PANEL (self));
   g_return_if_fail (plan == NULL || OSP_IS_PLAN (plan));
+  g_return_if_fail (viewport == NULL || OSP_IS_VIEWPORT (viewport));
 
   osp_guide_panel_cancel (self);
+  clear_preview (self);
   if (self->plan != NULL)
     g_signal_handlers_disconnect_by_data (self->plan, self);
   if (self->selection != NULL)
     g_signal_handlers_disconnect_by_data (self->selection, self);
   g_set_object (&self->plan, plan);
   g_set_object (&self->selection, selection);
+  g_set_object (&self->viewport, viewport);
   g_hash_table_remove_all (self->plane_off);
   self->guide = NULL;
   if (plan != NULL)
@@ -330,6 +355,15 @@ osp_guide_panel_set_label (OspGuidePanel *self,
   g_return_if_fail (OSP_IS_GUIDE_PANEL (self));
 
   gtk_editable_set_text (GTK_EDITABLE (self->label_entry), label != NULL ? label : "");
+}
+
+void
+osp_guide_panel_set_preview_enabled (OspGuidePanel *self,
+                                     gboolean       enabled)
+{
+  g_return_if_fail (OSP_IS_GUIDE_PANEL (self));
+
+  gtk_check_button_set_active (self->preview_check, enabled);
 }
 
 /* -- Making the guide ---------------------------------------------------------------------- */
@@ -549,10 +583,174 @@ make_done (GObject      *source,
     }
 }
 
-void
-osp_guide_panel_make (OspGuidePanel *self)
+/* -- The live preview ------------------------------------------------------------------------
+ *
+ * Every change of the form (while the page is shown) makes a draft of the guide on a coarser
+ * grid in a thread, once the form has rested, and shows it in the 3D view as a translucent
+ * overlay with its report; a newer change cancels it.  Make Guide replaces the draft. */
+
+static void
+preview_thread (GTask        *task,
+                gpointer      source_object,
+                gpointer      task_data,
+                GCancellable *cancellable)
 {
+  WorkData *work = task_data;
+  GError *error = NULL;
+
+  work->guide = osp_guide_make (work->bone, work->planes, work->n_planes, &work->params,
+                                &work->report, NULL, cancellable, &error);
+  if (work->guide != NULL)
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+static void
+remove_preview_overlay (OspGuidePanel *self)
+{
+  if (self->preview_overlay != 0 && self->viewport != NULL)
+    osp_viewport_remove_overlay (self->viewport, self->preview_overlay);
+  self->preview_overlay = 0;
+  g_clear_pointer (&self->preview_mesh, osp_mesh_unref);
+}
+
+static void
+clear_preview (OspGuidePanel *self)
+{
+  g_clear_handle_id (&self->preview_source, g_source_remove);
+  if (self->preview_cancellable != NULL)
+    g_cancellable_cancel (self->preview_cancellable);
+  g_clear_object (&self->preview_cancellable);
+  remove_preview_overlay (self);
+  if (self->preview_label != NULL)
+    gtk_label_set_text (self->preview_label, "");
+}
+
+static void
+preview_done (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  OspGuidePanel *self = OSP_GUIDE_PANEL (source);
+  WorkData *work = g_task_get_task_data (G_TASK (result));
+  g_autoptr(GError) error = NULL;
+  g_autofree char *report = NULL;
+  g_autofree char *text = NULL;
+
+  /* A newer draft is on its way, or none is wanted any more. */
+  if (self->disposed || self->preview_cancellable == NULL ||
+      g_task_get_cancellable (G_TASK (result)) != self->preview_cancellable)
+    return;
+  g_clear_object (&self->preview_cancellable);
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      remove_preview_overlay (self);
+      text = g_strdup_printf (_("Preview: no guide can be made so: %s"), error->message);
+      gtk_label_set_text (self->preview_label, text);
+      return;
+    }
+  if (self->viewport != NULL)
+    {
+      if (self->preview_overlay == 0)
+        {
+          guint32 hex = osp_model_role_default_color (OSP_MODEL_ROLE_GUIDE, 0);
+          float rgb[3] = { ((hex >> 16) & 0xff) / 255.0f, ((hex >> 8) & 0xff) / 255.0f,
+                           (hex & 0xff) / 255.0f };
+
+          self->preview_overlay = osp_viewport_add_overlay (self->viewport, work->guide, rgb,
+                                                            0.55f);
+        }
+      else
+        osp_viewport_update_overlay (self->viewport, self->preview_overlay, work->guide, TRUE);
+    }
+  g_clear_pointer (&self->preview_mesh, osp_mesh_unref);
+  self->preview_mesh = osp_mesh_ref (work->guide);
+  report = report_text (&work->report);
+  text = g_strdup_printf (_("Preview, a draft on a %.2f mm grid (Make Guide builds it on the "
+                            "grid step above):\n%s"), work->params.voxel, report);
+  gtk_label_set_text (self->preview_label, text);
+}
+
+static gboolean
+wants_preview (OspGuidePanel *self)
+{
+  return !self->disposed && !self->busy && self->plan != NULL && self->viewport != NULL &&
+         gtk_check_button_get_active (self->preview_check) &&
+         gtk_widget_get_mapped (GTK_WIDGET (self));
+}
+
+static WorkData *collect_work (OspGuidePanel *self,
+                               char         **out_message);
+
+static gboolean
+run_preview (gpointer data)
+{
+  OspGuidePanel *self = data;
   g_autoptr(GTask) task = NULL;
+  g_autofree char *message = NULL;
+  WorkData *work;
+
+  self->preview_source = 0;
+  if (!wants_preview (self))
+    return G_SOURCE_REMOVE;
+  work = collect_work (self, &message);
+  if (work == NULL)
+    {
+      /* Nothing to draft yet; the form says what is missing when Make Guide is pressed. */
+      remove_preview_overlay (self);
+      gtk_label_set_text (self->preview_label, "");
+      return G_SOURCE_REMOVE;
+    }
+  work->params.voxel = MAX (work->params.voxel, PREVIEW_VOXEL);
+  self->preview_cancellable = g_cancellable_new ();
+  task = g_task_new (self, self->preview_cancellable, preview_done, NULL);
+  g_task_set_source_tag (task, run_preview);
+  g_task_set_task_data (task, work, work_data_free);
+  g_task_run_in_thread (task, preview_thread);
+  return G_SOURCE_REMOVE;
+}
+
+/* The form changed (or the page was shown): a new draft once it rests. */
+static void
+restart_preview (OspGuidePanel *self)
+{
+  g_clear_handle_id (&self->preview_source, g_source_remove);
+  if (self->preview_cancellable != NULL)
+    g_cancellable_cancel (self->preview_cancellable);
+  g_clear_object (&self->preview_cancellable);
+  if (!wants_preview (self))
+    {
+      clear_preview (self);
+      return;
+    }
+  gtk_label_set_text (self->preview_label, _("Preview: updating the draft…"));
+  self->preview_source = g_timeout_add (PREVIEW_DELAY_MS, run_preview, self);
+}
+
+static void
+schedule_preview (OspGuidePanel *self)
+{
+  if (self->refreshing || self->disposed)
+    return;
+  self->form_serial++;
+  restart_preview (self);
+}
+
+static void
+on_map (OspGuidePanel *self)
+{
+  /* Back on the page: a draft again, unless the guide was made from this very form. */
+  if (self->form_serial != self->made_serial)
+    restart_preview (self);
+}
+
+/* The form as one guide job (the bone in world coordinates, the ticked planes, the parameters,
+ * the label and the {"op": "guide"} operation), or NULL and the reason in words. */
+static WorkData *
+collect_work (OspGuidePanel  *self,
+              char          **out_message)
+{
   g_autoptr(JsonArray) planes = NULL;
   JsonObject *op;
   WorkData *work;
@@ -560,21 +758,14 @@ osp_guide_panel_make (OspGuidePanel *self)
   guint position;
   mat4 matrix;   /* aligned: cglm's SSE code loads whole columns */
 
-  g_return_if_fail (OSP_IS_GUIDE_PANEL (self));
-
-  if (self->busy || self->plan == NULL)
-    return;
   position = gtk_drop_down_get_selected (self->bone_dropdown);
   if (position != GTK_INVALID_LIST_POSITION)
     bone = osp_plan_find_model (self->plan,
                                 gtk_string_list_get_string (self->bone_names, position));
-  gtk_label_set_text (self->report_label, "");
-  gtk_widget_set_visible (self->warning_bar, FALSE);
-  self->guide = NULL;
   if (bone == NULL)
     {
-      show_error (self, _("Choose the bone to make the guide for."));
-      return;
+      *out_message = g_strdup (_("Choose the bone to make the guide for."));
+      return NULL;
     }
 
   work = g_new0 (WorkData, 1);
@@ -590,25 +781,23 @@ osp_guide_panel_make (OspGuidePanel *self)
         continue;
       if (work->n_planes == OSP_GUIDE_MAX_PLANES)
         {
-          g_autofree char *message =
+          *out_message =
             g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
                                           "A guide carries at most %u slot: tick fewer planes.",
                                           "A guide carries at most %u slots: tick fewer planes.",
                                           OSP_GUIDE_MAX_PLANES),
                              (guint) OSP_GUIDE_MAX_PLANES);
-
-          show_error (self, message);
           work_data_free (work);
-          return;
+          return NULL;
         }
       osp_plan_get_plane (self->plan, index, &work->planes[work->n_planes++]);
       json_array_add_string_element (planes, name);
     }
   if (work->n_planes == 0)
     {
-      show_error (self, _("Tick at least one cut plane to guide."));
+      *out_message = g_strdup (_("Tick at least one cut plane to guide."));
       work_data_free (work);
-      return;
+      return NULL;
     }
 
   osp_guide_params_init (&work->params);
@@ -640,6 +829,32 @@ osp_guide_panel_make (OspGuidePanel *self)
   /* The planes are in world coordinates: so is the bone. */
   osp_model_get_transform (bone, (float *) matrix);
   work->bone = osp_mesh_transform (osp_model_get_mesh (bone), matrix);
+  return work;
+}
+
+void
+osp_guide_panel_make (OspGuidePanel *self)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autofree char *message = NULL;
+  WorkData *work;
+
+  g_return_if_fail (OSP_IS_GUIDE_PANEL (self));
+
+  if (self->busy || self->plan == NULL)
+    return;
+  gtk_label_set_text (self->report_label, "");
+  gtk_widget_set_visible (self->warning_bar, FALSE);
+  self->guide = NULL;
+  work = collect_work (self, &message);
+  if (work == NULL)
+    {
+      show_error (self, message);
+      return;
+    }
+  /* The guide itself replaces the draft. */
+  clear_preview (self);
+  self->made_serial = self->form_serial;
 
   self->busy = TRUE;
   g_clear_pointer (&self->last_error, g_free);
@@ -671,6 +886,20 @@ osp_guide_panel_get_busy (OspGuidePanel *self)
 {
   g_return_val_if_fail (OSP_IS_GUIDE_PANEL (self), FALSE);
   return self->busy;
+}
+
+gboolean
+osp_guide_panel_get_previewing (OspGuidePanel *self)
+{
+  g_return_val_if_fail (OSP_IS_GUIDE_PANEL (self), FALSE);
+  return self->preview_source != 0 || self->preview_cancellable != NULL;
+}
+
+OspMesh *
+osp_guide_panel_get_preview (OspGuidePanel *self)
+{
+  g_return_val_if_fail (OSP_IS_GUIDE_PANEL (self), NULL);
+  return self->preview_mesh;
 }
 
 OspModel *
@@ -737,7 +966,7 @@ osp_guide_panel_dispose (GObject *object)
 {
   OspGuidePanel *self = OSP_GUIDE_PANEL (object);
 
-  osp_guide_panel_set_context (self, NULL, NULL);
+  osp_guide_panel_set_context (self, NULL, NULL, NULL);
   self->disposed = TRUE;
   g_clear_handle_id (&self->progress_source, g_source_remove);
   G_OBJECT_CLASS (osp_guide_panel_parent_class)->dispose (object);
@@ -797,6 +1026,8 @@ osp_guide_panel_init (OspGuidePanel *self)
                                _("The bone model the guide seats on"));
   g_signal_connect_swapped (self->bone_dropdown, "notify::selected",
                             G_CALLBACK (update_sensitivity), self);
+  g_signal_connect_swapped (self->bone_dropdown, "notify::selected",
+                            G_CALLBACK (schedule_preview), self);
   gtk_box_append (box, GTK_WIDGET (self->bone_dropdown));
 
   gtk_box_append (box, heading (_("Cut Planes")));
@@ -838,6 +1069,7 @@ osp_guide_panel_init (OspGuidePanel *self)
       gtk_accessible_update_relation (GTK_ACCESSIBLE (widget),
                                       GTK_ACCESSIBLE_RELATION_LABELLED_BY, label, NULL, -1);
       self->spins[k] = GTK_SPIN_BUTTON (widget);
+      g_signal_connect_swapped (widget, "value-changed", G_CALLBACK (schedule_preview), self);
       gtk_grid_attach (GTK_GRID (grid), label, 0, row, 1, 1);
       gtk_grid_attach (GTK_GRID (grid), widget, 1, row++, 1, 1);
     }
@@ -854,6 +1086,18 @@ osp_guide_panel_init (OspGuidePanel *self)
                                _("Raised text: letters A–Z, digits, - . / and spaces (the case "
                                  "ID by default)"));
   gtk_box_append (box, GTK_WIDGET (self->label_entry));
+  g_signal_connect_swapped (self->label_entry, "changed", G_CALLBACK (schedule_preview), self);
+
+  self->preview_check = GTK_CHECK_BUTTON (gtk_check_button_new_with_mnemonic (
+                                            _("_Preview while editing")));
+  gtk_check_button_set_active (self->preview_check, TRUE);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->preview_check),
+                               _("Show a quick draft of the guide in the 3D view whenever a "
+                                 "setting changes (on a coarser grid; nothing is added to the "
+                                 "plan)"));
+  g_signal_connect_swapped (self->preview_check, "notify::active",
+                            G_CALLBACK (schedule_preview), self);
+  gtk_box_append (box, GTK_WIDGET (self->preview_check));
 
   button = gtk_button_new_with_mnemonic (_("_Make Guide"));
   gtk_widget_add_css_class (button, "suggested-action");
@@ -888,6 +1132,12 @@ osp_guide_panel_init (OspGuidePanel *self)
 
   self->report_label = wrapped_label ("caption");
   gtk_box_append (box, GTK_WIDGET (self->report_label));
+
+  self->preview_label = wrapped_label ("caption");
+  gtk_widget_add_css_class (GTK_WIDGET (self->preview_label), "dim-label");
+  gtk_box_append (box, GTK_WIDGET (self->preview_label));
+  g_signal_connect_swapped (self, "map", G_CALLBACK (on_map), self);
+  g_signal_connect_swapped (self, "unmap", G_CALLBACK (clear_preview), self);
 
   update_sensitivity (self);
 }

@@ -10,6 +10,11 @@
  * replays it).  The report (direction, contact area, slots, pins, checks) is shown in words,
  * its warnings in a warning bar; a failure is shown in plain words and adds nothing.
  *
+ * "Preview while editing" (on by default): while the page is shown, every change of the form
+ * makes a draft on a grid no finer than 0.5 mm in a thread once the form has rested for
+ * 0.4 s (a newer change cancels it), shown in the 3D view as a translucent overlay with its
+ * report; the plan is not changed.  Make Guide replaces the draft.
+ *
  * Put in an OspWindow, the panel follows the window's plan; elsewhere (tests) call
  * osp_guide_panel_set_context().
  */
@@ -18,6 +23,7 @@
 #include <gtk/gtk.h>
 
 #include "osp-plan.h"
+#include "osp-viewport.h"
 
 G_BEGIN_DECLS
 
@@ -26,11 +32,12 @@ G_DECLARE_FINAL_TYPE (OspGuidePanel, osp_guide_panel, OSP, GUIDE_PANEL, GtkBox)
 
 GtkWidget  *osp_guide_panel_new             (void);
 
-/* The plan (NULL detaches) and the selection over its models (the bone offered first; may
- * be NULL). */
+/* The plan (NULL detaches), the selection over its models (the bone offered first; may
+ * be NULL) and the 3D view that shows the live preview (may be NULL: no preview). */
 void        osp_guide_panel_set_context     (OspGuidePanel      *self,
                                              OspPlan            *plan,
-                                             GtkSingleSelection *selection);
+                                             GtkSingleSelection *selection,
+                                             OspViewport        *viewport);
 
 /* The form, as a user fills it: the bone by name (FALSE when not offered), a plane ticked or
  * not (FALSE when not listed), a parameter by its operation key ("width", "gap", "thickness",
@@ -46,12 +53,19 @@ gboolean    osp_guide_panel_set_value       (OspGuidePanel      *self,
                                              double              value);
 void        osp_guide_panel_set_label       (OspGuidePanel      *self,
                                              const char         *label);
+void        osp_guide_panel_set_preview_enabled (OspGuidePanel  *self,
+                                                 gboolean        enabled);
 
 /* What "Make Guide" does; the work runs in a thread: wait for osp_guide_panel_get_busy() to
  * be FALSE.  osp_guide_panel_cancel() is the Cancel button. */
 void        osp_guide_panel_make            (OspGuidePanel      *self);
 void        osp_guide_panel_cancel          (OspGuidePanel      *self);
 gboolean    osp_guide_panel_get_busy        (OspGuidePanel      *self);
+
+/* TRUE while a draft is due or being made (tests wait for FALSE); the draft shown, NULL when
+ * none. */
+gboolean    osp_guide_panel_get_previewing  (OspGuidePanel      *self);
+OspMesh    *osp_guide_panel_get_preview     (OspGuidePanel      *self);
 
 /* The last guide made (owned by the plan; NULL before one or after a failure), the last
  * error shown (NULL after a success), the report and the warnings shown. */

@@ -378,7 +378,7 @@ osp_window_set_plan (OspWindow *self,
   osp_viewport_set_selection (self->viewport, self->selection);
   osp_implant_panel_set_context (self->implant_panel, plan, self->selection, self->viewport);
   osp_measure_panel_set_context (self->measure_panel, plan, self->selection, self->viewport);
-  osp_guide_panel_set_context (self->guide_panel, plan, self->selection);
+  osp_guide_panel_set_context (self->guide_panel, plan, self->selection, self->viewport);
   osp_training_panel_set_plan (self->training_panel, plan);
   osp_window_slices_set_plan (self, plan);
   /* A course an instructor saved opens on its guided steps. */
