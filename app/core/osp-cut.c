@@ -33,6 +33,11 @@ enum
 
 #define NONE G_MAXUINT32
 #define CANCEL_STRIDE 65536
+/* Planes closer than this many eps everywhere in the mesh's box are one plane. */
+#define SAME_PLANE 64
+#ifndef EPS_EXP
+#define EPS_EXP -22
+#endif
 
 /* -- A small open-addressing map from 64-bit keys to vertex indices ------------------------ */
 
@@ -152,6 +157,7 @@ typedef struct
   GArray  *segments; /* guint32 pairs: cap edges enter → exit, for the inside so far */
   gboolean capped;
   double   ref[3];   /* volumes are summed about this point (the input's box centre) */
+  double   eps;      /* on a plane within this distance (about four float roundings) */
   guint    n_loops, n_holes;
   guint32  n_cap_triangles;
 } CutWork;
@@ -367,6 +373,12 @@ append_cap_triangles (CutWork       *w,
       const guint32 *l = &g_array_index (local, guint32, k);
       guint32 tri[3] = { vertex_of[l[0]], vertex_of[l[flip ? 2 : 1]], vertex_of[l[flip ? 1 : 2]] };
 
+      /* A loop through one vertex twice gives the triangulator two points there; a triangle
+       * on both is a fold of no area whose edges (a → b, b → a) pair with each other: left
+       * out, every other edge keeps its twin. */
+      if (tri[0] == tri[1] || tri[1] == tri[2] || tri[0] == tri[2])
+        continue;
+
       g_array_append_vals (w->tris, tri, 3);
       g_array_append_val (w->flags, flags);
       w->n_cap_triangles++;
@@ -397,6 +409,54 @@ cap_section (CutWork      *w,
 
   if (n_seg == 0)
     return TRUE;
+
+  /* A segment a → b with its reverse b → a is a section of no width (two faces meeting
+   * along an edge that lies in the plane, as where nearly parallel planes cross): the two
+   * faces already share that edge, so both segments go, and no loop runs out and back along
+   * it (which the triangulator would cover with a fold of no area). */
+  {
+    KeyMap pairs;
+    guint32 kept = 0;
+    guint32 *sg = (guint32 *) w->segments->data;
+    g_autofree gboolean *gone = g_new0 (gboolean, n_seg);
+
+    key_map_init (&pairs, n_seg);
+    for (guint32 k = 0; k < n_seg; k++)
+      {
+        gboolean found;
+        guint64 reverse = ((guint64) sg[2 * k + 1] << 32) | sg[2 * k];
+        gsize slot = key_map_slot (&pairs, reverse, &found);
+
+        if (found && pairs.values[slot] != NONE)
+          {
+            gone[pairs.values[slot]] = gone[k] = TRUE;
+            pairs.values[slot] = NONE;
+          }
+        else
+          {
+            guint64 key = ((guint64) sg[2 * k] << 32) | sg[2 * k + 1];
+
+            slot = key_map_slot (&pairs, key, &found);
+            if (!found)
+              key_map_set (&pairs, slot, key, k);
+            else if (pairs.values[slot] == NONE)
+              pairs.values[slot] = k;
+          }
+      }
+    key_map_clear (&pairs);
+    for (guint32 k = 0; k < n_seg; k++)
+      if (!gone[k])
+        {
+          sg[2 * kept] = sg[2 * k];
+          sg[2 * kept + 1] = sg[2 * k + 1];
+          kept++;
+        }
+    g_array_set_size (w->segments, 2 * kept);
+    seg = sg;
+    n_seg = kept;
+    if (n_seg == 0)
+      return TRUE;
+  }
 
   key_map_init (&ids, n_seg);
   vertex_of = g_new (guint32, n_seg * 2);
@@ -584,8 +644,12 @@ cap_section (CutWork      *w,
               }
             g_array_append_val (starts, ring_ids->len);
           }
-        osp_triangulate_polygon ((const double *) ring_xy->data, ring_ids->len,
-                                 (const guint32 *) starts->data, starts->len - 1, local);
+        /* Points on the line where this plane meets an earlier one are collinear but for
+         * rounding (of the cut points, and of vertices taken as on a plane within eps):
+         * within twice eps of a line is on it, so no sliver along that line. */
+        osp_triangulate_polygon_tolerant ((const double *) ring_xy->data, ring_ids->len,
+                                          (const guint32 *) starts->data, starts->len - 1,
+                                          2 * w->eps, local);
         g_free (ring_vertex);
         ring_vertex = g_new (guint32, ring_ids->len);
         for (guint i = 0; i < ring_ids->len; i++)
@@ -1073,6 +1137,8 @@ osp_mesh_cut (const OspMesh          *mesh,
               GError                **error)
 {
   CutWork w = { 0 };
+  OspBox box;
+  double unit[OSP_CUT_MAX_PLANES][4];
   guint32 n_v, n_t;
   guint64 bytes;
   double scale = 1.0, eps, zero_volume;
@@ -1112,8 +1178,9 @@ osp_mesh_cut (const OspMesh          *mesh,
 
   {
     const float *p = osp_mesh_get_positions (mesh);
-    float lo[3] = { 0, 0, 0 }, hi[3] = { 0, 0, 0 };
+    float *lo = box.min, *hi = box.max;
 
+    memset (&box, 0, sizeof box);
     if (n_v > 0)
       for (int k = 0; k < 3; k++)
         lo[k] = hi[k] = p[k];
@@ -1130,8 +1197,9 @@ osp_mesh_cut (const OspMesh          *mesh,
       }
   }
   /* About four float roundings at the mesh's scale. */
-  eps = scale * ldexp (1.0, -22);
+  eps = scale * ldexp (1.0, EPS_EXP);
   zero_volume = pow (scale, 3) * 1e-12;
+  w.eps = eps;
 
   w.pos = g_array_sized_new (FALSE, FALSE, sizeof (float), 3 * n_v + 1024);
   g_array_append_vals (w.pos, osp_mesh_get_positions (mesh), 3 * n_v);
@@ -1144,16 +1212,42 @@ osp_mesh_cut (const OspMesh          *mesh,
   w.capped = TRUE;
   out_result->input_closed = mesh_is_closed (mesh);
 
+  /* Unit normals; a plane that agrees with an earlier one (same side) within SAME_PLANE × eps
+   * everywhere in the mesh's box is that plane: two planes tilted by a few microradians make
+   * a wedge thinner than a float can resolve near the line where they cross, whose two caps
+   * rounding would fold through each other.  Dropping the second moves the cut by at most
+   * that distance (well under a micrometre for a bone). */
   for (guint j = 0; j < n_planes; j++)
     {
       const float *pn = planes[j].normal;
       double len = sqrt ((double) pn[0] * pn[0] + (double) pn[1] * pn[1] +
                          (double) pn[2] * pn[2]);
-      double n[3] = { pn[0] / len, pn[1] / len, pn[2] / len };
-      double d = planes[j].d / len + margin_mm;
 
+      for (int k = 0; k < 3; k++)
+        unit[j][k] = pn[k] / len;
+      unit[j][3] = planes[j].d / len + margin_mm;
+    }
+  for (guint j = 0; j < n_planes; j++)
+    {
+      gboolean same = FALSE;
+
+      for (guint i = 0; i < j && !same; i++)
+        {
+          double worst = 0;
+
+          for (int c = 0; c < 8; c++)
+            {
+              double x[3] = { c & 1 ? box.max[0] : box.min[0], c & 2 ? box.max[1] : box.min[1],
+                              c & 4 ? box.max[2] : box.min[2] }, diff = unit[j][3] - unit[i][3];
+
+              for (int k = 0; k < 3; k++)
+                diff -= (unit[j][k] - unit[i][k]) * x[k];
+              worst = MAX (worst, fabs (diff));
+            }
+          same = worst <= SAME_PLANE * eps;
+        }
       osp_progress_report (progress, 0.8 * j / n_planes);
-      if (!cut_by_plane (&w, n, d, eps, cancellable, error))
+      if (!same && !cut_by_plane (&w, unit[j], unit[j][3], eps, cancellable, error))
         goto out;
     }
   osp_progress_report (progress, 0.8);
