@@ -9,6 +9,8 @@
 #include <pthread.h>
 #include <string.h>
 
+#include "osp-boolean.h"
+#include "osp-boolean-cgal-private.h"
 #include "osp-cut.h"
 #include "osp-error.h"
 #include "osp-mesh-io.h"
@@ -647,6 +649,323 @@ test_corner_random (void)
   osp_mesh_unref (meshes[1]);
 }
 
+/* -- Clean pieces for any planes, against CGAL's exact predicates --------------------------- */
+
+/* A piece checked by code that shares nothing with the cut: corners at one position welded
+ * (as an STL file stores them), then CGAL's exact-predicate checks (Epick): every edge used by
+ * two triangles in opposite directions, no triangle CGAL could not add without breaking the
+ * manifold, none of zero area, no two triangles crossing or touching other than along what
+ * they share, outward.  Returns FALSE (and says why) instead of asserting, so that a test can
+ * name the cut that failed. */
+static gboolean
+piece_is_clean (const OspMesh *piece,
+                GString       *why)
+{
+  guint32 n_t = osp_mesh_get_n_triangles (piece);
+  const float *p = osp_mesh_get_positions (piece);
+  const guint32 *t = osp_mesh_get_indices (piece);
+  g_autofree float *soup = g_new (float, 9 * (gsize) MAX (n_t, 1));
+  g_autoptr(OspMesh) welded = NULL;
+  OspCgalMeshView view;
+  OspCgalDiagnosis diag;
+
+  for (gsize i = 0; i < 3 * (gsize) n_t; i++)
+    memcpy (soup + 3 * i, p + 3 * (gsize) t[i], 3 * sizeof (float));
+  welded = osp_mesh_weld_soup (soup, n_t);
+  view.positions = osp_mesh_get_positions (welded);
+  view.n_vertices = osp_mesh_get_n_vertices (welded);
+  view.indices = osp_mesh_get_indices (welded);
+  view.n_triangles = osp_mesh_get_n_triangles (welded);
+  g_assert_true (osp_cgal_diagnose (&view, NULL, &diag));
+  if (diag.n_nonmanifold == 0 && diag.n_boundary_edges == 0 && diag.n_degenerate == 0 &&
+      !diag.self_intersects && !diag.inward)
+    return TRUE;
+  g_string_append_printf (why, "%u triangles: %" G_GUINT64_FORMAT " non-manifold, %"
+                          G_GUINT64_FORMAT " boundary edges, %" G_GUINT64_FORMAT
+                          " degenerate, %s%s", n_t, diag.n_nonmanifold, diag.n_boundary_edges,
+                          diag.n_degenerate, diag.self_intersects ? "self-intersecting " : "",
+                          diag.inward ? "inward" : "");
+  return FALSE;
+}
+
+/* How a set of planes is drawn. */
+typedef enum
+{
+  PLANES_CORNER_INSIDE,   /* all through one point inside the solid */
+  PLANES_CORNER_ON_SURFACE,/* all through one point on the surface */
+  PLANES_THROUGH_VERTICES,/* each through its own vertex of the surface */
+  PLANES_NEAR_PARALLEL,   /* a plane, then others tilted from it by 1e-2 … 1e-6 rad */
+  PLANES_AXES,            /* coordinate planes through vertices (whole rings or faces on them) */
+  PLANES_FREE,            /* anywhere across the box */
+  N_PLANE_KINDS
+} PlaneKind;
+
+static void
+random_unit (GRand *rand,
+             float  n[3])
+{
+  do
+    for (int i = 0; i < 3; i++)
+      n[i] = (float) g_rand_double_range (rand, -1, 1);
+  while (glm_vec3_norm2 (n) < 0.01f || glm_vec3_norm2 (n) > 1);
+  glm_vec3_normalize (n);
+}
+
+static void
+draw_planes (GRand         *rand,
+             const OspMesh *mesh,
+             PlaneKind      kind,
+             guint          n_planes,
+             OspPlane      *planes)
+{
+  const float *x = osp_mesh_get_positions (mesh);
+  guint32 n_v = osp_mesh_get_n_vertices (mesh);
+  OspBox box;
+  float point[3], c[3];
+  guint32 first_vertex = 0;
+
+  osp_mesh_get_bounds (mesh, &box);
+  for (int i = 0; i < 3; i++)
+    {
+      c[i] = (box.min[i] + box.max[i]) / 2;
+      /* Inside for the convex solids; for the bone the middle third of its box, which the
+       * bone crosses often enough. */
+      point[i] = c[i] + (float) g_rand_double_range (rand, -0.25, 0.25) * (box.max[i] - box.min[i]);
+    }
+  if (kind == PLANES_CORNER_ON_SURFACE)
+    {
+      /* A point inside a triangle: at a vertex of the box, the exact pieces themselves may
+       * touch only at that corner (not a manifold, whatever the arithmetic). */
+      const guint32 *t = osp_mesh_get_indices (mesh) +
+                         3 * (gsize) g_rand_int_range (rand, 0, (gint32) osp_mesh_get_n_triangles (mesh));
+      double u = g_rand_double_range (rand, 0.05, 0.9), v = g_rand_double_range (rand, 0.05, 0.95 - u);
+
+      for (int i = 0; i < 3; i++)
+        point[i] = (float) ((1 - u - v) * x[3 * t[0] + i] + u * x[3 * t[1] + i] + v * x[3 * t[2] + i]);
+    }
+  for (guint j = 0; j < n_planes; j++)
+    {
+      float *n = planes[j].normal;
+
+      random_unit (rand, n);
+      switch (kind)
+        {
+        case PLANES_THROUGH_VERTICES:
+          {
+            /* Each through its own vertex: two planes through one corner of the box would
+             * meet along a line through it, where the exact pieces may be pinched. */
+            guint32 v;
+
+            do
+              v = (guint32) g_rand_int_range (rand, 0, (gint32) n_v);
+            while (j > 0 && v == first_vertex);
+            if (j == 0)
+              first_vertex = v;
+            memcpy (point, x + 3 * (gsize) v, sizeof point);
+          }
+          break;
+        case PLANES_NEAR_PARALLEL:
+          if (j > 0)
+            {
+              float tilt[3];
+              double angle = pow (10, -g_rand_double_range (rand, 2, 6));
+
+              random_unit (rand, tilt);
+              memcpy (n, planes[0].normal, sizeof (float) * 3);
+              glm_vec3_muladds (tilt, (float) angle, n);
+              glm_vec3_normalize (n);
+              /* Crossing the first plane inside the box, or parallel a hair apart. */
+              if (j % 2 == 0)
+                for (int i = 0; i < 3; i++)
+                  point[i] += (float) g_rand_double_range (rand, -1e-3, 1e-3);
+            }
+          break;
+        case PLANES_AXES:
+          {
+            int axis = g_rand_int_range (rand, 0, 3);
+
+            glm_vec3_zero (n);
+            n[axis] = g_rand_boolean (rand) ? 1 : -1;
+            memcpy (point, x + 3 * (gsize) g_rand_int_range (rand, 0, (gint32) n_v),
+                    sizeof point);
+          }
+          break;
+        case PLANES_FREE:
+          for (int i = 0; i < 3; i++)
+            point[i] = (float) g_rand_double_range (rand, box.min[i], box.max[i]);
+          break;
+        case PLANES_CORNER_INSIDE:
+        case PLANES_CORNER_ON_SURFACE:
+        case N_PLANE_KINDS:
+        default:
+          break;
+        }
+      planes[j].d = glm_vec3_dot (n, point);
+    }
+}
+
+typedef struct
+{
+  const char *name;
+  const char *path;            /* in the shared data, or NULL for `make` */
+  OspMesh  *(*make) (void);
+  guint       n_cuts;
+} CleanCase;
+
+static OspMesh *make_sphere_fine (void) { return osp_test_make_sphere (20, 64, 32); }
+static OspMesh *make_box_clean (void) { return osp_test_make_box (30, 20, 10); }
+
+static const CleanCase clean_cases[] = {
+  { "sphere", NULL, make_sphere_fine, 96 },
+  { "box", NULL, make_box_clean, 96 },
+  { "sphere-stl", "conformance/stl/lib3mf/Sphere.stl", NULL, 48 },
+  { "femur-left", "mesh/libhip_m3_left_proximal_femur.stl", NULL, 6 },
+  { "hemipelvis-right", "mesh/pelvis_atlas_11_right_surface.stl", NULL, 30 },
+};
+
+/* Seeded random cuts by 2–4 planes of every kind: every piece passes piece_is_clean() and
+ * the volumes (signed, about one point) add up to the input's within 1e-6 of it. */
+static void
+test_clean (gconstpointer data)
+{
+  const CleanCase *tc = data;
+  g_autoptr(OspMesh) mesh = NULL;
+  g_autoptr(GRand) rand = g_rand_new_with_seed (20261208);
+  g_autoptr(GString) failures = g_string_new (NULL);
+  g_autoptr(GString) why = g_string_new (NULL);
+  guint n_failed = 0, n_pieces = 0, n_doubtful = 0, n_exact = 0;
+  gboolean input_clean;
+  double total;
+
+  if (tc->path != NULL)
+    {
+      g_autofree char *path = osp_test_shared_data (tc->path);
+      g_autoptr(GError) error = NULL;
+
+      if (path == NULL)
+        return;
+      mesh = osp_mesh_load (path, NULL, NULL, &error);
+      g_assert_no_error (error);
+    }
+  else
+    mesh = tc->make ();
+  /* The input itself is clean (else its own crossings would be counted); the real
+   * hemipelvis is not (open, and crossing itself, as CT surfaces are): its pieces are held to
+   * what the input allows (below). */
+  g_string_truncate (why, 0);
+  input_clean = piece_is_clean (mesh, why);
+  if (!input_clean)
+    g_test_message ("%s: the input is not clean: %s", tc->name, why->str);
+  total = osp_mesh_get_volume (mesh);
+
+  for (guint k = 0; k < tc->n_cuts; k++)
+    {
+      PlaneKind kind = k % N_PLANE_KINDS;
+      /* Three or more planes through a point of the surface (or through vertices, which on
+       * a box are often one corner) may enclose a cone that lies inside the solid but for
+       * its apex: then the exact outside piece is pinched there (its surface and the cone's
+       * touch at one point), which no arithmetic makes a manifold.  Two planes through such
+       * points make a wedge, which crosses the surface. */
+      guint n_planes = kind == PLANES_CORNER_ON_SURFACE || kind == PLANES_THROUGH_VERTICES ||
+                       kind == PLANES_AXES ? 2 : 2 + (k / N_PLANE_KINDS) % 3;
+      OspPlane planes[4];
+      g_auto(OspCutResult) r = { 0 };
+      g_autoptr(GError) error = NULL;
+      double sum = 0;
+
+      draw_planes (rand, mesh, kind, n_planes, planes);
+      g_assert_true (osp_mesh_cut (mesh, planes, n_planes, 0, &r, NULL, NULL, &error));
+      g_assert_no_error (error);
+      g_assert_cmpint (r.input_closed, ==, input_clean);
+      if (!input_clean)
+        {
+          /* Open and self-crossing: the volumes add up (signed, about one point), and a cut
+           * the check found doubtful is reported so (r.clean FALSE, which the CLI and the GUI
+           * turn into a warning). */
+          g_assert_cmpfloat (fabs (r.inside_volume + r.outside_volume - total), <=,
+                             1e-6 * fabs (total));
+          n_doubtful += !r.clean;
+          continue;
+        }
+      g_assert_true (r.capped);
+      g_assert_true (r.clean);
+      n_exact += r.exact;
+      for (guint side = 0; side < 2; side++)
+        {
+          GPtrArray *pieces = side == 0 ? r.inside : r.outside;
+
+          for (guint i = 0; i < pieces->len; i++)
+            {
+              const OspMesh *piece = g_ptr_array_index (pieces, i);
+
+              n_pieces++;
+              sum += osp_mesh_get_volume (piece);
+              g_string_truncate (why, 0);
+              if (!piece_is_clean (piece, why))
+                {
+                  n_failed++;
+                  g_string_append_printf (failures, "\n  cut %u (kind %d), %s piece %u: %s:",
+                                          k, kind, side == 0 ? "inside" : "outside", i,
+                                          why->str);
+                  for (guint j = 0; j < n_planes; j++)
+                    g_string_append_printf (failures, " %.9g,%.9g,%.9g,%.9g",
+                                            planes[j].normal[0], planes[j].normal[1],
+                                            planes[j].normal[2], planes[j].d);
+                }
+            }
+        }
+      g_assert_cmpfloat (fabs (sum - total), <=, 1e-6 * fabs (total));
+      g_assert_cmpfloat (fabs (r.inside_volume + r.outside_volume - total), <=,
+                         1e-6 * fabs (total));
+    }
+  g_test_message ("%s: %u cuts (%u recomputed exactly), %u pieces, %u not clean, %u reported "
+                  "doubtful", tc->name, tc->n_cuts, n_exact, n_pieces, n_failed, n_doubtful);
+  if (n_failed > 0)
+    g_error ("%s: %u of %u pieces not clean:%s", tc->name, n_failed, n_pieces, failures->str);
+}
+
+/* Four planes through a sphere whose fast cut rounds a sliver along the line where two of
+ * them meet (a crossing pair that CGAL finds): the check sees it and the pieces are computed
+ * again exactly, clean, their volumes adding up. */
+static void
+test_clean_exact (void)
+{
+  g_autoptr(OspMesh) mesh = make_sphere_fine ();
+  const char *texts[4] = {
+    "-0.503592968,-0.247004926,0.827878416,5.02649021",
+    "-0.681783974,-0.516056597,0.518513381,1.73657584",
+    "-0.894470572,0.150103807,-0.421178252,-7.78163815",
+    "0.387816161,-0.241451591,0.889550328,9.58875847",
+  };
+  OspPlane planes[4];
+  g_auto(OspCutResult) r = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GString) why = g_string_new (NULL);
+  double total = osp_mesh_get_volume (mesh), sum = 0;
+
+  for (int i = 0; i < 4; i++)
+    {
+      g_assert_true (osp_plane_parse (texts[i], &planes[i], &error));
+      g_assert_no_error (error);
+    }
+  g_assert_true (osp_mesh_cut (mesh, planes, 4, 0, &r, NULL, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (r.exact);
+  g_assert_true (r.clean);
+  g_assert_cmpuint (r.inside->len, ==, 1);
+  g_assert_cmpuint (r.outside->len, ==, 1);
+  for (guint side = 0; side < 2; side++)
+    {
+      const OspMesh *piece = g_ptr_array_index (side == 0 ? r.inside : r.outside, 0);
+
+      if (!piece_is_clean (piece, why))
+        g_error ("%s piece: %s", side == 0 ? "inside" : "outside", why->str);
+      sum += osp_mesh_get_volume (piece);
+    }
+  g_assert_cmpfloat (fabs (sum - total), <=, 1e-6 * total);
+  g_assert_cmpfloat (fabs (r.inside_volume + r.outside_volume - total), <=, 1e-6 * total);
+}
+
 /* -- Small stacks ----------------------------------------------------------------------------- */
 
 typedef struct
@@ -789,6 +1108,13 @@ main (int argc, char **argv)
   g_test_add_func ("/cut/corner/sphere-stl", test_corner_sphere_stl);
   g_test_add_func ("/cut/corner/random", test_corner_random);
   g_test_add_func ("/cut/small-stack", test_small_stack);
+  for (guint i = 0; i < G_N_ELEMENTS (clean_cases); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/cut/clean/%s", clean_cases[i].name);
+
+      g_test_add_data_func (path, &clean_cases[i], test_clean);
+    }
+  g_test_add_func ("/cut/clean/exact", test_clean_exact);
 
   return g_test_run ();
 }

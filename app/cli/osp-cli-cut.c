@@ -123,6 +123,13 @@ osp_cli_cut (int    argc,
           result.n_cap_holes, result.n_cap_triangles);
   if (!result.capped)
     printf (_("  some cut edges form no closed loop (a plane crosses a hole): left uncapped\n"));
+  if (result.exact)
+    printf (_("  rounding left crossing faces along the cut: the pieces were computed again "
+              "with exact arithmetic\n"));
+  if (!result.clean)
+    printf (_("warning: along the cut the pieces have faces that cross each other or have no "
+              "area (the input crosses itself or is open there); repair the input or check the "
+              "pieces before printing\n"));
   printf (g_dngettext (GETTEXT_PACKAGE, "  inside (resected): %u piece, %.1f mm³\n",
                        "  inside (resected): %u pieces, %.1f mm³\n", result.inside->len),
           result.inside->len, result.inside_volume);

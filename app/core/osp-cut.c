@@ -18,6 +18,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "osp-boolean.h"
+#include "osp-boolean-cgal-private.h"
 #include "osp-cut.h"
 #include "osp-error.h"
 #include "osp-memory.h"
@@ -29,10 +31,16 @@ enum
   TRI_INSIDE = 1 << 0,
   TRI_CAP    = 1 << 1,
   TRI_FLAT   = 1 << 2,
+  TRI_NEW    = 1 << 3,  /* made by the cut: part of a split face, or a cap */
 };
 
 #define NONE G_MAXUINT32
 #define CANCEL_STRIDE 65536
+/* Planes closer than this many eps everywhere in the mesh's box are one plane. */
+#define SAME_PLANE 64
+#ifndef EPS_EXP
+#define EPS_EXP -22
+#endif
 
 /* -- A small open-addressing map from 64-bit keys to vertex indices ------------------------ */
 
@@ -152,8 +160,12 @@ typedef struct
   GArray  *segments; /* guint32 pairs: cap edges enter → exit, for the inside so far */
   gboolean capped;
   double   ref[3];   /* volumes are summed about this point (the input's box centre) */
+  double   eps;      /* on a plane within this distance (about four float roundings) */
   guint    n_loops, n_holes;
   guint32  n_cap_triangles;
+  guint8  *near;     /* per vertex: within 2 eps of some plane (vertices before the last plane) */
+  guint32  n_near;
+  guint    n_planes; /* planes applied so far */
 } CutWork;
 
 static guint32
@@ -360,12 +372,18 @@ append_cap_triangles (CutWork       *w,
                       const guint32 *vertex_of,
                       gboolean       flip)
 {
-  guint8 flags = TRI_INSIDE | TRI_CAP | TRI_FLAT;
+  guint8 flags = TRI_INSIDE | TRI_CAP | TRI_FLAT | TRI_NEW;
 
   for (guint k = 0; k + 2 < local->len; k += 3)
     {
       const guint32 *l = &g_array_index (local, guint32, k);
       guint32 tri[3] = { vertex_of[l[0]], vertex_of[l[flip ? 2 : 1]], vertex_of[l[flip ? 1 : 2]] };
+
+      /* A loop through one vertex twice gives the triangulator two points there; a triangle
+       * on both is a fold of no area whose edges (a → b, b → a) pair with each other: left
+       * out, every other edge keeps its twin. */
+      if (tri[0] == tri[1] || tri[1] == tri[2] || tri[0] == tri[2])
+        continue;
 
       g_array_append_vals (w->tris, tri, 3);
       g_array_append_val (w->flags, flags);
@@ -397,6 +415,54 @@ cap_section (CutWork      *w,
 
   if (n_seg == 0)
     return TRUE;
+
+  /* A segment a → b with its reverse b → a is a section of no width (two faces meeting
+   * along an edge that lies in the plane, as where nearly parallel planes cross): the two
+   * faces already share that edge, so both segments go, and no loop runs out and back along
+   * it (which the triangulator would cover with a fold of no area). */
+  {
+    KeyMap pairs;
+    guint32 kept = 0;
+    guint32 *sg = (guint32 *) w->segments->data;
+    g_autofree gboolean *gone = g_new0 (gboolean, n_seg);
+
+    key_map_init (&pairs, n_seg);
+    for (guint32 k = 0; k < n_seg; k++)
+      {
+        gboolean found;
+        guint64 reverse = ((guint64) sg[2 * k + 1] << 32) | sg[2 * k];
+        gsize slot = key_map_slot (&pairs, reverse, &found);
+
+        if (found && pairs.values[slot] != NONE)
+          {
+            gone[pairs.values[slot]] = gone[k] = TRUE;
+            pairs.values[slot] = NONE;
+          }
+        else
+          {
+            guint64 key = ((guint64) sg[2 * k] << 32) | sg[2 * k + 1];
+
+            slot = key_map_slot (&pairs, key, &found);
+            if (!found)
+              key_map_set (&pairs, slot, key, k);
+            else if (pairs.values[slot] == NONE)
+              pairs.values[slot] = k;
+          }
+      }
+    key_map_clear (&pairs);
+    for (guint32 k = 0; k < n_seg; k++)
+      if (!gone[k])
+        {
+          sg[2 * kept] = sg[2 * k];
+          sg[2 * kept + 1] = sg[2 * k + 1];
+          kept++;
+        }
+    g_array_set_size (w->segments, 2 * kept);
+    seg = sg;
+    n_seg = kept;
+    if (n_seg == 0)
+      return TRUE;
+  }
 
   key_map_init (&ids, n_seg);
   vertex_of = g_new (guint32, n_seg * 2);
@@ -584,8 +650,12 @@ cap_section (CutWork      *w,
               }
             g_array_append_val (starts, ring_ids->len);
           }
-        osp_triangulate_polygon ((const double *) ring_xy->data, ring_ids->len,
-                                 (const guint32 *) starts->data, starts->len - 1, local);
+        /* Points on the line where this plane meets an earlier one are collinear but for
+         * rounding (of the cut points, and of vertices taken as on a plane within eps):
+         * within twice eps of a line is on it, so no sliver along that line. */
+        osp_triangulate_polygon_tolerant ((const double *) ring_xy->data, ring_ids->len,
+                                          (const guint32 *) starts->data, starts->len - 1,
+                                          2 * w->eps, local);
         g_free (ring_vertex);
         ring_vertex = g_new (guint32, ring_ids->len);
         for (guint i = 0; i < ring_ids->len; i++)
@@ -609,14 +679,19 @@ cut_by_plane (CutWork      *w,
   guint32 n_t = w->tris->len / 3;
   const float *p = (const float *) w->pos->data;
 
+  w->n_planes++;
   g_free (w->s);
   w->s = g_new (double, n_v);
+  w->near = g_realloc (w->near, MAX (n_v, 1));
+  memset (w->near + w->n_near, 0, n_v - w->n_near);
+  w->n_near = n_v;
   for (gsize i = 0; i < n_v; i++)
     {
       double s = n[0] * p[3 * i] + n[1] * p[3 * i + 1] + n[2] * p[3 * i + 2] - d;
 
       /* One rule for every vertex: within rounding of the plane is on it (and outside). */
       w->s[i] = fabs (s) <= eps ? 0.0 : s;
+      w->near[i] |= fabs (s) <= 2 * eps;
     }
 
   key_map_clear (&w->edges);
@@ -679,6 +754,7 @@ cut_by_plane (CutWork      *w,
           g_array_append_vals (w->segments, s, 2);
         }
 
+      flags |= TRI_NEW;
       if (!emit_polygon (w, in_poly, ni, flags, t))
         {
           if (!emit_polygon (w, out_poly, no, flags & ~TRI_INSIDE, t))
@@ -887,7 +963,8 @@ build_pieces (CutWork       *w,
               guint32        n_chosen,
               double         zero_volume,
               GPtrArray     *out_pieces,
-              double        *out_volume)
+              double        *out_volume,
+              guint8        *out_kept)
 {
   guint32 n_v = w->pos->len / 3;
   const guint32 *tris = (const guint32 *) w->tris->data;
@@ -904,6 +981,7 @@ build_pieces (CutWork       *w,
   g_autofree guint32 *fill_t = NULL;
   g_autoptr(GArray) pieces = g_array_new (FALSE, FALSE, sizeof (Piece));
   g_autoptr(GArray) volumes = g_array_new (FALSE, TRUE, sizeof (double));
+  g_autofree guint8 *dropped = NULL;
   guint32 n_pieces = 0;
 
   *out_volume = 0;
@@ -992,13 +1070,21 @@ build_pieces (CutWork       *w,
       if (g_array_index (n_solid, guint32, q) == 0 && fabs (piece.volume) <= zero_volume)
         {
           osp_mesh_unref (piece.mesh);
+          if (dropped == NULL)
+            dropped = g_new0 (guint8, n_pieces);
+          dropped[q] = 1;
           continue;
         }
       *out_volume += piece.volume;
       g_array_append_val (pieces, piece);
     }
   group_cavities (pieces, zero_volume, out_pieces);
+  /* Which of the chosen triangles are in a piece (for the check of the cut). */
+  if (out_kept != NULL)
+    for (guint32 k = 0; k < n_chosen; k++)
+      out_kept[k] = dropped == NULL || !dropped[piece_of_tri[k]];
 }
+
 
 typedef struct
 {
@@ -1009,16 +1095,214 @@ typedef struct
   double         zero_volume;
   GPtrArray     *pieces;
   double         volume;
+  gboolean       clean;
 } PiecesJob;
+
+static gboolean side_is_clean (CutWork *w, const guint32 *chosen, const guint8 *flip,
+                               const guint8 *kept, guint32 n_chosen);
 
 static gpointer
 build_pieces_thread (gpointer data)
 {
   PiecesJob *job = data;
+  g_autofree guint8 *kept = g_new (guint8, MAX (job->n_chosen, 1));
 
   build_pieces (job->w, job->chosen, job->flip, job->n_chosen, job->zero_volume, job->pieces,
-                &job->volume);
+                &job->volume, kept);
+  job->clean = side_is_clean (job->w, job->chosen, job->flip, kept, job->n_chosen);
   return NULL;
+}
+
+/* Whether the faces the cut made (parts of split faces, caps) and the faces around them
+ * (sharing a vertex with them, or with a corner within 2 eps of a plane) are clean by CGAL's
+ * exact predicates: no face of zero area, and no two that cross or touch other than along
+ * what they share.  Faces of the input elsewhere are left as they came.  Only cuts by two
+ * planes or more are checked: the crossings came from the lines and corners where planes
+ * meet, and the check (a few hundred milliseconds on a 1 M-triangle bone, its long cap
+ * triangles' boxes overlapping) would make the everyday one-plane cut several times
+ * slower. */
+static gboolean
+side_is_clean (CutWork       *w,
+               const guint32 *chosen,
+               const guint8  *flip,
+               const guint8  *kept,
+               guint32        n_chosen)
+{
+  const guint32 *tris = (const guint32 *) w->tris->data;
+  const guint8 *flags = (const guint8 *) w->flags->data;
+  const float *pos = (const float *) w->pos->data;
+  guint32 n_v = w->pos->len / 3;
+  g_autofree guint8 *mark = g_new0 (guint8, MAX (n_v, 1));
+  g_autoptr(GArray) sub_pos = g_array_new (FALSE, FALSE, sizeof (float));
+  g_autoptr(GArray) sub_idx = g_array_new (FALSE, FALSE, sizeof (guint32));
+  gboolean any_new = FALSE;
+  OspCgalMeshView view;
+  OspCgalDiagnosis diag;
+  KeyMap local;
+
+  if (w->n_planes < 2)
+    return TRUE;
+
+  for (guint32 k = 0; k < n_chosen; k++)
+    if ((flags[chosen[k]] & TRI_NEW) && kept[k])
+      {
+        const guint32 *t = tris + 3 * (gsize) chosen[k];
+
+        mark[t[0]] = mark[t[1]] = mark[t[2]] = 1;
+        any_new = TRUE;
+      }
+  if (!any_new)
+    return TRUE;
+  for (guint32 v = 0; v < w->n_near; v++)
+    mark[v] |= w->near[v];
+
+  key_map_init (&local, 4096);
+  for (guint32 k = 0; k < n_chosen; k++)
+    {
+      const guint32 *t = tris + 3 * (gsize) chosen[k];
+
+      if (!kept[k] ||
+          (!(flags[chosen[k]] & TRI_NEW) && !mark[t[0]] && !mark[t[1]] && !mark[t[2]]))
+        continue;
+      for (int c = 0; c < 3; c++)
+        {
+          guint32 v = t[flip != NULL && flip[k] ? 2 - c : c];
+          gboolean found;
+          gsize slot = key_map_slot (&local, v, &found);
+          guint32 id;
+
+          if (found)
+            id = local.values[slot];
+          else
+            {
+              id = sub_pos->len / 3;
+              key_map_set (&local, slot, v, id);
+              g_array_append_vals (sub_pos, pos + 3 * (gsize) v, 3);
+            }
+          g_array_append_val (sub_idx, id);
+        }
+    }
+  key_map_clear (&local);
+
+  view.positions = (const float *) sub_pos->data;
+  view.n_vertices = sub_pos->len / 3;
+  view.indices = (const guint32 *) sub_idx->data;
+  view.n_triangles = sub_idx->len / 3;
+  osp_cgal_diagnose (&view, NULL, &diag);
+  return !diag.self_intersects && diag.n_degenerate == 0;
+}
+
+/* The box around the mesh, a tenth of its diagonal and a millimetre larger on every side,
+ * as a closed mesh with outward normals. */
+static OspMesh *
+box_around (const OspMesh *mesh)
+{
+  static const guint32 faces[36] = {
+    0, 2, 1, 0, 3, 2,  4, 5, 6, 4, 6, 7,  0, 1, 5, 0, 5, 4,
+    1, 2, 6, 1, 6, 5,  2, 3, 7, 2, 7, 6,  3, 0, 4, 3, 4, 7,
+  };
+  float p[24];
+  OspBox box;
+  double diag = 0, pad;
+
+  osp_mesh_get_bounds (mesh, &box);
+  for (int k = 0; k < 3; k++)
+    diag += ((double) box.max[k] - box.min[k]) * ((double) box.max[k] - box.min[k]);
+  pad = 1.0 + 0.1 * sqrt (diag);
+  for (int c = 0; c < 8; c++)
+    {
+      p[3 * c] = (float) ((c == 1 || c == 2 || c == 5 || c == 6) ? box.max[0] + pad : box.min[0] - pad);
+      p[3 * c + 1] = (float) ((c == 2 || c == 3 || c == 6 || c == 7) ? box.max[1] + pad : box.min[1] - pad);
+      p[3 * c + 2] = (float) (c >= 4 ? box.max[2] + pad : box.min[2] - pad);
+    }
+  return osp_mesh_new (p, 8, faces, 12);
+}
+
+/* Splits a mesh made by a Boolean into pieces as the fast path does (about the same point, so
+ * the volumes add up the same way). */
+static void
+pieces_of (const OspMesh *mesh,
+           const double   ref[3],
+           double         zero_volume,
+           GPtrArray     *out_pieces,
+           double        *out_volume)
+{
+  CutWork w = { 0 };
+  guint32 n_t = osp_mesh_get_n_triangles (mesh);
+  g_autofree guint32 *all = g_new (guint32, MAX (n_t, 1));
+
+  w.pos = g_array_new (FALSE, FALSE, sizeof (float));
+  g_array_append_vals (w.pos, osp_mesh_get_positions (mesh), 3 * osp_mesh_get_n_vertices (mesh));
+  w.tris = g_array_new (FALSE, FALSE, sizeof (guint32));
+  g_array_append_vals (w.tris, osp_mesh_get_indices (mesh), 3 * n_t);
+  w.flags = g_array_new (FALSE, TRUE, sizeof (guint8));
+  g_array_set_size (w.flags, n_t);
+  memcpy (w.ref, ref, sizeof w.ref);
+  for (guint32 t = 0; t < n_t; t++)
+    all[t] = t;
+  build_pieces (&w, all, NULL, n_t, zero_volume, out_pieces, out_volume, NULL);
+  g_array_unref (w.pos);
+  g_array_unref (w.tris);
+  g_array_unref (w.flags);
+}
+
+static gboolean cut_mesh (const OspMesh *mesh, const OspPlane *planes, guint n_planes,
+                          double margin_mm, gboolean exact_fallback, OspCutResult *out_result,
+                          const OspProgressRange *progress, GCancellable *cancellable,
+                          GError **error);
+
+/* The pieces again, exactly: the region K (the box around the mesh cut by the planes, which
+ * is convex and small) intersected with and subtracted from the mesh by CGAL's corefinement
+ * (exact arithmetic, rounded to floats without crossings).  Replaces the pieces in `result`
+ * and returns TRUE; FALSE (result untouched) when the mesh is not a clean solid or the
+ * Boolean fails; FALSE with the error when cancelled. */
+static gboolean
+cut_exactly (const OspMesh  *mesh,
+             const OspPlane *planes,
+             guint           n_planes,
+             double          margin_mm,
+             const double    ref[3],
+             double          zero_volume,
+             OspCutResult   *result,
+             GCancellable   *cancellable,
+             GError        **error)
+{
+  g_autoptr(OspMesh) box = box_around (mesh);
+  g_autoptr(OspMesh) inside = NULL, outside = NULL;
+  g_auto(OspCutResult) region = { 0 };
+  g_autoptr(GError) local_error = NULL;
+  GPtrArray *in_pieces, *out_pieces;
+  double in_volume = 0, out_volume = 0;
+
+  if (!cut_mesh (box, planes, n_planes, margin_mm, FALSE, &region, NULL, cancellable, error))
+    return FALSE;
+  if (region.inside->len != 1 || region.outside->len == 0)
+    return FALSE;
+  inside = osp_mesh_boolean (mesh, g_ptr_array_index (region.inside, 0),
+                             OSP_BOOLEAN_INTERSECTION, NULL, cancellable, &local_error);
+  if (inside != NULL)
+    outside = osp_mesh_boolean (mesh, g_ptr_array_index (region.inside, 0),
+                                OSP_BOOLEAN_DIFFERENCE, NULL, cancellable, &local_error);
+  if (outside == NULL)
+    {
+      if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+      return FALSE;
+    }
+  in_pieces = g_ptr_array_new_with_free_func ((GDestroyNotify) osp_mesh_unref);
+  out_pieces = g_ptr_array_new_with_free_func ((GDestroyNotify) osp_mesh_unref);
+  pieces_of (inside, ref, zero_volume, in_pieces, &in_volume);
+  pieces_of (outside, ref, zero_volume, out_pieces, &out_volume);
+  g_ptr_array_unref (result->inside);
+  g_ptr_array_unref (result->outside);
+  result->inside = in_pieces;
+  result->outside = out_pieces;
+  result->inside_volume = in_volume;
+  result->outside_volume = out_volume;
+  return TRUE;
 }
 
 /* Whether every directed edge a → b has its twin b → a (closed and consistently oriented),
@@ -1072,7 +1356,24 @@ osp_mesh_cut (const OspMesh          *mesh,
               GCancellable           *cancellable,
               GError                **error)
 {
+  return cut_mesh (mesh, planes, n_planes, margin_mm, TRUE, out_result, progress, cancellable,
+                   error);
+}
+
+static gboolean
+cut_mesh (const OspMesh          *mesh,
+          const OspPlane         *planes,
+          guint                   n_planes,
+          double                  margin_mm,
+          gboolean                exact_fallback,
+          OspCutResult           *out_result,
+          const OspProgressRange *progress,
+          GCancellable           *cancellable,
+          GError                **error)
+{
   CutWork w = { 0 };
+  OspBox box;
+  double unit[OSP_CUT_MAX_PLANES][4];
   guint32 n_v, n_t;
   guint64 bytes;
   double scale = 1.0, eps, zero_volume;
@@ -1112,8 +1413,9 @@ osp_mesh_cut (const OspMesh          *mesh,
 
   {
     const float *p = osp_mesh_get_positions (mesh);
-    float lo[3] = { 0, 0, 0 }, hi[3] = { 0, 0, 0 };
+    float *lo = box.min, *hi = box.max;
 
+    memset (&box, 0, sizeof box);
     if (n_v > 0)
       for (int k = 0; k < 3; k++)
         lo[k] = hi[k] = p[k];
@@ -1130,8 +1432,9 @@ osp_mesh_cut (const OspMesh          *mesh,
       }
   }
   /* About four float roundings at the mesh's scale. */
-  eps = scale * ldexp (1.0, -22);
+  eps = scale * ldexp (1.0, EPS_EXP);
   zero_volume = pow (scale, 3) * 1e-12;
+  w.eps = eps;
 
   w.pos = g_array_sized_new (FALSE, FALSE, sizeof (float), 3 * n_v + 1024);
   g_array_append_vals (w.pos, osp_mesh_get_positions (mesh), 3 * n_v);
@@ -1144,16 +1447,42 @@ osp_mesh_cut (const OspMesh          *mesh,
   w.capped = TRUE;
   out_result->input_closed = mesh_is_closed (mesh);
 
+  /* Unit normals; a plane that agrees with an earlier one (same side) within SAME_PLANE × eps
+   * everywhere in the mesh's box is that plane: two planes tilted by a few microradians make
+   * a wedge thinner than a float can resolve near the line where they cross, whose two caps
+   * rounding would fold through each other.  Dropping the second moves the cut by at most
+   * that distance (well under a micrometre for a bone). */
   for (guint j = 0; j < n_planes; j++)
     {
       const float *pn = planes[j].normal;
       double len = sqrt ((double) pn[0] * pn[0] + (double) pn[1] * pn[1] +
                          (double) pn[2] * pn[2]);
-      double n[3] = { pn[0] / len, pn[1] / len, pn[2] / len };
-      double d = planes[j].d / len + margin_mm;
 
+      for (int k = 0; k < 3; k++)
+        unit[j][k] = pn[k] / len;
+      unit[j][3] = planes[j].d / len + margin_mm;
+    }
+  for (guint j = 0; j < n_planes; j++)
+    {
+      gboolean same = FALSE;
+
+      for (guint i = 0; i < j && !same; i++)
+        {
+          double worst = 0;
+
+          for (int c = 0; c < 8; c++)
+            {
+              double x[3] = { c & 1 ? box.max[0] : box.min[0], c & 2 ? box.max[1] : box.min[1],
+                              c & 4 ? box.max[2] : box.min[2] }, diff = unit[j][3] - unit[i][3];
+
+              for (int k = 0; k < 3; k++)
+                diff -= (unit[j][k] - unit[i][k]) * x[k];
+              worst = MAX (worst, fabs (diff));
+            }
+          same = worst <= SAME_PLANE * eps;
+        }
       osp_progress_report (progress, 0.8 * j / n_planes);
-      if (!cut_by_plane (&w, n, d, eps, cancellable, error))
+      if (!same && !cut_by_plane (&w, unit[j], unit[j][3], eps, cancellable, error))
         goto out;
     }
   osp_progress_report (progress, 0.8);
@@ -1191,8 +1520,8 @@ osp_mesh_cut (const OspMesh          *mesh,
   /* Both sides at once: they only read the work. */
   {
     PiecesJob jobs[2] = {
-      { &w, inside, NULL, n_inside, zero_volume, out_result->inside, 0 },
-      { &w, outside, outside_flip, n_outside, zero_volume, out_result->outside, 0 },
+      { &w, inside, NULL, n_inside, zero_volume, out_result->inside, 0, FALSE },
+      { &w, outside, outside_flip, n_outside, zero_volume, out_result->outside, 0, FALSE },
     };
     GThread *thread = NULL;
 
@@ -1205,7 +1534,20 @@ osp_mesh_cut (const OspMesh          *mesh,
       build_pieces_thread (&jobs[1]);
     out_result->inside_volume = jobs[0].volume;
     out_result->outside_volume = jobs[1].volume;
+    out_result->clean = jobs[0].clean && jobs[1].clean;
   }
+
+  /* Rounding left crossing or flat faces along the cut (planes meeting at a grazing angle
+   * or a hair from a vertex): the pieces again, exactly, where the input allows. */
+  if (!out_result->clean && exact_fallback && out_result->input_closed &&
+      out_result->inside->len > 0 && out_result->outside->len > 0)
+    {
+      if (cut_exactly (mesh, planes, n_planes, margin_mm, w.ref, zero_volume, out_result,
+                       cancellable, error))
+        out_result->clean = out_result->exact = TRUE;
+      else if (error != NULL && *error != NULL)
+        goto out;
+    }
 
   out_result->capped = w.capped;
   out_result->missed = out_result->inside->len == 0 || out_result->outside->len == 0;
@@ -1221,6 +1563,7 @@ out:
   g_array_unref (w.flags);
   g_array_unref (w.segments);
   g_free (w.s);
+  g_free (w.near);
   key_map_clear (&w.edges);
   if (!ok)
     osp_cut_result_clear (out_result);

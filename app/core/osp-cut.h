@@ -47,6 +47,15 @@ typedef struct
   double     inside_volume;   /* mm³, sum over the inside pieces (signed volumes about one
                                * point, so they add up to the input's even when it is open) */
   double     outside_volume;  /* mm³, sum over the outside pieces */
+  gboolean   clean;           /* no faces of zero area and no crossing faces along the cut
+                               * (checked with exact predicates on the faces the cut made and
+                               * those around them, for cuts by two planes or more; a cut by
+                               * one plane is not checked and says TRUE); FALSE: say so (the
+                               * input crosses itself there, or is open, and the exact
+                               * recomputation was refused) */
+  gboolean   exact;           /* rounding had left crossing faces, so the pieces were computed
+                               * again with exact arithmetic (CGAL's corefinement of the mesh
+                               * with the region K); the cap counts above are the first try's */
 } OspCutResult;
 
 /* Fills `out_result` (its arrays are created here; release with osp_cut_result_clear()).

@@ -33,6 +33,7 @@ typedef struct
   guint      used;
   GArray    *out;
   double     min_x, min_y, inv_size; /* z-order grid; inv_size 0 = no hashing */
+  double     tolerance; /* absolute: a point this close to a line is on it */
 } Earcut;
 
 #define BLOCK_NODES 1024
@@ -82,22 +83,30 @@ area (const Node *p,
  * would be a sliver that a later plane cuts into two copies of one point. */
 #define STRAIGHT_TOLERANCE 1e-5
 
+/* Also collinear: q within the caller's absolute tolerance of the line p–r.  The cut points
+ * along the line where two planes meet are rounded to floats at the mesh's scale, so their
+ * noise is absolute, not relative: between cut points a few hundredths of a millimetre
+ * apart (a cap of the first plane crossed by the second), a relative test takes the noise
+ * for a turn and clips a sliver ear along the line, which then folds over the first cap. */
 static inline gboolean
-nearly_collinear (const Node *p,
-                  const Node *q,
-                  const Node *r)
+nearly_collinear (const Earcut *ec,
+                  const Node   *p,
+                  const Node   *q,
+                  const Node   *r)
 {
   double a = area (p, q, r);
   double l1 = hypot (q->x - p->x, q->y - p->y), l2 = hypot (r->x - q->x, r->y - q->y);
 
-  return fabs (a) <= STRAIGHT_TOLERANCE * l1 * l2;
+  return fabs (a) <= STRAIGHT_TOLERANCE * l1 * l2 ||
+         fabs (a) <= ec->tolerance * hypot (r->x - p->x, r->y - p->y);
 }
 
 /* p lies on the segment a–c within the tolerance (strictly between its ends). */
 static inline gboolean
-on_diagonal (const Node *a,
-             const Node *c,
-             const Node *p)
+on_diagonal (const Earcut *ec,
+             const Node   *a,
+             const Node   *c,
+             const Node   *p)
 {
   double dx = c->x - a->x, dy = c->y - a->y, len2 = dx * dx + dy * dy, t, cross;
 
@@ -105,7 +114,8 @@ on_diagonal (const Node *a,
     return FALSE;
   t = ((p->x - a->x) * dx + (p->y - a->y) * dy) / len2;
   cross = (p->x - a->x) * dy - (p->y - a->y) * dx;
-  return t > 0 && t < 1 && fabs (cross) <= STRAIGHT_TOLERANCE * len2;
+  return t > 0 && t < 1 && (fabs (cross) <= STRAIGHT_TOLERANCE * len2 ||
+                            fabs (cross) <= ec->tolerance * sqrt (len2));
 }
 
 static inline gboolean
@@ -210,7 +220,7 @@ filter_points (Earcut *ec,
        * into a second copy of the same point).  Spikes (going back along the same line, as
        * a hole's bridge does) and repeats go. */
       if (!p->steiner && (equals (p, p->next) ||
-                          (nearly_collinear (p->prev, p, p->next) && !straight (p))))
+                          (nearly_collinear (ec, p->prev, p, p->next) && !straight (p))))
         {
           Node *prev = p->prev;
 
@@ -346,7 +356,8 @@ point_in_triangle_except_first (double ax, double ay, double bx, double by, doub
 }
 
 static gboolean
-blocks_ear (const Node *p,
+blocks_ear (const Earcut *ec,
+            const Node *p,
             const Node *a,
             const Node *b,
             const Node *c,
@@ -355,26 +366,27 @@ blocks_ear (const Node *p,
   if (p == a || p == c || p->x < x0 || p->x > x1 || p->y < y0 || p->y > y1)
     return FALSE;
   /* A point (nearly) on the new diagonal: the ear would pass through it. */
-  if (p->i != a->i && p->i != c->i && on_diagonal (a, c, p))
+  if (p->i != a->i && p->i != c->i && on_diagonal (ec, a, c, p))
     return TRUE;
   return point_in_triangle_except_first (a->x, a->y, b->x, b->y, c->x, c->y, p->x, p->y) &&
          area (p->prev, p, p->next) >= 0;
 }
 
 static gboolean
-is_ear (const Node *ear)
+is_ear (const Earcut *ec,
+        const Node   *ear)
 {
   const Node *a = ear->prev, *b = ear, *c = ear->next;
   double x0, y0, x1, y1;
 
-  if (area (a, b, c) >= 0 || nearly_collinear (a, b, c))
+  if (area (a, b, c) >= 0 || nearly_collinear (ec, a, b, c))
     return FALSE;
   x0 = MIN (a->x, MIN (b->x, c->x));
   y0 = MIN (a->y, MIN (b->y, c->y));
   x1 = MAX (a->x, MAX (b->x, c->x));
   y1 = MAX (a->y, MAX (b->y, c->y));
   for (const Node *p = c->next; p != a; p = p->next)
-    if (blocks_ear (p, a, b, c, x0, y0, x1, y1))
+    if (blocks_ear (ec, p, a, b, c, x0, y0, x1, y1))
       return FALSE;
   return TRUE;
 }
@@ -388,7 +400,7 @@ is_ear_hashed (const Earcut *ec,
   guint32 min_z, max_z;
   const Node *p, *n;
 
-  if (area (a, b, c) >= 0 || nearly_collinear (a, b, c))
+  if (area (a, b, c) >= 0 || nearly_collinear (ec, a, b, c))
     return FALSE;
   x0 = MIN (a->x, MIN (b->x, c->x));
   y0 = MIN (a->y, MIN (b->y, c->y));
@@ -401,18 +413,18 @@ is_ear_hashed (const Earcut *ec,
   n = ear->next_z;
   while (p != NULL && p->z >= min_z && n != NULL && n->z <= max_z)
     {
-      if (blocks_ear (p, a, b, c, x0, y0, x1, y1))
+      if (blocks_ear (ec, p, a, b, c, x0, y0, x1, y1))
         return FALSE;
       p = p->prev_z;
-      if (blocks_ear (n, a, b, c, x0, y0, x1, y1))
+      if (blocks_ear (ec, n, a, b, c, x0, y0, x1, y1))
         return FALSE;
       n = n->next_z;
     }
   for (; p != NULL && p->z >= min_z; p = p->prev_z)
-    if (blocks_ear (p, a, b, c, x0, y0, x1, y1))
+    if (blocks_ear (ec, p, a, b, c, x0, y0, x1, y1))
       return FALSE;
   for (; n != NULL && n->z <= max_z; n = n->next_z)
-    if (blocks_ear (n, a, b, c, x0, y0, x1, y1))
+    if (blocks_ear (ec, n, a, b, c, x0, y0, x1, y1))
       return FALSE;
   return TRUE;
 }
@@ -629,7 +641,7 @@ earcut_step (Earcut *ec,
     {
       Node *prev = ear->prev, *next = ear->next;
 
-      if (ec->inv_size != 0 ? is_ear_hashed (ec, ear) : is_ear (ear))
+      if (ec->inv_size != 0 ? is_ear_hashed (ec, ear) : is_ear (ec, ear))
         {
           emit (ec, prev->i, ear->i, next->i);
           remove_node (ear);
@@ -791,13 +803,26 @@ osp_triangulate_polygon (const double  *xy,
                          guint          n_rings,
                          GArray        *out_triangles)
 {
+  osp_triangulate_polygon_tolerant (xy, n_points, ring_starts, n_rings, 0, out_triangles);
+}
+
+void
+osp_triangulate_polygon_tolerant (const double  *xy,
+                                  guint32        n_points,
+                                  const guint32 *ring_starts,
+                                  guint          n_rings,
+                                  double         tolerance,
+                                  GArray        *out_triangles)
+{
   Earcut ec = { 0 };
   Node *outer;
 
   g_return_if_fail (xy != NULL && ring_starts != NULL && n_rings >= 1);
   g_return_if_fail (ring_starts[n_rings] == n_points);
   g_return_if_fail (out_triangles != NULL);
+  g_return_if_fail (tolerance >= 0);
 
+  ec.tolerance = tolerance;
   ec.blocks = g_ptr_array_new_with_free_func (g_free);
   ec.out = out_triangles;
 

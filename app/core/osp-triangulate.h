@@ -27,4 +27,15 @@ void osp_triangulate_polygon (const double  *xy,
                               guint          n_rings,
                               GArray        *out_triangles);
 
+/* The same, where points come from rounded coordinates: a point within `tolerance` (in the
+ * units of xy, ≥ 0) of the line through two others counts as on it, so no sliver triangle is
+ * clipped along a run of points that are collinear but for rounding, and no diagonal passes
+ * that close to a point. */
+void osp_triangulate_polygon_tolerant (const double  *xy,
+                                       guint32        n_points,
+                                       const guint32 *ring_starts,
+                                       guint          n_rings,
+                                       double         tolerance,
+                                       GArray        *out_triangles);
+
 G_END_DECLS

@@ -209,9 +209,18 @@ preview_done (GObject      *source,
   else if (!cut->capped)
     text = g_strdup_printf ("%s\n%s\n%s", inside_text, outside_text,
                             _("Some cut faces could not be closed (the model has holes)."));
+  else if (!cut->clean)
+    text = g_strdup_printf ("%s\n%s\n%s", inside_text, outside_text,
+                            _("Along the cut some faces cross each other or have no area (the "
+                              "bone crosses itself there): repair the bone or check the pieces "
+                              "before printing."));
   else
     text = g_strdup_printf ("%s\n%s", inside_text, outside_text);
   set_status (self, text, FALSE);
+  if (!cut->missed && !cut->clean)
+    gtk_widget_add_css_class (GTK_WIDGET (self->status_label), "warning");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self->status_label), "warning");
   cut_result_free (cut);
 }
 
