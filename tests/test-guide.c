@@ -87,6 +87,9 @@ test_box (void)
   g_assert_cmpuint (report.n_undercut, ==, 0);
   g_assert_cmpuint (report.n_in_saw_path, ==, 0);
   g_assert_cmpfloat (report.min_bone_distance, >=, params.fit_gap - 0.02);
+  g_test_message ("box guide: thinnest wall %.3f mm", report.min_wall);
+  g_assert_true (report.print_ready);
+  g_assert_cmpfloat (report.min_wall, >=, 1.5);
   /* The shell stands on the top face (z = 15) within the contact width of the plane. */
   g_assert_cmpfloat (report.patch_area, >, 0.8 * 40 * 2 * params.patch_width);
   g_assert_cmpfloat (report.patch_area, <, 1.05 * 40 * 2 * params.patch_width);
@@ -252,6 +255,8 @@ test_hemipelvis (void)
   g_assert_cmpuint (report.n_pins, ==, 2);
   for (guint q = 0; q < 2; q++)
     g_assert_cmpfloat (report.pin_bone_depth[q], >, 5);
+  g_test_message ("hemipelvis guide: thinnest wall %.3f mm, print check %s", report.min_wall,
+                  report.print_ready ? "passed" : "failed");
 }
 
 int

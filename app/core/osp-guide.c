@@ -15,7 +15,6 @@
 #include <math.h>
 #include <string.h>
 
-#include "osp-boolean.h"
 #include "osp-bvh.h"
 #include "osp-error.h"
 #include "osp-mesh-io.h"
@@ -28,10 +27,13 @@
 #define MAX_VOXELS     (48u * 1000u * 1000u)
 #define FIELD_SCALE    1000.0   /* int16 field units per mm: 1 µm steps, ±32 mm range */
 #define END_WALL       4.0      /* mm of material closing each end of a slot */
-#define LABEL_HEIGHT   5.0      /* mm, capital letters */
-#define LABEL_STROKE   0.8      /* mm */
+#define LABEL_HEIGHT   9.0      /* mm, capital letters */
+#define LABEL_STROKE   1.9      /* mm: more than the print check's minimum wall */
 #define LABEL_RAISE    0.8      /* mm above the shell */
 #define MIN_FACING     0.26     /* cos 75°: steeper bone is not patch */
+#define SCALLOP        0.02     /* mm: see remove_fins() */
+#define SLOT_MARGIN    0.003    /* mm each slot face stands off its plane ± half the width */
+#define CHANNEL_SAGITTA 0.01    /* mm: a 0.25 mm chord of a 1.1 mm circle is 0.007 inside it */
 
 void
 osp_guide_params_init (OspGuideParams *params)
@@ -602,6 +604,11 @@ cast_columns (Builder *B, GError **error)
   }
 
   B->vox = B->p->voxel;
+  /* Off by a fraction of a step, so that no face of the field (slot ends, pin sleeves, all a
+   * whole number of millimetres from lo) falls on a grid line: a field of 0 on a grid line
+   * comes out as a sheet of a few micrometres. */
+  lo[0] -= 0.37 * B->vox;
+  lo[1] -= 0.37 * B->vox;
   n_columns = (guint64) ((hi[0] - lo[0]) / B->vox + 3) * (guint64) ((hi[1] - lo[1]) / B->vox + 3);
   if (n_columns > 4000000)
     {
@@ -979,26 +986,65 @@ place_label (Builder *B)
                       "shell ends. Use a shorter label.")));
 }
 
-/* The guide's signed distance field (negative inside) at column (i, j), height h. */
+/* The label's strokes on the shell (negative inside), INFINITY where there are none. */
 static double
-field (const Builder *B, int i, int j, double h)
+label_field (const Builder *B, int i, int j, double h)
+{
+  gsize c = i + (gsize) B->nx * j;
+  double top = B->top[c], g = B->p->fit_gap, t;
+
+  if (B->label_d == NULL || top == NO_BONE || !isfinite (B->label_d[c]))
+    return INFINITY;
+  t = B->p->thickness / CLAMP (B->facing[c], 0.5f, 1.0f);
+  return MAX (MAX (B->label_d[c] - LABEL_STROKE / 2, B->patch_sd[c] + 0.5),
+              MAX (top + g - h, h - (top + g + t + LABEL_RAISE)));
+}
+
+/* The guide's signed distance field (negative inside) at column (i, j), height h, less the
+ * label: the shell, slot walls and sleeves, with the saw paths and pin channels taken out. */
+static double
+field_full (const Builder *B, int i, int j, double h, gboolean as_distance)
 {
   gsize c = i + (gsize) B->nx * j;
   double top = B->top[c], g = B->p->fit_gap, d = INFINITY;
   gboolean bone = top != NO_BONE;
   float x[3];
 
+  /* Heights along u over sloping bone are more than distances: as_distance, times the cosine
+   * of the slope they are the distance to the bone's tangent plane, so that the field is
+   * nowhere deeper than the solid is (remove_fins() takes it for the radius of the balls it
+   * keeps).  Otherwise they stay heights, which marching cubes interpolates between columns
+   * as the bone's surface. */
+  double f = 1.0;
+
+  if (bone && as_distance)
+    {
+      /* The steepest slope of the height field to a neighbouring column. */
+      double steep = 0;
+
+      for (int dj = -1; dj <= 1; dj++)
+        for (int di = -1; di <= 1; di++)
+          {
+            int ii = i + di, jj = j + dj;
+            float other;
+
+            if ((di == 0 && dj == 0) || ii < 0 || jj < 0 || ii >= B->nx || jj >= B->ny)
+              continue;
+            other = B->top[ii + (gsize) B->nx * jj];
+            if (other != NO_BONE)
+              steep = MAX (steep, fabs (other - top) / (hypot (di, dj) * B->vox));
+          }
+      f = 1.0 / sqrt (1.0 + steep * steep);
+    }
+
   if (bone)
     {
       /* The shell over the patch, thicker along u where the bone slopes so that it keeps
        * its thickness across the surface. */
       double t = B->p->thickness / CLAMP (B->facing[c], 0.5f, 1.0f);
-      double shell = MAX (B->patch_sd[c], MAX (top + g - h, h - (top + g + t)));
+      double shell = MAX (B->patch_sd[c], f * MAX (top + g - h, h - (top + g + t)));
 
       d = MIN (d, shell);
-      if (B->label_d != NULL && isfinite (B->label_d[c]))
-        d = MIN (d, MAX (MAX (B->label_d[c] - LABEL_STROKE / 2, B->patch_sd[c] + 0.5),
-                         MAX (top + g - h, h - (top + g + t + LABEL_RAISE))));
     }
   column_point (B, i, j, h, x);
   for (guint s = 0; s < B->n_slots; s++)
@@ -1007,7 +1053,7 @@ field (const Builder *B, int i, int j, double h)
       double lower = bone ? top + g : S->top_lo + g;
       double upper = (bone ? top : S->top_hi) + g + B->p->slot_height;
 
-      d = MIN (d, MAX (slot_wall_2d (B, S, x), MAX (lower - h, h - upper)));
+      d = MIN (d, MAX (slot_wall_2d (B, S, x), f * MAX (lower - h, h - upper)));
     }
   for (guint q = 0; q < B->n_pins; q++)
     {
@@ -1017,9 +1063,39 @@ field (const Builder *B, int i, int j, double h)
       double lower = (bone ? top : B->top[pc]) + g;
       double upper = B->top[pc] + g + B->p->thickness + B->p->sleeve_height;
 
-      d = MIN (d, MAX (r - ro, MAX (lower - h, h - upper)));
+      d = MIN (d, MAX (r - ro, MAX (f * (lower - h), h - upper)));
+    }
+  /* The saw paths and the pin channels are part of the field, so that the opening of
+   * remove_fins() sees them: a cut made afterwards would slice the bone's stepped height
+   * field beside a slot face into lips and acute edges thinner than a printer can make.
+   * Marching cubes reproduces a plane exactly (the field is linear across it) and never puts
+   * material where the field says outside, so each slot face is the plane ± half the slot
+   * width (plus SLOT_MARGIN) within the field's micrometre. */
+  for (guint s = 0; s < B->n_slots; s++)
+    {
+      const Slot *S = &B->slots[s];
+      double sn = dot3 (S->n, x) - S->d, sb = dot3 (S->b, x);
+      double path = MAX (fabs (sn) - (B->half_slot + SLOT_MARGIN),
+                         MAX (S->b_min - B->p->slot_overrun - B->vox - sb,
+                              sb - (S->b_max + B->p->slot_overrun + B->vox)));
+
+      d = MAX (d, -path);
+    }
+  for (guint q = 0; q < B->n_pins; q++)
+    {
+      int pc = B->pin_col[q];
+      double r = hypot (pc % B->nx - i, pc / B->nx - j) * B->vox;
+
+      /* 0.1 mm of play; the facets are chords of the circle, SAGITTA off it at most. */
+      d = MAX (d, B->p->pin_diameter / 2 + 0.1 + CHANNEL_SAGITTA - r);
     }
   return d;
+}
+
+static double
+field (const Builder *B, int i, int j, double h)
+{
+  return field_full (B, i, j, h, FALSE);
 }
 
 typedef struct
@@ -1051,30 +1127,74 @@ fill_layers (gpointer user_data)
   return NULL;
 }
 
-/* Removes material thinner than the printable minimum (fins where the bone's height field
- * bends sharply under the shell): a morphological opening of the solid voxels by 0.8 mm.
- * Voxels the opening keeps keep their exact field value (the fit surface stays as it was);
- * voxels it removes become outside. */
+/* Removes material thinner than the printable minimum: a morphological opening of the solid
+ * by a ball of radius r, the union of the balls inside the solid whose radius is at least r.
+ * Each voxel centre whose field says it lies deeper than r inside carries the ball of its
+ * depth (the field is nowhere deeper than the solid, so the ball is inside; a voxel centre a
+ * fraction of a step deeper than r carries a ball that reaches the face, so flat faces stay
+ * where they are); the union of those balls is where min over centres e of
+ * |x − e|² − ρ(e)² ≤ 0, a power distance that the distance transform computes exactly (it
+ * takes any function of the centres).  Near the surface that power is 2ρ times the distance,
+ * which gives the field of the opened solid; marching cubes then rounds every fin, lip and
+ * acute edge (a slot face meeting bone that slopes across it) to radius r, and what is left
+ * holds a ball of diameter 2r at every point: more than the print check's minimum wall. */
 static void
-remove_fins (const Builder *B, gint16 *data)
+remove_fins (const Builder *B, gint16 *data, double radius)
 {
   gsize n = (gsize) B->nx * B->ny * B->nz;
   g_autofree float *grid = g_try_new (float, n);
   const float big = 1e20f;
-  float r = (float) (0.8 / B->vox), r2 = r * r;
+  double r = radius / B->vox, rmax = r + 2;
 
   if (grid == NULL)
     return;
+  /* The distance from each voxel centre to the nearest outside one: more than its depth, by
+   * less than a step. */
   for (gsize i = 0; i < n; i++)
     grid[i] = data[i] > 0 ? big : 0;
   edt_3d (grid, B->nx, B->ny, B->nz);
-  /* Eroded: deeper than r inside.  Then the distance to the eroded set. */
-  for (gsize i = 0; i < n; i++)
-    grid[i] = grid[i] > r2 ? 0 : big;
+  for (int k = 0; k < B->nz; k++)
+    for (int j = 0; j < B->ny; j++)
+      for (int i = 0; i < B->nx; i++)
+        {
+          gsize v = i + (gsize) B->nx * (j + (gsize) B->ny * k);
+          double depth = MIN (data[v] / FIELD_SCALE / B->vox, sqrt (grid[v]));
+
+          if (depth >= r)
+            depth = MIN (depth, -field_full (B, i, j, B->h0 + k * B->vox, TRUE) / B->vox);
+          /* A little more than the depth: the balls of neighbouring centres leave scallops
+           * of vox² / 8ρ between them on a flat face, which this fills (the solid itself
+           * bounds the result). */
+          if (depth >= r)
+            depth += SCALLOP / B->vox;
+          grid[v] = depth >= r ? (float) -(MIN (depth, rmax) * MIN (depth, rmax)) : big;
+        }
   edt_3d (grid, B->nx, B->ny, B->nz);
   for (gsize i = 0; i < n; i++)
-    if (data[i] > 0 && grid[i] > (r + 0.75f) * (r + 0.75f))
-      data[i] = -1;
+    {
+      double open = -grid[i] / (2 * r) * B->vox * FIELD_SCALE;
+
+      if (open < data[i])
+        data[i] = (gint16) lrint (CLAMP (open, -32000.0, 32000.0));
+    }
+}
+
+/* Adds the label's strokes to the field (after the opening: they are raised on the shell). */
+static void
+add_label (const Builder *B, gint16 *data)
+{
+  if (B->label_d == NULL)
+    return;
+  for (int k = 0; k < B->nz; k++)
+    for (int j = 0; j < B->ny; j++)
+      for (int i = 0; i < B->nx; i++)
+        {
+          double d = label_field (B, i, j, B->h0 + k * B->vox);
+          gsize v = i + (gsize) B->nx * (j + (gsize) B->ny * k);
+
+          if (isfinite (d) && -d * FIELD_SCALE > data[v])
+            data[v] = (gint16) lrint (CLAMP (-d * FIELD_SCALE, -32000.0, 32000.0));
+        }
 }
 
 static OspMesh *
@@ -1100,7 +1220,9 @@ extract_shell (Builder *B, const OspProgressRange *progress, GCancellable *cance
     }
   hhi += B->p->fit_gap + MAX (B->p->slot_height,
                               2 * B->p->thickness + MAX (B->p->sleeve_height, LABEL_RAISE));
-  B->h0 = hlo + B->p->fit_gap - 2 * B->vox;
+  /* Half a step off: the walls over columns without bone stand on hlo + fit gap exactly, a
+   * level that must not fall on a grid layer (a field of 0 there comes out as a sheet). */
+  B->h0 = hlo + B->p->fit_gap - 2.5 * B->vox;
   B->nz = (int) ceil ((hhi - B->h0) / B->vox) + 3;
   if ((guint64) B->nx * B->ny * B->nz > MAX_VOXELS)
     {
@@ -1130,126 +1252,17 @@ extract_shell (Builder *B, const OspProgressRange *progress, GCancellable *cance
   }
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     return NULL;
-  remove_fins (B, osp_volume_get_data_mutable (volume));
+  {
+    OspPrintCheckOptions check;
+
+    osp_print_check_options_init (&check);
+    remove_fins (B, osp_volume_get_data_mutable (volume),
+                 0.5 * check.min_wall + 1.0 * B->vox);
+  }
+  add_label (B, osp_volume_get_data_mutable (volume));
   osp_progress_report (progress, 0.5);
   sub = osp_progress_sub (progress, 0.5, 0.5);
   return osp_isosurface_extract (volume, 0, 0, &sub, cancellable, error);
-}
-
-/* A box from its centre point, three unit axes and half sizes, outward. */
-static OspMesh *
-make_box (const double center[3], const float ax[3][3], const double half[3])
-{
-  static const guint32 faces[12][3] = {
-    { 0, 2, 1 }, { 1, 2, 3 }, { 4, 5, 6 }, { 5, 7, 6 }, { 0, 1, 4 }, { 1, 5, 4 },
-    { 2, 6, 3 }, { 3, 6, 7 }, { 0, 4, 2 }, { 2, 4, 6 }, { 1, 3, 5 }, { 3, 7, 5 },
-  };
-  float pos[8][3];
-  g_autoptr(OspMesh) box = NULL;
-
-  for (int v = 0; v < 8; v++)
-    for (int k = 0; k < 3; k++)
-      pos[v][k] = (float) (center[k] + (v & 1 ? 1 : -1) * half[0] * ax[0][k] +
-                           (v & 2 ? 1 : -1) * half[1] * ax[1][k] +
-                           (v & 4 ? 1 : -1) * half[2] * ax[2][k]);
-  box = osp_mesh_new (&pos[0][0], 8, &faces[0][0], 12);
-  if (osp_mesh_get_volume (box) < 0)
-    return osp_mesh_flip (box);
-  return g_steal_pointer (&box);
-}
-
-/* A prism around an axis (24 sides, circumscribing the circle of radius r so a pin of that
- * radius always fits), from h0 to h1 along the axis. */
-static OspMesh *
-make_channel (const float base[3], const float axis[3], const float e1[3], const float e2[3],
-              double r, double h0, double h1)
-{
-  enum { N = 24 };
-  float pos[2 * N + 2][3];
-  guint32 tri[4 * N][3];
-  double rc = r / cos (G_PI / N);
-  g_autoptr(OspMesh) mesh = NULL;
-
-  for (int s = 0; s < N; s++)
-    {
-      double a = 2 * G_PI * s / N;
-
-      for (int k = 0; k < 3; k++)
-        {
-          double off = rc * (cos (a) * e1[k] + sin (a) * e2[k]);
-
-          pos[s][k] = (float) (base[k] + h0 * axis[k] + off);
-          pos[N + s][k] = (float) (base[k] + h1 * axis[k] + off);
-        }
-    }
-  for (int k = 0; k < 3; k++)
-    {
-      pos[2 * N][k] = (float) (base[k] + h0 * axis[k]);
-      pos[2 * N + 1][k] = (float) (base[k] + h1 * axis[k]);
-    }
-  for (int s = 0; s < N; s++)
-    {
-      guint32 a = s, b = (s + 1) % N;
-
-      tri[4 * s][0] = a;         tri[4 * s][1] = b;         tri[4 * s][2] = N + a;
-      tri[4 * s + 1][0] = b;     tri[4 * s + 1][1] = N + b; tri[4 * s + 1][2] = N + a;
-      tri[4 * s + 2][0] = 2 * N; tri[4 * s + 2][1] = b;     tri[4 * s + 2][2] = a;
-      tri[4 * s + 3][0] = 2 * N + 1; tri[4 * s + 3][1] = N + a; tri[4 * s + 3][2] = N + b;
-    }
-  mesh = osp_mesh_new (&pos[0][0], 2 * N + 2, &tri[0][0], 4 * N);
-  if (osp_mesh_get_volume (mesh) < 0)
-    return osp_mesh_flip (mesh);
-  return g_steal_pointer (&mesh);
-}
-
-/* The saw paths and pin channels, one mesh of disjoint closed pieces. */
-static OspMesh *
-make_cavities (const Builder *B, const OspMesh *shell)
-{
-  g_autoptr(GPtrArray) parts = g_ptr_array_new_with_free_func ((GDestroyNotify) osp_mesh_unref);
-  OspBox box;
-  double diag;
-
-  osp_mesh_get_bounds (shell, &box);
-  diag = sqrt ((box.max[0] - box.min[0]) * (box.max[0] - box.min[0]) +
-               (box.max[1] - box.min[1]) * (box.max[1] - box.min[1]) +
-               (box.max[2] - box.min[2]) * (box.max[2] - box.min[2])) + 10;
-  for (guint s = 0; s < B->n_slots; s++)
-    {
-      const Slot *S = &B->slots[s];
-      float ax[3][3];
-      double center[3], half[3], mid_b = 0.5 * (S->b_min + S->b_max), cc[3];
-
-      memcpy (ax[0], S->n, sizeof ax[0]);
-      memcpy (ax[1], S->b, sizeof ax[1]);
-      memcpy (ax[2], S->a, sizeof ax[2]);
-      /* Centre: on the plane, at mid_b along b, at the guide's middle along a. */
-      for (int k = 0; k < 3; k++)
-        cc[k] = 0.5 * (box.min[k] + box.max[k]);
-      {
-        double ca = dot3 (S->a, (float[3]) { (float) cc[0], (float) cc[1], (float) cc[2] });
-
-        for (int k = 0; k < 3; k++)
-          center[k] = S->d * S->n[k] + mid_b * S->b[k] + ca * S->a[k];
-      }
-      half[0] = B->half_slot;
-      half[1] = 0.5 * (S->b_max - S->b_min) + B->p->slot_overrun;
-      half[2] = diag;
-      g_ptr_array_add (parts, make_box (center, ax, half));
-    }
-  for (guint q = 0; q < B->n_pins; q++)
-    {
-      int pc = B->pin_col[q];
-      float base[3];
-
-      column_point (B, pc % B->nx, pc / B->nx, 0.0, base);
-      g_ptr_array_add (parts, make_channel (base, B->u, B->e1, B->e2,
-                                            B->p->pin_diameter / 2 + 0.1,
-                                            B->top[pc] - 15.0,
-                                            B->top[pc] + B->p->fit_gap + B->p->thickness +
-                                            B->p->sleeve_height + 5.0));
-    }
-  return osp_mesh_merge ((OspMesh *const *) parts->pdata, parts->len);
 }
 
 /* Keeps the pieces that hold at least 1 % of the largest piece's volume. */
@@ -1474,7 +1487,7 @@ osp_guide_make (const OspMesh          *bone,
   OspGuideReport local = { 0 };
   Builder B = { 0 };
   OspMeshTopology topology;
-  g_autoptr(OspMesh) shell = NULL, cavities = NULL, cut = NULL, guide = NULL;
+  g_autoptr(OspMesh) shell = NULL, guide = NULL;
   OspProgressRange sub;
 
   g_return_val_if_fail (bone != NULL, NULL);
@@ -1583,21 +1596,11 @@ osp_guide_make (const OspMesh          *bone,
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     goto fail;
 
-  sub = osp_progress_sub (progress, 0.3, 0.3);
+  sub = osp_progress_sub (progress, 0.3, 0.6);
   shell = extract_shell (&B, &sub, cancellable, error);
   if (shell == NULL)
     goto fail;
-  cavities = make_cavities (&B, shell);
-  sub = osp_progress_sub (progress, 0.6, 0.3);
-  if (g_getenv ("OSP_GUIDE_DUMP") != NULL)
-    {
-      osp_mesh_save (shell, "/tmp/guide-shell.stl", OSP_MESH_FORMAT_UNKNOWN, NULL);
-      osp_mesh_save (cavities, "/tmp/guide-cav.stl", OSP_MESH_FORMAT_UNKNOWN, NULL);
-    }
-  cut = osp_mesh_boolean (shell, cavities, OSP_BOOLEAN_DIFFERENCE, &sub, cancellable, error);
-  if (cut == NULL)
-    goto fail;
-  guide = drop_crumbs (&B, cut);
+  guide = drop_crumbs (&B, shell);
   if (osp_mesh_get_n_triangles (guide) == 0)
     {
       g_set_error_literal (error, OSP_ERROR, OSP_ERROR_FAILED,

@@ -13,10 +13,14 @@
  *   like (an open or self-crossing CT surface does not matter here);
  * - the contact patch is that surface within `patch_width` of each plane, where it faces u;
  *   the shell is the patch raised by the fit gap and thickened; slot walls stand `slot_height`
- *   above the bone; sleeves stand on the shell; all of that is one signed-distance field,
- *   extracted by marching cubes on a grid of `voxel` mm;
- * - the saw slots and the pin channels are then cut out with exact mesh Booleans
- *   (osp-boolean.h), so each slot's faces are the planned plane ± half the slot width exactly.
+ *   above the bone; sleeves stand on the shell; the saw paths and the pin channels are taken
+ *   out; all of that is one signed-distance field, extracted by marching cubes on a grid of
+ *   `voxel` mm;
+ * - before extraction the field is opened by a ball of the print check's minimum wall (every
+ *   fin, lip and acute edge, such as where a slot face meets bone that slopes across it, is
+ *   rounded off), then each slot face is put back where the opened solid stands behind it:
+ *   marching cubes reproduces a plane exactly, so each slot's faces are the planned plane ±
+ *   half the slot width to the field's micrometre, and the guide passes the print check.
  *
  * Planes follow osp-cut.h: n·x = d; the slot is centred on the plane.
  */
