@@ -287,6 +287,9 @@ test_notes_json (void)
     { "{\"key\": {\"guides\": [{\"planes\": [[1, 0, 0, 5, 0, 0, 0]], \"blade\": 1.0, "
       "\"clearance\": 0.4}]}}", TRUE, NULL, NULL },
     { "{\"key\": {\"guides\": [3]}}", FALSE, NULL, "guide 1" },
+    { "{\"key\": {\"guides\": [{\"planes\": [3]}]}}", FALSE, NULL, "planes" },
+    { "{\"key\": {\"cut_planes\": [\"Iliac cut\"]}}", FALSE, NULL, "cut_planes" },
+    { "{\"key\": {\"screws\": [{}]}}", FALSE, NULL, "screws" },
     { "{\"key\": {\"guides\": [{}]}}", FALSE, NULL, "planes" },
     { "{\"key\": {\"guides\": [{\"planes\": []}]}}", FALSE, NULL, "guide 1" },
     { "{\"key\": {\"guides\": [{\"planes\": [[0, 0, 0, 5, 0, 0, 0]]}]}}", FALSE, NULL,

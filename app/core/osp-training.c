@@ -545,10 +545,16 @@ plan_cut_planes (OspPlan *plan)
         {
           float v[4];
           KeyPlane plane = { { 0 } };
+          OspPlane p;
 
-          if (osp_json_get_floats (json_array_get_element (json_node_get_array (list), j), v, 4,
-                                   "cut", "planes", NULL) &&
-              unit_plane (v, &plane))
+          /* [nx, ny, nz, d] or the name of one of the plan's planes. */
+          if (!osp_plan_parse_plane_node (plan, json_array_get_element (json_node_get_array (list),
+                                                                        j),
+                                          "cut", &p, NULL))
+            continue;
+          memcpy (v, p.normal, sizeof p.normal);
+          v[3] = p.d;
+          if (unit_plane (v, &plane))
             g_array_append_val (planes, plane);
         }
     }
@@ -1693,6 +1699,12 @@ read_vector (JsonNode    *node,
              const char  *name,
              GError     **error)
 {
+  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
+    {
+      g_set_error (error, OSP_ERROR, OSP_ERROR_CORRUPT, _("%s: “%s” must hold %u numbers"),
+                   where, name, n);
+      return FALSE;
+    }
   if (!osp_json_get_floats (node, out, n, where, name, error))
     return FALSE;
   for (guint i = 0; i < n; i++)
