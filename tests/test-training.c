@@ -113,18 +113,31 @@ test_checks (void)
   }
   g_assert_true (osp_training_next (training));
 
-  /* 6. Measure. */
+  /* 6. Guide: a guide model (without a key, any guide). */
+  g_assert_cmpuint (osp_training_get_current (training), ==, OSP_TRAINING_STEP_GUIDE);
+  g_assert_false (osp_training_is_done (training, OSP_TRAINING_STEP_GUIDE));
+  g_assert_false (osp_training_next (training));
+  {
+    g_autoptr(OspMesh) shell = osp_test_make_box (10, 10, 4);
+    g_autoptr(OspModel) guide = osp_model_new ("Guide 1", shell, OSP_MODEL_ROLE_GUIDE);
+
+    execute_ok (plan, osp_command_new_add_model (guide, -1, NULL));
+    g_assert_true (osp_training_is_done (training, OSP_TRAINING_STEP_GUIDE));
+  }
+  g_assert_true (osp_training_next (training));
+
+  /* 7. Measure. */
   g_assert_false (osp_training_is_done (training, OSP_TRAINING_STEP_MEASURE));
   execute_ok (plan, osp_command_new_add_landmark ("ASIS L", position));
   g_assert_true (osp_training_is_done (training, OSP_TRAINING_STEP_MEASURE));
   g_assert_true (osp_training_next (training));
 
-  /* 7. Export: reported by the GUI. */
+  /* 8. Export: reported by the GUI. */
   g_assert_false (osp_training_next (training));
   osp_training_report (training, OSP_TRAINING_STEP_EXPORT);
   g_assert_true (osp_training_next (training));
 
-  /* 8. Save: a file, unmodified, with work in it; a change makes it undone again. */
+  /* 9. Save: a file, unmodified, with work in it; a change makes it undone again. */
   g_assert_cmpuint (osp_training_get_current (training), ==, OSP_TRAINING_STEP_SAVE);
   g_assert_false (osp_training_is_done (training, OSP_TRAINING_STEP_SAVE));
   g_assert_true (osp_plan_save (plan, path, NULL, NULL, &error));
@@ -245,17 +258,45 @@ test_notes_json (void)
     const char *json;
     gboolean    ok;
     const char *cut_note;
+    const char *in_message;   /* a failure's message names this */
   } cases[] = {
-    { "{}", TRUE, NULL },
-    { "{\"version\": 1, \"notes\": {}}", TRUE, NULL },
-    { "{\"version\": 1, \"notes\": {\"cut\": \"Mind the notch\"}}", TRUE, "Mind the notch" },
+    { "{}", TRUE, NULL, NULL },
+    { "{\"version\": 1, \"notes\": {}}", TRUE, NULL, NULL },
+    { "{\"version\": 1, \"notes\": {\"cut\": \"Mind the notch\"}}", TRUE, "Mind the notch", NULL },
     /* A newer course may add members and steps: what we know is still read. */
     { "{\"version\": 7, \"extra\": [1], \"notes\": {\"cut\": \"x\", \"fly\": \"y\"}}", TRUE,
-      "x" },
-    { "{\"notes\": [\"cut\"]}", FALSE, NULL },
-    { "{\"notes\": {\"cut\": 12}}", FALSE, NULL },
-    { "{\"notes\": {\"cut\": null}}", TRUE, NULL },
-    { "{\"notes\": {\"cut\": {\"a\": 1}}}", FALSE, NULL },
+      "x", NULL },
+    { "{\"notes\": [\"cut\"]}", FALSE, NULL, NULL },
+    { "{\"notes\": {\"cut\": 12}}", FALSE, NULL, NULL },
+    { "{\"notes\": {\"cut\": null}}", TRUE, NULL, NULL },
+    { "{\"notes\": {\"cut\": {\"a\": 1}}}", FALSE, NULL, NULL },
+    /* The margin and guide checks of the key. */
+    { "{\"key\": {\"margin\": true, \"tolerances\": {\"margin_mm\": 0}}}", TRUE, NULL,
+      NULL },
+    { "{\"key\": {\"tolerances\": {\"margin_mm\": -1}}}", FALSE, NULL, "margin_mm" },
+    { "{\"key\": {\"tolerances\": {\"margin_mm\": 500}}}", FALSE, NULL, "margin_mm" },
+    { "{\"key\": {\"tolerances\": {\"guide_angle_deg\": 0}}}", FALSE, NULL,
+      "guide_angle_deg" },
+    { "{\"key\": {\"margin\": 1}}", FALSE, NULL, "margin" },
+    { "{\"key\": {\"cut_planes\": [[1, 0, 0, 5, 0, 0, 0]], \"cut_margins_mm\": [1, 2]}}",
+      FALSE, NULL, "cut_margins_mm" },
+    { "{\"key\": {\"cut_planes\": [[1, 0, 0, 5, 0, 0, 0]], \"cut_margins_mm\": [\"a\"]}}",
+      FALSE, NULL, "cut_margins_mm" },
+    { "{\"key\": {\"cut_planes\": [[1, 0, 0, 5, 0, 0, 0]], \"cut_margins_mm\": [12.5]}}",
+      TRUE, NULL, NULL },
+    { "{\"key\": {\"guides\": [{\"planes\": [[1, 0, 0, 5, 0, 0, 0]], \"blade\": 1.0, "
+      "\"clearance\": 0.4}]}}", TRUE, NULL, NULL },
+    { "{\"key\": {\"guides\": [3]}}", FALSE, NULL, "guide 1" },
+    { "{\"key\": {\"guides\": [{\"planes\": [3]}]}}", FALSE, NULL, "planes" },
+    { "{\"key\": {\"cut_planes\": [\"Iliac cut\"]}}", FALSE, NULL, "cut_planes" },
+    { "{\"key\": {\"screws\": [{}]}}", FALSE, NULL, "screws" },
+    { "{\"key\": {\"guides\": [{}]}}", FALSE, NULL, "planes" },
+    { "{\"key\": {\"guides\": [{\"planes\": []}]}}", FALSE, NULL, "guide 1" },
+    { "{\"key\": {\"guides\": [{\"planes\": [[0, 0, 0, 5, 0, 0, 0]]}]}}", FALSE, NULL,
+      "no normal" },
+    { "{\"key\": {\"guides\": [{\"planes\": [[1, 0, 0, 5]]}]}}", FALSE, NULL, "planes" },
+    { "{\"key\": {\"guides\": [{\"planes\": [[1, 0, 0, 5, 0, 0, 0]], \"blade\": 9}]}}",
+      FALSE, NULL, "blade" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -279,7 +320,10 @@ test_notes_json (void)
       else
         {
           g_assert_nonnull (error);
+          g_test_message ("%s", error->message);
           g_assert_nonnull (strstr (error->message, "case.osteoplan"));
+          if (cases[i].in_message != NULL)
+            g_assert_nonnull (strstr (error->message, cases[i].in_message));
           g_assert_false (osp_training_is_course (plan));
         }
     }
@@ -311,10 +355,19 @@ test_new_case (void)
 
   g_assert_no_error (error);
   g_assert_nonnull (plan);
-  g_assert_cmpuint (osp_plan_get_n_models (plan), ==, 1);
+  /* The CT, the bone and the tumour (a mask and its model). */
+  g_assert_cmpuint (osp_plan_get_n_volumes (plan), ==, 1);
+  g_assert_cmpuint (osp_plan_get_n_masks (plan), ==, 1);
+  g_assert_cmpuint (osp_plan_get_n_models (plan), ==, 2);
   model = osp_plan_get_model (plan, 0);
   g_assert_cmpint (osp_model_get_role (model), ==, OSP_MODEL_ROLE_BONE);
   g_assert_cmpuint (osp_mesh_get_n_triangles (osp_model_get_mesh (model)), >, 1000);
+  g_assert_cmpint (osp_model_get_role (osp_plan_get_model (plan, 1)), ==,
+                   OSP_MODEL_ROLE_TUMOUR);
+  /* The cut step checks the margin to it (and nothing else yet). */
+  g_assert_true (osp_training_get_margin_check (plan));
+  g_assert_true (osp_training_has_key (plan, OSP_TRAINING_STEP_CUT));
+  g_assert_false (osp_training_has_key (plan, OSP_TRAINING_STEP_GUIDE));
   g_assert_false (osp_plan_can_undo (plan));
   g_assert_false (osp_plan_get_modified (plan));
   g_assert_null (osp_plan_get_path (plan));
@@ -399,6 +452,10 @@ test_key_cut (void)
   g_assert_true (osp_training_from_json (trainee, saved, "test", &error));
   g_assert_no_error (error);
   g_assert_true (osp_training_has_key (trainee, OSP_TRAINING_STEP_CUT));
+  /* The case has a tumour, so the key checks the margin too; here the planes alone count
+   * (test_key_margin checks the margin). */
+  g_assert_true (osp_training_get_margin_check (trainee));
+  osp_training_set_margin_check (trainee, FALSE);
   g_assert_true (osp_training_get_tolerances (trainee, &tol));
   g_assert_cmpfloat (tol.plane_angle_deg, ==, 5);
   g_assert_cmpfloat (tol.plane_offset_mm, ==, 3);
@@ -494,6 +551,291 @@ test_key_implants (void)
   g_assert_false (osp_training_check_plan (plan, OSP_TRAINING_STEP_IMPLANT));
 }
 
+/* A plan for the margin and guide keys: a 60 × 40 × 30 mm bone "Pelvis" centred on the
+ * origin and, with_tumour, a 10 mm cube "Tumour" centred on it (its vertices at ±5 mm). */
+static OspPlan *
+make_box_plan (gboolean with_tumour)
+{
+  OspPlan *plan = osp_plan_new ();
+  g_autoptr(OspMesh) box = osp_test_make_box (60, 40, 30);
+  g_autoptr(OspMesh) bone_mesh = osp_test_translate (box, -30, -20, -15);
+  g_autoptr(OspModel) bone = osp_model_new ("Pelvis", bone_mesh, OSP_MODEL_ROLE_BONE);
+
+  osp_test_execute_ok (plan, osp_command_new_add_model (bone, -1, NULL));
+  if (with_tumour)
+    {
+      g_autoptr(OspMesh) cube = osp_test_make_box (10, 10, 10);
+      g_autoptr(OspMesh) lesion = osp_test_translate (cube, -5, -5, -5);
+      g_autoptr(OspModel) tumour = osp_model_new ("Tumour", lesion, OSP_MODEL_ROLE_TUMOUR);
+
+      osp_test_execute_ok (plan, osp_command_new_add_model (tumour, -1, NULL));
+    }
+  return plan;
+}
+
+static void
+cut_box (OspPlan *plan,
+         float    nx,
+         float    d)
+{
+  g_autoptr(GError) error = NULL;
+  OspPlane plane = { { nx, 0, 0 }, d };
+
+  g_assert_true (osp_plan_cut_model (plan, osp_plan_find_model (plan, "Pelvis"), &plane, 1, 0,
+                                     "Cut Pelvis", NULL, &error));
+  g_assert_no_error (error);
+}
+
+/* The cut's margin to the tumour: against the target alone (the case's default key), then
+ * against an instructor's plane, shown beside; the margin exact at the cube's vertices. */
+static void
+test_key_margin (void)
+{
+  static const struct
+  {
+    float       nx, d;        /* the trainee's plane: nx·x = d (resected: nx·x ≤ d) */
+    gboolean    pass;
+    const char *text;
+  } alone[] = {
+    { 1, 15, TRUE, "Your cut plane 1 leaves a margin of 10.0 mm to the tumour, at least the "
+                   "10.0 mm target." },
+    { 1, 14, FALSE, "Your cut plane 1 leaves a margin of 9.0 mm to the tumour, less than the "
+                    "10.0 mm target: not accepted." },
+    { -1, 15, TRUE, "margin of 10.0 mm" },         /* the other side, the cube the same */
+    { 1, 25, TRUE, "margin of 20.0 mm" },
+    { 1, 2, FALSE, "Your cut plane 1 passes through the tumour or leaves it on the side that "
+                   "stays (margin -3.0 mm): not accepted." },
+    { -1, -10, FALSE, "(margin -15.0 mm)" },         /* the tumour on the side that stays */
+  };
+  g_autoptr(OspPlan) plan = make_box_plan (TRUE);
+  g_autofree char *text = NULL;
+  OspTrainingTolerances tol;
+
+  osp_training_set_margin_check (plan, TRUE);
+  g_assert_true (osp_training_has_key (plan, OSP_TRAINING_STEP_CUT));
+  g_assert_false (osp_training_compare (plan, OSP_TRAINING_STEP_CUT, &text));
+  g_assert_cmpstr (text, ==, "No cut yet.");
+  g_clear_pointer (&text, g_free);
+  for (guint i = 0; i < G_N_ELEMENTS (alone); i++)
+    {
+      cut_box (plan, alone[i].nx, alone[i].d);
+      g_assert_cmpint (osp_training_compare (plan, OSP_TRAINING_STEP_CUT, &text), ==,
+                       alone[i].pass);
+      g_test_message ("%s", text);
+      g_assert_nonnull (strstr (text, alone[i].text));
+      g_assert_cmpint (osp_training_check_plan (plan, OSP_TRAINING_STEP_CUT), ==,
+                       alone[i].pass);
+      g_clear_pointer (&text, g_free);
+      g_assert_true (osp_plan_undo (plan));
+    }
+  /* The instructor lowers the target to 9 mm: 1 mm short of 10 is now enough. */
+  osp_training_get_tolerances (plan, &tol);
+  g_assert_cmpfloat (tol.margin_mm, ==, 10);
+  tol.margin_mm = 9;
+  osp_training_set_tolerances (plan, &tol);
+  cut_box (plan, 1, 14);
+  g_assert_true (osp_training_check_plan (plan, OSP_TRAINING_STEP_CUT));
+  g_assert_true (osp_plan_undo (plan));
+
+  /* No tumour: the margin cannot be checked, and the step is not passed silently. */
+  {
+    g_autoptr(OspPlan) bare = make_box_plan (FALSE);
+
+    osp_training_set_margin_check (bare, TRUE);
+    cut_box (bare, 1, 15);
+    g_assert_false (osp_training_compare (bare, OSP_TRAINING_STEP_CUT, &text));
+    g_assert_nonnull (strstr (text, "no tumour model"));
+    g_clear_pointer (&text, g_free);
+  }
+
+  /* The instructor cuts at x = 16 (an 11 mm margin); the key records it with the margin and
+   * travels through the course file's JSON. */
+  {
+    g_autoptr(OspPlan) instructor = make_box_plan (TRUE);
+    g_autoptr(OspPlan) trainee = make_box_plan (TRUE);
+    g_autoptr(JsonObject) saved = NULL;
+    g_autoptr(GError) error = NULL;
+
+    cut_box (instructor, 1, 16);
+    g_assert_cmpuint (osp_training_set_key_from_plan (instructor, NULL), ==, 1);
+    g_assert_true (osp_training_get_margin_check (instructor));
+    saved = osp_training_to_json (instructor);
+    g_assert_true (osp_training_from_json (trainee, saved, "test", &error));
+    g_assert_no_error (error);
+    g_assert_true (osp_training_get_margin_check (trainee));
+
+    /* 1 mm nearer the tumour than the instructor, on the target: accepted. */
+    cut_box (trainee, 1, 15);
+    g_assert_true (osp_training_compare (trainee, OSP_TRAINING_STEP_CUT, &text));
+    g_test_message ("%s", text);
+    g_assert_nonnull (strstr (text, "Cut plane 1: 0.0° and 1.0 mm from the instructor's"));
+    g_assert_nonnull (strstr (text, "Your cut plane 1 leaves a margin of 10.0 mm to the tumour, "
+                                    "at least the 10.0 mm target (the instructor's plane "
+                                    "11.0 mm, a difference of -1.0 mm)."));
+    g_clear_pointer (&text, g_free);
+    g_assert_true (osp_plan_undo (trainee));
+
+    /* 2 mm nearer: within the plane's 5 mm tolerance, but 1 mm short of the margin. */
+    cut_box (trainee, 1, 14);
+    g_assert_false (osp_training_compare (trainee, OSP_TRAINING_STEP_CUT, &text));
+    g_test_message ("%s", text);
+    g_assert_nonnull (strstr (text, "Cut plane 1: 0.0° and 2.0 mm from the instructor's "
+                                    "(within"));
+    g_assert_nonnull (strstr (text, "a margin of 9.0 mm to the tumour, less than the 10.0 mm "
+                                    "target (the instructor's plane 11.0 mm, a difference of "
+                                    "-2.0 mm): not accepted."));
+    g_clear_pointer (&text, g_free);
+  }
+}
+
+/* Makes a guide on the box plan's bone along x·n = d (n in the xy plane at angle_deg from
+ * the x axis), as the Guide tool records it; coarse voxels keep it quick. */
+static void
+make_guide (OspPlan    *plan,
+            const char *name,
+            double      angle_deg,
+            double      d,
+            double      blade,
+            gboolean    automatic)
+{
+  g_autoptr(JsonObject) op = json_object_new ();
+  g_autoptr(GError) error = NULL;
+  JsonArray *planes = json_array_new (), *p = json_array_new ();
+  double a = angle_deg * G_PI / 180;
+
+  json_array_add_double_element (p, cos (a));
+  json_array_add_double_element (p, sin (a));
+  json_array_add_double_element (p, 0);
+  json_array_add_double_element (p, d);
+  json_array_add_array_element (planes, p);
+  json_object_set_string_member (op, "op", "guide");
+  json_object_set_string_member (op, "name", name);
+  json_object_set_string_member (op, "model", "Pelvis");
+  json_object_set_array_member (op, "planes", planes);
+  json_object_set_double_member (op, "blade", blade);
+  json_object_set_double_member (op, "voxel", 0.5);
+  json_object_set_int_member (op, "pins", 0);
+  if (!automatic)
+    {
+      JsonArray *up = json_array_new ();
+
+      json_array_add_double_element (up, 0);
+      json_array_add_double_element (up, 0);
+      json_array_add_double_element (up, 1);
+      json_object_set_array_member (op, "direction", up);
+    }
+  g_assert_true (osp_plan_run_operation (plan, op, NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
+}
+
+static void
+move_model (OspPlan    *plan,
+            const char *name,
+            float       dx,
+            float       dy,
+            float       dz)
+{
+  float m[16] = { 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, dx, dy, dz, 1 };
+
+  osp_test_execute_ok (plan, osp_command_new_set_transform (osp_plan_find_model (plan, name),
+                                                            m));
+}
+
+/* The guide step against the instructor's guide: the slot plane within 0.1 mm and 0.1°, the
+ * same slot, and a guide that seats. */
+static void
+test_key_guide (void)
+{
+  g_autoptr(OspPlan) instructor = make_box_plan (FALSE);
+  g_autoptr(OspPlan) trainee = make_box_plan (FALSE);
+  g_autoptr(JsonObject) saved = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+  JsonObject *op;
+
+  /* The instructor's guide, its insertion direction chosen (and recorded). */
+  make_guide (instructor, "Guide 1", 0, 5, 1.27, TRUE);
+  op = osp_plan_get_operation (instructor, osp_plan_get_n_operations (instructor) - 1);
+  g_assert_true (json_object_has_member (op, "direction_used"));
+  g_assert_cmpuint (osp_training_set_key_from_plan (instructor, NULL), ==, 1);
+  g_assert_true (osp_training_has_key (instructor, OSP_TRAINING_STEP_GUIDE));
+  g_assert_true (osp_training_compare (instructor, OSP_TRAINING_STEP_GUIDE, &text));
+  g_test_message ("%s", text);
+  g_assert_nonnull (strstr (text, "Guide slot 1: 0.00° and 0.00 mm from the instructor's"));
+  g_assert_nonnull (strstr (text, "Guide “Guide 1” seats on the bone"));
+  g_clear_pointer (&text, g_free);
+  saved = osp_training_to_json (instructor);
+  g_assert_true (osp_training_from_json (trainee, saved, "test", &error));
+  g_assert_no_error (error);
+
+  g_assert_false (osp_training_compare (trainee, OSP_TRAINING_STEP_GUIDE, &text));
+  g_assert_cmpstr (text, ==, "No guide yet: make one in the Guide tool for the planned cut.");
+  g_clear_pointer (&text, g_free);
+
+  /* The same plane (the direction given): accepted. */
+  make_guide (trainee, "Guide 1", 0, 5, 1.27, FALSE);
+  g_assert_true (osp_training_compare (trainee, OSP_TRAINING_STEP_GUIDE, &text));
+  g_test_message ("%s", text);
+  g_assert_nonnull (strstr (text, "Guide slot 1: 0.00° and 0.00 mm from the instructor's "
+                                  "(within 0.10° and 0.10 mm)."));
+  g_assert_true (osp_training_check_plan (trainee, OSP_TRAINING_STEP_GUIDE));
+  g_clear_pointer (&text, g_free);
+
+  /* Moved 1 mm down into the bone: the slot stays on the plane, the guide does not seat. */
+  move_model (trainee, "Guide 1", 0, 0, -1);
+  g_assert_false (osp_training_compare (trainee, OSP_TRAINING_STEP_GUIDE, &text));
+  g_test_message ("%s", text);
+  g_assert_nonnull (strstr (text, "0.00° and 0.00 mm"));
+  g_assert_nonnull (strstr (text, "Guide “Guide 1” does not seat on the bone (sampled points "
+                                  "in the bone: "));
+  g_clear_pointer (&text, g_free);
+  g_assert_true (osp_plan_undo (trainee));
+  /* Moved 0.2 mm across the slot: the slot is 0.2 mm off. */
+  move_model (trainee, "Guide 1", 0.2f, 0, 0);
+  g_assert_false (osp_training_compare (trainee, OSP_TRAINING_STEP_GUIDE, &text));
+  g_test_message ("%s", text);
+  g_assert_nonnull (strstr (text, "Guide slot 1: 0.00° and 0.20 mm from the instructor's, "
+                                  "more than 0.10° or 0.10 mm: not accepted."));
+  g_clear_pointer (&text, g_free);
+  g_assert_true (osp_plan_undo (trainee));
+  g_assert_true (osp_training_check_plan (trainee, OSP_TRAINING_STEP_GUIDE));
+  g_assert_true (osp_plan_undo (trainee));
+  g_assert_false (osp_training_check_plan (trainee, OSP_TRAINING_STEP_GUIDE));
+
+  /* A slot 0.2° off (turned about the vertical through the instructor's slot): refused. */
+  make_guide (trainee, "Guide 1", 0.2, 5 * cos (0.2 * G_PI / 180), 1.27, FALSE);
+  g_assert_false (osp_training_compare (trainee, OSP_TRAINING_STEP_GUIDE, &text));
+  g_test_message ("%s", text);
+  g_assert_nonnull (strstr (text, "Guide slot 1: 0.20° and 0.0"));
+  g_assert_nonnull (strstr (text, "not accepted"));
+  g_assert_nonnull (strstr (text, "seats on the bone"));
+  g_clear_pointer (&text, g_free);
+  g_assert_true (osp_plan_undo (trainee));
+
+  /* 0.05° off, but for a 1.0 mm blade: the plane passes, the slot does not. */
+  make_guide (trainee, "Guide 1", 0.05, 5 * cos (0.05 * G_PI / 180), 1.0, FALSE);
+  g_assert_false (osp_training_compare (trainee, OSP_TRAINING_STEP_GUIDE, &text));
+  g_test_message ("%s", text);
+  g_assert_nonnull (strstr (text, "Guide slot 1: 0.05° and 0.0"));
+  g_assert_nonnull (strstr (text, "(within 0.10° and 0.10 mm)."));
+  g_assert_nonnull (strstr (text, "Guide slot 1 is 1.50 mm wide for a 1.00 mm blade; the "
+                                  "instructor's is 1.77 mm wide for a 1.27 mm blade: not "
+                                  "accepted."));
+  g_clear_pointer (&text, g_free);
+  /* The instructor allows 0.01° only: the plane is refused too. */
+  {
+    OspTrainingTolerances tol;
+
+    osp_training_get_tolerances (trainee, &tol);
+    g_assert_cmpfloat (tol.guide_angle_deg, ==, 0.1);
+    g_assert_cmpfloat (tol.guide_offset_mm, ==, 0.1);
+    tol.guide_angle_deg = 0.01;
+    osp_training_set_tolerances (trainee, &tol);
+    g_assert_false (osp_training_compare (trainee, OSP_TRAINING_STEP_GUIDE, &text));
+    g_assert_nonnull (strstr (text, "more than 0.01° or 0.10 mm: not accepted."));
+  }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -507,6 +849,8 @@ main (int   argc,
   g_test_add_func ("/training/new-case", test_new_case);
   g_test_add_func ("/training/key-cut", test_key_cut);
   g_test_add_func ("/training/key-implants", test_key_implants);
+  g_test_add_func ("/training/key-margin", test_key_margin);
+  g_test_add_func ("/training/key-guide", test_key_guide);
 
   return g_test_run ();
 }

@@ -12,6 +12,9 @@
  * makes the guide from the bone model as it stands in the world (its transform applied) and the
  * planes (names of the plan's planes or [nx, ny, nz, d]), and adds it as a model of role
  * "guide" in one undoable step that records this operation, so a saved plan replays it.
+ * Without "direction", the recorded operation gains "direction_used": [x, y, z], the
+ * insertion direction chosen (a result, not read back: replay chooses it again), which the
+ * training course's seating check lifts the guide along.
  */
 #include "config.h"
 
@@ -54,6 +57,9 @@ osp_guide_run_operation (OspPlan         *plan,
   g_autoptr(OspMesh) world_bone = NULL, guide = NULL;
   g_autoptr(OspModel) model = NULL;
   g_autoptr(OspCommand) command = NULL;
+  g_autoptr(JsonObject) recorded = NULL;
+  g_auto(OspGuideReport) local = { 0 };
+  OspGuideReport *report = out_report != NULL ? out_report : &local;
   const char *name, *label = NULL;
   OspModel *bone;
   JsonNode *node;
@@ -142,7 +148,7 @@ osp_guide_run_operation (OspPlan         *plan,
     memcpy (cm, m, sizeof cm);
     world_bone = osp_mesh_transform (osp_model_get_mesh (bone), cm);
   }
-  guide = osp_guide_make (world_bone, planes, n_planes, &params, out_report, NULL, cancellable,
+  guide = osp_guide_make (world_bone, planes, n_planes, &params, report, NULL, cancellable,
                           error);
   if (guide == NULL)
     {
@@ -151,7 +157,26 @@ osp_guide_run_operation (OspPlan         *plan,
     }
   model = osp_model_new (name, guide, OSP_MODEL_ROLE_GUIDE);
   command = osp_command_new_add_model (model, -1, NULL);
-  osp_command_set_operation (command, operation);
+  /* The operation as given, with the insertion direction used when it was chosen here. */
+  recorded = json_object_new ();
+  {
+    JsonObjectIter iter;
+    const char *member;
+    JsonNode *value;
+
+    json_object_iter_init (&iter, operation);
+    while (json_object_iter_next (&iter, &member, &value))
+      json_object_set_member (recorded, member, json_node_copy (value));
+  }
+  if (!json_object_has_member (operation, "direction"))
+    {
+      JsonArray *used = json_array_new ();
+
+      for (int k = 0; k < 3; k++)
+        json_array_add_double_element (used, report->direction[k]);
+      json_object_set_array_member (recorded, "direction_used", used);
+    }
+  osp_command_set_operation (command, recorded);
   {
     g_autofree char *text = g_strdup_printf (_("Make Guide “%s”"), name);
 

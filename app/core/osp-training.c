@@ -10,9 +10,12 @@
 #include <math.h>
 #include <string.h>
 
+#include "osp-bvh.h"
 #include "osp-error.h"
+#include "osp-guide.h"
 #include "osp-json.h"
 #include "osp-implant.h"
+#include "osp-margin.h"
 #include "osp-measure.h"
 #include "osp-phantom.h"
 #include "osp-plan-private.h"
@@ -24,6 +27,9 @@
 #define TRAINING_FORMAT_VERSION 1
 /* A note is prose for a trainee: anything longer is not ours. */
 #define MAX_NOTE_BYTES (64 * 1024)
+/* The most a margin target can sensibly be, and guides in a key. */
+#define MAX_MARGIN_MM 200.0
+#define MAX_KEY_GUIDES 16
 
 typedef struct
 {
@@ -37,6 +43,15 @@ typedef struct
   float direction[3];
 } KeyScrew;
 
+/* A guide: its slot planes (the point at the guide) and the slot it cuts. */
+typedef struct
+{
+  guint    n_planes;
+  KeyPlane planes[OSP_GUIDE_MAX_PLANES];
+  double   blade;
+  double   clearance;
+} KeyGuide;
+
 /* The instructor's plan the trainee's work is checked against. */
 typedef struct
 {
@@ -48,6 +63,9 @@ typedef struct
   gboolean has_cup;
   float    cup_center[3];
   float    cup_axis[3];
+  gboolean has_margin;      /* the cut step checks the margin to the tumour */
+  GArray  *cut_margins;     /* double, one per cut plane: the instructor's margin (or none) */
+  GArray  *guides;          /* KeyGuide */
 } Key;
 
 typedef struct
@@ -64,15 +82,16 @@ static const struct
 } steps[OSP_TRAINING_N_STEPS] = {
   { "open", N_("Open a Case"),
     N_("Open the patient's CT (a DICOM folder or a NIfTI file) or bone meshes. In this course "
-       "the case is already open: a pelvis with a tumour-like defect of one ilium and "
-       "acetabulum. Find the Pelvis model in the list.") },
+       "the case is already open: the CT of a pelvis with a tumour above the right acetabulum, "
+       "the bone as the Pelvis model and the tumour in red. Find both in the list.") },
   { "look", N_("Look"),
     N_("Orbit with the left mouse button, pan with the middle button and zoom with the wheel, "
        "or pick a standard view (anterior, left, superior…). Find the defect and judge how far "
        "it reaches into the acetabulum.") },
   { "cut", N_("Cut"),
-    N_("Open the Cut tool, place one or more planes around the diseased bone with the gizmo or "
-       "by picking three points, check the preview and apply the cut. The bone splits into "
+    N_("Open the Cut tool and place one or more planes around the tumour with the gizmo or by "
+       "picking three points, each leaving at least the target margin to the tumour (the tool "
+       "shows every plane's margin). Check the preview and apply the cut: the bone splits into "
        "closed pieces you can keep, hide or remove.") },
   { "mirror", N_("Mirror"),
     N_("Open the Mirror tool and estimate the midsagittal plane. Then mirror the healthy side "
@@ -81,6 +100,10 @@ static const struct
   { "implant", N_("Implant"),
     N_("Add an implant from the library or import one, and place it against the bone with the "
        "gizmo or by snapping to the surface. Check the fit colour map for penetration.") },
+  { "guide", N_("Guide"),
+    N_("Open the Guide tool, choose the bone and tick the planned cut planes, and make the "
+       "osteotomy guide that carries the saw along them. Read its checks: it must seat on the "
+       "bone and its slots must lie on the planes.") },
   { "measure", N_("Measure"),
     N_("Place landmarks on the bone and measure a distance, an angle or the volume of a piece, "
        "for example the size of the defect the implant has to fill.") },
@@ -209,6 +232,8 @@ osp_training_check_plan (OspPlan         *plan,
              plan_has_role (plan, OSP_MODEL_ROLE_TEMPLATE);
     case OSP_TRAINING_STEP_IMPLANT:
       return plan_has_role (plan, OSP_MODEL_ROLE_IMPLANT);
+    case OSP_TRAINING_STEP_GUIDE:
+      return plan_has_role (plan, OSP_MODEL_ROLE_GUIDE);
     case OSP_TRAINING_STEP_MEASURE:
       return osp_plan_get_n_landmarks (plan) > 0 || osp_measure_get_n (plan) > 0;
     case OSP_TRAINING_STEP_EXPORT:
@@ -232,6 +257,8 @@ key_free (Key *key)
     return;
   g_array_unref (key->cut_planes);
   g_array_unref (key->screws);
+  g_array_unref (key->cut_margins);
+  g_array_unref (key->guides);
   g_free (key);
 }
 
@@ -243,6 +270,8 @@ key_new (void)
   osp_training_tolerances_init (&key->tolerances);
   key->cut_planes = g_array_new (FALSE, FALSE, sizeof (KeyPlane));
   key->screws = g_array_new (FALSE, FALSE, sizeof (KeyScrew));
+  key->cut_margins = g_array_new (FALSE, FALSE, sizeof (double));
+  key->guides = g_array_new (FALSE, FALSE, sizeof (KeyGuide));
   return key;
 }
 
@@ -420,6 +449,9 @@ osp_training_tolerances_init (OspTrainingTolerances *t)
   t->screw_angle_deg = 10;
   t->cup_center_mm = 5;
   t->cup_angle_deg = 5;
+  t->margin_mm = OSP_MARGIN_DEFAULT_TARGET_MM;
+  t->guide_offset_mm = 0.1;
+  t->guide_angle_deg = 0.1;
 }
 
 static double
@@ -443,7 +475,8 @@ bones_center (OspPlan *plan,
       OspBox box;
       float m[16];
 
-      if (role == OSP_MODEL_ROLE_IMPLANT || role == OSP_MODEL_ROLE_TEMPLATE)
+      if (role == OSP_MODEL_ROLE_IMPLANT || role == OSP_MODEL_ROLE_TEMPLATE ||
+          role == OSP_MODEL_ROLE_TUMOUR || role == OSP_MODEL_ROLE_GUIDE)
         continue;
       osp_mesh_get_bounds (osp_model_get_mesh (model), &box);
       osp_model_get_transform (model, m);
@@ -512,10 +545,16 @@ plan_cut_planes (OspPlan *plan)
         {
           float v[4];
           KeyPlane plane = { { 0 } };
+          OspPlane p;
 
-          if (osp_json_get_floats (json_array_get_element (json_node_get_array (list), j), v, 4,
-                                   "cut", "planes", NULL) &&
-              unit_plane (v, &plane))
+          /* [nx, ny, nz, d] or the name of one of the plan's planes. */
+          if (!osp_plan_parse_plane_node (plan, json_array_get_element (json_node_get_array (list),
+                                                                        j),
+                                          "cut", &p, NULL))
+            continue;
+          memcpy (v, p.normal, sizeof p.normal);
+          v[3] = p.d;
+          if (unit_plane (v, &plane))
             g_array_append_val (planes, plane);
         }
     }
@@ -591,6 +630,325 @@ plan_implants (OspPlan  *plan,
     }
 }
 
+
+/* The smallest signed margin of each plane to the plan's tumour models, as the Cut tool
+ * computes it (osp-margin.h: positive when the tumour lies wholly on the resected side);
+ * FALSE when the plan has no tumour model with a vertex. */
+static gboolean
+plan_margins (OspPlan      *plan,
+              const GArray *planes,
+              double       *out)
+{
+  g_autofree float *flat = g_new (float, 4 * MAX (planes->len, 1));
+  gboolean any = FALSE;
+
+  for (guint i = 0; i < planes->len; i++)
+    {
+      memcpy (flat + 4 * i, g_array_index (planes, KeyPlane, i).plane, 4 * sizeof (float));
+      out[i] = G_MAXDOUBLE;
+    }
+  for (guint m = 0; m < osp_plan_get_n_models (plan); m++)
+    {
+      OspModel *model = osp_plan_get_model (plan, m);
+      OspMarginResult result = { 0 };
+      float matrix[16];
+
+      if (osp_model_get_role (model) != OSP_MODEL_ROLE_TUMOUR ||
+          osp_mesh_get_n_vertices (osp_model_get_mesh (model)) == 0)
+        continue;
+      any = TRUE;
+      if (planes->len == 0)
+        continue;
+      osp_model_get_transform (model, matrix);
+      if (!osp_margin_compute_transformed (osp_model_get_mesh (model), matrix,
+                                           (const float (*)[4]) flat, planes->len, &result))
+        continue;
+      for (guint i = 0; i < planes->len; i++)
+        out[i] = MIN (out[i], result.planes[i].margin_mm);
+      osp_margin_result_clear (&result);
+    }
+  return any;
+}
+
+/* The middle of a model's bounds in the world. */
+static void
+model_center (OspModel *model,
+              float    *out)
+{
+  OspBox box;
+  float m[16], c[3];
+
+  osp_mesh_get_bounds (osp_model_get_mesh (model), &box);
+  osp_model_get_transform (model, m);
+  for (int k = 0; k < 3; k++)
+    c[k] = (box.min[k] + box.max[k]) / 2;
+  for (int k = 0; k < 3; k++)
+    out[k] = m[k] * c[0] + m[4 + k] * c[1] + m[8 + k] * c[2] + m[12 + k];
+}
+
+/* A guide of the plan: its slots and where they are, the model and its operation. */
+typedef struct
+{
+  KeyGuide    guide;
+  OspModel   *model;
+  JsonObject *op;
+} PlanGuide;
+
+static double
+op_number (JsonObject *op,
+           const char *name,
+           double      fallback)
+{
+  JsonNode *node = json_object_get_member (op, name);
+
+  if (node != NULL && JSON_NODE_HOLDS_VALUE (node) &&
+      (json_node_get_value_type (node) == G_TYPE_DOUBLE ||
+       json_node_get_value_type (node) == G_TYPE_INT64))
+    return json_node_get_double (node);
+  return fallback;
+}
+
+/* The plane n·x = d (v: n, d) as the model's transform moves it: the normal by the
+ * cofactor matrix of the linear part (the inverse transpose times the determinant), a point
+ * of the plane by the whole transform. */
+static void
+move_plane (OspModel *model,
+            float    *v)
+{
+  float m[16];
+  double n[3], p[3], q[3], len2;
+  static const float identity[16] = { 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1 };
+
+  osp_model_get_transform (model, m);
+  if (memcmp (m, identity, sizeof m) == 0)
+    return;
+  len2 = dot3f (v, v);
+  for (int k = 0; k < 3; k++)
+    p[k] = v[k] * v[3] / len2;
+  /* Column-major: A[r][c] = m[4c + r]; det·A⁻ᵀ has the columns c1×c2, c2×c0, c0×c1. */
+  {
+    const float *c0 = m, *c1 = m + 4, *c2 = m + 8;
+    double r0[3] = { c1[1] * c2[2] - c1[2] * c2[1], c1[2] * c2[0] - c1[0] * c2[2],
+                     c1[0] * c2[1] - c1[1] * c2[0] };
+    double r1[3] = { c2[1] * c0[2] - c2[2] * c0[1], c2[2] * c0[0] - c2[0] * c0[2],
+                     c2[0] * c0[1] - c2[1] * c0[0] };
+    double r2[3] = { c0[1] * c1[2] - c0[2] * c1[1], c0[2] * c1[0] - c0[0] * c1[2],
+                     c0[0] * c1[1] - c0[1] * c1[0] };
+
+    for (int k = 0; k < 3; k++)
+      n[k] = r0[k] * v[0] + r1[k] * v[1] + r2[k] * v[2];
+  }
+  for (int k = 0; k < 3; k++)
+    q[k] = m[k] * p[0] + m[4 + k] * p[1] + m[8 + k] * p[2] + m[12 + k];
+  for (int k = 0; k < 3; k++)
+    v[k] = (float) n[k];
+  v[3] = (float) (n[0] * q[0] + n[1] * q[1] + n[2] * q[2]);
+}
+
+/* Every guide the plan made ({"op": "guide"} whose guide model is still there), its slot
+ * planes as the plan resolves them (names of the plan's planes or numbers). */
+static GArray *
+plan_guides (OspPlan *plan)
+{
+  GArray *guides = g_array_new (FALSE, TRUE, sizeof (PlanGuide));
+  OspGuideParams defaults;
+
+  osp_guide_params_init (&defaults);
+  for (guint i = 0; i < osp_plan_get_n_operations (plan); i++)
+    {
+      JsonObject *op = osp_plan_get_operation (plan, i);
+      const char *kind = json_object_get_string_member_with_default (op, "op", "");
+      JsonNode *name = json_object_get_member (op, "name");
+      JsonNode *list = json_object_get_member (op, "planes");
+      PlanGuide g = { { 0 } };
+      float center[3];
+      gboolean ok = TRUE;
+      guint n;
+
+      if (g_strcmp0 (kind, "guide") != 0 || name == NULL || !JSON_NODE_HOLDS_VALUE (name) ||
+          json_node_get_value_type (name) != G_TYPE_STRING || list == NULL ||
+          !JSON_NODE_HOLDS_ARRAY (list))
+        continue;
+      g.model = osp_plan_find_model (plan, json_node_get_string (name));
+      n = json_array_get_length (json_node_get_array (list));
+      if (g.model == NULL || osp_model_get_role (g.model) != OSP_MODEL_ROLE_GUIDE || n < 1 ||
+          n > OSP_GUIDE_MAX_PLANES)
+        continue;
+      g.op = op;
+      model_center (g.model, center);
+      for (guint j = 0; j < n && ok; j++)
+        {
+          OspPlane plane;
+          float v[4];
+
+          ok = osp_plan_parse_plane_node (plan, json_array_get_element (json_node_get_array (list),
+                                                                        j),
+                                          "guide", &plane, NULL);
+          if (!ok)
+            break;
+          memcpy (v, plane.normal, sizeof plane.normal);
+          v[3] = plane.d;
+          /* A guide moved after it was made carries its slots along. */
+          move_plane (g.model, v);
+          ok = unit_plane (v, &g.guide.planes[j]);
+          if (ok)
+            plane_point (&g.guide.planes[j], center);
+        }
+      if (!ok)
+        continue;
+      g.guide.n_planes = n;
+      g.guide.blade = op_number (op, "blade", defaults.blade);
+      g.guide.clearance = op_number (op, "clearance", defaults.clearance);
+      g_array_append_val (guides, g);
+    }
+  return guides;
+}
+
+/* The guide's own seating check (osp-guide.h), again on the plan as it is now: sampled
+ * points of the guide inside its bone, and points that would catch on the bone when the
+ * guide is lifted off along its insertion direction.  Cached on the guide model: it costs a
+ * tree of the bone. */
+#define SEATING_KEY "osp-training-seating"
+
+typedef struct
+{
+  const OspMesh *mesh;
+  float          transform[16];
+  guint64        bones;
+  float          direction[3];
+  guint          n_overlap;
+  guint          n_undercut;
+} Seating;
+
+typedef enum
+{
+  SEATING_OK,
+  SEATING_NO_BONE,
+  SEATING_NO_DIRECTION,
+} SeatingStatus;
+
+static guint64
+hash_bytes (guint64     h,
+            const void *data,
+            gsize       n)
+{
+  const guint8 *b = data;
+
+  for (gsize i = 0; i < n; i++)
+    h = (h ^ b[i]) * 1099511628211ull;
+  return h;
+}
+
+static gboolean
+read_direction (JsonObject *op,
+                const char *name,
+                float      *out)
+{
+  JsonNode *node = json_object_get_member (op, name);
+
+  return node != NULL && JSON_NODE_HOLDS_ARRAY (node) &&
+         osp_json_get_floats (node, out, 3, "guide", name, NULL) && dot3f (out, out) > 1e-12;
+}
+
+static SeatingStatus
+guide_seating (OspPlan         *plan,
+               const PlanGuide *g,
+               Seating         *out)
+{
+  g_autoptr(GPtrArray) bones = g_ptr_array_new ();
+  const char *bone_name = json_object_get_string_member_with_default (g->op, "model", "");
+  OspModel *named = osp_plan_find_model (plan, bone_name);
+  OspMesh *mesh = osp_model_get_mesh (g->model);
+  Seating key = { 0 }, *cached;
+  g_autoptr(GPtrArray) trees = NULL;
+  const float *pos = osp_mesh_get_positions (mesh);
+  guint32 nv = osp_mesh_get_n_vertices (mesh), stride = MAX (nv / 40000, 1);
+  double len;
+
+  /* The bone it was made for; once that is cut, the bone and its pieces now in the plan. */
+  if (named != NULL && (osp_model_get_role (named) == OSP_MODEL_ROLE_BONE ||
+                        osp_model_get_role (named) == OSP_MODEL_ROLE_PIECE))
+    g_ptr_array_add (bones, named);
+  else
+    for (guint i = 0; i < osp_plan_get_n_models (plan); i++)
+      {
+        OspModel *model = osp_plan_get_model (plan, i);
+
+        if (osp_model_get_role (model) == OSP_MODEL_ROLE_BONE ||
+            osp_model_get_role (model) == OSP_MODEL_ROLE_PIECE)
+          g_ptr_array_add (bones, model);
+      }
+  if (bones->len == 0)
+    return SEATING_NO_BONE;
+  if (!read_direction (g->op, "direction", key.direction) &&
+      !read_direction (g->op, "direction_used", key.direction))
+    return SEATING_NO_DIRECTION;
+  len = sqrt (dot3f (key.direction, key.direction));
+  for (int k = 0; k < 3; k++)
+    key.direction[k] = (float) (key.direction[k] / len);
+
+  key.mesh = mesh;
+  osp_model_get_transform (g->model, key.transform);
+  key.bones = 14695981039346656037ull;
+  for (guint b = 0; b < bones->len; b++)
+    {
+      OspMesh *bone_mesh = osp_model_get_mesh (g_ptr_array_index (bones, b));
+      guint32 nt = osp_mesh_get_n_triangles (bone_mesh);
+      float m[16];
+
+      osp_model_get_transform (g_ptr_array_index (bones, b), m);
+      key.bones = hash_bytes (key.bones, &bone_mesh, sizeof bone_mesh);
+      key.bones = hash_bytes (key.bones, &nt, sizeof nt);
+      key.bones = hash_bytes (key.bones, m, sizeof m);
+    }
+  cached = g_object_get_data (G_OBJECT (g->model), SEATING_KEY);
+  if (cached != NULL && cached->mesh == key.mesh && cached->bones == key.bones &&
+      memcmp (cached->transform, key.transform, sizeof key.transform) == 0 &&
+      memcmp (cached->direction, key.direction, sizeof key.direction) == 0)
+    {
+      *out = *cached;
+      return SEATING_OK;
+    }
+
+  trees = g_ptr_array_new_with_free_func ((GDestroyNotify) osp_bvh_unref);
+  for (guint b = 0; b < bones->len; b++)
+    {
+      OspModel *bone = g_ptr_array_index (bones, b);
+      g_autoptr(OspMesh) world = NULL;
+      float m[16];
+      mat4 cm;
+
+      osp_model_get_transform (bone, m);
+      memcpy (cm, m, sizeof cm);
+      world = osp_mesh_transform (osp_model_get_mesh (bone), cm);
+      g_ptr_array_add (trees, osp_bvh_new (world));
+    }
+  for (guint32 v = 0; v < nv; v += stride)
+    {
+      const float *l = pos + 3 * v, *m = key.transform;
+      float p[3], from[3];
+      gboolean inside = FALSE, caught = FALSE;
+
+      for (int k = 0; k < 3; k++)
+        {
+          p[k] = m[k] * l[0] + m[4 + k] * l[1] + m[8 + k] * l[2] + m[12 + k];
+          from[k] = p[k] + 0.001f * key.direction[k];
+        }
+      for (guint b = 0; b < trees->len; b++)
+        {
+          inside = inside || osp_bvh_is_inside (g_ptr_array_index (trees, b), p);
+          caught = caught || osp_bvh_ray_occluded (g_ptr_array_index (trees, b), from,
+                                                   key.direction, 0.0f, INFINITY);
+        }
+      key.n_overlap += inside;
+      key.n_undercut += caught;
+    }
+  g_object_set_data_full (G_OBJECT (g->model), SEATING_KEY, g_memdup2 (&key, sizeof key),
+                          g_free);
+  *out = key;
+  return SEATING_OK;
+}
+
 guint
 osp_training_set_key_from_plan (OspPlan                     *plan,
                                 const OspTrainingTolerances *tolerances)
@@ -621,8 +979,19 @@ osp_training_set_key_from_plan (OspPlan                     *plan,
   if (key->has_midsagittal)
     plane_point (&key->midsagittal, center);
   plan_implants (plan, key->screws, &key->has_cup, key->cup_center, key->cup_axis);
-  n = (key->cut_planes->len > 0) + key->has_midsagittal +
-      (key->screws->len > 0 || key->has_cup);
+  /* With a tumour, the cut step checks the margin, and shows the instructor's beside. */
+  g_array_set_size (key->cut_margins, key->cut_planes->len);
+  key->has_margin = plan_margins (plan, key->cut_planes, (double *) key->cut_margins->data);
+  if (!key->has_margin)
+    g_array_set_size (key->cut_margins, 0);
+  {
+    g_autoptr(GArray) guides = plan_guides (plan);
+
+    for (guint i = 0; i < guides->len; i++)
+      g_array_append_val (key->guides, g_array_index (guides, PlanGuide, i).guide);
+  }
+  n = (key->cut_planes->len > 0 || key->has_margin) + key->has_midsagittal +
+      (key->screws->len > 0 || key->has_cup) + (key->guides->len > 0);
   return n;
 }
 
@@ -649,6 +1018,35 @@ osp_training_copy_key (OspPlan *to,
   dest->key->has_cup = source->key->has_cup;
   memcpy (dest->key->cup_center, source->key->cup_center, sizeof dest->key->cup_center);
   memcpy (dest->key->cup_axis, source->key->cup_axis, sizeof dest->key->cup_axis);
+  dest->key->has_margin = source->key->has_margin;
+  g_array_append_vals (dest->key->cut_margins, source->key->cut_margins->data,
+                       source->key->cut_margins->len);
+  g_array_append_vals (dest->key->guides, source->key->guides->data, source->key->guides->len);
+}
+
+void
+osp_training_set_margin_check (OspPlan  *plan,
+                               gboolean  check)
+{
+  Notes *notes;
+
+  g_return_if_fail (OSP_IS_PLAN (plan));
+
+  notes = get_notes (plan, TRUE);
+  if (notes->key == NULL)
+    notes->key = key_new ();
+  notes->key->has_margin = check;
+}
+
+gboolean
+osp_training_get_margin_check (OspPlan *plan)
+{
+  Notes *notes;
+
+  g_return_val_if_fail (OSP_IS_PLAN (plan), FALSE);
+
+  notes = get_notes (plan, FALSE);
+  return notes != NULL && notes->key != NULL && notes->key->has_margin;
 }
 
 static Key *
@@ -673,11 +1071,13 @@ osp_training_has_key (OspPlan         *plan,
   switch (step)
     {
     case OSP_TRAINING_STEP_CUT:
-      return key->cut_planes->len > 0;
+      return key->cut_planes->len > 0 || key->has_margin;
     case OSP_TRAINING_STEP_MIRROR:
       return key->has_midsagittal;
     case OSP_TRAINING_STEP_IMPLANT:
       return key->screws->len > 0 || key->has_cup;
+    case OSP_TRAINING_STEP_GUIDE:
+      return key->guides->len > 0;
     default:
       return FALSE;
     }
@@ -719,11 +1119,17 @@ angle_deg (const float *a,
            const float *b,
            gboolean     unsigned_axis)
 {
-  double c = dot3f (a, b) / sqrt (dot3f (a, a) * dot3f (b, b));
+  /* atan2 of the cross and dot products: exact to a few 1e-6° near 0°, where acos of
+   * single-precision normals is off by hundredths of a degree (guide slots are checked to
+   * 0.1°). */
+  double c = dot3f (a, b);
+  double x[3] = { (double) a[1] * b[2] - (double) a[2] * b[1],
+                  (double) a[2] * b[0] - (double) a[0] * b[2],
+                  (double) a[0] * b[1] - (double) a[1] * b[0] };
 
   if (unsigned_axis)
     c = fabs (c);
-  return acos (CLAMP (c, -1.0, 1.0)) * 180 / G_PI;
+  return atan2 (sqrt (x[0] * x[0] + x[1] * x[1] + x[2] * x[2]), c) * 180 / G_PI;
 }
 
 /* The trainee's plane against the key's: angle between them, offset at the key's point. */
@@ -757,6 +1163,172 @@ add_line (GString    *text,
   g_string_append (text, line);
 }
 
+/* Each of the trainee's cut planes against the margin target, and against the margin of the
+ * instructor's plane it matched (match[j]: index in the key, or -1). */
+static gboolean
+compare_margins (Key          *key,
+                 OspPlan      *plan,
+                 const GArray *mine,
+                 const int    *match,
+                 GString      *text)
+{
+  double target = key->tolerances.margin_mm;
+  g_autofree double *margins = g_new (double, mine->len + 1);
+  gboolean pass = TRUE;
+
+  if (!plan_margins (plan, mine, margins))
+    {
+      add_line (text, _("The plan has no tumour model: the margin of the cut cannot be "
+                        "checked."));
+      return FALSE;
+    }
+  for (guint j = 0; j < mine->len; j++)
+    {
+      double m = margins[j], theirs = NAN;
+      g_autofree char *line = NULL;
+      /* As shown, to a tenth of a millimetre: 9.96 mm reads and counts as 10.0 mm. */
+      gboolean ok = m >= target - 0.05;
+
+      if (match[j] >= 0 && (guint) match[j] < key->cut_margins->len)
+        theirs = g_array_index (key->cut_margins, double, match[j]);
+      if (m < 0)
+        line = isfinite (theirs) ?
+               g_strdup_printf (_("Your cut plane %u passes through the tumour or leaves it on "
+                                  "the side that stays (margin %.1f mm; the instructor's plane "
+                                  "%.1f mm): not accepted."), j + 1, m, theirs) :
+               g_strdup_printf (_("Your cut plane %u passes through the tumour or leaves it on "
+                                  "the side that stays (margin %.1f mm): not accepted."),
+                                j + 1, m);
+      else if (isfinite (theirs))
+        line = g_strdup_printf (ok ? _("Your cut plane %u leaves a margin of %.1f mm to the "
+                                       "tumour, at least the %.1f mm target (the instructor's "
+                                       "plane %.1f mm, a difference of %+.1f mm).")
+                                   : _("Your cut plane %u leaves a margin of %.1f mm to the "
+                                       "tumour, less than the %.1f mm target (the instructor's "
+                                       "plane %.1f mm, a difference of %+.1f mm): not "
+                                       "accepted."),
+                                j + 1, m, target, theirs, m - theirs);
+      else
+        line = g_strdup_printf (ok ? _("Your cut plane %u leaves a margin of %.1f mm to the "
+                                       "tumour, at least the %.1f mm target.")
+                                   : _("Your cut plane %u leaves a margin of %.1f mm to the "
+                                       "tumour, less than the %.1f mm target: not accepted."),
+                                j + 1, m, target);
+      add_line (text, line);
+      pass &= ok;
+    }
+  return pass;
+}
+
+static gboolean
+compare_guides (Key     *key,
+                OspPlan *plan,
+                GString *text)
+{
+  const OspTrainingTolerances *t = &key->tolerances;
+  g_autoptr(GArray) mine = plan_guides (plan);
+  gboolean pass = TRUE;
+  guint slot = 0;
+
+  if (mine->len == 0)
+    {
+      add_line (text, _("No guide yet: make one in the Guide tool for the planned cut."));
+      return FALSE;
+    }
+  for (guint i = 0; i < key->guides->len; i++)
+    {
+      const KeyGuide *k = &g_array_index (key->guides, KeyGuide, i);
+
+      for (guint s = 0; s < k->n_planes; s++)
+        {
+          double best_score = INFINITY, best_angle = 0, best_offset = 0;
+          const KeyGuide *best = NULL;
+          g_autofree char *line = NULL;
+          gboolean ok;
+
+          slot++;
+          for (guint g = 0; g < mine->len; g++)
+            {
+              const KeyGuide *m = &g_array_index (mine, PlanGuide, g).guide;
+
+              for (guint q = 0; q < m->n_planes; q++)
+                {
+                  double a, o, score;
+
+                  compare_planes (&k->planes[s], &m->planes[q], &a, &o);
+                  score = a / t->guide_angle_deg + o / t->guide_offset_mm;
+                  if (score < best_score)
+                    {
+                      best_score = score;
+                      best_angle = a;
+                      best_offset = o;
+                      best = m;
+                    }
+                }
+            }
+          ok = best_angle <= t->guide_angle_deg && best_offset <= t->guide_offset_mm;
+          line = g_strdup_printf (ok ? _("Guide slot %u: %.2f° and %.2f mm from the "
+                                         "instructor's (within %.2f° and %.2f mm).")
+                                     : _("Guide slot %u: %.2f° and %.2f mm from the "
+                                         "instructor's, more than %.2f° or %.2f mm: not "
+                                         "accepted."),
+                                  slot, best_angle, best_offset, t->guide_angle_deg,
+                                  t->guide_offset_mm);
+          add_line (text, line);
+          pass &= ok;
+          if (best != NULL && (fabs (best->blade - k->blade) > 0.005 ||
+                               fabs (best->clearance - k->clearance) > 0.005))
+            {
+              g_autofree char *width =
+                g_strdup_printf (_("Guide slot %u is %.2f mm wide for a %.2f mm blade; the "
+                                   "instructor's is %.2f mm wide for a %.2f mm blade: not "
+                                   "accepted."), slot, best->blade + 2 * best->clearance,
+                                 best->blade, k->blade + 2 * k->clearance, k->blade);
+
+              add_line (text, width);
+              pass = FALSE;
+            }
+        }
+    }
+  for (guint g = 0; g < mine->len; g++)
+    {
+      const PlanGuide *m = &g_array_index (mine, PlanGuide, g);
+      const char *name = osp_model_get_name (m->model);
+      g_autofree char *line = NULL;
+      Seating seat;
+
+      switch (guide_seating (plan, m, &seat))
+        {
+        case SEATING_NO_BONE:
+          line = g_strdup_printf (_("There is no bone under guide “%s” in the plan: its seating "
+                                    "cannot be checked."), name);
+          pass = FALSE;
+          break;
+        case SEATING_NO_DIRECTION:
+          line = g_strdup_printf (_("Guide “%s” does not record its insertion direction: make "
+                                    "it again to check its seating."), name);
+          pass = FALSE;
+          break;
+        case SEATING_OK:
+        default:
+          if (seat.n_overlap == 0 && seat.n_undercut == 0)
+            line = g_strdup_printf (_("Guide “%s” seats on the bone: no sampled point lies in "
+                                      "the bone or catches on it when the guide is lifted "
+                                      "off."), name);
+          else
+            {
+              line = g_strdup_printf (_("Guide “%s” does not seat on the bone (sampled points "
+                                        "in the bone: %u; catching when lifted off: %u): not "
+                                        "accepted."), name, seat.n_overlap, seat.n_undercut);
+              pass = FALSE;
+            }
+          break;
+        }
+      add_line (text, line);
+    }
+  return pass;
+}
+
 static gboolean
 compare_cut (Key     *key,
              OspPlan *plan,
@@ -765,6 +1337,7 @@ compare_cut (Key     *key,
   const OspTrainingTolerances *t = &key->tolerances;
   g_autoptr(GArray) mine = plan_cut_planes (plan);
   g_autofree gboolean *used = g_new0 (gboolean, mine->len + 1);
+  g_autofree int *match = g_new (int, mine->len + 1);
   gboolean pass = TRUE;
 
   if (mine->len == 0)
@@ -772,6 +1345,8 @@ compare_cut (Key     *key,
       add_line (text, _("No cut yet."));
       return FALSE;
     }
+  for (guint j = 0; j < mine->len; j++)
+    match[j] = -1;
   for (guint i = 0; i < key->cut_planes->len; i++)
     {
       const KeyPlane *k = &g_array_index (key->cut_planes, KeyPlane, i);
@@ -795,6 +1370,8 @@ compare_cut (Key     *key,
             }
         }
       used[best] = TRUE;
+      if (match[best] < 0)
+        match[best] = (int) i;
       ok = best_angle <= t->plane_angle_deg && best_offset <= t->plane_offset_mm;
       pass &= ok;
       line = g_strdup_printf (ok ? _("Cut plane %u: %.1f° and %.1f mm from the instructor's "
@@ -805,7 +1382,8 @@ compare_cut (Key     *key,
                               t->plane_offset_mm);
       add_line (text, line);
     }
-  for (guint j = 0; j < mine->len; j++)
+  /* (A key of the margin alone takes any planes that keep it.) */
+  for (guint j = 0; j < mine->len && key->cut_planes->len > 0; j++)
     if (!used[j])
       {
         g_autofree char *line =
@@ -814,6 +1392,8 @@ compare_cut (Key     *key,
         add_line (text, line);
         pass = FALSE;
       }
+  if (key->has_margin)
+    pass &= compare_margins (key, plan, mine, match, text);
   return pass;
 }
 
@@ -955,6 +1535,8 @@ key_check (OspPlan         *plan,
       return compare_mirror (key, plan, text);
     case OSP_TRAINING_STEP_IMPLANT:
       return compare_implants (key, plan, text);
+    case OSP_TRAINING_STEP_GUIDE:
+      return compare_guides (key, plan, text);
     default:
       return TRUE;
     }
@@ -1011,7 +1593,45 @@ key_to_json (const Key *key)
   json_object_set_double_member (t, "screw_angle_deg", key->tolerances.screw_angle_deg);
   json_object_set_double_member (t, "cup_center_mm", key->tolerances.cup_center_mm);
   json_object_set_double_member (t, "cup_angle_deg", key->tolerances.cup_angle_deg);
+  json_object_set_double_member (t, "margin_mm", key->tolerances.margin_mm);
+  json_object_set_double_member (t, "guide_offset_mm", key->tolerances.guide_offset_mm);
+  json_object_set_double_member (t, "guide_angle_deg", key->tolerances.guide_angle_deg);
   json_object_set_object_member (o, "tolerances", t);
+  if (key->has_margin)
+    json_object_set_boolean_member (o, "margin", TRUE);
+  if (key->cut_margins->len > 0)
+    {
+      JsonArray *margins = json_array_new ();
+
+      for (guint i = 0; i < key->cut_margins->len; i++)
+        json_array_add_double_element (margins, g_array_index (key->cut_margins, double, i));
+      json_object_set_array_member (o, "cut_margins_mm", margins);
+    }
+  if (key->guides->len > 0)
+    {
+      JsonArray *guides = json_array_new ();
+
+      for (guint i = 0; i < key->guides->len; i++)
+        {
+          const KeyGuide *g = &g_array_index (key->guides, KeyGuide, i);
+          JsonObject *go = json_object_new ();
+          JsonArray *planes = json_array_new ();
+
+          for (guint s = 0; s < g->n_planes; s++)
+            {
+              const KeyPlane *p = &g->planes[s];
+              float v[7] = { p->plane[0], p->plane[1], p->plane[2], p->plane[3], p->point[0],
+                             p->point[1], p->point[2] };
+
+              json_array_add_array_element (planes, floats_to_array (v, 7));
+            }
+          json_object_set_array_member (go, "planes", planes);
+          json_object_set_double_member (go, "blade", g->blade);
+          json_object_set_double_member (go, "clearance", g->clearance);
+          json_array_add_object_element (guides, go);
+        }
+      json_object_set_array_member (o, "guides", guides);
+    }
   for (guint i = 0; i < key->cut_planes->len; i++)
     {
       const KeyPlane *p = &g_array_index (key->cut_planes, KeyPlane, i);
@@ -1079,6 +1699,12 @@ read_vector (JsonNode    *node,
              const char  *name,
              GError     **error)
 {
+  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
+    {
+      g_set_error (error, OSP_ERROR, OSP_ERROR_CORRUPT, _("%s: “%s” must hold %u numbers"),
+                   where, name, n);
+      return FALSE;
+    }
   if (!osp_json_get_floats (node, out, n, where, name, error))
     return FALSE;
   for (guint i = 0; i < n; i++)
@@ -1113,8 +1739,24 @@ key_from_json (JsonObject  *o,
           !read_tolerance (t, "screw_entry_mm", &tol->screw_entry_mm, where, error) ||
           !read_tolerance (t, "screw_angle_deg", &tol->screw_angle_deg, where, error) ||
           !read_tolerance (t, "cup_center_mm", &tol->cup_center_mm, where, error) ||
-          !read_tolerance (t, "cup_angle_deg", &tol->cup_angle_deg, where, error))
+          !read_tolerance (t, "cup_angle_deg", &tol->cup_angle_deg, where, error) ||
+          !read_tolerance (t, "guide_offset_mm", &tol->guide_offset_mm, where, error) ||
+          !read_tolerance (t, "guide_angle_deg", &tol->guide_angle_deg, where, error))
         goto fail;
+      /* A margin of 0 asks for the tumour to be wholly on the resected side. */
+      if (!osp_json_get_member (t, "margin_mm", G_TYPE_DOUBLE, FALSE, &node, where, error))
+        goto fail;
+      if (node != NULL)
+        {
+          tol->margin_mm = json_node_get_double (node);
+          if (!(tol->margin_mm >= 0 && tol->margin_mm <= MAX_MARGIN_MM))
+            {
+              g_set_error (error, OSP_ERROR, OSP_ERROR_CORRUPT,
+                           _("%s: the margin target “margin_mm” must be between 0 and %.0f mm"),
+                           where, MAX_MARGIN_MM);
+              goto fail;
+            }
+        }
     }
   for (int part = 0; part < 2; part++)
     {
@@ -1202,6 +1844,119 @@ key_from_json (JsonObject  *o,
         }
       key->has_cup = TRUE;
     }
+  if (!osp_json_get_member (o, "margin", G_TYPE_BOOLEAN, FALSE, &node, where, error))
+    goto fail;
+  key->has_margin = node != NULL && json_node_get_boolean (node);
+  if (!osp_json_get_member (o, "cut_margins_mm", JSON_TYPE_ARRAY, FALSE, &node, where, error))
+    goto fail;
+  if (node != NULL)
+    {
+      JsonArray *list = json_node_get_array (node);
+      guint n = json_array_get_length (list);
+
+      if (n != key->cut_planes->len)
+        {
+          g_set_error (error, OSP_ERROR, OSP_ERROR_CORRUPT,
+                       _("%s: “cut_margins_mm” has %u values for %u cut planes"), where, n,
+                       key->cut_planes->len);
+          goto fail;
+        }
+      for (guint i = 0; i < n; i++)
+        {
+          JsonNode *e = json_array_get_element (list, i);
+          double m;
+
+          if (!JSON_NODE_HOLDS_VALUE (e) || (json_node_get_value_type (e) != G_TYPE_DOUBLE &&
+                                             json_node_get_value_type (e) != G_TYPE_INT64) ||
+              !isfinite (m = json_node_get_double (e)) || fabs (m) > 1e5)
+            {
+              g_set_error (error, OSP_ERROR, OSP_ERROR_CORRUPT,
+                           _("%s: “cut_margins_mm” holds something that is not a margin in "
+                             "millimetres"), where);
+              goto fail;
+            }
+          g_array_append_val (key->cut_margins, m);
+        }
+    }
+  if (!osp_json_get_member (o, "guides", JSON_TYPE_ARRAY, FALSE, &node, where, error))
+    goto fail;
+  if (node != NULL)
+    {
+      JsonArray *list = json_node_get_array (node);
+
+      if (json_array_get_length (list) > MAX_KEY_GUIDES)
+        {
+          g_set_error (error, OSP_ERROR, OSP_ERROR_CORRUPT,
+                       _("%s: the key has %u guides, more than %u"), where,
+                       json_array_get_length (list), (guint) MAX_KEY_GUIDES);
+          goto fail;
+        }
+      for (guint i = 0; i < json_array_get_length (list); i++)
+        {
+          JsonNode *e = json_array_get_element (list, i), *member;
+          KeyGuide g = { 0 };
+          OspGuideParams defaults;
+          JsonArray *planes;
+
+          osp_guide_params_init (&defaults);
+          if (!JSON_NODE_HOLDS_OBJECT (e))
+            {
+              g_set_error (error, OSP_ERROR, OSP_ERROR_CORRUPT,
+                           _("%s: guide %u of the key is not an object"), where, i + 1);
+              goto fail;
+            }
+          if (!osp_json_get_member (json_node_get_object (e), "planes", JSON_TYPE_ARRAY, TRUE,
+                                    &member, where, error))
+            goto fail;
+          planes = json_node_get_array (member);
+          g.n_planes = json_array_get_length (planes);
+          if (g.n_planes < 1 || g.n_planes > OSP_GUIDE_MAX_PLANES)
+            {
+              g_set_error (error, OSP_ERROR, OSP_ERROR_CORRUPT,
+                           _("%s: guide %u of the key has %u slot planes; a guide has 1 to %u"),
+                           where, i + 1, g.n_planes, (guint) OSP_GUIDE_MAX_PLANES);
+              goto fail;
+            }
+          for (guint s = 0; s < g.n_planes; s++)
+            {
+              float v[7];
+
+              if (!read_vector (json_array_get_element (planes, s), v, 7, where, "planes",
+                                error))
+                goto fail;
+              if (!unit_plane (v, &g.planes[s]))
+                {
+                  g_set_error (error, OSP_ERROR, OSP_ERROR_CORRUPT,
+                               _("%s: a plane has no normal"), where);
+                  goto fail;
+                }
+              memcpy (g.planes[s].point, v + 4, sizeof g.planes[s].point);
+            }
+          g.blade = defaults.blade;
+          g.clearance = defaults.clearance;
+          for (int part = 0; part < 2; part++)
+            {
+              const char *name = part == 0 ? "blade" : "clearance";
+              double lo = part == 0 ? 0.3 : 0, hi = part == 0 ? 3 : 1;
+              double *value = part == 0 ? &g.blade : &g.clearance;
+
+              if (!osp_json_get_member (json_node_get_object (e), name, G_TYPE_DOUBLE, FALSE,
+                                        &member, where, error))
+                goto fail;
+              if (member == NULL)
+                continue;
+              *value = json_node_get_double (member);
+              if (!(*value >= lo && *value <= hi))
+                {
+                  g_set_error (error, OSP_ERROR, OSP_ERROR_CORRUPT,
+                               _("%s: the “%s” of guide %u of the key must be between %g and "
+                                 "%g mm"), where, name, i + 1, lo, hi);
+                  goto fail;
+                }
+            }
+          g_array_append_val (key->guides, g);
+        }
+    }
   return key;
 
 fail:
@@ -1228,7 +1983,8 @@ osp_training_new_case (double                  voxel_mm,
 
   g_return_val_if_fail (voxel_mm == 0.0 || (voxel_mm >= 0.25 && voxel_mm <= 4.0), NULL);
 
-  options.defect = TRUE;
+  /* A resection: the periacetabular lesion, as in the demo case (osp-phantom.h). */
+  options.tumour = TRUE;
   options.voxel_mm = voxel_mm > 0.0 ? voxel_mm : 1.0;
   volume = osp_phantom_generate (&options, NULL, cancellable, error);
   if (volume == NULL)
@@ -1243,14 +1999,21 @@ osp_training_new_case (double                  voxel_mm,
     return NULL;
 
   plan = osp_plan_new ();
+  if (!osp_plan_add_volume (plan, volume, error))
+    return NULL;
   model = osp_model_new (_("Pelvis"), mesh, OSP_MODEL_ROLE_BONE);
   command = osp_command_new_add_model (model, -1, NULL);
   if (!osp_plan_execute (plan, command, error))
     return NULL;
+  /* The tumour, as a mask on the CT and its model, for the margin of the cut. */
+  if (!osp_phantom_add_tumour_to_plan (plan, 0, cancellable, error))
+    return NULL;
+  osp_progress_report (progress, 1.0);
   /* The trainee starts from a clean case: nothing to undo, nothing to save yet. */
   osp_plan_clear_history (plan);
   osp_plan_set_saved (plan, NULL);
   osp_training_mark_course (plan);
+  osp_training_set_margin_check (plan, TRUE);
   return g_steal_pointer (&plan);
 }
 

@@ -1,17 +1,55 @@
-/* osp-training.h — training mode: the eight steps of a case, their checks and notes
+/* osp-training.h — training mode: the nine steps of a case, their checks and notes
  *
  * Copyright 2026 The Osteoplan developers
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * A course walks a trainee through the main job (open, look, cut, mirror, implant, measure,
- * export, save) on a case, by default the phantom with a defect.  An OspTraining watches a
- * plan and says, for each step, whether its check passes now; events only the GUI sees (the
- * camera moved, a file exported) are reported to it.  The trainee advances with
- * osp_training_next(), which only succeeds when the current step's check passes.
+ * A course walks a trainee through the main job (open, look, cut, mirror, implant, guide,
+ * measure, export, save) on a case, by default the phantom with a periacetabular tumour.
+ * An OspTraining watches a plan and says, for each step, whether its check passes now;
+ * events only the GUI sees (the camera moved, a file exported) are reported to it.  The
+ * trainee advances with osp_training_next(), which only succeeds when the current step's
+ * check passes.
  *
  * Instructor notes (one text per step) belong to the plan: they are saved in plan.json as an
  * optional "training" object, so an instructor saves a course as a .osteoplan file that a
  * trainee opens.  Files without it load as before.
+ *
+ * The course in plan.json (every member optional; a member of the wrong type, a number out of
+ * range or a list too long makes the file refused with a message naming it):
+ *
+ *   "training": {
+ *     "version": 1,
+ *     "notes": { "open": "…", "look": "…", "cut": "…", "mirror": "…", "implant": "…",
+ *                "guide": "…", "measure": "…", "export": "…", "save": "…" },
+ *     "key": {                               the instructor's plan the steps are checked against
+ *       "tolerances": { "plane_angle_deg": 10, "plane_offset_mm": 5,
+ *                       "template_angle_deg": 5, "template_offset_mm": 3,
+ *                       "screw_entry_mm": 5, "screw_angle_deg": 10,
+ *                       "cup_center_mm": 5, "cup_angle_deg": 5,
+ *                       "margin_mm": 10,           resection margin target, 0–200 mm
+ *                       "guide_offset_mm": 0.1, "guide_angle_deg": 0.1 },
+ *       "cut_planes": [[nx, ny, nz, d, px, py, pz], …],   step "cut": planes (unit n), each
+ *                                                          with the point its offset is taken at
+ *       "margin": true,                  step "cut" also checks the margin: each of the
+ *                                        trainee's cut planes must leave at least margin_mm
+ *                                        between the plan's tumour models and the plane, on
+ *                                        the resected side (osp-margin.h, as the Cut tool shows)
+ *       "cut_margins_mm": [12.5, …],     the instructor's margin per cut plane (shown beside
+ *                                        the trainee's; as many as "cut_planes")
+ *       "midsagittal": [nx, ny, nz, d, px, py, pz],        step "mirror"
+ *       "screws": [[ex, ey, ez, dx, dy, dz], …],           step "implant"
+ *       "cup": [cx, cy, cz, ax, ay, az],
+ *       "guides": [ { "planes": [[nx, ny, nz, d, px, py, pz], …],   step "guide": 1–4 slot
+ *                     "blade": 1.27, "clearance": 0.25 }, … ]      planes and the slot
+ *     }                                                            (osp-guide.h)
+ *   }
+ *
+ * The guide step passes when every slot plane of the instructor's guides has one of the
+ * trainee's guides' slot planes within guide_angle_deg and guide_offset_mm (the offset taken
+ * at the instructor's guide), for the same blade and clearance, and every guide the trainee
+ * made seats on its bone: no sampled point of it inside the bone and none that would catch
+ * on the bone when the guide is lifted off along its insertion direction (the guide's own
+ * seating check, osp-guide.h).
  */
 #pragma once
 
@@ -30,6 +68,7 @@ typedef enum
   OSP_TRAINING_STEP_CUT,      /* a cut applied */
   OSP_TRAINING_STEP_MIRROR,   /* a midsagittal plane estimated or a template model present */
   OSP_TRAINING_STEP_IMPLANT,  /* an implant model present */
+  OSP_TRAINING_STEP_GUIDE,    /* an osteotomy guide made ({"op": "guide"}, a guide model) */
   OSP_TRAINING_STEP_MEASURE,  /* a landmark or a measurement present */
   OSP_TRAINING_STEP_EXPORT,   /* a file exported (reported, or an "export" operation) */
   OSP_TRAINING_STEP_SAVE,     /* the work saved: a file, not modified, with undoable work */
@@ -85,18 +124,29 @@ typedef struct
   double screw_angle_deg;     /* and direction (10°) */
   double cup_center_mm;       /* the acetabular cup's centre (5 mm) */
   double cup_angle_deg;       /* and axis (5°) */
+  double margin_mm;           /* the margin every cut plane must leave to the tumour (10 mm;
+                               * checked where the key asks for it, see above) */
+  double guide_offset_mm;     /* a guide's slot plane to the instructor's, at the guide
+                               * (0.1 mm) */
+  double guide_angle_deg;     /* and its angle (0.1°) */
 } OspTrainingTolerances;
 
 void         osp_training_tolerances_init      (OspTrainingTolerances       *tolerances);
-/* The plan's own work becomes the key of its course: the planes of its cuts, its midsagittal
- * plane, its screws and cup (tolerances NULL: the defaults).  Saved with the notes; returns
- * how many steps (cut, mirror, implant) now have one.  The instructor then resets the case
- * (the panel copies the key with the notes: osp_training_copy_key()). */
+/* The plan's own work becomes the key of its course: the planes of its cuts (and their
+ * margins to its tumour models, checked from then on when it has any), its midsagittal
+ * plane, its screws and cup, its guides (tolerances NULL: the defaults).  Saved with the
+ * notes; returns how many steps (cut, mirror, implant, guide) now have one.  The instructor
+ * then resets the case (the panel copies the key with the notes: osp_training_copy_key()). */
 guint        osp_training_set_key_from_plan    (OspPlan                     *plan,
                                                 const OspTrainingTolerances *tolerances);
 void         osp_training_copy_key             (OspPlan                     *to,
                                                 OspPlan                     *from);
-/* Whether the step is checked against a key (cut, mirror and implant can be). */
+/* The cut step checks the margin to the tumour (tolerances' margin_mm) with or without the
+ * instructor's planes (creates a key when there is none). */
+void         osp_training_set_margin_check     (OspPlan                     *plan,
+                                                gboolean                     check);
+gboolean     osp_training_get_margin_check     (OspPlan                     *plan);
+/* Whether the step is checked against a key (cut, mirror, implant and guide can be). */
 gboolean     osp_training_has_key              (OspPlan                     *plan,
                                                 OspTrainingStep              step);
 /* The key's tolerances (the defaults and FALSE without a key); set them (no key: nothing). */
@@ -113,10 +163,12 @@ gboolean     osp_training_compare              (OspPlan                     *pla
 
 /* -- The case ------------------------------------------------------------------------------- */
 
-/* A new plan holding the training case: the phantom with a defect (voxel_mm: 1.0 normally,
- * coarser for tests; 0 means 1.0), segmented into one bone model "Pelvis", with no undo
- * history, marked as a course.  Takes a few seconds: run it in a thread (the plan is then
- * used from the main thread).  Fails only on cancellation or when memory is short. */
+/* A new plan holding the training case: the phantom with its periacetabular tumour (voxel_mm:
+ * 1.0 normally, coarser for tests; 0 means 1.0): the CT, the bone segmented into one model
+ * "Pelvis" and the tumour (a mask and a tumour model "Tumour"), with no undo history, marked
+ * as a course whose cut step checks the margin to the tumour (the default target).  Takes a
+ * few seconds: run it in a thread (the plan is then used from the main thread).  Fails only
+ * on cancellation or when memory is short. */
 OspPlan     *osp_training_new_case             (double                  voxel_mm,
                                                 const OspProgressRange *progress,
                                                 GCancellable           *cancellable,

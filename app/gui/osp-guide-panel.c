@@ -551,6 +551,15 @@ make_done (GObject      *source,
       work->name = g_steal_pointer (&name);
       json_object_set_string_member (work->operation, "name", work->name);
     }
+  /* The insertion direction it seats along, for checks that come later (training). */
+  if (!json_object_has_member (work->operation, "direction"))
+    {
+      JsonArray *used = json_array_new ();
+
+      for (int k = 0; k < 3; k++)
+        json_array_add_double_element (used, work->report.direction[k]);
+      json_object_set_array_member (work->operation, "direction_used", used);
+    }
   model = osp_model_new (work->name, work->guide, OSP_MODEL_ROLE_GUIDE);
   command = osp_command_new_add_model (model, -1, NULL);
   osp_command_set_operation (command, work->operation);

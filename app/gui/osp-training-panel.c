@@ -35,7 +35,7 @@ struct _OspTrainingPanel
   GtkButton       *save_course_button;
   GtkLabel        *compare_label;     /* the trainee's work against the instructor's plan */
   GtkButton       *record_key_button;
-  GtkSpinButton   *tolerance_spins[8];
+  GtkSpinButton   *tolerance_spins[11];
 
   GtkImage        *step_icons[OSP_TRAINING_N_STEPS];
   GtkListBoxRow   *step_rows[OSP_TRAINING_N_STEPS];
@@ -422,7 +422,7 @@ osp_training_panel_reset_case (OspTrainingPanel *self)
     return;
   self->busy = TRUE;
   gtk_spinner_start (self->spinner);
-  set_status (self, _("Building the case from the phantom with a defect…"), FALSE);
+  set_status (self, _("Building the case from the phantom with a tumour…"), FALSE);
   refresh (self);
   osp_training_new_case_async (self->case_voxel_mm, self->cancellable, on_case_ready,
                                g_object_ref (self));
@@ -460,18 +460,30 @@ static const struct
 {
   const char *label;
   gsize       offset;
-  double      max;
-} tolerance_specs[8] = {
-  { N_("Cut plane angle (°)"), G_STRUCT_OFFSET (OspTrainingTolerances, plane_angle_deg), 90 },
-  { N_("Cut plane offset (mm)"), G_STRUCT_OFFSET (OspTrainingTolerances, plane_offset_mm), 100 },
+  double      min, max, step;
+  guint       digits;
+} tolerance_specs[11] = {
+  { N_("Cut plane angle (°)"), G_STRUCT_OFFSET (OspTrainingTolerances, plane_angle_deg),
+    0.1, 90, 0.5, 1 },
+  { N_("Cut plane offset (mm)"), G_STRUCT_OFFSET (OspTrainingTolerances, plane_offset_mm),
+    0.1, 100, 0.5, 1 },
+  { N_("Margin to the tumour at least (mm)"), G_STRUCT_OFFSET (OspTrainingTolerances, margin_mm),
+    0, 200, 0.5, 1 },
   { N_("Midsagittal plane angle (°)"),
-    G_STRUCT_OFFSET (OspTrainingTolerances, template_angle_deg), 90 },
+    G_STRUCT_OFFSET (OspTrainingTolerances, template_angle_deg), 0.1, 90, 0.5, 1 },
   { N_("Midsagittal plane offset (mm)"),
-    G_STRUCT_OFFSET (OspTrainingTolerances, template_offset_mm), 100 },
-  { N_("Screw entry (mm)"), G_STRUCT_OFFSET (OspTrainingTolerances, screw_entry_mm), 100 },
-  { N_("Screw direction (°)"), G_STRUCT_OFFSET (OspTrainingTolerances, screw_angle_deg), 90 },
-  { N_("Cup centre (mm)"), G_STRUCT_OFFSET (OspTrainingTolerances, cup_center_mm), 100 },
-  { N_("Cup axis (°)"), G_STRUCT_OFFSET (OspTrainingTolerances, cup_angle_deg), 90 },
+    G_STRUCT_OFFSET (OspTrainingTolerances, template_offset_mm), 0.1, 100, 0.5, 1 },
+  { N_("Screw entry (mm)"), G_STRUCT_OFFSET (OspTrainingTolerances, screw_entry_mm),
+    0.1, 100, 0.5, 1 },
+  { N_("Screw direction (°)"), G_STRUCT_OFFSET (OspTrainingTolerances, screw_angle_deg),
+    0.1, 90, 0.5, 1 },
+  { N_("Cup centre (mm)"), G_STRUCT_OFFSET (OspTrainingTolerances, cup_center_mm),
+    0.1, 100, 0.5, 1 },
+  { N_("Cup axis (°)"), G_STRUCT_OFFSET (OspTrainingTolerances, cup_angle_deg), 0.1, 90, 0.5, 1 },
+  { N_("Guide slot offset (mm)"), G_STRUCT_OFFSET (OspTrainingTolerances, guide_offset_mm),
+    0.01, 10, 0.05, 2 },
+  { N_("Guide slot angle (°)"), G_STRUCT_OFFSET (OspTrainingTolerances, guide_angle_deg),
+    0.01, 10, 0.05, 2 },
 };
 
 static void
@@ -508,8 +520,8 @@ on_record_key_clicked (OspTrainingPanel *self)
   tolerances_from_form (self, &t);
   n = osp_training_set_key_from_plan (plan, &t);
   if (n == 0)
-    set_status (self, _("This plan has no cut, midsagittal plane, screw or cup to check "
-                        "trainees against."), TRUE);
+    set_status (self, _("This plan has no cut, tumour, midsagittal plane, screw, cup or guide "
+                        "to check trainees against."), TRUE);
   else
     {
       g_autofree char *text = g_strdup_printf (
@@ -540,7 +552,8 @@ build_key_tools (OspTrainingPanel *self)
   self->record_key_button = GTK_BUTTON (gtk_button_new_with_mnemonic (_("Use My Plan as the "
                                                                         "_Key")));
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->record_key_button),
-                               _("Record the cuts, midsagittal plane, screws and cup of this plan: "
+                               _("Record the cuts and their margins to the tumour, the "
+                                 "midsagittal plane, screws, cup and guides of this plan: "
                                  "trainees' steps are then checked against them within these "
                                  "tolerances"));
   gtk_grid_set_row_spacing (grid, 4);
@@ -549,9 +562,10 @@ build_key_tools (OspTrainingPanel *self)
     {
       GtkWidget *label = gtk_label_new (_(tolerance_specs[i].label));
       GtkSpinButton *spin = GTK_SPIN_BUTTON (gtk_spin_button_new_with_range (
-                                               0.1, tolerance_specs[i].max, 0.5));
+                                               tolerance_specs[i].min, tolerance_specs[i].max,
+                                               tolerance_specs[i].step));
 
-      gtk_spin_button_set_digits (spin, 1);
+      gtk_spin_button_set_digits (spin, tolerance_specs[i].digits);
       gtk_spin_button_set_value (spin, G_STRUCT_MEMBER (double, &defaults,
                                                         tolerance_specs[i].offset));
       gtk_label_set_xalign (GTK_LABEL (label), 0);
@@ -643,8 +657,9 @@ osp_training_panel_init (OspTrainingPanel *self)
       /* The icon keeps its place when empty, so the titles line up. */
       gtk_widget_set_size_request (image, 16, 16);
       gtk_label_set_xalign (GTK_LABEL (label), 0);
-      gtk_widget_set_margin_top (box, 6);
-      gtk_widget_set_margin_bottom (box, 6);
+      /* Compact rows: nine steps leave room for the text at 1024 × 700. */
+      gtk_widget_set_margin_top (box, 3);
+      gtk_widget_set_margin_bottom (box, 3);
       gtk_widget_set_margin_start (box, 8);
       gtk_widget_set_margin_end (box, 8);
       gtk_box_append (GTK_BOX (box), image);

@@ -3,9 +3,9 @@
  * Copyright 2026 The Osteoplan developers
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Shows the eight steps of the course with check marks, the current step's instructions and
+ * Shows the nine steps of the course with check marks, the current step's instructions and
  * the instructor's note, and a "Next" button that is sensitive only when the step's check
- * passes (osp-training.h).  "Reset Case" builds the case again (the phantom with a defect) in
+ * passes (osp-training.h).  "Reset Case" builds the case again (the phantom with a tumour) in
  * a thread and emits "case-ready" with the new plan; the panel then follows that plan, and the
  * window shows it.  For instructors: "Edit Notes" edits the note of the step shown, and "Save
  * Course As…" writes the plan with its notes as a .osteoplan file for trainees.
