@@ -21,6 +21,7 @@
 #include "osp-margin.h"
 #include "osp-phantom.h"
 #include "osp-segment.h"
+#include "osp-settings.h"
 #include "osp-window-private.h"
 
 /* The case header (patient) and the CT rows in the side panel. */
@@ -132,6 +133,53 @@ on_window_preset (GSimpleAction *action,
   osp_slice_group_set_window (self->slice_group, window, level);
 }
 
+/* win.slices-in-3d: the slice planes inside the 3D view (the GSettings key slices-in-3d,
+ * bound to the viewport's show-slices), enabled while a CT is shown. */
+static void
+on_slices_in_3d_change (GSimpleAction *action,
+                        GVariant      *state,
+                        gpointer       data)
+{
+  OspWindow *self = data;
+
+  osp_viewport_set_show_slices (self->viewport, g_variant_get_boolean (state));
+}
+
+static void
+sync_slices_in_3d (OspWindow *self)
+{
+  GAction *action = g_action_map_lookup_action (G_ACTION_MAP (self), "slices-in-3d");
+
+  if (!G_IS_SIMPLE_ACTION (action) || self->slice_group == NULL)
+    return;
+  g_simple_action_set_state (G_SIMPLE_ACTION (action),
+                             g_variant_new_boolean (osp_viewport_get_show_slices (self->viewport)));
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (action),
+                               osp_slice_group_get_volume (self->slice_group) != NULL);
+}
+
+static void
+init_slices_in_3d (OspWindow *self)
+{
+  g_autoptr(GSettings) settings = osp_settings_new ();
+  g_autoptr(GSettingsSchema) schema = NULL;
+  const GActionEntry entries[] = {
+    { "slices-in-3d", NULL, NULL, "false", on_slices_in_3d_change },
+  };
+
+  osp_viewport_set_slice_group (self->viewport, self->slice_group);
+  g_object_get (settings, "settings-schema", &schema, NULL);
+  if (g_settings_schema_has_key (schema, "slices-in-3d"))
+    g_settings_bind (settings, "slices-in-3d", self->viewport, "show-slices",
+                     G_SETTINGS_BIND_DEFAULT);
+  g_action_map_add_action_entries (G_ACTION_MAP (self), entries, G_N_ELEMENTS (entries), self);
+  g_signal_connect_object (self->viewport, "notify::show-slices", G_CALLBACK (sync_slices_in_3d),
+                           self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->slice_group, "volume-changed", G_CALLBACK (sync_slices_in_3d),
+                           self, G_CONNECT_SWAPPED);
+  sync_slices_in_3d (self);
+}
+
 OspViewGrid *
 osp_window_get_view_grid (OspWindow *self)
 {
@@ -181,6 +229,7 @@ osp_window_slices_init (OspWindow *self)
   g_signal_connect (self->viewport, "tool-click", G_CALLBACK (on_tool_click), self);
   g_signal_connect_swapped (self->cut_panel, "planes-changed", G_CALLBACK (update_margins), self);
   build_case_box (self);
+  init_slices_in_3d (self);
 }
 
 /* -- The plan's CTs and masks ----------------------------------------------------------- */
