@@ -77,6 +77,13 @@ is_toggle_labelled (GtkWidget *widget, gconstpointer data)
          && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (widget)), data) == 0;
 }
 
+static gboolean
+is_action_check (GtkWidget *widget, gconstpointer data)
+{
+  return GTK_IS_CHECK_BUTTON (widget)
+         && g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (widget)), data) == 0;
+}
+
 static void
 assert_views_follow (OspViewGrid *grid, const double lps[3])
 {
@@ -389,6 +396,22 @@ test_slices_in_3d (void)
                  g_lo, g_hi, hu_lo, hu_hi);
     }
   g_clear_pointer (&frame, g_bytes_unref);
+
+  /* The 3D view's display popover has the same toggle. */
+  {
+    GtkWidget *check = find_widget (GTK_WIDGET (viewport), is_action_check, "win.slices-in-3d");
+
+    g_assert_nonnull (check);
+    g_assert_true (gtk_widget_get_sensitive (check));
+    g_assert_true (gtk_check_button_get_active (GTK_CHECK_BUTTON (check)));
+    gtk_widget_activate (check);
+    g_assert_false (osp_viewport_get_show_slices (viewport));
+    g_assert_false (g_settings_get_boolean (settings, "slices-in-3d"));
+    g_assert_false (gtk_check_button_get_active (GTK_CHECK_BUTTON (check)));
+    gtk_widget_activate (check);
+    g_assert_true (osp_viewport_get_show_slices (viewport));
+    g_assert_true (gtk_check_button_get_active (GTK_CHECK_BUTTON (check)));
+  }
 
   /* The plane follows the crosshair: with the crosshair above the CT there is no axial plane
    * (the coronal and sagittal ones are edge on from above), and back in it the CT shows. */
