@@ -77,6 +77,13 @@ is_toggle_labelled (GtkWidget *widget, gconstpointer data)
          && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (widget)), data) == 0;
 }
 
+static gboolean
+is_action_check (GtkWidget *widget, gconstpointer data)
+{
+  return GTK_IS_CHECK_BUTTON (widget)
+         && g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (widget)), data) == 0;
+}
+
 static void
 assert_views_follow (OspViewGrid *grid, const double lps[3])
 {
@@ -275,6 +282,239 @@ test_four_up (void)
   osp_test_destroy_window (GTK_WINDOW (window));
 }
 
+/* The pixel of the 3D view's frame (RGBA, top row first) where `point` appears, or NULL
+ * outside the picture. */
+static const guint8 *
+frame_pixel (GBytes *frame, int width, int height, OspViewport *viewport, const float point[3])
+{
+  const OspCamera *camera = osp_viewport_get_camera (viewport);
+  vec3 px;
+  int x, y;
+
+  g_assert_true (osp_camera_project (camera, point, px));
+  /* The camera counts widget pixels, the frame device pixels. */
+  x = (int) floor (px[0] * width / camera->width);
+  y = (int) floor (px[1] * height / camera->height);
+  if (x < 0 || x >= width || y < 0 || y >= height)
+    return NULL;
+  return (const guint8 *) g_bytes_get_data (frame, NULL) + 4 * ((gsize) y * width + x);
+}
+
+static guint
+count_red (GBytes *frame)
+{
+  const guint8 *p = g_bytes_get_data (frame, NULL);
+  guint n = 0;
+
+  for (gsize i = 0; i + 3 < g_bytes_get_size (frame); i += 4)
+    n += p[i] > 110 && p[i] > 2 * p[i + 1] && p[i] > 2 * p[i + 2];
+  return n;
+}
+
+/* The slice planes inside the 3D view (win.slices-in-3d, remembered in GSettings): off
+ * without a CT; on, the axial plane shows the CT's air (black in the bone window) where the
+ * background showed, and follows the crosshair.  A cut plane closer to the tumour than the
+ * target margin turns red in 3D, its closest tumour point marked with a cube and a rod to the
+ * plane, in green while the margin is enough. */
+static void
+test_slices_in_3d (void)
+{
+  OspWindow *window = osp_test_new_window (1024, 700);
+  OspViewGrid *grid = osp_window_get_view_grid (window);
+  OspSliceGroup *group = osp_window_get_slice_group (window);
+  OspViewport *viewport = osp_window_get_viewport (window);
+  g_autoptr(GSettings) settings = g_settings_new (APPLICATION_ID);
+  g_autoptr(GBytes) frame = NULL;
+  g_autoptr(GArray) points = NULL;
+  OspVolume *volume;
+  double lo[3], hi[3], crosshair[3], w, l;
+  const guint8 *p;
+  int width, height;
+
+  /* No CT: the action is off and disabled. */
+  g_assert_false (g_action_group_get_action_enabled (G_ACTION_GROUP (window), "slices-in-3d"));
+  osp_window_open_demo (window);
+  osp_test_wait_for (jobs_done, window, "the demo case");
+  volume = osp_slice_group_get_volume (group);
+  g_assert_nonnull (volume);
+  g_assert_true (g_action_group_get_action_enabled (G_ACTION_GROUP (window), "slices-in-3d"));
+  osp_view_grid_set_layout (grid, "one");
+  osp_viewport_set_view (viewport, OSP_VIEW_SUPERIOR);
+  osp_test_spin (100);
+
+  /* Points of the axial plane (a 10 mm grid over the CT) where the 3D view shows its
+   * background: nothing of the scene lies in front of them. */
+  for (int a = 0; a < 3; a++)
+    osp_volume_get_lps_range (volume, a, &lo[a], &hi[a]);
+  osp_slice_group_get_crosshair (group, crosshair);
+  osp_slice_group_get_window (group, &w, &l);
+  frame = osp_test_read_frame (viewport, &width, &height);
+  points = g_array_new (FALSE, FALSE, sizeof (float));
+  for (double x = lo[0] + 5.0; x < hi[0] - 5.0; x += 10.0)
+    for (double y = lo[1] + 5.0; y < hi[1] - 5.0; y += 10.0)
+      {
+        float point[3] = { (float) x, (float) y, (float) crosshair[2] };
+
+        p = frame_pixel (frame, width, height, viewport, point);
+        if (p != NULL && p[2] > p[0] + 10)
+          g_array_append_vals (points, point, 3);
+      }
+  g_clear_pointer (&frame, g_bytes_unref);
+  g_test_message ("%u points of the axial plane over the background", points->len / 3);
+  g_assert_cmpuint (points->len / 3, >, 20);
+
+  /* On: each shows the CT's grey there (trilinear, the slice views' window). */
+  g_action_group_change_action_state (G_ACTION_GROUP (window), "slices-in-3d",
+                                      g_variant_new_boolean (TRUE));
+  g_assert_true (osp_viewport_get_show_slices (viewport));
+  g_assert_true (g_settings_get_boolean (settings, "slices-in-3d"));
+  frame = osp_test_read_frame (viewport, &width, &height);
+  for (guint i = 0; i < points->len / 3; i++)
+    {
+      const float *point = &g_array_index (points, float, 3 * i);
+      /* The pixel's centre is up to a pixel from the point: the grey of somewhere within
+       * 1.5 pixels (at the plane's depth, about) of it. */
+      double r = 1.5 * osp_camera_get_mm_per_pixel (osp_viewport_get_camera (viewport));
+      double hu_lo = G_MAXDOUBLE, hu_hi = -G_MAXDOUBLE;
+      int g_lo, g_hi;
+
+      for (int dx = -1; dx <= 1; dx++)
+        for (int dy = -1; dy <= 1; dy++)
+          {
+            double lps[3] = { point[0] + dx * r, point[1] + dy * r, point[2] }, hu;
+
+            if (osp_volume_sample_lps (volume, lps, &hu))
+              hu_lo = MIN (hu_lo, hu), hu_hi = MAX (hu_hi, hu);
+          }
+      g_assert_cmpfloat (hu_lo, <=, hu_hi);
+      g_lo = (int) floor (255.0 * CLAMP ((hu_lo - (l - 0.5 * w)) / w, 0.0, 1.0)) - 2;
+      g_hi = (int) ceil (255.0 * CLAMP ((hu_hi - (l - 0.5 * w)) / w, 0.0, 1.0)) + 2;
+      p = frame_pixel (frame, width, height, viewport, point);
+      if (p[0] < g_lo || p[0] > g_hi || abs ((int) p[0] - (int) p[2]) > 2)
+        g_error ("the axial plane at (%.0f, %.0f, %.0f) shows (%d, %d, %d), expected grey "
+                 "%d–%d (%.0f to %.0f HU)", point[0], point[1], point[2], p[0], p[1], p[2],
+                 g_lo, g_hi, hu_lo, hu_hi);
+    }
+  g_clear_pointer (&frame, g_bytes_unref);
+
+  /* The 3D view's display popover has the same toggle. */
+  {
+    GtkWidget *check = find_widget (GTK_WIDGET (viewport), is_action_check, "win.slices-in-3d");
+
+    g_assert_nonnull (check);
+    g_assert_true (gtk_widget_get_sensitive (check));
+    g_assert_true (gtk_check_button_get_active (GTK_CHECK_BUTTON (check)));
+    gtk_widget_activate (check);
+    g_assert_false (osp_viewport_get_show_slices (viewport));
+    g_assert_false (g_settings_get_boolean (settings, "slices-in-3d"));
+    g_assert_false (gtk_check_button_get_active (GTK_CHECK_BUTTON (check)));
+    gtk_widget_activate (check);
+    g_assert_true (osp_viewport_get_show_slices (viewport));
+    g_assert_true (gtk_check_button_get_active (GTK_CHECK_BUTTON (check)));
+  }
+
+  /* The plane follows the crosshair: with the crosshair above the CT there is no axial plane
+   * (the coronal and sagittal ones are edge on from above), and back in it the CT shows. */
+  {
+    double moved[3] = { crosshair[0], crosshair[1], hi[2] + 50.0 };
+    guint n_background = 0;
+
+    osp_slice_group_set_crosshair (group, moved);
+    frame = osp_test_read_frame (viewport, &width, &height);
+    for (guint i = 0; i < points->len / 3; i++)
+      {
+        p = frame_pixel (frame, width, height, viewport, &g_array_index (points, float, 3 * i));
+        n_background += p[2] > p[0] + 10;
+      }
+    g_clear_pointer (&frame, g_bytes_unref);
+    /* All but the few the edge-on planes' lines cross. */
+    g_assert_cmpuint (n_background, >=, points->len / 3 - 4);
+    osp_slice_group_set_crosshair (group, crosshair);
+  }
+
+  /* Off again: remembered off. */
+  g_action_group_change_action_state (G_ACTION_GROUP (window), "slices-in-3d",
+                                      g_variant_new_boolean (FALSE));
+  g_assert_false (osp_viewport_get_show_slices (viewport));
+  g_assert_false (g_settings_get_boolean (settings, "slices-in-3d"));
+
+  /* Margins in 3D: a plane 15 mm above the tumour (enough), then 4 mm (short). */
+  {
+    OspCutPanel *cut = osp_window_get_cut_panel (window);
+    GListModel *models = osp_window_get_models (window);
+    g_autoptr(OspModel) pelvis = g_list_model_get_item (models, 0);
+    OspPhantomLesion lesion;
+    OspPlane plane = { { 0.0f, 0.0f, 1.0f }, 0.0f };
+    float plane4[4] = { 0.0f, 0.0f, 1.0f, 0.0f }, mark[3], rod[3];
+    const double *marks;
+    const float *rgb;
+    guint n, red_enough = 0, red_short = 0;
+
+    osp_phantom_get_lesion (&lesion);
+    osp_cut_panel_start (cut, osp_window_get_plan (window), viewport, pelvis);
+    plane.d = (float) (15.0 - osp_phantom_lesion_margin (&lesion, plane4));
+    osp_cut_panel_set_planes (cut, &plane, 1);
+    /* The models hidden in this view only: the marker shows whatever bone lies above it. */
+    for (guint i = 0; i < g_list_model_get_n_items (models); i++)
+      {
+        g_autoptr(OspModel) model = g_list_model_get_item (models, i);
+
+        osp_viewport_set_model_hidden (viewport, model, TRUE);
+      }
+    for (int round = 0; round < 2; round++)
+      {
+        gboolean is_short = round == 1;
+        guint red;
+
+        if (is_short)
+          {
+            plane.d -= 11.0f;   /* 4 mm */
+            osp_cut_panel_set_planes (cut, &plane, 1);
+          }
+        marks = osp_slice_group_get_marks (group, &rgb, &n);
+        g_assert_cmpuint (n, ==, 1);
+        for (int c = 0; c < 3; c++)
+          mark[c] = (float) marks[c];
+        /* From above: the plane's square, translucent, red only when short. */
+        osp_viewport_set_view (viewport, OSP_VIEW_SUPERIOR);
+        frame = osp_test_read_frame (viewport, &width, &height);
+        red = count_red (frame);
+        g_clear_pointer (&frame, g_bytes_unref);
+        if (is_short)
+          red_short = red;
+        else
+          red_enough = red;
+        /* From the front (the square edge on): the marker, and the rod from it up to the
+         * plane, green when enough, red when short. */
+        osp_viewport_set_view (viewport, OSP_VIEW_ANTERIOR);
+        frame = osp_test_read_frame (viewport, &width, &height);
+        memcpy (rod, mark, sizeof rod);
+        rod[2] += is_short ? 3.3f : 9.0f;
+        for (int k = 0; k < 2; k++)
+          {
+            p = frame_pixel (frame, width, height, viewport, k == 0 ? mark : rod);
+            g_assert_nonnull (p);
+            g_test_message ("%s: %s %d %d %d, %u red pixels from above",
+                            is_short ? "4 mm" : "15 mm", k == 0 ? "marker" : "rod", p[0], p[1],
+                            p[2], red);
+            if (is_short)
+              g_assert_cmpint (p[0], >, p[1] + 30);   /* red */
+            else
+              g_assert_cmpint (p[1], >, p[0] + 30);   /* green */
+          }
+        g_clear_pointer (&frame, g_bytes_unref);
+      }
+    /* The red square over much of the view from above. */
+    g_assert_cmpuint (red_short, >, 4 * red_enough + (guint) (width * height / 10));
+    osp_viewport_set_view (viewport, OSP_VIEW_SUPERIOR);
+    osp_test_screenshot ("OSP_SCREENSHOTS", "slices-3d-margin.png");
+    osp_cut_panel_stop (cut);
+  }
+
+  g_settings_reset (settings, "slices-in-3d");
+  osp_test_destroy_window (GTK_WINDOW (window));
+}
+
 static GtkWidget *
 find_toplevel (GType type)
 {
@@ -347,5 +587,6 @@ main (int    argc,
 
   g_test_add_func ("/gui/slices/four-up", test_four_up);
   g_test_add_func ("/gui/slices/other-patient", test_other_patient);
+  g_test_add_func ("/gui/slices/in-3d", test_slices_in_3d);
   return g_test_run ();
 }

@@ -16,7 +16,9 @@
 #include <string.h>
 
 #include "osp-offscreen.h"
+#include "osp-renderer.h"
 #include "osp-slice-renderer.h"
+#include "osp-slice-renderer-private.h"
 #include "osp-test-common.h"
 
 #define SIZE 200
@@ -326,6 +328,301 @@ test_slice_overlays (void)
   g_assert_no_error (error);
 }
 
+/* -- Slice planes inside the 3D scene ---------------------------------------------------- */
+
+#define SIZE_3D 480
+
+/* 40 × 50 × 30 voxels of 2 × 2.5 × 3 mm centred on the LPS origin, HU = 80 i + 60 j + 100 k:
+ * linear, so trilinear sampling anywhere inside equals osp_volume_sample_lps exactly. */
+static OspVolume *
+make_gradient_volume (const double *direction)
+{
+  static const guint32 dims[3] = { 40, 50, 30 };
+  static const double spacing[3] = { 2.0, 2.5, 3.0 };
+  double origin[3] = { 0, 0, 0 };
+  g_autoptr(GError) error = NULL;
+  OspVolume *volume;
+  gint16 *data;
+
+  for (int a = 0; a < 3; a++)
+    for (int c = 0; c < 3; c++)
+      origin[c] -= 0.5 * (dims[a] - 1) * spacing[a] * direction[3 * a + c];
+  volume = osp_volume_new (dims, spacing, origin, direction, "gradient", &error);
+  g_assert_no_error (error);
+  data = osp_volume_get_data_mutable (volume);
+  for (guint32 k = 0; k < dims[2]; k++)
+    for (guint32 j = 0; j < dims[1]; j++)
+      for (guint32 i = 0; i < dims[0]; i++)
+        data[i + dims[0] * (j + dims[1] * k)] = (gint16) (80 * i + 60 * j + 100 * k);
+  return volume;
+}
+
+/* A cube of side 2·r round c. */
+static OspMesh *
+make_cube (const float c[3], float r)
+{
+  static const guint32 indices[36] = {
+    0, 2, 1, 0, 3, 2, 4, 5, 6, 4, 6, 7, 0, 1, 5, 0, 5, 4,
+    1, 2, 6, 1, 6, 5, 2, 3, 7, 2, 7, 6, 3, 0, 4, 3, 4, 7,
+  };
+  float positions[24];
+
+  for (int v = 0; v < 8; v++)
+    {
+      positions[3 * v] = c[0] + ((v == 1 || v == 2 || v == 5 || v == 6) ? r : -r);
+      positions[3 * v + 1] = c[1] + ((v == 2 || v == 3 || v == 6 || v == 7) ? r : -r);
+      positions[3 * v + 2] = c[2] + (v >= 4 ? r : -r);
+    }
+  return osp_mesh_new (positions, 8, indices, 12);
+}
+
+static const guint8 *
+pixel_at (const guint8 *rgba, const OspCamera *camera, const double lps[3])
+{
+  float p[3] = { (float) lps[0], (float) lps[1], (float) lps[2] };
+  vec3 px;
+  int x, y;
+
+  g_assert_true (osp_camera_project (camera, p, px));
+  x = (int) floor (px[0]), y = (int) floor (px[1]);
+  g_assert_cmpint (x, >=, 0);
+  g_assert_cmpint (x, <, SIZE_3D);
+  g_assert_cmpint (y, >=, 0);
+  g_assert_cmpint (y, <, SIZE_3D);
+  return rgba + 4 * ((gsize) y * SIZE_3D + x);
+}
+
+/* Whether `lps` lies inside the volume at least `margin` mm from its outer faces. */
+static gboolean
+well_inside (OspVolume *volume, const double lps[3], double margin)
+{
+  for (int a = 0; a < 3; a++)
+    for (int sign = -1; sign <= 1; sign += 2)
+      {
+        double q[3] = { lps[0], lps[1], lps[2] };
+
+        q[a] += sign * margin;
+        if (!osp_volume_sample_lps (volume, q, NULL))
+          return FALSE;
+      }
+  return TRUE;
+}
+
+/* Each slice plane alone, seen face on (orthographic): every pixel over the volume shows the
+ * grey the window gives the HU value there (the same voxels at the same place, whatever the
+ * grid's orientation); the frame is in the plane's colour; an opaque model in front of the
+ * plane hides it and one behind it is hidden; the plane shares the slice views' upload. */
+static void
+test_slices_in_3d (gconstpointer data)
+{
+  const Orientation *o = data;
+  static const OspView views[OSP_SLICE_N_AXES] = {
+    OSP_VIEW_SUPERIOR, OSP_VIEW_ANTERIOR, OSP_VIEW_LEFT,
+  };
+  /* Looking at the slice: the eye's side of each plane along its normal axis. */
+  static const double towards_eye[OSP_SLICE_N_AXES] = { 1.0, -1.0, 1.0 };
+  static const double center[3] = { 6.0, -4.0, 9.0 };
+  const double window = 9000.0, level = 4500.0;
+  g_autoptr(OspVolume) volume = NULL;
+  g_autoptr(OspSliceTextures) textures = NULL;
+  g_autofree guint8 *rgba = g_malloc ((gsize) SIZE_3D * SIZE_3D * 4);
+  g_autoptr(GError) error = NULL;
+  OspSliceRenderer *slices;
+  OspRenderer *renderer;
+
+  if (!have_gl ())
+    return;
+
+  volume = make_gradient_volume (o->direction);
+  textures = osp_slice_textures_new ();
+  /* The slice views upload the CT… */
+  slices = osp_slice_renderer_new (textures, &error);
+  g_assert_no_error (error);
+  osp_slice_renderer_set_volume (slices, volume);
+  {
+    OspSliceCamera view = { OSP_SLICE_AXIAL, { 0, 0, 0 }, 1.0, window, level };
+
+    g_assert_true (osp_slice_renderer_draw_to_rgba (slices, &view, 64, 64, NULL, &error));
+    g_assert_no_error (error);
+  }
+  g_assert_cmpuint (osp_slice_textures_get_n_uploads (textures), ==, 1);
+
+  renderer = osp_renderer_new (&error);
+  g_assert_no_error (error);
+  osp_renderer_set_show_overlays (renderer, FALSE);
+  osp_renderer_set_slice_textures (renderer, textures);
+
+  for (int axis = 0; axis < OSP_SLICE_N_AXES; axis++)
+    {
+      int n = osp_slice_axis_normal_index (axis);
+      double right[3], up[3], normal[3], lo[3], hi[3];
+      OspCamera camera;
+      OspBox box;
+      guint n_checked = 0;
+      int max_error = 0;
+      float frame_rgb[3];
+
+      osp_slice_axis_frame (axis, right, up, normal);
+      /* Face on, the whole volume in the picture. */
+      for (int a = 0; a < 3; a++)
+        {
+          osp_volume_get_lps_range (volume, a, &lo[a], &hi[a]);
+          box.min[a] = (float) lo[a] - 5.0f;
+          box.max[a] = (float) hi[a] + 5.0f;
+        }
+      osp_camera_init (&camera);
+      osp_camera_set_viewport (&camera, SIZE_3D, SIZE_3D);
+      osp_camera_set_projection (&camera, OSP_PROJECTION_ORTHOGRAPHIC);
+      osp_camera_set_view (&camera, views[axis]);
+      osp_camera_set_scene_bounds (&camera, &box);
+      osp_camera_fit_box (&camera, &box);
+
+      osp_renderer_set_slices (renderer, volume, center, window, level, 1u << axis);
+      g_assert_true (osp_renderer_draw_to_rgba (renderer, &camera, SIZE_3D, SIZE_3D, rgba,
+                                                &error));
+      g_assert_no_error (error);
+
+      /* A grid of points on the slice, 4 mm apart, inside the volume. */
+      for (int u = -30; u <= 30; u++)
+        for (int v = -30; v <= 30; v++)
+          {
+            double lps[3], hu;
+            const guint8 *p;
+            int expected;
+
+            for (int c = 0; c < 3; c++)
+              lps[c] = center[c] + 4.0 * (u * right[c] + v * up[c]);
+            lps[n] = center[n];
+            if (!well_inside (volume, lps, 3.0))
+              continue;
+            g_assert_true (osp_volume_sample_lps (volume, lps, &hu));
+            expected = (int) lround (255.0 * CLAMP ((hu - (level - 0.5 * window)) / window,
+                                                    0.0, 1.0));
+            p = pixel_at (rgba, &camera, lps);
+            max_error = MAX (max_error, abs ((int) p[0] - expected));
+            if (abs ((int) p[0] - expected) > 1 || p[1] != p[0] || p[2] != p[0])
+              g_error ("%s %s: (%.1f, %.1f, %.1f) shows (%d, %d, %d), expected grey %d "
+                       "(%.0f HU)", o->name, osp_slice_axis_to_string (axis), lps[0], lps[1],
+                       lps[2], p[0], p[1], p[2], expected, hu);
+            n_checked++;
+          }
+      g_test_message ("%s %s: %u points on the plane match the voxels (largest difference "
+                      "%d grey levels)", o->name, osp_slice_axis_to_string (axis), n_checked,
+                      max_error);
+      g_assert_cmpuint (n_checked, >, 40);
+
+      /* The frame in the plane's colour where the rectangle ends along `right`: just inside
+       * the box's edge (half a voxel beyond the outer voxel centre). */
+      osp_renderer_get_slice_color (axis, frame_rgb);
+      {
+        double edge[3], ijk_lo = G_MAXDOUBLE, ijk_hi = -G_MAXDOUBLE;
+        guint32 dims[3];
+        gboolean found = FALSE;
+
+        osp_volume_get_dims (volume, dims);
+        for (int corner = 0; corner < 8; corner++)
+          {
+            double ijk[3], q[3], t = 0.0;
+
+            for (int a = 0; a < 3; a++)
+              ijk[a] = (corner & (1 << a)) ? dims[a] - 0.5 : -0.5;
+            osp_volume_index_to_lps (volume, ijk, q);
+            for (int c = 0; c < 3; c++)
+              t += q[c] * right[c];
+            ijk_lo = MIN (ijk_lo, t), ijk_hi = MAX (ijk_hi, t);
+          }
+        for (int c = 0; c < 3; c++)
+          edge[c] = (c == n) ? center[c] : 0.5 * (lo[c] + hi[c]) * (1.0 - fabs (right[c]));
+        for (int c = 0; c < 3; c++)
+          edge[c] += ijk_hi * right[c];
+        for (int step = 0; step < 6 && !found; step++)
+          {
+            double q[3];
+            const guint8 *p;
+
+            for (int c = 0; c < 3; c++)
+              q[c] = edge[c] - 0.5 * step * osp_camera_get_mm_per_pixel (&camera) * right[c];
+            p = pixel_at (rgba, &camera, q);
+            found = abs ((int) p[0] - (int) lround (255 * frame_rgb[0])) < 40
+                    && abs ((int) p[1] - (int) lround (255 * frame_rgb[1])) < 40
+                    && abs ((int) p[2] - (int) lround (255 * frame_rgb[2])) < 40;
+          }
+        g_assert_true (found);
+      }
+
+      /* Depth: a blue cube 10 mm in front of the plane hides it; one 10 mm behind is hidden
+       * by it (and shows without the plane). */
+      {
+        double front[3], back[3];
+        float cf[3], cb[3];
+        g_autoptr(OspMesh) cube_front = NULL;
+        g_autoptr(OspMesh) cube_back = NULL;
+        static const float blue[3] = { 0.1f, 0.2f, 1.0f };
+        OspRenderModelId a, b;
+        const guint8 *p;
+        double hu;
+        int expected;
+
+        for (int c = 0; c < 3; c++)
+          {
+            front[c] = center[c] - 12.0 * right[c] + 10.0 * towards_eye[axis] * normal[c];
+            back[c] = center[c] + 12.0 * right[c] - 10.0 * towards_eye[axis] * normal[c];
+            cf[c] = (float) front[c], cb[c] = (float) back[c];
+          }
+        cube_front = make_cube (cf, 4.0f);
+        cube_back = make_cube (cb, 4.0f);
+        a = osp_renderer_add_model (renderer, cube_front);
+        b = osp_renderer_add_model (renderer, cube_back);
+        osp_renderer_set_model_color (renderer, a, blue);
+        osp_renderer_set_model_color (renderer, b, blue);
+        g_assert_true (osp_renderer_draw_to_rgba (renderer, &camera, SIZE_3D, SIZE_3D, rgba,
+                                                  &error));
+        p = pixel_at (rgba, &camera, front);
+        g_assert_cmpint (p[2], >, p[0] + 60);   /* the cube in front */
+        back[n] = center[n];
+        g_assert_true (osp_volume_sample_lps (volume, back, &hu));
+        expected = (int) lround (255.0 * CLAMP ((hu - (level - 0.5 * window)) / window, 0.0,
+                                                1.0));
+        p = pixel_at (rgba, &camera, back);
+        g_assert_cmpint (abs ((int) p[0] - expected), <=, 3);   /* the plane over the cube */
+        g_assert_cmpint (abs ((int) p[2] - expected), <=, 3);
+        osp_renderer_set_slices (renderer, volume, center, window, level, 0);
+        g_assert_true (osp_renderer_draw_to_rgba (renderer, &camera, SIZE_3D, SIZE_3D, rgba,
+                                                  &error));
+        p = pixel_at (rgba, &camera, back);
+        g_assert_cmpint (p[2], >, p[0] + 60);   /* without the plane the cube shows */
+        osp_renderer_remove_model (renderer, a);
+        osp_renderer_remove_model (renderer, b);
+      }
+    }
+
+  /* A plane through a point outside the volume is not drawn. */
+  {
+    double outside[3] = { center[0], center[1], 500.0 };
+    OspCamera camera;
+    OspBox box = { { -80, -80, -80 }, { 80, 80, 80 } };
+    guint n_grey = 0;
+
+    osp_camera_init (&camera);
+    osp_camera_set_viewport (&camera, SIZE_3D, SIZE_3D);
+    osp_camera_set_view (&camera, OSP_VIEW_SUPERIOR);
+    osp_camera_fit_box (&camera, &box);
+    osp_renderer_set_slices (renderer, volume, outside, window, level, 1u << OSP_SLICE_AXIAL);
+    g_assert_true (osp_renderer_draw_to_rgba (renderer, &camera, SIZE_3D, SIZE_3D, rgba,
+                                              &error));
+    for (gsize i = 0; i < (gsize) SIZE_3D * SIZE_3D; i++)
+      n_grey += rgba[4 * i] == rgba[4 * i + 2] && rgba[4 * i] > 40;
+    g_assert_cmpuint (n_grey, ==, 0);
+  }
+
+  /* Every draw used the slice views' textures: still one upload. */
+  g_assert_cmpuint (osp_slice_textures_get_n_uploads (textures), ==, 1);
+  g_assert_no_error (error);
+  osp_slice_textures_release_gl (textures);
+  osp_renderer_free (renderer);
+  osp_slice_renderer_free (slices);
+}
+
 /* Geometry without GL: pixel ↔ LPS, trilinear sampling, mesh–plane segments, letters. */
 static void
 test_slice_geometry (void)
@@ -413,6 +710,12 @@ main (int argc, char **argv)
       g_test_add_data_func (path, &orientations[i], test_slice_orientation);
     }
   g_test_add_func ("/slice/overlays", test_slice_overlays);
+  for (guint i = 0; i < G_N_ELEMENTS (orientations); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/slice/in-3d/%s", orientations[i].name);
+
+      g_test_add_data_func (path, &orientations[i], test_slices_in_3d);
+    }
   status = g_test_run ();
   osp_offscreen_free (offscreen);
   g_free (offscreen_error);

@@ -760,6 +760,19 @@ osp_cut_panel_get_planes (OspCutPanel *self,
 }
 
 void
+osp_cut_panel_set_plane_warnings (OspCutPanel    *self,
+                                  const gboolean *warnings,
+                                  guint           n_planes)
+{
+  g_return_if_fail (OSP_IS_CUT_PANEL (self));
+  g_return_if_fail (n_planes == 0 || warnings != NULL);
+
+  for (guint i = 0; i < self->gizmos->len; i++)
+    osp_plane_gizmo_set_warning (g_ptr_array_index (self->gizmos, i),
+                                 i < n_planes && warnings[i]);
+}
+
+void
 osp_cut_panel_set_margin (OspCutPanel *self,
                           double       margin_mm)
 {

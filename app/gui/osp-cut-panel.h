@@ -46,6 +46,11 @@ void       osp_cut_panel_set_planes     (OspCutPanel    *self,
 guint      osp_cut_panel_get_planes     (OspCutPanel    *self,
                                          OspPlane       *out_planes,
                                          guint           max_planes);
+/* Draws the squares of the planes whose `warnings` entry is TRUE in red in 3D (their margin
+ * to the tumour is below the target); planes past n_planes in their own colour. */
+void       osp_cut_panel_set_plane_warnings (OspCutPanel *self,
+                                             const gboolean *warnings,
+                                             guint        n_planes);
 void       osp_cut_panel_set_margin     (OspCutPanel    *self,
                                          double          margin_mm);
 

@@ -30,6 +30,7 @@ struct _OspPlaneGizmo
   OspPlane     plane;
   gboolean     active;
   gboolean     visible;
+  gboolean     warning;     /* the square in red */
 
   guint        square, arrow, ring_u, ring_v;   /* overlays */
 
@@ -37,6 +38,11 @@ struct _OspPlaneGizmo
   OspPlane     drag_plane;  /* the plane when the drag began */
   double       drag_x, drag_y;
 };
+
+static const float square_rgb[3] = { 1.0f, 0.78f, 0.25f };        /* amber */
+static const float square_warning_rgb[3] = { 0.93f, 0.16f, 0.12f }; /* red */
+#define SQUARE_OPACITY         0.35f
+#define SQUARE_WARNING_OPACITY 0.5f
 
 /* -- Meshes (built in the plane's frame: the plane is z = 0, the normal +z) ------------------ */
 
@@ -106,12 +112,14 @@ rebuild (OspPlaneGizmo *self)
 
   if (self->square == 0)
     {
-      static const float amber[3] = { 1.0f, 0.78f, 0.25f };
       static const float blue[3] = { 0.2f, 0.45f, 1.0f };
       static const float red[3] = { 0.9f, 0.25f, 0.2f };
       static const float green[3] = { 0.25f, 0.75f, 0.3f };
 
-      self->square = osp_viewport_add_overlay (self->viewport, square, amber, 0.35f);
+      self->square = osp_viewport_add_overlay (self->viewport, square,
+                                               self->warning ? square_warning_rgb : square_rgb,
+                                               self->warning ? SQUARE_WARNING_OPACITY
+                                                             : SQUARE_OPACITY);
       self->arrow = osp_viewport_add_overlay (self->viewport, arrow_mesh, blue, 1.0f);
       self->ring_u = osp_viewport_add_overlay (self->viewport, ring_u, red, 1.0f);
       self->ring_v = osp_viewport_add_overlay (self->viewport, ring_v, green, 1.0f);
@@ -192,6 +200,18 @@ osp_plane_gizmo_set_active (OspPlaneGizmo *self,
   g_return_if_fail (self != NULL);
   self->active = active;
   rebuild (self);
+}
+
+void
+osp_plane_gizmo_set_warning (OspPlaneGizmo *self,
+                             gboolean       warning)
+{
+  g_return_if_fail (self != NULL);
+
+  self->warning = !!warning;
+  osp_viewport_set_overlay_color (self->viewport, self->square,
+                                  self->warning ? square_warning_rgb : square_rgb,
+                                  self->warning ? SQUARE_WARNING_OPACITY : SQUARE_OPACITY);
 }
 
 void

@@ -32,6 +32,9 @@ void           osp_plane_gizmo_get_plane   (OspPlaneGizmo   *gizmo,
 /* Handles are shown only on the active plane. */
 void           osp_plane_gizmo_set_active  (OspPlaneGizmo   *gizmo,
                                             gboolean         active);
+/* The square in red (a margin to the tumour below the target) or in its own amber. */
+void           osp_plane_gizmo_set_warning (OspPlaneGizmo   *gizmo,
+                                            gboolean         warning);
 /* Hides everything (while the plan is not being cut). */
 void           osp_plane_gizmo_set_visible (OspPlaneGizmo   *gizmo,
                                             gboolean         visible);

@@ -95,6 +95,10 @@ struct _OspViewport
 
   gboolean            wireframe;
   gboolean            section;
+  OspSliceGroup      *slice_group;
+  gulong              slice_handlers[2];
+  gboolean            show_slices;
+  gboolean            slices_counted;   /* counted in as a user of the group's textures */
   guint               section_axis;      /* 0 sagittal (x), 1 coronal (y), 2 axial (z) */
   double              section_position;  /* 0–1 across the visible models */
 };
@@ -109,6 +113,7 @@ enum
   PROP_SECTION,
   PROP_SECTION_AXIS,
   PROP_SECTION_POSITION,
+  PROP_SHOW_SLICES,
   N_PROPS
 };
 
@@ -129,6 +134,7 @@ static void overlay_push (OspViewport *self,
                           Overlay     *overlay);
 static void set_overlays_visible (OspViewport *self,
                                   gboolean     visible);
+static void push_slices (OspViewport *self);
 
 /* -- Models ------------------------------------------------------------------------------- */
 
@@ -374,9 +380,33 @@ osp_viewport_set_selection (OspViewport        *self,
     on_items_changed (self->models, 0, 0, n, self);
 }
 
-/* The world bounds of the visible models, from the meshes (no GL needed). */
+static void get_model_bounds (OspViewport *self,
+                              OspBox      *out_box);
+
+/* The world bounds of the visible models, from the meshes (no GL needed); without any, the
+ * CT's while its slices are shown. */
 static void
 get_scene_bounds (OspViewport *self,
+                  OspBox      *out_box)
+{
+  OspVolume *volume = self->slice_group != NULL && self->show_slices
+                      ? osp_slice_group_get_volume (self->slice_group) : NULL;
+
+  get_model_bounds (self, out_box);
+  if (!osp_box_is_empty (out_box) || volume == NULL)
+    return;
+  for (int a = 0; a < 3; a++)
+    {
+      double lo, hi;
+
+      osp_volume_get_lps_range (volume, a, &lo, &hi);
+      out_box->min[a] = (float) lo;
+      out_box->max[a] = (float) hi;
+    }
+}
+
+static void
+get_model_bounds (OspViewport *self,
                   OspBox      *out_box)
 {
   out_box->min[0] = out_box->min[1] = out_box->min[2] = INFINITY;
@@ -565,6 +595,14 @@ on_gl_realize (GtkGLArea   *area,
   for (guint i = 0; i < self->overlays->len; i++)
     overlay_push (self, g_ptr_array_index (self->overlays, i));
   push_display (self);
+  if (self->slice_group != NULL)
+    {
+      osp_renderer_set_slice_textures (self->renderer,
+                                       osp_slice_group_get_textures (self->slice_group));
+      osp_slice_group_count_gl_user (self->slice_group, +1);
+      self->slices_counted = TRUE;
+    }
+  push_slices (self);
 }
 
 /* The wireframe and the section plane, into the renderer (after a realize too). */
@@ -663,8 +701,119 @@ on_gl_unrealize (GtkGLArea   *area,
     return;
   gtk_gl_area_make_current (area);
   if (gtk_gl_area_get_error (area) == NULL)
-    osp_renderer_free (self->renderer);
+    {
+      /* The last view of the window out deletes the CT's textures. */
+      if (self->slices_counted
+          && osp_slice_group_count_gl_user (self->slice_group, -1) == 0)
+        osp_slice_textures_release_gl (osp_slice_group_get_textures (self->slice_group));
+      osp_renderer_free (self->renderer);
+    }
+  self->slices_counted = FALSE;
   self->renderer = NULL;
+}
+
+/* -- CT slices in the scene --------------------------------------------------------------- */
+
+/* The group's CT, crosshair and window into the renderer. */
+static void
+push_slices (OspViewport *self)
+{
+  OspVolume *volume = self->slice_group != NULL
+                      ? osp_slice_group_get_volume (self->slice_group) : NULL;
+  double center[3] = { 0, 0, 0 }, window = 1.0, level = 0.0;
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "viewport.show-slices", volume != NULL);
+  if (self->renderer == NULL)
+    return;
+  if (volume != NULL)
+    {
+      osp_slice_group_get_crosshair (self->slice_group, center);
+      osp_slice_group_get_window (self->slice_group, &window, &level);
+    }
+  osp_renderer_set_slices (self->renderer, self->show_slices ? volume : NULL, center, window,
+                           level, (1u << OSP_SLICE_N_AXES) - 1);
+}
+
+static gboolean on_wheel_rest (gpointer data);
+
+static void
+on_slice_group_changed (OspViewport *self)
+{
+  push_slices (self);
+  if (!self->show_slices)
+    return;
+  /* Scrolling through the slices moves the planes here: frames as while the view moves
+   * (coarse levels on a software rasteriser) until it rests, so the slice views keep up. */
+  if (self->renderer != NULL)
+    osp_renderer_set_moving (self->renderer, TRUE);
+  g_clear_handle_id (&self->wheel_source, g_source_remove);
+  self->wheel_source = g_timeout_add (200, on_wheel_rest, self);
+  gtk_gl_area_queue_render (self->gl_area);
+}
+
+void
+osp_viewport_set_slice_group (OspViewport   *self,
+                              OspSliceGroup *group)
+{
+  g_return_if_fail (OSP_IS_VIEWPORT (self));
+  g_return_if_fail (group == NULL || OSP_IS_SLICE_GROUP (group));
+
+  if (group == self->slice_group)
+    return;
+  if (self->slice_group != NULL)
+    {
+      for (guint i = 0; i < G_N_ELEMENTS (self->slice_handlers); i++)
+        g_clear_signal_handler (&self->slice_handlers[i], self->slice_group);
+      if (self->renderer != NULL)
+        {
+          gtk_gl_area_make_current (self->gl_area);
+          osp_renderer_set_slice_textures (self->renderer, NULL);
+          if (self->slices_counted
+              && osp_slice_group_count_gl_user (self->slice_group, -1) == 0)
+            osp_slice_textures_release_gl (osp_slice_group_get_textures (self->slice_group));
+        }
+      self->slices_counted = FALSE;
+      g_clear_object (&self->slice_group);
+    }
+  if (group != NULL)
+    {
+      self->slice_group = g_object_ref (group);
+      self->slice_handlers[0] = g_signal_connect_swapped (group, "changed",
+                                                          G_CALLBACK (on_slice_group_changed),
+                                                          self);
+      self->slice_handlers[1] = g_signal_connect_swapped (group, "volume-changed",
+                                                          G_CALLBACK (on_slice_group_changed),
+                                                          self);
+      if (self->renderer != NULL)
+        {
+          osp_renderer_set_slice_textures (self->renderer,
+                                           osp_slice_group_get_textures (group));
+          osp_slice_group_count_gl_user (group, +1);
+          self->slices_counted = TRUE;
+        }
+    }
+  on_slice_group_changed (self);
+}
+
+void
+osp_viewport_set_show_slices (OspViewport *self,
+                              gboolean     show)
+{
+  g_return_if_fail (OSP_IS_VIEWPORT (self));
+
+  if (self->show_slices == !!show)
+    return;
+  self->show_slices = !!show;
+  push_slices (self);
+  gtk_gl_area_queue_render (self->gl_area);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SHOW_SLICES]);
+}
+
+gboolean
+osp_viewport_get_show_slices (OspViewport *self)
+{
+  g_return_val_if_fail (OSP_IS_VIEWPORT (self), FALSE);
+  return self->show_slices;
 }
 
 static void
@@ -846,6 +995,29 @@ osp_viewport_remove_overlay (OspViewport *self,
       gtk_gl_area_queue_render (self->gl_area);
       return;
     }
+}
+
+void
+osp_viewport_set_overlay_color (OspViewport *self,
+                                guint        handle,
+                                const float *rgb,
+                                float        opacity)
+{
+  Overlay *overlay;
+
+  g_return_if_fail (OSP_IS_VIEWPORT (self));
+  g_return_if_fail (rgb != NULL);
+
+  overlay = find_overlay (self, handle);
+  if (overlay == NULL)
+    return;
+  opacity = CLAMP (opacity, 0.0f, 1.0f);
+  if (memcmp (overlay->rgb, rgb, sizeof overlay->rgb) == 0 && overlay->opacity == opacity)
+    return;
+  memcpy (overlay->rgb, rgb, sizeof overlay->rgb);
+  overlay->opacity = opacity;
+  overlay_push (self, overlay);
+  gtk_gl_area_queue_render (self->gl_area);
 }
 
 void
@@ -1363,6 +1535,9 @@ osp_viewport_get_property (GObject    *object,
     case PROP_SECTION_POSITION:
       g_value_set_double (value, self->section_position);
       break;
+    case PROP_SHOW_SLICES:
+      g_value_set_boolean (value, self->show_slices);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -1396,6 +1571,9 @@ osp_viewport_set_property (GObject      *object,
       osp_viewport_set_section (self, self->section, self->section_axis,
                                 g_value_get_double (value));
       break;
+    case PROP_SHOW_SLICES:
+      osp_viewport_set_show_slices (self, g_value_get_boolean (value));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -1410,6 +1588,7 @@ osp_viewport_dispose (GObject *object)
   g_clear_handle_id (&self->wheel_source, g_source_remove);
   cancel_bvh (self);
   osp_viewport_set_selection (self, NULL);
+  osp_viewport_set_slice_group (self, NULL);
   g_ptr_array_set_size (self->overlays, 0);
   gtk_widget_dispose_template (GTK_WIDGET (self), OSP_TYPE_VIEWPORT);
   G_OBJECT_CLASS (osp_viewport_parent_class)->dispose (object);
@@ -1453,6 +1632,9 @@ osp_viewport_class_init (OspViewportClass *klass)
   properties[PROP_SECTION_POSITION] =
     g_param_spec_double ("section-position", NULL, NULL, 0.0, 1.0, 0.5,
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_SHOW_SLICES] =
+    g_param_spec_boolean ("show-slices", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   signals[SIGNAL_FRAME_DRAWN] = g_signal_new ("frame-drawn", G_TYPE_FROM_CLASS (klass),
@@ -1492,6 +1674,7 @@ osp_viewport_class_init (OspViewportClass *klass)
                                             "orthographic");
   gtk_widget_class_install_property_action (widget_class, "viewport.wireframe", "wireframe");
   gtk_widget_class_install_property_action (widget_class, "viewport.section", "section");
+  gtk_widget_class_install_property_action (widget_class, "viewport.show-slices", "show-slices");
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "viewport");
@@ -1509,6 +1692,7 @@ osp_viewport_init (OspViewport *self)
   self->entries = g_ptr_array_new_with_free_func (entry_free);
   self->overlays = g_ptr_array_new_with_free_func (overlay_free);
   osp_camera_init (&self->camera);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "viewport.show-slices", FALSE);
 
   gtk_gl_area_set_required_version (self->gl_area, 3, 3);
   g_signal_connect (self->gl_area, "realize", G_CALLBACK (on_gl_realize), self);

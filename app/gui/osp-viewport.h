@@ -18,6 +18,7 @@
 #include "osp-camera.h"
 #include "osp-mesh.h"
 #include "osp-model.h"
+#include "osp-slice-group.h"
 
 G_BEGIN_DECLS
 
@@ -49,6 +50,15 @@ void             osp_viewport_set_section      (OspViewport        *self,
                                                 guint               axis,
                                                 double              position);
 const OspCamera *osp_viewport_get_camera       (OspViewport        *self);
+
+/* The slice views' group: its CT (uploaded once for all the window's views), crosshair and
+ * window/level give the slice planes drawn inside the scene while "show-slices" is on (the
+ * action viewport.show-slices; disabled without a CT).  NULL for none. */
+void             osp_viewport_set_slice_group  (OspViewport        *self,
+                                                OspSliceGroup      *group);
+void             osp_viewport_set_show_slices  (OspViewport        *self,
+                                                gboolean            show);
+gboolean         osp_viewport_get_show_slices  (OspViewport        *self);
 
 /* The model under the pixel (x, y) of the widget (top-left origin) and the point hit, world
  * mm, as a click or the hover read-out finds them.  FALSE when nothing is there or the 3D view
@@ -83,6 +93,11 @@ void             osp_viewport_update_overlay   (OspViewport        *self,
 void             osp_viewport_remove_overlay   (OspViewport        *self,
                                                 guint               overlay);
 guint            osp_viewport_get_n_overlays   (OspViewport        *self);
+/* Changes an overlay's colour (rgb 0–1) and opacity. */
+void             osp_viewport_set_overlay_color (OspViewport       *self,
+                                                 guint              overlay,
+                                                 const float       *rgb,
+                                                 float              opacity);
 /* Handles (default: not) are what osp_viewport_pick_overlay() finds. */
 void             osp_viewport_set_overlay_pickable (OspViewport    *self,
                                                     guint           overlay,

@@ -21,6 +21,7 @@
 #include "osp-margin.h"
 #include "osp-phantom.h"
 #include "osp-segment.h"
+#include "osp-settings.h"
 #include "osp-window-private.h"
 
 /* The case header (patient) and the CT rows in the side panel. */
@@ -132,6 +133,53 @@ on_window_preset (GSimpleAction *action,
   osp_slice_group_set_window (self->slice_group, window, level);
 }
 
+/* win.slices-in-3d: the slice planes inside the 3D view (the GSettings key slices-in-3d,
+ * bound to the viewport's show-slices), enabled while a CT is shown. */
+static void
+on_slices_in_3d_change (GSimpleAction *action,
+                        GVariant      *state,
+                        gpointer       data)
+{
+  OspWindow *self = data;
+
+  osp_viewport_set_show_slices (self->viewport, g_variant_get_boolean (state));
+}
+
+static void
+sync_slices_in_3d (OspWindow *self)
+{
+  GAction *action = g_action_map_lookup_action (G_ACTION_MAP (self), "slices-in-3d");
+
+  if (!G_IS_SIMPLE_ACTION (action) || self->slice_group == NULL)
+    return;
+  g_simple_action_set_state (G_SIMPLE_ACTION (action),
+                             g_variant_new_boolean (osp_viewport_get_show_slices (self->viewport)));
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (action),
+                               osp_slice_group_get_volume (self->slice_group) != NULL);
+}
+
+static void
+init_slices_in_3d (OspWindow *self)
+{
+  g_autoptr(GSettings) settings = osp_settings_new ();
+  g_autoptr(GSettingsSchema) schema = NULL;
+  const GActionEntry entries[] = {
+    { "slices-in-3d", NULL, NULL, "false", on_slices_in_3d_change },
+  };
+
+  osp_viewport_set_slice_group (self->viewport, self->slice_group);
+  g_object_get (settings, "settings-schema", &schema, NULL);
+  if (g_settings_schema_has_key (schema, "slices-in-3d"))
+    g_settings_bind (settings, "slices-in-3d", self->viewport, "show-slices",
+                     G_SETTINGS_BIND_DEFAULT);
+  g_action_map_add_action_entries (G_ACTION_MAP (self), entries, G_N_ELEMENTS (entries), self);
+  g_signal_connect_object (self->viewport, "notify::show-slices", G_CALLBACK (sync_slices_in_3d),
+                           self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->slice_group, "volume-changed", G_CALLBACK (sync_slices_in_3d),
+                           self, G_CONNECT_SWAPPED);
+  sync_slices_in_3d (self);
+}
+
 OspViewGrid *
 osp_window_get_view_grid (OspWindow *self)
 {
@@ -181,6 +229,7 @@ osp_window_slices_init (OspWindow *self)
   g_signal_connect (self->viewport, "tool-click", G_CALLBACK (on_tool_click), self);
   g_signal_connect_swapped (self->cut_panel, "planes-changed", G_CALLBACK (update_margins), self);
   build_case_box (self);
+  init_slices_in_3d (self);
 }
 
 /* -- The plan's CTs and masks ----------------------------------------------------------- */
@@ -368,23 +417,40 @@ target_margin (void)
   return OSP_MARGIN_DEFAULT_TARGET_MM;
 }
 
-/* A small cube (2·r wide) round p: the closest tumour point in 3D. */
+/* The closest tumour point in 3D: a small cube (2·r wide) round p and a rod (1 mm thick)
+ * from p to `foot`, its nearest point on the plane. */
 static OspMesh *
-marker_mesh (const float p[3], float r)
+marker_mesh (const float p[3], const float foot[3], float r)
 {
-  static const guint32 indices[36] = {
-    0, 2, 1, 0, 3, 2, 4, 5, 6, 4, 6, 7, 0, 1, 5, 0, 5, 4,
-    1, 2, 6, 1, 6, 5, 2, 3, 7, 2, 7, 6, 3, 0, 4, 3, 4, 7,
-  };
-  float positions[24];
+  GArray *positions = g_array_new (FALSE, FALSE, sizeof (float));
+  GArray *indices = g_array_new (FALSE, FALSE, sizeof (guint32));
+  vec3 z, x, y, helper = { 1.0f, 0.0f, 0.0f };
+  float length;
+  mat4 frame;
 
-  for (int v = 0; v < 8; v++)
+  glm_vec3_sub ((float *) foot, (float *) p, z);
+  length = glm_vec3_norm (z);
+  if (length > 1e-6f)
+    glm_vec3_scale (z, 1.0f / length, z);
+  else
+    glm_vec3_copy ((vec3) { 0.0f, 0.0f, 1.0f }, z);
+  if (fabsf (z[0]) > 0.8f)
+    glm_vec3_copy ((vec3) { 0.0f, 1.0f, 0.0f }, helper);
+  glm_vec3_cross (helper, z, x);
+  glm_vec3_normalize (x);
+  glm_vec3_cross (z, x, y);
+  glm_mat4_identity (frame);
+  for (int a = 0; a < 3; a++)
     {
-      positions[3 * v] = p[0] + ((v == 1 || v == 2 || v == 5 || v == 6) ? r : -r);
-      positions[3 * v + 1] = p[1] + ((v == 2 || v == 3 || v == 6 || v == 7) ? r : -r);
-      positions[3 * v + 2] = p[2] + (v >= 4 ? r : -r);
+      frame[0][a] = x[a];
+      frame[1][a] = y[a];
+      frame[2][a] = z[a];
+      frame[3][a] = p[a];
     }
-  return osp_mesh_new (positions, 8, indices, 12);
+  osp_gizmo_add_box (positions, indices, -r, -r, -r, r, r, r);
+  if (length > r)
+    osp_gizmo_add_box (positions, indices, -0.5f, -0.5f, 0.0f, 0.5f, 0.5f, length);
+  return osp_gizmo_finish_mesh (positions, indices, frame);
 }
 
 static void
@@ -409,6 +475,7 @@ update_margins (OspWindow *self)
   static const float blue[3] = { 0.35f, 0.7f, 1.0f };
   OspPlane planes[OSP_CUT_MAX_PLANES];
   float plane4[OSP_CUT_MAX_PLANES][4], rgb[3 * OSP_CUT_MAX_PLANES];
+  gboolean warnings[OSP_CUT_MAX_PLANES] = { FALSE };
   double margins[OSP_CUT_MAX_PLANES], closest[3 * OSP_CUT_MAX_PLANES];
   guint n = 0, n_tumours = 0;
   double target = target_margin ();
@@ -458,6 +525,7 @@ update_margins (OspWindow *self)
       memcpy (rgb + 3 * p, color, 3 * sizeof (float));
       if (n_tumours == 0)
         continue;
+      warnings[p] = margins[p] < target;
       if (report->len > 0)
         g_string_append_c (report, '\n');
       if (margins[p] < target)
@@ -481,7 +549,14 @@ update_margins (OspWindow *self)
       {
         float point[3] = { (float) closest[3 * p], (float) closest[3 * p + 1],
                            (float) closest[3 * p + 2] };
-        g_autoptr(OspMesh) marker = marker_mesh (point, 2.5f);
+        float foot[3], length = sqrtf (plane4[p][0] * plane4[p][0] + plane4[p][1] * plane4[p][1]
+                                       + plane4[p][2] * plane4[p][2]);
+        g_autoptr(OspMesh) marker = NULL;
+
+        /* margin = d − n·point (n unit): the foot is the margin along the normal. */
+        for (int c = 0; c < 3; c++)
+          foot[c] = point[c] + (float) margins[p] * plane4[p][c] / MAX (length, 1e-12f);
+        marker = marker_mesh (point, foot, 2.5f);
         guint handle = osp_viewport_add_overlay (self->viewport, marker, color, 1.0f);
 
         g_array_append_val (self->slices->markers, handle);
@@ -503,6 +578,7 @@ update_margins (OspWindow *self)
         }
     }
   osp_cut_panel_set_margin_report (self->cut_panel, report->str);
+  osp_cut_panel_set_plane_warnings (self->cut_panel, warnings, n);
   osp_slice_group_set_planes (self->slice_group, planes, rgb, n);
   osp_slice_group_set_marks (self->slice_group, closest, rgb, n_tumours > 0 ? n : 0);
 }

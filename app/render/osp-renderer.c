@@ -17,6 +17,7 @@
 #include "osp-error.h"
 #include "osp-memory.h"
 #include "osp-overlay-private.h"
+#include "osp-slice-renderer-private.h"
 #include "osteoplan-shaders.h"
 
 #define SHADER_PATH "/io/github/osteoplan/Osteoplan/shaders/"
@@ -119,6 +120,18 @@ struct _OspRenderer
    * context (GTK's own) is current. */
   GArray     *garbage_vaos;
   GArray     *garbage_buffers;
+
+  /* CT slices in the scene. */
+  GLuint            slice_program;
+  GLint             u_slice_view_projection, u_slice_origin, u_slice_edge_u, u_slice_edge_v;
+  GLint             u_slice_lps_to_index, u_slice_dims, u_slice_slab, u_slice_volume;
+  GLint             u_slice_window, u_slice_frame_color, u_slice_frame_width;
+  OspSliceTextures *slice_textures;   /* NULL until the first slice draw or a set */
+  OspVolume        *slice_volume;
+  double            slice_center[3];
+  double            slice_window, slice_level;
+  guint             slice_axes;
+  gboolean          slice_warned;     /* the upload failed and was reported */
 };
 
 /* -- Models -------------------------------------------------------------------------------- */
@@ -988,6 +1001,24 @@ osp_renderer_new (GError **error)
   if (renderer->overlay_program == 0)
     goto fail;
   renderer->u_viewport = glGetUniformLocation (renderer->overlay_program, "u_viewport");
+  renderer->slice_program = link_program ("slice3d.vert", "slice3d.frag", error);
+  if (renderer->slice_program == 0)
+    goto fail;
+#define U(name, uniform) renderer->name = glGetUniformLocation (renderer->slice_program, uniform)
+  U (u_slice_view_projection, "u_view_projection");
+  U (u_slice_origin, "u_origin");
+  U (u_slice_edge_u, "u_edge_u");
+  U (u_slice_edge_v, "u_edge_v");
+  U (u_slice_lps_to_index, "u_lps_to_index");
+  U (u_slice_dims, "u_dims");
+  U (u_slice_slab, "u_slab");
+  U (u_slice_volume, "u_volume");
+  U (u_slice_window, "u_window");
+  U (u_slice_frame_color, "u_frame_color");
+  U (u_slice_frame_width, "u_frame_width");
+#undef U
+  renderer->slice_window = 2000.0;
+  renderer->slice_level = 400.0;
 
   glGenVertexArrays (1, &renderer->empty_vao);
 
@@ -1055,6 +1086,11 @@ osp_renderer_free (OspRenderer *renderer)
     glDeleteProgram (renderer->background_program);
   if (renderer->overlay_program != 0)
     glDeleteProgram (renderer->overlay_program);
+  if (renderer->slice_program != 0)
+    glDeleteProgram (renderer->slice_program);
+  /* The last user of the CT's textures deletes them while its context is current. */
+  g_clear_pointer (&renderer->slice_textures, osp_slice_textures_unref_gl);
+  g_clear_pointer (&renderer->slice_volume, osp_volume_unref);
   if (renderer->empty_vao != 0)
     glDeleteVertexArrays (1, &renderer->empty_vao);
   if (renderer->overlay_vao != 0)
@@ -1067,6 +1103,194 @@ osp_renderer_free (OspRenderer *renderer)
     glDeleteBuffers (1, &renderer->cap_vbo);
   g_free (renderer->description);
   g_free (renderer);
+}
+
+/* -- CT slices in the scene ---------------------------------------------------------------- */
+
+void
+osp_renderer_set_slice_textures (OspRenderer      *renderer,
+                                 OspSliceTextures *textures)
+{
+  g_return_if_fail (renderer != NULL);
+
+  if (textures == renderer->slice_textures)
+    return;
+  if (textures != NULL)
+    osp_slice_textures_ref (textures);
+  g_clear_pointer (&renderer->slice_textures, osp_slice_textures_unref_gl);
+  renderer->slice_textures = textures;
+  renderer->slice_warned = FALSE;
+}
+
+void
+osp_renderer_set_slices (OspRenderer *renderer,
+                         OspVolume   *volume,
+                         const double center[3],
+                         double       window,
+                         double       level,
+                         guint        axes)
+{
+  g_return_if_fail (renderer != NULL);
+  g_return_if_fail (volume == NULL || center != NULL);
+
+  if (volume != renderer->slice_volume)
+    {
+      if (volume != NULL)
+        osp_volume_ref (volume);
+      g_clear_pointer (&renderer->slice_volume, osp_volume_unref);
+      renderer->slice_volume = volume;
+      renderer->slice_warned = FALSE;
+    }
+  if (center != NULL)
+    memcpy (renderer->slice_center, center, sizeof renderer->slice_center);
+  renderer->slice_window = isfinite (window) && window >= 1.0 ? window : 1.0;
+  renderer->slice_level = isfinite (level) ? level : 0.0;
+  renderer->slice_axes = axes & ((1u << OSP_SLICE_N_AXES) - 1);
+}
+
+void
+osp_renderer_get_slice_color (OspSliceAxis axis,
+                              float        out_rgb[3])
+{
+  /* 3D Slicer's: the red (axial), green (coronal) and yellow (sagittal) slices. */
+  static const float colors[OSP_SLICE_N_AXES][3] = {
+    { 0.953f, 0.290f, 0.200f },
+    { 0.431f, 0.690f, 0.294f },
+    { 0.929f, 0.835f, 0.298f },
+  };
+
+  g_return_if_fail ((int) axis >= 0 && axis < OSP_SLICE_N_AXES);
+  memcpy (out_rgb, colors[axis], sizeof colors[axis]);
+}
+
+/* The rectangle of the slice plane of `axis` through the centre across the volume's box (its
+ * voxels' outer faces): origin and two edges, LPS mm.  FALSE when the plane misses the box. */
+static gboolean
+slice_rectangle (const OspRenderer *renderer,
+                 OspSliceAxis       axis,
+                 float              out_origin[3],
+                 float              out_edge_u[3],
+                 float              out_edge_v[3])
+{
+  int n = osp_slice_axis_normal_index (axis);
+  int u = n == 0 ? 1 : 0, v = n == 2 ? 1 : 2;
+  double lo[3] = { G_MAXDOUBLE, G_MAXDOUBLE, G_MAXDOUBLE };
+  double hi[3] = { -G_MAXDOUBLE, -G_MAXDOUBLE, -G_MAXDOUBLE };
+  guint32 dims[3];
+
+  osp_volume_get_dims (renderer->slice_volume, dims);
+  for (int corner = 0; corner < 8; corner++)
+    {
+      double ijk[3], p[3];
+
+      for (int a = 0; a < 3; a++)
+        ijk[a] = (corner & (1 << a)) ? (double) dims[a] - 0.5 : -0.5;
+      osp_volume_index_to_lps (renderer->slice_volume, ijk, p);
+      for (int a = 0; a < 3; a++)
+        lo[a] = MIN (lo[a], p[a]), hi[a] = MAX (hi[a], p[a]);
+    }
+  if (!(renderer->slice_center[n] >= lo[n] && renderer->slice_center[n] <= hi[n]))
+    return FALSE;
+  memset (out_edge_u, 0, 3 * sizeof (float));
+  memset (out_edge_v, 0, 3 * sizeof (float));
+  out_origin[n] = (float) renderer->slice_center[n];
+  out_origin[u] = (float) lo[u];
+  out_origin[v] = (float) lo[v];
+  out_edge_u[u] = (float) (hi[u] - lo[u]);
+  out_edge_v[v] = (float) (hi[v] - lo[v]);
+  return TRUE;
+}
+
+static gboolean
+slices_shown (const OspRenderer *renderer)
+{
+  return renderer->slice_volume != NULL && renderer->slice_axes != 0;
+}
+
+/* Grows `box` by the slice rectangles drawn. */
+static void
+slices_add_bounds (const OspRenderer *renderer,
+                   OspBox            *box)
+{
+  if (!slices_shown (renderer))
+    return;
+  for (int axis = 0; axis < OSP_SLICE_N_AXES; axis++)
+    {
+      float origin[3], eu[3], ev[3];
+
+      if (!(renderer->slice_axes & (1u << axis))
+          || !slice_rectangle (renderer, axis, origin, eu, ev))
+        continue;
+      for (int a = 0; a < 3; a++)
+        {
+          box->min[a] = MIN (box->min[a], origin[a]);
+          box->max[a] = MAX (box->max[a], origin[a] + eu[a] + ev[a]);
+        }
+    }
+}
+
+/* The slices, opaque, writing depth (the models' depth is in the buffer already). */
+static void
+draw_slices (OspRenderer *renderer,
+             mat4         view_projection,
+             float        scale)
+{
+  g_autoptr(GError) error = NULL;
+  OspSliceTextures *t;
+  mat4 index_to_lps, lps_to_index;
+  guint32 dims[3];
+
+  if (renderer->slice_textures == NULL)
+    renderer->slice_textures = osp_slice_textures_new ();
+  if (!osp_slice_textures_ensure_volume (&renderer->slice_textures, renderer->slice_volume,
+                                         &error))
+    {
+      if (!renderer->slice_warned)
+        g_warning ("3D view: %s", error->message);
+      renderer->slice_warned = TRUE;
+      return;
+    }
+  t = renderer->slice_textures;
+  osp_volume_get_dims (renderer->slice_volume, dims);
+  osp_volume_get_index_to_lps (renderer->slice_volume, index_to_lps);
+  glm_mat4_inv (index_to_lps, lps_to_index);
+
+  glUseProgram (renderer->slice_program);
+  glUniformMatrix4fv (renderer->u_slice_view_projection, 1, GL_FALSE,
+                      (const float *) view_projection);
+  glUniformMatrix4fv (renderer->u_slice_lps_to_index, 1, GL_FALSE, (const float *) lps_to_index);
+  glUniform3f (renderer->u_slice_dims, (float) dims[0], (float) dims[1], (float) dims[2]);
+  glUniform2f (renderer->u_slice_window,
+               (float) (renderer->slice_level - 0.5 * renderer->slice_window),
+               (float) renderer->slice_window);
+  glUniform1f (renderer->u_slice_frame_width, 2.0f * scale);
+  glUniform1i (renderer->u_slice_volume, 0);
+  glActiveTexture (GL_TEXTURE0);
+  glBindVertexArray (renderer->empty_vao);
+  for (int axis = 0; axis < OSP_SLICE_N_AXES; axis++)
+    {
+      float origin[3], eu[3], ev[3], rgb[3];
+
+      if (!(renderer->slice_axes & (1u << axis))
+          || !slice_rectangle (renderer, axis, origin, eu, ev))
+        continue;
+      osp_renderer_get_slice_color (axis, rgb);
+      glUniform3fv (renderer->u_slice_origin, 1, origin);
+      glUniform3fv (renderer->u_slice_edge_u, 1, eu);
+      glUniform3fv (renderer->u_slice_edge_v, 1, ev);
+      glUniform3fv (renderer->u_slice_frame_color, 1, rgb);
+      for (guint s = 0; s < osp_slice_textures_get_n_slabs (t); s++)
+        {
+          const OspSliceSlab *slab = osp_slice_textures_get_slab (t, s);
+
+          glBindTexture (GL_TEXTURE_3D, slab->texture);
+          glUniform4f (renderer->u_slice_slab, (float) slab->k0, (float) slab->depth, slab->lo,
+                       slab->hi);
+          glDrawArrays (GL_TRIANGLES, 0, 6);
+          renderer->n_draw_calls++;
+        }
+    }
+  glBindTexture (GL_TEXTURE_3D, 0);
 }
 
 /* -- Drawing ------------------------------------------------------------------------------- */
@@ -1459,6 +1683,7 @@ draw_scene (OspRenderer     *renderer,
   draw_background (renderer);
 
   osp_renderer_get_bounds (renderer, &scene);
+  slices_add_bounds (renderer, &scene);
   osp_camera_set_scene_bounds (&camera, &scene);
   osp_camera_get_view_matrix (&camera, view);
   osp_camera_get_projection_matrix (&camera, projection);
@@ -1508,6 +1733,18 @@ draw_scene (OspRenderer     *renderer,
       draw_model (renderer, model, view, clip_plane, FALSE);
       if (renderer->section_enabled)
         draw_cap (renderer, model, view, clip_plane, &scene);
+    }
+
+  /* The CT's slices, not clipped by the section: they show what it hides. */
+  if (slices_shown (renderer))
+    {
+      glDisable (GL_CLIP_DISTANCE0);
+      draw_slices (renderer, renderer->view_projection,
+                   CLAMP (MIN (camera.width, camera.height) / 480.0f, 0.5f, 1.0f)
+                   * renderer->overlay_scale);
+      if (renderer->section_enabled)
+        glEnable (GL_CLIP_DISTANCE0);
+      glUseProgram (p->program);
     }
 
   /* Transparent models last, far to near, testing depth but not writing it. */

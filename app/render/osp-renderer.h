@@ -31,6 +31,7 @@
 #include "osp-bvh.h"
 #include "osp-camera.h"
 #include "osp-mesh.h"
+#include "osp-slice-renderer.h"
 
 G_BEGIN_DECLS
 
@@ -174,6 +175,30 @@ void              osp_renderer_set_samples         (OspRenderer      *renderer,
 void              osp_renderer_set_moving          (OspRenderer      *renderer,
                                                     gboolean          moving);
 gboolean          osp_renderer_get_moving          (const OspRenderer *renderer);
+
+/* -- CT slices in the scene ---------------------------------------------------------------- */
+
+/* The GPU copy of the CT to draw the slices from: the slice views' (osp_slice_group's), so
+ * that a window uploads its CT once; NULL for a private one.  Keeps a reference.  Textures of
+ * a context that shares nothing with the renderer's are replaced by a private set. */
+void              osp_renderer_set_slice_textures  (OspRenderer      *renderer,
+                                                    OspSliceTextures *textures);
+/* The axial, coronal and sagittal planes through `center` (LPS mm) drawn inside the scene as
+ * opaque rectangles across the volume's extent, sampled like the slice views (trilinear, grey
+ * from level − window/2 to level + window/2, along patient axes whatever the acquisition's),
+ * depth-tested against the models, each framed in its colour as in 3D Slicer (axial red,
+ * coronal green, sagittal yellow).  `axes` has bit (1 << OspSliceAxis) set for each plane
+ * shown; a volume of NULL or axes 0 shows none.  A plane outside the volume is not drawn.
+ * Keeps a reference to the volume. */
+void              osp_renderer_set_slices          (OspRenderer      *renderer,
+                                                    OspVolume        *volume,
+                                                    const double      center[3],
+                                                    double            window,
+                                                    double            level,
+                                                    guint             axes);
+/* The frame's colour of a slice plane (rgb 0–1). */
+void              osp_renderer_get_slice_color     (OspSliceAxis      axis,
+                                                    float             out_rgb[3]);
 
 /* -- Drawing ----------------------------------------------------------------------------- */
 

@@ -14,6 +14,7 @@
 
 #include "osp-error.h"
 #include "osp-overlay-private.h"
+#include "osp-slice-renderer-private.h"
 #include "osteoplan-shaders.h"
 
 #define SHADER_PATH "/io/github/osteoplan/Osteoplan/shaders/"
@@ -327,13 +328,7 @@ osp_mesh_plane_segments (const OspMesh *mesh,
 
 /* -- Shared textures ----------------------------------------------------------------------- */
 
-typedef struct
-{
-  GLuint  texture;
-  guint32 k0;       /* first k plane stored */
-  guint32 depth;    /* k planes stored (with one overlap plane to the next slab) */
-  float   lo, hi;   /* the continuous k range this slab draws */
-} Slab;
+typedef OspSliceSlab Slab;
 
 struct _OspSliceTextures
 {
@@ -341,6 +336,7 @@ struct _OspSliceTextures
   OspVolume      *volume;        /* the volume in `slabs` (a reference) */
   GArray         *slabs;         /* Slab */
   gboolean        failed;        /* the upload of `volume` failed: don't retry every frame */
+  guint           n_uploads;
   char           *failure;
 
   const guint8   *mask_voxels;   /* the mask's voxels (the caller's) */
@@ -428,6 +424,7 @@ textures_upload_volume (OspSliceTextures *textures, OspVolume *volume, GError **
 
   textures_release_volume (textures, TRUE);
   textures->volume = osp_volume_ref (volume);
+  textures->n_uploads++;
   osp_volume_get_dims (volume, dims);
   glGetIntegerv (GL_MAX_3D_TEXTURE_SIZE, &max_size);
   if (max_size < 2 || dims[0] > (guint32) max_size || dims[1] > (guint32) max_size)
@@ -540,6 +537,64 @@ textures_upload_mask (OspSliceTextures *textures)
       textures->mask_dirty = FALSE;
     }
   glBindTexture (GL_TEXTURE_3D, 0);
+}
+
+gboolean
+osp_slice_textures_ensure_volume (OspSliceTextures **textures,
+                                  OspVolume         *volume,
+                                  GError           **error)
+{
+  OspSliceTextures *t;
+
+  g_return_val_if_fail (textures != NULL && *textures != NULL && volume != NULL, FALSE);
+
+  t = *textures;
+  if (t->slabs->len > 0 && !glIsTexture (g_array_index (t->slabs, Slab, 0).texture))
+    {
+      /* Not shared with this context after all: a private set from now on. */
+      osp_slice_textures_unref (t);
+      t = *textures = osp_slice_textures_new ();
+    }
+  if (t->volume != volume)
+    return textures_upload_volume (t, volume, error);
+  if (t->failed)
+    {
+      g_set_error_literal (error, OSP_ERROR, OSP_ERROR_TOO_LARGE, t->failure);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+guint
+osp_slice_textures_get_n_slabs (OspSliceTextures *textures)
+{
+  g_return_val_if_fail (textures != NULL, 0);
+  return textures->slabs->len;
+}
+
+const OspSliceSlab *
+osp_slice_textures_get_slab (OspSliceTextures *textures,
+                             guint             index)
+{
+  g_return_val_if_fail (textures != NULL && index < textures->slabs->len, NULL);
+  return &g_array_index (textures->slabs, Slab, index);
+}
+
+guint
+osp_slice_textures_get_n_uploads (OspSliceTextures *textures)
+{
+  g_return_val_if_fail (textures != NULL, 0);
+  return textures->n_uploads;
+}
+
+void
+osp_slice_textures_unref_gl (OspSliceTextures *textures)
+{
+  if (textures == NULL)
+    return;
+  if (g_atomic_ref_count_compare (&textures->ref_count, 1))
+    textures_release_gl (textures, TRUE);
+  osp_slice_textures_unref (textures);
 }
 
 /* -- Renderer ------------------------------------------------------------------------------ */
@@ -777,9 +832,7 @@ osp_slice_renderer_free (OspSliceRenderer *renderer)
   if (renderer->fbo_color != 0)
     glDeleteRenderbuffers (1, &renderer->fbo_color);
   /* The last user deletes the textures while its context is current. */
-  if (g_atomic_ref_count_compare (&renderer->textures->ref_count, 1))
-    textures_release_gl (renderer->textures, TRUE);
-  osp_slice_textures_unref (renderer->textures);
+  osp_slice_textures_unref_gl (renderer->textures);
   g_clear_pointer (&renderer->volume, osp_volume_unref);
   g_ptr_array_unref (renderer->models);
   g_array_unref (renderer->planes);
@@ -1052,22 +1105,9 @@ draw_volume (OspSliceRenderer *renderer, const OspSliceCamera *view, int width, 
   guint32 dims[3];
   mat4 index_to_lps, lps_to_index;
 
-  if (t->slabs->len > 0 && !glIsTexture (g_array_index (t->slabs, Slab, 0).texture))
-    {
-      /* Not shared with this context after all: a private set from now on. */
-      osp_slice_textures_unref (t);
-      t = renderer->textures = osp_slice_textures_new ();
-    }
-  if (t->volume != renderer->volume)
-    {
-      if (!textures_upload_volume (t, renderer->volume, error))
-        return FALSE;
-    }
-  else if (t->failed)
-    {
-      g_set_error_literal (error, OSP_ERROR, OSP_ERROR_TOO_LARGE, t->failure);
-      return FALSE;
-    }
+  if (!osp_slice_textures_ensure_volume (&renderer->textures, renderer->volume, error))
+    return FALSE;
+  t = renderer->textures;
   if (renderer->show_mask && t->mask_voxels != NULL)
     textures_upload_mask (t);
 
