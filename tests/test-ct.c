@@ -470,6 +470,55 @@ test_margin_box (void)
   }
 }
 
+/* The margins of a cut once applied: its planes as the cut made them (normals made unit,
+ * moved outwards by its margin), gone when it is undone. */
+static void
+test_margin_applied_cuts (void)
+{
+  g_autoptr(OspPlan) plan = osp_plan_new ();
+  g_autoptr(OspMesh) bone = osp_test_make_box (20, 20, 20);
+  g_autoptr(OspMesh) box = osp_test_make_box (2, 2, 2);
+  g_autoptr(OspMesh) lesion = osp_test_translate (box, 2, 2, 2);   /* [2, 4]³ */
+  g_autoptr(OspModel) pelvis = osp_model_new ("Pelvis", bone, OSP_MODEL_ROLE_BONE);
+  g_autoptr(OspModel) tumour = osp_model_new ("Tumour", lesion, OSP_MODEL_ROLE_TUMOUR);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GArray) cuts = NULL;
+  /* z ≤ 5 (normal of length 2) and x ≤ 7, moved out by the 1.5 mm margin: z ≤ 6.5, x ≤ 8.5. */
+  const OspPlane planes[2] = { { { 0, 0, 2 }, 10 }, { { 1, 0, 0 }, 7 } };
+  const OspAppliedCut *cut;
+  OspMarginResult r;
+
+  osp_test_execute_ok (plan, osp_command_new_add_model (pelvis, -1, NULL));
+  osp_test_execute_ok (plan, osp_command_new_add_model (tumour, -1, NULL));
+  cuts = osp_margin_list_applied_cuts (plan);
+  g_assert_cmpuint (cuts->len, ==, 0);
+  g_clear_pointer (&cuts, g_array_unref);
+
+  g_assert_true (osp_plan_cut_model (plan, pelvis, planes, 2, 1.5, "Resection", NULL, &error));
+  g_assert_no_error (error);
+  cuts = osp_margin_list_applied_cuts (plan);
+  g_assert_cmpuint (cuts->len, ==, 1);
+  cut = &g_array_index (cuts, OspAppliedCut, 0);
+  g_assert_cmpstr (cut->name, ==, "Resection");
+  g_assert_cmpstr (cut->model, ==, "Pelvis");
+  g_assert_cmpuint (cut->n_planes, ==, 2);
+  g_assert_cmpfloat_with_epsilon (cut->planes[0][2], 1.0, 1e-6);
+  g_assert_cmpfloat_with_epsilon (cut->planes[0][3], 6.5, 1e-5);
+  g_assert_cmpfloat_with_epsilon (cut->planes[1][0], 1.0, 1e-6);
+  g_assert_cmpfloat_with_epsilon (cut->planes[1][3], 8.5, 1e-5);
+  g_assert_true (osp_margin_compute (lesion, cut->planes, cut->n_planes, &r));
+  g_assert_cmpfloat_with_epsilon (r.planes[0].margin_mm, 2.5, 1e-5);
+  g_assert_cmpfloat_with_epsilon (r.planes[1].margin_mm, 4.5, 1e-5);
+  g_assert_cmpint (r.min_plane, ==, 0);
+  g_assert_true (r.inside);
+  osp_margin_result_clear (&r);
+  g_clear_pointer (&cuts, g_array_unref);
+
+  g_assert_true (osp_plan_undo (plan));
+  cuts = osp_margin_list_applied_cuts (plan);
+  g_assert_cmpuint (cuts->len, ==, 0);
+}
+
 /* A moved tumour: the same margins as its moved mesh, without building it. */
 static void
 test_margin_transformed (void)
@@ -881,6 +930,32 @@ test_label_map (void)
   g_assert_cmpuint (g_array_index (list, OspLabelCount, 0).n_voxels, ==, n3);
   g_assert_cmpint (g_array_index (list, OspLabelCount, 1).label, ==, 7);
   g_assert_cmpuint (g_array_index (list, OspLabelCount, 1).n_voxels, ==, n7);
+  /* A list to pick from, cut short and saying so. */
+  {
+    g_autoptr(GArray) capped = NULL;
+    g_autoptr(OspVolume) many = NULL;
+    guint n_present = 0;
+
+    capped = osp_label_map_list_labels_capped (volume, 1, &n_present, "labels.nii", &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (capped->len, ==, 1);
+    g_assert_cmpuint (n_present, ==, 2);
+    g_assert_cmpint (g_array_index (capped, OspLabelCount, 0).label, ==, 3);
+    g_assert_cmpuint (g_array_index (capped, OspLabelCount, 0).n_voxels, ==, n3);
+    g_clear_pointer (&capped, g_array_unref);
+    /* Every voxel its own label (1 … 3840): 3840 labels present, the first 500 listed. */
+    many = osp_volume_new ((const guint32[3]) { 20, 16, 12 }, (const double[3]) { 1, 1, 1 },
+                           (const double[3]) { 0, 0, 0 }, NULL, "many", &error);
+    g_assert_no_error (error);
+    for (guint v = 0; v < 20 * 16 * 12; v++)
+      osp_volume_get_data_mutable (many)[v] = (gint16) (v + 1);
+    capped = osp_label_map_list_labels_capped (many, 500, &n_present, "many.nii", &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (n_present, ==, 3840);
+    g_assert_cmpuint (capped->len, ==, 500);
+    g_assert_cmpint (g_array_index (capped, OspLabelCount, 499).label, ==, 500);
+    g_assert_cmpuint (g_array_index (capped, OspLabelCount, 499).n_voxels, ==, 1);
+  }
 
   osp_grid_from_volume (volume, &g);
   mask = osp_mask_from_label_map (volume, 3, 1, &g, "labels.nii", &error);
@@ -1661,6 +1736,7 @@ main (int    argc,
   g_test_add_func ("/ct/plan/paint-stroke", test_paint_stroke);
   g_test_add_func ("/ct/margin/box", test_margin_box);
   g_test_add_func ("/ct/margin/transformed", test_margin_transformed);
+  g_test_add_func ("/ct/margin/applied-cuts", test_margin_applied_cuts);
   g_test_add_func ("/ct/grid", test_grid);
   g_test_add_func ("/ct/mask/paint-exact", test_paint_exact);
   g_test_add_func ("/ct/mask/grow-region", test_grow_region);
