@@ -48,6 +48,8 @@ guint      osp_cut_panel_get_planes     (OspCutPanel    *self,
                                          guint           max_planes);
 void       osp_cut_panel_set_margin     (OspCutPanel    *self,
                                          double          margin_mm);
+/* The safety margin: every plane is moved out by it when the cut is made (mm). */
+double     osp_cut_panel_get_margin     (OspCutPanel    *self);
 
 /* Applies the cut (in a thread); "finished" (TRUE) follows when done, or the panel shows the
  * error and stays open. */
