@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <glib/gstdio.h>
 #include <math.h>
 #include <string.h>
 #include <zip.h>
@@ -213,6 +214,160 @@ test_plan_volume_file (void)
   g_assert_null (g_strstr_len (contents, len, "DOE"));
 }
 
+/* An entry of a plan file: its compression method and its bytes as stored (compressed). */
+static GBytes *
+stored_entry (const char  *path,
+              const char  *entry,
+              zip_int32_t *out_method)
+{
+  int zerr = 0;
+  zip_t *zip = zip_open (path, ZIP_RDONLY, &zerr);
+  zip_stat_t st;
+  zip_file_t *file;
+  guint8 *data;
+
+  g_assert_nonnull (zip);
+  zip_stat_init (&st);
+  g_assert_cmpint (zip_stat (zip, entry, 0, &st), ==, 0);
+  *out_method = st.comp_method;
+  file = zip_fopen (zip, entry, ZIP_FL_COMPRESSED);
+  g_assert_nonnull (file);
+  data = g_malloc (st.comp_size + 1);
+  g_assert_cmpint (zip_fread (file, data, st.comp_size), ==, (zip_int64_t) st.comp_size);
+  zip_fclose (file);
+  zip_discard (zip);
+  return g_bytes_new_take (data, st.comp_size);
+}
+
+/* Rewrites the plan file with every volume and mask entry stored uncompressed (as another
+ * program might): a save that copies them keeps them stored, one that compresses them anew
+ * deflates them. */
+static void
+store_entries_uncompressed (const char *path)
+{
+  int zerr = 0;
+  zip_t *zip = zip_open (path, 0, &zerr);
+
+  g_assert_nonnull (zip);
+  for (zip_int64_t i = 0; i < zip_get_num_entries (zip, 0); i++)
+    {
+      const char *name = zip_get_name (zip, (zip_uint64_t) i, 0);
+
+      if (g_str_has_prefix (name, "volumes/") || g_str_has_prefix (name, "masks/"))
+        g_assert_cmpint (zip_set_file_compression (zip, (zip_uint64_t) i, ZIP_CM_STORE, 0), ==,
+                         0);
+    }
+  g_assert_cmpint (zip_close (zip), ==, 0);
+}
+
+/* A save copies the compressed CT and the unchanged masks of the file opened or written last
+ * instead of compressing them again; a changed mask, or a file that is no longer the one
+ * written, is compressed anew; the voxels are the same bytes every time. */
+static void
+test_plan_resave (void)
+{
+  const double c[3] = { 0, 40, -10 };
+  const double centre[3] = { 2, 42, -8 }, centre2[3] = { -4, 36, -14 };
+  g_autoptr(OspVolume) ct = make_ct (24, 1.5, c, 8);
+  g_autoptr(OspPlan) plan = osp_plan_new ();
+  g_autoptr(OspPlan) opened = NULL;
+  g_autoptr(OspPlan) back = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *a = osp_test_tmp_path ("resave-a.osteoplan");
+  g_autofree char *b = osp_test_tmp_path ("resave-b.osteoplan");
+  g_autofree char *c_path = osp_test_tmp_path ("resave-c.osteoplan");
+  g_autofree char *d = osp_test_tmp_path ("resave-d.osteoplan");
+  g_autoptr(GBytes) a_volume = NULL, a_mask = NULL, a_seeds = NULL;
+  g_autoptr(GBytes) b_volume = NULL, b_mask = NULL, b_seeds = NULL;
+  g_autoptr(GBytes) c_volume = NULL, c_mask = NULL, c_seeds = NULL;
+  g_autoptr(GBytes) d_volume = NULL;
+  zip_int32_t method;
+  const guint64 n = 24 * 24 * 24;
+  guint64 painted, seeds, repainted;
+
+  g_assert_true (osp_plan_add_volume (plan, ct, &error));
+  g_assert_true (osp_plan_add_mask (plan, 0, "Tumour", NULL, 0xd03c3c, &error));
+  g_assert_true (osp_plan_paint_sphere (plan, 0, centre, 4.0, 1, &error));
+  g_assert_true (osp_plan_add_mask (plan, 0, "Seeds", NULL, 0x00ff00, &error));
+  g_assert_true (osp_plan_paint_sphere (plan, 1, centre2, 3.0, 1, &error));
+  g_assert_no_error (error);
+  painted = osp_mask_count (osp_plan_get_mask (plan, 0), 1);
+  seeds = osp_mask_count (osp_plan_get_mask (plan, 1), 1);
+
+  /* Saved, then saved again over itself: the CT entry copied, the same bytes. */
+  g_assert_true (osp_plan_save (plan, a, NULL, NULL, &error));
+  g_assert_no_error (error);
+  a_volume = stored_entry (a, "volumes/0.raw", &method);
+  g_assert_cmpint (method, ==, ZIP_CM_DEFLATE);
+  g_assert_true (osp_plan_save (plan, a, NULL, NULL, &error));
+  g_assert_no_error (error);
+  b_volume = stored_entry (a, "volumes/0.raw", &method);
+  g_assert_true (g_bytes_equal (a_volume, b_volume));
+  g_clear_pointer (&a_volume, g_bytes_unref);
+  g_clear_pointer (&b_volume, g_bytes_unref);
+
+  /* Another program stored the entries uncompressed: opened and saved, they are copied as
+   * they are (a compressing save would deflate them). */
+  store_entries_uncompressed (a);
+  opened = osp_plan_open (a, NULL, NULL, &error);
+  g_assert_no_error (error);
+  a_volume = stored_entry (a, "volumes/0.raw", &method);
+  g_assert_cmpint (method, ==, ZIP_CM_STORE);
+  g_assert_cmpuint (g_bytes_get_size (a_volume), ==, 2 * n);
+  a_mask = stored_entry (a, "masks/0.rle", &method);
+  a_seeds = stored_entry (a, "masks/1.rle", &method);
+  g_assert_true (osp_plan_save (opened, b, NULL, NULL, &error));
+  g_assert_no_error (error);
+  b_volume = stored_entry (b, "volumes/0.raw", &method);
+  g_assert_cmpint (method, ==, ZIP_CM_STORE);
+  g_assert_true (g_bytes_equal (a_volume, b_volume));
+  b_mask = stored_entry (b, "masks/0.rle", &method);
+  g_assert_cmpint (method, ==, ZIP_CM_STORE);
+  g_assert_true (g_bytes_equal (a_mask, b_mask));
+  b_seeds = stored_entry (b, "masks/1.rle", &method);
+  g_assert_cmpint (method, ==, ZIP_CM_STORE);
+
+  /* The tumour painted further: its mask is written anew (deflated), the rest copied. */
+  g_assert_true (osp_plan_paint_sphere (opened, 0, centre2, 2.0, 1, &error));
+  g_assert_no_error (error);
+  repainted = osp_mask_count (osp_plan_get_mask (opened, 0), 1);
+  g_assert_cmpuint (repainted, >, painted);
+  g_assert_true (osp_plan_save (opened, c_path, NULL, NULL, &error));
+  g_assert_no_error (error);
+  c_volume = stored_entry (c_path, "volumes/0.raw", &method);
+  g_assert_cmpint (method, ==, ZIP_CM_STORE);
+  g_assert_true (g_bytes_equal (a_volume, c_volume));
+  c_mask = stored_entry (c_path, "masks/0.rle", &method);
+  g_assert_cmpint (method, ==, ZIP_CM_DEFLATE);
+  c_seeds = stored_entry (c_path, "masks/1.rle", &method);
+  g_assert_cmpint (method, ==, ZIP_CM_STORE);
+  g_assert_true (g_bytes_equal (b_seeds, c_seeds));
+  back = osp_plan_open (c_path, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpmem (osp_volume_get_data (osp_plan_get_volume (back, 0)), 2 * n,
+                   osp_volume_get_data (ct), 2 * n);
+  g_assert_cmpuint (osp_mask_count (osp_plan_get_mask (back, 0), 1), ==, repainted);
+  g_assert_cmpuint (osp_mask_count (osp_plan_get_mask (back, 1), 1), ==, seeds);
+  g_clear_object (&back);
+
+  /* The file written last replaced behind the plan's back: nothing is copied from it. */
+  g_assert_true (g_file_set_contents (c_path, "not a plan", -1, NULL));
+  g_assert_true (osp_plan_save (opened, d, NULL, NULL, &error));
+  g_assert_no_error (error);
+  d_volume = stored_entry (d, "volumes/0.raw", &method);
+  g_assert_cmpint (method, ==, ZIP_CM_DEFLATE);
+  back = osp_plan_open (d, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpmem (osp_volume_get_data (osp_plan_get_volume (back, 0)), 2 * n,
+                   osp_volume_get_data (ct), 2 * n);
+  g_assert_cmpuint (osp_mask_count (osp_plan_get_mask (back, 0), 1), ==, repainted);
+  g_assert_cmpuint (osp_mask_count (osp_plan_get_mask (back, 1), 1), ==, seeds);
+  g_unlink (a);
+  g_unlink (b);
+  g_unlink (c_path);
+  g_unlink (d);
+}
+
 static void
 test_paint_stroke (void)
 {
@@ -313,6 +468,55 @@ test_margin_box (void)
         osp_margin_result_clear (&r);
       }
   }
+}
+
+/* The margins of a cut once applied: its planes as the cut made them (normals made unit,
+ * moved outwards by its margin), gone when it is undone. */
+static void
+test_margin_applied_cuts (void)
+{
+  g_autoptr(OspPlan) plan = osp_plan_new ();
+  g_autoptr(OspMesh) bone = osp_test_make_box (20, 20, 20);
+  g_autoptr(OspMesh) box = osp_test_make_box (2, 2, 2);
+  g_autoptr(OspMesh) lesion = osp_test_translate (box, 2, 2, 2);   /* [2, 4]³ */
+  g_autoptr(OspModel) pelvis = osp_model_new ("Pelvis", bone, OSP_MODEL_ROLE_BONE);
+  g_autoptr(OspModel) tumour = osp_model_new ("Tumour", lesion, OSP_MODEL_ROLE_TUMOUR);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GArray) cuts = NULL;
+  /* z ≤ 5 (normal of length 2) and x ≤ 7, moved out by the 1.5 mm margin: z ≤ 6.5, x ≤ 8.5. */
+  const OspPlane planes[2] = { { { 0, 0, 2 }, 10 }, { { 1, 0, 0 }, 7 } };
+  const OspAppliedCut *cut;
+  OspMarginResult r;
+
+  osp_test_execute_ok (plan, osp_command_new_add_model (pelvis, -1, NULL));
+  osp_test_execute_ok (plan, osp_command_new_add_model (tumour, -1, NULL));
+  cuts = osp_margin_list_applied_cuts (plan);
+  g_assert_cmpuint (cuts->len, ==, 0);
+  g_clear_pointer (&cuts, g_array_unref);
+
+  g_assert_true (osp_plan_cut_model (plan, pelvis, planes, 2, 1.5, "Resection", NULL, &error));
+  g_assert_no_error (error);
+  cuts = osp_margin_list_applied_cuts (plan);
+  g_assert_cmpuint (cuts->len, ==, 1);
+  cut = &g_array_index (cuts, OspAppliedCut, 0);
+  g_assert_cmpstr (cut->name, ==, "Resection");
+  g_assert_cmpstr (cut->model, ==, "Pelvis");
+  g_assert_cmpuint (cut->n_planes, ==, 2);
+  g_assert_cmpfloat_with_epsilon (cut->planes[0][2], 1.0, 1e-6);
+  g_assert_cmpfloat_with_epsilon (cut->planes[0][3], 6.5, 1e-5);
+  g_assert_cmpfloat_with_epsilon (cut->planes[1][0], 1.0, 1e-6);
+  g_assert_cmpfloat_with_epsilon (cut->planes[1][3], 8.5, 1e-5);
+  g_assert_true (osp_margin_compute (lesion, cut->planes, cut->n_planes, &r));
+  g_assert_cmpfloat_with_epsilon (r.planes[0].margin_mm, 2.5, 1e-5);
+  g_assert_cmpfloat_with_epsilon (r.planes[1].margin_mm, 4.5, 1e-5);
+  g_assert_cmpint (r.min_plane, ==, 0);
+  g_assert_true (r.inside);
+  osp_margin_result_clear (&r);
+  g_clear_pointer (&cuts, g_array_unref);
+
+  g_assert_true (osp_plan_undo (plan));
+  cuts = osp_margin_list_applied_cuts (plan);
+  g_assert_cmpuint (cuts->len, ==, 0);
 }
 
 /* A moved tumour: the same margins as its moved mesh, without building it. */
@@ -726,6 +930,32 @@ test_label_map (void)
   g_assert_cmpuint (g_array_index (list, OspLabelCount, 0).n_voxels, ==, n3);
   g_assert_cmpint (g_array_index (list, OspLabelCount, 1).label, ==, 7);
   g_assert_cmpuint (g_array_index (list, OspLabelCount, 1).n_voxels, ==, n7);
+  /* A list to pick from, cut short and saying so. */
+  {
+    g_autoptr(GArray) capped = NULL;
+    g_autoptr(OspVolume) many = NULL;
+    guint n_present = 0;
+
+    capped = osp_label_map_list_labels_capped (volume, 1, &n_present, "labels.nii", &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (capped->len, ==, 1);
+    g_assert_cmpuint (n_present, ==, 2);
+    g_assert_cmpint (g_array_index (capped, OspLabelCount, 0).label, ==, 3);
+    g_assert_cmpuint (g_array_index (capped, OspLabelCount, 0).n_voxels, ==, n3);
+    g_clear_pointer (&capped, g_array_unref);
+    /* Every voxel its own label (1 … 3840): 3840 labels present, the first 500 listed. */
+    many = osp_volume_new ((const guint32[3]) { 20, 16, 12 }, (const double[3]) { 1, 1, 1 },
+                           (const double[3]) { 0, 0, 0 }, NULL, "many", &error);
+    g_assert_no_error (error);
+    for (guint v = 0; v < 20 * 16 * 12; v++)
+      osp_volume_get_data_mutable (many)[v] = (gint16) (v + 1);
+    capped = osp_label_map_list_labels_capped (many, 500, &n_present, "many.nii", &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (n_present, ==, 3840);
+    g_assert_cmpuint (capped->len, ==, 500);
+    g_assert_cmpint (g_array_index (capped, OspLabelCount, 499).label, ==, 500);
+    g_assert_cmpuint (g_array_index (capped, OspLabelCount, 499).n_voxels, ==, 1);
+  }
 
   osp_grid_from_volume (volume, &g);
   mask = osp_mask_from_label_map (volume, 3, 1, &g, "labels.nii", &error);
@@ -1502,9 +1732,11 @@ main (int    argc,
 
   g_test_add_func ("/ct/plan/volume-undo", test_plan_volume_undo);
   g_test_add_func ("/ct/plan/volume-file", test_plan_volume_file);
+  g_test_add_func ("/ct/plan/resave", test_plan_resave);
   g_test_add_func ("/ct/plan/paint-stroke", test_paint_stroke);
   g_test_add_func ("/ct/margin/box", test_margin_box);
   g_test_add_func ("/ct/margin/transformed", test_margin_transformed);
+  g_test_add_func ("/ct/margin/applied-cuts", test_margin_applied_cuts);
   g_test_add_func ("/ct/grid", test_grid);
   g_test_add_func ("/ct/mask/paint-exact", test_paint_exact);
   g_test_add_func ("/ct/mask/grow-region", test_grow_region);

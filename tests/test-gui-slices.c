@@ -10,12 +10,15 @@
 #include "config.h"
 
 #include <adwaita.h>
+#include <glib/gstdio.h>
 #include <math.h>
 #include <string.h>
 
+#include "osp-margin.h"
 #include "osp-phantom.h"
 #include "osp-test-common.h"
 #include "osp-test-gui.h"
+#include "osp-volume-io.h"
 #include "osp-ct-dialog.h"
 #include "osp-window-private.h"
 #include "osp-window.h"
@@ -68,6 +71,45 @@ is_tumour_expander (GtkWidget *widget, gconstpointer data)
   label = gtk_expander_get_label_widget (GTK_EXPANDER (widget));
   return GTK_IS_LABEL (label) && g_strcmp0 (gtk_label_get_text (GTK_LABEL (label)),
                                             "Tumour Tools") == 0;
+}
+
+static GtkWidget *
+find_label_chooser (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWidget) widget = g_list_model_get_item (toplevels, i);
+
+      if (g_strcmp0 (gtk_widget_get_name (widget), "osp-label-chooser") == 0)
+        return widget;
+    }
+  return NULL;
+}
+
+static gboolean
+label_chooser_shown (gpointer data)
+{
+  return find_label_chooser () != NULL;
+}
+
+static gboolean
+cut_applied (gpointer data)
+{
+  return !osp_cut_panel_get_active (data) && !osp_cut_panel_get_busy (data);
+}
+
+static gboolean
+is_label_containing (GtkWidget *widget, gconstpointer data)
+{
+  return GTK_IS_LABEL (widget) && strstr (gtk_label_get_text (GTK_LABEL (widget)), data) != NULL;
+}
+
+static gboolean
+is_visible_label_containing (GtkWidget *widget, gconstpointer data)
+{
+  return is_label_containing (widget, data) && gtk_widget_get_visible (widget);
 }
 
 static gboolean
@@ -216,12 +258,140 @@ test_four_up (void)
     osp_cut_panel_stop (cut);
     osp_slice_group_get_planes (group, &rgb, &n);
     g_assert_cmpuint (n, ==, 0);
+
+    /* Applied, the cut keeps its margins: the plane 4 mm above the tumour stays red on the
+     * slices with the closest point marked, and the side panel names the cut's plane; undone,
+     * they go. */
+    osp_cut_panel_start (cut, osp_window_get_plan (window), OSP_VIEWPORT (viewport), pelvis);
+    osp_cut_panel_set_planes (cut, &plane, 1);
+    osp_cut_panel_apply (cut);
+    osp_test_wait_for (cut_applied, cut, "the cut");
+    osp_test_spin (300);
+    osp_test_screenshot ("OSP_GUISLICES_SHOTS", "applied-margins.png");
+    {
+      const OspPlane *shown = osp_slice_group_get_planes (group, &rgb, &n);
+      OspPlan *plan = osp_window_get_plan (window);
+      OspModel *tumour = NULL;
+      g_autoptr(GArray) cuts = osp_margin_list_applied_cuts (plan);
+      g_autofree char *cut_name = NULL;
+      g_autofree char *line = NULL;
+      OspMarginResult result;
+      float m[16];
+      GtkWidget *label;
+
+      g_assert_cmpuint (n, ==, 1);
+      g_assert_cmpfloat_with_epsilon (shown[0].d, plane.d, 1e-4);
+      g_assert_cmpfloat (rgb[0], >, rgb[1]);
+      marks = osp_slice_group_get_marks (group, &rgb, &n);
+      g_assert_cmpuint (n, ==, 1);
+      g_assert_cmpfloat (fabs (plane.d - marks[2] - 4.0), <, 1.5);
+      /* The side panel's line, exactly (in the language of the run). */
+      for (guint i = 0; i < osp_plan_get_n_models (plan); i++)
+        if (osp_model_get_role (osp_plan_get_model (plan, i)) == OSP_MODEL_ROLE_TUMOUR)
+          tumour = osp_plan_get_model (plan, i);
+      g_assert_nonnull (tumour);
+      g_assert_cmpuint (cuts->len, ==, 1);
+      osp_model_get_transform (tumour, m);
+      g_assert_true (osp_margin_compute_transformed (osp_model_get_mesh (tumour), m,
+                                                     g_array_index (cuts, OspAppliedCut,
+                                                                    0).planes, 1, &result));
+      g_assert_cmpfloat (fabs (result.planes[0].margin_mm - 4.0), <, 1.5);
+      cut_name = g_strdup_printf (g_dgettext (GETTEXT_PACKAGE, "Cut %s"),
+                                  osp_model_get_name (pelvis));
+      g_assert_cmpstr (g_array_index (cuts, OspAppliedCut, 0).name, ==, cut_name);
+      line = g_strdup_printf (g_dgettext (GETTEXT_PACKAGE,
+                                          "%s, plane %u: margin %.1f mm, below the %.0f mm "
+                                          "target"), cut_name, 1, result.planes[0].margin_mm,
+                              10.0);
+      osp_margin_result_clear (&result);
+      label = find_widget (GTK_WIDGET (window), is_label_containing, line);
+      g_assert_nonnull (label);
+      g_assert_true (gtk_widget_get_visible (label));
+      g_assert_true (g_str_has_prefix (gtk_label_get_text (GTK_LABEL (label)),
+                                       g_dgettext (GETTEXT_PACKAGE, "Resection margins")));
+    }
+    g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.undo", NULL));
+    osp_slice_group_get_planes (group, &rgb, &n);
+    g_assert_cmpuint (n, ==, 0);
+    g_assert_null (find_widget (GTK_WIDGET (window), is_visible_label_containing,
+                                g_dgettext (GETTEXT_PACKAGE, "Resection margins")));
+  }
+
+  /* Import from a label map: the labels present listed with their voxel counts and volumes
+   * (not a number typed blind); the one picked becomes the tumour mask, one undo step. */
+  {
+    OspPlan *plan = osp_window_get_plan (window);
+    OspVolume *ct = osp_slice_group_get_volume (group);
+    g_autoptr(OspVolume) labels = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *path = osp_test_tmp_path ("gui-labels.nii.gz");
+    g_autofree char *expected4 = NULL;
+    g_autofree char *expected9 = NULL;
+    g_autofree char *title4 = NULL;
+    g_autofree char *title9 = NULL;
+    guint32 dims[3];
+    double sp[3], origin[3], direction[9], ml;
+    guint n_masks = osp_plan_get_n_masks (plan);
+    GtkWidget *chooser;
+    GtkListBox *list;
+    GtkListBoxRow *row;
+    gint16 *d;
+
+    osp_volume_get_dims (ct, dims);
+    osp_volume_get_spacing (ct, sp);
+    osp_volume_get_origin (ct, origin);
+    osp_volume_get_direction (ct, direction);
+    labels = osp_volume_new_unfilled (dims, sp, origin, direction, "labels", &error);
+    g_assert_no_error (error);
+    d = osp_volume_get_data_mutable (labels);
+    memset (d, 0, osp_volume_get_n_voxels (labels) * sizeof (gint16));
+    /* Label 4: a 5 × 4 × 3 box; label 9: a 2 × 2 × 2 box. */
+    for (guint k = 0; k < 3; k++)
+      for (guint j = 0; j < 4; j++)
+        for (guint i = 0; i < 5; i++)
+          d[(100 + i) + (gsize) dims[0] * ((100 + j) + (gsize) dims[1] * (90 + k))] = 4;
+    for (guint k = 0; k < 2; k++)
+      for (guint j = 0; j < 2; j++)
+        for (guint i = 0; i < 2; i++)
+          d[(150 + i) + (gsize) dims[0] * ((120 + j) + (gsize) dims[1] * (100 + k))] = 9;
+    g_assert_true (osp_volume_save_nifti (labels, path, &error));
+    g_assert_no_error (error);
+
+    osp_window_slices_import_label_map (window, path);
+    osp_test_wait_for (label_chooser_shown, NULL, "the label list");
+    osp_test_screenshot ("OSP_GUISLICES_SHOTS", "label-chooser.png");
+    chooser = find_label_chooser ();
+    list = g_object_get_data (G_OBJECT (chooser), "osp-label-list");
+    g_assert_nonnull (list);
+    ml = sp[0] * sp[1] * sp[2] / 1000.0;
+    expected4 = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s voxel, %.2f mL",
+                                              "%s voxels, %.2f mL", 60), "60", 60 * ml);
+    expected9 = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s voxel, %.2f mL",
+                                              "%s voxels, %.2f mL", 8), "8", 8 * ml);
+    title4 = g_strdup_printf (g_dgettext (GETTEXT_PACKAGE, "Label %d"), 4);
+    title9 = g_strdup_printf (g_dgettext (GETTEXT_PACKAGE, "Label %d"), 9);
+    row = gtk_list_box_get_row_at_index (list, 0);
+    g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)), ==, title4);
+    g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), ==, expected4);
+    g_assert_true (gtk_list_box_get_selected_row (list) == row);
+    row = gtk_list_box_get_row_at_index (list, 1);
+    g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)), ==, title9);
+    g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), ==, expected9);
+    g_assert_null (gtk_list_box_get_row_at_index (list, 2));
+    /* Label 9 picked (activated): imported, the chooser gone. */
+    g_signal_emit_by_name (list, "row-activated", row);
+    g_assert_false (label_chooser_shown (NULL));
+    g_assert_cmpuint (osp_plan_get_n_masks (plan), ==, n_masks + 1);
+    g_assert_cmpuint (osp_mask_count (osp_plan_get_mask (plan, n_masks), 1), ==, 8);
+    g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.undo", NULL));
+    g_assert_cmpuint (osp_plan_get_n_masks (plan), ==, n_masks);
+    g_unlink (path);
   }
 
   /* A brush stroke on the axial slice paints the tumour mask: one undo step. */
   {
     OspPlan *plan = osp_window_get_plan (window);
-    int mask = osp_plan_find_mask (plan, "Tumour");
+    int mask = osp_plan_find_mask (plan, g_dgettext (GETTEXT_PACKAGE, "Tumour"));
     guint64 before_count, after_count;
     double a[3], b[3];
     GtkWidget *paint = NULL;
@@ -253,6 +423,7 @@ test_four_up (void)
                       before_count);
     gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (paint), FALSE);
   }
+
 
   /* Window presets through the window's action. */
   g_action_group_activate_action (G_ACTION_GROUP (window), "slice-window",
@@ -581,6 +752,7 @@ main (int    argc,
 {
   g_test_init (&argc, &argv, NULL);
   osp_test_isolate_xdg ();
+  osp_test_bind_locale ();
   osp_test_set_wait_timeout (TIMEOUT_S);
   if (!osp_test_init_display ())
     return 77;

@@ -63,6 +63,10 @@ static const OspCliCommand benchmarks[] = {
   { "nifti", N_("[FILE] [--repeat R]"),
     N_("Load a NIfTI CT beside reading the file into memory (goal 1.2 ×) and nibabel"),
     osp_cli_bench_nifti },
+  { "save", N_("[CT] [--dims NXxNYxNZ]"),
+    N_("Save a plan with a 512 × 512 × 400 CT twice: the second save copies the compressed "
+       "voxels"),
+    osp_cli_bench_save },
   /* Add a line here for each osp-cli-bench-NAME.c. */
 };
 

@@ -82,6 +82,7 @@ static void
 print_margins (OspPlan *plan,
                double   target)
 {
+  g_autoptr(GArray) cuts = osp_margin_list_applied_cuts (plan);
   gboolean header = FALSE;
 
   for (guint t = 0; t < osp_plan_get_n_models (plan); t++)
@@ -94,44 +95,13 @@ print_margins (OspPlan *plan,
         continue;
       osp_model_get_transform (tumour, (float *) m);
       world = osp_mesh_transform (osp_model_get_mesh (tumour), m);
-      for (guint o = 0; o < osp_plan_get_n_operations (plan); o++)
+      for (guint c = 0; c < cuts->len; c++)
         {
-          JsonObject *op = osp_plan_get_operation (plan, o);
-          JsonArray *array;
-          g_autofree float (*planes)[4] = NULL;
+          const OspAppliedCut *cut = &g_array_index (cuts, OspAppliedCut, c);
           OspMarginResult result;
-          double margin = 0;
-          guint n;
+          guint n = cut->n_planes;
 
-          if (g_strcmp0 (json_object_get_string_member_with_default (op, "op", ""), "cut") != 0 ||
-              !json_object_has_member (op, "planes") ||
-              !JSON_NODE_HOLDS_ARRAY (json_object_get_member (op, "planes")))
-            continue;
-          array = json_object_get_array_member (op, "planes");
-          n = json_array_get_length (array);
-          if (json_object_has_member (op, "margin"))
-            margin = json_object_get_double_member_with_default (op, "margin", 0);
-          planes = g_malloc0 (sizeof (float[4]) * MAX (n, 1));
-          for (guint p = 0; p < n; p++)
-            {
-              JsonNode *element = json_array_get_element (array, p);
-              JsonArray *values;
-              double len;
-
-              if (!JSON_NODE_HOLDS_ARRAY (element) ||
-                  json_array_get_length (json_node_get_array (element)) != 4)
-                break;
-              values = json_node_get_array (element);
-              for (guint c = 0; c < 4; c++)
-                planes[p][c] = (float) json_array_get_double_element (values, c);
-              len = sqrt (planes[p][0] * planes[p][0] + planes[p][1] * planes[p][1] +
-                          planes[p][2] * planes[p][2]);
-              if (!(len > 0))
-                n = 0;
-              else
-                planes[p][3] += (float) (margin * len);
-            }
-          if (n == 0 || !osp_margin_compute (world, (const float (*)[4]) planes, n, &result))
+          if (!osp_margin_compute (world, cut->planes, n, &result))
             continue;
           if (!header)
             {
@@ -140,7 +110,7 @@ print_margins (OspPlan *plan,
             }
           for (guint p = 0; p < n; p++)
             printf (_("  %s, %s, plane %u: %+.2f mm\n"), osp_model_get_name (tumour),
-                    json_object_get_string_member_with_default (op, "name", "cut"), p + 1,
+                    cut->name != NULL ? cut->name : "cut", p + 1,
                     result.planes[p].margin_mm);
           if (result.inside && result.min_margin_mm >= target)
             printf (_("  %s: minimum margin %+.2f mm, wholly inside the resected region\n"),

@@ -70,6 +70,7 @@ int  osp_cli_bench_boolean (int argc, char **argv);
 int  osp_cli_bench_info    (int argc, char **argv);
 int  osp_cli_bench_decimate (int argc, char **argv);
 int  osp_cli_bench_nifti   (int argc, char **argv);
+int  osp_cli_bench_save    (int argc, char **argv);
 int  osp_cli_bench_slice   (int argc, char **argv);
 
 /* A model read from a file by osp_cli_load_models() (osp-cli-export.c). */

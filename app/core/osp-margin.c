@@ -166,3 +166,70 @@ osp_margin_compute_transformed (const OspMesh   *tumour,
     }
   return TRUE;
 }
+
+GArray *
+osp_margin_list_applied_cuts (OspPlan *plan)
+{
+  GArray *cuts;
+
+  g_return_val_if_fail (OSP_IS_PLAN (plan), NULL);
+
+  cuts = g_array_new (FALSE, TRUE, sizeof (OspAppliedCut));
+  for (guint o = 0; o < osp_plan_get_n_operations (plan); o++)
+    {
+      JsonObject *op = osp_plan_get_operation (plan, o);
+      OspAppliedCut cut = { NULL, NULL, 0, { { 0 } } };
+      JsonNode *node;
+      JsonArray *array;
+      double margin = 0;
+      gboolean ok = TRUE;
+
+      if (g_strcmp0 (json_object_get_string_member_with_default (op, "op", ""), "cut") != 0)
+        continue;
+      node = json_object_get_member (op, "planes");
+      if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
+        continue;
+      array = json_node_get_array (node);
+      if (json_array_get_length (array) < 1 ||
+          json_array_get_length (array) > OSP_CUT_MAX_PLANES)
+        continue;
+      node = json_object_get_member (op, "margin");
+      if (node != NULL && JSON_NODE_HOLDS_VALUE (node))
+        margin = json_node_get_double (node);
+      if (!isfinite (margin) || margin < 0)
+        continue;
+      cut.n_planes = json_array_get_length (array);
+      for (guint p = 0; p < cut.n_planes && ok; p++)
+        {
+          JsonNode *element = json_array_get_element (array, p);
+          JsonArray *values;
+          double v[4], len;
+
+          if (!JSON_NODE_HOLDS_ARRAY (element) ||
+              json_array_get_length (json_node_get_array (element)) != 4)
+            {
+              ok = FALSE;
+              break;
+            }
+          values = json_node_get_array (element);
+          for (guint c = 0; c < 4; c++)
+            {
+              JsonNode *value = json_array_get_element (values, c);
+
+              v[c] = JSON_NODE_HOLDS_VALUE (value) ? json_node_get_double (value) : NAN;
+            }
+          len = sqrt (v[0] * v[0] + v[1] * v[1] + v[2] * v[2]);
+          ok = len > 0 && isfinite (len) && isfinite (v[3]);
+          for (guint c = 0; ok && c < 3; c++)
+            cut.planes[p][c] = (float) (v[c] / len);
+          /* As osp_mesh_cut() moves the plane: outwards by the margin. */
+          cut.planes[p][3] = (float) (v[3] / len + margin);
+        }
+      if (!ok)
+        continue;
+      cut.name = json_object_get_string_member_with_default (op, "name", NULL);
+      cut.model = json_object_get_string_member_with_default (op, "model", NULL);
+      g_array_append_val (cuts, cut);
+    }
+  return cuts;
+}

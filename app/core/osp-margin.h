@@ -16,7 +16,9 @@
 
 #include <glib.h>
 
+#include "osp-cut.h"
 #include "osp-mesh.h"
+#include "osp-plan.h"
 
 G_BEGIN_DECLS
 
@@ -63,5 +65,20 @@ gboolean  osp_margin_compute_points (const float     *positions,
                                      const float      planes[][4],
                                      guint            n_planes,
                                      OspMarginResult *out);
+
+/* A cut applied to a plan, as it was made: its planes with unit normals, each moved outwards
+ * by the cut's margin (the resected region is n·x ≤ d for every plane). */
+typedef struct
+{
+  const char *name;       /* the cut's name ("Cut Pelvis"), or NULL; owned by the plan */
+  const char *model;      /* the model cut, owned by the plan */
+  guint       n_planes;   /* 1 … OSP_CUT_MAX_PLANES */
+  float       planes[OSP_CUT_MAX_PLANES][4];
+} OspAppliedCut;
+
+/* The cuts applied to the plan, oldest first: its "cut" operations (an undone cut is gone
+ * with its operation; a malformed one is left out).  A GArray of OspAppliedCut, valid while
+ * the plan's operations do not change. */
+GArray   *osp_margin_list_applied_cuts (OspPlan *plan);
 
 G_END_DECLS

@@ -973,6 +973,28 @@ osp_label_map_list_labels (const OspVolume  *labels,
   return out;
 }
 
+GArray *
+osp_label_map_list_labels_capped (const OspVolume  *labels,
+                                  guint             max_labels,
+                                  guint            *out_n_present,
+                                  const char       *display_name,
+                                  GError          **error)
+{
+  GArray *list;
+
+  g_return_val_if_fail (labels != NULL, NULL);
+  g_return_val_if_fail (max_labels > 0, NULL);
+
+  list = osp_label_map_list_labels (labels, display_name, error);
+  if (list == NULL)
+    return NULL;
+  if (out_n_present != NULL)
+    *out_n_present = list->len;
+  if (list->len > max_labels)
+    g_array_set_size (list, max_labels);
+  return list;
+}
+
 OspMask *
 osp_mask_from_label_map (const OspVolume  *labels,
                          int               label,

@@ -170,6 +170,15 @@ typedef struct
 GArray       *osp_label_map_list_labels (const OspVolume *labels,
                                          const char      *display_name,
                                          GError         **error);
+/* The same for a list a person picks from: the first `max_labels` labels (ascending), and in
+ * *out_n_present how many the map holds, so that a caller can say the list is cut short.
+ * Memory and time stay bounded whatever the file: one pass over the voxels, and at most
+ * 32 767 counts (loading clamps wider values, which this refuses). */
+GArray       *osp_label_map_list_labels_capped (const OspVolume *labels,
+                                                guint            max_labels,
+                                                guint           *out_n_present,
+                                                const char      *display_name,
+                                                GError         **error);
 /* A mask of the voxels of `labels` equal to `label` (set to `value`), on the label map's
  * grid, which must match `reference` when that is not NULL (osp_grid_check_match()).  Fails
  * naming display_name when the label is absent (an empty label), out of range or the grids

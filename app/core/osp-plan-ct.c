@@ -2037,6 +2037,7 @@ osp_plan_blob_free (OspPlanBlob *blob)
   if (blob == NULL)
     return;
   g_free (blob->entry);
+  g_free (blob->key);
   g_clear_pointer (&blob->volume, osp_volume_unref);
   g_clear_pointer (&blob->bytes, g_bytes_unref);
   g_free (blob);
@@ -2225,6 +2226,7 @@ osp_plan_ct_from_json (OspPlan            *plan,
                        JsonObject         *root,
                        OspPlanEntryReader  read_into,
                        OspPlanEntryLoader  load,
+                       OspPlanEntryKeep    keep,
                        gpointer            reader,
                        const char         *where,
                        GError            **error)
@@ -2293,6 +2295,11 @@ osp_plan_ct_from_json (OspPlan            *plan,
           d[i] = GINT16_FROM_LE (d[i]);
       }
 #endif
+      {
+        g_autofree char *key = osp_plan_blob_key_for_volume (volume);
+
+        keep (reader, entry, key);
+      }
       if (!osp_json_get_member (object, "description", G_TYPE_STRING, FALSE, &node, where,
                                 error))
         return FALSE;
@@ -2397,6 +2404,11 @@ osp_plan_ct_from_json (OspPlan            *plan,
       mask_where = g_strdup_printf ("%s: %s", where, entry);
       if (data == NULL || !osp_mask_decode (mask, data, len, mask_where, error))
         return FALSE;
+      {
+        g_autofree char *key = osp_plan_blob_key_for_bytes (data, len);
+
+        keep (reader, entry, key);
+      }
       e = mask_entry_new (name, mask, ct->volumes->pdata[volume_index], rgb);
       g_ptr_array_add (ct->masks, e);
     }

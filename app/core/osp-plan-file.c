@@ -60,6 +60,299 @@
 
 G_STATIC_ASSERT (G_BYTE_ORDER == G_LITTLE_ENDIAN || G_BYTE_ORDER == G_BIG_ENDIAN);
 
+/* -- Compressed entries kept for the next save ------------------------------------------------ *
+ *
+ * Deflating a 512 × 512 × 400 CT takes seconds; its voxels never change (volumes are
+ * immutable), so a save copies the compressed entry from the plan file written or opened last
+ * instead (libzip copies an entry of another archive without inflating it).  Nothing is kept
+ * in memory but these records (a few hundred bytes per CT or mask): the compressed bytes stay
+ * in that file.  A record is used only while the file is the very one written (device, inode,
+ * size and modification time alike) and its entry still has the recorded CRC-32 and sizes;
+ * otherwise the blob is compressed anew.  Masks change in place, so theirs are named by a
+ * digest of their encoded bytes: a changed mask never matches. */
+
+typedef struct
+{
+  guint64 dev, ino, size;
+  gint64  mtime_sec, mtime_nsec;
+} FileId;
+
+typedef struct
+{
+  char    *path;
+  FileId   id;
+  char    *entry;
+  guint32  crc;
+  guint64  size, comp_size;
+} Stored;
+
+typedef struct
+{
+  GMutex      lock;
+  GHashTable *records;  /* key (osp_plan_blob_key_*) → Stored */
+} Store;
+
+#define STORE_KEY "osp-plan-file-store"
+
+static void
+stored_free (Stored *stored)
+{
+  g_free (stored->path);
+  g_free (stored->entry);
+  g_free (stored);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Stored, stored_free)
+
+static Stored *
+stored_copy (const Stored *stored)
+{
+  Stored *copy = g_memdup2 (stored, sizeof *stored);
+
+  copy->path = g_strdup (stored->path);
+  copy->entry = g_strdup (stored->entry);
+  return copy;
+}
+
+static void
+store_clear (Store *store)
+{
+  g_mutex_clear (&store->lock);
+  g_hash_table_unref (store->records);
+}
+
+static void
+store_unref (Store *store)
+{
+  g_atomic_rc_box_release_full (store, (GDestroyNotify) store_clear);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Store, store_unref)
+
+/* The plan's store, referenced (for a save thread). */
+static Store *
+plan_store (OspPlan *plan)
+{
+  Store *store = g_object_get_data (G_OBJECT (plan), STORE_KEY);
+
+  if (store == NULL)
+    {
+      store = g_atomic_rc_box_new0 (Store);
+      g_mutex_init (&store->lock);
+      store->records = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                              (GDestroyNotify) stored_free);
+      g_object_set_data_full (G_OBJECT (plan), STORE_KEY, store, (GDestroyNotify) store_unref);
+    }
+  return g_atomic_rc_box_acquire (store);
+}
+
+static Stored *
+store_lookup (Store      *store,
+              const char *key)
+{
+  Stored *stored;
+
+  g_mutex_lock (&store->lock);
+  stored = g_hash_table_lookup (store->records, key);
+  stored = stored != NULL ? stored_copy (stored) : NULL;
+  g_mutex_unlock (&store->lock);
+  return stored;
+}
+
+/* Replaces every record by `records` (key → Stored, taken): only the file written or opened
+ * last is remembered. */
+static void
+store_replace (Store      *store,
+               GHashTable *records)
+{
+  g_mutex_lock (&store->lock);
+  g_hash_table_remove_all (store->records);
+  if (records != NULL)
+    {
+      GHashTableIter iter;
+      gpointer key, value;
+
+      g_hash_table_iter_init (&iter, records);
+      while (g_hash_table_iter_next (&iter, &key, &value))
+        {
+          g_hash_table_insert (store->records, key, value);
+          g_hash_table_iter_steal (&iter);
+        }
+    }
+  g_mutex_unlock (&store->lock);
+}
+
+static void
+file_id_from_stat (const struct stat *st,
+                   FileId            *id)
+{
+  id->dev = (guint64) st->st_dev;
+  id->ino = (guint64) st->st_ino;
+  id->size = (guint64) st->st_size;
+  id->mtime_sec = (gint64) st->st_mtim.tv_sec;
+  id->mtime_nsec = (gint64) st->st_mtim.tv_nsec;
+}
+
+static gboolean
+file_id_equal (const FileId *a,
+               const FileId *b)
+{
+  return a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
+         a->mtime_sec == b->mtime_sec && a->mtime_nsec == b->mtime_nsec;
+}
+
+char *
+osp_plan_blob_key_for_volume (const OspVolume *volume)
+{
+  return g_strdup_printf ("volume:%" G_GUINT64_FORMAT, osp_volume_get_content_id (volume));
+}
+
+char *
+osp_plan_blob_key_for_bytes (const void *data,
+                             gsize       len)
+{
+  g_autofree char *digest = g_compute_checksum_for_data (G_CHECKSUM_SHA256, data, len);
+
+  return g_strconcat ("bytes:", digest, NULL);
+}
+
+/* Records of the entries `blobs` went to in the zip `bytes` (just built), or NULL. */
+static GHashTable *
+records_from_zip (const guint8 *bytes,
+                  gsize         len,
+                  GPtrArray    *blobs)
+{
+  g_autoptr(GHashTable) records = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                                         (GDestroyNotify) stored_free);
+  zip_error_t zerror;
+  zip_source_t *source;
+  zip_t *zip = NULL;
+
+  zip_error_init (&zerror);
+  source = zip_source_buffer_create (bytes, len, 0, &zerror);
+  if (source != NULL)
+    zip = zip_open_from_source (source, ZIP_RDONLY, &zerror);
+  zip_error_fini (&zerror);
+  if (zip == NULL)
+    {
+      if (source != NULL)
+        zip_source_free (source);
+      return NULL;
+    }
+  for (guint i = 0; i < blobs->len; i++)
+    {
+      OspPlanBlob *blob = blobs->pdata[i];
+      Stored *stored;
+      zip_stat_t st;
+
+      zip_stat_init (&st);
+      if (blob->key == NULL || zip_stat (zip, blob->entry, 0, &st) != 0 ||
+          (st.valid & (ZIP_STAT_CRC | ZIP_STAT_SIZE | ZIP_STAT_COMP_SIZE)) !=
+          (ZIP_STAT_CRC | ZIP_STAT_SIZE | ZIP_STAT_COMP_SIZE))
+        continue;
+      stored = g_new0 (Stored, 1);
+      stored->entry = g_strdup (blob->entry);
+      stored->crc = st.crc;
+      stored->size = st.size;
+      stored->comp_size = st.comp_size;
+      g_hash_table_replace (records, g_strdup (blob->key), stored);
+    }
+  zip_discard (zip);
+  return g_steal_pointer (&records);
+}
+
+/* Sets the file of every record to `path` as it is now on disk. */
+static gboolean
+records_set_file (GHashTable *records,
+                  const char *path)
+{
+  GHashTableIter iter;
+  gpointer value;
+  struct stat st;
+  FileId id;
+
+  if (g_stat (path, &st) != 0 || !S_ISREG (st.st_mode))
+    return FALSE;
+  file_id_from_stat (&st, &id);
+  g_hash_table_iter_init (&iter, records);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      Stored *stored = value;
+
+      g_free (stored->path);
+      stored->path = g_strdup (path);
+      stored->id = id;
+    }
+  return TRUE;
+}
+
+/* The plan files a save copies from, opened once each: path → zip_t (or NULL: unusable). */
+static void
+discard_zip (gpointer zip)
+{
+  if (zip != NULL)
+    zip_discard (zip);
+}
+
+static GHashTable *
+sources_new (void)
+{
+  return g_hash_table_new_full (g_str_hash, g_str_equal, g_free, discard_zip);
+}
+
+/* The index of `stored`'s entry in its file, the file being the one recorded and the entry
+ * unchanged, or −1. */
+static zip_int64_t
+sources_find (GHashTable   *sources,
+              const Stored *stored,
+              zip_t       **out_zip,
+              zip_int32_t  *out_method)
+{
+  zip_t *zip;
+  zip_int64_t index;
+  zip_stat_t st;
+
+  if (!g_hash_table_lookup_extended (sources, stored->path, NULL, (gpointer *) &zip))
+    {
+      struct stat fst;
+      FileId id;
+      int fd = open (stored->path, O_RDONLY | O_CLOEXEC);
+
+      zip = NULL;
+      if (fd >= 0 && fstat (fd, &fst) == 0 && S_ISREG (fst.st_mode))
+        {
+          file_id_from_stat (&fst, &id);
+          if (file_id_equal (&id, &stored->id))
+            {
+              int zerr = 0;
+
+              /* libzip owns fd from here (closed by zip_discard). */
+              zip = zip_fdopen (fd, ZIP_RDONLY, &zerr);
+              fd = zip != NULL ? -1 : fd;
+            }
+        }
+      if (fd >= 0)
+        close (fd);
+      g_hash_table_insert (sources, g_strdup (stored->path), zip);
+    }
+  if (zip == NULL)
+    return -1;
+  index = zip_name_locate (zip, stored->entry, 0);
+  zip_stat_init (&st);
+  if (index < 0 || zip_stat_index (zip, (zip_uint64_t) index, 0, &st) != 0 ||
+      (st.valid & (ZIP_STAT_CRC | ZIP_STAT_SIZE | ZIP_STAT_COMP_SIZE |
+                   ZIP_STAT_COMP_METHOD | ZIP_STAT_ENCRYPTION_METHOD)) !=
+      (ZIP_STAT_CRC | ZIP_STAT_SIZE | ZIP_STAT_COMP_SIZE | ZIP_STAT_COMP_METHOD |
+       ZIP_STAT_ENCRYPTION_METHOD) ||
+      st.crc != stored->crc || st.size != stored->size || st.comp_size != stored->comp_size ||
+      (st.comp_method != ZIP_CM_DEFLATE && st.comp_method != ZIP_CM_STORE) ||
+      st.encryption_method != ZIP_EM_NONE)
+    return -1;
+  *out_zip = zip;
+  *out_method = (zip_int32_t) st.comp_method;
+  return index;
+}
+
 /* -- Mesh entries ----------------------------------------------------------------------------- */
 
 static void
@@ -322,6 +615,7 @@ typedef struct
   const char  *file_name;
   GCancellable *cancellable;
   guint64      inflated; /* bytes of entries inflated so far */
+  GHashTable  *kept;     /* key → Stored (without its file yet), or NULL: not a file */
 } Reader;
 
 static guint8 *
@@ -466,6 +760,28 @@ load_entry (gpointer     data,
             GError     **error)
 {
   return read_entry (data, entry, limit, out_len, error);
+}
+
+static void
+keep_entry (gpointer     data,
+            const char  *entry,
+            const char  *key)
+{
+  Reader *reader = data;
+  zip_stat_t st;
+  Stored *stored;
+
+  zip_stat_init (&st);
+  if (reader->kept == NULL || zip_stat (reader->zip, entry, 0, &st) != 0 ||
+      (st.valid & (ZIP_STAT_CRC | ZIP_STAT_SIZE | ZIP_STAT_COMP_SIZE)) !=
+      (ZIP_STAT_CRC | ZIP_STAT_SIZE | ZIP_STAT_COMP_SIZE))
+    return;
+  stored = g_new0 (Stored, 1);
+  stored->entry = g_strdup (entry);
+  stored->crc = st.crc;
+  stored->size = st.size;
+  stored->comp_size = st.comp_size;
+  g_hash_table_replace (reader->kept, g_strdup (key), stored);
 }
 
 static gboolean
@@ -784,27 +1100,29 @@ read_plan_json (Reader      *reader,
     return FALSE;
   if (node != NULL && !osp_training_from_json (plan, json_node_get_object (node), where, error))
     return FALSE;
-  return osp_plan_ct_from_json (plan, object, read_entry_into, load_entry, reader, where, error);
+  return osp_plan_ct_from_json (plan, object, read_entry_into, load_entry, keep_entry, reader,
+                                where, error);
 }
 
-OspPlan *
-osp_plan_open_from_data (const guint8  *data,
-                         gsize          len,
-                         const char    *display_name,
-                         GCancellable  *cancellable,
-                         GError       **error)
+/* `path` and `id`: the file the data was mapped from, whose compressed entries the next save
+ * may copy (NULL: none). */
+static OspPlan *
+open_data (const guint8  *data,
+           gsize          len,
+           const char    *display_name,
+           const char    *path,
+           const FileId  *id,
+           GCancellable  *cancellable,
+           GError       **error)
 {
   g_autoptr(OspPlan) plan = NULL;
   g_autofree char *text = NULL;
+  g_autoptr(GHashTable) kept = NULL;
   zip_error_t zerror;
   zip_source_t *source;
-  Reader reader = { NULL, display_name, cancellable, 0 };
+  Reader reader = { NULL, display_name, cancellable, 0, NULL };
   gsize text_len = 0;
   gboolean ok;
-
-  g_return_val_if_fail (data != NULL || len == 0, NULL);
-  g_return_val_if_fail (display_name != NULL, NULL);
-  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   if (len < 4 || memcmp (data, "PK\003\004", 4) != 0)
     {
@@ -828,6 +1146,9 @@ osp_plan_open_from_data (const guint8  *data,
       return NULL;
     }
   zip_error_fini (&zerror);
+  if (path != NULL)
+    reader.kept = kept = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                                (GDestroyNotify) stored_free);
 
   plan = osp_plan_new ();
   text = (char *) read_entry (&reader, PLAN_JSON, PLAN_JSON_MAX, &text_len, error);
@@ -836,7 +1157,37 @@ osp_plan_open_from_data (const guint8  *data,
   if (!ok)
     return NULL;
   osp_plan_set_saved (plan, NULL);
+  if (kept != NULL && g_hash_table_size (kept) > 0)
+    {
+      g_autoptr(Store) store = plan_store (plan);
+      GHashTableIter iter;
+      gpointer value;
+
+      g_hash_table_iter_init (&iter, kept);
+      while (g_hash_table_iter_next (&iter, NULL, &value))
+        {
+          Stored *stored = value;
+
+          stored->path = g_strdup (path);
+          stored->id = *id;
+        }
+      store_replace (store, kept);
+    }
   return g_steal_pointer (&plan);
+}
+
+OspPlan *
+osp_plan_open_from_data (const guint8  *data,
+                         gsize          len,
+                         const char    *display_name,
+                         GCancellable  *cancellable,
+                         GError       **error)
+{
+  g_return_val_if_fail (data != NULL || len == 0, NULL);
+  g_return_val_if_fail (display_name != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  return open_data (data, len, display_name, NULL, NULL, cancellable, error);
 }
 
 OspPlan *
@@ -846,19 +1197,38 @@ osp_plan_open (const char              *path,
                GError                 **error)
 {
   g_autoptr(GMappedFile) mapped = NULL;
+  g_autoptr(GError) local_error = NULL;
   g_autofree char *name = NULL;
+  struct stat st;
+  gboolean have_id;
+  FileId id;
   OspPlan *plan;
+  int fd;
 
   g_return_val_if_fail (path != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   name = osp_error_display_name (path);
-  mapped = osp_input_map (path, error);
-  if (mapped == NULL)
+  fd = osp_input_open (path, error);
+  if (fd < 0)
     return NULL;
+  /* The identity of the very file mapped: the next save copies its compressed CT from it
+   * only while it is still that file. */
+  have_id = fstat (fd, &st) == 0 && S_ISREG (st.st_mode);
+  if (have_id)
+    file_id_from_stat (&st, &id);
+  mapped = g_mapped_file_new_from_fd (fd, FALSE, &local_error);
+  close (fd);
+  if (mapped == NULL)
+    {
+      g_set_error (error, local_error->domain, local_error->code, _("%s: could not read: %s"),
+                   name, local_error->message);
+      return NULL;
+    }
   osp_progress_report (progress, 0.0);
-  plan = osp_plan_open_from_data ((const guint8 *) g_mapped_file_get_contents (mapped),
-                                  g_mapped_file_get_length (mapped), name, cancellable, error);
+  plan = open_data ((const guint8 *) g_mapped_file_get_contents (mapped),
+                    g_mapped_file_get_length (mapped), name, have_id ? path : NULL,
+                    have_id ? &id : NULL, cancellable, error);
   if (plan != NULL)
     osp_plan_set_saved (plan, path);
   osp_progress_report (progress, 1.0);
@@ -940,6 +1310,9 @@ typedef struct
   char       *name;
   OspCommand *top;        /* the undo step saved (NULL: the bottom), for "modified" */
   gboolean    mark_saved;
+  Store      *store;      /* the plan's: where the blobs were written compressed last */
+  GHashTable *written;    /* key → Stored: where this save put them (build_zip) */
+  guint       n_copied;   /* blobs copied compressed from an earlier file */
 } Snapshot;
 
 static void
@@ -951,6 +1324,8 @@ snapshot_free (Snapshot *snapshot)
   g_free (snapshot->path);
   g_free (snapshot->name);
   g_clear_pointer (&snapshot->top, osp_command_unref);
+  store_unref (snapshot->store);
+  g_clear_pointer (&snapshot->written, g_hash_table_unref);
   g_free (snapshot);
 }
 
@@ -972,6 +1347,15 @@ snapshot_new (OspPlan    *plan,
   snapshot->name = osp_error_display_name (path);
   snapshot->top = top != NULL ? osp_command_ref (top) : NULL;
   snapshot->mark_saved = mark_saved;
+  snapshot->store = plan_store (plan);
+  /* Volumes are named by their content id now; masks by their bytes, in the thread. */
+  for (guint i = 0; i < snapshot->blobs->len; i++)
+    {
+      OspPlanBlob *blob = snapshot->blobs->pdata[i];
+
+      if (blob->volume != NULL)
+        blob->key = osp_plan_blob_key_for_volume (blob->volume);
+    }
   return snapshot;
 }
 
@@ -988,6 +1372,7 @@ build_zip (Snapshot                *snapshot,
   g_autoptr(GPtrArray) buffers = g_ptr_array_new_with_free_func (g_free);
   g_autofree char *json = NULL;
   g_autofree guint8 *bytes = NULL;
+  g_autoptr(GHashTable) sources = sources_new ();
   SaveState state = { progress, cancellable };
   zip_error_t zerror;
   zip_source_t *source;
@@ -1048,11 +1433,54 @@ build_zip (Snapshot                *snapshot,
         goto fail;
       osp_progress_report (progress, 0.1 * (i + 1) / meshes->len);
     }
+  snapshot->n_copied = 0;
   for (guint i = 0; i < snapshot->blobs->len; i++)
     {
       OspPlanBlob *blob = snapshot->blobs->pdata[i];
+      g_autoptr(Stored) stored = NULL;
       const void *data;
       gsize len;
+
+      if (blob->key == NULL && blob->bytes != NULL)
+        {
+          data = g_bytes_get_data (blob->bytes, &len);
+          blob->key = osp_plan_blob_key_for_bytes (data, len);
+        }
+      /* Unchanged since the last file written or opened: its compressed bytes copied. */
+      stored = blob->key != NULL ? store_lookup (snapshot->store, blob->key) : NULL;
+      if (stored != NULL)
+        {
+          zip_t *src = NULL;
+          zip_int32_t method = ZIP_CM_DEFLATE;
+          zip_int64_t index = sources_find (sources, stored, &src, &method);
+          zip_int64_t added;
+
+          if (index >= 0)
+            {
+              zip_source_t *copy = zip_source_zip (zip, src, (zip_uint64_t) index, 0, 0, -1);
+
+              if (copy == NULL)
+                {
+                  zip_fail (zip, name, error);
+                  goto fail;
+                }
+              added = zip_file_add (zip, blob->entry, copy, ZIP_FL_ENC_UTF_8 | ZIP_FL_OVERWRITE);
+              if (added < 0)
+                {
+                  zip_source_free (copy);
+                  zip_fail (zip, name, error);
+                  goto fail;
+                }
+              /* The entry's own method: libzip then copies it without recompressing. */
+              if (zip_set_file_compression (zip, (zip_uint64_t) added, method, 0) != 0)
+                {
+                  zip_fail (zip, name, error);
+                  goto fail;
+                }
+              snapshot->n_copied++;
+              continue;
+            }
+        }
 
       if (blob->volume != NULL)
         {
@@ -1107,6 +1535,8 @@ build_zip (Snapshot                *snapshot,
     }
   zip_source_close (source);
   zip_source_free (source);
+  g_clear_pointer (&snapshot->written, g_hash_table_unref);
+  snapshot->written = records_from_zip (bytes, st.size, snapshot->blobs);
   *out_len = st.size;
   return g_steal_pointer (&bytes);
 
@@ -1162,6 +1592,9 @@ write_snapshot (Snapshot                *snapshot,
       !osp_atomic_file_write (file, bytes, len, error) ||
       !osp_atomic_file_commit (file, error))
     return FALSE;
+  /* The next save copies the compressed blobs from this file. */
+  if (snapshot->written != NULL && records_set_file (snapshot->written, snapshot->path))
+    store_replace (snapshot->store, snapshot->written);
   osp_progress_report (progress, 1.0);
   return TRUE;
 }

@@ -153,9 +153,16 @@ typedef struct
   char      *entry;
   OspVolume *volume;
   GBytes    *bytes;
+  char      *key;     /* osp_plan_blob_key_*(), filled in by the save */
 } OspPlanBlob;
 
 void         osp_plan_blob_free           (OspPlanBlob    *blob);
+/* The name under which a save remembers where it wrote a blob compressed, so that the next
+ * save copies the compressed bytes instead of compressing them again (osp-plan-file.c): a
+ * volume's content id, or a SHA-256 digest of the bytes. */
+char        *osp_plan_blob_key_for_volume (const OspVolume *volume);
+char        *osp_plan_blob_key_for_bytes  (const void     *data,
+                                           gsize           len);
 /* Adds "patient", "volumes" and "masks" to plan.json's root and the entries they refer to
  * (OspPlanBlob*) to `blobs`; with `anonymise` the patients are left out. */
 void         osp_plan_ct_to_json          (OspPlan        *plan,
@@ -175,11 +182,16 @@ typedef guint8  *(*OspPlanEntryLoader) (gpointer     reader,
                                         guint64      limit,
                                         gsize       *out_len,
                                         GError     **error);
+/* Tells the reader that `entry`, read whole and checked, holds the blob named `key`. */
+typedef void     (*OspPlanEntryKeep)   (gpointer     reader,
+                                        const char  *entry,
+                                        const char  *key);
 /* Reads what osp_plan_ct_to_json() wrote (all optional: old plans have none of it). */
 gboolean     osp_plan_ct_from_json        (OspPlan        *plan,
                                            JsonObject     *root,
                                            OspPlanEntryReader read_into,
                                            OspPlanEntryLoader load,
+                                           OspPlanEntryKeep keep,
                                            gpointer        reader,
                                            const char     *where,
                                            GError        **error);

@@ -26,7 +26,22 @@ struct _OspVolume
   char           *description;
   GPtrArray      *notes;
   OspPatient     *patient;
+  guint64         content_id;  /* see osp_volume_get_content_id() */
 };
+
+/* Content ids: never 0, never reused in a process. */
+static guint64
+next_content_id (void)
+{
+  static gint64 counter;
+  static GMutex lock;
+  guint64 id;
+
+  g_mutex_lock (&lock);
+  id = (guint64) ++counter;
+  g_mutex_unlock (&lock);
+  return id;
+}
 
 static OspVolume *
 volume_new (const guint32  dims[3],
@@ -88,6 +103,7 @@ volume_new (const guint32  dims[3],
       volume->data[v] = OSP_HU_AIR;
   volume->notes = g_ptr_array_new_with_free_func (g_free);
   g_ptr_array_add (volume->notes, NULL);
+  volume->content_id = next_content_id ();
   return volume;
 }
 
@@ -193,7 +209,17 @@ osp_volume_get_data_mutable (OspVolume *volume)
 {
   g_return_val_if_fail (volume != NULL, NULL);
 
+  /* The voxels may change: what was remembered about them no longer holds. */
+  volume->content_id = next_content_id ();
   return volume->data;
+}
+
+guint64
+osp_volume_get_content_id (const OspVolume *volume)
+{
+  g_return_val_if_fail (volume != NULL, 0);
+
+  return volume->content_id;
 }
 
 void

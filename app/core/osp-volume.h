@@ -61,6 +61,10 @@ void          osp_volume_get_direction     (const OspVolume *volume,
                                             double           out_direction[9]);
 const gint16 *osp_volume_get_data          (const OspVolume *volume);
 gint16       *osp_volume_get_data_mutable  (OspVolume       *volume);
+/* A number naming these voxels, unique in the process: osp_volume_get_data_mutable() gives
+ * the volume a new one, so two equal ids mean the same, unchanged voxels (a save copies the
+ * compressed voxels it wrote before instead of compressing them again). */
+guint64       osp_volume_get_content_id    (const OspVolume *volume);
 
 /* Continuous index → LPS millimetres. */
 void          osp_volume_index_to_lps      (const OspVolume *volume,

@@ -460,6 +460,9 @@ on_margin_changed (GtkAdjustment *adjustment,
 {
   if (!self->syncing)
     schedule_preview (self);
+  /* The margins to the tumour are those of the planes moved out by this margin. */
+  if (self->model != NULL)
+    g_signal_emit (self, signals[SIGNAL_PLANES_CHANGED], 0);
 }
 
 static void
@@ -778,6 +781,13 @@ osp_cut_panel_set_margin (OspCutPanel *self,
 {
   g_return_if_fail (OSP_IS_CUT_PANEL (self));
   gtk_adjustment_set_value (self->margin_adjustment, margin_mm);
+}
+
+double
+osp_cut_panel_get_margin (OspCutPanel *self)
+{
+  g_return_val_if_fail (OSP_IS_CUT_PANEL (self), 0.0);
+  return gtk_adjustment_get_value (self->margin_adjustment);
 }
 
 static void

@@ -53,6 +53,8 @@ void       osp_cut_panel_set_plane_warnings (OspCutPanel *self,
                                              guint        n_planes);
 void       osp_cut_panel_set_margin     (OspCutPanel    *self,
                                          double          margin_mm);
+/* The safety margin: every plane is moved out by it when the cut is made (mm). */
+double     osp_cut_panel_get_margin     (OspCutPanel    *self);
 
 /* Applies the cut (in a thread); "finished" (TRUE) follows when done, or the panel shows the
  * error and stays open. */

@@ -149,6 +149,10 @@ void     osp_window_slices_open_ct     (OspWindow         *self,
 void     osp_window_slices_add_demo_tumour (OspWindow     *self,
                                             OspVolume     *volume);
 /* Adds the CT to the case (one undo step) and shows it; nothing when the plan has it. */
+/* Imports a tumour from a NIfTI label map onto the CT shown: loaded in a thread, then the
+ * label picked in a list of those present (the only one imported at once). */
+void     osp_window_slices_import_label_map (OspWindow    *self,
+                                             const char   *path);
 void     osp_window_slices_add_volume  (OspWindow         *self,
                                         OspVolume         *volume);
 

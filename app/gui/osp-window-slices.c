@@ -22,6 +22,7 @@
 #include "osp-phantom.h"
 #include "osp-segment.h"
 #include "osp-settings.h"
+#include "osp-volume-io.h"
 #include "osp-window-private.h"
 
 /* The case header (patient) and the CT rows in the side panel. */
@@ -36,13 +37,14 @@ struct _OspWindowSlices
   OspVolume  *shown;          /* the CT in the slice views (the plan's), or a preview */
   int         mask_index;     /* the plan's mask shown, or −1 */
   GArray     *markers;        /* viewport overlays at the closest tumour points */
+  GtkLabel   *margins_label;  /* the margins of the cuts applied (update_margins()) */
 
   /* The tumour tools (on the slices). */
   GtkWidget  *tumour_box;
   GtkToggleButton *paint_button, *erase_button, *grow_button;
   GtkCheckButton  *sphere_check;
   GtkAdjustment   *size_adjustment, *min_hu_adjustment, *max_hu_adjustment;
-  GtkAdjustment   *radius_adjustment, *label_adjustment;
+  GtkAdjustment   *radius_adjustment;
   GtkLabel        *tumour_label;
   gboolean         stroke;       /* a brush stroke is going on */
   double           last_dab[3];
@@ -352,6 +354,9 @@ osp_window_slices_set_plan (OspWindow *self,
       g_signal_connect_swapped (plan, "patient-changed", G_CALLBACK (update_case), self);
       g_signal_connect (plan, "masks-changed", G_CALLBACK (on_masks_changed), self);
       g_signal_connect (plan, "mask-changed", G_CALLBACK (on_mask_changed), self);
+      /* The margins of the cuts applied follow the cuts, their undo and the tumours. */
+      g_signal_connect_swapped (plan, "operations-changed", G_CALLBACK (update_margins), self);
+      g_signal_connect_swapped (plan, "items-changed", G_CALLBACK (update_margins), self);
     }
   g_clear_pointer (&self->slices->shown, osp_volume_unref);
   if (plan != NULL)
@@ -464,30 +469,73 @@ clear_markers (OspWindow *self)
     g_array_set_size (s->markers, 0);
 }
 
+/* Planes shown with their margins: the cut being planned, or every cut applied. */
+#define MAX_SHOWN_PLANES (4 * OSP_CUT_MAX_PLANES)
+
 /* The margin of each cut plane to every tumour model, live while a plane moves: in the cut
  * panel (red below the target), as the planes' lines on the slices (red below the target)
- * and the closest tumour points marked on the slices and in 3D. */
+ * and the closest tumour points marked on the slices and in 3D.  Without a cut being planned,
+ * the same for the planes of the cuts applied (as they were made, moved out by their margin),
+ * reported in the side panel. */
 static void
 update_margins (OspWindow *self)
 {
   static const float red[3] = { 0.95f, 0.2f, 0.15f };
   static const float green[3] = { 0.3f, 0.85f, 0.4f };
   static const float blue[3] = { 0.35f, 0.7f, 1.0f };
-  OspPlane planes[OSP_CUT_MAX_PLANES];
-  float plane4[OSP_CUT_MAX_PLANES][4], rgb[3 * OSP_CUT_MAX_PLANES];
-  gboolean warnings[OSP_CUT_MAX_PLANES] = { FALSE };
-  double margins[OSP_CUT_MAX_PLANES], closest[3 * OSP_CUT_MAX_PLANES];
-  guint n = 0, n_tumours = 0;
+  OspPlane planes[MAX_SHOWN_PLANES];
+  float plane4[MAX_SHOWN_PLANES][4], rgb[3 * MAX_SHOWN_PLANES];
+  double margins[MAX_SHOWN_PLANES], closest[3 * MAX_SHOWN_PLANES];
+  const char *cut_names[MAX_SHOWN_PLANES];
+  guint plane_numbers[MAX_SHOWN_PLANES], cut_index[MAX_SHOWN_PLANES];
+  guint n = 0, n_tumours = 0, n_cuts = 0;
+  gboolean warnings[MAX_SHOWN_PLANES] = { FALSE };
   double target = target_margin ();
+  gboolean live;
   g_autoptr(GString) report = g_string_new (NULL);
+  g_autoptr(GArray) applied = NULL;
   GListModel *models;
 
   if (self->disposed || self->slices == NULL || self->plan == NULL)
     return;
   models = G_LIST_MODEL (self->plan);
   clear_markers (self);
-  if (osp_cut_panel_get_active (self->cut_panel))
-    n = osp_cut_panel_get_planes (self->cut_panel, planes, OSP_CUT_MAX_PLANES);
+  /* (A panel closing has no planes left: the cuts applied are shown then.) */
+  live = osp_cut_panel_get_active (self->cut_panel) &&
+         osp_cut_panel_get_planes (self->cut_panel, NULL, 0) > 0;
+  if (live)
+    {
+      double margin = osp_cut_panel_get_margin (self->cut_panel);
+
+      n = osp_cut_panel_get_planes (self->cut_panel, planes, OSP_CUT_MAX_PLANES);
+      n_cuts = 1;
+      for (guint p = 0; p < n; p++)
+        {
+          /* Where the cut will be made: moved out by the panel's safety margin. */
+          planes[p].d += (float) margin;
+          cut_names[p] = NULL;
+          plane_numbers[p] = p + 1;
+          cut_index[p] = 0;
+        }
+    }
+  else
+    {
+      applied = osp_margin_list_applied_cuts (self->plan);
+      for (guint c = 0; c < applied->len; c++)
+        {
+          const OspAppliedCut *cut = &g_array_index (applied, OspAppliedCut, c);
+
+          for (guint p = 0; p < cut->n_planes && n < MAX_SHOWN_PLANES; p++, n++)
+            {
+              memcpy (planes[n].normal, cut->planes[p], sizeof planes[n].normal);
+              planes[n].d = cut->planes[p][3];
+              cut_names[n] = cut->name != NULL ? cut->name : cut->model;
+              plane_numbers[n] = p + 1;
+              cut_index[n] = c;
+            }
+        }
+      n_cuts = applied->len;
+    }
   for (guint p = 0; p < n; p++)
     {
       memcpy (plane4[p], planes[p].normal, sizeof planes[p].normal);
@@ -518,9 +566,17 @@ update_margins (OspWindow *self)
       osp_margin_result_clear (&result);
     }
 
+  if (!live && n_tumours > 0 && n > 0)
+    {
+      g_autofree char *escaped = g_markup_escape_text (_("Resection margins"), -1);
+
+      g_string_append_printf (report, "<b>%s</b>", escaped);
+    }
   for (guint p = 0; p < n; p++)
     {
       const float *color = n_tumours == 0 ? blue : margins[p] < target ? red : green;
+      g_autofree char *text = NULL;
+      g_autofree char *escaped = NULL;
 
       memcpy (rgb + 3 * p, color, 3 * sizeof (float));
       if (n_tumours == 0)
@@ -528,24 +584,24 @@ update_margins (OspWindow *self)
       warnings[p] = margins[p] < target;
       if (report->len > 0)
         g_string_append_c (report, '\n');
-      if (margins[p] < target)
-        {
-          g_autofree char *text = g_strdup_printf (_("Plane %u: margin %.1f mm, below the "
-                                                     "%.0f mm target"), p + 1, margins[p],
-                                                   target);
-          g_autofree char *escaped = g_markup_escape_text (text, -1);
-
-          g_string_append_printf (report, "<span foreground=\"#e01b24\" weight=\"bold\">%s</span>",
-                                  escaped);
-        }
+      if (live && margins[p] < target)
+        text = g_strdup_printf (_("Plane %u: margin %.1f mm, below the %.0f mm target"), p + 1,
+                                margins[p], target);
+      else if (live)
+        text = g_strdup_printf (_("Plane %u: margin %.1f mm"), p + 1, margins[p]);
+      else if (margins[p] < target)
+        /* TRANSLATORS: "Cut Pelvis, plane 2: margin 4.0 mm, below the 10 mm target". */
+        text = g_strdup_printf (_("%s, plane %u: margin %.1f mm, below the %.0f mm target"),
+                                cut_names[p], plane_numbers[p], margins[p], target);
       else
-        {
-          g_autofree char *text = g_strdup_printf (_("Plane %u: margin %.1f mm"), p + 1,
-                                                   margins[p]);
-          g_autofree char *escaped = g_markup_escape_text (text, -1);
-
-          g_string_append (report, escaped);
-        }
+        text = g_strdup_printf (_("%s, plane %u: margin %.1f mm"), cut_names[p],
+                                plane_numbers[p], margins[p]);
+      escaped = g_markup_escape_text (text, -1);
+      if (margins[p] < target)
+        g_string_append_printf (report, "<span foreground=\"#e01b24\" weight=\"bold\">%s</span>",
+                                escaped);
+      else
+        g_string_append (report, escaped);
       {
         float point[3] = { (float) closest[3 * p], (float) closest[3 * p + 1],
                            (float) closest[3 * p + 2] };
@@ -562,23 +618,40 @@ update_margins (OspWindow *self)
         g_array_append_val (self->slices->markers, handle);
       }
     }
-  if (n_tumours > 0 && n > 0)
+  /* Each cut's verdict: is the tumour wholly inside its resected region? */
+  for (guint c = 0; n_tumours > 0 && c < n_cuts; c++)
     {
-      gboolean inside = TRUE;
+      gboolean inside = TRUE, any = FALSE;
+      const char *name = NULL;
 
       for (guint p = 0; p < n; p++)
-        inside = inside && margins[p] > 0.0;
-      if (!inside)
+        if (cut_index[p] == c)
+          {
+            inside = inside && margins[p] > 0.0;
+            name = any ? name : cut_names[p];
+            any = TRUE;
+          }
+      if (any && !inside)
         {
-          g_autofree char *escaped =
-            g_markup_escape_text (_("The tumour is not wholly inside the resected region."), -1);
+          g_autofree char *text =
+            live ? g_strdup (_("The tumour is not wholly inside the resected region."))
+                 : g_strdup_printf (_("%s: the tumour is not wholly inside the resected region."),
+                                    name != NULL ? name : "");
+          g_autofree char *escaped = g_markup_escape_text (text, -1);
 
           g_string_append_printf (report, "\n<span foreground=\"#e01b24\" weight=\"bold\">%s</span>",
                                   escaped);
         }
     }
-  osp_cut_panel_set_margin_report (self->cut_panel, report->str);
+  if (live)
+    osp_cut_panel_set_margin_report (self->cut_panel, report->str);
   osp_cut_panel_set_plane_warnings (self->cut_panel, warnings, n);
+  if (self->slices->margins_label != NULL)
+    {
+      gtk_label_set_markup (self->slices->margins_label, live ? "" : report->str);
+      gtk_widget_set_visible (GTK_WIDGET (self->slices->margins_label),
+                              !live && report->len > 0);
+    }
   osp_slice_group_set_planes (self->slice_group, planes, rgb, n);
   osp_slice_group_set_marks (self->slice_group, closest, rgb, n_tumours > 0 ? n : 0);
 }
@@ -856,7 +929,6 @@ on_import_response (GtkNativeDialog *native,
   g_autofree char *path = NULL;
   g_autoptr(GError) error = NULL;
   int volume_index = s->shown != NULL ? osp_plan_get_volume_index (self->plan, s->shown) : -1;
-  gboolean ok;
 
   if (response == GTK_RESPONSE_ACCEPT)
     file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (native));
@@ -864,14 +936,14 @@ on_import_response (GtkNativeDialog *native,
   if (file == NULL || volume_index < 0)
     return;
   path = g_file_get_path (file);
+  /* A label map: the label is picked from those present, once it is loaded. */
   if (g_str_has_suffix (path, ".nii") || g_str_has_suffix (path, ".nii.gz")
       || g_str_has_suffix (path, ".hdr"))
-    ok = osp_plan_import_label_map (self->plan, (guint) volume_index, path,
-                                    (int) gtk_adjustment_get_value (s->label_adjustment), NULL,
-                                    NULL, &error);
-  else
-    ok = osp_plan_import_mask_mesh (self->plan, (guint) volume_index, path, NULL, NULL, &error);
-  if (!ok)
+    {
+      osp_window_slices_import_label_map (self, path);
+      return;
+    }
+  if (!osp_plan_import_mask_mesh (self->plan, (guint) volume_index, path, NULL, NULL, &error))
     osp_window_show_toast (self, error->message);
 }
 
@@ -975,15 +1047,13 @@ build_tumour_box (OspWindow *self)
   gtk_box_append (GTK_BOX (buttons), button);
   gtk_box_append (GTK_BOX (box), buttons);
 
-  s->label_adjustment = gtk_adjustment_new (1.0, 1.0, 32767.0, 1.0, 10.0, 0.0);
   buttons = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
   button = gtk_button_new_with_mnemonic (_("_Import…"));
-  gtk_widget_set_tooltip_text (button, _("A label map (NIfTI, this label) or a closed mesh "
-                                         "(STL, OBJ, PLY)"));
+  gtk_widget_set_tooltip_text (button, _("A label map (NIfTI: then pick the tumour’s label from "
+                                         "those present) or a closed mesh (STL, OBJ, PLY)"));
   g_signal_connect (button, "clicked", G_CALLBACK (on_import), self);
   gtk_widget_set_hexpand (button, TRUE);
   gtk_box_append (GTK_BOX (buttons), button);
-  gtk_box_append (GTK_BOX (buttons), spin_row (_("Label"), s->label_adjustment, 0));
   gtk_box_append (GTK_BOX (box), buttons);
 
   for (int a = 0; a < OSP_SLICE_N_AXES; a++)
@@ -1005,6 +1075,294 @@ build_tumour_box (OspWindow *self)
     gtk_widget_set_margin_top (expander, 6);
     return expander;
   }
+}
+
+/* -- Importing a tumour from a label map: the label picked from those present ------------- */
+
+/* More labels than a person picks from in a list: the rest are said to be left out. */
+#define LABEL_LIST_MAX 500
+
+typedef struct
+{
+  OspWindow *self;
+  OspVolume *ct;            /* the CT the tumour goes on */
+  char      *path;
+  char      *display_name;
+  OspVolume *labels;        /* loaded in the thread */
+  GArray    *list;          /* OspLabelCount, at most LABEL_LIST_MAX */
+  guint      n_present;
+  double     voxel_ml;
+} LabelPick;
+
+static void
+label_pick_clear (LabelPick *pick)
+{
+  g_object_unref (pick->self);
+  osp_volume_unref (pick->ct);
+  g_free (pick->path);
+  g_free (pick->display_name);
+  g_clear_pointer (&pick->labels, osp_volume_unref);
+  g_clear_pointer (&pick->list, g_array_unref);
+}
+
+static void
+label_pick_unref (LabelPick *pick)
+{
+  g_rc_box_release_full (pick, (GDestroyNotify) label_pick_clear);
+}
+
+static void
+load_labels_thread (GTask        *task,
+                    gpointer      source_object,
+                    gpointer      task_data,
+                    GCancellable *cancellable)
+{
+  LabelPick *pick = task_data;
+  GError *error = NULL;
+  OspGrid grid, reference;
+
+  pick->labels = osp_volume_load (pick->path, NULL, NULL, cancellable, &error);
+  if (pick->labels == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  osp_grid_from_volume (pick->labels, &grid);
+  osp_grid_from_volume (pick->ct, &reference);
+  if (!osp_grid_check_match (&grid, &reference, pick->display_name, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  pick->list = osp_label_map_list_labels_capped (pick->labels, LABEL_LIST_MAX,
+                                                 &pick->n_present, pick->display_name, &error);
+  if (pick->list == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  if (pick->list->len == 0)
+    {
+      g_task_return_new_error (task, OSP_ERROR, OSP_ERROR_FAILED,
+                               _("%s holds no label: every voxel is 0"), pick->display_name);
+      return;
+    }
+  pick->voxel_ml = osp_grid_voxel_volume (&grid) / 1000.0;
+  g_task_return_boolean (task, TRUE);
+}
+
+/* Imports label `label` of the map as the tumour (a mask and its red model, one undo step). */
+static void
+import_label (LabelPick *pick,
+              int        label)
+{
+  OspWindow *self = pick->self;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OspMask) mask = NULL;
+  g_autofree char *name = NULL;
+  int index = self->plan != NULL ? osp_plan_get_volume_index (self->plan, pick->ct) : -1;
+  OspGrid grid;
+
+  if (index < 0)
+    {
+      osp_window_show_toast (self, _("The CT left the case: nothing was imported."));
+      return;
+    }
+  /* Named after the label, and never after a mask the case has already. */
+  name = g_strdup_printf (_("Tumour (label %d)"), label);
+  for (guint i = 2; osp_plan_find_mask (self->plan, name) >= 0; i++)
+    {
+      g_free (name);
+      name = g_strdup_printf (_("Tumour (label %d) %u"), label, i);
+    }
+  osp_grid_from_volume (pick->ct, &grid);
+  mask = osp_mask_from_label_map (pick->labels, label, 1, &grid, pick->display_name, &error);
+  if (mask == NULL || !osp_plan_add_tumour (self->plan, (guint) index, mask, name, NULL, &error))
+    osp_window_show_toast (self, error->message);
+  else
+    {
+      g_autofree char *text =
+        g_strdup_printf (_("Label %d of %s imported as the tumour: %.1f mL."), label,
+                         pick->display_name, osp_mask_count (mask, 1) * pick->voxel_ml);
+
+      osp_window_show_toast (self, text);
+    }
+}
+
+static void
+on_label_chooser_import (GtkWidget *button,
+                         GtkWidget *window)
+{
+  LabelPick *pick = g_object_get_data (G_OBJECT (window), "osp-label-pick");
+  GtkListBox *list = g_object_get_data (G_OBJECT (window), "osp-label-list");
+  GtkListBoxRow *row = gtk_list_box_get_selected_row (list);
+
+  if (row == NULL)
+    return;
+  import_label (pick, GPOINTER_TO_INT (g_object_get_data (G_OBJECT (row), "osp-label")));
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+static void
+on_label_row_activated (GtkListBox    *list,
+                        GtkListBoxRow *row,
+                        GtkWidget     *window)
+{
+  gtk_list_box_select_row (list, row);
+  on_label_chooser_import (NULL, window);
+}
+
+/* A modal window listing the labels present with their voxel counts and volumes. */
+static GtkWidget *
+label_chooser_new (LabelPick *pick)
+{
+  GtkWidget *window = gtk_window_new ();
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 12);
+  GtkWidget *buttons = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  GtkWidget *scrolled = gtk_scrolled_window_new ();
+  GtkWidget *list = gtk_list_box_new ();
+  GtkWidget *heading, *button;
+  GtkEventController *shortcuts = gtk_shortcut_controller_new ();
+  g_autofree char *question =
+    g_strdup_printf (_("Which label of %s is the tumour?"), pick->display_name);
+
+  gtk_window_set_title (GTK_WINDOW (window), _("Import Tumour"));
+  gtk_window_set_transient_for (GTK_WINDOW (window), GTK_WINDOW (pick->self));
+  gtk_window_set_modal (GTK_WINDOW (window), TRUE);
+  gtk_window_set_default_size (GTK_WINDOW (window), 440, 480);
+  gtk_widget_set_name (window, "osp-label-chooser");
+  gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (shortcuts),
+                                        gtk_shortcut_new (gtk_shortcut_trigger_parse_string ("Escape"),
+                                                          gtk_named_action_new ("window.close")));
+  gtk_widget_add_controller (window, shortcuts);
+
+  gtk_widget_set_margin_start (box, 18);
+  gtk_widget_set_margin_end (box, 18);
+  gtk_widget_set_margin_top (box, 18);
+  gtk_widget_set_margin_bottom (box, 18);
+  heading = gtk_label_new (question);
+  gtk_label_set_wrap (GTK_LABEL (heading), TRUE);
+  gtk_label_set_xalign (GTK_LABEL (heading), 0.0f);
+  gtk_widget_add_css_class (heading, "heading");
+  gtk_box_append (GTK_BOX (box), heading);
+  {
+    g_autofree char *text = NULL;
+    GtkWidget *label;
+
+    if (pick->n_present > pick->list->len)
+      text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                           "The label map holds %u label; only the first %u "
+                                           "are listed.",
+                                           "The label map holds %u labels; only the first %u "
+                                           "are listed.", pick->n_present),
+                              pick->n_present, pick->list->len);
+    else
+      text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                           "The label map holds %u label (0, the background, "
+                                           "left out).",
+                                           "The label map holds %u labels (0, the background, "
+                                           "left out).", pick->n_present), pick->n_present);
+    label = gtk_label_new (text);
+    gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+    gtk_label_set_xalign (GTK_LABEL (label), 0.0f);
+    gtk_widget_add_css_class (label, pick->n_present > pick->list->len ? "warning" : "dim-label");
+    gtk_box_append (GTK_BOX (box), label);
+  }
+
+  gtk_list_box_set_selection_mode (GTK_LIST_BOX (list), GTK_SELECTION_SINGLE);
+  gtk_widget_add_css_class (list, "boxed-list");
+  for (guint i = 0; i < pick->list->len; i++)
+    {
+      const OspLabelCount *c = &g_array_index (pick->list, OspLabelCount, i);
+      GtkWidget *row = adw_action_row_new ();
+      g_autofree char *title = g_strdup_printf (_("Label %d"), c->label);
+      g_autofree char *count = g_strdup_printf ("%" G_GUINT64_FORMAT, c->n_voxels);
+      g_autofree char *subtitle =
+        g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s voxel, %.2f mL", "%s voxels, %.2f mL",
+                                      c->n_voxels > G_MAXULONG ? G_MAXULONG : c->n_voxels),
+                         count, c->n_voxels * pick->voxel_ml);
+
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+      gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), TRUE);
+      g_object_set_data (G_OBJECT (row), "osp-label", GINT_TO_POINTER (c->label));
+      gtk_list_box_append (GTK_LIST_BOX (list), row);
+    }
+  gtk_list_box_select_row (GTK_LIST_BOX (list),
+                           gtk_list_box_get_row_at_index (GTK_LIST_BOX (list), 0));
+  g_signal_connect (list, "row-activated", G_CALLBACK (on_label_row_activated), window);
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scrolled), list);
+  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scrolled), GTK_POLICY_NEVER,
+                                  GTK_POLICY_AUTOMATIC);
+  gtk_widget_set_vexpand (scrolled, TRUE);
+  gtk_box_append (GTK_BOX (box), scrolled);
+
+  gtk_widget_set_halign (buttons, GTK_ALIGN_END);
+  button = gtk_button_new_with_mnemonic (_("_Cancel"));
+  g_signal_connect_swapped (button, "clicked", G_CALLBACK (gtk_window_destroy), window);
+  gtk_box_append (GTK_BOX (buttons), button);
+  button = gtk_button_new_with_mnemonic (_("_Import"));
+  gtk_widget_add_css_class (button, "suggested-action");
+  g_signal_connect (button, "clicked", G_CALLBACK (on_label_chooser_import), window);
+  gtk_box_append (GTK_BOX (buttons), button);
+  gtk_window_set_default_widget (GTK_WINDOW (window), button);
+  gtk_box_append (GTK_BOX (box), buttons);
+  gtk_window_set_child (GTK_WINDOW (window), box);
+
+  g_object_set_data (G_OBJECT (window), "osp-label-list", list);
+  g_object_set_data_full (G_OBJECT (window), "osp-label-pick", g_rc_box_acquire (pick),
+                          (GDestroyNotify) label_pick_unref);
+  return window;
+}
+
+static void
+on_labels_loaded (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  LabelPick *pick = g_task_get_task_data (G_TASK (result));
+  g_autoptr(GError) error = NULL;
+  OspWindow *self = pick->self;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      if (!self->disposed && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        osp_window_show_toast (self, error->message);
+      return;
+    }
+  if (self->disposed)
+    return;
+  /* One label: nothing to pick. */
+  if (pick->list->len == 1)
+    {
+      import_label (pick, g_array_index (pick->list, OspLabelCount, 0).label);
+      return;
+    }
+  gtk_window_present (GTK_WINDOW (label_chooser_new (pick)));
+}
+
+/* "Import…" of a NIfTI label map onto the CT shown: loads it in a thread, then asks which of
+ * the labels present is the tumour (or imports the only one). */
+void
+osp_window_slices_import_label_map (OspWindow  *self,
+                                    const char *path)
+{
+  g_autoptr(GTask) task = NULL;
+  LabelPick *pick;
+
+  g_return_if_fail (OSP_IS_WINDOW (self) && path != NULL);
+
+  if (self->slices->shown == NULL
+      || osp_plan_get_volume_index (self->plan, self->slices->shown) < 0)
+    return;
+  pick = g_rc_box_new0 (LabelPick);
+  pick->self = g_object_ref (self);
+  pick->ct = osp_volume_ref (self->slices->shown);
+  pick->path = g_strdup (path);
+  pick->display_name = osp_error_display_name (path);
+  task = g_task_new (NULL, NULL, on_labels_loaded, NULL);
+  g_task_set_task_data (task, pick, (GDestroyNotify) label_pick_unref);
+  g_task_run_in_thread (task, load_labels_thread);
 }
 
 /* -- Opening a CT: one patient per case ---------------------------------------------------- */
@@ -1255,6 +1613,14 @@ build_case_box (OspWindow *self)
   gtk_box_append (GTK_BOX (s->case_box), s->tumour_box);
   gtk_widget_set_visible (s->case_box, FALSE);
   gtk_box_prepend (GTK_BOX (page), s->case_box);
+  s->margins_label = GTK_LABEL (gtk_label_new (NULL));
+  gtk_label_set_xalign (s->margins_label, 0.0f);
+  gtk_label_set_wrap (s->margins_label, TRUE);
+  gtk_widget_set_margin_start (GTK_WIDGET (s->margins_label), 12);
+  gtk_widget_set_margin_end (GTK_WIDGET (s->margins_label), 12);
+  gtk_widget_set_margin_bottom (GTK_WIDGET (s->margins_label), 4);
+  gtk_widget_set_visible (GTK_WIDGET (s->margins_label), FALSE);
+  gtk_box_insert_child_after (GTK_BOX (page), GTK_WIDGET (s->margins_label), s->case_box);
 }
 
 static void
