@@ -37,6 +37,7 @@ osp_job_free (OspJob *job)
     return;
   g_free (job->path);
   g_clear_pointer (&job->mesh, osp_mesh_unref);
+  g_clear_pointer (&job->prepared, osp_render_mesh_unref);
   g_clear_pointer (&job->volume, osp_volume_unref);
   g_clear_pointer (&job->series, g_ptr_array_unref);
   g_clear_pointer (&job->warnings, g_ptr_array_unref);
@@ -193,6 +194,10 @@ job_thread (GTask        *task,
     default:
       g_assert_not_reached ();
     }
+  /* The vertices of the first picture, here rather than on the main thread (without them the
+   * 3D view prepares them itself). */
+  if (ok && job->mesh != NULL && (job->kind == OSP_JOB_LOAD_MESH || job->kind == OSP_JOB_DEMO))
+    job->prepared = osp_render_mesh_prepare_vertices (job->mesh, cancellable, NULL);
   job->seconds = (g_get_monotonic_time () - start) / 1e6;
   if (!ok && error == NULL)
     g_set_error_literal (&error, OSP_ERROR, OSP_ERROR_FAILED, _("The operation failed"));

@@ -155,4 +155,7 @@ void     osp_window_slices_add_volume  (OspWindow         *self,
 /* osp-window-actions.c */
 void     osp_window_actions_class_init (GtkWidgetClass    *widget_class);
 
+/* The case page (3D view, panels) or the start page, from the models, the CT and the jobs. */
+void     osp_window_update_case_page   (OspWindow *self);
+
 G_END_DECLS
