@@ -38,6 +38,7 @@ osp_job_free (OspJob *job)
   g_free (job->path);
   g_clear_pointer (&job->mesh, osp_mesh_unref);
   g_clear_pointer (&job->prepared, osp_render_mesh_unref);
+  g_clear_pointer (&job->tumour, osp_mask_unref);
   g_clear_pointer (&job->volume, osp_volume_unref);
   g_clear_pointer (&job->series, g_ptr_array_unref);
   g_clear_pointer (&job->warnings, g_ptr_array_unref);
@@ -163,6 +164,20 @@ run_demo (OspJob        *job,
   job_progress (0.4, job);
   ok = run_segment (job, 0.4, cancellable, error);
   g_debug ("demo: phantom and segmentation in %.3f s", (g_get_monotonic_time () - start) / 1e6);
+  if (ok)
+    {
+      /* The lesion's mask too, so the main thread only adds it (on failure it tries again
+       * there and says why). */
+      g_autoptr(OspVolume) labels = NULL;
+      OspPhantomLesion lesion;
+      OspGrid grid;
+
+      osp_phantom_get_lesion (&lesion);
+      osp_grid_from_volume (job->volume, &grid);
+      labels = osp_phantom_lesion_label_map (&lesion, job->volume, NULL);
+      if (labels != NULL)
+        job->tumour = osp_mask_from_label_map (labels, 1, 1, &grid, _("Demo tumour"), NULL);
+    }
   return ok;
 }
 

@@ -11,6 +11,7 @@
 
 #include <gio/gio.h>
 
+#include "osp-mask.h"
 #include "osp-mesh.h"
 #include "osp-renderer.h"
 #include "osp-segment.h"
@@ -42,6 +43,7 @@ typedef struct
   /* Outputs. */
   OspMesh           *mesh;
   OspRenderMesh     *prepared;      /* LOAD_MESH, DEMO: mesh's vertices made ready to draw */
+  OspMask           *tumour;        /* DEMO: the lesion's mask on the CT's grid, or NULL */
   OspVolume         *volume;        /* LOAD_VOLUME, DEMO (input of SEGMENT) */
   GPtrArray         *series;        /* LOAD_VOLUME of a folder: OspDicomSeriesInfo* */
   guint64           *histogram;     /* LOAD_VOLUME: OSP_JOB_HISTOGRAM_N_BINS counts */

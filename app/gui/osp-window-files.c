@@ -260,7 +260,7 @@ finish_job (OspWindow *self,
       osp_window_slices_add_volume (self, job->volume);
       osp_viewport_offer_prepared (self->viewport, job->prepared);
       osp_window_add_mesh (self, job->mesh, _("Demo pelvis"), OSP_MODEL_ROLE_BONE, NULL);
-      osp_window_slices_add_demo_tumour (self, job->volume);
+      osp_window_slices_add_demo_tumour (self, job->volume, job->tumour);
       break;
     case OSP_JOB_SEGMENT:
     default:

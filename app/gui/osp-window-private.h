@@ -145,9 +145,11 @@ void     osp_window_slices_open_ct     (OspWindow         *self,
                                         GPtrArray         *series,
                                         int                series_index,
                                         const guint64     *histogram);
-/* The demo's lesion as the case's tumour (a mask and its model). */
+/* The demo's lesion as the case's tumour (a mask and its model); `mask` is the lesion's, made
+ * already in the demo's thread, or NULL to make it here. */
 void     osp_window_slices_add_demo_tumour (OspWindow     *self,
-                                            OspVolume     *volume);
+                                            OspVolume     *volume,
+                                            OspMask       *mask);
 /* Adds the CT to the case (one undo step) and shows it; nothing when the plan has it. */
 void     osp_window_slices_add_volume  (OspWindow         *self,
                                         OspVolume         *volume);
