@@ -9,7 +9,8 @@
 # file with a minimal shader), alternately, under the current display, and prints for each:
 #   wall — from the process's start to the first frame with the model (the programs print it);
 #   cpu  — user + system time of the whole process, every thread, until it exited (wait4), so
-#          a loaded machine, whose wall times mean little, still gives comparable figures;
+#          a loaded machine, whose wall times mean little, still gives comparable figures (the
+#          programs also print their CPU time at the frame, shown as "cpu at the frame");
 # their medians over --runs runs and the ratio Osteoplan / probe.  The demo's mesh is made
 # first with osteoplan-cli (the phantom and its bone surface as the demo makes them), so the
 # probe draws the mesh the demo shows.  --old-app runs an earlier build too (before/after).
@@ -51,10 +52,10 @@ def measure(argv, env, timeout):
           (after.children_system - before.children_system)
     m = LINE.search(out)
     if m:
-        return float(m.group(1)), cpu, int(m.group(3))
+        return float(m.group(1)), cpu, int(m.group(3)), float(m.group(2))
     m = OLD_LINE.search(out)
     if m:
-        return float(m.group(1)), cpu, -1
+        return float(m.group(1)), cpu, -1, None
     sys.stderr.write(out + err)
     raise SystemExit(f"{' '.join(argv)}: exit {status}, no first-frame line")
 
@@ -113,11 +114,13 @@ def main():
                 cases.append((name + " --demo", [app, "--quit-after-first-frame", "--demo"]))
         results = {name: [] for name, _ in cases}
         triangles = {}
+        at_frame = {}
         for _ in range(args.runs):
             for name, argv in cases:   # alternating, so that load changes hit every case alike
-                wall, cpu, n = measure(argv, env, args.timeout)
+                wall, cpu, n, cpu_at_frame = measure(argv, env, args.timeout)
                 results[name].append((wall, cpu))
                 triangles[name] = n
+                at_frame.setdefault(name, []).append(cpu_at_frame)
         label = "the demo's mesh" if mesh == demo_mesh else os.path.basename(mesh)
         print(f"{label}: {count_triangles(mesh) if mesh.endswith('.stl') else '?'} triangles")
         probe_wall = statistics.median(w for w, _ in results["probe"])
@@ -127,6 +130,8 @@ def main():
             cpu = statistics.median(c for _, c in results[name])
             runs = " ".join(f"{w:.2f}/{c:.2f}" for w, c in results[name])
             shown = "" if triangles[name] < 0 else f", {triangles[name]} triangles drawn"
+            if None not in at_frame[name]:
+                shown += f", cpu at the frame {statistics.median(at_frame[name]):.3f} s"
             print(f"  {name:24s} wall {wall:6.3f} s ({wall / probe_wall:4.2f} × probe)  "
                   f"cpu {cpu:6.3f} s ({cpu / probe_cpu:4.2f} × probe){shown}   [wall/cpu: {runs}]")
     return 0
