@@ -1640,7 +1640,7 @@ draw_scene (OspRenderer     *renderer,
   glUniformMatrix4fv (p->u_projection, 1, GL_FALSE, (const float *) projection);
   glUniform1i (p->u_orthographic, camera.projection == OSP_PROJECTION_ORTHOGRAPHIC);
   glBlendFunc (GL_SRC_ALPHA, GL_ONE_MINUS_SRC_ALPHA);
-  if (!renderer->warm && renderer->warm_vao != 0 && !renderer->moving)
+  if (!renderer->warm && renderer->warm_vao != 0)
     {
       /* In the state of an opaque model's draw; covers no pixel. */
       glBindVertexArray (renderer->warm_vao);
