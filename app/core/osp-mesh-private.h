@@ -16,6 +16,10 @@ struct _OspMesh
   guint32         n_triangles;
   float          *positions;
   guint32        *indices;
+  /* The topology, found once (the mesh never changes) by whichever thread asks first:
+   * topology_known is set, atomically, after topology is written (osp_mesh_peek_topology()). */
+  gint            topology_known;
+  OspMeshTopology topology;
 };
 
 gboolean osp_mesh_triangle_is_degenerate (const OspMesh *mesh,

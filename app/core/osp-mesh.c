@@ -847,6 +847,39 @@ get_edge_topology (const OspMesh   *mesh,
   out_topology->n_components = label_from_parents (mesh, parent, NULL);
 }
 
+G_LOCK_DEFINE_STATIC (topology_cache);
+
+/* Keeps the first topology found for the mesh (two threads may find it at once; both found
+ * the same). */
+static void
+store_topology (const OspMesh         *mesh,
+                const OspMeshTopology *topology)
+{
+  OspMesh *cache = (OspMesh *) mesh;
+
+  G_LOCK (topology_cache);
+  if (!g_atomic_int_get (&cache->topology_known))
+    {
+      cache->topology = *topology;
+      g_atomic_int_set (&cache->topology_known, TRUE);
+    }
+  G_UNLOCK (topology_cache);
+}
+
+gboolean
+osp_mesh_peek_topology (const OspMesh   *mesh,
+                        OspMeshTopology *out_topology)
+{
+  g_return_val_if_fail (mesh != NULL, FALSE);
+  g_return_val_if_fail (out_topology != NULL, FALSE);
+
+  /* A full barrier: the fields written before the flag are seen after it. */
+  if (!g_atomic_int_get (&mesh->topology_known))
+    return FALSE;
+  *out_topology = mesh->topology;
+  return TRUE;
+}
+
 void
 osp_mesh_get_topology (const OspMesh   *mesh,
                        OspMeshTopology *out_topology)
@@ -854,10 +887,13 @@ osp_mesh_get_topology (const OspMesh   *mesh,
   g_return_if_fail (mesh != NULL);
   g_return_if_fail (out_topology != NULL);
 
+  if (osp_mesh_peek_topology (mesh, out_topology))
+    return;
   get_edge_topology (mesh, out_topology);
   out_topology->euler_characteristic = (gint64) count_used_vertices (mesh) -
                                        (gint64) out_topology->n_edges +
                                        (gint64) mesh->n_triangles;
+  store_topology (mesh, out_topology);
 }
 
 /* -- Transforms --------------------------------------------------------------------------- */
@@ -1061,11 +1097,13 @@ osp_mesh_report (const OspMesh *mesh,
     thread = g_thread_try_new ("osp-report", report_geometry, &work, NULL);
   if (thread == NULL)
     report_geometry (&work);
-  get_edge_topology (mesh, &topology);
+  if (!osp_mesh_peek_topology (mesh, &topology))
+    get_edge_topology (mesh, &topology);
   if (thread != NULL)
     g_thread_join (thread);
   topology.euler_characteristic = (gint64) work.n_used - (gint64) topology.n_edges +
                                   (gint64) mesh->n_triangles;
+  store_topology (mesh, &topology);
   out_report->topology = topology;
   out_report->closed = mesh->n_triangles > 0 &&
                        out_report->topology.n_boundary_edges == 0 &&

@@ -116,7 +116,13 @@ typedef struct
   gint64  euler_characteristic; /* V − E + F over the vertices that triangles use */
 } OspMeshTopology;
 
+/* Computed once per mesh and kept (thread-safe: meshes are immutable), so a second call, from
+ * any thread, costs nothing. */
 void           osp_mesh_get_topology          (const OspMesh   *mesh,
+                                               OspMeshTopology *out_topology);
+/* The topology when osp_mesh_get_topology() or osp_mesh_report() has found it already: TRUE
+ * and *out_topology filled, else FALSE at once (nothing is computed). */
+gboolean       osp_mesh_peek_topology         (const OspMesh   *mesh,
                                                OspMeshTopology *out_topology);
 
 /* Labels each triangle with its connected component (triangles sharing an edge are

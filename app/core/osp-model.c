@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <gio/gio.h>
 #include <glib/gi18n-lib.h>
 #include <math.h>
 #include <string.h>
@@ -56,6 +57,8 @@ struct _OspModel
   gboolean      visible;
   OspMatrix4    transform;
   char         *warning;
+  gboolean      topology_known;         /* of the current mesh */
+  GCancellable *topology_cancellable;   /* while a thread finds it */
 };
 
 G_DEFINE_FINAL_TYPE (OspModel, osp_model, G_TYPE_OBJECT)
@@ -72,10 +75,21 @@ enum
   PROP_VISIBLE,
   PROP_TRANSFORM,
   PROP_WARNING,
+  PROP_TOPOLOGY_KNOWN,
   N_PROPS
 };
 
 static GParamSpec *properties[N_PROPS];
+
+static void
+set_topology_known (OspModel *self,
+                    gboolean  known)
+{
+  if (self->topology_known == known)
+    return;
+  self->topology_known = known;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TOPOLOGY_KNOWN]);
+}
 
 static const OspMatrix4 identity = { {
   1, 0, 0, 0,
@@ -92,6 +106,7 @@ osp_model_finalize (GObject *object)
   g_free (self->name);
   g_free (self->warning);
   g_clear_pointer (&self->mesh, osp_mesh_unref);
+  g_clear_object (&self->topology_cancellable);
   G_OBJECT_CLASS (osp_model_parent_class)->finalize (object);
 }
 
@@ -131,6 +146,9 @@ osp_model_get_property (GObject    *object,
       break;
     case PROP_WARNING:
       g_value_set_string (value, self->warning);
+      break;
+    case PROP_TOPOLOGY_KNOWN:
+      g_value_set_boolean (value, self->topology_known);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -201,6 +219,9 @@ osp_model_class_init (OspModelClass *klass)
                                                    rw);
   properties[PROP_WARNING] = g_param_spec_string ("warning", NULL, NULL, NULL,
                                                   G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_TOPOLOGY_KNOWN] =
+    g_param_spec_boolean ("topology-known", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -275,9 +296,81 @@ osp_model_set_mesh (OspModel *self,
   osp_mesh_ref (mesh);
   g_clear_pointer (&self->mesh, osp_mesh_unref);
   self->mesh = mesh;
+  /* The old mesh's topology says nothing about this one. */
+  if (self->topology_cancellable != NULL)
+    {
+      g_cancellable_cancel (self->topology_cancellable);
+      g_clear_object (&self->topology_cancellable);
+    }
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MESH]);
   if (old_n != osp_model_get_n_triangles (self))
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_TRIANGLES]);
+  set_topology_known (self, osp_mesh_peek_topology (mesh, &(OspMeshTopology) { 0 }));
+}
+
+gboolean
+osp_model_get_topology (OspModel        *self,
+                        OspMeshTopology *out_topology)
+{
+  OspMeshTopology topology;
+
+  g_return_val_if_fail (OSP_IS_MODEL (self), FALSE);
+
+  /* Only once the notification is out, so that what a view shows and what it reads agree. */
+  if (!self->topology_known || !osp_mesh_peek_topology (self->mesh, &topology))
+    return FALSE;
+  if (out_topology != NULL)
+    *out_topology = topology;
+  return TRUE;
+}
+
+static void
+topology_thread (GTask        *task,
+                 gpointer      source_object,
+                 gpointer      task_data,
+                 GCancellable *cancellable)
+{
+  OspMeshTopology topology;
+
+  if (!g_cancellable_is_cancelled (cancellable))
+    osp_mesh_get_topology (task_data, &topology);
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+topology_done (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  OspModel *self = OSP_MODEL (source);
+  OspMesh *mesh = g_task_get_task_data (G_TASK (result));
+  OspMeshTopology topology;
+
+  if (self->topology_cancellable == g_task_get_cancellable (G_TASK (result)))
+    g_clear_object (&self->topology_cancellable);
+  if (mesh == self->mesh)
+    set_topology_known (self, osp_mesh_peek_topology (mesh, &topology));
+}
+
+void
+osp_model_check_topology (OspModel *self)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (OSP_IS_MODEL (self));
+
+  if (self->topology_known || self->topology_cancellable != NULL)
+    return;
+  if (osp_mesh_peek_topology (self->mesh, &(OspMeshTopology) { 0 }))
+    {
+      set_topology_known (self, TRUE);
+      return;
+    }
+  self->topology_cancellable = g_cancellable_new ();
+  task = g_task_new (self, self->topology_cancellable, topology_done, NULL);
+  g_task_set_source_tag (task, osp_model_check_topology);
+  g_task_set_task_data (task, osp_mesh_ref (self->mesh), (GDestroyNotify) osp_mesh_unref);
+  g_task_run_in_thread (task, topology_thread);
 }
 
 guint

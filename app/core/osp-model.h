@@ -67,6 +67,15 @@ void           osp_model_set_mesh         (OspModel        *self,
                                            OspMesh         *mesh);
 /* Read-only convenience for views: the mesh's triangle count. */
 guint          osp_model_get_n_triangles  (OspModel        *self);
+/* The topology of the current mesh (holes, non-manifold edges, pieces), once it is known:
+ * FALSE until then, so that a view says "checking…" rather than guess.  Property
+ * "topology-known" (read-only) notifies when it changes, also when a new mesh is set. */
+gboolean       osp_model_get_topology     (OspModel        *self,
+                                           OspMeshTopology *out_topology);
+/* Finds the topology of the current mesh in a thread, unless it is known or under way; the
+ * result arrives in the caller's thread-default main context (notify::topology-known).  Views
+ * call it once their first picture is out: a large mesh takes a while. */
+void           osp_model_check_topology   (OspModel        *self);
 OspModelRole   osp_model_get_role         (OspModel        *self);
 void           osp_model_set_role         (OspModel        *self,
                                            OspModelRole     role);

@@ -37,6 +37,8 @@ osp_job_free (OspJob *job)
     return;
   g_free (job->path);
   g_clear_pointer (&job->mesh, osp_mesh_unref);
+  g_clear_pointer (&job->prepared, osp_render_mesh_unref);
+  g_clear_pointer (&job->tumour, osp_mask_unref);
   g_clear_pointer (&job->volume, osp_volume_unref);
   g_clear_pointer (&job->series, g_ptr_array_unref);
   g_clear_pointer (&job->warnings, g_ptr_array_unref);
@@ -162,6 +164,20 @@ run_demo (OspJob        *job,
   job_progress (0.4, job);
   ok = run_segment (job, 0.4, cancellable, error);
   g_debug ("demo: phantom and segmentation in %.3f s", (g_get_monotonic_time () - start) / 1e6);
+  if (ok)
+    {
+      /* The lesion's mask too, so the main thread only adds it (on failure it tries again
+       * there and says why). */
+      g_autoptr(OspVolume) labels = NULL;
+      OspPhantomLesion lesion;
+      OspGrid grid;
+
+      osp_phantom_get_lesion (&lesion);
+      osp_grid_from_volume (job->volume, &grid);
+      labels = osp_phantom_lesion_label_map (&lesion, job->volume, NULL);
+      if (labels != NULL)
+        job->tumour = osp_mask_from_label_map (labels, 1, 1, &grid, _("Demo tumour"), NULL);
+    }
   return ok;
 }
 
@@ -193,6 +209,10 @@ job_thread (GTask        *task,
     default:
       g_assert_not_reached ();
     }
+  /* The vertices of the first picture, here rather than on the main thread (without them the
+   * 3D view prepares them itself). */
+  if (ok && job->mesh != NULL && (job->kind == OSP_JOB_LOAD_MESH || job->kind == OSP_JOB_DEMO))
+    job->prepared = osp_render_mesh_prepare_vertices (job->mesh, cancellable, NULL);
   job->seconds = (g_get_monotonic_time () - start) / 1e6;
   if (!ok && error == NULL)
     g_set_error_literal (&error, OSP_ERROR, OSP_ERROR_FAILED, _("The operation failed"));

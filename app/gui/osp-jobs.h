@@ -11,7 +11,9 @@
 
 #include <gio/gio.h>
 
+#include "osp-mask.h"
 #include "osp-mesh.h"
+#include "osp-renderer.h"
 #include "osp-segment.h"
 #include "osp-volume.h"
 
@@ -40,6 +42,8 @@ typedef struct
   OspSegmentOptions  segment;       /* SEGMENT, DEMO */
   /* Outputs. */
   OspMesh           *mesh;
+  OspRenderMesh     *prepared;      /* LOAD_MESH, DEMO: mesh's vertices made ready to draw */
+  OspMask           *tumour;        /* DEMO: the lesion's mask on the CT's grid, or NULL */
   OspVolume         *volume;        /* LOAD_VOLUME, DEMO (input of SEGMENT) */
   GPtrArray         *series;        /* LOAD_VOLUME of a folder: OspDicomSeriesInfo* */
   guint64           *histogram;     /* LOAD_VOLUME: OSP_JOB_HISTOGRAM_N_BINS counts */

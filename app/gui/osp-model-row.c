@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <inttypes.h>
 #include <math.h>
 
 #include "osp-gui-private.h"
@@ -23,12 +24,14 @@ struct _OspModelRow
   GtkEditableLabel *name_label;
   GtkLabel         *triangles_label;
   GtkLabel         *warning_label;   /* a tool's warning about the model, in red */
+  GtkLabel         *topology_label;  /* closed or open, "Checking…" until it is known */
   GtkAdjustment    *opacity_adjustment;
   GtkButton        *remove_button;
 
   OspModel         *model;
   OspPlan          *plan;      /* edits go through its commands; NULL: set directly */
   GPtrArray        *bindings;
+  gulong            topology_id;
   guint             seal_source;
   gboolean          syncing;   /* widgets follow the model: not an edit */
 };
@@ -112,6 +115,61 @@ warning_to_visible (GBinding     *binding,
 {
   g_value_set_boolean (to, g_value_get_string (from) != NULL);
   return TRUE;
+}
+
+/* What the topology says about printing and cutting, in words; "Checking…" (never a guess)
+ * until the 3D view has had it found, after its first picture. */
+static void
+update_topology (OspModelRow *self)
+{
+  OspMeshTopology topology;
+  g_autofree char *text = NULL;
+  gboolean problem = FALSE;
+
+  if (self->model == NULL)
+    return;
+  if (!osp_model_get_topology (self->model, &topology))
+    text = g_strdup (_("Checking…"));
+  else if (topology.n_boundary_edges > 0)
+    {
+      text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                           "Open: %'" PRIu64 " edge borders a hole",
+                                           "Open: %'" PRIu64 " edges border holes",
+                                           topology.n_boundary_edges),
+                              (guint64) topology.n_boundary_edges);
+      problem = TRUE;
+    }
+  else if (topology.n_nonmanifold_edges > 0)
+    {
+      text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                           "Not manifold: %'" PRIu64 " edge is shared by more "
+                                           "than two triangles",
+                                           "Not manifold: %'" PRIu64 " edges are shared by more "
+                                           "than two triangles",
+                                           topology.n_nonmanifold_edges),
+                              (guint64) topology.n_nonmanifold_edges);
+      problem = TRUE;
+    }
+  else if (topology.n_misoriented_edges > 0)
+    {
+      text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                           "Closed, but %'" PRIu64 " edge joins triangles "
+                                           "facing opposite ways",
+                                           "Closed, but %'" PRIu64 " edges join triangles "
+                                           "facing opposite ways",
+                                           topology.n_misoriented_edges),
+                              (guint64) topology.n_misoriented_edges);
+      problem = TRUE;
+    }
+  else
+    text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Closed, %u piece", "Closed, %u pieces",
+                                         topology.n_components), topology.n_components);
+  gtk_label_set_text (self->topology_label, text);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->topology_label), text);
+  if (problem)
+    gtk_widget_add_css_class (GTK_WIDGET (self->topology_label), "warning");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self->topology_label), "warning");
 }
 
 static void
@@ -281,9 +339,14 @@ osp_model_row_set_model (OspModelRow *self,
   for (guint i = 0; i < self->bindings->len; i++)
     g_binding_unbind (g_ptr_array_index (self->bindings, i));
   g_ptr_array_set_size (self->bindings, 0);
+  if (self->model != NULL)
+    g_clear_signal_handler (&self->topology_id, self->model);
   g_set_object (&self->model, model);
   if (model == NULL)
     return;
+  self->topology_id = g_signal_connect_swapped (model, "notify::topology-known",
+                                                G_CALLBACK (update_topology), self);
+  update_topology (self);
   self->syncing = TRUE;
 
   g_ptr_array_add (self->bindings,
@@ -403,10 +466,22 @@ osp_model_row_init (OspModelRow *self)
     gtk_widget_add_css_class (GTK_WIDGET (self->warning_label), "error");
     gtk_widget_add_css_class (GTK_WIDGET (self->warning_label), "caption");
     gtk_widget_set_visible (GTK_WIDGET (self->warning_label), FALSE);
+    self->topology_label = GTK_LABEL (gtk_label_new (NULL));
+    gtk_label_set_xalign (self->topology_label, 0.0f);
+    gtk_label_set_ellipsize (self->topology_label, PANGO_ELLIPSIZE_END);
+    gtk_widget_add_css_class (GTK_WIDGET (self->topology_label), "caption");
+    gtk_widget_add_css_class (GTK_WIDGET (self->topology_label), "dim-label");
+    gtk_widget_add_css_class (GTK_WIDGET (self->topology_label), "topology");
     if (GTK_IS_BOX (column))
-      gtk_box_insert_child_after (GTK_BOX (column), GTK_WIDGET (self->warning_label), counts);
+      {
+        gtk_box_insert_child_after (GTK_BOX (column), GTK_WIDGET (self->warning_label), counts);
+        gtk_box_insert_child_after (GTK_BOX (column), GTK_WIDGET (self->topology_label), counts);
+      }
     else
-      gtk_box_append (GTK_BOX (self), GTK_WIDGET (self->warning_label));
+      {
+        gtk_box_append (GTK_BOX (self), GTK_WIDGET (self->warning_label));
+        gtk_box_append (GTK_BOX (self), GTK_WIDGET (self->topology_label));
+      }
   }
   self->bindings = g_ptr_array_new ();
   g_signal_connect (self->visible_button, "toggled", G_CALLBACK (on_visible_toggled), self);

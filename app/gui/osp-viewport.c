@@ -33,6 +33,7 @@ typedef struct
   OspMesh          *colors_mesh;
   gboolean          has_preview;  /* a tool shows it moved (a drag of the implant gizmo) */
   float             preview[16];
+  OspRenderMesh    *prepared;     /* vertices made while loading, until handed to a renderer */
 } Entry;
 
 /* A model of the view that is not in the plan: a cut plane, a preview piece. */
@@ -87,6 +88,10 @@ struct _OspViewport
 
   GCancellable       *bvh_cancellable;  /* non-NULL while a BVH is being built */
   gboolean            bvh_failed;
+  GCancellable       *details_cancellable;  /* non-NULL while a coarse level is being made */
+  OspRenderMesh      *offered;     /* osp_viewport_offer_prepared(), for the next new model */
+  guint64             n_drawn_triangles;  /* in the last frame */
+  gboolean            model_shown;        /* a frame has shown a model (with this renderer) */
 
   guint               n_frames;
   gboolean            readback_wanted;
@@ -151,6 +156,12 @@ entry_push_to_renderer (OspViewport *self,
     entry->id = osp_renderer_add_model (self->renderer, osp_model_get_mesh (entry->model));
   else
     osp_renderer_set_model_mesh (self->renderer, entry->id, osp_model_get_mesh (entry->model));
+  if (entry->prepared != NULL)
+    {
+      /* Ignored unless it is still the model's mesh. */
+      osp_renderer_set_model_prepared (self->renderer, entry->id, entry->prepared);
+      g_clear_pointer (&entry->prepared, osp_render_mesh_unref);
+    }
   osp_model_get_color_rgb (entry->model, rgb);
   osp_renderer_set_model_color (self->renderer, entry->id, rgb);
   osp_renderer_set_model_opacity (self->renderer, entry->id,
@@ -264,11 +275,114 @@ cancel_bvh (OspViewport *self)
     }
 }
 
+/* -- What comes after the first picture ------------------------------------------------------ */
+
+static void maybe_make_details (OspViewport *self);
+
+static void
+details_thread (GTask        *task,
+                gpointer      source_object,
+                gpointer      task_data,
+                GCancellable *cancellable)
+{
+  GError *error = NULL;
+  OspRenderMesh *details = osp_render_mesh_prepare_details (task_data, cancellable, &error);
+
+  if (details != NULL)
+    g_task_return_pointer (task, details, (GDestroyNotify) osp_render_mesh_unref);
+  else
+    g_task_return_error (task, error);
+}
+
+static void
+details_done (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  OspViewport *self = OSP_VIEWPORT (source);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OspRenderMesh) details = g_task_propagate_pointer (G_TASK (result), &error);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;   /* the viewport went away */
+  g_clear_object (&self->details_cancellable);
+  if (details == NULL)
+    {
+      /* Short of memory: every frame keeps drawing every triangle. */
+      g_message ("3D view: %s", error->message);
+      maybe_build_bvh (self);
+      return;
+    }
+  for (guint i = 0; i < self->entries->len; i++)
+    {
+      Entry *entry = g_ptr_array_index (self->entries, i);
+
+      if (self->renderer != NULL && entry->id != 0 &&
+          osp_model_get_mesh (entry->model) == osp_render_mesh_get_mesh (details))
+        osp_renderer_set_model_prepared (self->renderer, entry->id, details);
+    }
+  maybe_make_details (self);
+  gtk_gl_area_queue_render (self->gl_area);
+}
+
+/* Once the models are on the screen: the coarse levels (for moving views) of those drawn
+ * without one, one at a time in a thread, then the picking trees; the topology of every model
+ * (what the model list shows) in threads of their own. */
+static void
+maybe_make_details (OspViewport *self)
+{
+  g_autoptr(GTask) task = NULL;
+
+  if (self->details_cancellable != NULL)
+    return;
+  for (guint i = 0; i < self->entries->len; i++)
+    osp_model_check_topology (((Entry *) g_ptr_array_index (self->entries, i))->model);
+  for (guint i = 0; self->renderer != NULL && i < self->entries->len; i++)
+    {
+      Entry *entry = g_ptr_array_index (self->entries, i);
+
+      if (entry->id == 0 || !osp_renderer_model_needs_details (self->renderer, entry->id))
+        continue;
+      self->details_cancellable = g_cancellable_new ();
+      task = g_task_new (self, self->details_cancellable, details_done, NULL);
+      g_task_set_source_tag (task, maybe_make_details);
+      g_task_set_task_data (task, osp_mesh_ref (osp_model_get_mesh (entry->model)),
+                            (GDestroyNotify) osp_mesh_unref);
+      g_task_run_in_thread (task, details_thread);
+      return;
+    }
+  maybe_build_bvh (self);
+}
+
+static void
+cancel_details (OspViewport *self)
+{
+  if (self->details_cancellable != NULL)
+    {
+      g_cancellable_cancel (self->details_cancellable);
+      g_clear_object (&self->details_cancellable);
+    }
+}
+
+void
+osp_viewport_offer_prepared (OspViewport   *self,
+                             OspRenderMesh *prepared)
+{
+  g_return_if_fail (OSP_IS_VIEWPORT (self));
+
+  g_clear_pointer (&self->offered, osp_render_mesh_unref);
+  if (prepared != NULL)
+    self->offered = osp_render_mesh_ref (prepared);
+}
+
 static void
 on_model_notify (OspModel    *model,
                  GParamSpec  *pspec,
                  OspViewport *self)
 {
+  /* Nothing the picture shows. */
+  if (pspec == NULL || g_str_equal (pspec->name, "topology-known"))
+    return;
   for (guint i = 0; i < self->entries->len; i++)
     {
       Entry *entry = g_ptr_array_index (self->entries, i);
@@ -286,6 +400,7 @@ entry_free (gpointer data)
 
   g_clear_signal_handler (&entry->notify_id, entry->model);
   g_clear_pointer (&entry->bvh, osp_bvh_unref);
+  g_clear_pointer (&entry->prepared, osp_render_mesh_unref);
   g_clear_pointer (&entry->colors, g_bytes_unref);
   g_clear_pointer (&entry->colors_mesh, osp_mesh_unref);
   g_object_unref (entry->model);
@@ -318,9 +433,17 @@ on_items_changed (GListModel  *list,
       entry->model = g_list_model_get_item (list, position + i);
       entry->notify_id = g_signal_connect (entry->model, "notify",
                                            G_CALLBACK (on_model_notify), self);
+      if (self->offered != NULL &&
+          osp_render_mesh_get_mesh (self->offered) == osp_model_get_mesh (entry->model))
+        entry->prepared = g_steal_pointer (&self->offered);
       g_ptr_array_insert (self->entries, position + i, entry);
       entry_push_to_renderer (self, entry);
     }
+  /* An offer is for the model added right after it. */
+  g_clear_pointer (&self->offered, osp_render_mesh_unref);
+  /* Without a 3D view nothing is drawn first: the topology follows at once. */
+  if (self->gl_error != NULL)
+    maybe_make_details (self);
   /* New models are framed at once, until the surgeon moves the camera. */
   if (added > 0 && (was_empty || !self->user_moved))
     osp_viewport_fit_all (self);
@@ -519,6 +642,20 @@ osp_viewport_get_n_frames (OspViewport *self)
   return self->n_frames;
 }
 
+guint64
+osp_viewport_get_n_drawn_triangles (OspViewport *self)
+{
+  g_return_val_if_fail (OSP_IS_VIEWPORT (self), 0);
+  return self->n_drawn_triangles;
+}
+
+gboolean
+osp_viewport_get_details_pending (OspViewport *self)
+{
+  g_return_val_if_fail (OSP_IS_VIEWPORT (self), FALSE);
+  return self->details_cancellable != NULL || self->bvh_cancellable != NULL;
+}
+
 const char *
 osp_viewport_get_gl_error (OspViewport *self)
 {
@@ -586,8 +723,12 @@ on_gl_realize (GtkGLArea   *area,
     {
       gtk_gl_area_set_error (area, error);
       show_gl_error (self, error);
+      maybe_make_details (self);
       return;
     }
+  /* The first picture of a model needs its vertices only; maybe_make_details() does the rest
+   * once it is out. */
+  osp_renderer_set_defer_details (self->renderer, TRUE);
   osp_renderer_set_overlay_scale (self->renderer, gtk_widget_get_scale_factor (GTK_WIDGET (self)));
   g_debug ("3D view: %s", osp_renderer_get_gl_description (self->renderer));
   for (guint i = 0; i < self->entries->len; i++)
@@ -710,6 +851,7 @@ on_gl_unrealize (GtkGLArea   *area,
     }
   self->slices_counted = FALSE;
   self->renderer = NULL;
+  self->model_shown = FALSE;
 }
 
 /* -- CT slices in the scene --------------------------------------------------------------- */
@@ -851,6 +993,7 @@ on_gl_render (GtkGLArea    *area,
   int scale = gtk_widget_get_scale_factor (GTK_WIDGET (area));
   int width = MAX (1, gtk_widget_get_width (GTK_WIDGET (area)) * scale);
   int height = MAX (1, gtk_widget_get_height (GTK_WIDGET (area)) * scale);
+  gboolean quick;
 
   if (self->renderer == NULL)
     {
@@ -862,16 +1005,36 @@ on_gl_render (GtkGLArea    *area,
   if (self->fit_pending)
     osp_viewport_fit_all (self);
   self->fit_pending = FALSE;
+  /* Until a model has been shown, frames are drawn as while moving (no multisampling): the
+   * empty frames made while the case loads compile the shaders the first picture of the model
+   * needs, and that picture comes sooner; the still frame with every sample follows at once. */
+  quick = !self->model_shown && !osp_renderer_get_moving (self->renderer);
+  if (quick)
+    osp_renderer_set_moving (self->renderer, TRUE);
   if (!osp_renderer_draw (self->renderer, &self->camera, width, height, &error))
     g_warning ("3D view: %s", error->message);
+  if (quick)
+    osp_renderer_set_moving (self->renderer, FALSE);
   if (self->readback_wanted)
     read_back (self, width, height);
   if (self->n_frames == 0)
     g_debug ("3D view: first frame drawn");
   self->n_frames++;
+  {
+    OspRenderStats stats;
+
+    osp_renderer_get_stats (self->renderer, &stats);
+    self->n_drawn_triangles = stats.n_drawn_triangles;
+  }
+  if (quick && self->n_drawn_triangles > 0)
+    {
+      self->model_shown = TRUE;
+      gtk_gl_area_queue_render (self->gl_area);
+    }
   g_signal_emit (self, signals[SIGNAL_FRAME_DRAWN], 0);
-  /* Only after a frame is out: the first picture must not wait for picking trees. */
-  maybe_build_bvh (self);
+  /* Only after a frame is out: the first picture must not wait for coarse levels, topology
+   * reports or picking trees. */
+  maybe_make_details (self);
   return TRUE;
 }
 
@@ -1587,6 +1750,8 @@ osp_viewport_dispose (GObject *object)
   g_clear_handle_id (&self->hover_source, g_source_remove);
   g_clear_handle_id (&self->wheel_source, g_source_remove);
   cancel_bvh (self);
+  cancel_details (self);
+  g_clear_pointer (&self->offered, osp_render_mesh_unref);
   osp_viewport_set_selection (self, NULL);
   osp_viewport_set_slice_group (self, NULL);
   g_ptr_array_set_size (self->overlays, 0);

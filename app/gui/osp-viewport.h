@@ -19,6 +19,7 @@
 #include "osp-mesh.h"
 #include "osp-model.h"
 #include "osp-slice-group.h"
+#include "osp-renderer.h"
 
 G_BEGIN_DECLS
 
@@ -126,6 +127,17 @@ void             osp_viewport_queue_draw       (OspViewport        *self);
 
 /* Frames drawn so far ("frame-drawn" is emitted after each). */
 guint            osp_viewport_get_n_frames     (OspViewport        *self);
+/* Model triangles drawn in the last frame (coarse levels counted as drawn): 0 while the frame
+ * showed no model. */
+guint64          osp_viewport_get_n_drawn_triangles (OspViewport   *self);
+/* Whether work the first picture did not wait for (coarse levels, picking trees) is still
+ * being made in a thread. */
+gboolean         osp_viewport_get_details_pending (OspViewport     *self);
+/* The vertices of a mesh made ready for drawing while it loaded (osp-renderer.h), for the
+ * model of that mesh added next: its first frame then only copies them to the GPU.  An offer
+ * lasts until the next model is added. */
+void             osp_viewport_offer_prepared   (OspViewport        *self,
+                                                OspRenderMesh      *prepared);
 /* Why the 3D view cannot draw (no OpenGL 3.3…), or NULL when it can. */
 const char      *osp_viewport_get_gl_error     (OspViewport        *self);
 

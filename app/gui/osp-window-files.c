@@ -179,6 +179,10 @@ osp_window_update_jobs_ui (OspWindow *self)
 {
   gboolean busy = self->jobs->len > 0;
 
+  /* The case page as soon as work starts (job_done() goes back to the start page when it
+   * brought nothing). */
+  if (busy)
+    osp_window_update_case_page (self);
   gtk_revealer_set_reveal_child (self->progress_revealer, busy);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.cancel", busy);
   if (busy)
@@ -239,6 +243,7 @@ finish_job (OspWindow *self,
 
         if (dot != NULL && dot != name)
           *dot = '\0';
+        osp_viewport_offer_prepared (self->viewport, job->prepared);
         osp_window_add_mesh (self, job->mesh, name, OSP_MODEL_ROLE_BONE, job->path);
         add_recent (self, job->path);
       }
@@ -253,8 +258,9 @@ finish_job (OspWindow *self,
       break;
     case OSP_JOB_DEMO:
       osp_window_slices_add_volume (self, job->volume);
+      osp_viewport_offer_prepared (self->viewport, job->prepared);
       osp_window_add_mesh (self, job->mesh, _("Demo pelvis"), OSP_MODEL_ROLE_BONE, NULL);
-      osp_window_slices_add_demo_tumour (self, job->volume);
+      osp_window_slices_add_demo_tumour (self, job->volume, job->tumour);
       break;
     case OSP_JOB_SEGMENT:
     default:
@@ -295,6 +301,7 @@ job_done (GObject      *source,
     osp_window_show_toast (self, _("Cancelled"));
   else
     show_error (self, path, error);
+  osp_window_update_case_page (self);
 }
 
 /* A dropped folder of meshes (not a DICOM series) opens every mesh in it.  Returns FALSE

@@ -145,9 +145,11 @@ void     osp_window_slices_open_ct     (OspWindow         *self,
                                         GPtrArray         *series,
                                         int                series_index,
                                         const guint64     *histogram);
-/* The demo's lesion as the case's tumour (a mask and its model). */
+/* The demo's lesion as the case's tumour (a mask and its model); `mask` is the lesion's, made
+ * already in the demo's thread, or NULL to make it here. */
 void     osp_window_slices_add_demo_tumour (OspWindow     *self,
-                                            OspVolume     *volume);
+                                            OspVolume     *volume,
+                                            OspMask       *mask);
 /* Adds the CT to the case (one undo step) and shows it; nothing when the plan has it. */
 /* Imports a tumour from a NIfTI label map onto the CT shown: loaded in a thread, then the
  * label picked in a list of those present (the only one imported at once). */
@@ -158,5 +160,8 @@ void     osp_window_slices_add_volume  (OspWindow         *self,
 
 /* osp-window-actions.c */
 void     osp_window_actions_class_init (GtkWidgetClass    *widget_class);
+
+/* The case page (3D view, panels) or the start page, from the models, the CT and the jobs. */
+void     osp_window_update_case_page   (OspWindow *self);
 
 G_END_DECLS

@@ -658,22 +658,28 @@ update_margins (OspWindow *self)
 
 void
 osp_window_slices_add_demo_tumour (OspWindow *self,
-                                   OspVolume *volume)
+                                   OspVolume *volume,
+                                   OspMask   *mask)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(OspVolume) labels = NULL;
-  g_autoptr(OspMask) mask = NULL;
+  g_autoptr(OspMask) made = NULL;
   OspPhantomLesion lesion;
   OspGrid grid;
   int index = osp_plan_get_volume_index (self->plan, volume);
 
   if (index < 0)
     return;
-  osp_phantom_get_lesion (&lesion);
-  osp_grid_from_volume (volume, &grid);
-  labels = osp_phantom_lesion_label_map (&lesion, volume, &error);
-  if (labels != NULL)
-    mask = osp_mask_from_label_map (labels, 1, 1, &grid, _("Demo tumour"), &error);
+  /* Made in the demo's thread (osp-jobs.c), or here. */
+  if (mask == NULL)
+    {
+      osp_phantom_get_lesion (&lesion);
+      osp_grid_from_volume (volume, &grid);
+      labels = osp_phantom_lesion_label_map (&lesion, volume, &error);
+      if (labels != NULL)
+        made = osp_mask_from_label_map (labels, 1, 1, &grid, _("Demo tumour"), &error);
+      mask = made;
+    }
   if (mask == NULL
       || !osp_plan_add_tumour (self->plan, (guint) index, mask, _("Tumour"), NULL, &error))
     osp_window_show_toast (self, error->message);

@@ -81,10 +81,13 @@ on_models_changed (GListModel *list,
                    guint       added,
                    OspWindow  *self)
 {
-  /* A CT alone is a case too: its slices show (the CT dialog's threshold live on them). */
+  /* A CT alone is a case too: its slices show (the CT dialog's threshold live on them).  So is
+   * a case being opened: the empty 3D view shows at once, and its OpenGL context and shaders
+   * are made while the files load. */
   gboolean has_case = g_list_model_get_n_items (list) > 0
                       || (self->slice_group != NULL
-                          && osp_slice_group_get_volume (self->slice_group) != NULL);
+                          && osp_slice_group_get_volume (self->slice_group) != NULL)
+                      || (self->jobs != NULL && self->jobs->len > 0);
 
   update_summary (self);
   gtk_stack_set_visible_child_name (self->main_stack, has_case ? "case" : "start");
@@ -93,6 +96,13 @@ on_models_changed (GListModel *list,
   osp_window_update_tools (self);
   if (!has_case)
     adw_window_title_set_subtitle (self->window_title, NULL);
+}
+
+void
+osp_window_update_case_page (OspWindow *self)
+{
+  if (self->plan != NULL)
+    on_models_changed (G_LIST_MODEL (self->plan), 0, 0, 0, self);
 }
 
 /* Adds the model through an undoable command ("load" when it came from a file). */

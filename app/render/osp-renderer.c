@@ -43,6 +43,8 @@ typedef struct
   GLuint           vao, vbo, ebo;
   GLuint           lod_vao, lod_ebo;  /* the coarse level, sharing vbo; 0 when none */
   guint32          n_lod_triangles;
+  gboolean         lod_known;  /* the uploaded mesh's coarse level is made (or none is due) */
+  OspRenderMesh   *lod;        /* its coarse level, made later, to upload at the next draw */
   guint64          gpu_bytes;
   OspBox           local_bounds;
   float            color[3];
@@ -64,10 +66,12 @@ struct _OspRenderMesh
 {
   gatomicrefcount ref_count;
   OspMesh        *mesh;
-  guint8         *vertices;   /* 16 bytes a vertex: xyz floats, packed normal */
+  guint8         *vertices;   /* 16 bytes a vertex: xyz floats, packed normal; NULL when only
+                               * the coarse level was made */
+  gboolean        lod_known;  /* the coarse level below was made (FALSE: vertices only) */
   guint32        *lod;        /* coarse level indices, or NULL */
   gsize           n_lod;      /* indices in lod */
-  gboolean        closed;
+  int             closed;     /* −1 not found */
 };
 
 typedef struct
@@ -89,6 +93,11 @@ struct _OspRenderer
   GLuint      overlay_program;
   GLint       u_viewport;
   GLuint      empty_vao;
+  /* One zero-area triangle in the models' vertex format, drawn with the model program in the
+   * first frames, which show no model yet: a driver that compiles shaders at their first draw
+   * (Mesa's llvmpipe does) has them ready when the first model arrives. */
+  GLuint      warm_vao, warm_vbo, warm_ebo;
+  gboolean    warm;
   GLuint      overlay_vao, overlay_vbo;
   GLuint      cap_vao, cap_vbo;
 
@@ -107,6 +116,7 @@ struct _OspRenderer
   gboolean    show_overlays;
   float       overlay_scale;
   gboolean    lod;
+  gboolean    defer_details;    /* uploads leave the coarse level and the topology for later */
   gboolean    moving;           /* the view is being moved: no multisampling, coarse levels */
   mat4        view_projection;  /* of the frame being drawn, for levels of detail */
   int         frame_width, frame_height;
@@ -156,6 +166,7 @@ model_free_gl (Model *model)
   model->color_vbo = 0;
   model->color_bytes = 0;
   model->n_lod_triangles = 0;
+  model->lod_known = FALSE;
   /* New vertex arrays need the colours attached again. */
   model->colors_dirty = model->vertex_colors != NULL;
   model->gpu_bytes = 0;
@@ -171,6 +182,7 @@ model_free (gpointer data)
   g_clear_pointer (&model->mesh, osp_mesh_unref);
   g_clear_pointer (&model->bvh, osp_bvh_unref);
   g_clear_pointer (&model->prepared, osp_render_mesh_unref);
+  g_clear_pointer (&model->lod, osp_render_mesh_unref);
   g_free (model->vertex_colors);
   g_free (model);
 }
@@ -217,43 +229,52 @@ model_is_closed (Model *model)
   return model->closed;
 }
 
-OspRenderMesh *
-osp_render_mesh_prepare (OspMesh       *mesh,
-                         GCancellable  *cancellable,
-                         GError       **error)
+/* The packed vertices (`vertices`), the coarse level and whether the mesh is closed
+ * (`details`), or both. */
+static OspRenderMesh *
+prepare (OspMesh       *mesh,
+         gboolean       vertices,
+         gboolean       details,
+         GCancellable  *cancellable,
+         GError       **error)
 {
   g_autoptr(OspRenderMesh) prepared = NULL;
   guint32 nv, nt;
   const float *positions;
-  g_autofree float *normals = NULL;
   OspMeshTopology topology;
-
-  g_return_val_if_fail (mesh != NULL, NULL);
-  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   nv = osp_mesh_get_n_vertices (mesh);
   nt = osp_mesh_get_n_triangles (mesh);
   positions = osp_mesh_get_positions (mesh);
   /* Vertices, normals while packing, the coarse level and its scratch. */
-  if (!osp_memory_check ((guint64) nv * (16 + 12) + (guint64) nt * 24, NULL,
+  if (!osp_memory_check ((vertices ? (guint64) nv * (16 + 12) : 0) +
+                         (details ? (guint64) nt * 24 : 0), NULL,
                          _("preparing a model for drawing"), error))
     return NULL;
 
   prepared = g_new0 (OspRenderMesh, 1);
   g_atomic_ref_count_init (&prepared->ref_count);
   prepared->mesh = osp_mesh_ref (mesh);
-  prepared->vertices = g_malloc (MAX ((gsize) nv * 16, 1));
-  normals = osp_mesh_compute_vertex_normals (mesh);
-  for (gsize v = 0; v < nv; v++)
+  prepared->closed = -1;
+  if (vertices)
     {
-      guint32 packed = pack_normal (normals + 3 * v);
+      g_autofree float *normals = osp_mesh_compute_vertex_normals (mesh);
 
-      memcpy (prepared->vertices + 16 * v, positions + 3 * v, 12);
-      memcpy (prepared->vertices + 16 * v + 12, &packed, 4);
+      prepared->vertices = g_malloc (MAX ((gsize) nv * 16, 1));
+      for (gsize v = 0; v < nv; v++)
+        {
+          guint32 packed = pack_normal (normals + 3 * v);
+
+          memcpy (prepared->vertices + 16 * v, positions + 3 * v, 12);
+          memcpy (prepared->vertices + 16 * v + 12, &packed, 4);
+        }
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        return NULL;
     }
-  if (g_cancellable_set_error_if_cancelled (cancellable, error))
-    return NULL;
+  if (!details)
+    return g_steal_pointer (&prepared);
 
+  prepared->lod_known = TRUE;
   if (nt >= LOD_MIN_TRIANGLES)
     {
       /* Sloppy simplification: fast (a fraction of a second per million triangles) and it
@@ -279,6 +300,39 @@ osp_render_mesh_prepare (OspMesh       *mesh,
   osp_mesh_get_topology (mesh, &topology);
   prepared->closed = topology.n_boundary_edges == 0 && topology.n_nonmanifold_edges == 0;
   return g_steal_pointer (&prepared);
+}
+
+OspRenderMesh *
+osp_render_mesh_prepare (OspMesh       *mesh,
+                         GCancellable  *cancellable,
+                         GError       **error)
+{
+  g_return_val_if_fail (mesh != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  return prepare (mesh, TRUE, TRUE, cancellable, error);
+}
+
+OspRenderMesh *
+osp_render_mesh_prepare_vertices (OspMesh       *mesh,
+                                  GCancellable  *cancellable,
+                                  GError       **error)
+{
+  g_return_val_if_fail (mesh != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  return prepare (mesh, TRUE, FALSE, cancellable, error);
+}
+
+OspRenderMesh *
+osp_render_mesh_prepare_details (OspMesh       *mesh,
+                                 GCancellable  *cancellable,
+                                 GError       **error)
+{
+  g_return_val_if_fail (mesh != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  return prepare (mesh, FALSE, TRUE, cancellable, error);
 }
 
 OspRenderMesh *
@@ -317,6 +371,7 @@ model_upload (OspRenderer *renderer,
               GError     **error)
 {
   g_autoptr(OspRenderMesh) prepared = NULL;
+  const OspRenderMesh *details;
   guint32 nv = osp_mesh_get_n_vertices (model->mesh);
   guint32 nt = osp_mesh_get_n_triangles (model->mesh);
   gsize vbytes = (gsize) nv * 16, ibytes = (gsize) nt * 12;
@@ -324,16 +379,22 @@ model_upload (OspRenderer *renderer,
 
   model_free_gl (model);
 
-  /* Made ahead in another thread when the caller could, else here. */
-  if (model->prepared != NULL && model->prepared->mesh == model->mesh)
+  /* Made ahead in another thread when the caller could, else here (without the coarse level
+   * and the topology when the caller makes those later). */
+  if (model->prepared != NULL && model->prepared->mesh == model->mesh &&
+      model->prepared->vertices != NULL)
     prepared = g_steal_pointer (&model->prepared);
   else
     {
       g_clear_pointer (&model->prepared, osp_render_mesh_unref);
-      prepared = osp_render_mesh_prepare (model->mesh, NULL, error);
+      prepared = prepare (model->mesh, TRUE, !renderer->defer_details, NULL, error);
       if (prepared == NULL)
         return FALSE;
     }
+  /* The coarse level: with the vertices, or made on its own before the upload. */
+  details = prepared;
+  if (!prepared->lod_known && model->lod != NULL && model->lod->mesh == model->mesh)
+    details = model->lod;
 
   while (glGetError () != GL_NO_ERROR)
     ;
@@ -351,21 +412,21 @@ model_upload (OspRenderer *renderer,
   glEnableVertexAttribArray (1);
   glVertexAttribPointer (1, 4, GL_INT_2_10_10_10_REV, GL_TRUE, 16, (void *) 12);
 
-  if (prepared->lod != NULL)
+  if (details->lod != NULL)
     {
       glGenVertexArrays (1, &model->lod_vao);
       glBindVertexArray (model->lod_vao);
       glBindBuffer (GL_ARRAY_BUFFER, model->vbo);
       glGenBuffers (1, &model->lod_ebo);
       glBindBuffer (GL_ELEMENT_ARRAY_BUFFER, model->lod_ebo);
-      glBufferData (GL_ELEMENT_ARRAY_BUFFER, prepared->n_lod * 4, prepared->lod,
+      glBufferData (GL_ELEMENT_ARRAY_BUFFER, details->n_lod * 4, details->lod,
                     GL_STATIC_DRAW);
       glEnableVertexAttribArray (0);
       glVertexAttribPointer (0, 3, GL_FLOAT, GL_FALSE, 16, (void *) 0);
       glEnableVertexAttribArray (1);
       glVertexAttribPointer (1, 4, GL_INT_2_10_10_10_REV, GL_TRUE, 16, (void *) 12);
-      model->n_lod_triangles = (guint32) (prepared->n_lod / 3);
-      ibytes += prepared->n_lod * 4;
+      model->n_lod_triangles = (guint32) (details->n_lod / 3);
+      ibytes += details->n_lod * 4;
     }
   glBindVertexArray (0);
   gl_error = glGetError ();
@@ -379,9 +440,45 @@ model_upload (OspRenderer *renderer,
     }
   model->uploaded = osp_mesh_ref (model->mesh);
   model->gpu_bytes = vbytes + ibytes;
-  model->closed = prepared->closed;
+  model->closed = details->closed;
+  model->lod_known = details->lod_known;
+  g_clear_pointer (&model->lod, osp_render_mesh_unref);
   renderer->n_uploads++;
   return TRUE;
+}
+
+/* Adds the coarse level made after the upload (model->lod) to the model's buffers. */
+static void
+model_upload_lod (Model *model)
+{
+  OspRenderMesh *lod = model->lod;
+
+  model->lod = NULL;
+  if (lod->mesh == model->uploaded && !model->lod_known)
+    {
+      if (lod->lod != NULL)
+        {
+          glGenVertexArrays (1, &model->lod_vao);
+          glBindVertexArray (model->lod_vao);
+          glBindBuffer (GL_ARRAY_BUFFER, model->vbo);
+          glGenBuffers (1, &model->lod_ebo);
+          glBindBuffer (GL_ELEMENT_ARRAY_BUFFER, model->lod_ebo);
+          glBufferData (GL_ELEMENT_ARRAY_BUFFER, lod->n_lod * 4, lod->lod, GL_STATIC_DRAW);
+          glEnableVertexAttribArray (0);
+          glVertexAttribPointer (0, 3, GL_FLOAT, GL_FALSE, 16, (void *) 0);
+          glEnableVertexAttribArray (1);
+          glVertexAttribPointer (1, 4, GL_INT_2_10_10_10_REV, GL_TRUE, 16, (void *) 12);
+          glBindVertexArray (0);
+          model->n_lod_triangles = (guint32) (lod->n_lod / 3);
+          model->gpu_bytes += lod->n_lod * 4;
+          /* The colours, where the model has them, on the new vertex array too. */
+          model->colors_dirty = model->colors_dirty || model->vertex_colors != NULL;
+        }
+      model->lod_known = TRUE;
+      if (model->closed < 0)
+        model->closed = lod->closed;
+    }
+  osp_render_mesh_unref (lod);
 }
 
 /* Attaches the per-vertex colours (4 bytes a vertex, in their own buffer so models without
@@ -535,6 +632,7 @@ osp_renderer_set_model_mesh (OspRenderer      *renderer,
   model->mesh = mesh;
   osp_mesh_get_bounds (mesh, &model->local_bounds);
   g_clear_pointer (&model->bvh, osp_bvh_unref);
+  g_clear_pointer (&model->lod, osp_render_mesh_unref);
   model->closed = -1;
   /* Colours belong to the vertices of the mesh they were given for. */
   if (model->vertex_colors != NULL)
@@ -555,11 +653,43 @@ osp_renderer_set_model_prepared (OspRenderer      *renderer,
   g_return_if_fail (prepared != NULL);
 
   model = find_model (renderer, id);
-  if (model == NULL || prepared->mesh != model->mesh || model->uploaded == model->mesh)
+  if (model == NULL || prepared->mesh != model->mesh)
+    return;
+  /* A coarse level made after (or before) the upload: added at the next draw. */
+  if (prepared->lod_known && !(model->uploaded == model->mesh && model->lod_known))
+    {
+      osp_render_mesh_ref (prepared);
+      g_clear_pointer (&model->lod, osp_render_mesh_unref);
+      model->lod = prepared;
+    }
+  if (prepared->vertices == NULL || model->uploaded == model->mesh)
     return;
   osp_render_mesh_ref (prepared);
   g_clear_pointer (&model->prepared, osp_render_mesh_unref);
   model->prepared = prepared;
+}
+
+void
+osp_renderer_set_defer_details (OspRenderer *renderer,
+                                gboolean     defer)
+{
+  g_return_if_fail (renderer != NULL);
+
+  renderer->defer_details = !!defer;
+}
+
+gboolean
+osp_renderer_model_needs_details (const OspRenderer *renderer,
+                                  OspRenderModelId   id)
+{
+  const Model *model;
+
+  g_return_val_if_fail (renderer != NULL, FALSE);
+
+  model = find_model (renderer, id);
+  return model != NULL && model->uploaded == model->mesh && !model->lod_known &&
+         model->lod == NULL && renderer->lod &&
+         osp_mesh_get_n_triangles (model->mesh) >= LOD_MIN_TRIANGLES;
 }
 
 void
@@ -1022,6 +1152,25 @@ osp_renderer_new (GError **error)
 
   glGenVertexArrays (1, &renderer->empty_vao);
 
+  {
+    static const guint8 vertices[3 * 16] = { 0 };
+    static const guint32 indices[3] = { 0, 1, 2 };
+
+    glGenVertexArrays (1, &renderer->warm_vao);
+    glBindVertexArray (renderer->warm_vao);
+    glGenBuffers (1, &renderer->warm_vbo);
+    glBindBuffer (GL_ARRAY_BUFFER, renderer->warm_vbo);
+    glBufferData (GL_ARRAY_BUFFER, sizeof vertices, vertices, GL_STATIC_DRAW);
+    glGenBuffers (1, &renderer->warm_ebo);
+    glBindBuffer (GL_ELEMENT_ARRAY_BUFFER, renderer->warm_ebo);
+    glBufferData (GL_ELEMENT_ARRAY_BUFFER, sizeof indices, indices, GL_STATIC_DRAW);
+    glEnableVertexAttribArray (0);
+    glVertexAttribPointer (0, 3, GL_FLOAT, GL_FALSE, 16, (void *) 0);
+    glEnableVertexAttribArray (1);
+    glVertexAttribPointer (1, 4, GL_INT_2_10_10_10_REV, GL_TRUE, 16, (void *) 12);
+    glBindVertexArray (0);
+  }
+
   glGenVertexArrays (1, &renderer->overlay_vao);
   glBindVertexArray (renderer->overlay_vao);
   glGenBuffers (1, &renderer->overlay_vbo);
@@ -1093,6 +1242,12 @@ osp_renderer_free (OspRenderer *renderer)
   g_clear_pointer (&renderer->slice_volume, osp_volume_unref);
   if (renderer->empty_vao != 0)
     glDeleteVertexArrays (1, &renderer->empty_vao);
+  if (renderer->warm_vao != 0)
+    glDeleteVertexArrays (1, &renderer->warm_vao);
+  if (renderer->warm_vbo != 0)
+    glDeleteBuffers (1, &renderer->warm_vbo);
+  if (renderer->warm_ebo != 0)
+    glDeleteBuffers (1, &renderer->warm_ebo);
   if (renderer->overlay_vao != 0)
     glDeleteVertexArrays (1, &renderer->overlay_vao);
   if (renderer->overlay_vbo != 0)
@@ -1661,6 +1816,8 @@ draw_scene (OspRenderer     *renderer,
       if (model_is_drawn (model) && model->uploaded != model->mesh &&
           !model_upload (renderer, model, error))
         return FALSE;
+      if (model->lod != NULL && model->uploaded == model->mesh)
+        model_upload_lod (model);
       if (model->colors_dirty && model->vao != 0)
         model_upload_colors (model);
     }
@@ -1708,6 +1865,14 @@ draw_scene (OspRenderer     *renderer,
   glUniformMatrix4fv (p->u_projection, 1, GL_FALSE, (const float *) projection);
   glUniform1i (p->u_orthographic, camera.projection == OSP_PROJECTION_ORTHOGRAPHIC);
   glBlendFunc (GL_SRC_ALPHA, GL_ONE_MINUS_SRC_ALPHA);
+  if (!renderer->warm && renderer->warm_vao != 0)
+    {
+      /* In the state of an opaque model's draw; covers no pixel. */
+      glBindVertexArray (renderer->warm_vao);
+      glDrawElements (GL_TRIANGLES, 3, GL_UNSIGNED_INT, NULL);
+      glBindVertexArray (0);
+      renderer->warm = TRUE;
+    }
 
   for (guint i = 0; i < renderer->models->len; i++)
     {

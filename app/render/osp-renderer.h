@@ -75,6 +75,16 @@ int               osp_renderer_get_samples         (const OspRenderer *renderer)
 OspRenderMesh    *osp_render_mesh_prepare          (OspMesh          *mesh,
                                                     GCancellable     *cancellable,
                                                     GError          **error);
+/* Only the packed vertices and normals (about a third of the time): what the first picture
+ * needs.  The coarse level and the topology follow from osp_render_mesh_prepare_details(). */
+OspRenderMesh    *osp_render_mesh_prepare_vertices (OspMesh          *mesh,
+                                                    GCancellable     *cancellable,
+                                                    GError          **error);
+/* Only the coarse level of detail and whether the mesh is closed (the slow part for large
+ * meshes), for a model drawn already. */
+OspRenderMesh    *osp_render_mesh_prepare_details  (OspMesh          *mesh,
+                                                    GCancellable     *cancellable,
+                                                    GError          **error);
 OspRenderMesh    *osp_render_mesh_ref              (OspRenderMesh    *prepared);
 void              osp_render_mesh_unref            (OspRenderMesh    *prepared);
 OspMesh          *osp_render_mesh_get_mesh         (const OspRenderMesh *prepared);
@@ -97,10 +107,23 @@ void              osp_renderer_set_model_mesh      (OspRenderer      *renderer,
                                                     OspMesh          *mesh);
 /* Hands over the prepared arrays of the model's current mesh, so the next draw only copies
  * them to the GPU (without it, the draw prepares them itself).  Keeps a reference until the
- * upload; ignored when `prepared` belongs to another mesh or the mesh is already uploaded. */
+ * upload; ignored when `prepared` belongs to another mesh.  Vertices are ignored once the mesh
+ * is uploaded; a coarse level (osp_render_mesh_prepare_details()) is added to an uploaded
+ * mesh that has none yet. */
 void              osp_renderer_set_model_prepared  (OspRenderer      *renderer,
                                                     OspRenderModelId  model,
                                                     OspRenderMesh    *prepared);
+/* With `defer`, an upload the draw has to prepare itself makes the vertices only, so the first
+ * picture of a large model comes sooner: the coarse level (drawn while the view moves) and the
+ * topology (section caps) come later through osp_renderer_set_model_prepared(); until then
+ * every frame draws every triangle, and a section finds the topology itself.  Off by default
+ * (the offscreen renderer draws one picture and wants everything at once). */
+void              osp_renderer_set_defer_details   (OspRenderer      *renderer,
+                                                    gboolean          defer);
+/* Whether the model is drawn without the coarse level it should have: what to make with
+ * osp_render_mesh_prepare_details() once its first picture is out. */
+gboolean          osp_renderer_model_needs_details (const OspRenderer *renderer,
+                                                    OspRenderModelId   model);
 /* Per-vertex colours (deviation and fit maps): 3 bytes (r, g, b) a vertex for the model's
  * current mesh, copied and uploaded at the next draw into a buffer of their own (4 bytes a
  * vertex, only for models that have colours).  They replace the model colour for shading
