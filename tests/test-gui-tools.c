@@ -306,6 +306,87 @@ test_cup (void)
 
 /* -- Measurements --------------------------------------------------------------------------- */
 
+/* The label whose text is `text` in the 3D view, or -1. */
+static int
+find_label (OspViewport *viewport,
+            const char  *text)
+{
+  for (guint i = 0; i < osp_viewport_get_n_labels (viewport); i++)
+    if (g_strcmp0 (osp_viewport_get_label (viewport, i, NULL, NULL), text) == 0)
+      return (int) i;
+  return -1;
+}
+
+/* Where a world point is in the view (widget pixels). */
+static void
+project (OspViewport *viewport,
+         const float *point,
+         double      *x,
+         double      *y)
+{
+  vec3 pixel;
+
+  g_assert_true (osp_camera_project (osp_viewport_get_camera (viewport), point, pixel));
+  *x = pixel[0];
+  *y = pixel[1];
+}
+
+/* Values are drawn in 3D beside their lines: "AB 50.0 mm" at the middle of A–B, an angle's
+ * "37.5°"-style value at its vertex, each landmark's name at its marker. */
+static void
+check_measure_labels (OspWindow *window)
+{
+  OspViewport *viewport = osp_window_get_viewport (window);
+  OspPlan *plan = osp_window_get_plan (window);
+  OspMeasurePanel *panel = osp_window_get_measure_panel (window);
+  const float a[3] = { 0, 0, 0 }, b[3] = { 30, 40, 0 }, c[3] = { 30, 40, 50 };
+  const float middle[3] = { 15, 20, 0 };
+  double x, y, px, py;
+  int index;
+
+  osp_viewport_set_view (viewport, OSP_VIEW_ANTERIOR);
+  osp_viewport_fit_all (viewport);
+  osp_test_wait_frame (viewport);
+  g_assert_cmpuint (osp_viewport_get_n_labels (viewport), ==, 3);
+  index = find_label (viewport, "AB 50.0 mm");
+  g_assert_cmpint (index, >=, 0);
+  osp_viewport_get_label (viewport, (guint) index, &x, &y);
+  project (viewport, middle, &px, &py);
+  /* Beside the middle of the line: 8 px right of it and 8 px above it. */
+  g_assert_cmpfloat_with_epsilon (x, px + 8.0, 0.5);
+  g_assert_cmpfloat_with_epsilon (y, py - 8.0, 0.5);
+  index = find_label (viewport, "A");
+  g_assert_cmpint (index, >=, 0);
+  osp_viewport_get_label (viewport, (guint) index, &x, &y);
+  project (viewport, a, &px, &py);
+  g_assert_cmpfloat_with_epsilon (x, px + 8.0, 0.5);
+
+  /* An angle A–B–C of 90° at B, picked from the landmark list: its value at the vertex B. */
+  osp_measure_panel_set_landmark (panel, "C", c);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "measure.add-landmark", NULL));
+  osp_measure_panel_set_measurement (panel, "ABC", OSP_MEASURE_ANGLE, "", "", "");
+  for (guint i = 0; i < 3; i++)
+    g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "measure.set-ref", "(us)", i,
+                                               (const char *[]) { "A", "B", "C" }[i]));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "measure.add", NULL));
+  g_assert_cmpuint (osp_measure_get_n (plan), ==, 2);
+  osp_test_wait_frame (viewport);
+  g_assert_cmpuint (osp_viewport_get_n_labels (viewport), ==, 5);
+  index = find_label (viewport, "ABC 90.0°");
+  g_assert_cmpint (index, >=, 0);
+  osp_viewport_get_label (viewport, (guint) index, &x, &y);
+  project (viewport, b, &px, &py);
+  g_assert_cmpfloat_with_epsilon (x, px + 8.0, 0.5);
+  g_assert_cmpfloat_with_epsilon (y, py - 8.0, 0.5);
+  osp_test_screenshot (SHOTS, "tools-3-measure-labels.png");
+
+  /* Undone, its label goes too. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.undo", NULL));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.undo", NULL));
+  g_assert_cmpuint (osp_viewport_get_n_labels (viewport), ==, 3);
+  g_assert_cmpint (find_label (viewport, "ABC 90.0°"), <, 0);
+}
+
 static void
 test_measure (void)
 {
@@ -338,6 +419,7 @@ test_measure (void)
   /* Drawn in the 3D view: the landmarks' markers and the distance's line. */
   g_assert_cmpuint (osp_viewport_get_n_overlays (osp_window_get_viewport (window)), >=, 2);
   g_assert_nonnull (strstr (osp_measure_panel_get_value_text (panel, "AB"), "50.0"));
+  check_measure_labels (window);
 
   /* The volume of the selected model: 60 × 40 × 30 mm³. */
   gtk_single_selection_set_selected (osp_window_get_selection (window), 0);
@@ -362,6 +444,54 @@ test_measure (void)
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.undo", NULL));
   g_assert_cmpuint (osp_plan_get_n_landmarks (plan), ==, 0);
   g_assert_cmpuint (osp_measure_panel_get_n_rows (panel), ==, 0);
+  osp_test_destroy_window (GTK_WINDOW (window));
+}
+
+/* Picking on the surface adds a landmark; a second click on it picks it for the measurement
+ * instead of adding a duplicate on top of it. */
+static void
+test_measure_pick (void)
+{
+  OspWindow *window = new_window ();
+  OspPlan *plan = osp_window_get_plan (window);
+  OspMeasurePanel *panel = osp_window_get_measure_panel (window);
+  OspViewport *viewport = osp_window_get_viewport (window);
+  GtkToggleButton *pick;
+  const OspCamera *camera;
+  gboolean handled = FALSE;
+  float p[3];
+
+  add_bone (window);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.measure", NULL));
+  osp_viewport_set_view (viewport, OSP_VIEW_ANTERIOR);
+  osp_viewport_fit_all (viewport);
+  osp_test_wait_frame (viewport);
+  osp_measure_panel_set_measurement (panel, "D", OSP_MEASURE_DISTANCE, NULL, NULL, NULL);
+  pick = GTK_TOGGLE_BUTTON (osp_test_find_descendant (GTK_WIDGET (panel),
+                                                      GTK_TYPE_TOGGLE_BUTTON));
+  gtk_toggle_button_set_active (pick, TRUE);
+  camera = osp_viewport_get_camera (viewport);
+
+  /* The click the view passes on to the tool, at the middle of the block's front face. */
+  g_signal_emit_by_name (viewport, "tool-click", camera->width / 2.0, camera->height / 2.0,
+                         &handled);
+  g_assert_true (handled);
+  g_assert_cmpuint (osp_plan_get_n_landmarks (plan), ==, 1);
+  osp_plan_get_landmark (plan, 0, p);
+  g_assert_cmpfloat_with_epsilon (p[1], 0.0, 0.01);   /* on the front face, y = 0 */
+  g_assert_cmpfloat_with_epsilon (p[0], 30.0, 2.0);
+  /* Again 2 px aside: the same landmark, picked, not a second one. */
+  handled = FALSE;
+  g_signal_emit_by_name (viewport, "tool-click", camera->width / 2.0 + 2,
+                         camera->height / 2.0, &handled);
+  g_assert_true (handled);
+  g_assert_cmpuint (osp_plan_get_n_landmarks (plan), ==, 1);
+  g_assert_nonnull (strstr (osp_measure_panel_get_status (panel), "Picked"));
+  /* 60 px aside: a new landmark. */
+  g_signal_emit_by_name (viewport, "tool-click", camera->width / 2.0 + 60,
+                         camera->height / 2.0, &handled);
+  g_assert_cmpuint (osp_plan_get_n_landmarks (plan), ==, 2);
+  gtk_toggle_button_set_active (pick, FALSE);
   osp_test_destroy_window (GTK_WINDOW (window));
 }
 
@@ -416,6 +546,7 @@ main (int    argc,
   g_test_add_func ("/gui-tools/contoured-plate", test_contoured_plate);
   g_test_add_func ("/gui-tools/cup", test_cup);
   g_test_add_func ("/gui-tools/measure", test_measure);
+  g_test_add_func ("/gui-tools/measure-pick", test_measure_pick);
   g_test_add_func ("/gui-tools/training", test_training);
   g_test_add_func ("/gui-tools/help", test_help);
   return g_test_run ();

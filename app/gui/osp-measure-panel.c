@@ -181,6 +181,8 @@ update_overlays (OspMeasurePanel *self)
   g_autoptr(GPtrArray) primitives = NULL;
   g_autoptr(GPtrArray) balls = g_ptr_array_new_with_free_func ((GDestroyNotify) osp_mesh_unref);
   g_autoptr(GPtrArray) rods = g_ptr_array_new_with_free_func ((GDestroyNotify) osp_mesh_unref);
+  g_autoptr(GArray) label_points = g_array_new (FALSE, FALSE, sizeof (float));
+  g_autoptr(GPtrArray) label_texts = g_ptr_array_new ();
 
   if (self->viewport == NULL || self->plan == NULL)
     return;
@@ -188,6 +190,25 @@ update_overlays (OspMeasurePanel *self)
   for (guint i = 0; i < primitives->len; i++)
     {
       const OspMeasurePrimitive *p = g_ptr_array_index (primitives, i);
+
+      /* Each value beside its line (a distance at its middle, an angle at its vertex), each
+       * landmark's name beside its marker. */
+      if (p->label != NULL)
+        {
+          const OspMeasurePrimitive *next = i + 1 < primitives->len
+                                            ? g_ptr_array_index (primitives, i + 1) : NULL;
+          /* An angle's two legs start at its vertex (a); its label goes there. */
+          gboolean vertex = next != NULL && next->label == NULL &&
+                            next->kind == OSP_MEASURE_PRIMITIVE_SEGMENT &&
+                            memcmp (next->a, p->a, sizeof p->a) == 0;
+          float at[3];
+
+          for (guint k = 0; k < 3; k++)
+            at[k] = p->kind == OSP_MEASURE_PRIMITIVE_SEGMENT && !vertex
+                    ? (p->a[k] + p->b[k]) / 2 : p->a[k];
+          g_array_append_vals (label_points, at, 3);
+          g_ptr_array_add (label_texts, p->label);
+        }
 
       if (p->kind == OSP_MEASURE_PRIMITIVE_MARKER)
         g_ptr_array_add (balls, osp_marker_make_ball (p->a, 2.0));
@@ -218,6 +239,8 @@ update_overlays (OspMeasurePanel *self)
       else if (*overlay != 0)
         osp_viewport_update_overlay (self->viewport, *overlay, NULL, FALSE);
     }
+  osp_viewport_set_labels (self->viewport, (const float *) (void *) label_points->data,
+                           (const char *const *) label_texts->pdata, label_texts->len);
 }
 
 static void
@@ -331,7 +354,9 @@ refresh (OspMeasurePanel *self)
         g_string_append_printf (detail, r == 0 ? ": %s" : " · %s", measurement->refs[r]);
 
       if (osp_measure_evaluate (self->plan, measurement, &number, &error))
-        value = g_strdup_printf ("%.2f %s", number, osp_measure_kind_unit (measurement->kind));
+        value = g_strdup_printf ("%.2f%s%s", number,
+                                 g_str_has_prefix (osp_measure_kind_unit (measurement->kind), "°")
+                                 ? "" : " ", osp_measure_kind_unit (measurement->kind));
       else
         value = g_strdup (_("missing"));
       gtk_list_box_append (self->list_box, make_row (measurement->name, detail->str, value));

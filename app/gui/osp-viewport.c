@@ -93,6 +93,16 @@ struct _OspViewport
   GBytes             *readback;
   int                 readback_width, readback_height;
 
+  GtkWidget          *label_area;  /* text labels at world points, over the GL area */
+  GArray             *label_points; /* float × 3 */
+  GPtrArray          *label_texts;
+
+  GtkWidget          *views_box;    /* the view buttons and Fit All, or ... */
+  GtkWidget          *fit_button;
+  GtkWidget          *views_menu;   /* ... one menu of them when the view is narrow */
+  int                 full_toolbar_width;
+  guint               toolbar_source;
+
   gboolean            wireframe;
   gboolean            section;
   guint               section_axis;      /* 0 sagittal (x), 1 coronal (y), 2 axial (z) */
@@ -720,10 +730,133 @@ on_gl_render (GtkGLArea    *area,
   if (self->n_frames == 0)
     g_debug ("3D view: first frame drawn");
   self->n_frames++;
+  if (self->label_texts->len > 0)
+    gtk_widget_queue_draw (self->label_area);
   g_signal_emit (self, signals[SIGNAL_FRAME_DRAWN], 0);
   /* Only after a frame is out: the first picture must not wait for picking trees. */
   maybe_build_bvh (self);
   return TRUE;
+}
+
+/* -- Labels ------------------------------------------------------------------------------- */
+
+/* Where label i is drawn: the bottom-left corner of its text, beside its anchor. */
+static gboolean
+label_origin (OspViewport *self,
+              guint        i,
+              double      *x,
+              double      *y)
+{
+  vec3 pixel;
+
+  if (i >= self->label_texts->len ||
+      !osp_camera_project (&self->camera, &g_array_index (self->label_points, float, 3 * i),
+                           pixel) ||
+      pixel[2] < -1.0f || pixel[2] > 1.0f)
+    return FALSE;
+  *x = pixel[0] + 8.0;
+  *y = pixel[1] - 8.0;
+  return *x < self->camera.width && *y > 0.0;
+}
+
+static void
+draw_labels (GtkDrawingArea *area,
+             cairo_t        *cr,
+             int             width,
+             int             height,
+             gpointer        data)
+{
+  OspViewport *self = data;
+  g_autoptr(GArray) placed = g_array_new (FALSE, FALSE, sizeof (GdkRectangle));
+
+  if (self->renderer == NULL)
+    return;
+  update_camera_size (self);
+  for (guint i = 0; i < self->label_texts->len; i++)
+    {
+      GdkRectangle box;
+      gboolean moved = TRUE;
+      g_autoptr(PangoLayout) layout =
+        gtk_widget_create_pango_layout (GTK_WIDGET (area), g_ptr_array_index (self->label_texts,
+                                                                              i));
+      PangoRectangle ink, logical;
+      double x, y;
+
+      if (!label_origin (self, i, &x, &y))
+        continue;
+      pango_layout_get_pixel_extents (layout, &ink, &logical);
+      y -= logical.height;
+      /* A label that would cover one drawn before (a landmark's name at an angle's vertex)
+       * goes below it. */
+      box = (GdkRectangle) { (int) x - 3, (int) y - 1, logical.width + 6, logical.height + 2 };
+      for (guint tries = 0; moved && tries < 8; tries++)
+        {
+          moved = FALSE;
+          for (guint j = 0; j < placed->len; j++)
+            if (gdk_rectangle_intersect (&box, &g_array_index (placed, GdkRectangle, j), NULL))
+              {
+                GdkRectangle *other = &g_array_index (placed, GdkRectangle, j);
+
+                y += other->y + other->height - box.y;
+                box.y = other->y + other->height;
+                moved = TRUE;
+              }
+        }
+      g_array_append_val (placed, box);
+      /* Dark plate, light text: readable on bone, on the background and on the lines. */
+      cairo_set_source_rgba (cr, 0.08, 0.08, 0.1, 0.72);
+      cairo_rectangle (cr, x - 3, y - 1, logical.width + 6, logical.height + 2);
+      cairo_fill (cr);
+      cairo_set_source_rgb (cr, 1.0, 0.92, 0.55);
+      cairo_move_to (cr, x, y);
+      pango_cairo_show_layout (cr, layout);
+    }
+}
+
+void
+osp_viewport_set_labels (OspViewport        *self,
+                         const float        *points,
+                         const char *const  *texts,
+                         guint               n)
+{
+  g_return_if_fail (OSP_IS_VIEWPORT (self));
+  g_return_if_fail (n == 0 || (points != NULL && texts != NULL));
+
+  g_array_set_size (self->label_points, 0);
+  g_array_append_vals (self->label_points, points, 3 * n);
+  g_ptr_array_set_size (self->label_texts, 0);
+  for (guint i = 0; i < n; i++)
+    g_ptr_array_add (self->label_texts, g_strdup (texts[i]));
+  gtk_widget_queue_draw (self->label_area);
+}
+
+guint
+osp_viewport_get_n_labels (OspViewport *self)
+{
+  g_return_val_if_fail (OSP_IS_VIEWPORT (self), 0);
+  return self->label_texts->len;
+}
+
+const char *
+osp_viewport_get_label (OspViewport *self,
+                        guint        index,
+                        double      *out_x,
+                        double      *out_y)
+{
+  double x = -1, y = -1;
+
+  g_return_val_if_fail (OSP_IS_VIEWPORT (self), NULL);
+
+  if (index >= self->label_texts->len)
+    return NULL;
+  update_camera_size (self);
+  if (!label_origin (self, index, &x, &y))
+    x = y = -1;
+  if (out_x != NULL)
+    *out_x = x;
+  if (out_y != NULL)
+    *out_y = y;
+  return g_ptr_array_index (self->label_texts, index);
 }
 
 /* -- Overlays ----------------------------------------------------------------------------- */
@@ -1422,6 +1555,8 @@ osp_viewport_finalize (GObject *object)
 
   g_ptr_array_unref (self->entries);
   g_ptr_array_unref (self->overlays);
+  g_array_unref (self->label_points);
+  g_ptr_array_unref (self->label_texts);
   g_free (self->gl_error);
   g_clear_pointer (&self->readback, g_bytes_unref);
   G_OBJECT_CLASS (osp_viewport_parent_class)->finalize (object);
@@ -1509,6 +1644,17 @@ osp_viewport_init (OspViewport *self)
   self->entries = g_ptr_array_new_with_free_func (entry_free);
   self->overlays = g_ptr_array_new_with_free_func (overlay_free);
   osp_camera_init (&self->camera);
+
+  /* Labels (measured values, landmark names) over the picture, under the toolbar; they never
+   * take the pointer. */
+  self->label_points = g_array_new (FALSE, FALSE, sizeof (float));
+  self->label_texts = g_ptr_array_new_with_free_func (g_free);
+  self->label_area = gtk_drawing_area_new ();
+  gtk_widget_set_can_target (self->label_area, FALSE);
+  gtk_drawing_area_set_draw_func (GTK_DRAWING_AREA (self->label_area), draw_labels, self, NULL);
+  gtk_overlay_add_overlay (self->overlay, self->label_area);
+  gtk_widget_insert_after (self->label_area, GTK_WIDGET (self->overlay),
+                           GTK_WIDGET (self->gl_area));
 
   gtk_gl_area_set_required_version (self->gl_area, 3, 3);
   g_signal_connect (self->gl_area, "realize", G_CALLBACK (on_gl_realize), self);
