@@ -495,6 +495,72 @@ test_measure_pick (void)
   osp_test_destroy_window (GTK_WINDOW (window));
 }
 
+static gboolean
+toolbar_settled (gpointer data)
+{
+  OspViewport *viewport = data;
+  GtkWidget *toolbar = gtk_widget_get_first_child (gtk_widget_get_first_child (data));
+
+  /* The toolbar: the overlay child styled "viewport-toolbar". */
+  for (; toolbar != NULL; toolbar = gtk_widget_get_next_sibling (toolbar))
+    if (gtk_widget_has_css_class (toolbar, "viewport-toolbar"))
+      break;
+  g_assert_nonnull (toolbar);
+  return osp_viewport_get_n_frames (viewport) > 0 &&
+         gtk_widget_get_width (toolbar) <= gtk_widget_get_width (data);
+}
+
+/* The 3D view's toolbar fits the view at any window size: narrow, the anatomical views and Fit
+ * All become one menu, with every action still there. */
+static void
+test_toolbar_overflow (void)
+{
+  static const int sizes[][2] = { { 1400, 900 }, { 1024, 700 } };
+
+  for (guint s = 0; s < G_N_ELEMENTS (sizes); s++)
+    {
+      OspWindow *window = osp_test_new_window (sizes[s][0], sizes[s][1]);
+      OspViewport *viewport = osp_window_get_viewport (window);
+      GtkWidget *views_menu = NULL;
+      GMenuModel *menu;
+      guint n_views = 0, n_fit = 0;
+
+      add_bone (window);
+      osp_test_wait_for (toolbar_settled, viewport, "a toolbar that fits the 3D view");
+      osp_test_spin (100);
+      g_assert_true (toolbar_settled (viewport));
+      /* 1400 px: the 3D view (about 900 px) has room for every button; 1024 px beside the side
+       * panel (about 540 px): not. */
+      g_assert_cmpint (osp_viewport_get_toolbar_compact (viewport), ==, s == 1);
+      for (GtkWidget *w = osp_test_find_descendant (GTK_WIDGET (viewport), GTK_TYPE_MENU_BUTTON);
+           w != NULL; w = gtk_widget_get_next_sibling (w))
+        if (GTK_IS_MENU_BUTTON (w) && gtk_menu_button_get_menu_model (GTK_MENU_BUTTON (w)))
+          views_menu = w;
+      g_assert_nonnull (views_menu);
+      g_assert_cmpint (gtk_widget_get_visible (views_menu), ==, s == 1);
+      /* Six views and Fit All, in two sections. */
+      menu = gtk_menu_button_get_menu_model (GTK_MENU_BUTTON (views_menu));
+      for (int i = 0; i < g_menu_model_get_n_items (menu); i++)
+        {
+          GMenuModel *section = g_menu_model_get_item_link (menu, i, G_MENU_LINK_SECTION);
+
+          for (int j = 0; j < g_menu_model_get_n_items (section); j++)
+            {
+              g_autofree char *action = NULL;
+
+              g_menu_model_get_item_attribute (section, j, G_MENU_ATTRIBUTE_ACTION, "s", &action);
+              n_views += g_strcmp0 (action, "viewport.set-view") == 0;
+              n_fit += g_strcmp0 (action, "viewport.fit-all") == 0;
+            }
+          g_object_unref (section);
+        }
+      g_assert_cmpuint (n_views, ==, 6);
+      g_assert_cmpuint (n_fit, ==, 1);
+      osp_test_screenshot (SHOTS, s == 0 ? "toolbar-1400.png" : "toolbar-1024.png");
+      osp_test_destroy_window (GTK_WINDOW (window));
+    }
+}
+
 /* -- Training and help ---------------------------------------------------------------------- */
 
 static void
@@ -547,6 +613,7 @@ main (int    argc,
   g_test_add_func ("/gui-tools/cup", test_cup);
   g_test_add_func ("/gui-tools/measure", test_measure);
   g_test_add_func ("/gui-tools/measure-pick", test_measure_pick);
+  g_test_add_func ("/gui-tools/toolbar-overflow", test_toolbar_overflow);
   g_test_add_func ("/gui-tools/training", test_training);
   g_test_add_func ("/gui-tools/help", test_help);
   return g_test_run ();

@@ -98,9 +98,11 @@ struct _OspViewport
   GPtrArray          *label_texts;
 
   GtkWidget          *views_box;    /* the view buttons and Fit All, or ... */
+  GtkWidget          *views_separator;
   GtkWidget          *fit_button;
   GtkWidget          *views_menu;   /* ... one menu of them when the view is narrow */
-  int                 full_toolbar_width;
+  int                 full_toolbar_width; /* natural width with every button shown */
+  int                 overlay_width;
   guint               toolbar_source;
 
   gboolean            wireframe;
@@ -859,6 +861,103 @@ osp_viewport_get_label (OspViewport *self,
   return g_ptr_array_index (self->label_texts, index);
 }
 
+/* -- The toolbar -------------------------------------------------------------------------- */
+
+/* Room on either side of the toolbar (px). */
+#define TOOLBAR_MARGIN 8
+
+static gboolean
+toolbar_is_compact (OspViewport *self)
+{
+  return gtk_widget_get_visible (self->views_menu);
+}
+
+static void
+set_toolbar_compact (OspViewport *self,
+                     gboolean     compact)
+{
+  gtk_widget_set_visible (self->views_box, !compact);
+  gtk_widget_set_visible (self->views_separator, !compact);
+  gtk_widget_set_visible (self->fit_button, !compact);
+  gtk_widget_set_visible (self->views_menu, compact);
+}
+
+static gboolean
+update_toolbar (gpointer data)
+{
+  OspViewport *self = data;
+
+  self->toolbar_source = 0;
+  set_toolbar_compact (self, self->overlay_width < self->full_toolbar_width + 2 * TOOLBAR_MARGIN);
+  return G_SOURCE_REMOVE;
+}
+
+/* A view narrower than its toolbar (four views at 1024 × 700, a long translation) shows the
+ * anatomical views and Fit All as one menu: every action stays reachable, nothing is clipped. */
+static gboolean
+on_get_child_position (GtkOverlay    *overlay,
+                       GtkWidget     *widget,
+                       GdkRectangle  *allocation,
+                       OspViewport   *self)
+{
+  int width = gtk_widget_get_width (GTK_WIDGET (overlay));
+  gboolean compact;
+
+  if (widget != self->view_toolbar)
+    return FALSE;
+  if (!toolbar_is_compact (self))
+    gtk_widget_measure (widget, GTK_ORIENTATION_HORIZONTAL, -1, NULL, &self->full_toolbar_width,
+                        NULL, NULL);
+  self->overlay_width = width;
+  compact = width < self->full_toolbar_width + 2 * TOOLBAR_MARGIN;
+  /* Not while the overlay is being laid out: the next frame takes the change. */
+  if (compact != toolbar_is_compact (self) && self->toolbar_source == 0)
+    self->toolbar_source = g_idle_add (update_toolbar, self);
+  return FALSE;
+}
+
+gboolean
+osp_viewport_get_toolbar_compact (OspViewport *self)
+{
+  g_return_val_if_fail (OSP_IS_VIEWPORT (self), FALSE);
+  return toolbar_is_compact (self);
+}
+
+static GMenuModel *
+make_views_menu (void)
+{
+  static const struct
+  {
+    const char *view;
+    const char *label;
+  } views[] = {
+    { "anterior", NC_("view", "Anterior") },
+    { "posterior", NC_("view", "Posterior") },
+    { "right", NC_("view", "Right") },
+    { "left", NC_("view", "Left") },
+    { "superior", NC_("view", "Superior") },
+    { "inferior", NC_("view", "Inferior") },
+  };
+  GMenu *menu = g_menu_new ();
+  g_autoptr(GMenu) section = g_menu_new ();
+
+  for (guint i = 0; i < G_N_ELEMENTS (views); i++)
+    {
+      g_autoptr(GMenuItem) item = g_menu_item_new (g_dpgettext2 (NULL, "view", views[i].label),
+                                                   NULL);
+
+      g_menu_item_set_action_and_target_value (item, "viewport.set-view",
+                                               g_variant_new_string (views[i].view));
+      g_menu_append_item (section, item);
+    }
+  g_menu_append_section (menu, NULL, G_MENU_MODEL (section));
+  g_clear_object (&section);
+  section = g_menu_new ();
+  g_menu_append (section, _("Fit All"), "viewport.fit-all");
+  g_menu_append_section (menu, NULL, G_MENU_MODEL (section));
+  return G_MENU_MODEL (menu);
+}
+
 /* -- Overlays ----------------------------------------------------------------------------- */
 
 static void
@@ -1541,6 +1640,7 @@ osp_viewport_dispose (GObject *object)
 
   g_clear_handle_id (&self->hover_source, g_source_remove);
   g_clear_handle_id (&self->wheel_source, g_source_remove);
+  g_clear_handle_id (&self->toolbar_source, g_source_remove);
   cancel_bvh (self);
   osp_viewport_set_selection (self, NULL);
   g_ptr_array_set_size (self->overlays, 0);
@@ -1618,6 +1718,10 @@ osp_viewport_class_init (OspViewportClass *klass)
   gtk_widget_class_bind_template_child (widget_class, OspViewport, overlay);
   gtk_widget_class_bind_template_child (widget_class, OspViewport, gl_area);
   gtk_widget_class_bind_template_child (widget_class, OspViewport, view_toolbar);
+  gtk_widget_class_bind_template_child (widget_class, OspViewport, views_box);
+  gtk_widget_class_bind_template_child (widget_class, OspViewport, views_separator);
+  gtk_widget_class_bind_template_child (widget_class, OspViewport, fit_button);
+  gtk_widget_class_bind_template_child (widget_class, OspViewport, views_menu);
   gtk_widget_class_bind_template_child (widget_class, OspViewport, status_label);
   gtk_widget_class_bind_template_child (widget_class, OspViewport, message_page);
 
@@ -1655,6 +1759,13 @@ osp_viewport_init (OspViewport *self)
   gtk_overlay_add_overlay (self->overlay, self->label_area);
   gtk_widget_insert_after (self->label_area, GTK_WIDGET (self->overlay),
                            GTK_WIDGET (self->gl_area));
+  {
+    g_autoptr(GMenuModel) menu = make_views_menu ();
+
+    gtk_menu_button_set_menu_model (GTK_MENU_BUTTON (self->views_menu), menu);
+  }
+  g_signal_connect (self->overlay, "get-child-position", G_CALLBACK (on_get_child_position),
+                    self);
 
   gtk_gl_area_set_required_version (self->gl_area, 3, 3);
   g_signal_connect (self->gl_area, "realize", G_CALLBACK (on_gl_realize), self);

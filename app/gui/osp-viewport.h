@@ -49,6 +49,9 @@ void             osp_viewport_set_section      (OspViewport        *self,
                                                 guint               axis,
                                                 double              position);
 const OspCamera *osp_viewport_get_camera       (OspViewport        *self);
+/* Whether the toolbar shows the anatomical views and Fit All as one "Views" menu (the view is
+ * too narrow for their buttons). */
+gboolean         osp_viewport_get_toolbar_compact (OspViewport     *self);
 
 /* The model under the pixel (x, y) of the widget (top-left origin) and the point hit, world
  * mm, as a click or the hover read-out finds them.  FALSE when nothing is there or the 3D view
