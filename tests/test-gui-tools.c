@@ -18,6 +18,9 @@
 #include <adwaita.h>
 #include <glib/gstdio.h>
 #include <math.h>
+#ifdef GDK_WINDOWING_X11
+#include <gdk/x11/gdkx.h>
+#endif
 
 #include "osp-help-window.h"
 #include "osp-implant-panel.h"
@@ -561,6 +564,91 @@ test_toolbar_overflow (void)
     }
 }
 
+#ifdef GDK_WINDOWING_X11
+/* Runs xdotool with `args` (the X server's real input path: XTEST, GDK, the gestures). */
+static void
+xdotool (const char *args)
+{
+  g_autofree char *command = g_strdup_printf ("xdotool %s", args);
+  g_autoptr(GError) error = NULL;
+  int status = 0;
+
+  g_assert_true (g_spawn_command_line_sync (command, NULL, NULL, &status, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+  osp_test_spin (150);
+}
+
+/* Moves the X pointer onto the widget point (x, y) of the viewport. */
+static void
+pointer_to (OspViewport *viewport,
+            double       x,
+            double       y)
+{
+  GtkNative *native = gtk_widget_get_native (GTK_WIDGET (viewport));
+  GdkSurface *surface = gtk_native_get_surface (native);
+  graphene_point_t in = GRAPHENE_POINT_INIT ((float) x, (float) y), out;
+  double sx, sy;
+  g_autofree char *args = NULL;
+
+  g_assert_true (gtk_widget_compute_point (GTK_WIDGET (viewport), GTK_WIDGET (native), &in,
+                                           &out));
+  gtk_native_get_surface_transform (native, &sx, &sy);
+  args = g_strdup_printf ("mousemove --window %lu %d %d",
+                          (unsigned long) gdk_x11_surface_get_xid (surface),
+                          (int) (out.x + sx), (int) (out.y + sy));
+  xdotool (args);
+}
+
+/* A Shift+drag pans, however short, and never changes the selection where it ends; a plain
+ * click on the background still clears it (the same event path). */
+static void
+test_shift_pan_selection (void)
+{
+  OspWindow *window = new_window ();
+  OspViewport *viewport = osp_window_get_viewport (window);
+  GtkSingleSelection *selection = osp_window_get_selection (window);
+  const OspCamera *camera;
+  float target[3];
+  double x = 20, y = 20;
+
+  if (g_find_program_in_path ("xdotool") == NULL ||
+      !GDK_IS_X11_SURFACE (gtk_native_get_surface (GTK_NATIVE (window))))
+    {
+      g_test_skip ("needs xdotool and an X11 display");
+      osp_test_destroy_window (GTK_WINDOW (window));
+      return;
+    }
+  add_bone (window);
+  osp_viewport_set_view (viewport, OSP_VIEW_ANTERIOR);
+  osp_viewport_fit_all (viewport);
+  osp_test_wait_frame (viewport);
+  camera = osp_viewport_get_camera (viewport);
+  g_assert_false (osp_viewport_pick (viewport, x, y, NULL, NULL));   /* the background */
+  gtk_single_selection_set_selected (selection, 0);
+
+  /* A Shift+press that moves 2 px (under the drag threshold) and one that pans 60 px. */
+  for (guint i = 0; i < 2; i++)
+    {
+      memcpy (target, camera->target, sizeof target);
+      pointer_to (viewport, x, y);
+      xdotool ("keydown shift mousedown 1");
+      pointer_to (viewport, x + (i == 0 ? 2 : 60), y + (i == 0 ? 0 : 30));
+      xdotool ("mouseup 1 keyup shift");
+      g_assert_cmpuint (gtk_single_selection_get_selected (selection), ==, 0);
+      if (i == 1)
+        g_assert_cmpfloat (fabsf (camera->target[0] - target[0]) +
+                           fabsf (camera->target[2] - target[2]), >, 1.0f);
+    }
+  /* A plain click there clears the selection: the events did arrive. */
+  pointer_to (viewport, x, y);
+  xdotool ("click 1");
+  g_assert_cmpuint (gtk_single_selection_get_selected (selection), ==,
+                    GTK_INVALID_LIST_POSITION);
+  osp_test_destroy_window (GTK_WINDOW (window));
+}
+#endif
+
 /* -- Training and help ---------------------------------------------------------------------- */
 
 static void
@@ -614,6 +702,9 @@ main (int    argc,
   g_test_add_func ("/gui-tools/measure", test_measure);
   g_test_add_func ("/gui-tools/measure-pick", test_measure_pick);
   g_test_add_func ("/gui-tools/toolbar-overflow", test_toolbar_overflow);
+#ifdef GDK_WINDOWING_X11
+  g_test_add_func ("/gui-tools/shift-pan-selection", test_shift_pan_selection);
+#endif
   g_test_add_func ("/gui-tools/training", test_training);
   g_test_add_func ("/gui-tools/help", test_help);
   return g_test_run ();

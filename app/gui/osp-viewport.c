@@ -1349,8 +1349,9 @@ on_drag_begin (GtkGestureDrag *gesture,
 
   if (button == GDK_BUTTON_PRIMARY && !(state & GDK_SHIFT_MASK))
     g_signal_emit (self, signals[SIGNAL_TOOL_DRAG_BEGIN], 0, x, y, &handled);
-  /* A tool's drag (a gizmo) is never a click, however short. */
-  self->press_dragged = handled;
+  /* A tool's drag (a gizmo) and a Shift+press (a pan) are never a click, however short: they
+   * neither select nor deselect where they end. */
+  self->press_dragged = handled || (button == GDK_BUTTON_PRIMARY && (state & GDK_SHIFT_MASK));
   if (handled)
     self->drag_mode = DRAG_TOOL;
   else if (button == GDK_BUTTON_MIDDLE ||
