@@ -46,3 +46,12 @@ OspMesh *osp_marker_make_ball (const float *center,
 OspMesh *osp_marker_make_rod  (const float *a,
                                const float *b,
                                double       r);
+/* Draws `text` on a dark plate with its bottom-left corner at (x, y), moved down below the
+ * plates already in `placed` (GdkRectangle) that it would cover, and adds its plate there:
+ * the labels of the 3D and slice views. */
+void     osp_label_draw       (GtkWidget   *widget,
+                               cairo_t     *cr,
+                               GArray      *placed,
+                               double       x,
+                               double       y,
+                               const char  *text);

@@ -11,6 +11,8 @@
 #include "osp-measure-panel.h"
 #include "osp-gui-private.h"
 #include "osp-settings.h"
+#include "osp-slice-group.h"
+#include "osp-window.h"
 
 
 struct _OspMeasurePanel
@@ -183,6 +185,11 @@ update_overlays (OspMeasurePanel *self)
   g_autoptr(GPtrArray) rods = g_ptr_array_new_with_free_func ((GDestroyNotify) osp_mesh_unref);
   g_autoptr(GArray) label_points = g_array_new (FALSE, FALSE, sizeof (float));
   g_autoptr(GPtrArray) label_texts = g_ptr_array_new ();
+  g_autoptr(GArray) segments = g_array_new (FALSE, FALSE, sizeof (float));
+  g_autoptr(GArray) markers = g_array_new (FALSE, FALSE, sizeof (float));
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  OspSliceGroup *slices = OSP_IS_WINDOW (root) ? osp_window_get_slice_group (OSP_WINDOW (root))
+                                               : NULL;
 
   if (self->viewport == NULL || self->plan == NULL)
     return;
@@ -211,13 +218,18 @@ update_overlays (OspMeasurePanel *self)
         }
 
       if (p->kind == OSP_MEASURE_PRIMITIVE_MARKER)
-        g_ptr_array_add (balls, osp_marker_make_ball (p->a, 2.0));
+        {
+          g_ptr_array_add (balls, osp_marker_make_ball (p->a, 2.0));
+          g_array_append_vals (markers, p->a, 3);
+        }
       else
         {
           OspMesh *rod = osp_marker_make_rod (p->a, p->b, 0.5);
 
           if (rod != NULL)
             g_ptr_array_add (rods, rod);
+          g_array_append_vals (segments, p->a, 3);
+          g_array_append_vals (segments, p->b, 3);
         }
     }
   for (guint pass = 0; pass < 2; pass++)
@@ -241,6 +253,14 @@ update_overlays (OspMeasurePanel *self)
     }
   osp_viewport_set_labels (self->viewport, (const float *) (void *) label_points->data,
                            (const char *const *) label_texts->pdata, label_texts->len);
+  /* And on the CT slices, where they lie near them. */
+  if (slices != NULL)
+    osp_slice_group_set_measurements (slices, (const float *) (void *) segments->data,
+                                      segments->len / 6, (const float *) (void *) markers->data,
+                                      markers->len / 3,
+                                      (const float *) (void *) label_points->data,
+                                      (const char *const *) label_texts->pdata,
+                                      label_texts->len);
 }
 
 static void

@@ -776,42 +776,12 @@ draw_labels (GtkDrawingArea *area,
   update_camera_size (self);
   for (guint i = 0; i < self->label_texts->len; i++)
     {
-      GdkRectangle box;
-      gboolean moved = TRUE;
-      g_autoptr(PangoLayout) layout =
-        gtk_widget_create_pango_layout (GTK_WIDGET (area), g_ptr_array_index (self->label_texts,
-                                                                              i));
-      PangoRectangle ink, logical;
       double x, y;
 
       if (!label_origin (self, i, &x, &y))
         continue;
-      pango_layout_get_pixel_extents (layout, &ink, &logical);
-      y -= logical.height;
-      /* A label that would cover one drawn before (a landmark's name at an angle's vertex)
-       * goes below it. */
-      box = (GdkRectangle) { (int) x - 3, (int) y - 1, logical.width + 6, logical.height + 2 };
-      for (guint tries = 0; moved && tries < 8; tries++)
-        {
-          moved = FALSE;
-          for (guint j = 0; j < placed->len; j++)
-            if (gdk_rectangle_intersect (&box, &g_array_index (placed, GdkRectangle, j), NULL))
-              {
-                GdkRectangle *other = &g_array_index (placed, GdkRectangle, j);
-
-                y += other->y + other->height - box.y;
-                box.y = other->y + other->height;
-                moved = TRUE;
-              }
-        }
-      g_array_append_val (placed, box);
-      /* Dark plate, light text: readable on bone, on the background and on the lines. */
-      cairo_set_source_rgba (cr, 0.08, 0.08, 0.1, 0.72);
-      cairo_rectangle (cr, x - 3, y - 1, logical.width + 6, logical.height + 2);
-      cairo_fill (cr);
-      cairo_set_source_rgb (cr, 1.0, 0.92, 0.55);
-      cairo_move_to (cr, x, y);
-      pango_cairo_show_layout (cr, layout);
+      osp_label_draw (GTK_WIDGET (area), cr, placed, x, y,
+                      g_ptr_array_index (self->label_texts, i));
     }
 }
 
