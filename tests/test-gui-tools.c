@@ -647,6 +647,71 @@ test_shift_pan_selection (void)
                     GTK_INVALID_LIST_POSITION);
   osp_test_destroy_window (GTK_WINDOW (window));
 }
+
+/* Moves the X pointer onto the middle of `widget`. */
+static void
+pointer_to_widget (GtkWidget *widget)
+{
+  GtkNative *native = gtk_widget_get_native (widget);
+  graphene_point_t in = GRAPHENE_POINT_INIT (gtk_widget_get_width (widget) / 2.0f,
+                                             gtk_widget_get_height (widget) / 2.0f), out;
+  double sx, sy;
+  g_autofree char *args = NULL;
+
+  g_assert_true (gtk_widget_compute_point (widget, GTK_WIDGET (native), &in, &out));
+  gtk_native_get_surface_transform (native, &sx, &sy);
+  args = g_strdup_printf ("mousemove --window %lu %d %d",
+                          (unsigned long) gdk_x11_surface_get_xid (gtk_native_get_surface (native)),
+                          (int) (out.x + sx), (int) (out.y + sy));
+  xdotool (args);
+}
+
+/* The wheel over the side panel never changes the spin button or the slider under the
+ * pointer, even one made after the window (a model row's opacity); a focused spin button
+ * still takes it. */
+static void
+test_wheel_over_panel (void)
+{
+  OspWindow *window = osp_test_new_window (1024, 700);
+  OspMeasurePanel *panel = osp_window_get_measure_panel (window);
+  OspModel *model;
+  GtkWidget *spin, *scale;
+
+  if (g_find_program_in_path ("xdotool") == NULL ||
+      !GDK_IS_X11_SURFACE (gtk_native_get_surface (GTK_NATIVE (window))))
+    {
+      g_test_skip ("needs xdotool and an X11 display");
+      osp_test_destroy_window (GTK_WINDOW (window));
+      return;
+    }
+  model = add_bone (window);
+  osp_test_spin (300);
+  /* A model row's opacity slider (the row is made by the list's factory, after the window). */
+  scale = osp_test_find_descendant (osp_test_find_descendant (GTK_WIDGET (window),
+                                                              GTK_TYPE_LIST_VIEW),
+                                    GTK_TYPE_SCALE);
+  g_assert_nonnull (scale);
+  g_assert_true (gtk_widget_is_drawable (scale));
+  g_assert_cmpfloat (osp_model_get_opacity (model), ==, 1.0);
+  pointer_to_widget (scale);
+  xdotool ("click 5 click 5 click 4 click 4 click 4");
+  g_assert_cmpfloat (osp_model_get_opacity (model), ==, 1.0);
+
+  /* The measure panel's position: the wheel leaves it at 0 ... */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.measure", NULL));
+  osp_test_spin (300);
+  spin = osp_test_find_descendant (GTK_WIDGET (panel), GTK_TYPE_SPIN_BUTTON);
+  g_assert_nonnull (spin);
+  pointer_to_widget (spin);
+  xdotool ("click 4 click 4 click 4");
+  g_assert_cmpfloat (gtk_spin_button_get_value (GTK_SPIN_BUTTON (spin)), ==, 0.0);
+  /* ... unless it is being edited. */
+  gtk_widget_grab_focus (spin);
+  osp_test_spin (100);
+  xdotool ("click 4 click 4");
+  g_assert_cmpfloat (gtk_spin_button_get_value (GTK_SPIN_BUTTON (spin)), >, 0.0);
+  osp_test_destroy_window (GTK_WINDOW (window));
+}
 #endif
 
 /* -- Training and help ---------------------------------------------------------------------- */
@@ -704,6 +769,7 @@ main (int    argc,
   g_test_add_func ("/gui-tools/toolbar-overflow", test_toolbar_overflow);
 #ifdef GDK_WINDOWING_X11
   g_test_add_func ("/gui-tools/shift-pan-selection", test_shift_pan_selection);
+  g_test_add_func ("/gui-tools/wheel-over-panel", test_wheel_over_panel);
 #endif
   g_test_add_func ("/gui-tools/training", test_training);
   g_test_add_func ("/gui-tools/help", test_help);

@@ -35,8 +35,9 @@ void     osp_gizmo_rotate_about (const vec3 axis,
                                  float      angle,
                                  vec3       v);
 
-/* The mouse wheel over the spin buttons under `root` scrolls their scrolled window instead of
- * changing their value, unless they have the focus (osp-scroll-guard.c). */
+/* The mouse wheel over the spin buttons and sliders under `root`, made now or later, scrolls
+ * their scrolled window instead of changing their value, unless they have the focus
+ * (osp-scroll-guard.c). */
 void     osp_scroll_guard_spin_buttons (GtkWidget *root);
 
 /* A ball of radius r at a point, a rod of radius r from a to b (NULL when they coincide):
