@@ -714,6 +714,41 @@ test_wheel_over_panel (void)
 }
 #endif
 
+/* A new bone far from the origin (a CT's coordinates) lands in view: the first model of a
+ * case fits the camera, whichever way the empty view was turned. */
+static void
+test_first_model_in_view (void)
+{
+  OspWindow *window = new_window ();
+  OspViewport *viewport = osp_window_get_viewport (window);
+  g_autoptr(OspMesh) box = osp_test_make_box (60, 40, 30);
+  mat4 far = GLM_MAT4_IDENTITY_INIT;
+  g_autoptr(OspMesh) moved = NULL;
+  g_autoptr(OspModel) model = NULL;
+  const float corners[2][3] = { { 400, -300, 900 }, { 460, -260, 930 } };
+
+  glm_translate (far, (vec3) { 400, -300, 900 });
+  moved = osp_mesh_transform (box, far);
+  model = osp_model_new ("Ilium", moved, OSP_MODEL_ROLE_BONE);
+  /* The surgeon turns the empty view first. */
+  osp_test_spin (200);
+  osp_viewport_set_view (viewport, OSP_VIEW_LEFT);
+  osp_window_add_model (window, model);
+  osp_test_wait_frame (viewport);
+  for (guint i = 0; i < 2; i++)
+    {
+      vec3 pixel;
+      const OspCamera *camera = osp_viewport_get_camera (viewport);
+
+      g_assert_true (osp_camera_project (camera, corners[i], pixel));
+      g_assert_cmpfloat (pixel[0], >=, 0);
+      g_assert_cmpfloat (pixel[0], <=, camera->width);
+      g_assert_cmpfloat (pixel[1], >=, 0);
+      g_assert_cmpfloat (pixel[1], <=, camera->height);
+    }
+  osp_test_destroy_window (GTK_WINDOW (window));
+}
+
 /* -- Training and help ---------------------------------------------------------------------- */
 
 static void
@@ -767,6 +802,7 @@ main (int    argc,
   g_test_add_func ("/gui-tools/measure", test_measure);
   g_test_add_func ("/gui-tools/measure-pick", test_measure_pick);
   g_test_add_func ("/gui-tools/toolbar-overflow", test_toolbar_overflow);
+  g_test_add_func ("/gui-tools/first-model-in-view", test_first_model_in_view);
 #ifdef GDK_WINDOWING_X11
   g_test_add_func ("/gui-tools/shift-pan-selection", test_shift_pan_selection);
   g_test_add_func ("/gui-tools/wheel-over-panel", test_wheel_over_panel);
