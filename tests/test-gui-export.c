@@ -341,10 +341,28 @@ test_report_widget (void)
   g_assert_cmpint (osp_check_report_get_line (OSP_CHECK_REPORT (view), 0, &text), ==,
                    OSP_CHECK_LINE_FAILED);
   g_assert_nonnull (strstr (text, "4 boundary edges"));
-  g_assert_cmpint (osp_check_report_get_line (OSP_CHECK_REPORT (view), 1, NULL), ==,
+  /* An open box has no edge shared by three triangles, but it is not "every edge joins two
+   * triangles": the manifold line says the surface is open. */
+  g_assert_cmpint (osp_check_report_get_line (OSP_CHECK_REPORT (view), 1, &text), ==,
                    OSP_CHECK_LINE_PASSED);
+  g_assert_nonnull (strstr (text, "open"));
+  g_assert_null (strstr (text, "every edge joins"));
   g_assert_cmpint (osp_check_report_get_line (OSP_CHECK_REPORT (view), 6, &text), ==,
                    OSP_CHECK_LINE_UNCHECKED);
+  /* A closed box: closed, and every edge joins exactly two triangles. */
+  {
+    g_autoptr(OspMesh) closed_box = osp_test_make_box (20, 20, 20);
+    g_autoptr(OspPrintReport) closed_report = osp_print_check (closed_box, &options, NULL, NULL,
+                                                               &error);
+
+    g_assert_no_error (error);
+    osp_check_report_set_report (OSP_CHECK_REPORT (view), closed_report, options.min_wall);
+    g_assert_cmpint (osp_check_report_get_line (OSP_CHECK_REPORT (view), 0, &text), ==,
+                     OSP_CHECK_LINE_PASSED);
+    g_assert_cmpint (osp_check_report_get_line (OSP_CHECK_REPORT (view), 1, &text), ==,
+                     OSP_CHECK_LINE_PASSED);
+    g_assert_nonnull (strstr (text, "every edge joins exactly two triangles"));
+  }
   osp_check_report_set_report (OSP_CHECK_REPORT (view), NULL, 1.5);
   g_assert_cmpuint (osp_check_report_get_n_lines (OSP_CHECK_REPORT (view)), ==, 1);
   g_object_unref (view);

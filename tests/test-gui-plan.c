@@ -293,6 +293,26 @@ test_cut (void)
   osp_test_destroy_window (GTK_WINDOW (window));
 }
 
+/* The button labelled `label` under `widget`, depth first, or NULL. */
+static GtkWidget *
+find_button (GtkWidget  *widget,
+             const char *label)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (GTK_IS_BUTTON (child) && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (child)),
+                                              label) == 0)
+        return child;
+      found = find_button (child, label);
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
 /* The demo: the symmetry estimate is close to the phantom's true plane; mirror, register and
  * the deviation map work. */
 static void
@@ -324,9 +344,20 @@ test_mirror_demo (void)
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.mirror", NULL));
   g_assert_true (osp_mirror_panel_get_active (panel));
 
+  /* Stopped at once: the status says so, not "Estimating…". */
+  osp_mirror_panel_estimate (panel);
+  g_assert_nonnull (strstr (osp_mirror_panel_get_status (panel), "Estimating"));
+  g_signal_emit_by_name (find_button (GTK_WIDGET (panel), "_Cancel"), "clicked");
+  osp_test_wait_for (mirror_idle, panel, "the stopped symmetry estimate");
+  g_assert_null (strstr (osp_mirror_panel_get_status (panel), "Estimating"));
+  g_assert_nonnull (strstr (osp_mirror_panel_get_status (panel), "Stopped"));
+
   osp_mirror_panel_estimate (panel);
   osp_test_wait_for (mirror_idle, panel, "the symmetry estimate");
   g_assert_null (osp_mirror_panel_get_last_error (panel));
+  /* The status never stays on "Estimating…" once the estimate has ended. */
+  g_assert_null (strstr (osp_mirror_panel_get_status (panel), "Estimating"));
+  g_assert_nonnull (strstr (osp_mirror_panel_get_status (panel), "Plane estimated"));
   g_assert_true (osp_mirror_panel_get_plane (panel, &plane, &residual));
   osp_mesh_get_bounds (osp_model_get_mesh (osp_plan_get_model (plan, 0)), &box);
   for (int a = 0; a < 3; a++)

@@ -20,6 +20,7 @@
 #include "osp-test-gui.h"
 #include "osp-volume-io.h"
 #include "osp-ct-dialog.h"
+#include "osp-measure-panel.h"
 #include "osp-window-private.h"
 #include "osp-window.h"
 
@@ -139,6 +140,73 @@ assert_views_follow (OspViewGrid *grid, const double lps[3])
       /* Each view shows the slice through the crosshair. */
       g_assert_cmpfloat_with_epsilon (camera.center[n], lps[n], 1e-6);
     }
+}
+
+static gboolean
+toolbar_compact (gpointer data)
+{
+  return osp_viewport_get_toolbar_compact (data);
+}
+
+static int
+find_drawn_label (OspSliceView *view,
+                  const char   *text,
+                  double       *x,
+                  double       *y)
+{
+  for (guint i = 0; i < osp_slice_view_get_n_drawn_labels (view); i++)
+    if (g_strcmp0 (osp_slice_view_get_drawn_label (view, i, x, y), text) == 0)
+      return (int) i;
+  return -1;
+}
+
+/* Landmarks and a distance drawn on the slices where they lie near them: on the axial slice
+ * through them, the name and the value beside their points; 10 mm away, nothing. */
+static void
+check_slice_measurements (OspWindow *window)
+{
+  OspViewGrid *grid = osp_window_get_view_grid (window);
+  OspSliceGroup *group = osp_window_get_slice_group (window);
+  OspSliceView *axial = osp_view_grid_get_slice_view (grid, OSP_SLICE_AXIAL);
+  OspMeasurePanel *panel = osp_window_get_measure_panel (window);
+  double crosshair[3], cross_x, cross_y, x, y;
+  const float a[3] = { -40, 10, 0 }, b[3] = { 20, 10, 0 };
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.measure", NULL));
+  osp_slice_group_get_crosshair (group, crosshair);
+  crosshair[2] = 0.0;
+  osp_slice_group_set_crosshair (group, crosshair);
+  osp_measure_panel_set_landmark (panel, "A", a);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "measure.add-landmark", NULL));
+  osp_measure_panel_set_landmark (panel, "B", b);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "measure.add-landmark", NULL));
+  osp_measure_panel_set_measurement (panel, "AB", OSP_MEASURE_DISTANCE, "A", "B", NULL);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "measure.add", NULL));
+  osp_test_spin (300);
+  g_assert_cmpuint (osp_slice_view_get_n_drawn_labels (axial), ==, 3);
+  g_assert_cmpint (find_drawn_label (axial, "A", &x, &y), >=, 0);
+  /* Beside A's point: 8 px right of it and 8 px above it. */
+  {
+    double lps[3];
+
+    osp_slice_view_point_to_lps (axial, x - 8.0, y + 8.0, lps);
+    g_assert_cmpfloat_with_epsilon (lps[0], a[0], 1.5);
+    g_assert_cmpfloat_with_epsilon (lps[1], a[1], 1.5);
+  }
+  g_assert_cmpint (find_drawn_label (axial, "AB 60.0 mm", &x, &y), >=, 0);
+  {
+    double lps[3];
+
+    osp_slice_view_point_to_lps (axial, x - 8.0, y + 8.0, lps);
+    g_assert_cmpfloat_with_epsilon (lps[0], (a[0] + b[0]) / 2, 1.5);
+  }
+  osp_test_screenshot ("OSP_GUISLICES_SHOTS", "slices-measure.png");
+  /* 10 mm above them: not drawn. */
+  crosshair[2] = 10.0;
+  osp_slice_group_set_crosshair (group, crosshair);
+  osp_test_spin (300);
+  g_assert_cmpuint (osp_slice_view_get_n_drawn_labels (axial), ==, 0);
+  g_assert_cmpint (find_drawn_label (axial, "A", &cross_x, &cross_y), <, 0);
 }
 
 static void
@@ -449,7 +517,11 @@ test_four_up (void)
   osp_view_grid_set_layout (grid, "four");
   osp_test_spin (100);
   g_assert_true (gtk_widget_get_child_visible (GTK_WIDGET (axial)));
+  /* Four views at 1024 × 700: the 3D view's toolbar is its compact menu, inside the view. */
+  osp_test_wait_for (toolbar_compact, viewport, "the compact toolbar");
+  g_assert_cmpint (abs (gtk_widget_get_width (viewport) - width / 2), <=, 2);
 
+  check_slice_measurements (window);
   osp_test_destroy_window (GTK_WINDOW (window));
 }
 

@@ -18,6 +18,9 @@
 #include <adwaita.h>
 #include <glib/gstdio.h>
 #include <math.h>
+#ifdef GDK_WINDOWING_X11
+#include <gdk/x11/gdkx.h>
+#endif
 
 #include "osp-help-window.h"
 #include "osp-implant-panel.h"
@@ -306,6 +309,87 @@ test_cup (void)
 
 /* -- Measurements --------------------------------------------------------------------------- */
 
+/* The label whose text is `text` in the 3D view, or -1. */
+static int
+find_label (OspViewport *viewport,
+            const char  *text)
+{
+  for (guint i = 0; i < osp_viewport_get_n_labels (viewport); i++)
+    if (g_strcmp0 (osp_viewport_get_label (viewport, i, NULL, NULL), text) == 0)
+      return (int) i;
+  return -1;
+}
+
+/* Where a world point is in the view (widget pixels). */
+static void
+project (OspViewport *viewport,
+         const float *point,
+         double      *x,
+         double      *y)
+{
+  vec3 pixel;
+
+  g_assert_true (osp_camera_project (osp_viewport_get_camera (viewport), point, pixel));
+  *x = pixel[0];
+  *y = pixel[1];
+}
+
+/* Values are drawn in 3D beside their lines: "AB 50.0 mm" at the middle of A–B, an angle's
+ * "37.5°"-style value at its vertex, each landmark's name at its marker. */
+static void
+check_measure_labels (OspWindow *window)
+{
+  OspViewport *viewport = osp_window_get_viewport (window);
+  OspPlan *plan = osp_window_get_plan (window);
+  OspMeasurePanel *panel = osp_window_get_measure_panel (window);
+  const float a[3] = { 0, 0, 0 }, b[3] = { 30, 40, 0 }, c[3] = { 30, 40, 50 };
+  const float middle[3] = { 15, 20, 0 };
+  double x, y, px, py;
+  int index;
+
+  osp_viewport_set_view (viewport, OSP_VIEW_ANTERIOR);
+  osp_viewport_fit_all (viewport);
+  osp_test_wait_frame (viewport);
+  g_assert_cmpuint (osp_viewport_get_n_labels (viewport), ==, 3);
+  index = find_label (viewport, "AB 50.0 mm");
+  g_assert_cmpint (index, >=, 0);
+  osp_viewport_get_label (viewport, (guint) index, &x, &y);
+  project (viewport, middle, &px, &py);
+  /* Beside the middle of the line: 8 px right of it and 8 px above it. */
+  g_assert_cmpfloat_with_epsilon (x, px + 8.0, 0.5);
+  g_assert_cmpfloat_with_epsilon (y, py - 8.0, 0.5);
+  index = find_label (viewport, "A");
+  g_assert_cmpint (index, >=, 0);
+  osp_viewport_get_label (viewport, (guint) index, &x, &y);
+  project (viewport, a, &px, &py);
+  g_assert_cmpfloat_with_epsilon (x, px + 8.0, 0.5);
+
+  /* An angle A–B–C of 90° at B, picked from the landmark list: its value at the vertex B. */
+  osp_measure_panel_set_landmark (panel, "C", c);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "measure.add-landmark", NULL));
+  osp_measure_panel_set_measurement (panel, "ABC", OSP_MEASURE_ANGLE, "", "", "");
+  for (guint i = 0; i < 3; i++)
+    g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "measure.set-ref", "(us)", i,
+                                               (const char *[]) { "A", "B", "C" }[i]));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "measure.add", NULL));
+  g_assert_cmpuint (osp_measure_get_n (plan), ==, 2);
+  osp_test_wait_frame (viewport);
+  g_assert_cmpuint (osp_viewport_get_n_labels (viewport), ==, 5);
+  index = find_label (viewport, "ABC 90.0°");
+  g_assert_cmpint (index, >=, 0);
+  osp_viewport_get_label (viewport, (guint) index, &x, &y);
+  project (viewport, b, &px, &py);
+  g_assert_cmpfloat_with_epsilon (x, px + 8.0, 0.5);
+  g_assert_cmpfloat_with_epsilon (y, py - 8.0, 0.5);
+  osp_test_screenshot (SHOTS, "tools-3-measure-labels.png");
+
+  /* Undone, its label goes too. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.undo", NULL));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.undo", NULL));
+  g_assert_cmpuint (osp_viewport_get_n_labels (viewport), ==, 3);
+  g_assert_cmpint (find_label (viewport, "ABC 90.0°"), <, 0);
+}
+
 static void
 test_measure (void)
 {
@@ -338,6 +422,7 @@ test_measure (void)
   /* Drawn in the 3D view: the landmarks' markers and the distance's line. */
   g_assert_cmpuint (osp_viewport_get_n_overlays (osp_window_get_viewport (window)), >=, 2);
   g_assert_nonnull (strstr (osp_measure_panel_get_value_text (panel, "AB"), "50.0"));
+  check_measure_labels (window);
 
   /* The volume of the selected model: 60 × 40 × 30 mm³. */
   gtk_single_selection_set_selected (osp_window_get_selection (window), 0);
@@ -362,6 +447,305 @@ test_measure (void)
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.undo", NULL));
   g_assert_cmpuint (osp_plan_get_n_landmarks (plan), ==, 0);
   g_assert_cmpuint (osp_measure_panel_get_n_rows (panel), ==, 0);
+  osp_test_destroy_window (GTK_WINDOW (window));
+}
+
+/* Picking on the surface adds a landmark; a second click on it picks it for the measurement
+ * instead of adding a duplicate on top of it. */
+static void
+test_measure_pick (void)
+{
+  OspWindow *window = new_window ();
+  OspPlan *plan = osp_window_get_plan (window);
+  OspMeasurePanel *panel = osp_window_get_measure_panel (window);
+  OspViewport *viewport = osp_window_get_viewport (window);
+  GtkToggleButton *pick;
+  const OspCamera *camera;
+  gboolean handled = FALSE;
+  float p[3];
+
+  add_bone (window);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.measure", NULL));
+  osp_viewport_set_view (viewport, OSP_VIEW_ANTERIOR);
+  osp_viewport_fit_all (viewport);
+  osp_test_wait_frame (viewport);
+  osp_measure_panel_set_measurement (panel, "D", OSP_MEASURE_DISTANCE, NULL, NULL, NULL);
+  pick = GTK_TOGGLE_BUTTON (osp_test_find_descendant (GTK_WIDGET (panel),
+                                                      GTK_TYPE_TOGGLE_BUTTON));
+  gtk_toggle_button_set_active (pick, TRUE);
+  camera = osp_viewport_get_camera (viewport);
+
+  /* The click the view passes on to the tool, at the middle of the block's front face. */
+  g_signal_emit_by_name (viewport, "tool-click", camera->width / 2.0, camera->height / 2.0,
+                         &handled);
+  g_assert_true (handled);
+  g_assert_cmpuint (osp_plan_get_n_landmarks (plan), ==, 1);
+  osp_plan_get_landmark (plan, 0, p);
+  g_assert_cmpfloat_with_epsilon (p[1], 0.0, 0.01);   /* on the front face, y = 0 */
+  g_assert_cmpfloat_with_epsilon (p[0], 30.0, 2.0);
+  /* Again 2 px aside: the same landmark, picked, not a second one. */
+  handled = FALSE;
+  g_signal_emit_by_name (viewport, "tool-click", camera->width / 2.0 + 2,
+                         camera->height / 2.0, &handled);
+  g_assert_true (handled);
+  g_assert_cmpuint (osp_plan_get_n_landmarks (plan), ==, 1);
+  g_assert_nonnull (strstr (osp_measure_panel_get_status (panel), "Picked"));
+  /* 60 px aside: a new landmark. */
+  g_signal_emit_by_name (viewport, "tool-click", camera->width / 2.0 + 60,
+                         camera->height / 2.0, &handled);
+  g_assert_cmpuint (osp_plan_get_n_landmarks (plan), ==, 2);
+  gtk_toggle_button_set_active (pick, FALSE);
+  osp_test_destroy_window (GTK_WINDOW (window));
+}
+
+static gboolean
+toolbar_settled (gpointer data)
+{
+  OspViewport *viewport = data;
+  GtkWidget *toolbar = gtk_widget_get_first_child (gtk_widget_get_first_child (data));
+
+  /* The toolbar: the overlay child styled "viewport-toolbar". */
+  for (; toolbar != NULL; toolbar = gtk_widget_get_next_sibling (toolbar))
+    if (gtk_widget_has_css_class (toolbar, "viewport-toolbar"))
+      break;
+  g_assert_nonnull (toolbar);
+  return osp_viewport_get_n_frames (viewport) > 0 &&
+         gtk_widget_get_width (toolbar) <= gtk_widget_get_width (data);
+}
+
+/* The 3D view's toolbar fits the view at any window size: narrow, the anatomical views and Fit
+ * All become one menu, with every action still there. */
+static void
+test_toolbar_overflow (void)
+{
+  static const int sizes[][2] = { { 1400, 900 }, { 1024, 700 } };
+
+  for (guint s = 0; s < G_N_ELEMENTS (sizes); s++)
+    {
+      OspWindow *window = osp_test_new_window (sizes[s][0], sizes[s][1]);
+      OspViewport *viewport = osp_window_get_viewport (window);
+      GtkWidget *views_menu = NULL;
+      GMenuModel *menu;
+      guint n_views = 0, n_fit = 0;
+
+      add_bone (window);
+      osp_test_wait_for (toolbar_settled, viewport, "a toolbar that fits the 3D view");
+      osp_test_spin (100);
+      g_assert_true (toolbar_settled (viewport));
+      /* 1400 px: the 3D view (about 900 px) has room for every button; 1024 px beside the side
+       * panel (about 540 px): not. */
+      g_assert_cmpint (osp_viewport_get_toolbar_compact (viewport), ==, s == 1);
+      for (GtkWidget *w = osp_test_find_descendant (GTK_WIDGET (viewport), GTK_TYPE_MENU_BUTTON);
+           w != NULL; w = gtk_widget_get_next_sibling (w))
+        if (GTK_IS_MENU_BUTTON (w) && gtk_menu_button_get_menu_model (GTK_MENU_BUTTON (w)))
+          views_menu = w;
+      g_assert_nonnull (views_menu);
+      g_assert_cmpint (gtk_widget_get_visible (views_menu), ==, s == 1);
+      /* Six views and Fit All, in two sections. */
+      menu = gtk_menu_button_get_menu_model (GTK_MENU_BUTTON (views_menu));
+      for (int i = 0; i < g_menu_model_get_n_items (menu); i++)
+        {
+          GMenuModel *section = g_menu_model_get_item_link (menu, i, G_MENU_LINK_SECTION);
+
+          for (int j = 0; j < g_menu_model_get_n_items (section); j++)
+            {
+              g_autofree char *action = NULL;
+
+              g_menu_model_get_item_attribute (section, j, G_MENU_ATTRIBUTE_ACTION, "s", &action);
+              n_views += g_strcmp0 (action, "viewport.set-view") == 0;
+              n_fit += g_strcmp0 (action, "viewport.fit-all") == 0;
+            }
+          g_object_unref (section);
+        }
+      g_assert_cmpuint (n_views, ==, 6);
+      g_assert_cmpuint (n_fit, ==, 1);
+      osp_test_screenshot (SHOTS, s == 0 ? "toolbar-1400.png" : "toolbar-1024.png");
+      osp_test_destroy_window (GTK_WINDOW (window));
+    }
+}
+
+#ifdef GDK_WINDOWING_X11
+/* Runs xdotool with `args` (the X server's real input path: XTEST, GDK, the gestures). */
+static void
+xdotool (const char *args)
+{
+  g_autofree char *command = g_strdup_printf ("xdotool %s", args);
+  g_autoptr(GError) error = NULL;
+  int status = 0;
+
+  g_assert_true (g_spawn_command_line_sync (command, NULL, NULL, &status, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+  osp_test_spin (150);
+}
+
+/* Moves the X pointer onto the widget point (x, y) of the viewport. */
+static void
+pointer_to (OspViewport *viewport,
+            double       x,
+            double       y)
+{
+  GtkNative *native = gtk_widget_get_native (GTK_WIDGET (viewport));
+  GdkSurface *surface = gtk_native_get_surface (native);
+  graphene_point_t in = GRAPHENE_POINT_INIT ((float) x, (float) y), out;
+  double sx, sy;
+  g_autofree char *args = NULL;
+
+  g_assert_true (gtk_widget_compute_point (GTK_WIDGET (viewport), GTK_WIDGET (native), &in,
+                                           &out));
+  gtk_native_get_surface_transform (native, &sx, &sy);
+  args = g_strdup_printf ("mousemove --window %lu %d %d",
+                          (unsigned long) gdk_x11_surface_get_xid (surface),
+                          (int) (out.x + sx), (int) (out.y + sy));
+  xdotool (args);
+}
+
+/* A Shift+drag pans, however short, and never changes the selection where it ends; a plain
+ * click on the background still clears it (the same event path). */
+static void
+test_shift_pan_selection (void)
+{
+  OspWindow *window = new_window ();
+  OspViewport *viewport = osp_window_get_viewport (window);
+  GtkSingleSelection *selection = osp_window_get_selection (window);
+  const OspCamera *camera;
+  float target[3];
+  double x = 20, y = 20;
+
+  if (g_find_program_in_path ("xdotool") == NULL ||
+      !GDK_IS_X11_SURFACE (gtk_native_get_surface (GTK_NATIVE (window))))
+    {
+      g_test_skip ("needs xdotool and an X11 display");
+      osp_test_destroy_window (GTK_WINDOW (window));
+      return;
+    }
+  add_bone (window);
+  osp_viewport_set_view (viewport, OSP_VIEW_ANTERIOR);
+  osp_viewport_fit_all (viewport);
+  osp_test_wait_frame (viewport);
+  camera = osp_viewport_get_camera (viewport);
+  g_assert_false (osp_viewport_pick (viewport, x, y, NULL, NULL));   /* the background */
+  gtk_single_selection_set_selected (selection, 0);
+
+  /* A Shift+press that moves 2 px (under the drag threshold) and one that pans 60 px. */
+  for (guint i = 0; i < 2; i++)
+    {
+      memcpy (target, camera->target, sizeof target);
+      pointer_to (viewport, x, y);
+      xdotool ("keydown shift mousedown 1");
+      pointer_to (viewport, x + (i == 0 ? 2 : 60), y + (i == 0 ? 0 : 30));
+      xdotool ("mouseup 1 keyup shift");
+      g_assert_cmpuint (gtk_single_selection_get_selected (selection), ==, 0);
+      if (i == 1)
+        g_assert_cmpfloat (fabsf (camera->target[0] - target[0]) +
+                           fabsf (camera->target[2] - target[2]), >, 1.0f);
+    }
+  /* A plain click there clears the selection: the events did arrive. */
+  pointer_to (viewport, x, y);
+  xdotool ("click 1");
+  g_assert_cmpuint (gtk_single_selection_get_selected (selection), ==,
+                    GTK_INVALID_LIST_POSITION);
+  osp_test_destroy_window (GTK_WINDOW (window));
+}
+
+/* Moves the X pointer onto the middle of `widget`. */
+static void
+pointer_to_widget (GtkWidget *widget)
+{
+  GtkNative *native = gtk_widget_get_native (widget);
+  graphene_point_t in = GRAPHENE_POINT_INIT (gtk_widget_get_width (widget) / 2.0f,
+                                             gtk_widget_get_height (widget) / 2.0f), out;
+  double sx, sy;
+  g_autofree char *args = NULL;
+
+  g_assert_true (gtk_widget_compute_point (widget, GTK_WIDGET (native), &in, &out));
+  gtk_native_get_surface_transform (native, &sx, &sy);
+  args = g_strdup_printf ("mousemove --window %lu %d %d",
+                          (unsigned long) gdk_x11_surface_get_xid (gtk_native_get_surface (native)),
+                          (int) (out.x + sx), (int) (out.y + sy));
+  xdotool (args);
+}
+
+/* The wheel over the side panel never changes the spin button or the slider under the
+ * pointer, even one made after the window (a model row's opacity); a focused spin button
+ * still takes it. */
+static void
+test_wheel_over_panel (void)
+{
+  OspWindow *window = osp_test_new_window (1024, 700);
+  OspMeasurePanel *panel = osp_window_get_measure_panel (window);
+  OspModel *model;
+  GtkWidget *spin, *scale;
+
+  if (g_find_program_in_path ("xdotool") == NULL ||
+      !GDK_IS_X11_SURFACE (gtk_native_get_surface (GTK_NATIVE (window))))
+    {
+      g_test_skip ("needs xdotool and an X11 display");
+      osp_test_destroy_window (GTK_WINDOW (window));
+      return;
+    }
+  model = add_bone (window);
+  osp_test_spin (300);
+  /* A model row's opacity slider (the row is made by the list's factory, after the window). */
+  scale = osp_test_find_descendant (osp_test_find_descendant (GTK_WIDGET (window),
+                                                              GTK_TYPE_LIST_VIEW),
+                                    GTK_TYPE_SCALE);
+  g_assert_nonnull (scale);
+  g_assert_true (gtk_widget_is_drawable (scale));
+  g_assert_cmpfloat (osp_model_get_opacity (model), ==, 1.0);
+  pointer_to_widget (scale);
+  xdotool ("click 5 click 5 click 4 click 4 click 4");
+  g_assert_cmpfloat (osp_model_get_opacity (model), ==, 1.0);
+
+  /* The measure panel's position: the wheel leaves it at 0 ... */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.measure", NULL));
+  osp_test_spin (300);
+  spin = osp_test_find_descendant (GTK_WIDGET (panel), GTK_TYPE_SPIN_BUTTON);
+  g_assert_nonnull (spin);
+  pointer_to_widget (spin);
+  xdotool ("click 4 click 4 click 4");
+  g_assert_cmpfloat (gtk_spin_button_get_value (GTK_SPIN_BUTTON (spin)), ==, 0.0);
+  /* ... unless it is being edited. */
+  gtk_widget_grab_focus (spin);
+  osp_test_spin (100);
+  xdotool ("click 4 click 4");
+  g_assert_cmpfloat (gtk_spin_button_get_value (GTK_SPIN_BUTTON (spin)), >, 0.0);
+  osp_test_destroy_window (GTK_WINDOW (window));
+}
+#endif
+
+/* A new bone far from the origin (a CT's coordinates) lands in view: the first model of a
+ * case fits the camera, whichever way the empty view was turned. */
+static void
+test_first_model_in_view (void)
+{
+  OspWindow *window = new_window ();
+  OspViewport *viewport = osp_window_get_viewport (window);
+  g_autoptr(OspMesh) box = osp_test_make_box (60, 40, 30);
+  mat4 far = GLM_MAT4_IDENTITY_INIT;
+  g_autoptr(OspMesh) moved = NULL;
+  g_autoptr(OspModel) model = NULL;
+  const float corners[2][3] = { { 400, -300, 900 }, { 460, -260, 930 } };
+
+  glm_translate (far, (vec3) { 400, -300, 900 });
+  moved = osp_mesh_transform (box, far);
+  model = osp_model_new ("Ilium", moved, OSP_MODEL_ROLE_BONE);
+  /* The surgeon turns the empty view first. */
+  osp_test_spin (200);
+  osp_viewport_set_view (viewport, OSP_VIEW_LEFT);
+  osp_window_add_model (window, model);
+  osp_test_wait_frame (viewport);
+  for (guint i = 0; i < 2; i++)
+    {
+      vec3 pixel;
+      const OspCamera *camera = osp_viewport_get_camera (viewport);
+
+      g_assert_true (osp_camera_project (camera, corners[i], pixel));
+      g_assert_cmpfloat (pixel[0], >=, 0);
+      g_assert_cmpfloat (pixel[0], <=, camera->width);
+      g_assert_cmpfloat (pixel[1], >=, 0);
+      g_assert_cmpfloat (pixel[1], <=, camera->height);
+    }
   osp_test_destroy_window (GTK_WINDOW (window));
 }
 
@@ -416,6 +800,13 @@ main (int    argc,
   g_test_add_func ("/gui-tools/contoured-plate", test_contoured_plate);
   g_test_add_func ("/gui-tools/cup", test_cup);
   g_test_add_func ("/gui-tools/measure", test_measure);
+  g_test_add_func ("/gui-tools/measure-pick", test_measure_pick);
+  g_test_add_func ("/gui-tools/toolbar-overflow", test_toolbar_overflow);
+  g_test_add_func ("/gui-tools/first-model-in-view", test_first_model_in_view);
+#ifdef GDK_WINDOWING_X11
+  g_test_add_func ("/gui-tools/shift-pan-selection", test_shift_pan_selection);
+  g_test_add_func ("/gui-tools/wheel-over-panel", test_wheel_over_panel);
+#endif
   g_test_add_func ("/gui-tools/training", test_training);
   g_test_add_func ("/gui-tools/help", test_help);
   return g_test_run ();

@@ -804,7 +804,10 @@ osp_measure_get_primitives (OspPlan *plan)
 
       if (!osp_measure_evaluate (plan, m, &value, NULL))
         continue;
-      label = g_strdup_printf ("%s %.1f %s", m->name, value, osp_measure_kind_unit (m->kind));
+      /* "Leg 42.3 mm", "Cup 37.5°": no space before a degree sign. */
+      label = g_strdup_printf ("%s %.1f%s%s", m->name, value,
+                               g_str_has_prefix (osp_measure_kind_unit (m->kind), "°") ? "" : " ",
+                               osp_measure_kind_unit (m->kind));
       switch (m->kind)
         {
         case OSP_MEASURE_DISTANCE:

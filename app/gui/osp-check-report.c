@@ -121,8 +121,13 @@ osp_check_report_set_report (OspCheckReport       *self,
                                                 "Not closed: %" PRIu64 " boundary edges (holes).",
                                                 topo->n_boundary_edges),
                                    topo->n_boundary_edges));
+  /* Manifold and closed are different things: an open surface has edges with one triangle,
+   * so "every edge joins two triangles" is said of a closed one only. */
   add_count_line (self, topo->n_nonmanifold_edges, OSP_CHECK_LINE_FAILED,
-                  _("Manifold: every edge joins two triangles."),
+                  topo->n_boundary_edges == 0
+                  ? _("Manifold: every edge joins exactly two triangles.")
+                  : _("Manifold with a border: no edge is shared by more than two triangles, "
+                      "but the surface is open."),
                   g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
                                                 "Not manifold: %" PRIu64 " edge is shared by "
                                                 "more than two triangles.",

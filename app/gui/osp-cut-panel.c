@@ -803,6 +803,8 @@ apply_done (GObject      *source,
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         set_status (self, error->message, TRUE);
+      else
+        set_status (self, _("Cancelled."), FALSE);   /* never left on "Cutting…" */
       gtk_widget_set_sensitive (GTK_WIDGET (self->apply_button), self->model != NULL);
       return;
     }

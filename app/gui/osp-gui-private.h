@@ -35,8 +35,9 @@ void     osp_gizmo_rotate_about (const vec3 axis,
                                  float      angle,
                                  vec3       v);
 
-/* The mouse wheel over the spin buttons under `root` scrolls their scrolled window instead of
- * changing their value, unless they have the focus (osp-scroll-guard.c). */
+/* The mouse wheel over the spin buttons and sliders under `root`, made now or later, scrolls
+ * their scrolled window instead of changing their value, unless they have the focus
+ * (osp-scroll-guard.c). */
 void     osp_scroll_guard_spin_buttons (GtkWidget *root);
 
 /* A ball of radius r at a point, a rod of radius r from a to b (NULL when they coincide):
@@ -46,3 +47,12 @@ OspMesh *osp_marker_make_ball (const float *center,
 OspMesh *osp_marker_make_rod  (const float *a,
                                const float *b,
                                double       r);
+/* Draws `text` on a dark plate with its bottom-left corner at (x, y), moved down below the
+ * plates already in `placed` (GdkRectangle) that it would cover, and adds its plate there:
+ * the labels of the 3D and slice views. */
+void     osp_label_draw       (GtkWidget   *widget,
+                               cairo_t     *cr,
+                               GArray      *placed,
+                               double       x,
+                               double       y,
+                               const char  *text);

@@ -59,3 +59,45 @@ osp_marker_make_rod (const float *a,
   memcpy (m, frame, sizeof m);
   return osp_mesh_transform (rod, m);
 }
+
+void
+osp_label_draw (GtkWidget  *widget,
+                cairo_t    *cr,
+                GArray     *placed,
+                double      x,
+                double      y,
+                const char *text)
+{
+  g_autoptr(PangoLayout) layout = gtk_widget_create_pango_layout (widget, text);
+  PangoRectangle ink, logical;
+  GdkRectangle box;
+  gboolean moved = TRUE;
+
+  pango_layout_get_pixel_extents (layout, &ink, &logical);
+  y -= logical.height;
+  /* A label that would cover one drawn before (a landmark's name beside a value) goes below. */
+  box = (GdkRectangle) { (int) x - 3, (int) y - 1, logical.width + 6, logical.height + 2 };
+  for (guint tries = 0; moved && tries < 8; tries++)
+    {
+      moved = FALSE;
+      for (guint j = 0; j < placed->len; j++)
+        {
+          const GdkRectangle *other = &g_array_index (placed, GdkRectangle, j);
+
+          if (gdk_rectangle_intersect (&box, other, NULL))
+            {
+              y += other->y + other->height - box.y;
+              box.y = other->y + other->height;
+              moved = TRUE;
+            }
+        }
+    }
+  g_array_append_val (placed, box);
+  /* Dark plate, light text: readable on bone, on the background and on the lines. */
+  cairo_set_source_rgba (cr, 0.08, 0.08, 0.1, 0.72);
+  cairo_rectangle (cr, box.x, box.y, box.width, box.height);
+  cairo_fill (cr);
+  cairo_set_source_rgb (cr, 1.0, 0.92, 0.55);
+  cairo_move_to (cr, x, y);
+  pango_cairo_show_layout (cr, layout);
+}

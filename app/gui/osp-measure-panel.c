@@ -11,6 +11,8 @@
 #include "osp-measure-panel.h"
 #include "osp-gui-private.h"
 #include "osp-settings.h"
+#include "osp-slice-group.h"
+#include "osp-window.h"
 
 
 struct _OspMeasurePanel
@@ -181,6 +183,13 @@ update_overlays (OspMeasurePanel *self)
   g_autoptr(GPtrArray) primitives = NULL;
   g_autoptr(GPtrArray) balls = g_ptr_array_new_with_free_func ((GDestroyNotify) osp_mesh_unref);
   g_autoptr(GPtrArray) rods = g_ptr_array_new_with_free_func ((GDestroyNotify) osp_mesh_unref);
+  g_autoptr(GArray) label_points = g_array_new (FALSE, FALSE, sizeof (float));
+  g_autoptr(GPtrArray) label_texts = g_ptr_array_new ();
+  g_autoptr(GArray) segments = g_array_new (FALSE, FALSE, sizeof (float));
+  g_autoptr(GArray) markers = g_array_new (FALSE, FALSE, sizeof (float));
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  OspSliceGroup *slices = OSP_IS_WINDOW (root) ? osp_window_get_slice_group (OSP_WINDOW (root))
+                                               : NULL;
 
   if (self->viewport == NULL || self->plan == NULL)
     return;
@@ -189,14 +198,38 @@ update_overlays (OspMeasurePanel *self)
     {
       const OspMeasurePrimitive *p = g_ptr_array_index (primitives, i);
 
+      /* Each value beside its line (a distance at its middle, an angle at its vertex), each
+       * landmark's name beside its marker. */
+      if (p->label != NULL)
+        {
+          const OspMeasurePrimitive *next = i + 1 < primitives->len
+                                            ? g_ptr_array_index (primitives, i + 1) : NULL;
+          /* An angle's two legs start at its vertex (a); its label goes there. */
+          gboolean vertex = next != NULL && next->label == NULL &&
+                            next->kind == OSP_MEASURE_PRIMITIVE_SEGMENT &&
+                            memcmp (next->a, p->a, sizeof p->a) == 0;
+          float at[3];
+
+          for (guint k = 0; k < 3; k++)
+            at[k] = p->kind == OSP_MEASURE_PRIMITIVE_SEGMENT && !vertex
+                    ? (p->a[k] + p->b[k]) / 2 : p->a[k];
+          g_array_append_vals (label_points, at, 3);
+          g_ptr_array_add (label_texts, p->label);
+        }
+
       if (p->kind == OSP_MEASURE_PRIMITIVE_MARKER)
-        g_ptr_array_add (balls, osp_marker_make_ball (p->a, 2.0));
+        {
+          g_ptr_array_add (balls, osp_marker_make_ball (p->a, 2.0));
+          g_array_append_vals (markers, p->a, 3);
+        }
       else
         {
           OspMesh *rod = osp_marker_make_rod (p->a, p->b, 0.5);
 
           if (rod != NULL)
             g_ptr_array_add (rods, rod);
+          g_array_append_vals (segments, p->a, 3);
+          g_array_append_vals (segments, p->b, 3);
         }
     }
   for (guint pass = 0; pass < 2; pass++)
@@ -218,6 +251,16 @@ update_overlays (OspMeasurePanel *self)
       else if (*overlay != 0)
         osp_viewport_update_overlay (self->viewport, *overlay, NULL, FALSE);
     }
+  osp_viewport_set_labels (self->viewport, (const float *) (void *) label_points->data,
+                           (const char *const *) label_texts->pdata, label_texts->len);
+  /* And on the CT slices, where they lie near them. */
+  if (slices != NULL)
+    osp_slice_group_set_measurements (slices, (const float *) (void *) segments->data,
+                                      segments->len / 6, (const float *) (void *) markers->data,
+                                      markers->len / 3,
+                                      (const float *) (void *) label_points->data,
+                                      (const char *const *) label_texts->pdata,
+                                      label_texts->len);
 }
 
 static void
@@ -331,7 +374,9 @@ refresh (OspMeasurePanel *self)
         g_string_append_printf (detail, r == 0 ? ": %s" : " · %s", measurement->refs[r]);
 
       if (osp_measure_evaluate (self->plan, measurement, &number, &error))
-        value = g_strdup_printf ("%.2f %s", number, osp_measure_kind_unit (measurement->kind));
+        value = g_strdup_printf ("%.2f%s%s", number,
+                                 g_str_has_prefix (osp_measure_kind_unit (measurement->kind), "°")
+                                 ? "" : " ", osp_measure_kind_unit (measurement->kind));
       else
         value = g_strdup (_("missing"));
       gtk_list_box_append (self->list_box, make_row (measurement->name, detail->str, value));

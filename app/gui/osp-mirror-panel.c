@@ -333,10 +333,15 @@ estimate_done (GObject      *source,
     {
       if (!self->disposed && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         set_error (self, error->message);
+      else if (!self->disposed)
+        gtk_label_set_text (self->fit_label, _("Stopped: no plane was estimated."));
       return;
     }
   if (self->model == NULL || self->disposed)
     return;
+  /* The status never stays on "Estimating…" once the work has ended. */
+  gtk_label_set_text (self->fit_label, _("Plane estimated. Adjust it with its gizmo if needed, "
+                                         "then make the template."));
   self->plane = work->plane;
   self->residual = work->residual;
   self->symmetry = work->symmetry;
@@ -366,6 +371,13 @@ osp_mirror_panel_estimate (OspMirrorPanel *self)
   g_task_set_source_tag (task, osp_mirror_panel_estimate);
   g_task_set_task_data (task, work, work_data_free);
   g_task_run_in_thread (task, estimate_thread);
+}
+
+const char *
+osp_mirror_panel_get_status (OspMirrorPanel *self)
+{
+  g_return_val_if_fail (OSP_IS_MIRROR_PANEL (self), NULL);
+  return gtk_label_get_text (self->fit_label);
 }
 
 /* -- Mirror ------------------------------------------------------------------------------- */
@@ -592,6 +604,8 @@ register_done (GObject      *source,
     {
       if (!self->disposed && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         set_error (self, error->message);
+      else if (!self->disposed)
+        gtk_label_set_text (self->fit_label, _("Stopped: the template was not registered."));
       return;
     }
   if (self->disposed || self->template_model == NULL ||

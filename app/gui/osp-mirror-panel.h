@@ -41,6 +41,8 @@ void        osp_mirror_panel_estimate        (OspMirrorPanel *self);
 void        osp_mirror_panel_mirror          (OspMirrorPanel *self);
 void        osp_mirror_panel_register        (OspMirrorPanel *self);
 gboolean    osp_mirror_panel_get_busy        (OspMirrorPanel *self);
+/* The status line under the plane (what is running, what was found, what to do next). */
+const char *osp_mirror_panel_get_status      (OspMirrorPanel *self);
 
 /* The plane (estimated or adjusted); FALSE before an estimate. */
 gboolean    osp_mirror_panel_get_plane       (OspMirrorPanel *self,

@@ -23,6 +23,10 @@ struct _OspSliceGroup
   GArray           *plane_rgb;     /* float */
   GArray           *marks;         /* double */
   GArray           *mark_rgb;      /* float */
+  GArray           *measure_segments; /* float × 6: distances, angle legs */
+  GArray           *measure_markers;  /* float × 3: landmarks */
+  GArray           *label_points;     /* float × 3 */
+  GPtrArray        *labels;           /* char *, parallel */
   const guint8     *mask;
   guint32           mask_dims[3];
   float             mask_index_to_lps[16];
@@ -218,6 +222,54 @@ osp_slice_group_set_marks (OspSliceGroup *self,
   changed (self);
 }
 
+void
+osp_slice_group_set_measurements (OspSliceGroup      *self,
+                                  const float        *segments,
+                                  guint               n_segments,
+                                  const float        *markers,
+                                  guint               n_markers,
+                                  const float        *label_points,
+                                  const char *const  *labels,
+                                  guint               n_labels)
+{
+  g_return_if_fail (OSP_IS_SLICE_GROUP (self));
+  g_return_if_fail (n_segments == 0 || segments != NULL);
+  g_return_if_fail (n_markers == 0 || markers != NULL);
+  g_return_if_fail (n_labels == 0 || (label_points != NULL && labels != NULL));
+
+  g_array_set_size (self->measure_segments, 0);
+  g_array_append_vals (self->measure_segments, segments, 6 * n_segments);
+  g_array_set_size (self->measure_markers, 0);
+  g_array_append_vals (self->measure_markers, markers, 3 * n_markers);
+  g_array_set_size (self->label_points, 0);
+  g_array_append_vals (self->label_points, label_points, 3 * n_labels);
+  g_ptr_array_set_size (self->labels, 0);
+  for (guint i = 0; i < n_labels; i++)
+    g_ptr_array_add (self->labels, g_strdup (labels[i]));
+  changed (self);
+}
+
+void
+osp_slice_group_get_measurements (OspSliceGroup       *self,
+                                  const float        **out_segments,
+                                  guint               *out_n_segments,
+                                  const float        **out_markers,
+                                  guint               *out_n_markers,
+                                  const float        **out_label_points,
+                                  const char *const  **out_labels,
+                                  guint               *out_n_labels)
+{
+  g_return_if_fail (OSP_IS_SLICE_GROUP (self));
+
+  *out_segments = (const float *) (void *) self->measure_segments->data;
+  *out_n_segments = self->measure_segments->len / 6;
+  *out_markers = (const float *) (void *) self->measure_markers->data;
+  *out_n_markers = self->measure_markers->len / 3;
+  *out_label_points = (const float *) (void *) self->label_points->data;
+  *out_labels = (const char *const *) self->labels->pdata;
+  *out_n_labels = self->labels->len;
+}
+
 const double *
 osp_slice_group_get_marks (OspSliceGroup  *self,
                            const float   **out_rgb,
@@ -301,6 +353,10 @@ osp_slice_group_finalize (GObject *object)
   g_array_unref (self->plane_rgb);
   g_array_unref (self->marks);
   g_array_unref (self->mark_rgb);
+  g_array_unref (self->measure_segments);
+  g_array_unref (self->measure_markers);
+  g_array_unref (self->label_points);
+  g_ptr_array_unref (self->labels);
   osp_slice_textures_unref (self->textures);
   G_OBJECT_CLASS (osp_slice_group_parent_class)->finalize (object);
 }
@@ -335,6 +391,10 @@ osp_slice_group_init (OspSliceGroup *self)
   self->plane_rgb = g_array_new (FALSE, FALSE, sizeof (float));
   self->marks = g_array_new (FALSE, FALSE, sizeof (double));
   self->mark_rgb = g_array_new (FALSE, FALSE, sizeof (float));
+  self->measure_segments = g_array_new (FALSE, FALSE, sizeof (float));
+  self->measure_markers = g_array_new (FALSE, FALSE, sizeof (float));
+  self->label_points = g_array_new (FALSE, FALSE, sizeof (float));
+  self->labels = g_ptr_array_new_with_free_func (g_free);
   /* The textures are GL names of the views' share group; the views' renderers hold
    * references and the last one freed deletes them. */
   self->textures = osp_slice_textures_new ();

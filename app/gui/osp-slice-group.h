@@ -69,6 +69,26 @@ const double     *osp_slice_group_get_marks     (OspSliceGroup  *self,
                                                  const float   **out_rgb,
                                                  guint          *out_n_points);
 
+/* Landmarks and measurements, drawn on each slice where they lie near it: segments (6 floats
+ * each: distances, angle legs), markers (3 floats: landmarks) and labels (a text at a point:
+ * names and values), LPS mm.  Replaces what was set before. */
+void              osp_slice_group_set_measurements (OspSliceGroup     *self,
+                                                    const float       *segments,
+                                                    guint              n_segments,
+                                                    const float       *markers,
+                                                    guint              n_markers,
+                                                    const float       *label_points,
+                                                    const char *const *labels,
+                                                    guint              n_labels);
+void              osp_slice_group_get_measurements (OspSliceGroup      *self,
+                                                    const float       **out_segments,
+                                                    guint              *out_n_segments,
+                                                    const float       **out_markers,
+                                                    guint              *out_n_markers,
+                                                    const float       **out_label_points,
+                                                    const char *const **out_labels,
+                                                    guint              *out_n_labels);
+
 /* A binary mask (voxels non-zero inside) on a grid of `dims` placed by index_to_lps (16
  * floats, column-major), kept valid by the caller until replaced or cleared; NULL clears.
  * After painting, osp_slice_group_mask_changed names the changed box (inclusive). */

@@ -16,6 +16,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "osp-gui-private.h"
 #include "osp-model.h"
 
 typedef struct
@@ -43,6 +44,9 @@ struct _OspSliceView
   GtkLabel         *title_label;
   GtkLabel         *info_label;
   GtkWidget        *empty_label;
+  GtkWidget        *measure_area;  /* landmarks and measurements near the slice */
+  GPtrArray        *drawn_labels;  /* the labels drawn last (char *) ... */
+  GArray           *drawn_points;  /* ... and where (double x, y, widget pixels) */
   GtkScale         *slider;
   gboolean          updating_slider;
 
@@ -422,7 +426,148 @@ on_gl_render (GtkGLArea    *area,
         }
     }
   self->n_frames++;
+  gtk_widget_queue_draw (self->measure_area);
   return TRUE;
+}
+
+/* -- Measurements ------------------------------------------------------------------------ */
+
+/* Landmarks and measurements are drawn on a slice where they lie within this distance of it
+ * (mm): a slab about as thick as a few CT slices. */
+#define NEAR_SLICE_MM 2.0
+
+static void
+lps_to_widget (OspSliceView         *self,
+               const OspSliceCamera *camera,
+               const float          *point,
+               double               *x,
+               double               *y)
+{
+  const double lps[3] = { point[0], point[1], point[2] };
+  int width, height, s = scale_factor (self);
+
+  device_size (self, &width, &height);
+  osp_slice_camera_lps_to_pixel (camera, width, height, lps, x, y);
+  *x /= s;
+  *y /= s;
+}
+
+static void
+draw_measurements (GtkDrawingArea *area,
+                   cairo_t        *cr,
+                   int             width,
+                   int             height,
+                   gpointer        data)
+{
+  OspSliceView *self = data;
+  g_autoptr(GArray) placed = g_array_new (FALSE, FALSE, sizeof (GdkRectangle));
+  const float *segments, *markers, *label_points;
+  const char *const *labels;
+  guint n_segments, n_markers, n_labels;
+  OspSliceCamera camera;
+  int n = osp_slice_axis_normal_index (self->axis);
+  double slice;
+
+  g_ptr_array_set_size (self->drawn_labels, 0);
+  g_array_set_size (self->drawn_points, 0);
+  if (osp_slice_group_get_volume (self->group) == NULL)
+    return;
+  osp_slice_group_get_measurements (self->group, &segments, &n_segments, &markers, &n_markers,
+                                    &label_points, &labels, &n_labels);
+  if (n_segments + n_markers + n_labels == 0)
+    return;
+  ensure_fitted (self);
+  current_camera (self, &camera);
+  slice = camera.center[n];
+
+  /* The part of each line within the slab, projected on the slice. */
+  cairo_set_line_width (cr, 2.0);
+  cairo_set_source_rgb (cr, 1.0, 0.85, 0.1);
+  for (guint i = 0; i < n_segments; i++)
+    {
+      const float *a = segments + 6 * i, *b = a + 3;
+      double da = a[n] - slice, db = b[n] - slice, t0 = 0.0, t1 = 1.0, x0, y0, x1, y1;
+      float pa[3], pb[3];
+
+      if (fabs (db - da) < 1e-9)
+        {
+          if (fabs (da) > NEAR_SLICE_MM)
+            continue;
+        }
+      else
+        {
+          double ta = (-NEAR_SLICE_MM - da) / (db - da), tb = (NEAR_SLICE_MM - da) / (db - da);
+
+          t0 = MAX (0.0, MIN (ta, tb));
+          t1 = MIN (1.0, MAX (ta, tb));
+          if (t0 >= t1)
+            continue;
+        }
+      for (guint k = 0; k < 3; k++)
+        {
+          pa[k] = (float) (a[k] + t0 * (b[k] - a[k]));
+          pb[k] = (float) (a[k] + t1 * (b[k] - a[k]));
+        }
+      lps_to_widget (self, &camera, pa, &x0, &y0);
+      lps_to_widget (self, &camera, pb, &x1, &y1);
+      cairo_move_to (cr, x0, y0);
+      cairo_line_to (cr, x1, y1);
+      cairo_stroke (cr);
+    }
+  /* Landmarks as red rings. */
+  cairo_set_source_rgb (cr, 0.95, 0.2, 0.25);
+  for (guint i = 0; i < n_markers; i++)
+    {
+      double x, y;
+
+      if (fabs (markers[3 * i + n] - slice) > NEAR_SLICE_MM)
+        continue;
+      lps_to_widget (self, &camera, markers + 3 * i, &x, &y);
+      cairo_new_sub_path (cr);
+      cairo_arc (cr, x, y, 5.0, 0, 2 * G_PI);
+      cairo_stroke (cr);
+    }
+  /* Names and values beside their points, as in the 3D view. */
+  for (guint i = 0; i < n_labels; i++)
+    {
+      double x, y;
+
+      if (fabs (label_points[3 * i + n] - slice) > NEAR_SLICE_MM)
+        continue;
+      lps_to_widget (self, &camera, label_points + 3 * i, &x, &y);
+      x += 8.0;
+      y -= 8.0;
+      if (x > width || y < 0)
+        continue;
+      g_ptr_array_add (self->drawn_labels, g_strdup (labels[i]));
+      g_array_append_val (self->drawn_points, x);
+      g_array_append_val (self->drawn_points, y);
+      osp_label_draw (GTK_WIDGET (area), cr, placed, x, y, labels[i]);
+    }
+}
+
+guint
+osp_slice_view_get_n_drawn_labels (OspSliceView *self)
+{
+  g_return_val_if_fail (OSP_IS_SLICE_VIEW (self), 0);
+  return self->drawn_labels->len;
+}
+
+const char *
+osp_slice_view_get_drawn_label (OspSliceView *self,
+                                guint         index,
+                                double       *out_x,
+                                double       *out_y)
+{
+  g_return_val_if_fail (OSP_IS_SLICE_VIEW (self), NULL);
+
+  if (index >= self->drawn_labels->len)
+    return NULL;
+  if (out_x != NULL)
+    *out_x = g_array_index (self->drawn_points, double, 2 * index);
+  if (out_y != NULL)
+    *out_y = g_array_index (self->drawn_points, double, 2 * index + 1);
+  return g_ptr_array_index (self->drawn_labels, index);
 }
 
 /* -- Group ----------------------------------------------------------------------------------- */
@@ -762,6 +907,8 @@ osp_slice_view_finalize (GObject *object)
   OspSliceView *self = OSP_SLICE_VIEW (object);
 
   g_ptr_array_unref (self->entries);
+  g_ptr_array_unref (self->drawn_labels);
+  g_array_unref (self->drawn_points);
   g_free (self->gl_error);
   g_free (self->info);
   G_OBJECT_CLASS (osp_slice_view_parent_class)->finalize (object);
@@ -816,6 +963,13 @@ osp_slice_view_init (OspSliceView *self)
   gtk_widget_set_hexpand (self->overlay, TRUE);
   gtk_widget_set_vexpand (GTK_WIDGET (self->gl_area), TRUE);
   gtk_overlay_set_child (GTK_OVERLAY (self->overlay), GTK_WIDGET (self->gl_area));
+  self->drawn_labels = g_ptr_array_new_with_free_func (g_free);
+  self->drawn_points = g_array_new (FALSE, FALSE, sizeof (double));
+  self->measure_area = gtk_drawing_area_new ();
+  gtk_widget_set_can_target (self->measure_area, FALSE);
+  gtk_drawing_area_set_draw_func (GTK_DRAWING_AREA (self->measure_area), draw_measurements, self,
+                                  NULL);
+  gtk_overlay_add_overlay (GTK_OVERLAY (self->overlay), self->measure_area);
 
   box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
   gtk_widget_set_halign (box, GTK_ALIGN_START);

@@ -46,6 +46,13 @@ void          osp_slice_view_step           (OspSliceView  *self,
                                              int            steps);
 void          osp_slice_view_set_tool_active (OspSliceView *self,
                                               gboolean      active);
+/* The landmark and measurement labels drawn last (those near the slice), and where: the
+ * bottom-left corner of the text, widget pixels (tests). */
+guint         osp_slice_view_get_n_drawn_labels (OspSliceView *self);
+const char   *osp_slice_view_get_drawn_label (OspSliceView  *self,
+                                              guint          index,
+                                              double        *out_x,
+                                              double        *out_y);
 /* Frames drawn since creation (tests). */
 guint         osp_slice_view_get_n_frames   (OspSliceView  *self);
 

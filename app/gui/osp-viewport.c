@@ -98,6 +98,18 @@ struct _OspViewport
   GBytes             *readback;
   int                 readback_width, readback_height;
 
+  GtkWidget          *label_area;  /* text labels at world points, over the GL area */
+  GArray             *label_points; /* float × 3 */
+  GPtrArray          *label_texts;
+
+  GtkWidget          *views_box;    /* the view buttons and Fit All, or ... */
+  GtkWidget          *views_separator;
+  GtkWidget          *fit_button;
+  GtkWidget          *views_menu;   /* ... one menu of them when the view is narrow */
+  int                 full_toolbar_width; /* natural width with every button shown */
+  int                 overlay_width;
+  guint               toolbar_source;
+
   gboolean            wireframe;
   gboolean            section;
   OspSliceGroup      *slice_group;
@@ -1031,11 +1043,201 @@ on_gl_render (GtkGLArea    *area,
       self->model_shown = TRUE;
       gtk_gl_area_queue_render (self->gl_area);
     }
+  if (self->label_texts->len > 0)
+    gtk_widget_queue_draw (self->label_area);
   g_signal_emit (self, signals[SIGNAL_FRAME_DRAWN], 0);
   /* Only after a frame is out: the first picture must not wait for coarse levels, topology
    * reports or picking trees. */
   maybe_make_details (self);
   return TRUE;
+}
+
+/* -- Labels ------------------------------------------------------------------------------- */
+
+/* Where label i is drawn: the bottom-left corner of its text, beside its anchor. */
+static gboolean
+label_origin (OspViewport *self,
+              guint        i,
+              double      *x,
+              double      *y)
+{
+  vec3 pixel;
+
+  if (i >= self->label_texts->len ||
+      !osp_camera_project (&self->camera, &g_array_index (self->label_points, float, 3 * i),
+                           pixel) ||
+      pixel[2] < -1.0f || pixel[2] > 1.0f)
+    return FALSE;
+  *x = pixel[0] + 8.0;
+  *y = pixel[1] - 8.0;
+  return *x < self->camera.width && *y > 0.0;
+}
+
+static void
+draw_labels (GtkDrawingArea *area,
+             cairo_t        *cr,
+             int             width,
+             int             height,
+             gpointer        data)
+{
+  OspViewport *self = data;
+  g_autoptr(GArray) placed = g_array_new (FALSE, FALSE, sizeof (GdkRectangle));
+
+  if (self->renderer == NULL)
+    return;
+  update_camera_size (self);
+  for (guint i = 0; i < self->label_texts->len; i++)
+    {
+      double x, y;
+
+      if (!label_origin (self, i, &x, &y))
+        continue;
+      osp_label_draw (GTK_WIDGET (area), cr, placed, x, y,
+                      g_ptr_array_index (self->label_texts, i));
+    }
+}
+
+void
+osp_viewport_set_labels (OspViewport        *self,
+                         const float        *points,
+                         const char *const  *texts,
+                         guint               n)
+{
+  g_return_if_fail (OSP_IS_VIEWPORT (self));
+  g_return_if_fail (n == 0 || (points != NULL && texts != NULL));
+
+  g_array_set_size (self->label_points, 0);
+  g_array_append_vals (self->label_points, points, 3 * n);
+  g_ptr_array_set_size (self->label_texts, 0);
+  for (guint i = 0; i < n; i++)
+    g_ptr_array_add (self->label_texts, g_strdup (texts[i]));
+  gtk_widget_queue_draw (self->label_area);
+}
+
+guint
+osp_viewport_get_n_labels (OspViewport *self)
+{
+  g_return_val_if_fail (OSP_IS_VIEWPORT (self), 0);
+  return self->label_texts->len;
+}
+
+const char *
+osp_viewport_get_label (OspViewport *self,
+                        guint        index,
+                        double      *out_x,
+                        double      *out_y)
+{
+  double x = -1, y = -1;
+
+  g_return_val_if_fail (OSP_IS_VIEWPORT (self), NULL);
+
+  if (index >= self->label_texts->len)
+    return NULL;
+  update_camera_size (self);
+  if (!label_origin (self, index, &x, &y))
+    x = y = -1;
+  if (out_x != NULL)
+    *out_x = x;
+  if (out_y != NULL)
+    *out_y = y;
+  return g_ptr_array_index (self->label_texts, index);
+}
+
+/* -- The toolbar -------------------------------------------------------------------------- */
+
+/* Room on either side of the toolbar (px). */
+#define TOOLBAR_MARGIN 8
+
+static gboolean
+toolbar_is_compact (OspViewport *self)
+{
+  return gtk_widget_get_visible (self->views_menu);
+}
+
+static void
+set_toolbar_compact (OspViewport *self,
+                     gboolean     compact)
+{
+  gtk_widget_set_visible (self->views_box, !compact);
+  gtk_widget_set_visible (self->views_separator, !compact);
+  gtk_widget_set_visible (self->fit_button, !compact);
+  gtk_widget_set_visible (self->views_menu, compact);
+}
+
+static gboolean
+update_toolbar (gpointer data)
+{
+  OspViewport *self = data;
+
+  self->toolbar_source = 0;
+  set_toolbar_compact (self, self->overlay_width < self->full_toolbar_width + 2 * TOOLBAR_MARGIN);
+  return G_SOURCE_REMOVE;
+}
+
+/* A view narrower than its toolbar (four views at 1024 × 700, a long translation) shows the
+ * anatomical views and Fit All as one menu: every action stays reachable, nothing is clipped. */
+static gboolean
+on_get_child_position (GtkOverlay    *overlay,
+                       GtkWidget     *widget,
+                       GdkRectangle  *allocation,
+                       OspViewport   *self)
+{
+  int width = gtk_widget_get_width (GTK_WIDGET (overlay));
+  gboolean compact;
+
+  if (widget != self->view_toolbar)
+    return FALSE;
+  if (!toolbar_is_compact (self))
+    gtk_widget_measure (widget, GTK_ORIENTATION_HORIZONTAL, -1, NULL, &self->full_toolbar_width,
+                        NULL, NULL);
+  self->overlay_width = width;
+  compact = width < self->full_toolbar_width + 2 * TOOLBAR_MARGIN;
+  /* Not while the overlay is being laid out: the next frame takes the change. */
+  if (compact != toolbar_is_compact (self) && self->toolbar_source == 0)
+    self->toolbar_source = g_idle_add (update_toolbar, self);
+  return FALSE;
+}
+
+gboolean
+osp_viewport_get_toolbar_compact (OspViewport *self)
+{
+  g_return_val_if_fail (OSP_IS_VIEWPORT (self), FALSE);
+  return toolbar_is_compact (self);
+}
+
+static GMenuModel *
+make_views_menu (void)
+{
+  static const struct
+  {
+    const char *view;
+    const char *label;
+  } views[] = {
+    { "anterior", NC_("view", "Anterior") },
+    { "posterior", NC_("view", "Posterior") },
+    { "right", NC_("view", "Right") },
+    { "left", NC_("view", "Left") },
+    { "superior", NC_("view", "Superior") },
+    { "inferior", NC_("view", "Inferior") },
+  };
+  GMenu *menu = g_menu_new ();
+  g_autoptr(GMenu) section = g_menu_new ();
+
+  for (guint i = 0; i < G_N_ELEMENTS (views); i++)
+    {
+      g_autoptr(GMenuItem) item = g_menu_item_new (g_dpgettext2 (NULL, "view", views[i].label),
+                                                   NULL);
+
+      g_menu_item_set_action_and_target_value (item, "viewport.set-view",
+                                               g_variant_new_string (views[i].view));
+      g_menu_append_item (section, item);
+    }
+  g_menu_append_section (menu, NULL, G_MENU_MODEL (section));
+  g_clear_object (&section);
+  section = g_menu_new ();
+  g_menu_append (section, _("Fit All"), "viewport.fit-all");
+  g_menu_append_section (menu, NULL, G_MENU_MODEL (section));
+  return G_MENU_MODEL (menu);
 }
 
 /* -- Overlays ----------------------------------------------------------------------------- */
@@ -1452,8 +1654,9 @@ on_drag_begin (GtkGestureDrag *gesture,
 
   if (button == GDK_BUTTON_PRIMARY && !(state & GDK_SHIFT_MASK))
     g_signal_emit (self, signals[SIGNAL_TOOL_DRAG_BEGIN], 0, x, y, &handled);
-  /* A tool's drag (a gizmo) is never a click, however short. */
-  self->press_dragged = handled;
+  /* A tool's drag (a gizmo) and a Shift+press (a pan) are never a click, however short: they
+   * neither select nor deselect where they end. */
+  self->press_dragged = handled || (button == GDK_BUTTON_PRIMARY && (state & GDK_SHIFT_MASK));
   if (handled)
     self->drag_mode = DRAG_TOOL;
   else if (button == GDK_BUTTON_MIDDLE ||
@@ -1749,6 +1952,7 @@ osp_viewport_dispose (GObject *object)
 
   g_clear_handle_id (&self->hover_source, g_source_remove);
   g_clear_handle_id (&self->wheel_source, g_source_remove);
+  g_clear_handle_id (&self->toolbar_source, g_source_remove);
   cancel_bvh (self);
   cancel_details (self);
   g_clear_pointer (&self->offered, osp_render_mesh_unref);
@@ -1766,6 +1970,8 @@ osp_viewport_finalize (GObject *object)
 
   g_ptr_array_unref (self->entries);
   g_ptr_array_unref (self->overlays);
+  g_array_unref (self->label_points);
+  g_ptr_array_unref (self->label_texts);
   g_free (self->gl_error);
   g_clear_pointer (&self->readback, g_bytes_unref);
   G_OBJECT_CLASS (osp_viewport_parent_class)->finalize (object);
@@ -1830,6 +2036,10 @@ osp_viewport_class_init (OspViewportClass *klass)
   gtk_widget_class_bind_template_child (widget_class, OspViewport, overlay);
   gtk_widget_class_bind_template_child (widget_class, OspViewport, gl_area);
   gtk_widget_class_bind_template_child (widget_class, OspViewport, view_toolbar);
+  gtk_widget_class_bind_template_child (widget_class, OspViewport, views_box);
+  gtk_widget_class_bind_template_child (widget_class, OspViewport, views_separator);
+  gtk_widget_class_bind_template_child (widget_class, OspViewport, fit_button);
+  gtk_widget_class_bind_template_child (widget_class, OspViewport, views_menu);
   gtk_widget_class_bind_template_child (widget_class, OspViewport, status_label);
   gtk_widget_class_bind_template_child (widget_class, OspViewport, message_page);
 
@@ -1858,6 +2068,24 @@ osp_viewport_init (OspViewport *self)
   self->overlays = g_ptr_array_new_with_free_func (overlay_free);
   osp_camera_init (&self->camera);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "viewport.show-slices", FALSE);
+
+  /* Labels (measured values, landmark names) over the picture, under the toolbar; they never
+   * take the pointer. */
+  self->label_points = g_array_new (FALSE, FALSE, sizeof (float));
+  self->label_texts = g_ptr_array_new_with_free_func (g_free);
+  self->label_area = gtk_drawing_area_new ();
+  gtk_widget_set_can_target (self->label_area, FALSE);
+  gtk_drawing_area_set_draw_func (GTK_DRAWING_AREA (self->label_area), draw_labels, self, NULL);
+  gtk_overlay_add_overlay (self->overlay, self->label_area);
+  gtk_widget_insert_after (self->label_area, GTK_WIDGET (self->overlay),
+                           GTK_WIDGET (self->gl_area));
+  {
+    g_autoptr(GMenuModel) menu = make_views_menu ();
+
+    gtk_menu_button_set_menu_model (GTK_MENU_BUTTON (self->views_menu), menu);
+  }
+  g_signal_connect (self->overlay, "get-child-position", G_CALLBACK (on_get_child_position),
+                    self);
 
   gtk_gl_area_set_required_version (self->gl_area, 3, 3);
   g_signal_connect (self->gl_area, "realize", G_CALLBACK (on_gl_realize), self);

@@ -51,6 +51,9 @@ void             osp_viewport_set_section      (OspViewport        *self,
                                                 guint               axis,
                                                 double              position);
 const OspCamera *osp_viewport_get_camera       (OspViewport        *self);
+/* Whether the toolbar shows the anatomical views and Fit All as one "Views" menu (the view is
+ * too narrow for their buttons). */
+gboolean         osp_viewport_get_toolbar_compact (OspViewport     *self);
 
 /* The slice views' group: its CT (uploaded once for all the window's views), crosshair and
  * window/level give the slice planes drawn inside the scene while "show-slices" is on (the
@@ -124,6 +127,21 @@ void             osp_viewport_set_model_vertex_colors (OspViewport  *self,
                                                        OspModel     *model,
                                                        const guint8 *rgb);
 void             osp_viewport_queue_draw       (OspViewport        *self);
+
+/* Text labels (any script) anchored at world points (3 floats each), drawn beside their
+ * anchors over the picture and following the camera; replaces the labels set before. */
+void             osp_viewport_set_labels       (OspViewport        *self,
+                                                const float        *points,
+                                                const char *const  *texts,
+                                                guint               n);
+guint            osp_viewport_get_n_labels     (OspViewport        *self);
+/* Label `index`'s text, and where the bottom-left corner of its text is drawn (widget pixels,
+ * before it is moved below a label it would cover; -1 when its anchor is off the picture);
+ * NULL past the end. */
+const char      *osp_viewport_get_label        (OspViewport        *self,
+                                                guint               index,
+                                                double             *out_x,
+                                                double             *out_y);
 
 /* Frames drawn so far ("frame-drawn" is emitted after each). */
 guint            osp_viewport_get_n_frames     (OspViewport        *self);
