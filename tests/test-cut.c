@@ -730,18 +730,21 @@ draw_planes (GRand         *rand,
       c[i] = (box.min[i] + box.max[i]) / 2;
       /* Inside for the convex solids; for the bone the middle third of its box, which the
        * bone crosses often enough. */
-      point[i] = c[i] + (float) g_rand_double_range (rand, -0.25, 0.25) * (box.max[i] - box.min[i]);
+      point[i] = c[i] + (float) g_rand_double_range (rand, -0.25, 0.25) *
+                        (box.max[i] - box.min[i]);
     }
   if (kind == PLANES_CORNER_ON_SURFACE)
     {
       /* A point inside a triangle: at a vertex of the box, the exact pieces themselves may
        * touch only at that corner (not a manifold, whatever the arithmetic). */
-      const guint32 *t = osp_mesh_get_indices (mesh) +
-                         3 * (gsize) g_rand_int_range (rand, 0, (gint32) osp_mesh_get_n_triangles (mesh));
-      double u = g_rand_double_range (rand, 0.05, 0.9), v = g_rand_double_range (rand, 0.05, 0.95 - u);
+      gint32 n_t = (gint32) osp_mesh_get_n_triangles (mesh);
+      const guint32 *t = osp_mesh_get_indices (mesh) + 3 * (gsize) g_rand_int_range (rand, 0, n_t);
+      double u = g_rand_double_range (rand, 0.05, 0.9);
+      double v = g_rand_double_range (rand, 0.05, 0.95 - u);
 
       for (int i = 0; i < 3; i++)
-        point[i] = (float) ((1 - u - v) * x[3 * t[0] + i] + u * x[3 * t[1] + i] + v * x[3 * t[2] + i]);
+        point[i] = (float) ((1 - u - v) * x[3 * t[0] + i] + u * x[3 * t[1] + i] +
+                            v * x[3 * t[2] + i]);
     }
   for (guint j = 0; j < n_planes; j++)
     {

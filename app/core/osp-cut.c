@@ -1211,8 +1211,11 @@ box_around (const OspMesh *mesh)
   pad = 1.0 + 0.1 * sqrt (diag);
   for (int c = 0; c < 8; c++)
     {
-      p[3 * c] = (float) ((c == 1 || c == 2 || c == 5 || c == 6) ? box.max[0] + pad : box.min[0] - pad);
-      p[3 * c + 1] = (float) ((c == 2 || c == 3 || c == 6 || c == 7) ? box.max[1] + pad : box.min[1] - pad);
+      gboolean high_x = c == 1 || c == 2 || c == 5 || c == 6;
+      gboolean high_y = c == 2 || c == 3 || c == 6 || c == 7;
+
+      p[3 * c] = (float) (high_x ? box.max[0] + pad : box.min[0] - pad);
+      p[3 * c + 1] = (float) (high_y ? box.max[1] + pad : box.min[1] - pad);
       p[3 * c + 2] = (float) (c >= 4 ? box.max[2] + pad : box.min[2] - pad);
     }
   return osp_mesh_new (p, 8, faces, 12);
