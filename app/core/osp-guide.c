@@ -27,7 +27,7 @@
 #define MAX_VOXELS     (48u * 1000u * 1000u)
 #define FIELD_SCALE    1000.0   /* int16 field units per mm: 1 µm steps, ±32 mm range */
 #define END_WALL       4.0      /* mm of material closing each end of a slot */
-#define LABEL_HEIGHT   9.0      /* mm, capital letters */
+#define LABEL_HEIGHT   5.5      /* mm, capital letters */
 #define LABEL_STROKE   1.9      /* mm: more than the print check's minimum wall */
 #define LABEL_RAISE    0.8      /* mm above the shell */
 #define MIN_FACING     0.26     /* cos 75°: steeper bone is not patch */
