@@ -45,6 +45,41 @@ assert_saw_path_clear (OspMesh    *guide,
   g_assert_cmpuint (n_inside, ==, 0);
 }
 
+/* Nothing of the guide in the saw path of plane n·x = d (its slab of half the slot width,
+ * less 0.02 mm) within the xy box [-x_half, x_half] × [-y_half, y_half] (the bone's section
+ * and 5 mm beyond), from z_min to z_max; the insertion direction is z. */
+static void
+assert_plane_path_clear (OspMesh        *guide,
+                         const OspPlane *plane,
+                         float           half_slot,
+                         float           x_half,
+                         float           y_half,
+                         float           z_min,
+                         float           z_max)
+{
+  g_autoptr(OspBvh) bvh = osp_bvh_new (guide);
+  const float *n = plane->normal;
+  float b[3] = { n[1], -n[0], 0 }, len = sqrtf (b[0] * b[0] + b[1] * b[1]);
+  guint n_inside = 0, count = 0;
+
+  b[0] /= len;
+  b[1] /= len;
+  for (float sb = -80; sb <= 80; sb += 0.5f)
+    for (float z = z_min; z <= z_max; z += 0.5f)
+      for (float dn = -half_slot + 0.02f; dn <= half_slot - 0.02f; dn += 0.1f)
+        {
+          float p[3] = { (plane->d + dn) * n[0] + sb * b[0], (plane->d + dn) * n[1] + sb * b[1],
+                         z };
+
+          if (fabsf (p[0]) > x_half || fabsf (p[1]) > y_half)
+            continue;
+          count++;
+          n_inside += osp_bvh_is_inside (bvh, p);
+        }
+  g_assert_cmpuint (count, >, 1000);
+  g_assert_cmpuint (n_inside, ==, 0);
+}
+
 /* A 60 × 40 × 30 mm box centred on the origin: its top face is z = 15. */
 static OspMesh *
 make_bone (void)
@@ -156,6 +191,48 @@ test_automatic_direction (void)
   g_assert_cmpuint (report.n_in_saw_path, ==, 0);
 }
 
+/* A wedge: two planes meeting at 25° along a vertical line through (−5, 0), inside the box.
+ * One guide: both slots open across the section and 5 mm beyond, each slot's mid-plane on
+ * its plane, and no sliver between them near the line (the print check passes). */
+static void
+test_wedge (void)
+{
+  g_autoptr(OspMesh) bone = make_bone ();
+  g_autoptr(OspMesh) guide = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(OspGuideReport) report = { 0 };
+  OspGuideParams params;
+  const double angle = 25 * G_PI / 180;
+  OspPlane planes[2] = {
+    { { 1, 0, 0 }, -5 },
+    { { (float) cos (angle), (float) sin (angle), 0 }, (float) (-5 * cos (angle)) },
+  };
+  double half;
+
+  osp_guide_params_init (&params);
+  params.direction[2] = 1;
+  guide = osp_guide_make (bone, planes, 2, &params, &report, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (guide);
+  half = params.blade / 2 + params.clearance;
+  g_assert_true (report.closed);
+  g_assert_cmpuint (report.n_components, ==, 1);
+  g_assert_cmpuint (report.n_overlap, ==, 0);
+  g_assert_cmpuint (report.n_undercut, ==, 0);
+  g_assert_cmpuint (report.n_in_saw_path, ==, 0);
+  for (guint s = 0; s < 2; s++)
+    {
+      g_test_message ("wedge slot %u: mid-plane %.4f mm, %.4f°", s + 1,
+                      report.slot_offset_error[s], report.slot_angle_error[s]);
+      g_assert_cmpfloat (report.slot_offset_error[s], <, 0.05);
+      g_assert_cmpfloat (report.slot_angle_error[s], <, 0.1);
+      assert_plane_path_clear (guide, &planes[s], (float) half, 35, 25, 15 - 2, 15 + 14);
+    }
+  g_test_message ("wedge guide: thinnest wall %.3f mm", report.min_wall);
+  g_assert_true (report.print_ready);
+  g_assert_cmpfloat (report.min_wall, >=, 1.5);
+}
+
 static void
 test_refusals (void)
 {
@@ -257,6 +334,32 @@ test_hemipelvis (void)
     g_assert_cmpfloat (report.pin_bone_depth[q], >, 5);
   g_test_message ("hemipelvis guide: thinnest wall %.3f mm, print check %s", report.min_wall,
                   report.print_ready ? "passed" : "failed");
+
+  /* A wedge: a second plane turned 20° about the insertion direction, meeting the first on
+   * the bone (a 0.3 mm grid keeps the two slots' grid within bounds). */
+  {
+    OspPlane wedge[2] = { plane, { { 0.2196f, -0.0727f, 0.9731f }, 375.06f } };
+    g_auto(OspGuideReport) wr = { 0 };
+    g_autoptr(OspMesh) wguide = NULL;
+
+    memcpy (params.direction, report.direction, sizeof params.direction);
+    params.voxel = 0.3;
+    params.label = NULL;
+    wguide = osp_guide_make (bone, wedge, 2, &params, &wr, NULL, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_true (wr.closed);
+    g_assert_cmpuint (wr.n_components, ==, 1);
+    g_assert_cmpuint (wr.n_overlap, ==, 0);
+    g_assert_cmpuint (wr.n_undercut, ==, 0);
+    g_assert_cmpuint (wr.n_in_saw_path, ==, 0);
+    for (guint s = 0; s < 2; s++)
+      {
+        g_assert_cmpfloat (wr.slot_offset_error[s], <, 0.05);
+        g_assert_cmpfloat (wr.slot_angle_error[s], <, 0.1);
+      }
+    g_test_message ("hemipelvis wedge guide: thinnest wall %.3f mm, print check %s",
+                    wr.min_wall, wr.print_ready ? "passed" : "failed");
+  }
 }
 
 int
@@ -266,6 +369,7 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/guide/box", test_box);
   g_test_add_func ("/guide/automatic-direction", test_automatic_direction);
+  g_test_add_func ("/guide/wedge", test_wedge);
   g_test_add_func ("/guide/refusals", test_refusals);
   g_test_add_func ("/guide/hemipelvis", test_hemipelvis);
   return g_test_run ();

@@ -27,11 +27,12 @@
 #define MAX_VOXELS     (48u * 1000u * 1000u)
 #define FIELD_SCALE    1000.0   /* int16 field units per mm: 1 µm steps, ±32 mm range */
 #define END_WALL       4.0      /* mm of material closing each end of a slot */
-#define LABEL_HEIGHT   9.0      /* mm, capital letters */
+#define LABEL_HEIGHT   5.5      /* mm, capital letters */
 #define LABEL_STROKE   1.9      /* mm: more than the print check's minimum wall */
 #define LABEL_RAISE    0.8      /* mm above the shell */
 #define MIN_FACING     0.26     /* cos 75°: steeper bone is not patch */
-#define SCALLOP        0.02     /* mm: see remove_fins() */
+#define FACE_WINDOW    0.03     /* mm: corners this near a slot face count as on it */
+#define MIN_WEDGE_ANGLE 10.0    /* degrees: see check_slots_apart() */
 #define SLOT_MARGIN    0.003    /* mm each slot face stands off its plane ± half the width */
 #define CHANNEL_SAGITTA 0.01    /* mm: a 0.25 mm chord of a 1.1 mm circle is 0.007 inside it */
 
@@ -806,30 +807,53 @@ find_patch (Builder *B, GError **error)
   return TRUE;
 }
 
-/* Two slots collide when their walls overlap where the guide stands. */
+/* Two planes that meet at an angle (a wedge) make one guide: each saw path is taken out of
+ * the field and the opening of remove_fins() removes whatever is left between them thinner
+ * than the minimum wall, so near the line where they meet the two slots join into one
+ * captured opening with no brittle sliver between them.  Nearly parallel planes (less than
+ * MIN_WEDGE_ANGLE apart) whose slots come closer than the minimum wall where both walls stand
+ * on the bone would merge into one wide slot that guides neither cut: refused. */
 static gboolean
 check_slots_apart (Builder *B, GError **error)
 {
+  OspPrintCheckOptions check;
+
+  osp_print_check_options_init (&check);
   for (guint s = 0; s < B->n_slots; s++)
     for (guint q = s + 1; q < B->n_slots; q++)
-      for (int j = 0; j < B->ny; j++)
-        for (int i = 0; i < B->nx; i++)
-          {
-            gsize c = i + (gsize) B->nx * j;
-            float x[3];
+      {
+        const Slot *S = &B->slots[s], *Q = &B->slots[q];
+        double cosine = dot3 (S->n, Q->n), angle = acos (CLAMP (fabs (cosine), 0.0, 1.0));
+        double gap = INFINITY;
 
-            if (B->top[c] == NO_BONE)
-              continue;
-            column_point (B, i, j, B->top[c] + B->p->fit_gap + B->p->slot_height * 0.5, x);
-            if (slot_wall_2d (B, &B->slots[s], x) <= 0 && slot_wall_2d (B, &B->slots[q], x) <= 0)
-              {
-                g_set_error (error, OSP_ERROR, OSP_ERROR_FAILED,
-                             _("The slots of cut planes %u and %u collide on the bone: planes "
-                               "that meet under the guide (a wedge) need one guide each"),
-                             s + 1, q + 1);
-                return FALSE;
-              }
+        if (angle >= MIN_WEDGE_ANGLE * G_PI / 180)
+          continue;
+        for (int j = 0; j < B->ny; j++)
+          for (int i = 0; i < B->nx; i++)
+            {
+              gsize c = i + (gsize) B->nx * j;
+              float x[3];
+
+              if (B->top[c] == NO_BONE)
+                continue;
+              column_point (B, i, j, B->top[c] + B->p->fit_gap + B->p->slot_height * 0.5, x);
+              if (slot_wall_2d (B, S, x) > 0 || slot_wall_2d (B, Q, x) > 0)
+                continue;
+              gap = MIN (gap, fabs ((dot3 (S->n, x) - S->d) -
+                                    (cosine > 0 ? 1 : -1) * (dot3 (Q->n, x) - Q->d)) -
+                              2 * B->half_slot);
+            }
+        if (gap < check.min_wall)
+          {
+            g_set_error (error, OSP_ERROR, OSP_ERROR_FAILED,
+                         _("The slots of cut planes %u and %u collide: the planes are nearly "
+                           "parallel (%.1f° apart) and their slots leave %.2f mm of guide "
+                           "between them, less than the %.1f mm a printer can make. Move a "
+                           "plane, or make one guide for each."),
+                         s + 1, q + 1, angle * 180 / G_PI, MAX (gap, 0.0), check.min_wall);
+            return FALSE;
           }
+      }
   return TRUE;
 }
 
@@ -1163,10 +1187,10 @@ remove_fins (const Builder *B, gint16 *data, double radius)
           if (depth >= r)
             depth = MIN (depth, -field_full (B, i, j, B->h0 + k * B->vox, TRUE) / B->vox);
           /* A little more than the depth: the balls of neighbouring centres leave scallops
-           * of vox² / 8ρ between them on a flat face, which this fills (the solid itself
-           * bounds the result). */
+           * of up to vox² / 4ρ between them on a flat face, which vox² / 3ρ fills (the solid
+           * itself bounds the result). */
           if (depth >= r)
-            depth += SCALLOP / B->vox;
+            depth += B->vox / (3 * radius);
           grid[v] = depth >= r ? (float) -(MIN (depth, rmax) * MIN (depth, rmax)) : big;
         }
   edt_3d (grid, B->nx, B->ny, B->nz);
@@ -1349,7 +1373,7 @@ check_guide (Builder *B, const OspMesh *guide)
           R->n_in_saw_path++;
       }
 
-  /* Each slot's faces: the triangles with every corner within 0.01 mm of n·x = d ± half the
+  /* Each slot's faces: the triangles with every corner within FACE_WINDOW of n·x = d ± half the
    * slot width (a sliver's own normal means nothing after rounding).  A least-squares plane
    * through each face's corners, sn = α + β·(b, a), gives the face's offset and tilt. */
   for (guint s = 0; s < B->n_slots; s++)
@@ -1367,7 +1391,7 @@ check_guide (Builder *B, const OspMesh *guide)
 
           for (int k = 0; k < 3; k++)
             on_face = on_face && fabs (fabs (dot3 (S->n, pos + 3 * idx[3 * t + k]) - S->d) -
-                                       B->half_slot) < 0.01 &&
+                                       B->half_slot) < FACE_WINDOW &&
                       ((dot3 (S->n, pos + 3 * idx[3 * t + k]) - S->d > 0) == side);
           if (!on_face)
             continue;
