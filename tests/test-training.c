@@ -702,6 +702,7 @@ make_guide (OspPlan    *plan,
   g_autoptr(GError) error = NULL;
   JsonArray *planes = json_array_new (), *p = json_array_new ();
   double a = angle_deg * G_PI / 180;
+  gboolean ok;
 
   json_array_add_double_element (p, cos (a));
   json_array_add_double_element (p, sin (a));
@@ -724,8 +725,9 @@ make_guide (OspPlan    *plan,
       json_array_add_double_element (up, 1);
       json_object_set_array_member (op, "direction", up);
     }
-  g_assert_true (osp_plan_run_operation (plan, op, NULL, NULL, NULL, &error));
+  ok = osp_plan_run_operation (plan, op, NULL, NULL, NULL, &error);
   g_assert_no_error (error);
+  g_assert_true (ok);
 }
 
 static void
