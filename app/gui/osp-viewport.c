@@ -315,8 +315,9 @@ details_done (GObject      *source,
   g_autoptr(GError) error = NULL;
   g_autoptr(OspRenderMesh) details = g_task_propagate_pointer (G_TASK (result), &error);
 
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;   /* the viewport went away */
+  /* The viewport went away (the work may have finished before it saw the cancel). */
+  if (g_cancellable_is_cancelled (g_task_get_cancellable (G_TASK (result))))
+    return;
   g_clear_object (&self->details_cancellable);
   if (details == NULL)
     {
