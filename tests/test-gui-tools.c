@@ -602,13 +602,16 @@ test_toolbar_overflow (void)
       g_assert_true (toolbar_settled (viewport));
       /* 1400 px: the 3D view (about 900 px) has room for every button; 1024 px beside the side
        * panel (about 540 px): not. */
-      g_assert_cmpint (osp_viewport_get_toolbar_compact (viewport), ==, s == 1);
+      /* (In English; a translation with shorter words may fit beside the panel.) */
+      if (g_str_equal (g_dgettext (GETTEXT_PACKAGE, "Fit All"), "Fit All"))
+        g_assert_cmpint (osp_viewport_get_toolbar_compact (viewport), ==, s == 1);
       for (GtkWidget *w = osp_test_find_descendant (GTK_WIDGET (viewport), GTK_TYPE_MENU_BUTTON);
            w != NULL; w = gtk_widget_get_next_sibling (w))
         if (GTK_IS_MENU_BUTTON (w) && gtk_menu_button_get_menu_model (GTK_MENU_BUTTON (w)))
           views_menu = w;
       g_assert_nonnull (views_menu);
-      g_assert_cmpint (gtk_widget_get_visible (views_menu), ==, s == 1);
+      g_assert_cmpint (gtk_widget_get_visible (views_menu), ==,
+                       osp_viewport_get_toolbar_compact (viewport));
       /* Six views and Fit All, in two sections. */
       menu = gtk_menu_button_get_menu_model (GTK_MENU_BUTTON (views_menu));
       for (int i = 0; i < g_menu_model_get_n_items (menu); i++)
