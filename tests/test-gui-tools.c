@@ -51,6 +51,14 @@ add_bone (OspWindow *window)
 }
 
 #ifdef GDK_WINDOWING_X11
+static gboolean
+have_xdotool (void)
+{
+  g_autofree char *path = g_find_program_in_path ("xdotool");
+
+  return path != NULL;
+}
+
 /* Runs xdotool with `args` (the X server's real input path: XTEST, GDK, the gestures). */
 static void
 xdotool (const char *args)
@@ -228,7 +236,7 @@ test_implants (void)
 #ifdef GDK_WINDOWING_X11
     /* The same drag by the X server's pointer, ending over the bone: the screw moves and stays
      * selected (the end of a gizmo drag is no click, wherever it ends). */
-    if (g_find_program_in_path ("xdotool") != NULL &&
+    if (have_xdotool () &&
         GDK_IS_X11_SURFACE (gtk_native_get_surface (GTK_NATIVE (window))))
       {
         GtkSingleSelection *selection = osp_window_get_selection (window);
@@ -648,7 +656,7 @@ test_shift_pan_selection (void)
   float target[3];
   double x = 20, y = 20;
 
-  if (g_find_program_in_path ("xdotool") == NULL ||
+  if (!have_xdotool () ||
       !GDK_IS_X11_SURFACE (gtk_native_get_surface (GTK_NATIVE (window))))
     {
       g_test_skip ("needs xdotool and an X11 display");
@@ -713,7 +721,7 @@ test_wheel_over_panel (void)
   OspModel *model;
   GtkWidget *spin, *scale;
 
-  if (g_find_program_in_path ("xdotool") == NULL ||
+  if (!have_xdotool () ||
       !GDK_IS_X11_SURFACE (gtk_native_get_surface (GTK_NATIVE (window))))
     {
       g_test_skip ("needs xdotool and an X11 display");
