@@ -50,6 +50,52 @@ add_bone (OspWindow *window)
   return model;
 }
 
+#ifdef GDK_WINDOWING_X11
+static gboolean
+have_xdotool (void)
+{
+  g_autofree char *path = g_find_program_in_path ("xdotool");
+
+  return path != NULL;
+}
+
+/* Runs xdotool with `args` (the X server's real input path: XTEST, GDK, the gestures). */
+static void
+xdotool (const char *args)
+{
+  g_autofree char *command = g_strdup_printf ("xdotool %s", args);
+  g_autoptr(GError) error = NULL;
+  int status = 0;
+
+  g_assert_true (g_spawn_command_line_sync (command, NULL, NULL, &status, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+  osp_test_spin (150);
+}
+
+/* Moves the X pointer onto the widget point (x, y) of the viewport. */
+static void
+pointer_to (OspViewport *viewport,
+            double       x,
+            double       y)
+{
+  GtkNative *native = gtk_widget_get_native (GTK_WIDGET (viewport));
+  GdkSurface *surface = gtk_native_get_surface (native);
+  graphene_point_t in = GRAPHENE_POINT_INIT ((float) x, (float) y), out;
+  double sx, sy;
+  g_autofree char *args = NULL;
+
+  g_assert_true (gtk_widget_compute_point (GTK_WIDGET (viewport), GTK_WIDGET (native), &in,
+                                           &out));
+  gtk_native_get_surface_transform (native, &sx, &sy);
+  args = g_strdup_printf ("mousemove --window %lu %d %d",
+                          (unsigned long) gdk_x11_surface_get_xid (surface),
+                          (int) (out.x + sx), (int) (out.y + sy));
+  xdotool (args);
+}
+
+#endif
+
 static gboolean
 implant_idle (gpointer data)
 {
@@ -187,6 +233,36 @@ test_implants (void)
     g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.undo", NULL));
     osp_model_get_transform (screw, local);
     g_assert_cmpmem (local, sizeof local, before, sizeof before);
+#ifdef GDK_WINDOWING_X11
+    /* The same drag by the X server's pointer, ending over the bone: the screw moves and stays
+     * selected (the end of a gizmo drag is no click, wherever it ends). */
+    if (have_xdotool () &&
+        GDK_IS_X11_SURFACE (gtk_native_get_surface (GTK_NATIVE (window))))
+      {
+        GtkSingleSelection *selection = osp_window_get_selection (window);
+        guint selected = gtk_single_selection_get_selected (selection);
+        OspModel *under = NULL;
+        double end_x = -1, end_y = -1;
+
+        g_assert_true (g_list_model_get_item (G_LIST_MODEL (selection), selected) ==
+                       (gpointer) screw);
+        g_object_unref (screw);
+        for (int dy = 40; dy <= 200 && end_x < 0; dy += 20)
+          if (osp_viewport_pick (viewport, p0[0] + 30, p0[1] + dy, &under, NULL) &&
+              under != screw)
+            end_x = p0[0] + 30, end_y = p0[1] + dy;
+        g_assert_cmpfloat (end_x, >=, 0);
+        pointer_to (viewport, p1[0], p1[1]);
+        xdotool ("mousedown 1");
+        pointer_to (viewport, (p1[0] + end_x) / 2, (p1[1] + end_y) / 2);
+        pointer_to (viewport, end_x, end_y);
+        xdotool ("mouseup 1");
+        osp_model_get_transform (screw, after);
+        g_assert_cmpfloat (fabsf (after[14] - before[14]), >, 1.0f);
+        g_assert_cmpuint (gtk_single_selection_get_selected (selection), ==, selected);
+        g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.undo", NULL));
+      }
+#endif
   }
   osp_test_destroy_window (GTK_WINDOW (window));
 }
@@ -534,13 +610,16 @@ test_toolbar_overflow (void)
       g_assert_true (toolbar_settled (viewport));
       /* 1400 px: the 3D view (about 900 px) has room for every button; 1024 px beside the side
        * panel (about 540 px): not. */
-      g_assert_cmpint (osp_viewport_get_toolbar_compact (viewport), ==, s == 1);
+      /* (In English; a translation with shorter words may fit beside the panel.) */
+      if (g_str_equal (g_dgettext (GETTEXT_PACKAGE, "Fit All"), "Fit All"))
+        g_assert_cmpint (osp_viewport_get_toolbar_compact (viewport), ==, s == 1);
       for (GtkWidget *w = osp_test_find_descendant (GTK_WIDGET (viewport), GTK_TYPE_MENU_BUTTON);
            w != NULL; w = gtk_widget_get_next_sibling (w))
         if (GTK_IS_MENU_BUTTON (w) && gtk_menu_button_get_menu_model (GTK_MENU_BUTTON (w)))
           views_menu = w;
       g_assert_nonnull (views_menu);
-      g_assert_cmpint (gtk_widget_get_visible (views_menu), ==, s == 1);
+      g_assert_cmpint (gtk_widget_get_visible (views_menu), ==,
+                       osp_viewport_get_toolbar_compact (viewport));
       /* Six views and Fit All, in two sections. */
       menu = gtk_menu_button_get_menu_model (GTK_MENU_BUTTON (views_menu));
       for (int i = 0; i < g_menu_model_get_n_items (menu); i++)
@@ -565,41 +644,6 @@ test_toolbar_overflow (void)
 }
 
 #ifdef GDK_WINDOWING_X11
-/* Runs xdotool with `args` (the X server's real input path: XTEST, GDK, the gestures). */
-static void
-xdotool (const char *args)
-{
-  g_autofree char *command = g_strdup_printf ("xdotool %s", args);
-  g_autoptr(GError) error = NULL;
-  int status = 0;
-
-  g_assert_true (g_spawn_command_line_sync (command, NULL, NULL, &status, &error));
-  g_assert_no_error (error);
-  g_assert_true (g_spawn_check_wait_status (status, NULL));
-  osp_test_spin (150);
-}
-
-/* Moves the X pointer onto the widget point (x, y) of the viewport. */
-static void
-pointer_to (OspViewport *viewport,
-            double       x,
-            double       y)
-{
-  GtkNative *native = gtk_widget_get_native (GTK_WIDGET (viewport));
-  GdkSurface *surface = gtk_native_get_surface (native);
-  graphene_point_t in = GRAPHENE_POINT_INIT ((float) x, (float) y), out;
-  double sx, sy;
-  g_autofree char *args = NULL;
-
-  g_assert_true (gtk_widget_compute_point (GTK_WIDGET (viewport), GTK_WIDGET (native), &in,
-                                           &out));
-  gtk_native_get_surface_transform (native, &sx, &sy);
-  args = g_strdup_printf ("mousemove --window %lu %d %d",
-                          (unsigned long) gdk_x11_surface_get_xid (surface),
-                          (int) (out.x + sx), (int) (out.y + sy));
-  xdotool (args);
-}
-
 /* A Shift+drag pans, however short, and never changes the selection where it ends; a plain
  * click on the background still clears it (the same event path). */
 static void
@@ -612,7 +656,7 @@ test_shift_pan_selection (void)
   float target[3];
   double x = 20, y = 20;
 
-  if (g_find_program_in_path ("xdotool") == NULL ||
+  if (!have_xdotool () ||
       !GDK_IS_X11_SURFACE (gtk_native_get_surface (GTK_NATIVE (window))))
     {
       g_test_skip ("needs xdotool and an X11 display");
@@ -677,7 +721,7 @@ test_wheel_over_panel (void)
   OspModel *model;
   GtkWidget *spin, *scale;
 
-  if (g_find_program_in_path ("xdotool") == NULL ||
+  if (!have_xdotool () ||
       !GDK_IS_X11_SURFACE (gtk_native_get_surface (GTK_NATIVE (window))))
     {
       g_test_skip ("needs xdotool and an X11 display");
@@ -793,6 +837,7 @@ main (int    argc,
 {
   g_test_init (&argc, &argv, NULL);
   osp_test_isolate_xdg ();
+  osp_test_bind_locale ();
   if (!osp_test_init_display ())
     return 77;
 
