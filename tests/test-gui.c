@@ -523,7 +523,7 @@ static const struct
   { "smooth-iterations", "Smoothing", 7.0 },
   { "target-triangles", "Target Triangle Count", 250000.0 },
   { "target-margin", "Target Resection Margin", 12.5 },
-  { "screw-far-cortex-clearance", "Screw Clearance Past the Far Cortex", 3.5 },
+  { "screw-far-cortex-clearance", "Screw Stop Short of the Far Cortex", 3.5 },
   { "autosave-interval", "Autosave Interval", 7.0 },
 };
 
