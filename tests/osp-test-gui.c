@@ -285,6 +285,25 @@ osp_test_destroy_window (GtkWindow *window)
 }
 
 GtkWidget *
+osp_test_find_button (GtkWidget  *widget,
+                      const char *label)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (GTK_IS_BUTTON (child) && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (child)),
+                                              label) == 0)
+        return child;
+      found = osp_test_find_button (child, label);
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+GtkWidget *
 osp_test_find_descendant (GtkWidget *widget,
                           GType      type)
 {

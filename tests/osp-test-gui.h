@@ -44,6 +44,9 @@ OspWindow *osp_test_new_window        (int               width,
                                        int               height);
 /* Destroys a toplevel and lets GTK finish with it. */
 void       osp_test_destroy_window    (GtkWindow        *window);
+/* The first button under `widget` whose label is `label`, depth first, or NULL. */
+GtkWidget *osp_test_find_button       (GtkWidget        *widget,
+                                       const char       *label);
 /* The first widget of `type` under `widget`, depth first, or NULL. */
 GtkWidget *osp_test_find_descendant   (GtkWidget        *widget,
                                        GType             type);

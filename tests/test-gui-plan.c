@@ -293,26 +293,6 @@ test_cut (void)
   osp_test_destroy_window (GTK_WINDOW (window));
 }
 
-/* The button labelled `label` under `widget`, depth first, or NULL. */
-static GtkWidget *
-find_button (GtkWidget  *widget,
-             const char *label)
-{
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found;
-
-      if (GTK_IS_BUTTON (child) && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (child)),
-                                              label) == 0)
-        return child;
-      found = find_button (child, label);
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
 /* The demo: the symmetry estimate is close to the phantom's true plane; mirror, register and
  * the deviation map work. */
 static void
@@ -347,7 +327,7 @@ test_mirror_demo (void)
   /* Stopped at once: the status says so, not "Estimating…". */
   osp_mirror_panel_estimate (panel);
   g_assert_nonnull (strstr (osp_mirror_panel_get_status (panel), "Estimating"));
-  g_signal_emit_by_name (find_button (GTK_WIDGET (panel), "_Cancel"), "clicked");
+  g_signal_emit_by_name (osp_test_find_button (GTK_WIDGET (panel), "_Cancel"), "clicked");
   osp_test_wait_for (mirror_idle, panel, "the stopped symmetry estimate");
   g_assert_null (strstr (osp_mirror_panel_get_status (panel), "Estimating"));
   g_assert_nonnull (strstr (osp_mirror_panel_get_status (panel), "Stopped"));

@@ -29,26 +29,6 @@
 
 #define SHOTS "OSP_TEST_SCREENSHOTS"
 
-/* The first button under `widget` whose label is `label`, depth first. */
-static GtkWidget *
-find_button (GtkWidget  *widget,
-             const char *label)
-{
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found;
-
-      if (GTK_IS_BUTTON (child) && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (child)),
-                                              label) == 0)
-        return child;
-      found = find_button (child, label);
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
 typedef struct
 {
   GtkWindow          *window;
@@ -129,8 +109,8 @@ fixture_setup (Fixture *fixture)
   /* Coarse voxels: the same anatomy in a fraction of the time. */
   osp_training_panel_set_case_voxel_mm (fixture->panel, 2.0);
   g_signal_connect (panel, "case-ready", G_CALLBACK (on_case_ready), fixture);
-  fixture->next = find_button (panel, _("_Next"));
-  fixture->reset = find_button (panel, _("_Reset Case"));
+  fixture->next = osp_test_find_button (panel, _("_Next"));
+  fixture->reset = osp_test_find_button (panel, _("_Reset Case"));
   g_assert_nonnull (fixture->next);
   g_assert_nonnull (fixture->reset);
   gtk_window_present (fixture->window);
@@ -224,7 +204,7 @@ test_walk (void)
 
   /* An instructor's note typed in the panel goes into the plan and its file. */
   {
-    GtkWidget *edit = find_button (GTK_WIDGET (fixture.panel), _("_Edit Notes"));
+    GtkWidget *edit = osp_test_find_button (GTK_WIDGET (fixture.panel), _("_Edit Notes"));
     GtkTextView *view = GTK_TEXT_VIEW (osp_test_find_descendant (GTK_WIDGET (fixture.panel),
                                                                  GTK_TYPE_TEXT_VIEW));
     g_autofree char *path = g_build_filename (osp_test_tmpdir (), "course.osteoplan", NULL);
