@@ -818,6 +818,55 @@ test_other_patient (void)
   osp_test_destroy_window (GTK_WINDOW (window));
 }
 
+/* "Save Anonymised Copy": the copy has no patient, the plan keeps its own file and stays
+ * modified; a plain save keeps the patient. */
+static void
+test_anonymised_copy (void)
+{
+  OspWindow *window = osp_test_new_window (1024, 700);
+  OspPlan *plan = osp_window_get_plan (window);
+  g_autoptr(OspPatient) patient = osp_patient_new ();
+  g_autofree char *copy = g_build_filename (g_get_tmp_dir (), "osp-anonymised.osteoplan", NULL);
+  g_autofree char *whole = g_build_filename (g_get_tmp_dir (), "osp-whole.osteoplan", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OspPlan) reopened = NULL;
+  const OspPatient *read;
+
+  g_free (patient->name);
+  patient->name = g_strdup ("DOE^JOHN");
+  g_free (patient->id);
+  patient->id = g_strdup ("1234");
+  g_assert_true (osp_plan_set_patient (plan, patient, &error));
+  g_assert_no_error (error);
+  g_assert_true (osp_plan_get_modified (plan));
+
+  osp_window_save_anonymised_copy (window, copy);
+  osp_test_wait_for (jobs_done, window, "the anonymised copy");
+  g_assert_null (osp_window_get_last_error (window));
+  g_assert_true (osp_plan_get_modified (plan));
+  g_assert_null (osp_plan_get_path (plan));
+  reopened = osp_plan_open (copy, NULL, NULL, &error);
+  g_assert_no_error (error);
+  read = osp_plan_get_patient (reopened);
+  g_assert_true (read == NULL || read->name == NULL || read->name[0] == '\0');
+  g_assert_true (read == NULL || read->id == NULL || read->id[0] == '\0');
+  g_clear_object (&reopened);
+
+  osp_window_save_to_path (window, whole);
+  osp_test_wait_for (jobs_done, window, "the plain save");
+  g_assert_false (osp_plan_get_modified (plan));
+  reopened = osp_plan_open (whole, NULL, NULL, &error);
+  g_assert_no_error (error);
+  read = osp_plan_get_patient (reopened);
+  g_assert_nonnull (read);
+  g_assert_cmpstr (read->name, ==, "DOE^JOHN");
+  g_assert_cmpstr (read->id, ==, "1234");
+
+  g_unlink (copy);
+  g_unlink (whole);
+  osp_test_destroy_window (GTK_WINDOW (window));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -832,5 +881,6 @@ main (int    argc,
   g_test_add_func ("/gui/slices/four-up", test_four_up);
   g_test_add_func ("/gui/slices/other-patient", test_other_patient);
   g_test_add_func ("/gui/slices/in-3d", test_slices_in_3d);
+  g_test_add_func ("/gui/slices/anonymised-copy", test_anonymised_copy);
   return g_test_run ();
 }

@@ -1629,6 +1629,7 @@ static void
 save_async (OspPlan             *plan,
             const char          *path,
             gboolean             mark_saved,
+            gboolean             anonymise,
             gpointer             source_tag,
             GCancellable        *cancellable,
             GAsyncReadyCallback  callback,
@@ -1637,7 +1638,7 @@ save_async (OspPlan             *plan,
   g_autoptr(GTask) task = g_task_new (plan, cancellable, callback, user_data);
 
   g_task_set_source_tag (task, source_tag);
-  g_task_set_task_data (task, snapshot_new (plan, path, mark_saved, FALSE),
+  g_task_set_task_data (task, snapshot_new (plan, path, mark_saved, anonymise),
                         (GDestroyNotify) snapshot_free);
   g_task_run_in_thread (task, save_thread);
 }
@@ -1652,7 +1653,25 @@ osp_plan_save_async (OspPlan             *self,
   g_return_if_fail (OSP_IS_PLAN (self));
   g_return_if_fail (path != NULL);
 
-  save_async (self, path, TRUE, osp_plan_save_async, cancellable, callback, user_data);
+  save_async (self, path, TRUE, FALSE, osp_plan_save_async, cancellable, callback, user_data);
+}
+
+void
+osp_plan_save_full_async (OspPlan             *self,
+                          const char          *path,
+                          OspPlanSaveFlags     flags,
+                          GCancellable        *cancellable,
+                          GAsyncReadyCallback  callback,
+                          gpointer             user_data)
+{
+  gboolean anonymise = (flags & OSP_PLAN_SAVE_ANONYMISE) != 0;
+
+  g_return_if_fail (OSP_IS_PLAN (self));
+  g_return_if_fail (path != NULL);
+
+  /* A copy keeps the plan's path and modified state. */
+  save_async (self, path, !anonymise, anonymise, osp_plan_save_async, cancellable, callback,
+              user_data);
 }
 
 gboolean
@@ -1800,7 +1819,7 @@ osp_autosave_save_async (OspAutosave         *autosave,
   g_return_if_fail (autosave != NULL);
   g_return_if_fail (OSP_IS_PLAN (plan));
 
-  save_async (plan, autosave->path, FALSE, osp_autosave_save_async, cancellable, callback,
+  save_async (plan, autosave->path, FALSE, FALSE, osp_autosave_save_async, cancellable, callback,
               user_data);
 }
 

@@ -480,6 +480,14 @@ void         osp_plan_save_async          (OspPlan        *self,
                                            GCancellable   *cancellable,
                                            GAsyncReadyCallback callback,
                                            gpointer        user_data);
+/* The same with flags; an anonymised copy keeps the plan's path and modified state.  Finish
+ * with osp_plan_save_finish(). */
+void         osp_plan_save_full_async     (OspPlan        *self,
+                                           const char     *path,
+                                           OspPlanSaveFlags flags,
+                                           GCancellable   *cancellable,
+                                           GAsyncReadyCallback callback,
+                                           gpointer        user_data);
 gboolean     osp_plan_save_finish         (OspPlan        *self,
                                            GAsyncResult   *result,
                                            GError        **error);

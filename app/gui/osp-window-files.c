@@ -680,6 +680,112 @@ action_save_as (GtkWidget  *widget,
   save_as (OSP_WINDOW (widget), NULL);
 }
 
+/* -- An anonymised copy (for teaching, a colleague, a bug report) ------------------------- */
+
+typedef struct
+{
+  OspWindow *window;
+  char      *path;
+} CopyJob;
+
+static void
+copy_done (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  CopyJob *job = user_data;
+  OspWindow *self = job->window;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *name = osp_error_display_name (job->path);
+
+  self->n_saves_running--;
+  if (!osp_plan_save_finish (OSP_PLAN (source), result, &error))
+    {
+      if (!self->disposed)
+        {
+          g_autofree char *heading = g_strdup_printf (_("Could Not Save “%s”"), name);
+          GtkWidget *dialog = adw_message_dialog_new (GTK_WINDOW (self), heading,
+                                                      error->message);
+
+          g_free (self->last_error);
+          self->last_error = g_strdup (error->message);
+          adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", _("_Close"));
+          gtk_window_present (GTK_WINDOW (dialog));
+        }
+    }
+  else if (!self->disposed)
+    {
+      g_autofree char *text =
+        g_strdup_printf (_("Saved an anonymised copy, “%s”, without the patient’s name, ID, "
+                           "birth date and sex"), name);
+
+      osp_window_show_toast (self, text);
+    }
+  g_object_unref (job->window);
+  g_free (job->path);
+  g_free (job);
+}
+
+void
+osp_window_save_anonymised_copy (OspWindow  *self,
+                                 const char *path)
+{
+  CopyJob *job;
+
+  g_return_if_fail (OSP_IS_WINDOW (self));
+  g_return_if_fail (path != NULL);
+
+  job = g_new0 (CopyJob, 1);
+  job->window = g_object_ref (self);
+  job->path = g_strdup (path);
+  self->n_saves_running++;
+  osp_plan_save_full_async (self->plan, path, OSP_PLAN_SAVE_ANONYMISE, NULL, copy_done, job);
+}
+
+static void
+on_copy_chooser_response (GtkNativeDialog *native,
+                          int              response,
+                          OspWindow       *self)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (native));
+      g_autofree char *path = file != NULL ? g_file_get_path (file) : NULL;
+
+      if (path != NULL)
+        {
+          g_autofree char *full = g_str_has_suffix (path, PLAN_SUFFIX)
+                                    ? g_strdup (path) : g_strconcat (path, PLAN_SUFFIX, NULL);
+
+          osp_settings_remember_folder (file);
+          osp_window_save_anonymised_copy (self, full);
+        }
+    }
+  gtk_native_dialog_destroy (native);
+  g_object_unref (native);
+  g_object_unref (self);
+}
+
+static void
+action_save_anonymised (GtkWidget  *widget,
+                        const char *name,
+                        GVariant   *parameter)
+{
+  OspWindow *self = OSP_WINDOW (widget);
+  GtkFileChooserNative *native =
+    gtk_file_chooser_native_new (_("Save Anonymised Copy"), GTK_WINDOW (self),
+                                 GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"), _("_Cancel"));
+  GtkFileChooser *chooser = GTK_FILE_CHOOSER (native);
+
+  add_filter (chooser, _("Osteoplan plans"), "osteoplan", FALSE);
+  osp_settings_start_in_last_folder (chooser);
+  gtk_file_chooser_set_current_name (chooser, _("Plan (anonymised).osteoplan"));
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (native), TRUE);
+  g_signal_connect (native, "response", G_CALLBACK (on_copy_chooser_response),
+                    g_object_ref (self));
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (native));
+}
+
 static void
 on_discard_response (AdwMessageDialog *dialog,
                      const char       *response,
@@ -915,5 +1021,7 @@ osp_window_files_class_init (GtkWidgetClass *widget_class)
                                    action_open_ct_folder);
   gtk_widget_class_install_action (widget_class, "win.save", NULL, action_save);
   gtk_widget_class_install_action (widget_class, "win.save-as", NULL, action_save_as);
+  gtk_widget_class_install_action (widget_class, "win.save-anonymised", NULL,
+                                   action_save_anonymised);
   gtk_widget_class_install_action (widget_class, "win.open-plan", NULL, action_open_plan);
 }

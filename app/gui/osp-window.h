@@ -42,6 +42,11 @@ OspPlan     *osp_window_get_plan       (OspWindow      *self);
  * wait for osp_window_get_n_jobs() to reach 0). */
 void         osp_window_save_to_path   (OspWindow      *self,
                                         const char     *path);
+/* Saves an anonymised copy (no patient name, ID, birth date or sex: osp_plan_save_full()) to
+ * `path` in the background, as "Save Anonymised Copy…" does after its file chooser; the plan
+ * keeps its own file and stays modified. */
+void         osp_window_save_anonymised_copy (OspWindow *self,
+                                              const char *path);
 OspCutPanel *osp_window_get_cut_panel  (OspWindow      *self);
 OspMirrorPanel *osp_window_get_mirror_panel (OspWindow *self);
 OspImplantPanel *osp_window_get_implant_panel (OspWindow *self);
