@@ -2056,6 +2056,36 @@ osp_viewport_class_init (OspViewportClass *klass)
   gtk_widget_class_set_css_name (widget_class, "viewport");
 }
 
+/* GTK 4.8 leaves the buttons of the view's own toolbar and display popover insensitive (their
+ * action helpers never see the view's class actions, though activating them by name works):
+ * setting each action name again once the view is in a window makes them look it up anew. */
+static void
+refresh_actionables (GtkWidget *widget)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      if (GTK_IS_ACTIONABLE (child))
+        {
+          g_autofree char *name = g_strdup (gtk_actionable_get_action_name (GTK_ACTIONABLE (child)));
+
+          if (name != NULL && g_str_has_prefix (name, "viewport."))
+            {
+              gtk_actionable_set_action_name (GTK_ACTIONABLE (child), NULL);
+              gtk_actionable_set_action_name (GTK_ACTIONABLE (child), name);
+            }
+        }
+      refresh_actionables (child);
+    }
+}
+
+static void
+on_root_changed (OspViewport *self)
+{
+  if (gtk_widget_get_root (GTK_WIDGET (self)) != NULL)
+    refresh_actionables (GTK_WIDGET (self));
+}
+
 static void
 osp_viewport_init (OspViewport *self)
 {
@@ -2088,6 +2118,7 @@ osp_viewport_init (OspViewport *self)
   g_signal_connect (self->overlay, "get-child-position", G_CALLBACK (on_get_child_position),
                     self);
 
+  g_signal_connect (self, "map", G_CALLBACK (on_root_changed), NULL);
   gtk_gl_area_set_required_version (self->gl_area, 3, 3);
   g_signal_connect (self->gl_area, "realize", G_CALLBACK (on_gl_realize), self);
   g_signal_connect (self->gl_area, "unrealize", G_CALLBACK (on_gl_unrealize), self);
