@@ -529,6 +529,41 @@ pending_run (Pending *pending)
   pending_free (pending);
 }
 
+/* "Could Not Save" with the reason, remembered as the window's last error. */
+static void
+show_save_error (OspWindow    *self,
+                 const char   *path,
+                 const GError *error)
+{
+  g_autofree char *name = osp_error_display_name (path);
+  g_autofree char *heading = g_strdup_printf (_("Could Not Save “%s”"), name);
+  GtkWidget *dialog = adw_message_dialog_new (GTK_WINDOW (self), heading, error->message);
+
+  g_free (self->last_error);
+  self->last_error = g_strdup (error->message);
+  adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", _("_Close"));
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+/* The plan file a save chooser accepted, with the plan suffix; NULL when cancelled. */
+static char *
+chosen_plan_path (GtkNativeDialog *native,
+                  int              response)
+{
+  g_autoptr(GFile) file = NULL;
+  g_autofree char *path = NULL;
+
+  if (response != GTK_RESPONSE_ACCEPT)
+    return NULL;
+  file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (native));
+  path = file != NULL ? g_file_get_path (file) : NULL;
+  if (path == NULL)
+    return NULL;
+  osp_settings_remember_folder (file);
+  return g_str_has_suffix (path, PLAN_SUFFIX) ? g_steal_pointer (&path)
+                                              : g_strconcat (path, PLAN_SUFFIX, NULL);
+}
+
 static void
 save_done (GObject      *source,
            GAsyncResult *result,
@@ -542,17 +577,7 @@ save_done (GObject      *source,
   if (!osp_plan_save_finish (OSP_PLAN (source), result, &error))
     {
       if (!self->disposed)
-        {
-          g_autofree char *name = osp_error_display_name (pending->path);
-          g_autofree char *heading = g_strdup_printf (_("Could Not Save “%s”"), name);
-          GtkWidget *dialog = adw_message_dialog_new (GTK_WINDOW (self), heading,
-                                                      error->message);
-
-          g_free (self->last_error);
-          self->last_error = g_strdup (error->message);
-          adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", _("_Close"));
-          gtk_window_present (GTK_WINDOW (dialog));
-        }
+        show_save_error (self, pending->path, error);
       pending_cancel (pending);
       return;
     }
@@ -587,22 +612,12 @@ on_save_chooser_response (GtkNativeDialog *native,
                           Pending         *pending)
 {
   OspWindow *self = pending->window;
+  g_autofree char *path = chosen_plan_path (native, response);
 
-  if (response == GTK_RESPONSE_ACCEPT)
+  if (path != NULL)
     {
-      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (native));
-      g_autofree char *path = file != NULL ? g_file_get_path (file) : NULL;
-
-      if (path != NULL)
-        osp_settings_remember_folder (file);
-      if (path != NULL)
-        {
-          g_autofree char *full = g_str_has_suffix (path, PLAN_SUFFIX)
-                                    ? g_strdup (path) : g_strconcat (path, PLAN_SUFFIX, NULL);
-
-          save_to (self, full, pending);
-          pending = NULL;
-        }
+      save_to (self, path, pending);
+      pending = NULL;
     }
   if (pending != NULL)
     {
@@ -696,25 +711,16 @@ copy_done (GObject      *source,
   CopyJob *job = user_data;
   OspWindow *self = job->window;
   g_autoptr(GError) error = NULL;
-  g_autofree char *name = osp_error_display_name (job->path);
 
   self->n_saves_running--;
   if (!osp_plan_save_finish (OSP_PLAN (source), result, &error))
     {
       if (!self->disposed)
-        {
-          g_autofree char *heading = g_strdup_printf (_("Could Not Save “%s”"), name);
-          GtkWidget *dialog = adw_message_dialog_new (GTK_WINDOW (self), heading,
-                                                      error->message);
-
-          g_free (self->last_error);
-          self->last_error = g_strdup (error->message);
-          adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", _("_Close"));
-          gtk_window_present (GTK_WINDOW (dialog));
-        }
+        show_save_error (self, job->path, error);
     }
   else if (!self->disposed)
     {
+      g_autofree char *name = osp_error_display_name (job->path);
       g_autofree char *text =
         g_strdup_printf (_("Saved an anonymised copy, “%s”, without the patient’s name, ID, "
                            "birth date and sex"), name);
@@ -747,20 +753,10 @@ on_copy_chooser_response (GtkNativeDialog *native,
                           int              response,
                           OspWindow       *self)
 {
-  if (response == GTK_RESPONSE_ACCEPT)
-    {
-      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (native));
-      g_autofree char *path = file != NULL ? g_file_get_path (file) : NULL;
+  g_autofree char *path = chosen_plan_path (native, response);
 
-      if (path != NULL)
-        {
-          g_autofree char *full = g_str_has_suffix (path, PLAN_SUFFIX)
-                                    ? g_strdup (path) : g_strconcat (path, PLAN_SUFFIX, NULL);
-
-          osp_settings_remember_folder (file);
-          osp_window_save_anonymised_copy (self, full);
-        }
-    }
+  if (path != NULL)
+    osp_window_save_anonymised_copy (self, path);
   gtk_native_dialog_destroy (native);
   g_object_unref (native);
   g_object_unref (self);
